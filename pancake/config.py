@@ -1,0 +1,114 @@
+"""Configuration: environment first, then Streamlit secrets (passed in as a mapping), then defaults.
+
+Settings never show a token in ``repr``/``str``; use ``redact.mask_token`` to display state.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .redact import register_secret
+
+DEFAULT_BASE_URL = "https://pages.fm/api"
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+ENV_KEYS = ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
+            "PANCAKE_TIMEZONE", "PANCAKE_DEMO")
+
+
+class ConfigError(ValueError):
+    """A setting is malformed. The message never contains a token."""
+
+
+def parse_page_tokens(value: Any) -> dict[str, str]:
+    """``"page_id:token,page_id:token"`` or a mapping ``{page_id: token}`` -> dict."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, Mapping):
+        out = {str(k).strip(): str(v).strip() for k, v in value.items() if str(v).strip()}
+    else:
+        out = {}
+        for i, part in enumerate(str(value).replace("\n", ",").split(","), start=1):
+            part = part.strip()
+            if not part:
+                continue
+            page_id, sep, token = part.partition(":")
+            if not sep or not page_id.strip() or not token.strip():
+                raise ConfigError(
+                    f"PANCAKE_PAGE_TOKENS entry #{i} is not of the form page_id:token")
+            out[page_id.strip()] = token.strip()
+    register_secret(*out.values())
+    return out
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    access_token: str | None = field(default=None, repr=False)
+    page_tokens: dict[str, str] = field(default_factory=dict, repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    timezone: str = DEFAULT_TIMEZONE
+    demo: bool = False
+
+    def __post_init__(self) -> None:
+        register_secret(self.access_token, *self.page_tokens.values())
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"PANCAKE_TIMEZONE {self.timezone!r} is not a known time zone") from exc
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.access_token or self.page_tokens)
+
+    @property
+    def use_demo(self) -> bool:
+        """Demo data when forced, or when no token at all is configured."""
+        return self.demo or not self.has_token
+
+    def __repr__(self) -> str:
+        return (f"Settings(access_token={'set' if self.access_token else 'unset'}, "
+                f"page_tokens={len(self.page_tokens)} page(s), base_url={self.base_url!r}, "
+                f"timezone={self.timezone!r}, demo={self.demo})")
+
+    __str__ = __repr__
+
+
+def load_settings(env: Mapping[str, str] | None = None,
+                  secrets: Mapping[str, Any] | None = None) -> Settings:
+    """Resolve settings: environment variables win over secrets, secrets over defaults.
+
+    ``secrets`` may use the same upper-case names as the environment, or a
+    ``[pancake]`` table with lower-case keys (access_token, page_tokens, base_url, timezone, demo).
+    """
+    env = os.environ if env is None else env
+    secrets = dict(secrets or {})
+    table = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
+
+    def pick(name: str) -> Any:
+        if env.get(name) not in (None, ""):
+            return env[name]
+        if secrets.get(name) not in (None, ""):
+            return secrets[name]
+        short = name.removeprefix("PANCAKE_").lower()
+        if table.get(short) not in (None, ""):
+            return table[short]
+        return None
+
+    base_url = str(pick("PANCAKE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    return Settings(
+        access_token=(str(pick("PANCAKE_ACCESS_TOKEN")).strip() or None) if pick("PANCAKE_ACCESS_TOKEN") else None,
+        page_tokens=parse_page_tokens(pick("PANCAKE_PAGE_TOKENS")),
+        base_url=base_url,
+        timezone=str(pick("PANCAKE_TIMEZONE") or DEFAULT_TIMEZONE),
+        demo=_truthy(pick("PANCAKE_DEMO") or ""),
+    )

@@ -1,0 +1,183 @@
+"""Dates, zones and windows: the one place that knows Pancake's time formats.
+
+- ``date_range`` strings are the shop's local wall-clock time:
+  ``"27/07/2021 00:00:00 - 26/08/2021 23:59:59"`` (engagement, users) or
+  ``"20/07/2020 - 20/08/2020"`` (new customers).
+- ``since``/``until`` are unix seconds; a local day [start 00:00:00, end 23:59:59] in the zone.
+- Categories come as ``"26/8"`` (no year), ``"6/7/2026"``, ``"2026-07-06"`` or an ISO hour.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+MAX_STATS_WINDOW_DAYS = 31
+MAX_CONVERSATION_WINDOW_DAYS = 30  # "at most one month" for conversations v1
+
+
+def _tz(tz: ZoneInfo | str) -> ZoneInfo:
+    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+
+
+def format_date_range(start: date, end: date, *, with_time: bool = True) -> str:
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    if with_time:
+        return f"{start:%d/%m/%Y} 00:00:00 - {end:%d/%m/%Y} 23:59:59"
+    return f"{start:%d/%m/%Y} - {end:%d/%m/%Y}"
+
+
+_RANGE_RE = re.compile(
+    r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2}):(\d{2}))?\s*-\s*"
+    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2}):(\d{2}))?\s*$")
+
+
+def parse_date_range(text: str) -> tuple[datetime, datetime]:
+    """Parse either ``date_range`` form into naive local datetimes (start, end).
+
+    A missing time means the whole day: start 00:00:00, end 23:59:59.
+    Raises ValueError on anything else.
+    """
+    m = _RANGE_RE.match(text or "")
+    if not m:
+        raise ValueError(f"date_range {text!r} is not 'dd/mm/YYYY[ HH:MM:SS] - dd/mm/YYYY[ HH:MM:SS]'")
+    g = m.groups()
+    d1 = datetime(int(g[2]), int(g[1]), int(g[0]),
+                  int(g[3] or 0), int(g[4] or 0), int(g[5] or 0))
+    d2 = datetime(int(g[8]), int(g[7]), int(g[6]),
+                  int(g[9] or 23) if g[9] is not None else 23,
+                  int(g[10]) if g[10] is not None else 59,
+                  int(g[11]) if g[11] is not None else 59)
+    if d2 < d1:
+        raise ValueError(f"date_range {text!r} ends before it starts")
+    return d1, d2
+
+
+def day_bounds_unix(start: date, end: date, tz: ZoneInfo | str) -> tuple[int, int]:
+    """Unix seconds for local ``start 00:00:00`` and ``end 23:59:59`` in ``tz``."""
+    z = _tz(tz)
+    since = datetime.combine(start, time(0, 0, 0), tzinfo=z)
+    until = datetime.combine(end, time(23, 59, 59), tzinfo=z)
+    return int(since.timestamp()), int(until.timestamp())
+
+
+def unix_to_local(ts: int | float, tz: ZoneInfo | str) -> datetime:
+    """Unix seconds -> naive local datetime in ``tz``."""
+    return datetime.fromtimestamp(float(ts), _tz(tz)).replace(tzinfo=None)
+
+
+def split_windows(start: date, end: date, max_days: int = MAX_STATS_WINDOW_DAYS) -> list[tuple[date, date]]:
+    """Split [start, end] (inclusive) into consecutive windows of at most ``max_days`` days.
+
+    Every day lands in exactly one window, in order.
+    """
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    if max_days < 1:
+        raise ValueError("max_days must be >= 1")
+    out = []
+    cur = start
+    while cur <= end:
+        stop = min(end, cur + timedelta(days=max_days - 1))
+        out.append((cur, stop))
+        cur = stop + timedelta(days=1)
+    return out
+
+
+def daterange(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+_DM_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})\s*$")
+_DMY_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+_ISO_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def parse_category(label: str, start: date, end: date) -> date:
+    """Turn one category label into a date, inferring a missing year from [start, end].
+
+    ``"26/8"`` gets the year that puts it inside the asked range (so a range across
+    New Year maps ``"31/12"`` and ``"1/1"`` to different years). If no year puts it
+    inside, the year giving the date nearest the range is used.
+    """
+    text = str(label)
+    m = _DMY_RE.match(text)
+    if m:
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    m = _ISO_RE.match(text)
+    if m:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = _DM_RE.match(text)
+    if not m:
+        raise ValueError(f"category {label!r} is not a date")
+    day, month = int(m.group(1)), int(m.group(2))
+    candidates = []
+    for year in range(start.year - 1, end.year + 2):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:  # 29/2 in a non-leap year
+            continue
+    if not candidates:
+        raise ValueError(f"category {label!r} is not a valid day")
+    inside = [c for c in candidates if start <= c <= end]
+    if inside:
+        return inside[0]
+
+    def distance(c: date) -> int:
+        return (start - c).days if c < start else (c - end).days
+    return min(candidates, key=distance)
+
+
+def parse_local_hour(value: str) -> datetime:
+    """``"2021-08-26T13:00:00"`` (local, no suffix) -> naive datetime. Tolerates a trailing Z/offset by dropping it."""
+    text = str(value).strip()
+    m = _ISO_RE.match(text)
+    if not m:
+        raise ValueError(f"hour {value!r} is not an ISO date-time")
+    return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)),
+                    int(m.group(4) or 0), int(m.group(5) or 0), int(m.group(6) or 0))
+
+
+def local_today(tz: ZoneInfo | str, now: datetime | None = None) -> date:
+    z = _tz(tz)
+    if now is None:
+        now = datetime.now(z)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=z)
+    return now.astimezone(z).date()
+
+
+# --- Periods (METRICS.md "Periods") -------------------------------------------------------
+
+PRESETS = ("today", "yesterday", "last_7", "last_30", "last_90", "this_month", "last_month", "custom")
+
+
+def preset_range(name: str, today: date) -> tuple[date, date]:
+    """The [start, end] of a named preset; "last N days" ends today, including today."""
+    if name == "today":
+        return today, today
+    if name == "yesterday":
+        y = today - timedelta(days=1)
+        return y, y
+    if name in ("last_7", "last_30", "last_90"):
+        n = int(name.split("_")[1])
+        return today - timedelta(days=n - 1), today
+    if name == "this_month":
+        return today.replace(day=1), today
+    if name == "last_month":
+        first_this = today.replace(day=1)
+        last_prev = first_this - timedelta(days=1)
+        return last_prev.replace(day=1), last_prev
+    raise ValueError(f"unknown preset {name!r}")
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """Same length, ending the day before ``start``."""
+    length = (end - start).days + 1
+    prev_end = start - timedelta(days=1)
+    return prev_end - timedelta(days=length - 1), prev_end
+
+
+def includes_today(start: date, end: date, today: date) -> bool:
+    return start <= today <= end
