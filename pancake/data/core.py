@@ -1,0 +1,281 @@
+"""The data layer without Streamlit: fan-out over pages and windows, reshape, merge.
+
+Every call returns a :class:`Result`: frames for the pages that worked and one
+:class:`PageError` per page that failed. One failing page never blanks the others.
+The CLI uses this module directly; the dashboard goes through ``pancake.data.cache``.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Iterable, Mapping
+
+import pandas as pd
+
+from .. import errors, metrics, reshape
+from ..client import PancakeClient
+from ..config import Settings
+from ..redact import redact
+
+log = logging.getLogger("pancake.data")
+
+# What the dashboard and the CLI can ask for. Each kind maps to one endpoint.
+KINDS = ("engagement", "engagement_hourly", "users", "pages", "tags", "customers", "ads")
+
+# Fields of an ad that are added up across windows; the rest describe the ad.
+AD_SUM_FIELDS = ("spend", "impressions", "link_click", "purchases", "purchases_conversion_value",
+                 "messaging_conversation_started_7d", "messaging_first_reply", "post_comments")
+
+
+@dataclass(frozen=True)
+class PageError:
+    page_id: str
+    page_name: str
+    kind: str       # auth | rate_limit | server | network | bad_response | api | config | error
+    message: str    # safe to show: names the endpoint and page, never a token
+
+    def __str__(self) -> str:
+        return f"{self.page_name or self.page_id}: {self.message}"
+
+
+@dataclass
+class Result:
+    frames: dict[str, pd.DataFrame]
+    errors: list[PageError] = field(default_factory=list)
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    pages_ok: list[str] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+    def get(self, name: str, default: pd.DataFrame | None = None) -> pd.DataFrame | None:
+        return self.frames.get(name, default)
+
+    @property
+    def failed_pages(self) -> list[str]:
+        return [e.page_id for e in self.errors]
+
+
+def classify(exc: BaseException) -> str:
+    if isinstance(exc, errors.AuthError):
+        return "auth"
+    if isinstance(exc, errors.RateLimitError):
+        return "rate_limit"
+    if isinstance(exc, errors.ServerError):
+        return "server"
+    if isinstance(exc, errors.TransportError):
+        return "network"
+    if isinstance(exc, (errors.BadResponseError, reshape.ReshapeError)):
+        return "bad_response"
+    if isinstance(exc, errors.ApiError):
+        return "api"
+    return "error"
+
+
+def page_error(page_id: str, exc: BaseException, page_names: Mapping[str, str] | None = None) -> PageError:
+    kind = classify(exc)
+    if isinstance(exc, (errors.PancakeError, ValueError)):
+        message = redact(str(exc))
+    else:  # an unexpected bug: say what it was without leaking anything
+        message = redact(f"{type(exc).__name__}: {exc}")
+    name = (page_names or {}).get(page_id, page_id)
+    return PageError(page_id=page_id, page_name=name, kind=kind, message=message)
+
+
+def make_client(settings: Settings) -> PancakeClient:
+    """The client for a configuration: the real API, or the in-process simulator in demo mode."""
+    if settings.use_demo:
+        from ..simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
+        sim = Simulator(timezone=settings.timezone)
+        return PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
+                             base_url="https://pages.fm/api", timezone=settings.timezone,
+                             transport=sim.transport())
+    return PancakeClient(settings)
+
+
+# --- one page ----------------------------------------------------------------------------
+
+def _merge(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    return reshape.dedupe(reshape.concat(frames), keys)
+
+
+def _merge_ads(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Ads from several windows: add the additive fields per ad; describe the ad as the
+    newest window does. Reach cannot be added across windows, so it is kept only when
+    a single window reported it."""
+    df = reshape.concat(frames)
+    if df.empty or len(frames) <= 1:
+        return df
+    key = ["page_id", "ad_id", "currency"]
+    df = df.copy()
+    df["_order"] = range(len(df))
+    present = [c for c in AD_SUM_FIELDS if c in df.columns]
+    sums = df.groupby(key, dropna=False, sort=False)[present].sum(min_count=1)
+    reach_counts = df.groupby(key, dropna=False, sort=False)["reach"].count()
+    last = df.sort_values("_order").groupby(key, dropna=False, sort=False).tail(1).set_index(key)
+    out = last.drop(columns=present + ["_order"]).join(sums)
+    out.loc[reach_counts[reach_counts > 1].index, "reach"] = float("nan")
+    # API ratios cover one window only: recompute from the sums.
+    for col in ("cpc", "cpm", "ctr", "purchase_roas"):
+        if col in out.columns:
+            out[col] = float("nan")
+    out = out.reset_index()
+    return out[[c for c in frames[0].columns if c in out.columns]]
+
+
+def fetch_page(client: PancakeClient, kind: str, page_id: str, start: date, end: date,
+               **options: Any) -> dict[str, pd.DataFrame]:
+    """Fetch one kind of statistics for one page over [start, end]; windows merged."""
+    if kind == "engagement":
+        chunks = client.engagements(page_id, start, end, user_ids=options.get("user_ids"))
+        daily = _merge([reshape.engagement_daily(c.payload, page_id, c.start, c.end) for c in chunks],
+                       ["page_id", "date"])
+        staff = reshape.concat([reshape.users_engagements(c.payload, page_id) for c in chunks])
+        if not staff.empty and len(chunks) > 1:
+            counts = [c for c in staff.columns if c not in ("page_id", "user_id", "user_name")]
+            staff = (staff.groupby(["page_id", "user_id"], sort=False)
+                     .agg({"user_name": "last", **{c: "sum" for c in counts}}).reset_index())
+        return {"daily": daily, "staff": staff}
+    if kind == "engagement_hourly":
+        chunks = client.engagements(page_id, start, end, by_hour=True, user_ids=options.get("user_ids"))
+        return {"hourly": _merge([reshape.engagement_hourly(c.payload, page_id) for c in chunks],
+                                 ["page_id", "hour"])}
+    if kind == "users":
+        chunks = client.user_stats(page_id, start, end)
+        hourly = _merge([reshape.user_hourly(c.payload, page_id) for c in chunks],
+                        ["page_id", "user_id", "hour"])
+        totals = reshape.concat([reshape.user_totals(c.payload, page_id) for c in chunks])
+        if len(chunks) > 1 and not totals.empty:
+            # The API's own per-user total covers one window; combine windows weighted.
+            names = totals.drop_duplicates("user_id", keep="last").set_index("user_id")
+            totals = metrics.combine_users(totals, by=["page_id", "user_id"])
+            totals["user_name"] = totals["user_id"].map(names["user_name"])
+            totals["user_fb_id"] = totals["user_id"].map(names["user_fb_id"])
+            totals = totals[[c for c in reshape.USER_TOTAL_COLUMNS if c in totals.columns]]
+        return {"hourly": hourly, "totals": totals}
+    if kind == "pages":
+        chunks = client.page_stats(page_id, start, end)
+        return {"hourly": _merge([reshape.page_activity_frame(c.payload, page_id) for c in chunks],
+                                 ["page_id", "hour"])}
+    if kind == "tags":
+        chunks = client.tag_stats(page_id, start, end)
+        frames = [reshape.tags_frame(c.payload, page_id, c.start, c.end) for c in chunks]
+        daily = _merge(frames, ["page_id", "date", "tag_id"])
+        unnamed = daily["tag_name"].astype(str).str.startswith("#") if not daily.empty else pd.Series([], dtype=bool)
+        if unnamed.any():
+            try:  # put names on ids the statistics payload did not name
+                names = {str(t.get("id")): t.get("text") for t in (client.tags(page_id) or {}).get("tags", [])
+                         if isinstance(t, dict) and t.get("text")}
+            except errors.PancakeError as exc:
+                log.info("tag names unavailable for page %s: %s", page_id, exc)
+                names = {}
+            if names:
+                daily = daily.copy()
+                daily.loc[unnamed, "tag_name"] = daily.loc[unnamed, "tag_id"].map(
+                    lambda i: names.get(str(i), f"#{i}"))
+        return {"daily": daily}
+    if kind == "customers":
+        group_by = options.get("group_by", "day")
+        chunks = client.new_customers(page_id, start, end, group_by=group_by)
+        return {"data": _merge([reshape.new_customers_frame(c.payload, page_id, c.start, c.end)
+                                for c in chunks], ["page_id", "date"])}
+    if kind == "ads":
+        chunks = client.ads_campaigns(page_id, start, end)
+        return {"ads": _merge_ads([reshape.ads_frame(c.payload, page_id) for c in chunks])}
+    raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+# --- several pages -----------------------------------------------------------------------
+
+def fan_out(fn: Callable[[str], dict[str, pd.DataFrame]], page_ids: Iterable[str], *,
+            page_names: Mapping[str, str] | None = None, max_workers: int = 8,
+            on_progress: Callable[[int, int, str], None] | None = None,
+            initializer: Callable[[], None] | None = None) -> Result:
+    """Run ``fn(page_id)`` for every page concurrently; collect frames and per-page errors.
+
+    Frames of the same name are concatenated in the order of ``page_ids``.
+    ``on_progress(done, total, page_id)`` is called from the calling thread.
+    """
+    ids = list(dict.fromkeys(str(p) for p in page_ids))
+    results: dict[str, dict[str, pd.DataFrame]] = {}
+    errs: dict[str, PageError] = {}
+    total = len(ids)
+    if total:
+        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, total)),
+                                initializer=initializer) as pool:
+            futures = {pool.submit(fn, pid): pid for pid in ids}
+            for done, fut in enumerate(as_completed(futures), start=1):
+                pid = futures[fut]
+                try:
+                    results[pid] = fut.result()
+                except Exception as exc:  # noqa: BLE001 - every failure becomes a page error
+                    errs[pid] = page_error(pid, exc, page_names)
+                    log.warning("page %s failed: %s", pid, errs[pid].message)
+                if on_progress:
+                    on_progress(done, total, pid)
+    names = []
+    for pid in ids:
+        for name in results.get(pid, {}):
+            if name not in names:
+                names.append(name)
+    frames = {name: reshape.concat([results[pid][name] for pid in ids
+                                    if pid in results and name in results[pid]])
+              for name in names}
+    return Result(frames=frames, errors=[errs[p] for p in ids if p in errs],
+                  pages_ok=[p for p in ids if p in results])
+
+
+def fetch(client: PancakeClient, kind: str, page_ids: Iterable[str], start: date, end: date, *,
+          page_names: Mapping[str, str] | None = None, max_workers: int = 8,
+          on_progress: Callable[[int, int, str], None] | None = None, **options: Any) -> Result:
+    """One kind of statistics for several pages, concurrently."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if end < start:
+        raise ValueError(f"the range ends ({end}) before it starts ({start})")
+    return fan_out(lambda pid: fetch_page(client, kind, pid, start, end, **options), page_ids,
+                   page_names=page_names, max_workers=max_workers, on_progress=on_progress)
+
+
+def multi_page_users(client: PancakeClient, page_ids: list[str], start: date, end: date) -> Result:
+    """The user API's staff statistics across several pages at once (needs the user token)."""
+    key = ",".join(page_ids)
+    try:
+        chunks = client.multi_page_user_stats(page_ids, start, end)
+        hourly = _merge([reshape.user_hourly(c.payload, key) for c in chunks], ["page_id", "user_id", "hour"])
+        totals = reshape.concat([reshape.user_totals(c.payload, key) for c in chunks])
+        if len(chunks) > 1 and not totals.empty:
+            names = totals.drop_duplicates("user_id", keep="last").set_index("user_id")
+            totals = metrics.combine_users(totals, by=["page_id", "user_id"])
+            totals["user_name"] = totals["user_id"].map(names["user_name"])
+            totals["user_fb_id"] = totals["user_id"].map(names["user_fb_id"])
+            totals = totals[[c for c in reshape.USER_TOTAL_COLUMNS if c in totals.columns]]
+        return Result(frames={"hourly": hourly, "totals": totals}, pages_ok=list(page_ids))
+    except Exception as exc:  # noqa: BLE001
+        return Result(frames={}, errors=[page_error(key, exc, {key: key})])
+
+
+def list_pages(client: PancakeClient, configured: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Pages the user token sees; without a user token, the pages that have a page token."""
+    if client.has_user_token:
+        return reshape.pages_frame(client.list_pages())
+    ids = list(configured or {})
+    return reshape.pages_frame([{"id": pid, "name": pid, "platform": None} for pid in ids])
+
+
+def token_status(client: PancakeClient, page_ids: Iterable[str],
+                 page_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Whether each page's token works right now; never the token itself."""
+    ids = list(page_ids)
+    rows: dict[str, tuple[bool, str]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(ids) or 1))) as pool:
+        for pid, status in zip(ids, pool.map(client.token_status, ids)):
+            rows[pid] = status
+    return pd.DataFrame({
+        "page_id": pd.Series(ids, dtype="str"),
+        "name": pd.Series([(page_names or {}).get(p, p) for p in ids], dtype="str"),
+        "ok": pd.Series([rows[p][0] for p in ids], dtype="bool"),
+        "message": pd.Series([redact(rows[p][1]) for p in ids], dtype="str"),
+    })
