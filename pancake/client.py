@@ -1,0 +1,799 @@
+"""PancakeClient: the only code in the product that talks HTTP.
+
+- User API ``{base_url}/v1/...`` with ``access_token``; page API ``{base_url}/public_api/v1/...``
+  and ``/public_api/v2/...`` with ``page_access_token``. Tokens always travel as query params.
+- Paces calls (5/s per page, :mod:`pancake.ratelimit`), retries what is safe to retry,
+  generates and regenerates page tokens from the user token, and turns every failure into
+  a :mod:`pancake.errors` exception whose text names the endpoint and page and never a token.
+- Statistics methods take local dates (inclusive) and return one raw payload per window
+  of at most 31 days: ``list[Chunk]``.
+"""
+from __future__ import annotations
+
+import email.utils
+import json as _json
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone as _tzmod
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from . import redact as _redact
+from .config import DEFAULT_BASE_URL, DEFAULT_TIMEZONE, Settings
+from .errors import (ApiError, AuthError, BadResponseError, EndpointNotFound, PancakeError,
+                     RateLimitError, ServerError, TransportError)
+from .ratelimit import USER_KEY, RateLimiter
+from .timeutil import (MAX_CONVERSATION_WINDOW_DAYS, MAX_STATS_WINDOW_DAYS, day_bounds_unix,
+                       format_date_range, split_windows)
+
+log = logging.getLogger("pancake.client")
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=5.0)
+INITIAL_RETRY_DELAY = 0.5   # seconds
+MAX_RETRY_DELAY = 8.0       # cap of the exponential backoff
+MAX_RETRY_AFTER = 60.0      # cap of a server's Retry-After
+AUTH_REGENERABLE = (102, 105)
+AUTH_CODES = (102, 103, 105)
+WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+_MAX_DETAIL = 200
+
+__all__ = ["Chunk", "PancakeClient", "DEFAULT_TIMEOUT", "parse_retry_after", "backoff_delay"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One window's raw payload. ``start``/``end`` are the asked local dates, inclusive."""
+    start: date
+    end: date
+    payload: Any
+
+
+# --------------------------------------------------------------------------- helpers
+
+def parse_retry_after(headers: Mapping[str, str] | httpx.Headers | None,
+                      now: Callable[[], datetime] | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms``, ``Retry-After`` (seconds or HTTP date), else None."""
+    if not headers:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            value = float(ms) / 1000.0
+            if value >= 0:
+                return value
+        except ValueError:
+            pass
+    ra = headers.get("retry-after")
+    if not ra:
+        return None
+    ra = ra.strip()
+    try:
+        value = float(ra)
+        return value if value >= 0 else None
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(ra)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_tzmod.utc)
+    current = now() if now else datetime.now(_tzmod.utc)
+    return max(0.0, (when - current).total_seconds())
+
+
+def backoff_delay(retry_index: int, retry_after: float | None, jitter: Callable[[], float]) -> float:
+    """Delay before retry number ``retry_index`` (0 for the first retry).
+
+    Retry-After wins when present (capped at 60 s); otherwise capped exponential backoff
+    (0.5 s, 1 s, 2 s, ... up to 8 s) with full jitter: ``jitter() * backoff``, jitter in [0, 1].
+    """
+    if retry_after is not None and retry_after >= 0:
+        return min(float(retry_after), MAX_RETRY_AFTER)
+    base = min(INITIAL_RETRY_DELAY * (2.0 ** retry_index), MAX_RETRY_DELAY)
+    j = min(max(float(jitter()), 0.0), 1.0)
+    return base * j
+
+
+def _short(text: Any, limit: int = _MAX_DETAIL) -> str:
+    s = " ".join(_redact.redact(text).split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _looks_html(resp: httpx.Response) -> bool:
+    ctype = resp.headers.get("content-type", "").lower()
+    if "html" in ctype:
+        return True
+    head = resp.content[:200].lstrip().lower()
+    return head.startswith(b"<!doctype") or head.startswith(b"<html") or head.startswith(b"<")
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _unix(value: date | datetime | int | float, tz: ZoneInfo, *, end: bool) -> int:
+    """A bound as unix seconds: ints pass through; a date is its local day start (or end)."""
+    if isinstance(value, bool):
+        raise TypeError("a time bound cannot be a bool")
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=tz)
+        return int(value.timestamp())
+    if isinstance(value, date):
+        since, until = day_bounds_unix(value, value, tz)
+        return until if end else since
+    raise TypeError(f"cannot use {type(value).__name__} as a time bound")
+
+
+def _join_ids(ids: str | Iterable[Any] | None) -> str | None:
+    if ids is None:
+        return None
+    if isinstance(ids, str):
+        return ids
+    out = ",".join(str(i) for i in ids)
+    return out or None
+
+
+def _normalise_page(p: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(p)
+    out["id"] = str(p.get("id", p.get("page_id", "")))
+    out.setdefault("name", p.get("name") or p.get("page_name") or out["id"])
+    out["platform"] = p.get("platform") or "facebook"
+    avatar = p.get("avatar_url") or p.get("avatar") or p.get("picture")
+    if isinstance(avatar, Mapping):  # {"data": {"url": ...}} style
+        avatar = (avatar.get("data") or {}).get("url") if isinstance(avatar.get("data"), Mapping) else avatar.get("url")
+    out["avatar_url"] = avatar
+    return out
+
+
+# --------------------------------------------------------------------------- client
+
+class PancakeClient:
+    """Thread-safe client for Pancake's user and page APIs (see ARCHITECTURE.md, "Client")."""
+
+    def __init__(self, settings: Settings | None = None, *, access_token: str | None = None,
+                 page_tokens: Mapping[str, str] | None = None, base_url: str | None = None,
+                 timezone: str | ZoneInfo | None = None,
+                 transport: httpx.BaseTransport | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic,
+                 max_retries: int = 4, rate_per_second: float = 5.0,
+                 timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
+                 jitter: Callable[[], float] | None = None) -> None:
+        s = settings
+        self._access_token: str | None = access_token if access_token is not None else (
+            s.access_token if s else None)
+        self._access_token = (self._access_token or "").strip() or None
+        tokens = page_tokens if page_tokens is not None else (s.page_tokens if s else {})
+        self._page_tokens: dict[str, str] = {str(k): str(v).strip() for k, v in (tokens or {}).items()
+                                             if v and str(v).strip()}
+        _redact.register_secret(self._access_token, *self._page_tokens.values())
+        self.base_url = str(base_url or (s.base_url if s else DEFAULT_BASE_URL)).rstrip("/")
+        tz = timezone if timezone is not None else (s.timezone if s else DEFAULT_TIMEZONE)
+        self.tz: ZoneInfo = tz if isinstance(tz, ZoneInfo) else ZoneInfo(str(tz))
+        self.max_retries = max(0, int(max_retries))
+        self._sleep = sleep
+        self._clock = clock
+        self._jitter = jitter or random.random
+        self.limiter = RateLimiter(rate_per_second, clock=clock, sleep=sleep)
+        _redact.install_log_redaction()
+        self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
+                                  headers={"Accept": "application/json",
+                                           "User-Agent": "pancake-dashboard/1.0"})
+        self._lock = threading.Lock()
+        self._page_locks: dict[str, threading.Lock] = {}
+        self._new_customers_route: str | None = None
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._http.close()
+
+    def __enter__(self) -> "PancakeClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"PancakeClient(base_url={self.base_url!r}, user_token={'set' if self._access_token else 'unset'}, "
+                f"page_tokens={len(self._page_tokens)} page(s), timezone={self.tz.key!r})")
+
+    __str__ = __repr__
+
+    @property
+    def has_user_token(self) -> bool:
+        return bool(self._access_token)
+
+    def known_page_ids(self) -> list[str]:
+        with self._lock:
+            return sorted(self._page_tokens)
+
+    def has_page_token(self, page_id: str) -> bool:
+        with self._lock:
+            return str(page_id) in self._page_tokens
+
+    @property
+    def new_customers_route(self) -> str | None:
+        """``"statistics/customers"`` or ``"statistics/page_customers"`` once known."""
+        return self._new_customers_route
+
+    # -- low level: one HTTP exchange ------------------------------------------------------
+    def _send_once(self, method: str, url: str, params: dict[str, Any], json_body: Any,
+                   endpoint: str, page_id: str | None) -> tuple[Any, PancakeError | None, bool]:
+        """One request. Returns (payload, error, request_surely_not_processed).
+
+        Never raises an httpx exception: those carry the URL (and so the token) in their text.
+        """
+        params = {k: v for k, v in params.items() if v is not None}
+        err: PancakeError | None = None
+        not_sent = False
+        resp: httpx.Response | None = None
+        try:
+            resp = self._http.request(method, url, params=params, json=json_body)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            err = TransportError(f"could not connect ({type(exc).__name__}: {_short(exc, 120)})",
+                                 endpoint=endpoint, page_id=page_id)
+            not_sent = True
+        except httpx.TimeoutException as exc:
+            err = TransportError(f"timed out ({type(exc).__name__})", endpoint=endpoint, page_id=page_id)
+        except httpx.HTTPError as exc:  # read/write/protocol errors, too many redirects...
+            err = TransportError(f"network error ({type(exc).__name__}: {_short(exc, 120)})",
+                                 endpoint=endpoint, page_id=page_id)
+        if err is not None:  # raised by the caller outside the except block: no __context__
+            return None, err, not_sent
+        assert resp is not None
+        payload, err = self._classify(resp, endpoint, page_id)
+        return payload, err, isinstance(err, RateLimitError)
+
+    def _classify(self, resp: httpx.Response, endpoint: str,
+                  page_id: str | None) -> tuple[Any, PancakeError | None]:
+        status = resp.status_code
+        kw = {"endpoint": endpoint, "page_id": page_id, "status_code": status}
+        body: Any = None
+        parsed = False
+        if resp.content and not _looks_html(resp):
+            try:
+                body = _json.loads(resp.content)
+                parsed = True
+            except ValueError:
+                parsed = False
+        code = _as_int(body.get("error_code")) if isinstance(body, dict) else None
+        server_msg = ""
+        if isinstance(body, dict):
+            for key in ("message", "error", "msg", "reason"):
+                if isinstance(body.get(key), str) and body[key].strip():
+                    server_msg = _short(body[key])
+                    break
+        detail_suffix = f": {server_msg}" if server_msg else ""
+
+        if status == 429 or code == 429:
+            ra = parse_retry_after(resp.headers)
+            return None, RateLimitError(
+                f"too many requests (HTTP {status}{', error_code 429' if code == 429 else ''})"
+                + (f", retry after {ra:g} s" if ra is not None else ""),
+                retry_after=ra, error_code=code, **kw)
+        if status in (401, 403):
+            return None, AuthError(f"HTTP {status}: token refused{detail_suffix}", error_code=code, **kw)
+        if status in (404, 406):
+            return None, EndpointNotFound(f"HTTP {status}: route not available here", error_code=code, **kw)
+        if status >= 500:
+            if not parsed and resp.content and _looks_html(resp):
+                return None, ServerError(f"HTTP {status} from a proxy (HTML page)", **kw)
+            return None, ServerError(f"HTTP {status} from Pancake{detail_suffix}", error_code=code, **kw)
+        if status >= 400:
+            if code in AUTH_CODES:
+                return None, self._auth_error(code, server_msg, **kw)
+            return None, ApiError(f"HTTP {status}{detail_suffix}", error_code=code, **kw)
+        if not (200 <= status < 300):
+            return None, BadResponseError(f"unexpected HTTP {status}", **kw)
+        # 2xx
+        if not resp.content:
+            return None, BadResponseError(f"HTTP {status} with an empty body instead of JSON", **kw)
+        if not parsed:
+            if _looks_html(resp):
+                return None, BadResponseError(f"HTTP {status} with an HTML page instead of JSON", **kw)
+            ctype = resp.headers.get("content-type", "unknown type").split(";")[0]
+            return None, BadResponseError(
+                f"HTTP {status}: answer is not JSON ({ctype}, {len(resp.content)} bytes)", **kw)
+        if not isinstance(body, (dict, list)):
+            return None, BadResponseError(f"unexpected JSON ({type(body).__name__}, not an object)", **kw)
+        if isinstance(body, dict) and body.get("success") is False:
+            if code in AUTH_CODES:
+                return None, self._auth_error(code, server_msg, **kw)
+            low = server_msg.lower()
+            if code in (404, 406) or "not found" in low or "no route" in low or "unknown route" in low:
+                return None, EndpointNotFound(f"success:false, route not available{detail_suffix}",
+                                              error_code=code, **kw)
+            return None, ApiError(
+                f"success:false{f' (error_code {code})' if code is not None else ''}{detail_suffix}",
+                error_code=code, **kw)
+        return body, None
+
+    @staticmethod
+    def _auth_error(code: int, server_msg: str, **kw: Any) -> AuthError:
+        what = {102: "token is invalid (102)", 103: "user token expired (103)",
+                105: "page token was renewed elsewhere, the one used is dead (105)"}[code]
+        return AuthError(what + (f": {server_msg}" if server_msg else ""), error_code=code, **kw)
+
+    def _call(self, method: str, url: str, params: dict[str, Any], *, endpoint: str,
+              page_id: str | None, limit_key: str, json_body: Any = None) -> Any:
+        """Paced request with retries. Raises a PancakeError (never with a __context__)."""
+        method = method.upper()
+        is_write = method in WRITE_METHODS
+        attempt = 0
+        while True:
+            if self._closed:
+                raise TransportError("client is closed", endpoint=endpoint, page_id=page_id)
+            self.limiter.acquire(limit_key)
+            payload, err, not_processed = self._send_once(method, url, params, json_body, endpoint, page_id)
+            if err is None:
+                return payload
+            retriable = isinstance(err, (RateLimitError, ServerError, TransportError))
+            if is_write:
+                retriable = not_processed  # 429 or connect-phase failure: surely not processed
+            if not retriable or attempt >= self.max_retries:
+                if retriable and attempt:
+                    err = type(err)(f"{err.detail} (gave up after {attempt + 1} attempts)",
+                                    **_err_kwargs(err))
+                raise err
+            delay = backoff_delay(attempt, getattr(err, "retry_after", None), self._jitter)
+            attempt += 1
+            log.debug(_redact.redact(
+                f"retry {attempt}/{self.max_retries} of {method} {endpoint}"
+                f"{f' page {page_id}' if page_id else ''} in {delay:.2f} s after "
+                f"{type(err).__name__}: {err.detail}"))
+            if delay > 0:
+                self._sleep(delay)
+
+    # -- URLs and tokens ---------------------------------------------------------------------
+    def _user_url(self, path: str) -> str:
+        return f"{self.base_url}/v1/{path.lstrip('/')}"
+
+    def _page_url(self, page_id: str, path: str, version: int = 1) -> str:
+        return f"{self.base_url}/public_api/v{version}/pages/{page_id}/{path.lstrip('/')}"
+
+    def _require_user_token(self, endpoint: str, page_id: str | None = None) -> str:
+        if not self._access_token:
+            raise AuthError("this call needs the user token: configure PANCAKE_ACCESS_TOKEN",
+                            endpoint=endpoint, page_id=page_id)
+        return self._access_token
+
+    def _user_call(self, method: str, path: str, params: dict[str, Any] | None = None, *,
+                   endpoint: str, page_id: str | None = None, json_body: Any = None) -> Any:
+        token = self._require_user_token(endpoint, page_id)
+        p = dict(params or {})
+        p["access_token"] = token
+        try_err: PancakeError | None = None
+        try:
+            return self._call(method, self._user_url(path), p, endpoint=endpoint, page_id=page_id,
+                              limit_key=USER_KEY, json_body=json_body)
+        except AuthError as exc:
+            try_err = exc
+        if try_err.error_code in (102, 103) or try_err.status_code == 401:
+            why = "expired (103)" if try_err.error_code == 103 else (
+                "invalid (102)" if try_err.error_code == 102 else f"refused (HTTP {try_err.status_code})")
+            raise AuthError(f"user token is {why} — paste a new PANCAKE_ACCESS_TOKEN",
+                            **_err_kwargs(try_err))
+        raise try_err
+
+    def _page_lock(self, page_id: str) -> threading.Lock:
+        with self._lock:
+            lk = self._page_locks.get(page_id)
+            if lk is None:
+                lk = self._page_locks[page_id] = threading.Lock()
+            return lk
+
+    def _page_token(self, page_id: str, endpoint: str) -> str:
+        with self._lock:
+            token = self._page_tokens.get(page_id)
+        if token:
+            return token
+        with self._page_lock(page_id):  # generate once per page even under concurrency
+            with self._lock:
+                token = self._page_tokens.get(page_id)
+            if token:
+                return token
+            if not self._access_token:
+                raise AuthError(f"no page token for page {page_id} — paste one (Settings → Tools in "
+                                "Pancake) or configure PANCAKE_ACCESS_TOKEN",
+                                endpoint=endpoint, page_id=page_id)
+            return self._generate(page_id)
+
+    def _regenerate(self, page_id: str, bad_token: str) -> str:
+        with self._page_lock(page_id):
+            with self._lock:
+                current = self._page_tokens.get(page_id)
+            if current and current != bad_token:  # another thread already renewed it
+                return current
+            return self._generate(page_id)
+
+    def _generate(self, page_id: str) -> str:
+        endpoint = "generate_page_access_token"
+        body = self._user_call("POST", f"pages/{page_id}/generate_page_access_token",
+                               {"page_id": page_id}, endpoint=endpoint, page_id=page_id)
+        token = body.get("page_access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token.strip():
+            raise BadResponseError("answer has no page_access_token", endpoint=endpoint, page_id=page_id)
+        token = token.strip()
+        _redact.register_secret(token)
+        with self._lock:
+            self._page_tokens[page_id] = token
+        log.debug(f"generated a page token for page {page_id}")
+        return token
+
+    def _page_call(self, method: str, page_id: str, path: str, params: dict[str, Any] | None = None,
+                   *, endpoint: str | None = None, version: int = 1, json_body: Any = None,
+                   regenerate: bool = True) -> Any:
+        page_id = str(page_id)
+        endpoint = endpoint or path
+        url = self._page_url(page_id, path, version)
+        renewed = False
+        while True:
+            token = self._page_token(page_id, endpoint)
+            p = dict(params or {})
+            p["page_access_token"] = token
+            failure: AuthError | None = None
+            try:
+                return self._call(method, url, p, endpoint=endpoint, page_id=page_id,
+                                  limit_key=page_id, json_body=json_body)
+            except AuthError as exc:
+                failure = exc
+            code = failure.error_code
+            if code not in AUTH_REGENERABLE:
+                raise failure
+            kw = _err_kwargs(failure)
+            if not self._access_token:
+                raise AuthError(f"page token for page {page_id} is invalid ({code}) — paste a new one "
+                                "or configure PANCAKE_ACCESS_TOKEN", **kw)
+            if renewed or not regenerate:
+                raise AuthError(f"page token for page {page_id} is still refused ({code})"
+                                + (" after regenerating it from the user token" if renewed else ""), **kw)
+            log.debug(f"page token for page {page_id} refused ({code}); regenerating it once")
+            self._regenerate(page_id, token)
+            renewed = True
+
+    # -- statistics helpers ------------------------------------------------------------------
+    def _windows(self, start: date, end: date) -> list[tuple[date, date]]:
+        if isinstance(start, datetime) or isinstance(end, datetime):
+            start = start.date() if isinstance(start, datetime) else start
+            end = end.date() if isinstance(end, datetime) else end
+        return split_windows(start, end, MAX_STATS_WINDOW_DAYS)
+
+    def _stats_date_range(self, page_id: str, path: str, start: date, end: date, *,
+                          with_time: bool, extra: dict[str, Any] | None = None) -> list[Chunk]:
+        out = []
+        for a, b in self._windows(start, end):
+            params = {"date_range": format_date_range(a, b, with_time=with_time), **(extra or {})}
+            out.append(Chunk(a, b, self._stats_payload(self._page_call("GET", page_id, path, params),
+                                                       path, page_id)))
+        return out
+
+    def _stats_since_until(self, page_id: str, path: str, start: date, end: date,
+                           extra: dict[str, Any] | None = None) -> list[Chunk]:
+        out = []
+        for a, b in self._windows(start, end):
+            since, until = day_bounds_unix(a, b, self.tz)
+            params = {"since": since, "until": until, **(extra or {})}
+            out.append(Chunk(a, b, self._stats_payload(self._page_call("GET", page_id, path, params),
+                                                       path, page_id)))
+        return out
+
+    @staticmethod
+    def _stats_payload(payload: Any, endpoint: str, page_id: str | None) -> Any:
+        if not isinstance(payload, (dict, list)):
+            raise BadResponseError(f"unexpected JSON shape ({type(payload).__name__})",
+                                   endpoint=endpoint, page_id=page_id)
+        return payload
+
+    # -- user API ----------------------------------------------------------------------------
+    def list_pages(self) -> list[dict[str, Any]]:
+        """Activated pages, normalised to ``{id, name, platform, avatar_url, ...}``."""
+        endpoint = "pages"
+        body = self._user_call("GET", "pages", endpoint=endpoint)
+        pages: Any = None
+        if isinstance(body, dict):
+            if isinstance(body.get("pages"), list):
+                pages = body["pages"]
+            elif isinstance(body.get("categorized"), dict):
+                cat = body["categorized"]
+                pages = cat.get("activated")
+                if not isinstance(pages, list):
+                    ids = cat.get("activated_page_ids")
+                    pages = [{"id": i} for i in ids] if isinstance(ids, list) else None
+            elif isinstance(body.get("data"), list):
+                pages = body["data"]
+        elif isinstance(body, list):
+            pages = body
+        if not isinstance(pages, list):
+            raise BadResponseError("unexpected shape: neither 'pages' nor 'categorized.activated'",
+                                   endpoint=endpoint)
+        return [_normalise_page(p) for p in pages if isinstance(p, Mapping)]
+
+    def generate_page_token(self, page_id: str) -> str:
+        """Make a new page token from the user token (kills the old one) and cache it."""
+        page_id = str(page_id)
+        with self._page_lock(page_id):
+            return self._generate(page_id)
+
+    def multi_page_user_stats(self, page_ids: Sequence[str] | str, start: date, end: date) -> list[Chunk]:
+        """``GET v1/statistics/user`` for several pages at once (user token)."""
+        ids = _join_ids(page_ids)
+        if not ids:
+            raise ValueError("page_ids is empty")
+        endpoint = "statistics/user"
+        out = []
+        for a, b in self._windows(start, end):
+            params = {"page_ids": ids, "date_range": format_date_range(a, b, with_time=True)}
+            payload = self._user_call("GET", "statistics/user", params, endpoint=endpoint, page_id=ids)
+            out.append(Chunk(a, b, self._stats_payload(payload, endpoint, ids)))
+        return out
+
+    # -- statistics (page API) ---------------------------------------------------------------
+    def engagements(self, page_id: str, start: date, end: date, *, by_hour: bool = False,
+                    user_ids: Sequence[str] | str | None = None) -> list[Chunk]:
+        extra: dict[str, Any] = {}
+        if by_hour:
+            extra["by_hour"] = "true"
+        ids = _join_ids(user_ids)
+        if ids:
+            extra["user_ids"] = ids
+        return self._stats_date_range(page_id, "statistics/customer_engagements", start, end,
+                                      with_time=True, extra=extra)
+
+    def user_stats(self, page_id: str, start: date, end: date) -> list[Chunk]:
+        return self._stats_date_range(page_id, "statistics/users", start, end, with_time=True)
+
+    def page_stats(self, page_id: str, start: date, end: date) -> list[Chunk]:
+        return self._stats_since_until(page_id, "statistics/pages", start, end)
+
+    def tag_stats(self, page_id: str, start: date, end: date) -> list[Chunk]:
+        return self._stats_since_until(page_id, "statistics/tags", start, end)
+
+    def ads_campaigns(self, page_id: str, start: date, end: date) -> list[Chunk]:
+        return self._stats_since_until(page_id, "statistics/pages_campaigns", start, end)
+
+    def ads(self, page_id: str, start: date, end: date, *, type: str = "by_id") -> list[Chunk]:  # noqa: A002
+        if type not in ("by_id", "by_time"):
+            raise ValueError("type must be 'by_id' or 'by_time'")
+        return self._stats_since_until(page_id, "statistics/ads", start, end, {"type": type})
+
+    NEW_CUSTOMERS_ROUTES = ("statistics/customers", "statistics/page_customers")
+
+    def new_customers(self, page_id: str, start: date, end: date, *, group_by: str = "day") -> list[Chunk]:
+        """``statistics/customers``, falling back to ``statistics/page_customers`` (remembered)."""
+        if group_by not in ("day", "hour", "page_id"):
+            raise ValueError("group_by must be 'day', 'hour' or 'page_id'")
+        page_id = str(page_id)
+        out = []
+        for a, b in self._windows(start, end):
+            params = {"date_range": format_date_range(a, b, with_time=False), "group_by": group_by}
+            out.append(Chunk(a, b, self._new_customers_window(page_id, params)))
+        return out
+
+    def _new_customers_window(self, page_id: str, params: dict[str, Any]) -> Any:
+        known = self._new_customers_route
+        routes = (known,) if known else self.NEW_CUSTOMERS_ROUTES
+        missing: EndpointNotFound | None = None
+        for route in routes:
+            try:
+                payload = self._page_call("GET", page_id, route, params)
+            except EndpointNotFound as exc:
+                missing = exc
+                continue
+            if self._new_customers_route is None:
+                with self._lock:
+                    self._new_customers_route = route
+                log.debug(f"new customers: using {route}")
+            return self._stats_payload(payload, route, page_id)
+        assert missing is not None
+        raise EndpointNotFound(
+            f"{missing.detail}; tried {' and '.join(routes)}", **_err_kwargs(missing))
+
+    # -- page data ---------------------------------------------------------------------------
+    def tags(self, page_id: str) -> dict[str, Any]:
+        """``GET pages/{id}/tags`` -> ``{tags: [...]}``."""
+        return self._expect_dict(self._page_call("GET", page_id, "tags"), "tags", page_id)
+
+    def users(self, page_id: str) -> dict[str, Any]:
+        """``GET pages/{id}/users`` -> ``{users: [...], disabled_users: [...]}``."""
+        return self._expect_dict(self._page_call("GET", page_id, "users"), "users", page_id)
+
+    @staticmethod
+    def _expect_dict(payload: Any, endpoint: str, page_id: str | None) -> dict[str, Any]:
+        if not isinstance(payload, dict):
+            raise BadResponseError(f"unexpected JSON shape ({type(payload).__name__}, expected an object)",
+                                   endpoint=endpoint, page_id=str(page_id) if page_id else None)
+        return payload
+
+    def conversations(self, page_id: str, since: date | datetime | int, until: date | datetime | int, *,
+                      page_number: int = 1, order_by: str | None = None,
+                      tags: Sequence[Any] | str | None = None) -> dict[str, Any]:
+        """Conversations v1, one page of results. The span must be at most one month."""
+        s = _unix(since, self.tz, end=False)
+        u = _unix(until, self.tz, end=True)
+        if u < s:
+            raise ValueError("until is before since")
+        if u - s > (MAX_CONVERSATION_WINDOW_DAYS + 1) * 86400:
+            raise ValueError("conversations v1 takes a window of at most one month; use iter_conversations")
+        params = {"since": s, "until": u, "page_number": max(1, int(page_number)),
+                  "order_by": order_by, "tags": _join_ids(tags)}
+        return self._expect_dict(self._page_call("GET", page_id, "conversations", params),
+                                 "conversations", page_id)
+
+    def iter_conversations(self, page_id: str, start: date, end: date, *, order_by: str | None = None,
+                           tags: Sequence[Any] | str | None = None,
+                           max_pages: int = 10_000) -> Iterator[dict[str, Any]]:
+        """Every conversation of [start, end] (local dates): windows of ≤ 1 month, paged through."""
+        seen: set[str] = set()
+        for a, b in split_windows(start, end, MAX_CONVERSATION_WINDOW_DAYS):
+            fetched = 0
+            for number in range(1, max_pages + 1):
+                body = self.conversations(page_id, a, b, page_number=number, order_by=order_by, tags=tags)
+                batch = body.get("conversations") or []
+                if not isinstance(batch, list) or not batch:
+                    break
+                for conv in batch:
+                    cid = str(conv.get("id")) if isinstance(conv, dict) else None
+                    if cid and cid in seen:
+                        continue
+                    if cid:
+                        seen.add(cid)
+                    yield conv
+                fetched += len(batch)
+                total = _as_int(body.get("total"))
+                if total is not None and fetched >= total:
+                    break
+
+    def conversations_v2(self, page_id: str, *, last_conversation_id: str | None = None,
+                         tags: Sequence[Any] | str | None = None, type: Sequence[str] | str | None = None,  # noqa: A002
+                         post_ids: Sequence[str] | str | None = None,
+                         since: date | datetime | int | None = None, until: date | datetime | int | None = None,
+                         unread_first: bool | None = None, order_by: str | None = None) -> dict[str, Any]:
+        """Conversations v2: 60 at a time, older ones with ``last_conversation_id``."""
+        params = {"last_conversation_id": last_conversation_id, "tags": _join_ids(tags),
+                  "type": _join_ids(type), "post_ids": _join_ids(post_ids),
+                  "since": _unix(since, self.tz, end=False) if since is not None else None,
+                  "until": _unix(until, self.tz, end=True) if until is not None else None,
+                  "unread_first": None if unread_first is None else ("true" if unread_first else "false"),
+                  "order_by": order_by}
+        return self._expect_dict(self._page_call("GET", page_id, "conversations", params,
+                                                 endpoint="v2/conversations", version=2),
+                                 "v2/conversations", page_id)
+
+    def iter_conversations_v2(self, page_id: str, *, max_pages: int = 10_000,
+                              **filters: Any) -> Iterator[dict[str, Any]]:
+        last: str | None = filters.pop("last_conversation_id", None)
+        seen: set[str] = set()
+        for _ in range(max_pages):
+            body = self.conversations_v2(page_id, last_conversation_id=last, **filters)
+            batch = body.get("conversations") or []
+            new = [c for c in batch if isinstance(c, dict) and str(c.get("id")) not in seen]
+            if not new:
+                return
+            for conv in new:
+                seen.add(str(conv.get("id")))
+                yield conv
+            last = str(new[-1].get("id"))
+
+    def messages(self, page_id: str, conversation_id: str, customer_id: str,
+                 current_count: int | None = None) -> dict[str, Any]:
+        """30 messages before position ``current_count`` (latest 30 without it)."""
+        params = {"customer_id": customer_id, "current_count": current_count}
+        return self._expect_dict(
+            self._page_call("GET", page_id, f"conversations/{conversation_id}/messages", params,
+                            endpoint="conversations/messages"),
+            "conversations/messages", page_id)
+
+    def iter_messages(self, page_id: str, conversation_id: str, customer_id: str, *,
+                      max_pages: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+        """Batches of messages, newest batch first, walking backwards 30 at a time."""
+        count: int | None = None
+        seen: set[str] = set()
+        for _ in range(max_pages):
+            body = self.messages(page_id, conversation_id, customer_id, current_count=count)
+            batch = [m for m in (body.get("messages") or []) if isinstance(m, dict)]
+            new = [m for m in batch if str(m.get("id")) not in seen]
+            if not new:
+                return
+            seen.update(str(m.get("id")) for m in new)
+            yield new
+            count = len(seen)
+
+    def tag_conversation(self, page_id: str, conversation_id: str, tag_id: str | int,
+                         action: str = "add") -> dict[str, Any]:
+        if action not in ("add", "remove"):
+            raise ValueError("action must be 'add' or 'remove'")
+        return self._expect_dict(
+            self._page_call("POST", page_id, f"conversations/{conversation_id}/tags",
+                            endpoint="conversations/tags",
+                            json_body={"action": action, "tag_id": str(tag_id)}),
+            "conversations/tags", page_id)
+
+    def untag_conversation(self, page_id: str, conversation_id: str, tag_id: str | int) -> dict[str, Any]:
+        return self.tag_conversation(page_id, conversation_id, tag_id, action="remove")
+
+    def assign_conversation(self, page_id: str, conversation_id: str,
+                            assignee_ids: Sequence[str]) -> dict[str, Any]:
+        return self._expect_dict(
+            self._page_call("POST", page_id, f"conversations/{conversation_id}/assign",
+                            endpoint="conversations/assign",
+                            json_body={"assignee_ids": [str(i) for i in assignee_ids]}),
+            "conversations/assign", page_id)
+
+    def mark_read(self, page_id: str, conversation_id: str) -> dict[str, Any]:
+        return self._expect_dict(self._page_call("POST", page_id, f"conversations/{conversation_id}/read",
+                                                 endpoint="conversations/read"),
+                                 "conversations/read", page_id)
+
+    def mark_unread(self, page_id: str, conversation_id: str) -> dict[str, Any]:
+        return self._expect_dict(self._page_call("POST", page_id, f"conversations/{conversation_id}/unread",
+                                                 endpoint="conversations/unread"),
+                                 "conversations/unread", page_id)
+
+    def page_customers(self, page_id: str, since: date | datetime | int, until: date | datetime | int, *,
+                       page_number: int = 1, page_size: int = 100,
+                       order_by: str | None = None) -> dict[str, Any]:
+        params = {"since": _unix(since, self.tz, end=False), "until": _unix(until, self.tz, end=True),
+                  "page_number": max(1, int(page_number)), "page_size": min(100, max(1, int(page_size))),
+                  "order_by": order_by}
+        return self._expect_dict(self._page_call("GET", page_id, "page_customers", params),
+                                 "page_customers", page_id)
+
+    def posts(self, page_id: str, since: date | datetime | int, until: date | datetime | int, *,
+              page_number: int = 1, page_size: int = 30, type: str | None = None) -> Any:  # noqa: A002
+        params = {"since": _unix(since, self.tz, end=False), "until": _unix(until, self.tz, end=True),
+                  "page_number": max(1, int(page_number)), "page_size": min(30, max(1, int(page_size))),
+                  "type": type}
+        return self._stats_payload(self._page_call("GET", page_id, "posts", params), "posts", page_id)
+
+    def export_data(self, page_id: str, since: date | datetime | int, until: date | datetime | int, *,
+                    action: str = "conversations_from_ads", offset: int = 0) -> Any:
+        params = {"since": _unix(since, self.tz, end=False), "until": _unix(until, self.tz, end=True),
+                  "action": action, "offset": max(0, int(offset))}
+        return self._stats_payload(self._page_call("GET", page_id, "export_data", params),
+                                   "export_data", page_id)
+
+    # -- diagnostics ---------------------------------------------------------------------------
+    def token_status(self, page_id: str) -> tuple[bool, str]:
+        """One cheap call (GET tags) to check the page token. Never returns the token.
+
+        A refused token is reported as it is (not silently regenerated); a missing one is
+        generated from the user token when there is one.
+        """
+        page_id = str(page_id)
+        generated = not self.has_page_token(page_id)
+        error: PancakeError | None = None
+        body: Any = None
+        try:
+            body = self._page_call("GET", page_id, "tags", regenerate=False)
+        except PancakeError as exc:
+            error = exc
+        if error is not None:
+            return False, str(error)
+        n = len(body.get("tags") or []) if isinstance(body, dict) else 0
+        how = "generated from the user token" if generated else "configured"
+        return True, f"page {page_id}: page token ({how}) works — {n} tag(s) readable"
+
+
+def _err_kwargs(err: PancakeError) -> dict[str, Any]:
+    kw: dict[str, Any] = {"endpoint": err.endpoint, "page_id": err.page_id,
+                          "status_code": err.status_code, "error_code": err.error_code}
+    if isinstance(err, RateLimitError):
+        kw["retry_after"] = err.retry_after
+    return kw
