@@ -72,7 +72,10 @@ def install_log_redaction() -> None:
     and to every handler of the root logger. Idempotent."""
     global _installed
     flt = RedactingFilter()
-    for name in ("httpx", "httpcore", "pancake", "streamlit"):
+    # A logger's filters do not apply to records of its children, so name the children too.
+    for name in ("httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.http2",
+                 "httpcore.proxy", "httpcore.socks", "pancake", "pancake.client",
+                 "pancake.ratelimit", "pancake.data", "streamlit"):
         lg = logging.getLogger(name)
         if not any(isinstance(f, RedactingFilter) for f in lg.filters):
             lg.addFilter(flt)
