@@ -1,0 +1,57 @@
+"""Shared fixtures. Every test starts with empty Streamlit caches and no Pancake
+configuration from the developer's environment (so the dashboard runs on demo data)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from pancake.config import ENV_KEYS  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(monkeypatch):
+    """No PANCAKE_* variable leaks in from the machine running the tests."""
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_cache():
+    """st.cache_data/cache_resource survive between tests in one process: clear them."""
+    import streamlit as st
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+def app_test(page: str | None = None, *, params: dict[str, str] | None = None,
+             secrets: dict | None = None, timeout: float = 30):
+    """Run app.py in AppTest (demo data unless secrets/env say otherwise), optionally on one page.
+
+    ``page`` is the file path, e.g. "pages/engagement.py". Query parameters are set before
+    the first run, as opening a shared URL would.
+    """
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    for k, v in (secrets or {}).items():
+        at.secrets[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+@pytest.fixture
+def run_app():
+    return app_test

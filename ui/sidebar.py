@@ -1,0 +1,89 @@
+"""The shared controls in the sidebar. Widgets are bound to the session's View.
+
+Widget state is dropped by Streamlit when a widget is not drawn (another page, kiosk
+mode), so the View in session state is the source of truth and each widget is seeded
+from it when its own state is missing.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from pancake import i18n, timeutil
+from pancake.data import cache
+
+from . import state
+
+LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def _seed(key: str, value) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def render(*, grain: bool = False) -> state.View:
+    """Draw the controls; return the (possibly changed) view."""
+    view = state.current()
+    lang = view.lang
+    tr = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
+    today = cache.today()
+    frame, error = cache.pages()
+    ids = [str(p) for p in frame["page_id"]]
+    names = dict(zip(ids, frame["name"].astype(str)))
+
+    with st.sidebar:
+        _seed("w_lang", view.lang)
+        new_lang = st.segmented_control(tr("sb.lang"), list(LANG_LABELS), key="w_lang",
+                                        format_func=LANG_LABELS.get, required=True)
+        lang = new_lang or view.lang
+        tr = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
+
+        if error:
+            st.error(tr("sb.pages_error", msg=error))
+        chosen = [p for p in view.pages if p in ids]
+        _seed("w_all", not chosen)
+        all_pages = st.toggle(tr("sb.all_pages", n=len(ids)), key="w_all")
+        if all_pages:
+            pages: tuple[str, ...] = ()
+        else:
+            _seed("w_pages", chosen or ids[:1])
+            picked = st.multiselect(tr("sb.pages_pick"), ids, key="w_pages",
+                                    format_func=lambda p: names.get(p, p))
+            pages = tuple(picked)
+            if not picked:
+                st.caption(tr("sb.pages_none"))
+
+        _seed("w_preset", view.preset)
+        preset = st.selectbox(tr("sb.range"), list(timeutil.PRESETS), key="w_preset",
+                              format_func=lambda p: tr(f"preset.{p}"))
+        start, end = view.resolved(today)
+        if preset == "custom":
+            _seed("w_dates", (start, end))
+            picked_dates = st.date_input(tr("sb.custom_range"), key="w_dates", max_value=today,
+                                         format="DD/MM/YYYY")
+            if isinstance(picked_dates, (tuple, list)) and len(picked_dates) == 2:
+                start, end = picked_dates
+            elif isinstance(picked_dates, (tuple, list)) and len(picked_dates) == 1:
+                start = end = picked_dates[0]
+            elif isinstance(picked_dates, date):
+                start = end = picked_dates
+        else:
+            start, end = timeutil.preset_range(preset, today)
+            st.session_state.pop("w_dates", None)
+            st.caption(f"{start:%d/%m/%Y} – {end:%d/%m/%Y}")
+
+        _seed("w_cmp", view.compare)
+        compare = st.toggle(tr("sb.compare"), key="w_cmp", help=tr("sb.compare_help"))
+
+        new_grain = view.grain
+        if grain:
+            _seed("w_grain", view.grain)
+            new_grain = st.segmented_control(tr("sb.grain"), ["day", "hour"], key="w_grain",
+                                             format_func=lambda g: tr(f"sb.grain.{g}"),
+                                             required=True) or view.grain
+        st.caption(tr("sb.tz", tz=cache.tz_name()))
+
+    return state.update(pages=pages, preset=preset, start=start, end=end, compare=compare,
+                        grain=new_grain, lang=lang)
