@@ -294,8 +294,11 @@ class PancakeClient:
             return None, EndpointNotFound(f"HTTP {status}: route not available here", error_code=code, **kw)
         if status >= 500:
             if not parsed and resp.content and _looks_html(resp):
-                return None, ServerError(f"HTTP {status} from a proxy (HTML page)", **kw)
-            return None, ServerError(f"HTTP {status} from Pancake{detail_suffix}", error_code=code, **kw)
+                server_err = ServerError(f"HTTP {status} from a proxy (HTML page)", **kw)
+            else:
+                server_err = ServerError(f"HTTP {status} from Pancake{detail_suffix}", error_code=code, **kw)
+            server_err.retry_after = parse_retry_after(resp.headers)  # a 503 may say when to come back
+            return None, server_err
         if status >= 400:
             if code in AUTH_CODES:
                 return None, self._auth_error(code, server_msg, **kw)

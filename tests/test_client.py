@@ -233,6 +233,15 @@ def test_5xx_retries_then_success():
     assert clock.sleeps == [0.5, 1.0, 2.0] and len(rec.requests) == 4
 
 
+def test_503_retry_after_honoured_and_default_timeout():
+    seq = [httpx.Response(503, headers={"Retry-After": "7"}, text="busy"), ok({"data": []})]
+    client, _, clock = make(lambda req: seq.pop(0))
+    client.page_stats(PID, D1, D2)
+    assert clock.sleeps == [7.0]
+    t = client._http.timeout
+    assert (t.connect, t.read, t.write, t.pool) == (5.0, 30.0, 10.0, 5.0)
+
+
 def test_retry_debug_log_is_redacted(caplog):
     caplog.set_level(logging.DEBUG)
     seq = [httpx.Response(500, json={"message": f"echo {PAGE}"}), ok({"data": []})]
