@@ -196,6 +196,8 @@ class PancakeClient:
         self._lock = threading.Lock()
         self._page_locks: dict[str, threading.Lock] = {}
         self._new_customers_route: str | None = None
+        self._new_customers_by_page: dict[str, str] = {}
+        self._generated_pages: set[str] = set()
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -230,7 +232,8 @@ class PancakeClient:
 
     @property
     def new_customers_route(self) -> str | None:
-        """``"statistics/customers"`` or ``"statistics/page_customers"`` once known."""
+        """The new-customers route that worked last (``"statistics/customers"`` or
+        ``"statistics/page_customers"``); see ``new_customers_route_for(page_id)``."""
         return self._new_customers_route
 
     # -- low level: one HTTP exchange ------------------------------------------------------
@@ -437,6 +440,7 @@ class PancakeClient:
         _redact.register_secret(token)
         with self._lock:
             self._page_tokens[page_id] = token
+            self._generated_pages.add(page_id)
         log.debug(f"generated a page token for page {page_id}")
         return token
 
@@ -590,8 +594,13 @@ class PancakeClient:
         return out
 
     def _new_customers_window(self, page_id: str, params: dict[str, Any]) -> Any:
-        known = self._new_customers_route
-        routes = (known,) if known else self.NEW_CUSTOMERS_ROUTES
+        # The working route is remembered per page (accounts differ page by page), and the
+        # last one that worked is tried first for pages not seen yet.
+        with self._lock:
+            first = self._new_customers_by_page.get(page_id) or self._new_customers_route
+        routes = self.NEW_CUSTOMERS_ROUTES
+        if first:
+            routes = (first,) + tuple(r for r in routes if r != first)
         missing: EndpointNotFound | None = None
         for route in routes:
             try:
@@ -599,14 +608,20 @@ class PancakeClient:
             except EndpointNotFound as exc:
                 missing = exc
                 continue
-            if self._new_customers_route is None:
-                with self._lock:
-                    self._new_customers_route = route
-                log.debug(f"new customers: using {route}")
+            with self._lock:
+                if self._new_customers_by_page.get(page_id) != route:
+                    log.debug(f"new customers for page {page_id}: using {route}")
+                self._new_customers_by_page[page_id] = route
+                self._new_customers_route = route
             return self._stats_payload(payload, route, page_id)
         assert missing is not None
         raise EndpointNotFound(
             f"{missing.detail}; tried {' and '.join(routes)}", **_err_kwargs(missing))
+
+    def new_customers_route_for(self, page_id: str) -> str | None:
+        """The new-customers route known to work for ``page_id`` (None before the first call)."""
+        with self._lock:
+            return self._new_customers_by_page.get(str(page_id))
 
     # -- page data ---------------------------------------------------------------------------
     def tags(self, page_id: str) -> dict[str, Any]:
@@ -780,7 +795,6 @@ class PancakeClient:
         generated from the user token when there is one.
         """
         page_id = str(page_id)
-        generated = not self.has_page_token(page_id)
         error: PancakeError | None = None
         body: Any = None
         try:
@@ -790,7 +804,8 @@ class PancakeClient:
         if error is not None:
             return False, str(error)
         n = len(body.get("tags") or []) if isinstance(body, dict) else 0
-        how = "generated from the user token" if generated else "configured"
+        with self._lock:
+            how = "generated from the user token" if page_id in self._generated_pages else "configured"
         return True, f"page {page_id}: page token ({how}) works — {n} tag(s) readable"
 
 

@@ -688,3 +688,22 @@ def test_client_repr_and_settings():
         assert inside is c2
     err = raises(lambda: c2.tags(PID), errors.TransportError)
     assert "closed" in str(err)
+
+
+def test_new_customers_route_remembered_per_page():
+    def handler(req):
+        page = req.url.path.split("/")[-3]
+        route = req.url.path.rsplit("/", 1)[-1]
+        if (page, route) in {("A", "page_customers"), ("B", "customers")}:
+            return httpx.Response(404, text="no")
+        return ok({"data": []})
+
+    client, rec, _ = make(handler, pages={"A": PAGE, "B": GEN})
+    client.new_customers("A", D1, D2)
+    client.new_customers("B", D1, D2)
+    assert client.new_customers_route_for("A") == "statistics/customers"
+    assert client.new_customers_route_for("B") == "statistics/page_customers"
+    n = len(rec.requests)
+    client.new_customers("A", D1, D2)
+    client.new_customers("B", D1, D2)
+    assert [r.url.path.rsplit("/", 1)[-1] for r in rec.requests[n:]] == ["customers", "page_customers"]
