@@ -1,0 +1,97 @@
+"""pancake.views.customers on hand-built frames (new_customers_frame schema)."""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from pancake.views import customers as v
+
+
+def frame(rows):
+    df = pd.DataFrame(rows, columns=["page_id", "date", "new_customer_count", "new_page_inbox_count",
+                                     "new_phone_number_count", "phone_number_count"])
+    df["date"] = pd.to_datetime(df["date"])
+    for c in df.columns[2:]:
+        df[c] = df[c].astype("Int64")
+    return df
+
+
+DAYS = frame([
+    ("p1", datetime(2026, 1, 1), 10, 8, 2, 3),
+    ("p2", datetime(2026, 1, 1), 5, 2, 2, 2),
+    ("p1", datetime(2026, 1, 3), 4, 0, 0, 1),
+    ("p2", datetime(2026, 1, 3), 1, pd.NA, pd.NA, 0),
+])
+
+
+def test_series_sums_pages_fills_days_and_recomputes_rate():
+    s = v.series(DAYS, date(2026, 1, 1), date(2026, 1, 3))
+    assert list(s["new_customer_count"]) == [15, 0, 5]
+    assert list(s["new_page_inbox_count"]) == [10, 0, 0]
+    assert s["phone_capture_rate"].iloc[0] == pytest.approx(4 / 10)  # not mean(2/8, 2/2)
+    assert math.isnan(s["phone_capture_rate"].iloc[1]) and math.isnan(s["phone_capture_rate"].iloc[2])
+
+
+def test_series_by_hour_cut_at_now():
+    h = frame([("p1", datetime(2026, 1, 1, 9), 3, 2, 1, 1), ("p2", datetime(2026, 1, 1, 9), 1, 2, 0, 0)])
+    s = v.series(h, date(2026, 1, 1), date(2026, 1, 1), "hour", last=datetime(2026, 1, 1, 10, 30))
+    assert len(s) == 11 and s["date"].iloc[-1] == pd.Timestamp(2026, 1, 1, 10)
+    assert s.set_index("date").loc[pd.Timestamp(2026, 1, 1, 9), "new_customer_count"] == 4
+    assert v.series(h, date(2026, 1, 1), date(2026, 1, 1), "hour").shape[0] == 24
+
+
+def test_overall_and_kpis():
+    prev = frame([("p1", datetime(2025, 12, 30), 20, 10, 1, 1)])
+    cards = {c.field: c for c in v.kpi_cards(DAYS, prev, "vi", start=date(2026, 1, 1), end=date(2026, 1, 3))}
+    assert cards["new_customer_count"].raw == 20 and cards["new_customer_count"].value == "20"
+    assert cards["new_customer_count"].delta == "0,0 %" and cards["new_customer_count"].color == "gray"
+    assert cards["phone_capture_rate"].raw == pytest.approx(0.4)
+    assert cards["phone_capture_rate"].value == "40,0 %"
+    assert cards["phone_capture_rate"].color == "green" and cards["phone_capture_rate"].arrow == "up"
+    # source-aware: the customers meaning of phone_number_count, not the staff one
+    assert cards["phone_number_count"].label == "Tổng số điện thoại"
+    assert "statistics/customers" in cards["phone_number_count"].help
+    assert cards["new_customer_count"].spark == (15.0, 0.0, 5.0)
+    en = {c.field: c for c in v.kpi_cards(DAYS, None, "en")}
+    assert en["phone_capture_rate"].value == "40.0%" and en["phone_capture_rate"].delta is None
+
+
+def test_rate_dash_when_no_conversations():
+    z = frame([("p1", datetime(2026, 1, 1), 1, 0, 0, 0)])
+    c = {c.field: c for c in v.kpi_cards(z, z, "en")}
+    assert c["phone_capture_rate"].value == "—" and c["phone_capture_rate"].delta is None
+
+
+def test_per_page():
+    pp = v.per_page(DAYS, {"p1": "Shop A"})
+    assert list(pp["page_id"]) == ["p1", "p2"]
+    p1 = pp.iloc[0]
+    assert p1["page_name"] == "Shop A" and p1["new_customer_count"] == 14
+    assert p1["phone_capture_rate"] == pytest.approx(2 / 8)
+    assert pp.iloc[1]["phone_capture_rate"] == pytest.approx(1.0)
+    fig = v.per_page_figure(pp, "en")
+    assert [t.name for t in fig.data] == ["New customers", "New inbox conversations", "New phone numbers"]
+    assert list(fig.data[0].x) == [14, 6]
+
+
+def test_figures_and_display():
+    s = v.series(DAYS, date(2026, 1, 1), date(2026, 1, 3))
+    fig = v.trend_figure(s, "vi")
+    assert [t.name for t in fig.data] == ["Khách hàng mới", "Hội thoại inbox mới", "Số điện thoại mới"]
+    assert list(fig.data[0].y) == [15, 0, 5]
+    r = v.rate_figure(s, "en")
+    assert r.data[0].y[0] == pytest.approx(40.0) and math.isnan(r.data[0].y[1])
+    d = v.display(s, "vi")
+    assert d.iloc[0]["date"] == "01/01/2026" and d.iloc[0]["phone_capture_rate"] == "40,0 %"
+    assert d.iloc[1]["phone_capture_rate"] == "—"
+    dh = v.display(v.series(DAYS, date(2026, 1, 1), date(2026, 1, 1), "hour"), "en", "hour")
+    assert dh.iloc[0]["date"] == "1 Jan 2026 00:00"
+
+
+def test_empty():
+    assert v.per_page(None).empty
+    s = v.series(None, date(2026, 1, 1), date(2026, 1, 2))
+    assert list(s["new_customer_count"]) == [0, 0]
