@@ -1,0 +1,90 @@
+"""AppTest of /customers in demo mode: KPI values against the simulator (day and hour grain),
+both languages, one and several pages, URL round trip, empty range."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from pancake import fmt
+from pancake.client import PancakeClient
+from pancake.data import core
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
+from tests.conftest import app_test
+
+PAGE = "pages/customers.py"
+ONE = DEMO_PAGE_IDS[0]
+START = date.today() - timedelta(days=8)
+END = date.today() - timedelta(days=2)
+
+
+def truth(page_ids, start, end, group_by="day") -> pd.DataFrame:
+    frames = []
+    for pid in page_ids:  # a fresh client per page: each page finds its own route
+        sim = Simulator()
+        client = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
+                               base_url="https://pages.fm/api", transport=sim.transport())
+        r = core.fetch(client, "customers", [pid], start, end, group_by=group_by)
+        assert not r.errors, r.errors
+        frames.append(r["data"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def failed_pages(at) -> set[str]:
+    out = set()
+    for w in at.warning:
+        for pid in DEMO_PAGE_IDS:
+            if pid in w.value:
+                out.add(pid)
+    return out
+
+
+def check(at, page_ids, lang, group_by="day"):
+    d = truth(page_ids, START, END, group_by)
+    m = {x.label: x.value for x in at.metric}
+    labels = {"vi": ["Khách hàng mới", "Hội thoại inbox mới", "Số điện thoại mới", "Tổng số điện thoại",
+                     "Tỷ lệ thu số điện thoại"],
+              "en": ["New customers", "New inbox conversations", "New phone numbers", "Phone numbers",
+                     "Phone capture rate"]}[lang]
+    fields = ["new_customer_count", "new_page_inbox_count", "new_phone_number_count", "phone_number_count"]
+    for label, f in zip(labels, fields):
+        assert m[label] == fmt.number(int(d[f].sum()), lang), label
+    rate = d["new_phone_number_count"].sum() / d["new_page_inbox_count"].sum()
+    assert m[labels[4]] == fmt.ratio_as_percent(rate, lang)
+
+
+def test_one_page_vietnamese_by_day():
+    at = app_test(PAGE, params={"pages": ONE, "from": START.isoformat(), "to": END.isoformat()})
+    assert not at.exception
+    check(at, [ONE], "vi")
+    qp = dict(at.query_params)
+    assert (qp["pages"], qp["from"], qp["to"], qp["lang"]) == (ONE, START.isoformat(), END.isoformat(), "vi")
+    assert "grain" not in qp
+
+
+def test_one_page_english_by_hour():
+    at = app_test(PAGE, params={"pages": ONE, "from": START.isoformat(), "to": END.isoformat(),
+                                "lang": "en", "grain": "hour"})
+    assert not at.exception
+    check(at, [ONE], "en", "hour")
+    assert dict(at.query_params)["grain"] == "hour"
+    series = at.dataframe[0].value
+    assert len(series) == 24 * 7  # one row an hour over the 7 days
+
+
+def test_all_pages_english():
+    at = app_test(PAGE, params={"pages": "all", "from": START.isoformat(), "to": END.isoformat(), "lang": "en"})
+    assert not at.exception
+    ok = [p for p in DEMO_PAGE_IDS if p not in failed_pages(at)]
+    assert ok
+    check(at, ok, "en")
+    per_page = at.dataframe[1].value
+    assert len(per_page) == len(ok)
+    assert dict(at.query_params)["pages"] == "all"
+
+
+def test_future_range_is_empty():
+    future = date.today() + timedelta(days=40)
+    at = app_test(PAGE, params={"pages": ONE, "from": future.isoformat(), "to": future.isoformat()})
+    assert not at.exception
+    assert any("Không có dữ liệu" in i.value for i in at.info)

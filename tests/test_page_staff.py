@@ -1,0 +1,103 @@
+"""AppTest of /staff in demo mode: KPI values against the simulator, both languages, one and
+several pages, URL round trip, empty range."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from pancake import fmt
+from pancake.client import PancakeClient
+from pancake.data import core
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
+from tests.conftest import app_test
+
+PAGE = "pages/staff.py"
+ONE = DEMO_PAGE_IDS[0]
+START = date.today() - timedelta(days=9)
+END = date.today() - timedelta(days=3)
+
+
+def truth_totals(page_ids, start, end):
+    """Staff totals fetched with a fresh simulator client, per page."""
+    import pandas as pd
+    frames = []
+    for pid in page_ids:
+        sim = Simulator()
+        client = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
+                               base_url="https://pages.fm/api", transport=sim.transport())
+        r = core.fetch(client, "users", [pid], start, end)
+        assert not r.errors
+        frames.append(r["totals"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def expected(page_ids, start, end, lang):
+    t = truth_totals(page_ids, start, end)
+    w = t["unique_inbox_count"].astype(float) + t["unique_comment_count"].astype(float)
+    art = (t["average_response_time"] * w).sum() / w.sum()  # weighted by hand
+    return {
+        "inbox_count": fmt.number(int(t["inbox_count"].sum()), lang),
+        "comment_count": fmt.number(int(t["comment_count"].sum()), lang),
+        "phone_number_count": fmt.number(int(t["phone_number_count"].sum()), lang),
+        "average_response_time": fmt.duration_ms(art, lang),
+        "n_users": t["user_id"].nunique(),
+    }
+
+
+def params(pages, lang=None):
+    p = {"pages": pages, "from": START.isoformat(), "to": END.isoformat()}
+    if lang:
+        p["lang"] = lang
+    return p
+
+
+def metrics_by_label(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def test_one_page_vietnamese_matches_simulator():
+    at = app_test(PAGE, params=params(ONE))
+    assert not at.exception
+    exp = expected([ONE], START, END, "vi")
+    got = metrics_by_label(at)
+    assert got["Tin nhắn đã gửi"] == exp["inbox_count"]
+    assert got["Bình luận đã trả lời"] == exp["comment_count"]
+    assert got["Số điện thoại thu được"] == exp["phone_number_count"]
+    assert got["Thời gian phản hồi TB"] == exp["average_response_time"]
+    assert "phút" in got["Thời gian phản hồi TB"]
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert "unique_inbox_count + unique_comment_count" in helps["Thời gian phản hồi TB"]
+    board = at.dataframe[0].value
+    assert len(board) == exp["n_users"]
+    qp = dict(at.query_params)
+    assert qp["pages"] == ONE and qp["from"] == START.isoformat() and qp["to"] == END.isoformat()
+    assert qp["lang"] == "vi"
+
+
+def test_all_pages_english_combines_people_across_pages():
+    at = app_test(PAGE, params=params("all", "en"))
+    assert not at.exception
+    exp = expected(list(DEMO_PAGE_IDS), START, END, "en")
+    got = metrics_by_label(at)
+    assert got["Messages sent"] == exp["inbox_count"]
+    assert got["Comment replies"] == exp["comment_count"]
+    assert got["Phone numbers collected"] == exp["phone_number_count"]
+    assert got["Average response time"] == exp["average_response_time"]
+    assert " min " in got["Average response time"] or got["Average response time"].endswith(" s")
+    # one leaderboard row per person, even when they work on two pages
+    board = at.dataframe[0].value
+    assert len(board) == exp["n_users"]
+    assert board["user_name"].is_unique or len(board) == exp["n_users"]
+    subheaders = [s.value for s in at.subheader]
+    assert "Multi-page statistics (user API)" in subheaders and "By page" in subheaders
+    assert dict(at.query_params)["pages"] == "all" and dict(at.query_params)["lang"] == "en"
+    assert len(at.get("download_button")) >= 5  # tables + ZIP + XLSX
+
+
+def test_future_range_shows_empty_state():
+    future = date.today() + timedelta(days=30)
+    at = app_test(PAGE, params={"pages": ONE, "from": future.isoformat(), "to": future.isoformat()})
+    assert not at.exception
+    assert any("Không có dữ liệu" in i.value for i in at.info)
+    assert len(at.metric) == 0

@@ -1,0 +1,73 @@
+"""AppTest of /tags in demo mode: KPI values against the simulator, both languages, one and
+several pages, URL round trip, empty range."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from pancake import fmt
+from pancake.client import PancakeClient
+from pancake.data import core
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
+from pancake.timeutil import previous_period
+from tests.conftest import app_test
+
+PAGE = "pages/tags.py"
+ONE = DEMO_PAGE_IDS[0]
+START = date.today() - timedelta(days=10)
+END = date.today() - timedelta(days=4)
+
+
+def truth(page_ids, start, end) -> pd.DataFrame:
+    frames = []
+    for pid in page_ids:
+        sim = Simulator()
+        client = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
+                               base_url="https://pages.fm/api", transport=sim.transport())
+        r = core.fetch(client, "tags", [pid], start, end)
+        assert not r.errors
+        frames.append(r["daily"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def check(at, page_ids, lang):
+    cur, prev = truth(page_ids, START, END), truth(page_ids, *previous_period(START, END))
+    total, before = int(cur["count"].sum()), int(prev["count"].sum())
+    by_name = cur.groupby("tag_name")["count"].sum().sort_values(ascending=False)
+    label = "Số hội thoại gắn thẻ" if lang == "vi" else "Tagged conversations"
+    m = {x.label: x for x in at.metric}
+    assert m[label].value == fmt.number(total, lang)
+    pct = (total - before) / before * 100
+    assert m[label].proto.delta == fmt.signed_percent(pct, lang)
+    top_label = "Thẻ nhiều nhất" if lang == "vi" else "Most used tag"
+    assert m[top_label].value == by_name.index[0]
+    top = at.dataframe[0].value
+    assert list(top["tag_name"]) == list(by_name.index)  # combined by name, biggest first
+    assert list(top["count"]) == [fmt.number(int(x), lang) for x in by_name]
+
+
+def test_one_page_vietnamese():
+    at = app_test(PAGE, params={"pages": ONE, "from": START.isoformat(), "to": END.isoformat()})
+    assert not at.exception
+    check(at, [ONE], "vi")
+    qp = dict(at.query_params)
+    assert (qp["pages"], qp["from"], qp["to"], qp["lang"]) == (ONE, START.isoformat(), END.isoformat(), "vi")
+    assert "Thẻ × trang" not in [s.value for s in at.subheader]  # one page: no matrix
+
+
+def test_all_pages_english_has_matrix():
+    at = app_test(PAGE, params={"pages": "all", "from": START.isoformat(), "to": END.isoformat(), "lang": "en"})
+    assert not at.exception
+    check(at, list(DEMO_PAGE_IDS), "en")
+    assert "Tag × page" in [s.value for s in at.subheader]
+    assert dict(at.query_params)["lang"] == "en"
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download Excel (.xlsx)" in labels
+
+
+def test_future_range_is_empty():
+    future = date.today() + timedelta(days=40)
+    at = app_test(PAGE, params={"pages": ONE, "from": future.isoformat(), "to": future.isoformat(), "lang": "en"})
+    assert not at.exception
+    assert any("No data" in i.value for i in at.info)
