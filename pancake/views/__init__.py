@@ -124,7 +124,7 @@ def weekday_hour_matrix(frame: pd.DataFrame | None, field: str, hour_col: str = 
     if frame is None or frame.empty or field not in frame.columns:
         return grid
     h = pd.to_datetime(frame[hour_col])
-    s = pd.DataFrame({"wd": h.dt.weekday, "hr": h.dt.hour,
+    s = pd.DataFrame({"wd": h.dt.day_of_week, "hr": h.dt.hour,
                       "v": frame[field].astype("Float64").fillna(0).astype("float64")})
     pivot = s.pivot_table(index="wd", columns="hr", values="v", aggfunc="sum", fill_value=0.0)
     grid.loc[pivot.index, pivot.columns] = pivot.values
