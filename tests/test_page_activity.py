@@ -1,0 +1,77 @@
+"""Page-activity page in demo mode: KPIs and silent hours against the simulator's ground truth."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pancake import fmt, timeutil, views
+from pancake.simulator import DEMO_PAGES, Simulator
+from tests.conftest import app_test
+
+PAGE = "pages/activity.py"
+TZ = "Asia/Ho_Chi_Minh"
+ALL = [p.id for p in DEMO_PAGES]
+ONE = DEMO_PAGES[2].id
+
+
+def _rows(page_ids, start, end):
+    sim = Simulator(seed=0, timezone=TZ)
+    out = []
+    for p in page_ids:
+        for i in range((end - start).days + 1):
+            d = start + timedelta(days=i)
+            for h in range(24):
+                row = sim.truth.page_hour(p, datetime(d.year, d.month, d.day, h))
+                if row is not None:
+                    out.append(row)
+    return out
+
+
+def _check(at, page_ids, lang):
+    today = timeutil.local_today(TZ)
+    start, end = timeutil.preset_range("last_7", today)
+    ps, pe = timeutil.previous_period(start, end)
+    rows, prev = _rows(page_ids, start, end), _rows(page_ids, ps, pe)
+    cust = sum(r["customer_inbox_count"] for r in rows)
+    page = sum(r["page_inbox_count"] for r in rows)
+    shown = {m.label: m for m in at.metric}
+    labels = {"vi": ("Tin nhắn của khách", "Tin nhắn trang gửi", "Tỷ lệ trả lời", "Hội thoại mới"),
+              "en": ("Customer messages", "Page messages sent", "Reply ratio", "New conversations")}[lang]
+    assert shown[labels[0]].value == fmt.number(cust, lang)
+    assert shown[labels[0]].delta == views.delta_text(cust, sum(r["customer_inbox_count"] for r in prev), lang)
+    assert shown[labels[1]].value == fmt.number(page, lang)
+    assert shown[labels[2]].value == views.format_metric("reply_ratio", page / cust, lang)
+    assert "page_inbox_count / customer_inbox_count" in shown[labels[2]].help
+    assert shown[labels[3]].value == fmt.number(sum(r["new_inbox_count"] for r in rows), lang)
+    silent = [r for r in rows if r["customer_inbox_count"] > 0 and r["page_inbox_count"] == 0]
+    if silent:
+        want = fmt.number(sum(r["customer_inbox_count"] for r in silent), lang)
+        assert any(fmt.number(len(silent), lang) in c.value and want in c.value for c in at.caption)
+    return rows, silent
+
+
+def test_all_pages_vietnamese():
+    at = app_test(PAGE, params={"pages": "all"})
+    assert not at.exception
+    rows, silent = _check(at, ALL, "vi")
+    per_page = next(df.value for df in at.dataframe if "reply_ratio" in df.value.columns
+                    and "silent_hours" in df.value.columns and "page_name" in df.value.columns)
+    assert len(per_page) == len(ALL)
+    assert at.query_params["pages"] == "all" and at.query_params["lang"] == "vi"
+
+
+def test_one_page_english():
+    at = app_test(PAGE, params={"pages": ONE, "lang": "en"})
+    assert not at.exception
+    rows, silent = _check(at, [ONE], "en")
+    assert silent, "the demo page has unstaffed night hours"
+    listed = next(df.value for df in at.dataframe if "hour" in df.value.columns)
+    assert len(listed) == len(silent)
+    assert at.query_params["pages"] == ONE and at.query_params["lang"] == "en"
+
+
+def test_future_range_is_empty_not_an_error():
+    today = timeutil.local_today(TZ)
+    at = app_test(PAGE, params={"from": (today + timedelta(days=20)).isoformat(),
+                                "to": (today + timedelta(days=21)).isoformat()})
+    assert not at.exception and not at.metric
+    assert any("Không có dữ liệu" in i.value for i in at.info)

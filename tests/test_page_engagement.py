@@ -1,0 +1,90 @@
+"""Engagement page in demo mode: KPI values against the simulator's ground truth."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pancake import fmt, timeutil, views
+from pancake.simulator import DEMO_PAGES, Simulator
+from tests.conftest import app_test
+
+PAGE = "pages/engagement.py"
+TZ = "Asia/Ho_Chi_Minh"
+ALL = [p.id for p in DEMO_PAGES]
+ONE = DEMO_PAGES[0].id
+
+
+def _period():
+    today = timeutil.local_today(TZ)
+    start, end = timeutil.preset_range("last_7", today)
+    return (start, end), timeutil.previous_period(start, end)
+
+
+def _days(start, end):
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _truth(page_ids, start, end, field):
+    sim = Simulator(seed=0, timezone=TZ)
+    return sum(sim.truth.engagement_day(p, d)[field] for p in page_ids for d in _days(start, end))
+
+
+def _metrics(at):
+    return {m.label: m for m in at.metric}
+
+
+def test_all_pages_vietnamese_kpis_match_ground_truth():
+    at = app_test(PAGE, params={"pages": "all"})
+    assert not at.exception
+    (start, end), (ps, pe) = _period()
+    shown = _metrics(at)
+    for field, label in [("total", "Tổng tương tác"), ("inbox", "Tương tác tin nhắn"),
+                         ("comment", "Tương tác bình luận"), ("new_customer_replied", "Khách mới được trả lời"),
+                         ("order_count", "Đơn hàng"), ("old_order_count", "Đơn của khách cũ")]:
+        cur, prev = _truth(ALL, start, end, field), _truth(ALL, ps, pe, field)
+        assert shown[label].value == fmt.number(cur, "vi"), field
+        assert shown[label].delta == views.delta_text(cur, prev, "vi"), field
+    assert "statistics/customer_engagements" in shown["Tổng tương tác"].help
+    # per-page comparison: one row per demo page, biggest total first
+    tables = [df.value for df in at.dataframe]
+    per_page = next(t for t in tables if "page_name" in t.columns)
+    assert len(per_page) == len(ALL)
+    best = max(ALL, key=lambda p: _truth([p], start, end, "total"))
+    assert per_page.iloc[0]["page_id"] == best
+    assert per_page.iloc[0]["total"] == fmt.number(_truth([best], start, end, "total"), "vi")
+    assert at.query_params["pages"] == "all" and at.query_params["lang"] == "vi"
+    assert len(at.get("download_button")) >= 3
+
+
+def test_one_page_english_and_url_round_trip():
+    at = app_test(PAGE, params={"pages": ONE, "lang": "en"})
+    assert not at.exception
+    (start, end), _ = _period()
+    shown = _metrics(at)
+    assert shown["Total engagements (inbox + comment)"].value == fmt.number(_truth([ONE], start, end, "total"), "en")
+    assert shown["Orders"].value == fmt.number(_truth([ONE], start, end, "order_count"), "en")
+    assert at.query_params["pages"] == ONE and at.query_params["lang"] == "en"
+    # one page: no per-page comparison table
+    assert not any("page_name" in df.value.columns for df in at.dataframe)
+    assert any("Staff share" in s.value for s in at.subheader)
+
+
+def test_hour_grain_uses_hourly_figures():
+    at = app_test(PAGE, params={"pages": ONE, "lang": "en", "grain": "hour"})
+    assert not at.exception
+    (start, end), _ = _period()
+    sim = Simulator(seed=0, timezone=TZ)
+    hours = [datetime(d.year, d.month, d.day, h) for d in _days(start, end) for h in range(24)]
+    new = sum(sim.truth.engagement_hour(ONE, h)["new_customer"] for h in hours)
+    shown = _metrics(at)
+    assert shown["New customers"].value == fmt.number(new, "en")
+    assert "Orders" not in shown
+    assert at.query_params["grain"] == "hour"
+
+
+def test_future_range_shows_the_empty_state():
+    today = timeutil.local_today(TZ)
+    a, b = today + timedelta(days=30), today + timedelta(days=32)
+    at = app_test(PAGE, params={"from": a.isoformat(), "to": b.isoformat(), "lang": "en"})
+    assert not at.exception
+    assert not at.metric
+    assert any("No data in this date range" in i.value for i in at.info)
