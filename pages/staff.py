@@ -13,11 +13,10 @@ from ui import components, state
 def draw_cards(cards, columns: int = 5) -> None:
     prev = state.previous_range()
     lang = state.lang()
-    cols = st.columns(columns)
-    for col, c in zip(cols, cards):
-        with col:
+    with st.container(horizontal=True):  # cards wrap instead of truncating their values
+        for c in cards:
             st.metric(c.label, c.value, delta=c.delta, delta_color=c.color, delta_arrow=c.arrow,
-                      help=c.help, border=True,
+                      help=c.help, border=True, width=240,
                       chart_data=list(c.spark) if c.spark and len(c.spark) > 1 else None, chart_type="area",
                       delta_description=(i18n.t("common.vs_prev", lang, range=fmt.date_range(*prev, lang))
                                          if c.delta is not None else None))

@@ -143,3 +143,10 @@ def test_empty_inputs():
     assert b.empty and list(b.columns) == v.LEADERBOARD_COLUMNS
     assert v.hour_matrix(None).empty
     assert v.per_page(None).empty
+
+
+def test_replies_figure_keeps_namesakes_apart():
+    t = totals([("p1", "aaaaaa1", "An", "f", 5, 0, 0, 0, 1, 0, 1.0, pd.NA),
+                ("p2", "bbbbbb2", "An", "f", 3, 0, 0, 0, 1, 0, 1.0, pd.NA)])
+    fig = v.replies_figure(v.leaderboard(t), "vi")
+    assert list(fig.data[0].y) == ["An (#aaaaaa)", "An (#bbbbbb)"]

@@ -227,7 +227,9 @@ def column_labels(fields: Sequence[str], lang: str) -> dict[str, tuple[str, str]
 
 def replies_figure(board: pd.DataFrame, lang: str, top: int = 20) -> go.Figure:
     """Stacked horizontal bars: messages sent and comment replies per staff member (top N)."""
-    b = board.head(top)
+    b = board.head(top).copy()
+    dup = b["user_name"].duplicated(keep=False)  # two people, one name: two bars, not one
+    b.loc[dup, "user_name"] = b.loc[dup, "user_name"] + " (#" + b.loc[dup, "user_id"].str[:6] + ")"
     fig = charts.grouped_bars(b, "user_name",
                               {"inbox_count": metrics.label("inbox_count", lang, SOURCE),
                                "comment_count": metrics.label("comment_count", lang, SOURCE)},
