@@ -49,22 +49,13 @@ sections = ov.kpis(start=start, end=end, lang=lang, compare=view.compare, **cur,
 def cards(items) -> None:
     components.kpi_cards([Kpi(k.field, k.value, k.previous, k.spark, k.currency,
                               k.label or metrics.label(k.field, lang, k.source)) for k in items],
-                         columns=5)
+                         columns=4)
 
 
 st.subheader(state.t("ov.section.engagement"))
 cards(sections["engagement"])
-left, right = st.columns([1, 3])
-with left:
-    st.subheader(state.t("ov.section.staff"))
-    components.kpi_cards([Kpi(k.field, k.value, k.previous, k.spark, k.currency,
-                              k.label or metrics.label(k.field, lang, k.source))
-                          for k in sections["staff"]], columns=1)
-with right:
-    st.subheader(state.t("ov.section.customers"))
-    components.kpi_cards([Kpi(k.field, k.value, k.previous, k.spark, k.currency,
-                              k.label or metrics.label(k.field, lang, k.source))
-                          for k in sections["customers"]], columns=3)
+st.subheader(state.t("ov.section.staff") + " · " + state.t("ov.section.customers"))
+cards(sections["staff"] + sections["customers"])
 st.subheader(state.t("ov.section.activity"))
 cards(sections["activity"])
 st.subheader(state.t("ov.section.ads"))

@@ -179,3 +179,10 @@ def test_overview_kpis_and_per_page_row():
     t = ov.per_page_table(["p1", "p2", "p3"], {}, engagement=DAILY, activity=act)
     assert list(t["page_id"]) == ["p1", "p2", "p3"] and list(t["total"]) == [30, 5, 0]
     assert t.loc[0, "reply_ratio"] == pytest.approx(35 / 40) and math.isnan(t.loc[1, "reply_ratio"])
+
+
+def test_titled_figures_keep_the_legend_below_the_title():
+    s = ev.series(DAILY, ev.DAILY_FIELDS, date(2026, 3, 1), date(2026, 3, 3))
+    for fig in (ev.trend_figure(s, "vi"), ev.customers_orders_figure(s, "vi"),
+                ev.per_page_figure(ev.per_page_table(DAILY, {}), "vi")):
+        assert fig.layout.legend.y < 0 and fig.layout.legend.yanchor == "top"

@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 
 from .. import charts, fmt, i18n, metrics
 from . import daily_series, ratio, total, weekday_hour_matrix
-from .engagement import KpiData, kpi_from
+from .engagement import KpiData, kpi_from, tidy
 
 SRC = "page_activity"
 DEMAND = ("customer_inbox_count", "customer_comment_count")
@@ -205,10 +205,10 @@ def _label(field: str, lang: str) -> str:
 
 def hourly_figure(series_frame: pd.DataFrame, lang: str) -> go.Figure:
     """Customer messages against page messages sent, every hour of the range."""
-    return charts.time_series(series_frame, "hour",
+    return tidy(charts.time_series(series_frame, "hour",
                               {"customer_inbox_count": _label("customer_inbox_count", lang),
                                "page_inbox_count": _label("page_inbox_count", lang)},
-                              title=i18n.t("act.hourly", lang), kind="area")
+                              title=i18n.t("act.hourly", lang), kind="area"))
 
 
 def profile_figure(profile: pd.DataFrame, lang: str) -> go.Figure:
@@ -226,7 +226,7 @@ def profile_figure(profile: pd.DataFrame, lang: str) -> go.Figure:
     fig.update_yaxes(title="%", rangemode="tozero", secondary_y=True, showgrid=False)
     fig.update_layout(title=dict(text=i18n.t("act.profile", lang)), height=380,
                       margin=dict(l=10, r=10, t=50, b=10), hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+                      legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0))
     return fig
 
 

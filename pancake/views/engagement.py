@@ -247,6 +247,12 @@ def heatmap_grid(hourly: pd.DataFrame | None, field: str = "total") -> pd.DataFr
 
 # --- figures --------------------------------------------------------------------------------
 
+def tidy(fig: go.Figure) -> go.Figure:
+    """Legend under the plot, so a long title never runs into it."""
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0))
+    return fig
+
+
 def _labels(fields: Sequence[str], lang: str, source: str) -> dict[str, str]:
     return {f: metrics.label(f, lang, source) for f in fields}
 
@@ -262,7 +268,7 @@ def trend_figure(frame: pd.DataFrame, lang: str, *, grain: str = "day") -> go.Fi
     else:
         fig = charts.time_series(frame, x, _labels(["inbox", "comment"], lang, src), title=title,
                                  kind="area", stacked=True)
-    return fig
+    return tidy(fig)
 
 
 def customers_orders_figure(frame: pd.DataFrame, lang: str, *, grain: str = "day") -> go.Figure:
@@ -270,11 +276,11 @@ def customers_orders_figure(frame: pd.DataFrame, lang: str, *, grain: str = "day
     if grain == "day":
         fields = ["new_customer_replied", "customer_engagement_new_inbox"]
         fields += [f for f in ORDER_FIELDS if f in frame.columns and has_orders(frame)]
-        return charts.time_series(frame, "date", _labels(fields, lang, "engagement"),
-                                  title=i18n.t("eng.customers_orders", lang))
-    return charts.time_series(frame, "hour", _labels(["new_customer", "new_customer_from_inbox"], lang,
+        return tidy(charts.time_series(frame, "date", _labels(fields, lang, "engagement"),
+                                       title=i18n.t("eng.customers_orders", lang)))
+    return tidy(charts.time_series(frame, "hour", _labels(["new_customer", "new_customer_from_inbox"], lang,
                                                      "engagement_hourly"),
-                              title=i18n.t("eng.new_customers_hourly", lang))
+                              title=i18n.t("eng.new_customers_hourly", lang)))
 
 
 def weekday_labels(lang: str) -> list[str]:
@@ -303,6 +309,6 @@ def staff_figure(share: pd.DataFrame, lang: str, *, top: int = 15) -> go.Figure:
 def per_page_figure(table: pd.DataFrame, lang: str, *, top: int = 20) -> go.Figure:
     """Inbox vs comment per page, stacked, biggest first."""
     head = table.head(top)
-    return charts.grouped_bars(head, "page_name", _labels(["inbox", "comment"], lang, "engagement"),
+    return tidy(charts.grouped_bars(head, "page_name", _labels(["inbox", "comment"], lang, "engagement"),
                                title=i18n.t("eng.per_page_chart", lang), horizontal=True, stacked=True,
-                               height=max(260, 30 * len(head) + 120))
+                               height=max(260, 30 * len(head) + 120)))
