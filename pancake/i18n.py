@@ -84,6 +84,7 @@ add({
     "common.partial_today": {"vi": "Hôm nay chưa hết ngày: số liệu hôm nay là tạm tính.",
                              "en": "Today is not over: today's figures are partial."},
     "common.vs_prev": {"vi": "so với {range}", "en": "vs {range}"},
+    "common.vs_prev_short": {"vi": "so với kỳ trước", "en": "vs previous period"},
     "common.page_failed": {"vi": "Trang **{page}** không tải được: {msg}",
                            "en": "Page **{page}** could not be loaded: {msg}"},
     "common.all_failed": {"vi": "Không trang nào tải được dữ liệu.", "en": "No page returned data."},

@@ -34,8 +34,11 @@ def header(title_key: str, page_ids: Sequence[str]) -> None:
     lang = state.lang()
     start, end = state.date_range()
     st.title(i18n.t(title_key, lang))
-    st.caption(i18n.t("common.scope", lang, pages=page_scope(page_ids),
-                      range=fmt.date_range(start, end, lang), tz=cache.tz_name()))
+    scope = i18n.t("common.scope", lang, pages=page_scope(page_ids),
+                   range=fmt.date_range(start, end, lang), tz=cache.tz_name())
+    if state.current().compare:
+        scope += " · " + i18n.t("common.vs_prev", lang, range=fmt.date_range(*state.previous_range(), lang))
+    st.caption(scope)
     banner()
 
 
@@ -77,6 +80,7 @@ class Kpi:
     spark: Sequence[float] | None = None
     currency: str | None = None
     label: str | None = None  # overrides the metric's own name
+    source: str | None = None  # metrics source ("staff", "new_customers"...) for fields named alike
 
 
 def format_value(field: str, value: Any, lang: str, currency: str | None = None) -> str:
@@ -92,11 +96,10 @@ def kpi_cards(items: Iterable[Kpi], *, columns: int = 4, compare: bool | None = 
     items = list(items)
     if not items:
         return
-    prev_start, prev_end = state.previous_range()
     for row_start in range(0, len(items), columns):
         cols = st.columns(columns)
         for col, k in zip(cols, items[row_start:row_start + columns]):
-            m = metrics.METRICS.get(k.field)
+            m = metrics.metric(k.field, k.source) if k.field in metrics.METRICS else None
             delta = None
             color = "normal"
             if compare and k.previous is not None:
@@ -107,16 +110,14 @@ def kpi_cards(items: Iterable[Kpi], *, columns: int = 4, compare: bool | None = 
                     color = "off"
             with col:
                 st.metric(
-                    k.label or metrics.label(k.field, lang),
+                    k.label or metrics.label(k.field, lang, k.source),
                     format_value(k.field, k.value, lang, k.currency),
                     delta=delta, delta_color=color,
-                    help=metrics.help_text(k.field, lang) if m else None,
+                    help=metrics.help_text(k.field, lang, k.source) if m else None,
                     chart_data=[0 if (v is None or (isinstance(v, float) and math.isnan(v))) else v
                                 for v in k.spark] if k.spark is not None and len(k.spark) > 1 else None,
                     chart_type="area", border=True,
-                    delta_description=(i18n.t("common.vs_prev", lang,
-                                              range=fmt.date_range(prev_start, prev_end, lang))
-                                       if delta is not None else None),
+                    delta_description=(i18n.t("common.vs_prev_short", lang) if delta is not None else None),
                 )
 
 

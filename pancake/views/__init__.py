@@ -36,14 +36,26 @@ def format_metric(field: str, value: Any, lang: str, currency: str | None = None
     if unit == "percent":
         return fmt.percent(value, lang)
     if unit == "ratio":
-        return fmt.number(value, lang, decimals=2)
+        if field in ("roas", "purchase_roas"):   # "times the spend", not a share
+            return fmt.number(value, lang, decimals=2)
+        return fmt.ratio_as_percent(value, lang)
     decimals = 0 if float(value).is_integer() else 1
     return fmt.number(value, lang, decimals=decimals)
 
 
 def delta_text(current: Any, previous: Any, lang: str) -> str | None:
     """The change shown under a KPI: a signed percentage, or the signed difference when the
-    previous value is 0 (a percentage of nothing means nothing). None when either is missing."""
+    previous value is 0 (a percentage of nothing means nothing). None when either is missing.
+
+    A fall starts with an ASCII "-": Streamlit's st.metric only reads that sign as a fall
+    (the typographic minus would show a rise in the "good" colour)."""
+    text = _delta_text(current, previous, lang)
+    if text is not None and text.startswith("\u2212"):
+        text = "-" + text[1:]
+    return text
+
+
+def _delta_text(current: Any, previous: Any, lang: str) -> str | None:
     if _is_missing(current) or _is_missing(previous):
         return None
     cur, prev = float(current), float(previous)
