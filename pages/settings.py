@@ -1,9 +1,99 @@
-"""Placeholder until the page lands."""
+"""Settings: connected pages and whether each token works (never the token), whether a user
+token is configured, the API base URL, the time zone and how to change it, the age of the
+data on screen with a clear-cache button, and how to configure real tokens (demo mode)."""
+from __future__ import annotations
+
 import streamlit as st
 
-from ui import components, state
 from pancake.data import cache
+from pancake.views import settings as vs
+from ui import components, state
 
-frame, _ = cache.pages()
-page_ids = state.selected_pages(list(frame["page_id"]))
+STATUS_KEY = "_settings_token_status"   # (page ids, status frame, checked at)
+CLEARED_KEY = "_settings_cache_cleared"
+
+lang = state.lang()
+frame, pages_error = cache.pages()
+all_ids = list(frame["page_id"].astype(str))
+page_ids = state.selected_pages(all_ids)
 components.header("nav.settings", page_ids)
+
+try:
+    s = cache.settings()
+except Exception:  # noqa: BLE001 - a malformed configuration: the header already says what is wrong
+    s = None
+
+# --- connection ------------------------------------------------------------------------------
+st.subheader(state.t("set.connection"))
+demo = cache.is_demo() if s is not None else False
+c1, c2, c3 = st.columns(3)
+c1.markdown(f"**{state.t('set.mode')}**  \n" + state.t("set.mode.demo" if demo else "set.mode.live"))
+c2.markdown(f"**{state.t('set.user_token')}**  \n" + vs.yes_no(bool(s and s.access_token), lang))
+c3.markdown(f"**{state.t('set.page_tokens')}**  \n" + str(len(s.page_tokens) if s else 0))
+st.markdown(f"**{state.t('set.base_url')}**")
+st.code(vs.safe_base_url(s.base_url if s else ""), language=None)
+
+# --- pages and tokens ------------------------------------------------------------------------
+st.subheader(state.t("set.pages"))
+if pages_error:
+    st.warning(state.t("set.pages_error", msg=pages_error), icon=":material/warning:")
+if not all_ids:
+    components.empty_state("set.no_pages")
+else:
+    st.caption(state.t("set.pages_caption"))
+    recheck = st.button(state.t("set.recheck"), icon=":material/refresh:", key="set_recheck")
+    saved = st.session_state.get(STATUS_KEY)
+    if recheck or saved is None or saved[0] != tuple(all_ids):
+        with st.spinner(state.t("common.loading", what=state.t("set.pages"))):
+            saved = (tuple(all_ids), cache.token_status(all_ids), cache.now_utc())
+        st.session_state[STATUS_KEY] = saved
+    _, status, checked_at = saved
+    ok, n = vs.token_counts(status)
+    if ok == n:
+        st.success(state.t("set.n_ok", ok=ok, n=n), icon=":material/check_circle:")
+    else:
+        st.error(state.t("set.n_bad", bad=n - ok), icon=":material/key_off:")
+    table = vs.token_table(status, lang)
+    st.dataframe(table, hide_index=True)
+    components.download_csv(table, "token-status", all_ids, key="dl_token_status")
+    st.caption(state.t("set.checked_at", time=vs.local_time(checked_at, cache.tz_name(), lang)))
+
+# --- time zone -------------------------------------------------------------------------------
+st.subheader(state.t("set.tz"))
+tz = cache.tz_name()
+st.markdown(state.t("set.tz_body", tz=tz, now=vs.local_time(cache.now_utc(), tz, lang)))
+
+# --- cache -----------------------------------------------------------------------------------
+st.subheader(state.t("set.cache"))
+st.markdown(state.t("set.cache_body", past=vs.ttl_text(cache.PAST_TTL, lang),
+                    today=vs.ttl_text(cache.TODAY_TTL, lang)))
+now = cache.now_utc()
+last = cache.last_fetch()
+oldest = st.session_state.get("_pancake_oldest_fetch")
+if last is None:
+    st.caption(state.t("set.not_fetched"))
+else:
+    st.markdown(state.t("set.fetched", time=vs.local_time(last, tz, lang), age=vs.age_text(last, now, lang)))
+    if oldest is not None and oldest < last:
+        st.caption(state.t("set.fetched_oldest", time=vs.local_time(oldest, tz, lang),
+                           age=vs.age_text(oldest, now, lang)))
+
+
+def _clear() -> None:
+    cache.clear_cache()
+    st.session_state.pop(STATUS_KEY, None)
+    st.session_state[CLEARED_KEY] = True
+
+
+st.button(state.t("set.clear"), icon=":material/delete_sweep:", key="set_clear",
+          help=state.t("set.clear_help"), on_click=_clear)
+if st.session_state.pop(CLEARED_KEY, False):
+    st.success(state.t("set.cleared"), icon=":material/check:")
+
+# --- demo mode and configuration -------------------------------------------------------------
+st.subheader(state.t("set.config"))
+st.markdown(state.t("set.demo_body") if demo else state.t("set.live_body"))
+st.markdown(state.t("set.config_body"))
+st.dataframe(vs.env_table(lang), hide_index=True)
+st.markdown(state.t("set.secrets_body"))
+st.code(vs.SECRETS_EXAMPLE, language="toml")

@@ -1,0 +1,168 @@
+"""Settings: pure helpers (pancake.views.settings) and the page in AppTest, in demo mode and
+against the simulator's HTTP server with canary tokens that must never appear on screen."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from pancake.simulator import DEMO_PAGES, Simulator, serve
+from pancake.views import settings as vs
+from tests.conftest import ROOT, app_test
+
+PAGE = "pages/settings.py"
+P1, P2, P3 = DEMO_PAGES[0].id, DEMO_PAGES[1].id, DEMO_PAGES[2].id
+
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+def test_safe_base_url_drops_credentials_query_and_fragment():
+    assert vs.safe_base_url("https://user:s3cretpass@pages.fm:8443/api?access_token=abc123#x") == \
+        "https://pages.fm:8443/api"
+    assert vs.safe_base_url("https://pages.fm/api") == "https://pages.fm/api"
+    assert vs.safe_base_url(None) == ""
+
+
+def test_token_table_shows_status_never_tokens_failing_first():
+    status = pd.DataFrame({"page_id": ["1", "2"], "name": ["A shop", "B shop"], "ok": [True, False],
+                           "message": ["page 1: page token (configured) works — 3 tag(s) readable",
+                                       "page 2 invalid: page_access_token=LEAKY-TOKEN-123 refused"]})
+    vi = vs.token_table(status, "vi")
+    assert list(vi.columns) == ["Trang", "Mã trang", "Token", "Chi tiết"]
+    assert list(vi["Trang"]) == ["B shop", "A shop"]
+    assert list(vi["Token"]) == ["❌ Lỗi", "✅ Hoạt động"]
+    assert "LEAKY-TOKEN-123" not in vi.to_csv() and "refused" in vi["Chi tiết"].iloc[0]
+    assert vi["Chi tiết"].iloc[1] == ""
+    en = vs.token_table(status, "en")
+    assert list(en["Token"]) == ["❌ Failing", "✅ Works"]
+    assert vs.token_counts(status) == (1, 2)
+    assert vs.token_table(None, "en").empty and vs.token_counts(None) == (0, 0)
+
+
+def test_age_and_local_time():
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+    assert vs.age_text(now - timedelta(seconds=30), now, "vi") == "vừa xong"
+    assert vs.age_text(now - timedelta(minutes=3), now, "vi") == "3 phút trước"
+    assert vs.age_text(now - timedelta(minutes=125), now, "en") == "2 h 5 min ago"
+    assert vs.age_text(now - timedelta(days=2), now, "en") == "2 day(s) ago"
+    assert vs.age_text(None, now, "en") == "—"
+    assert vs.local_time(now, "Asia/Ho_Chi_Minh", "vi") == "17:00:00 24/11/2026"
+    assert vs.local_time(now, "Asia/Ho_Chi_Minh", "en") == "17:00:00, 24 Nov 2026"
+    assert vs.ttl_text("6h", "vi") == "6 giờ" and vs.ttl_text("5m", "en") == "5 min"
+
+
+def test_env_table_lists_every_variable_with_placeholders():
+    en = vs.env_table("en")
+    assert list(en["Variable"]) == ["PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
+                                    "PANCAKE_TIMEZONE", "PANCAKE_DEMO"]
+    assert en["Example"].iloc[1] == "<page_id>:<page token>,<page_id>:<page token>"
+    assert "Biến" in vs.env_table("vi").columns
+    assert vs.leaks(["abc CANARY-1 def"], ["CANARY-1", "nope", None]) == ["CANARY-1"]
+
+
+# --- the page --------------------------------------------------------------------------------
+
+def texts(at) -> list[str]:
+    """Every text the page renders: markdown, captions, alerts, code, metrics, table cells."""
+    out = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "warning", "error", "info",
+                 "success", "code", "exception", "toast"):
+        out += [str(e.value) for e in getattr(at, kind)]
+    out += [f"{m.label} {m.value}" for m in at.metric]
+    for df in at.dataframe:
+        out.append(df.value.to_csv())
+    out += [str(b.label) for b in at.button]
+    out += [str(s.value) for s in at.sidebar.caption]
+    return out
+
+
+def test_demo_mode_vietnamese_lists_pages_and_explains_configuration():
+    at = app_test(PAGE)
+    assert not at.exception
+    body = "\n".join(texts(at))
+    assert "Dữ liệu mẫu (trình mô phỏng)" in body
+    assert "**Token người dùng (PANCAKE_ACCESS_TOKEN)**  \nKhông" in body
+    assert "https://pages.fm/api" in [c.value for c in at.code]
+    assert "Asia/Ho_Chi_Minh" in body and "PANCAKE_TIMEZONE" in body
+    for var in ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL", "PANCAKE_DEMO"):
+        assert var in body
+    status = at.dataframe[0].value
+    assert sorted(status["Mã trang"]) == sorted(p.id for p in DEMO_PAGES)
+    assert set(status["Token"]) == {"✅ Hoạt động"}
+    assert "5/5 trang có token hoạt động." in [s.value for s in at.success]
+    # demo tokens never on screen
+    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+    assert vs.leaks(texts(at), [DEMO_USER_TOKEN, *DEMO_PAGE_TOKENS.values()]) == []
+    assert dict(at.query_params)["lang"] == "vi"
+
+
+def test_cache_age_and_clear_button_english():
+    at = app_test(PAGE, params={"lang": "en", "pages": P1})
+    assert not at.exception
+    # app_test opened Overview first: its data's fetch time is shown
+    assert any(m.value.startswith("The data on screen was fetched at ") and "(just now)" in m.value
+               for m in at.markdown)
+    at.button(key="set_clear").click().run()
+    assert not at.exception
+    assert "Cache cleared. Figures will be fetched from the API again when you open a report." in \
+        [s.value for s in at.success]
+    assert "No data has been fetched in this session yet." in [c.value for c in at.caption]
+    # the confirmation is shown once, not on every later run
+    at.run()
+    assert "Cache cleared." not in " ".join(s.value for s in at.success)
+    qp = dict(at.query_params)
+    assert qp["lang"] == "en" and qp["pages"] == P1
+
+
+@pytest.fixture
+def canary_server():
+    tokens = {P1: "CANARY-PAGE-TOKEN-9q8w", P2: "CANARY-PAGE-TOKEN-2k3j"}
+    sim = Simulator(seed=0, page_tokens=tokens, user_token="CANARY-USER-TOKEN-5t6y")
+    server, thread = serve(sim, "127.0.0.1", 0)
+    host, port = server.server_address[:2]
+    yield sim, tokens, f"http://{host}:{port}/api"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def open_directly(page, *, params, secrets):
+    """Open the page first (as a shared link would), with these secrets."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    for k, v in params.items():
+        at.query_params[k] = v
+    for k, v in secrets.items():
+        at.secrets[k] = v
+    at.switch_page(page)
+    return at.run()
+
+
+def test_canary_tokens_never_rendered_and_a_wrong_token_is_reported(canary_server):
+    sim, tokens, url = canary_server
+    wrong = "CANARY-WRONG-TOKEN-0p9o"
+    secrets = {"PANCAKE_PAGE_TOKENS": f"{P1}:{tokens[P1]},{P2}:{tokens[P2]},{P3}:{wrong}",
+               "PANCAKE_BASE_URL": url}
+    at = open_directly(PAGE, params={"lang": "en"}, secrets=secrets)
+    assert not at.exception
+    body = texts(at)
+    assert vs.leaks(body, [*tokens.values(), wrong, "CANARY"]) == []
+    assert url in [c.value for c in at.code]
+    joined = "\n".join(body)
+    assert "Live Pancake API" in joined
+    assert "**User token (PANCAKE_ACCESS_TOKEN)**  \nNo" in joined
+    assert "**Page tokens configured**  \n3" in joined
+    status = at.dataframe[0].value.set_index("Page ID")
+    assert status.loc[P3, "Token"] == "❌ Failing" and "invalid" in status.loc[P3, "Details"]
+    assert status.loc[P1, "Token"] == "✅ Works" and status.loc[P2, "Token"] == "✅ Works"
+    assert any("1 page(s) have a token that does not work" in e.value for e in at.error)
+
+    # with a user token too, and after "check again": still nothing leaks
+    secrets["PANCAKE_ACCESS_TOKEN"] = sim_user = "CANARY-USER-TOKEN-5t6y"
+    at = open_directly(PAGE, params={"lang": "vi"}, secrets=secrets)
+    assert not at.exception
+    at.button(key="set_recheck").click().run()
+    assert not at.exception
+    assert "**Token người dùng (PANCAKE_ACCESS_TOKEN)**  \nCó" in "\n".join(texts(at))
+    assert vs.leaks(texts(at), [*tokens.values(), wrong, sim_user, "CANARY"]) == []
