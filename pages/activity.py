@@ -45,7 +45,7 @@ if ev.is_empty(hourly, av.PROFILE_FIELDS):
     st.stop()
 
 components.kpi_cards([Kpi(k.field, k.value, k.previous, k.spark, k.currency,
-               k.label or (metrics.label(k.field, lang, k.source) if k.source else None))
+               k.label or (metrics.label(k.field, lang, k.source) if k.source else None), source=k.source)
                       for k in av.kpis(hourly, previous, start, end, compare=view.compare)], columns=4)
 components.partial_today_note()
 

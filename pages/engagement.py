@@ -24,7 +24,7 @@ components.header("nav.engagement", page_ids)
 
 def kpi(k: ev.KpiData) -> Kpi:
     return Kpi(k.field, k.value, k.previous, k.spark, k.currency,
-               k.label or (metrics.label(k.field, lang, k.source) if k.source else None))
+               k.label or (metrics.label(k.field, lang, k.source) if k.source else None), source=k.source)
 
 
 def text_config(columns, spec) -> dict:

@@ -48,7 +48,7 @@ sections = ov.kpis(start=start, end=end, lang=lang, compare=view.compare, **cur,
 
 def cards(items) -> None:
     components.kpi_cards([Kpi(k.field, k.value, k.previous, k.spark, k.currency,
-                              k.label or metrics.label(k.field, lang, k.source)) for k in items],
+                              k.label or metrics.label(k.field, lang, k.source), source=k.source) for k in items],
                          columns=4)
 
 

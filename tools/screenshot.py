@@ -38,6 +38,7 @@ def main() -> int:
     ap.add_argument("--port", type=int, default=8599)
     ap.add_argument("--out", default="test-artifacts/shots")
     ap.add_argument("--width", type=int, default=1400)
+    ap.add_argument("--height", type=int, default=2600, help="viewport height: Streamlit scrolls inside the page, so a tall viewport is the full page")
     ap.add_argument("--wait", type=float, default=6.0, help="seconds to let charts render")
     ap.add_argument("paths", nargs="+")
     a = ap.parse_args()
@@ -52,7 +53,7 @@ def main() -> int:
         from playwright.sync_api import sync_playwright
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": a.width, "height": 900})
+            page = browser.new_page(viewport={"width": a.width, "height": a.height})
             for path in a.paths:
                 page.goto(f"http://127.0.0.1:{a.port}/{path.lstrip('/')}")
                 page.wait_for_selector("[data-testid='stApp']", timeout=30000)
