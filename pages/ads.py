@@ -86,7 +86,7 @@ for k in va.kpis(ads, prev_ads, compare=view.compare):
     components.kpi_cards(
         [Kpi(f, k.values[f], k.previous[f] if k.previous is not None else None, currency=k.currency or None)
          for f in va.KPI_FIELDS],
-        columns=4, compare=view.compare and k.previous is not None)
+        columns=3, compare=view.compare and k.previous is not None)
 components.partial_today_note()
 
 # --- charts, per currency (amounts in different currencies never share an axis) --------------
