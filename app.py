@@ -1,6 +1,6 @@
 """Pancake statistics dashboard: the entry point (``streamlit run app.py``).
 
-Navigation, the shared sidebar and the URL state live here; each page in ``pages/``
+Navigation, the shared sidebar and the URL state live here; each page in ``app_pages/``
 only draws its own content.
 """
 from __future__ import annotations
@@ -24,23 +24,23 @@ GRAIN_PAGES = {"engagement", "customers"}
 
 PAGES = {
     "reports": [
-        st.Page("pages/overview.py", title=i18n.t("nav.overview", lang), icon=":material/dashboard:",
+        st.Page("app_pages/overview.py", title=i18n.t("nav.overview", lang), icon=":material/dashboard:",
                 url_path="overview", default=True),
-        st.Page("pages/engagement.py", title=i18n.t("nav.engagement", lang), icon=":material/forum:",
+        st.Page("app_pages/engagement.py", title=i18n.t("nav.engagement", lang), icon=":material/forum:",
                 url_path="engagement"),
-        st.Page("pages/staff.py", title=i18n.t("nav.staff", lang), icon=":material/support_agent:",
+        st.Page("app_pages/staff.py", title=i18n.t("nav.staff", lang), icon=":material/support_agent:",
                 url_path="staff"),
-        st.Page("pages/ads.py", title=i18n.t("nav.ads", lang), icon=":material/campaign:",
+        st.Page("app_pages/ads.py", title=i18n.t("nav.ads", lang), icon=":material/campaign:",
                 url_path="ads"),
-        st.Page("pages/tags.py", title=i18n.t("nav.tags", lang), icon=":material/sell:",
+        st.Page("app_pages/tags.py", title=i18n.t("nav.tags", lang), icon=":material/sell:",
                 url_path="tags"),
-        st.Page("pages/customers.py", title=i18n.t("nav.customers", lang), icon=":material/person_add:",
+        st.Page("app_pages/customers.py", title=i18n.t("nav.customers", lang), icon=":material/person_add:",
                 url_path="customers"),
-        st.Page("pages/activity.py", title=i18n.t("nav.activity", lang), icon=":material/schedule:",
+        st.Page("app_pages/activity.py", title=i18n.t("nav.activity", lang), icon=":material/schedule:",
                 url_path="activity"),
     ],
     "admin": [
-        st.Page("pages/settings.py", title=i18n.t("nav.settings", lang), icon=":material/settings:",
+        st.Page("app_pages/settings.py", title=i18n.t("nav.settings", lang), icon=":material/settings:",
                 url_path="settings"),
     ],
 }

@@ -36,7 +36,7 @@ def app_test(page: str | None = None, *, params: dict[str, str] | None = None,
              secrets: dict | None = None, timeout: float = 30):
     """Run app.py in AppTest (demo data unless secrets/env say otherwise), optionally on one page.
 
-    ``page`` is the file path, e.g. "pages/engagement.py". Query parameters are set before
+    ``page`` is the file path, e.g. "app_pages/engagement.py". Query parameters are set before
     the first run, as opening a shared URL would.
     """
     from streamlit.testing.v1 import AppTest

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from pancake import fmt, metrics, timeutil
+from pancake import views
 from pancake.views import format_metric
 from pancake.views import kiosk as kv
 from tests.browser import truth
@@ -47,7 +48,7 @@ def test_kiosk_overview_all_pages_vi_matches_truth():
     for f in ("total", "inbox", "comment", "order_count"):
         value, delta = shown[metrics.label(f, "vi")]
         assert value == format_metric(f, cur[f], "vi"), f
-        assert delta == fmt.signed_percent((cur[f] - prev[f]) / prev[f] * 100, "vi"), f
+        assert delta == views.delta_text(cur[f], prev[f], "vi"), f
     rt = truth.weighted_ms(truth.staff_totals(s, ACTIVE, start, end))
     assert shown[metrics.label("average_response_time", "vi")][0] == fmt.duration_ms(rt, "vi")
     # every card has its definition as help

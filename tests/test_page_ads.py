@@ -11,7 +11,7 @@ from pancake import fmt, metrics, views
 from pancake.simulator import DEMO_PAGES, Simulator, serve
 from tests.conftest import ROOT, app_test
 
-PAGE = "pages/ads.py"
+PAGE = "app_pages/ads.py"
 P1 = "104857392015873"        # VND: normal, no-purchase, paused, null-metrics ads
 P2 = "igo_17841405793187218"  # VND and USD ads
 P3 = "231904857736412"        # VND
@@ -140,7 +140,7 @@ def test_status_filter_from_url_and_widget():
     ads = at.dataframe[-1].value
     assert list(ads["Ad"]) == ["QC FB thúc đẩy doanh thu"] and list(ads["Status"]) == ["Paused"]
     assert at.query_params["ad_status"] == "PAUSED"
-    (pills,) = at.button_group
+    (pills,) = [b for b in at.button_group if b.key != "w_lang"]
     pills.set_value(["ACTIVE"]).run()
     assert not at.exception
     assert at.query_params["ad_status"] == "ACTIVE"

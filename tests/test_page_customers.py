@@ -12,7 +12,7 @@ from pancake.data import core
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from tests.conftest import app_test
 
-PAGE = "pages/customers.py"
+PAGE = "app_pages/customers.py"
 ONE = DEMO_PAGE_IDS[0]
 START = date.today() - timedelta(days=8)
 END = date.today() - timedelta(days=2)

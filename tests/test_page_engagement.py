@@ -7,7 +7,7 @@ from pancake import fmt, timeutil, views
 from pancake.simulator import DEMO_PAGES, Simulator
 from tests.conftest import app_test
 
-PAGE = "pages/engagement.py"
+PAGE = "app_pages/engagement.py"
 TZ = "Asia/Ho_Chi_Minh"
 ALL = [p.id for p in DEMO_PAGES]
 ONE = DEMO_PAGES[0].id

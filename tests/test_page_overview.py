@@ -8,7 +8,7 @@ from pancake import fmt, timeutil, views
 from pancake.simulator import DEMO_PAGES, Simulator
 from tests.conftest import app_test
 
-PAGE = "pages/overview.py"
+PAGE = "app_pages/overview.py"
 TZ = "Asia/Ho_Chi_Minh"
 ALL = [p.id for p in DEMO_PAGES]
 ONE = DEMO_PAGES[1].id

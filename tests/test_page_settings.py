@@ -11,7 +11,7 @@ from pancake.simulator import DEMO_PAGES, Simulator, serve
 from pancake.views import settings as vs
 from tests.conftest import ROOT, app_test
 
-PAGE = "pages/settings.py"
+PAGE = "app_pages/settings.py"
 P1, P2, P3 = DEMO_PAGES[0].id, DEMO_PAGES[1].id, DEMO_PAGES[2].id
 
 

@@ -6,14 +6,14 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from pancake import fmt
+from pancake import fmt, views
 from pancake.client import PancakeClient
 from pancake.data import core
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.timeutil import previous_period
 from tests.conftest import app_test
 
-PAGE = "pages/tags.py"
+PAGE = "app_pages/tags.py"
 ONE = DEMO_PAGE_IDS[0]
 START = date.today() - timedelta(days=10)
 END = date.today() - timedelta(days=4)
@@ -38,8 +38,7 @@ def check(at, page_ids, lang):
     label = "Số hội thoại gắn thẻ" if lang == "vi" else "Tagged conversations"
     m = {x.label: x for x in at.metric}
     assert m[label].value == fmt.number(total, lang)
-    pct = (total - before) / before * 100
-    assert m[label].proto.delta == fmt.signed_percent(pct, lang)
+    assert m[label].proto.delta == views.delta_text(total, before, lang)
     top_label = "Thẻ nhiều nhất" if lang == "vi" else "Most used tag"
     assert m[top_label].value == by_name.index[0]
     top = at.dataframe[0].value

@@ -76,7 +76,7 @@ def test_kpis_weighted_and_inverted_response_time():
     assert cards["average_response_time"].raw == pytest.approx(6_000_000 / 70)
     assert cards["average_response_time"].arrow == "down"
     assert cards["average_response_time"].color == "green"  # lower is better
-    assert cards["average_response_time"].delta.startswith("−")
+    assert cards["average_response_time"].delta.startswith("-")  # ASCII: Streamlit reads it as a fall
     assert "unique_inbox_count + unique_comment_count" in cards["average_response_time"].help
     assert cards["inbox_count"].label == "Messages sent"
     vi = {c.field: c for c in v.kpi_cards(T, prev, "vi")}

@@ -61,7 +61,7 @@ def render(*, grain: bool = False) -> state.View:
         start, end = view.resolved(today)
         if preset == "custom":
             _seed("w_dates", (start, end))
-            picked_dates = st.date_input(tr("sb.custom_range"), key="w_dates", max_value=today,
+            picked_dates = st.date_input(tr("sb.custom_range"), key="w_dates", max_value=max(today, end),
                                          format="DD/MM/YYYY")
             if isinstance(picked_dates, (tuple, list)) and len(picked_dates) == 2:
                 start, end = picked_dates
