@@ -1,0 +1,156 @@
+"""Browser suite: the simulator over HTTP, the app talking HTTP to it, Debian's Chromium.
+
+One simulator and one app server per session, each stopped by its own pid. Never runs
+``playwright install``: it drives /usr/bin/chromium through ``executable_path``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = None
+    if not Path(CHROMIUM).exists():
+        skip = pytest.mark.skip(reason="Debian chromium not installed: apt-get install chromium")
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            skip = pytest.mark.skip(reason="playwright is not installed: pip install -r requirements-dev.txt")
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+            if skip is not None:
+                item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def sim_url():
+    """``python -m pancake.simulator --port 0``: read the port it prints."""
+    proc = subprocess.Popen([sys.executable, "-m", "pancake.simulator", "--port", "0"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        m = re.search(r"(http://127\.0\.0\.1:\d+/api)", line)
+        if not m:
+            raise RuntimeError(f"simulator did not start: {line!r}")
+        yield m.group(1)
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(sim_url):
+    """``streamlit run app.py`` configured with the simulator's demo tokens over HTTP."""
+    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
+    env.update(PANCAKE_BASE_URL=sim_url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
+               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()),
+               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "streamlit.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / 'streamlit.log'}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        _stop(proc)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True,
+                                  base_url=app_url)
+    pg = context.new_page()
+    pg.set_default_timeout(45_000)
+    yield pg
+    context.close()
+
+
+def settle(page, *, quiet_ms: int = 800, timeout_s: float = 90) -> None:
+    """Wait until the app has drawn and Streamlit has stopped running the script."""
+    page.wait_for_selector("[data-testid='stAppViewContainer'] h1", timeout=timeout_s * 1000)
+    deadline = time.time() + timeout_s
+    quiet_since = None
+    while time.time() < deadline:
+        running = page.locator("[data-testid='stStatusWidget'], [data-testid='stSpinner'], "
+                               "[data-testid='stSkeleton']").count()
+        if running == 0:
+            quiet_since = quiet_since or time.time()
+            if (time.time() - quiet_since) * 1000 >= quiet_ms:
+                return
+        else:
+            quiet_since = None
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{page.url} still running after {timeout_s}s")
+
+
+def metrics_on(page) -> list[tuple[str, str]]:
+    """(label, value) of every KPI card on screen."""
+    out = []
+    for card in page.locator("[data-testid='stMetric']").all():
+        label = card.locator("[data-testid='stMetricLabel']").inner_text().strip()
+        value = card.locator("[data-testid='stMetricValue']").inner_text().strip()
+        out.append((label, value))
+    return out
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    target = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    return target
