@@ -54,7 +54,9 @@ BASE_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stToolbar"],
 [data-testid="stHeader"], [data-testid="stDecoration"], #MainMenu, footer { display: none !important; }
 .block-container { padding-top: 1.2rem !important; padding-bottom: 1rem !important; max-width: 100% !important; }
-[data-testid="stMetricValue"] { font-size: 3.2rem !important; line-height: 1.15 !important; }
+[data-testid="stMetricValue"] { font-size: 2.8rem !important; line-height: 1.15 !important; }
+[data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.35rem !important; }
 [data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
 .st-key-kiosk-lines p, .st-key-kiosk-flags p { font-size: 1.45rem !important; line-height: 1.45 !important; }
@@ -65,12 +67,13 @@ BASE_CSS = """
 DARK_CSS = """
 <style>
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] { background-color: #0b1220 !important; color: #e5e7eb !important; }
-.stApp p, .stApp span, .stApp h1, .stApp h2, .stApp h3, .stApp label, .stApp li,
+.stApp p, .stApp h1, .stApp h2, .stApp h3, .stApp label, .stApp li,
 [data-testid="stMetricValue"], [data-testid="stMetricLabel"] p, [data-testid="stCaptionContainer"] { color: #e5e7eb !important; }
 [data-testid="stMetric"] { background-color: #111a2e !important; border-color: #334155 !important; }
 [data-testid="stVerticalBlockBorderWrapper"] { border-color: #334155 !important; }
 [data-testid="stAlert"] { background-color: #1e293b !important; }
-[data-testid="stMetricDelta"] span { color: inherit !important; }
+[data-testid="stMetricDelta"] { background-color: #1e293b !important; }
+[data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] svg { filter: brightness(1.6); }
 </style>
 """
 
@@ -122,8 +125,10 @@ class _Loads:
         return min((r.fetched_at for r in self.results), default=None)
 
 
-def _kpis(items: list[kv.KpiSpec], lang: str, source: str | None = None) -> None:
-    components.kpi_cards([components.Kpi(k.field, k.value, k.previous, k.spark, k.currency,
+def _kpis(items: list[kv.KpiSpec], lang: str, source: str | None = None, theme: str = "light") -> None:
+    # sparklines draw on a white canvas: left out on the dark screen
+    components.kpi_cards([components.Kpi(k.field, k.value, k.previous, None if theme == "dark" else k.spark,
+                                         k.currency,
                                          label=metrics.label(k.field, lang, source) if source else None)
                           for k in items], columns=len(items))
 
@@ -152,10 +157,11 @@ def _section(name: str, load: _Loads, page_ids: list[str], names: Mapping[str, s
             components.empty_state()
             return
         _kpis(kv.overview_kpis(daily, prev.get("daily") if prev else None, ucur.get("totals"),
-                               uprev.get("totals") if uprev else None, start, end), lang)
+                               uprev.get("totals") if uprev else None, start, end), lang, theme=theme)
         _chart_(kv.trend_figure(daily, start, end, {"inbox": metrics.label("inbox", lang),
                                                    "comment": metrics.label("comment", lang),
                                                    "order_count": metrics.label("order_count", lang)}, theme))
+        components.partial_today_note()
     elif name == "staff":
         cur = load("users", page_ids, start, end)
         prev = load("users", page_ids, prev_start, prev_end) if compare else None
@@ -163,7 +169,7 @@ def _section(name: str, load: _Loads, page_ids: list[str], names: Mapping[str, s
         if (totals is None or totals.empty) and not cur.errors:
             components.empty_state()
             return
-        _kpis(kv.staff_kpis(totals, prev.get("totals") if prev else None), lang, source="staff")
+        _kpis(kv.staff_kpis(totals, prev.get("totals") if prev else None), lang, source="staff", theme=theme)
         board = kv.staff_board(totals, names, n=10)
         st.subheader(i18n.t("kiosk.staff_board", lang))
         labels = [f"{u} · {p}" if len(page_ids) > 1 else str(u) for u, p in zip(board["user_name"], board["page_name"])]
@@ -178,7 +184,7 @@ def _section(name: str, load: _Loads, page_ids: list[str], names: Mapping[str, s
             components.empty_state()
             return
         currency = kv.main_currency(ads)
-        _kpis(kv.ads_kpis(ads, prev.get("ads") if prev else None, currency), lang)
+        _kpis(kv.ads_kpis(ads, prev.get("ads") if prev else None, currency), lang, theme=theme)
         others = sorted(set(ads["currency"].dropna().astype(str)) - {currency}) if ads is not None and not ads.empty else []
         if others:
             st.caption(i18n.t("kiosk.other_currencies", lang, c=", ".join(others)))
@@ -194,7 +200,7 @@ def _section(name: str, load: _Loads, page_ids: list[str], names: Mapping[str, s
         if (data is None or data.empty) and not cur.errors:
             components.empty_state()
             return
-        _kpis(kv.customers_kpis(data, prev.get("data") if prev else None, start, end), lang)
+        _kpis(kv.customers_kpis(data, prev.get("data") if prev else None, start, end), lang, theme=theme)
         _chart_(kv.trend_figure(data, start, end, {
             "new_customer_count": metrics.label("new_customer_count", lang, "new_customers"),
             "new_phone_number_count": metrics.label("new_phone_number_count", lang, "new_customers")}, theme))
@@ -206,7 +212,7 @@ def _section(name: str, load: _Loads, page_ids: list[str], names: Mapping[str, s
             components.empty_state()
             return
         _kpis(kv.activity_kpis(hourly, prev.get("hourly") if prev else None, start, end), lang,
-              source="page_activity")
+              source="page_activity", theme=theme)
         day = min(end, today)
         st.subheader(f"{i18n.t('kiosk.today_hours', lang) if day == today else fmt.date(day, lang)}")
         _chart_(kv.hourly_figure(kv.hourly_today(hourly, day), {

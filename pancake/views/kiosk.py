@@ -550,7 +550,9 @@ def trend_figure(daily: pd.DataFrame | None, start: date, end: date, series: Map
     frame = pd.DataFrame({"date": days})
     for f in series:
         frame[f] = daily_series(daily, f, start, end, date_col=date_col)
-    return themed(charts.time_series(frame, "date", series, height=420), theme)
+    fig = charts.time_series(frame, "date", series, height=420)
+    fig.update_xaxes(tickformat="%d/%m")
+    return themed(fig, theme)
 
 
 def bars_figure(labels: Sequence[str], values: Sequence[float], texts: Sequence[str], theme: str) -> go.Figure:

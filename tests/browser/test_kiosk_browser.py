@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_kiosk_screen_and_self_refresh(page):
+    page.set_viewport_size({"width": 1920, "height": 1600})
     page.goto("/?kiosk=1&lang=vi&refresh=0.05")
     settle(page)
     assert page.locator("[data-testid='stException']").count() == 0
@@ -45,6 +46,7 @@ def test_kiosk_screen_and_self_refresh(page):
                                         ("lang=vi&theme=dark&rotate=staff,ads&every=30", "kiosk_vi_dark_staff"),
                                         ("lang=en&section=activity", "kiosk_en_light_activity")])
 def test_kiosk_variants_render(page, query, name):
+    page.set_viewport_size({"width": 1920, "height": 1600})  # a TV, and room for the lines and flags
     page.goto(f"/?kiosk=1&{query}")
     settle(page)
     assert page.locator("[data-testid='stException']").count() == 0
