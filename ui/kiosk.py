@@ -129,7 +129,8 @@ def _kpis(items: list[kv.KpiSpec], lang: str, source: str | None = None, theme: 
     # sparklines draw on a white canvas: left out on the dark screen
     components.kpi_cards([components.Kpi(k.field, k.value, k.previous, None if theme == "dark" else k.spark,
                                          k.currency,
-                                         label=metrics.label(k.field, lang, source) if source else None)
+                                         label=metrics.label(k.field, lang, source) if source else None,
+                                         source=source)
                           for k in items], columns=len(items))
 
 
