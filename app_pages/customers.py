@@ -6,22 +6,10 @@ from datetime import datetime
 
 import streamlit as st
 
-from pancake import fmt, i18n
+
 from pancake.data import cache
 from pancake.views import customers as v
 from ui import components, state
-
-
-def draw_cards(cards, columns: int = 5) -> None:
-    lang = state.lang()
-    prev = state.previous_range()
-    with st.container(horizontal=True):  # cards wrap instead of truncating their values
-        for c in cards:
-            st.metric(c.label, c.value, delta=c.delta, delta_color=c.color, delta_arrow=c.arrow,
-                      help=c.help, border=True, width=240,
-                      chart_data=list(c.spark) if c.spark and len(c.spark) > 1 else None, chart_type="area",
-                      delta_description=(i18n.t("common.vs_prev", lang, range=fmt.date_range(*prev, lang))
-                                         if c.delta is not None else None))
 
 
 def column_config(display) -> dict:
@@ -53,7 +41,7 @@ else:
         previous = components.load("customers", page_ids, *state.previous_range(), group_by=grain).get("data")
         if previous is None:
             previous = data.iloc[0:0]
-    draw_cards(v.kpi_cards(data, previous, lang, compare=view.compare, start=start, end=end))
+    components.metric_cards(v.kpi_cards(data, previous, lang, compare=view.compare, start=start, end=end))
     components.partial_today_note()
 
     now = datetime.now(cache.settings().tz).replace(tzinfo=None) if grain == "hour" else None

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pancake import fmt, i18n
+
 from pancake.data import cache
 from pancake.views import staff as v
 from ui import components, state
-
-
-def draw_cards(cards, columns: int = 5) -> None:
-    prev = state.previous_range()
-    lang = state.lang()
-    with st.container(horizontal=True):  # cards wrap instead of truncating their values
-        for c in cards:
-            st.metric(c.label, c.value, delta=c.delta, delta_color=c.color, delta_arrow=c.arrow,
-                      help=c.help, border=True, width=240,
-                      chart_data=list(c.spark) if c.spark and len(c.spark) > 1 else None, chart_type="area",
-                      delta_description=(i18n.t("common.vs_prev", lang, range=fmt.date_range(*prev, lang))
-                                         if c.delta is not None else None))
 
 
 def column_config(display, labels) -> dict:
@@ -51,7 +39,7 @@ else:
         previous = components.load("users", page_ids, *state.previous_range()).get("totals")
         if previous is None:
             previous = totals.iloc[0:0]
-    draw_cards(v.kpi_cards(totals, previous, lang, compare=view.compare))
+    components.metric_cards(v.kpi_cards(totals, previous, lang, compare=view.compare))
     components.partial_today_note()
 
     board = v.leaderboard(totals)

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pancake import fmt, i18n, views
+from pancake import views
 from pancake.data import cache
 from pancake.views import tags as v
 from ui import components, state
-
-
-def draw_cards(cards, columns: int = 3) -> None:
-    lang = state.lang()
-    prev = state.previous_range()
-    with st.container(horizontal=True):  # cards wrap instead of truncating their values
-        for c in cards:
-            st.metric(c.label, c.value, delta=c.delta, delta_color=c.color, delta_arrow=c.arrow,
-                      help=c.help, border=True, width=240,
-                      chart_data=list(c.spark) if c.spark and len(c.spark) > 1 else None, chart_type="area",
-                      delta_description=(i18n.t("common.vs_prev", lang, range=fmt.date_range(*prev, lang))
-                                         if c.delta is not None and c.field != "top_tag" else None))
 
 
 lang = state.lang()
@@ -41,7 +29,7 @@ else:
         previous = components.load("tags", page_ids, *state.previous_range()).get("daily")
     top = v.top_tags(daily, previous)
     top = top[top["count"] > 0] if not view.compare else top
-    draw_cards(v.kpi_cards(top, lang, compare=view.compare,
+    components.metric_cards(v.kpi_cards(top, lang, compare=view.compare,
                            spark=views.daily_series(daily, "count", start, end)))
     components.partial_today_note()
 

@@ -121,6 +121,17 @@ def kpi_cards(items: Iterable[Kpi], *, columns: int = 4, compare: bool | None = 
                 )
 
 
+def metric_cards(cards: Iterable[Any]) -> None:
+    """Cards a view computed in full (``label, value, delta, color, arrow, help, spark``), side by
+    side at a fixed width so they wrap instead of cutting their values off."""
+    with st.container(horizontal=True):
+        for c in cards:
+            st.metric(c.label, c.value, delta=c.delta, delta_color=c.color, delta_arrow=c.arrow,
+                      help=c.help, border=True, width=240,
+                      chart_data=list(c.spark) if c.spark and len(c.spark) > 1 else None, chart_type="area",
+                      delta_description=t("common.vs_prev_short") if c.delta is not None else None)
+
+
 def _file_name(kind: str, page_ids: Sequence[str], ext: str) -> str:
     start, end = state.date_range()
     return export.safe_filename(kind, views.pages_label(page_ids), start.isoformat(), end.isoformat()) + ext
