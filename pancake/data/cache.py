@@ -198,8 +198,6 @@ def token_status(page_ids: Iterable[str]) -> pd.DataFrame:
 
 # --- cache state ---------------------------------------------------------------------------
 
-_fetch_times: dict[str, datetime] = {}
-
 
 def _remember_fetch(at: datetime) -> None:
     try:
