@@ -22,30 +22,6 @@ from pancake.views import kiosk as kv
 
 from . import components, state
 
-i18n.add({
-    "kiosk.title": {"vi": "Màn hình giao ban", "en": "Standup screen"},
-    "kiosk.updated": {"vi": "Cập nhật lúc {time}", "en": "Updated at {time}"},
-    "kiosk.fetched": {"vi": "Dữ liệu lấy lúc {time} ({age})", "en": "Data fetched at {time} ({age})"},
-    "kiosk.age.now": {"vi": "vừa xong", "en": "just now"},
-    "kiosk.age.min": {"vi": "{n} phút trước", "en": "{n} min ago"},
-    "kiosk.refresh": {"vi": "Tự làm mới mỗi {every}", "en": "Refreshes every {every}"},
-    "kiosk.minutes": {"vi": "{n} phút", "en": "{n} min"},
-    "kiosk.seconds": {"vi": "{n} giây", "en": "{n} s"},
-    "kiosk.rotation": {"vi": "Mục {i}/{n} · chuyển mục mỗi {every}", "en": "Section {i}/{n} · next every {every}"},
-    "kiosk.lines.title": {"vi": "Hôm qua trong năm dòng ({day})", "en": "Yesterday in five lines ({day})"},
-    "kiosk.lines.none": {"vi": "Không có thay đổi đáng kể so với cùng ngày tuần trước.",
-                         "en": "No notable change against the same day last week."},
-    "kiosk.flags.title": {"vi": "Cần chú ý", "en": "Worth raising"},
-    "kiosk.flags.none": {"vi": "Không có gì bất thường.", "en": "Nothing unusual."},
-    "kiosk.flags.more": {"vi": "… và {n} mục khác", "en": "… and {n} more"},
-    "kiosk.problems": {"vi": "Bỏ qua tham số không hợp lệ: {p}", "en": "Ignored invalid parameters: {p}"},
-    "kiosk.staff_board": {"vi": "Nhân viên trả lời nhiều nhất", "en": "Most replies by staff"},
-    "kiosk.top_ads": {"vi": "Quảng cáo chi nhiều nhất ({currency})", "en": "Top ads by spend ({currency})"},
-    "kiosk.top_tags": {"vi": "Thẻ dùng nhiều nhất", "en": "Most used tags"},
-    "kiosk.today_hours": {"vi": "Hôm nay theo giờ", "en": "Today by hour"},
-    "kiosk.other_currencies": {"vi": "Tiền tệ khác không cộng vào: {c}", "en": "Other currencies, not added: {c}"},
-})
-
 FLAG_ICONS = {"token": ":material/key_off:", "no_reply": ":material/speaker_notes_off:",
               "response_time": ":material/timer:", "ads_no_purchase": ":material/money_off:"}
 

@@ -27,44 +27,6 @@ PROFILE_FIELDS = ("customer_inbox_count", "page_inbox_count", "customer_comment_
 PER_PAGE_FIELDS = ("customer_inbox_count", "page_inbox_count", "customer_comment_count",
                    "page_comment_count", "new_inbox_count", "phone_number_count")
 
-i18n.add({
-    "act.hourly": {"vi": "Tin nhắn của khách và tin nhắn trang gửi, theo giờ",
-                   "en": "Customer messages and page messages, hour by hour"},
-    "act.profile": {"vi": "Nhu cầu và trả lời theo giờ trong ngày (cộng dồn cả khoảng)",
-                    "en": "Demand and replies by hour of day (summed over the range)"},
-    "act.profile_caption": {
-        "vi": "Cột: tin nhắn của khách và tin nhắn trang gửi; đường: tỷ lệ trả lời = tin nhắn trang gửi / "
-              "tin nhắn của khách, tính từ tổng của giờ đó. Giờ có tỷ lệ thấp là giờ thiếu người trực.",
-        "en": "Bars: customer messages and page messages sent; line: reply ratio = page messages / customer "
-              "messages, from that hour's sums. Hours with a low ratio are understaffed."},
-    "act.unanswered": {"vi": "Tin nhắn không được trả lời theo thứ và giờ",
-                       "en": "Unanswered customer messages by weekday and hour"},
-    "act.unanswered_caption": {
-        "vi": "Tin nhắn của khách trong những giờ mà trang không gửi tin nhắn nào (theo từng trang), "
-              "cộng dồn trong khoảng đã chọn, giờ địa phương ({tz}).",
-        "en": "Customer messages in hours when the page sent no message (per page), summed over the "
-              "chosen range, local time ({tz})."},
-    "act.silent": {"vi": "Những giờ khách nhắn mà không ai trả lời", "en": "Hours when customers wrote and nobody answered"},
-    "act.silent_none": {"vi": "Không có giờ nào khách nhắn mà trang không trả lời. Tốt lắm!",
-                        "en": "No hour in which customers wrote and the page did not answer. Well done!"},
-    "act.silent_summary": {
-        "vi": "{hours} giờ không ai trả lời, với {messages} tin nhắn của khách ({share} tổng tin nhắn của khách).",
-        "en": "{hours} hours with no answer, holding {messages} customer messages ({share} of all customer messages)."},
-    "act.per_page": {"vi": "So sánh các trang", "en": "Pages compared"},
-    "act.reply_ratio": {"vi": "Tỷ lệ trả lời", "en": "Reply ratio"},
-    "act.profile_table": {"vi": "Theo giờ trong ngày", "en": "By hour of day"},
-    "act.silent_hours": {"vi": "Giờ không ai trả lời", "en": "Silent hours"},
-    "act.silent_hours_help": {
-        "vi": "Số giờ (của từng trang) khách gửi tin nhắn mà trang không gửi tin nào.",
-        "en": "Hours (per page) in which customers sent messages and the page sent none."},
-    "act.unanswered_messages": {"vi": "Tin nhắn không được trả lời", "en": "Unanswered messages"},
-    "act.unanswered_messages_help": {
-        "vi": "Tin nhắn của khách (customer_inbox_count) trong những giờ trang không gửi tin nào "
-              "(page_inbox_count = 0).",
-        "en": "Customer messages (customer_inbox_count) in hours when the page sent none "
-              "(page_inbox_count = 0)."},
-})
-
 
 def _counts(frame: pd.DataFrame, col: str) -> pd.Series:
     if col not in frame.columns:

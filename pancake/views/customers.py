@@ -15,20 +15,6 @@ SOURCE = "new_customers"
 FIELDS = ("new_customer_count", "new_page_inbox_count", "new_phone_number_count", "phone_number_count")
 TREND_FIELDS = ("new_customer_count", "new_page_inbox_count", "new_phone_number_count")
 
-i18n.add({
-    "customers.trend_day": {"vi": "Theo ngày", "en": "By day"},
-    "customers.trend_hour": {"vi": "Theo giờ", "en": "By hour"},
-    "customers.rate_chart": {"vi": "Tỷ lệ thu số điện thoại", "en": "Phone capture rate"},
-    "customers.rate_caption": {
-        "vi": "Tỷ lệ = số điện thoại mới / hội thoại inbox mới, tính từ tổng của từng {grain}; "
-              "không có hội thoại mới thì để trống.",
-        "en": "Rate = new phone numbers / new inbox conversations, from the sums of each {grain}; "
-              "blank when there were no new conversations."},
-    "customers.grain.day": {"vi": "ngày", "en": "day"},
-    "customers.grain.hour": {"vi": "giờ", "en": "hour"},
-    "customers.table": {"vi": "Số liệu theo {grain}", "en": "Figures by {grain}"},
-})
-
 
 def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype("float64")

@@ -23,43 +23,6 @@ HOURLY_FIELDS = ("total", "inbox", "comment", "new_customer", "new_customer_from
 STAFF_FIELDS = ("total_engagement", "inbox_count", "order_count", "old_order_count")
 ORDER_FIELDS = ("order_count", "old_order_count")
 
-i18n.add({
-    "eng.trend_daily": {"vi": "Tương tác theo ngày: tin nhắn và bình luận",
-                        "en": "Engagements by day: inbox and comments"},
-    "eng.trend_hourly": {"vi": "Tương tác theo giờ: tin nhắn và bình luận",
-                         "en": "Engagements by hour: inbox and comments"},
-    "eng.customers_orders": {"vi": "Khách mới được trả lời và đơn hàng",
-                             "en": "New customers replied and orders"},
-    "eng.new_customers_hourly": {"vi": "Khách mới theo giờ", "en": "New customers by hour"},
-    "eng.heatmap": {"vi": "Tổng tương tác theo thứ và giờ", "en": "Total engagements by weekday and hour"},
-    "eng.heatmap_caption": {
-        "vi": "Cộng dồn trong khoảng đã chọn, theo giờ địa phương của shop ({tz}). Ô càng đậm càng bận.",
-        "en": "Summed over the chosen range, in the shop's local time ({tz}). Darker means busier."},
-    "eng.staff": {"vi": "Tỷ trọng tương tác theo nhân viên", "en": "Staff share of engagements"},
-    "eng.staff_caption": {
-        "vi": "Theo users_engagements của API: phần tổng tương tác mỗi nhân viên xử lý. "
-              "Tỷ trọng = tương tác của nhân viên / tổng tương tác của mọi nhân viên đang hiển thị.",
-        "en": "From the API's users_engagements: the engagements each staff member handled. "
-              "Share = the member's engagements / the engagements of all staff shown."},
-    "eng.staff_none": {"vi": "API không gửi số liệu theo nhân viên (users_engagements) cho khoảng này.",
-                       "en": "The API sent no per-staff figures (users_engagements) for this range."},
-    "eng.per_page_chart": {"vi": "Tương tác theo trang", "en": "Engagements by page"},
-    "eng.table_daily": {"vi": "Số liệu theo ngày", "en": "Daily figures"},
-    "eng.table_hourly": {"vi": "Số liệu theo giờ", "en": "Hourly figures"},
-    "eng.hourly_note": {
-        "vi": "Độ chi tiết theo giờ: số liệu từ customer_engagements?by_hour=true "
-              "(không có đơn hàng theo giờ).",
-        "en": "Hourly grain: figures from customer_engagements?by_hour=true (no orders by hour)."},
-    "eng.share": {"vi": "Tỷ trọng", "en": "Share"},
-    "col.page_name": {"vi": "Trang", "en": "Page"},
-    "col.page_id": {"vi": "Mã trang", "en": "Page ID"},
-    "col.date": {"vi": "Ngày", "en": "Date"},
-    "col.hour": {"vi": "Giờ", "en": "Hour"},
-    "col.user_name": {"vi": "Nhân viên", "en": "Staff member"},
-    "col.user_id": {"vi": "Mã nhân viên", "en": "Staff ID"},
-    "col.hour_of_day": {"vi": "Giờ trong ngày", "en": "Hour of day"},
-})
-
 
 # --- shared display helpers ----------------------------------------------------------------
 

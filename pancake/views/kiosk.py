@@ -285,29 +285,6 @@ def hourly_today(pages_hourly: pd.DataFrame | None, day: date) -> pd.DataFrame:
 _WEEKDAY_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 _WEEKDAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-i18n.add({
-    "kiosk.line.up": {"vi": "{label} tăng {pct} so với {day} tuần trước ({cur} so với {prev})",
-                      "en": "{label} up {pct} on last {day} ({cur} vs {prev})"},
-    "kiosk.line.down": {"vi": "{label} giảm {pct} so với {day} tuần trước ({cur} so với {prev})",
-                        "en": "{label} down {pct} on last {day} ({cur} vs {prev})"},
-    "kiosk.line.from_zero": {"vi": "{label}: {cur}, trong khi {day} tuần trước là {prev}",
-                             "en": "{label}: {cur}, against {prev} last {day}"},
-    "kiosk.line.same": {"vi": "{label} không đổi so với {day} tuần trước ({cur})",
-                        "en": "{label} unchanged on last {day} ({cur})"},
-    "kiosk.flag.response_time": {
-        "vi": "{staff} ({page}): thời gian phản hồi hôm qua {cur}, gấp {x} lần trung vị 7 ngày ({median})",
-        "en": "{staff} ({page}): response time yesterday {cur}, {x}× the 7-day median ({median})"},
-    "kiosk.flag.ads_no_purchase": {
-        "vi": "Quảng cáo “{ad}” ({page}) đã chi {spend} hôm qua nhưng chưa có lượt mua nào",
-        "en": "Ad “{ad}” ({page}) spent {spend} yesterday with no purchase"},
-    "kiosk.flag.no_reply": {
-        "vi": "Trang {page}: {n} tin nhắn của khách, chưa có trả lời trong {hours} giờ (từ {since})",
-        "en": "Page {page}: {n} customer messages and no reply for {hours} hours (since {since})"},
-    "kiosk.flag.token": {
-        "vi": "Trang {page}: token không còn hoạt động ({msg}). Vào Cài đặt để tạo token mới.",
-        "en": "Page {page}: its token stopped working ({msg}). Generate a new one in Settings."},
-})
-
 
 def weekday_word(d: date, lang: str) -> str:
     return (_WEEKDAY_VI if lang == "vi" else _WEEKDAY_EN)[d.weekday()]

@@ -35,22 +35,6 @@ PER_PAGE_SOURCES = {
     "reply_ratio": "page_activity", "purchases": "ads", "spend": "ads",
 }
 
-i18n.add({
-    "ov.section.engagement": {"vi": "Tương tác", "en": "Engagement"},
-    "ov.section.staff": {"vi": "Nhân viên", "en": "Staff"},
-    "ov.section.customers": {"vi": "Khách hàng mới", "en": "New customers"},
-    "ov.section.activity": {"vi": "Hoạt động trang", "en": "Page activity"},
-    "ov.section.ads": {"vi": "Quảng cáo", "en": "Ads"},
-    "ov.spend_in": {"vi": "Chi tiêu ({currency})", "en": "Spend ({currency})"},
-    "ov.no_ads": {"vi": "Không có quảng cáo nào trong khoảng này.", "en": "No ads in this range."},
-    "ov.per_page": {"vi": "So sánh các trang", "en": "Pages compared"},
-    "ov.per_page_caption": {
-        "vi": "Mỗi trang một dòng. Thời gian phản hồi gộp theo trọng số số lượt trả lời; tỷ lệ trả lời "
-              "tính từ tổng; chi tiêu quảng cáo tách theo tiền tệ.",
-        "en": "One row per page. Response time combined weighted by reply sessions; reply ratio from "
-              "the sums; ad spend kept per currency."},
-})
-
 
 def split(frame: pd.DataFrame | None, start: date, end: date, col: str = "date") -> pd.DataFrame | None:
     """The rows of ``frame`` whose ``col`` (a day or an hour) falls on [start, end]."""

@@ -21,37 +21,6 @@ from . import _is_missing, delta_text, format_metric
 
 SOURCE = "staff"
 
-i18n.add({
-    "staff.leaderboard": {"vi": "Bảng xếp hạng nhân viên", "en": "Staff leaderboard"},
-    "staff.leaderboard_caption": {
-        "vi": "Mỗi dòng là một nhân viên trên các trang đã chọn; người làm ở nhiều trang được gộp theo "
-              "user_id: số đếm được cộng, thời gian phản hồi TB lấy trọng số theo phiên trả lời "
-              "(unique_inbox_count + unique_comment_count). File CSV giữ thời gian phản hồi bằng mili giây.",
-        "en": "One row per staff member across the selected pages; a person on several pages is combined "
-              "by user_id: counts are added, average response time is weighted by reply sessions "
-              "(unique_inbox_count + unique_comment_count). The CSV keeps response time in milliseconds."},
-    "staff.replies_chart": {"vi": "Tin nhắn và bình luận đã trả lời theo nhân viên",
-                            "en": "Messages and comment replies by staff member"},
-    "staff.heatmap": {"vi": "Nhân viên × giờ trong ngày (tin nhắn + bình luận)",
-                      "en": "Staff × hour of day (messages + comment replies)"},
-    "staff.heatmap_caption": {
-        "vi": "Tổng tin nhắn đã gửi và bình luận đã trả lời theo giờ địa phương, cộng mọi ngày trong kỳ. "
-              "Hiển thị {n} nhân viên nhiều trả lời nhất.",
-        "en": "Messages sent plus comment replies by local hour, summed over the days of the range. "
-              "Showing the {n} staff members with the most replies."},
-    "staff.replies": {"vi": "Trả lời", "en": "Replies"},
-    "staff.name": {"vi": "Nhân viên", "en": "Staff member"},
-    "staff.pages": {"vi": "Trang", "en": "Pages"},
-    "staff.multi": {"vi": "Thống kê nhiều trang (API người dùng)",
-                    "en": "Multi-page statistics (user API)"},
-    "staff.multi_caption": {
-        "vi": "Số liệu do Pancake tự gộp cho các trang đã chọn (GET /v1/statistics/user, cần token người dùng).",
-        "en": "Figures Pancake combines itself for the selected pages (GET /v1/statistics/user, needs the user token)."},
-    "staff.multi_unavailable": {"vi": "Không lấy được thống kê nhiều trang: {msg}",
-                                "en": "Multi-page statistics unavailable: {msg}"},
-    "staff.by_page": {"vi": "Theo từng trang", "en": "By page"},
-})
-
 COUNT_FIELDS = ("inbox_count", "comment_count", "unique_inbox_count", "unique_comment_count",
                 "phone_number_count", "private_reply_count", "order_count")
 KPI_FIELDS = ("inbox_count", "comment_count", "average_response_time", "phone_number_count", "order_count")

@@ -14,32 +14,6 @@ from .staff import Card, card
 
 SOURCE = "tags"
 
-i18n.add({
-    "tags.top": {"vi": "Thẻ dùng nhiều nhất", "en": "Top tags"},
-    "tags.top_caption": {
-        "vi": "Thẻ cùng tên trên các trang khác nhau được gộp theo tên; cột tag_ids (trong CSV) giữ "
-              "mã thẻ của từng trang. Mã thẻ không có tên hiển thị “#mã”.",
-        "en": "Tags with the same name on different pages are combined by name; the tag_ids column "
-              "(in the CSV) keeps each page's tag ids. An id without a name shows as “#id”."},
-    "tags.trend": {"vi": "Xu hướng theo ngày ({n} thẻ đầu)", "en": "Daily trend (top {n} tags)"},
-    "tags.matrix": {"vi": "Thẻ × trang", "en": "Tag × page"},
-    "tags.matrix_caption": {"vi": "Số hội thoại gắn thẻ, theo trang ({n} thẻ đầu).",
-                            "en": "Tagged conversations by page (top {n} tags)."},
-    "tags.detail": {"vi": "Chi tiết theo ngày, trang và mã thẻ", "en": "Detail by day, page and tag id"},
-    "tags.tag": {"vi": "Thẻ", "en": "Tag"},
-    "tags.previous": {"vi": "Kỳ trước", "en": "Previous period"},
-    "tags.this_period": {"vi": "Kỳ này", "en": "This period"},
-    "tags.change": {"vi": "Thay đổi", "en": "Change"},
-    "tags.pages": {"vi": "Số trang", "en": "Pages"},
-    "tags.distinct": {"vi": "Số thẻ đã dùng", "en": "Tags used"},
-    "tags.distinct_help": {"vi": "Số tên thẻ khác nhau có ít nhất một hội thoại trong kỳ.",
-                           "en": "Distinct tag names with at least one conversation in the range."},
-    "tags.top_tag": {"vi": "Thẻ nhiều nhất", "en": "Most used tag"},
-    "tags.top_tag_help": {"vi": "Thẻ có nhiều hội thoại nhất trong kỳ (gộp theo tên).",
-                          "en": "The tag with the most conversations in the range (combined by name)."},
-    "tags.top_n": {"vi": "Số thẻ trên biểu đồ", "en": "Tags in charts"},
-})
-
 
 def _counts(frame: pd.DataFrame | None) -> pd.Series:
     return pd.to_numeric(frame["count"], errors="coerce").fillna(0).astype("int64")
