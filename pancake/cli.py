@@ -18,25 +18,12 @@ from typing import Sequence, TextIO
 
 import pandas as pd
 
-from . import errors, export
+from . import errors, export, kinds
 from .config import ConfigError, load_settings
 from .data import core
 from .redact import install_log_redaction, redact
 
 EXIT_OK, EXIT_PAGE_FAILED, EXIT_USAGE = 0, 1, 2
-
-USER_FIELDS = ["inbox_count", "comment_count", "phone_number_count", "private_reply_count",
-               "unique_inbox_count", "unique_comment_count", "average_response_time", "order_count"]
-
-KIND_HELP = {
-    "engagement": "daily engagement series (statistics/customer_engagements); --by-hour for hourly",
-    "users": "staff totals per page over the range (statistics/users); --by-hour for hourly rows",
-    "pages": "hourly page activity (statistics/pages)",
-    "tags": "conversations per tag per day (statistics/tags)",
-    "customers": "new customers per day (statistics/customers); --by-hour for hourly",
-    "ads": "one row per ad (statistics/pages_campaigns)",
-}
-
 
 def _date(text: str) -> date:
     try:
@@ -57,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="write one kind of statistics as CSV",
         description="Write one kind of statistics for one or more pages as CSV (UTF-8 with BOM).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="KIND:\n" + "\n".join(f"  {k:<11} {v}" for k, v in KIND_HELP.items()))
-    ex.add_argument("kind", choices=list(KIND_HELP), metavar="KIND", help=", ".join(KIND_HELP))
+        epilog="KIND:\n" + "\n".join(f"  {k.name:<11} {k.help}" for k in kinds.REGISTRY.values()))
+    ex.add_argument("kind", choices=kinds.names(), metavar="KIND", help=", ".join(kinds.names()))
     ex.add_argument("--page", action="append", required=True, metavar="ID",
                     help="page id (repeat for several); 'all' = every page the user token sees")
     ex.add_argument("--since", type=_date, required=True, metavar="YYYY-MM-DD",
@@ -66,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--until", type=_date, required=True, metavar="YYYY-MM-DD",
                     help="last day (inclusive)")
     ex.add_argument("--by-hour", action="store_true",
-                    help="hourly rows (engagement, users, customers)")
+                    help="hourly rows (" + ", ".join(k.name for k in kinds.REGISTRY.values() if k.hourly) + ")")
     ex.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     ex.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     return parser
@@ -82,46 +69,12 @@ def _read_secrets(path: Path = Path(".streamlit/secrets.toml")) -> dict:
         raise ConfigError(f"{path} could not be read: {type(exc).__name__}") from None
 
 
-def _drop_empty(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Drop optional columns the API did not give for any row (e.g. order_count)."""
-    drop = [c for c in columns if c in frame.columns and frame[c].isna().all()]
-    return frame.drop(columns=drop)
-
-
-def shape_for_csv(kind: str, by_hour: bool, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The exported table of a kind: the API's field names, one row at the grain asked."""
-    if kind == "engagement":
-        df = frames["hourly" if by_hour else "daily"]
-        return _drop_empty(df, ["order_count", "old_order_count"]) if not by_hour else df
-    if kind == "users":
-        if by_hour:
-            df = frames["hourly"]
-            cols = ["page_id", "user_id", "user_name", "hour"] + USER_FIELDS
-        else:
-            df = frames["totals"]
-            cols = ["page_id", "user_id", "user_name"] + USER_FIELDS
-        return _drop_empty(df[[c for c in cols if c in df.columns]], ["order_count"])
-    if kind == "pages":
-        return frames["hourly"]
-    if kind == "tags":
-        return frames["daily"][["page_id", "date", "tag_id", "tag_name", "count"]]
-    if kind == "customers":
-        return frames["data"]
-    if kind == "ads":
-        return frames["ads"]
-    raise ValueError(kind)
-
-
-FETCH_KIND = {"engagement": ("engagement", "engagement_hourly"), "users": ("users", "users"),
-              "pages": ("pages", "pages"), "tags": ("tags", "tags"),
-              "customers": ("customers", "customers"), "ads": ("ads", "ads")}
-
-
 def run_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.until < args.since:
         print(f"error: --until {args.until} is before --since {args.since}", file=stderr)
         return EXIT_USAGE
-    if args.by_hour and args.kind not in ("engagement", "users", "customers", "pages"):
+    kind = kinds.get(args.kind)
+    if args.by_hour and not kind.hourly:
         print(f"error: --by-hour is not available for {args.kind}", file=stderr)
         return EXIT_USAGE
     settings = load_settings(secrets=_read_secrets())
@@ -149,16 +102,15 @@ def run_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print("error: no pages to export", file=stderr)
         return EXIT_USAGE
 
-    kind = FETCH_KIND[args.kind][1 if args.by_hour else 0]
-    options = {"group_by": "hour"} if args.kind == "customers" and args.by_hour else {}
+    options = {"hourly": True} if args.by_hour else {}
     progress(f"exporting {args.kind} for {len(page_ids)} page(s), {args.since} to {args.until}")
 
     def on_progress(done: int, total: int, pid: str) -> None:
         progress(f"  [{done}/{total}] page {names.get(pid, pid)} ({pid})")
 
-    result = core.fetch(client, kind, page_ids, args.since, args.until, page_names=names,
+    result = core.fetch(client, kind.name, page_ids, args.since, args.until, page_names=names,
                         on_progress=on_progress, **options)
-    table = shape_for_csv(args.kind, args.by_hour, result.frames) if result.frames else None
+    table = kind.csv(result.frames, hourly=args.by_hour) if result.frames else None
     if table is None:
         table = pd.DataFrame()
     if args.output:

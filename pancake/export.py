@@ -6,12 +6,13 @@ Decisions callers rely on:
   row, comma separated, RFC 4180 quoting (``"`` only where needed), and **CRLF** (``\\r\\n``)
   line endings (RFC 4180; Excel, pandas and the ``csv`` module all read it).
 - The frame's index is **not** written; ``reset_index()`` first if you need it.
-- Dates: a datetime column whose values are all at midnight is written ``YYYY-MM-DD``,
+- Dates: a datetime column whose values are all at midnight is written ``YYYY-MM-DD``
+  (except the time columns in ``TIME_COLUMNS``, such as ``hour``: always date and time),
   otherwise ``YYYY-MM-DDTHH:MM:SS`` (sub-seconds dropped). Timezone-aware values are
   written as their wall-clock time in their own zone, without an offset. The choice is made
   per column per call, so ``CsvWriter`` chunks decide separately.
 - Numbers are plain: no thousands separator, ``.`` decimal, no exponent, integers (and
-  integral floats) without ``.0``; ``Int64`` stays integer. NaN / NA / NaT / ±inf and None
+  integral floats) without ``.0``, floats to 15 significant digits (no float noise); ``Int64`` stays integer. NaN / NA / NaT / ±inf and None
   are empty cells. Booleans are ``True`` / ``False``.
 - Formula injection: a **string** cell (and every header) that starts with ``=``, ``+``,
   ``-``, ``@``, tab or carriage return, or with one of ``=+-@`` after leading whitespace,
@@ -96,6 +97,7 @@ def _plain_number(v: Any) -> str:
         return ""
     if f == 0:
         return "0"
+    f = float(f"{f:.15g}")  # 15 significant digits: 0.1 + 0.6 is written 0.7, not 0.7000000000000001
     r = repr(f)  # shortest round-trip; fast path when it has no exponent
     if "e" not in r:
         return r[:-2] if r.endswith(".0") else r
@@ -136,7 +138,13 @@ def _cell_text(v: Any, date_only: bool) -> str:
     return sanitize_cell(str(v))
 
 
+# Columns that hold a time of day even when every value falls at 00:00 (one hourly row).
+TIME_COLUMNS = frozenset({"hour", "inserted_at", "updated_at", "created_at", "fetched_at"})
+
+
 def _datetime_column_is_date_only(s: pd.Series) -> bool:
+    if s.name in TIME_COLUMNS:
+        return False
     s = s.dropna()
     if s.empty:
         return True
@@ -145,7 +153,9 @@ def _datetime_column_is_date_only(s: pd.Series) -> bool:
     return bool((s == s.dt.normalize()).all())
 
 
-def _object_column_is_date_only(values: list) -> bool:
+def _object_column_is_date_only(values: list, name: Any = None) -> bool:
+    if name in TIME_COLUMNS:
+        return False
     return all(_is_midnight(v) for v in values
                if isinstance(v, datetime) and not _is_missing(v))
 
@@ -166,7 +176,7 @@ def _column_texts(s: pd.Series) -> list[str]:
             s = s.dt.tz_localize(None)
         return s.dt.strftime(fmt).fillna("").tolist()
     values = s.tolist()
-    date_only = _object_column_is_date_only(values)
+    date_only = _object_column_is_date_only(values, s.name)
     return [_cell_text(v, date_only) for v in values]
 
 
@@ -428,7 +438,7 @@ def _excel_value(v: Any) -> Any:
         return int(v)
     if isinstance(v, (Real, Decimal, np.floating)):
         f = float(v)
-        return f if math.isfinite(f) else None
+        return float(f"{f:.15g}") if math.isfinite(f) else None
     if isinstance(v, (pd.Timestamp, np.datetime64)):
         ts = pd.Timestamp(v)
         if ts.tzinfo is not None:
@@ -492,7 +502,7 @@ def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
             if pd.api.types.is_datetime64_any_dtype(s.dtype):
                 fmt = "yyyy-mm-dd" if _datetime_column_is_date_only(s) else "yyyy-mm-dd hh:mm"
             elif any(isinstance(v, datetime) for v in values):
-                fmt = "yyyy-mm-dd" if _object_column_is_date_only(values) else "yyyy-mm-dd hh:mm"
+                fmt = "yyyy-mm-dd" if _object_column_is_date_only(values, s.name) else "yyyy-mm-dd hh:mm"
             elif any(isinstance(v, date) for v in values):
                 fmt = "yyyy-mm-dd"
             formats.append(fmt)

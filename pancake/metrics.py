@@ -6,8 +6,9 @@ Units (``Metric.unit``):
 - ``count``   whole number;
 - ``ms``      milliseconds (show as a duration);
 - ``money``   an amount in the row's ``currency`` (budgets: the currency's smallest unit);
-- ``ratio``   a plain fraction or multiplier (0.25 -> show "25 %"; ROAS 2.5 -> "2.5×");
-- ``percent`` already multiplied by 100 (CTR 1.8 means 1.8 %).
+- ``ratio``    a plain fraction (0.25 -> show "25 %"); its change is shown in percentage points;
+- ``percent``  already multiplied by 100 (CTR 1.8 means 1.8 %); its change too is in points;
+- ``multiple`` a multiplier (ROAS 2.5 -> "2,50×"); its change is relative, like a count's.
 
 Some API field names mean different things on different endpoints (``order_count``,
 ``phone_number_count``, ``inbox_count``, ``new_customer_count``). ``METRICS`` is keyed by
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,12 +28,15 @@ __all__ = [
     "Metric", "METRICS", "METRICS_BY_SOURCE", "SOURCES", "metric", "label", "help_text",
     "weighted_response_time", "combine_users", "share_of_replies", "ads_derived",
     "ads_totals", "phone_capture_rate", "reply_ratio", "delta", "is_improvement",
-    "safe_div", "AD_SUM_FIELDS", "AD_DERIVED_FIELDS",
+    "safe_div", "AD_SUM_FIELDS", "AD_DERIVED_FIELDS", "ads_kpi_values", "currency_key",
+    "merge_ad_windows",
+    "total", "totals", "daily_series", "per_page_sums", "change", "Change", "comparable",
+    "staff_overall", "response_time", "weekday_hour_sums",
 ]
 
 Add = Literal["sum", "weighted", "none"]
 Better = Literal["up", "down"] | None
-Unit = Literal["count", "ms", "money", "ratio", "percent"]
+Unit = Literal["count", "ms", "money", "ratio", "percent", "multiple"]
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,7 @@ _ADS = [
        f"của API nếu có, nếu không thì tính từ tổng; không lấy trung bình. {_DIV_VI}",
        f"CTR = link clicks / impressions × 100 % (link_click / impressions × 100). The API's ctr "
        f"when present, otherwise computed from the sums; never averaged. {_DIV_EN}"),
-    _m("purchase_roas", "ROAS (theo API)", "ROAS (from the API)", "none", "up", "ratio",
+    _m("purchase_roas", "ROAS (theo API)", "ROAS (from the API)", "none", "up", "multiple",
        f"ROAS do Facebook tính, như API gửi. Trường API: purchase_roas ({_AD}). Xem ROAS để có giá trị "
        "được tính lại khi API để trống.",
        f"ROAS as Facebook computes it, as the API sends it. API field: purchase_roas ({_AD}). "
@@ -257,7 +261,7 @@ _ADS = [
     _m("cost_per_purchase", "Chi phí mỗi lượt mua", "Cost per purchase", "none", "down", "money",
        f"Chi phí mỗi lượt mua = chi tiêu / lượt mua (spend / purchases), tính lại từ tổng. {_DIV_VI}",
        f"Cost per purchase = spend / purchases, recomputed from the sums. {_DIV_EN}"),
-    _m("roas", "ROAS (doanh thu trên chi phí QC)", "ROAS (return on ad spend)", "none", "up", "ratio",
+    _m("roas", "ROAS (doanh thu trên chi phí QC)", "ROAS (return on ad spend)", "none", "up", "multiple",
        f"ROAS = giá trị chuyển đổi / chi tiêu (purchases_conversion_value / spend). Lấy purchase_roas "
        f"của API nếu có, nếu không thì tính từ tổng; không lấy trung bình. {_DIV_VI}",
        f"ROAS = purchase value / spend (purchases_conversion_value / spend). The API's purchase_roas "
@@ -355,8 +359,8 @@ METRICS_BY_SOURCE: dict[str, dict[str, Metric]] = {
     "staff": {m.field: m for m in _STAFF},
     "users_engagements": {m.field: m for m in _USERS_ENGAGEMENTS},
     "ads": {m.field: m for m in _ADS},
-    "new_customers": {m.field: m for m in _NEW_CUSTOMERS},
-    "page_activity": {m.field: m for m in _PAGE_ACTIVITY},
+    "customers": {m.field: m for m in _NEW_CUSTOMERS},
+    "activity": {m.field: m for m in _PAGE_ACTIVITY},
     "tags": {m.field: m for m in _TAGS},
 }
 SOURCES = tuple(METRICS_BY_SOURCE)
@@ -566,35 +570,98 @@ def ads_derived(frame: pd.DataFrame) -> pd.DataFrame:
 def ads_totals(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
     """One row per currency (or per ``by`` + currency): ``ad_count`` (Int64), the sums of the
     additive fields (``AD_SUM_FIELDS``, NaN when every value is null) and the derived ratios
-    recomputed from those sums (never averaged, never the API's per-ad values).
+    (``AD_DERIVED_FIELDS``) from **paired sums**, with ``<ratio>_ads`` (Int64) saying how many
+    ads each ratio covers.
+
+    Paired sums: a ratio's numerator and denominator are summed over the same ads, those that
+    report both parts. An ad whose purchases are null has unknown results: its spend is not
+    divided by the other ads' purchases (that would inflate the cost per purchase). With
+    complete data this is exactly sum(numerator) / sum(denominator). Never averaged, never the
+    API's per-ad values.
 
     ``reach`` is omitted on purpose: one person can see several ads, so reach does not add
-    up across ads; show it per ad. Currencies are never mixed; a null currency is its own group.
+    up across ads; show it per ad. Currencies are never mixed; a null currency is its own
+    group (shown "—", never taken for VND).
     """
     keys = list(by or [])
     if "currency" not in keys:
         keys.append("currency")
     sums_cols = list(AD_SUM_FIELDS)
-    columns = keys + ["ad_count"] + sums_cols + list(AD_DERIVED_FIELDS)
+    cover_cols = [f"{f}_ads" for f in AD_DERIVED_FIELDS]
+    columns = keys + ["ad_count"] + sums_cols + list(AD_DERIVED_FIELDS) + cover_cols
     if frame.empty:
         out = pd.DataFrame({c: pd.Series([], dtype="str") for c in keys})
         out["ad_count"] = pd.Series([], dtype="Int64")
         for c in sums_cols + list(AD_DERIVED_FIELDS):
             out[c] = pd.Series([], dtype="float64")
+        for c in cover_cols:
+            out[c] = pd.Series([], dtype="Int64")
         return out[columns]
-    work = frame[[c for c in keys if c in frame.columns]].copy()
     for c in keys:
-        if c not in work.columns:
+        if c not in frame.columns:
             raise KeyError(f"ads_totals: column {c!r} not in frame")
+    work = frame[keys].copy()
     for c in sums_cols:
         work[c] = _col(frame, c)
+    for field, (num, den, _scale, _api) in _DERIVED.items():
+        both = work[num].notna() & work[den].notna()
+        work[f"_{field}_n"] = work[num].where(both)
+        work[f"_{field}_d"] = work[den].where(both)
+        work[f"{field}_ads"] = both.astype("int64")
     g = work.groupby(keys, dropna=False, sort=True)
-    out = g[sums_cols].sum(min_count=1)
+    pair_cols = [f"_{f}_{x}" for f in AD_DERIVED_FIELDS for x in ("n", "d")]
+    out = g[sums_cols + pair_cols].sum(min_count=1)
+    covers = g[cover_cols].sum()
     out.insert(0, "ad_count", g.size().astype("Int64"))
-    out = out.reset_index()
-    for field, (num, den, scale, _api) in _DERIVED.items():
-        out[field] = safe_div(out[num], out[den], scale)
+    out = out.join(covers.astype("Int64")).reset_index()
+    for field, (_num, _den, scale, _api) in _DERIVED.items():
+        out[field] = safe_div(out[f"_{field}_n"], out[f"_{field}_d"], scale)
     return out[columns]
+
+
+def merge_ad_windows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Ads of one page from several windows: the additive fields (``AD_SUM_FIELDS``) added per
+    ad, the ad described as the newest window does, the API's per-window ratios (cpc, cpm, ctr,
+    purchase_roas) recomputed from the sums, and reach kept only when a single window reported
+    it (reach cannot be added)."""
+    from .reshape import concat
+    df = concat(frames)
+    if df.empty or len(frames) <= 1:
+        return df
+    key = ["page_id", "ad_id", "currency"]
+    df = df.copy()
+    df["_order"] = range(len(df))
+    present = [c for c in AD_SUM_FIELDS if c in df.columns]
+    g = df.groupby(key, dropna=False, sort=False)
+    sums = g[present].sum(min_count=1)
+    reach_counts = g["reach"].count()
+    last = df.sort_values("_order").groupby(key, dropna=False, sort=False).tail(1).set_index(key)
+    out = last.drop(columns=present + ["_order"]).join(sums)
+    out.loc[reach_counts[reach_counts > 1].index, "reach"] = np.nan
+    out = out.reset_index()
+    for api, (num, den, scale) in {"cpc": ("spend", "link_click", 1.0),
+                                   "cpm": ("spend", "impressions", 1000.0),
+                                   "ctr": ("link_click", "impressions", 100.0),
+                                   "purchase_roas": ("purchases_conversion_value", "spend", 1.0)}.items():
+        if api in out.columns:
+            out[api] = safe_div(_col(out, num), _col(out, den), scale)
+    return out[[c for c in frames[0].columns if c in out.columns]]
+
+
+def ads_kpi_values(frame: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """{currency: {field: value}} of an ads frame: ``ads_totals`` per currency as plain values
+    (the KPI cards of the Ads page and the standup screen). A null currency is keyed ""."""
+    if frame is None or frame.empty:
+        return {}
+    t = ads_totals(frame.assign(currency=frame["currency"].map(currency_key)))
+    return {str(r["currency"]): {k: v for k, v in r.items() if k != "currency"} for _, r in t.iterrows()}
+
+
+def currency_key(value: Any) -> str:
+    """A currency code as the totals group it: upper case, "" for a missing one."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip().upper()
 
 
 # --- new customers, page activity ---------------------------------------------------------
@@ -657,3 +724,118 @@ def is_improvement(field: str, change: Any, source: str | None = None) -> bool |
     if m is None or m.better is None or c is None or c == 0:
         return None
     return (c > 0) if m.better == "up" else (c < 0)
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a value moved against the previous period. ``kind`` is ``"pct"`` (relative change,
+    ×100), ``"pp"`` (percentage points: ratios and percentages) or ``"abs"`` (the difference,
+    when the previous value was 0 and a percentage of nothing means nothing)."""
+    kind: Literal["pct", "pp", "abs"]
+    value: float
+    difference: float
+    good: bool | None
+
+
+def change(field: str, current: Any, previous: Any, source: str | None = None) -> Change | None:
+    """The change of ``field`` from ``previous`` to ``current``, as a card shows it; None when
+    either is unknown. Ratios (``ratio``, ``percent`` units) change in percentage points."""
+    cur, prev = _as_float(current), _as_float(previous)
+    if cur is None or prev is None:
+        return None
+    m = metric(field, source)
+    diff = cur - prev
+    good = is_improvement(field, diff, source)
+    unit = m.unit if m is not None else "count"
+    if unit == "ratio":
+        return Change("pp", diff * 100.0, diff, good)
+    if unit == "percent":
+        return Change("pp", diff, diff, good)
+    if prev == 0:
+        return Change("abs", diff, diff, good)
+    return Change("pct", diff / abs(prev) * 100.0, diff, good)
+
+
+# --- sums over rows -------------------------------------------------------------------------
+
+def total(frame: pd.DataFrame | None, field: str) -> int | float | None:
+    """Sum of a count or money column over the rows given.
+
+    ``None`` when the column is missing or every value is null: the API did not send that
+    series, so it is unknown (shown "—"), never 0. ``0`` for a frame with the column and no
+    rows (nothing happened in the range)."""
+    if frame is None or field not in frame.columns:
+        return None
+    if frame.empty:
+        return 0
+    s = pd.to_numeric(frame[field], errors="coerce")
+    if s.notna().sum() == 0:
+        return None
+    value = float(s.sum())
+    return int(value) if value.is_integer() else value
+
+
+def totals(frame: pd.DataFrame | None, fields: Iterable[str]) -> dict[str, int | float | None]:
+    return {f: total(frame, f) for f in fields}
+
+
+def daily_series(frame: pd.DataFrame | None, field: str, start: Any, end: Any,
+                 date_col: str = "date") -> list[float]:
+    """One sum per day over [start, end] (over pages and hours): a sparkline's data. 0 on a day
+    without rows; NaN everywhere when the series is unknown (column missing or all null)."""
+    days = pd.date_range(start, end, freq="D")
+    if total(frame, field) is None:
+        return [math.nan] * len(days)
+    s = frame[[date_col, field]].copy()
+    s["_day"] = pd.to_datetime(s[date_col]).dt.normalize()
+    s[field] = pd.to_numeric(s[field], errors="coerce")
+    by_day = s.groupby("_day")[field].sum(min_count=0).astype("float64")
+    return [float(by_day.get(d, 0.0)) for d in days]
+
+
+def per_page_sums(frame: pd.DataFrame | None, fields: Sequence[str]) -> pd.DataFrame:
+    """Sums of ``fields`` per ``page_id`` (index); a field the API did not send for a page stays
+    ``<NA>`` (unknown), never 0."""
+    if frame is None or frame.empty:
+        return pd.DataFrame(columns=list(fields), index=pd.Index([], name="page_id"))
+    work = frame[["page_id"]].copy()
+    for f in fields:
+        work[f] = pd.to_numeric(frame[f], errors="coerce") if f in frame.columns else np.nan
+    return work.groupby("page_id", sort=False)[list(fields)].sum(min_count=1)
+
+
+def response_time(frame: pd.DataFrame | None) -> float:
+    """Weighted average response time (ms) over every staff row given (hourly rows or totals,
+    any pages); NaN without any reply session: an idle member has no response time."""
+    if frame is None or frame.empty or "average_response_time" not in frame.columns:
+        return math.nan
+    out = weighted_response_time(frame, by=[])
+    value = out["average_response_time"].iloc[0] if len(out) else math.nan
+    return math.nan if pd.isna(value) else float(value)
+
+
+def staff_overall(frame: pd.DataFrame | None, fields: Sequence[str]) -> dict[str, Any]:
+    """The staff KPI numbers of a ``statistics/users`` frame: ``fields`` summed (None when the
+    API did not send one) and the weighted ``average_response_time``."""
+    out: dict[str, Any] = {f: total(frame, f) for f in fields if f != "average_response_time"}
+    out["average_response_time"] = response_time(frame)
+    return out
+
+
+def comparable(current_pages: Iterable[str], previous_pages: Iterable[str]) -> bool:
+    """Whether two periods can be compared: the same pages answered in both. Otherwise a
+    change would compare all pages now with only some then (never mix the two)."""
+    return set(map(str, current_pages)) == set(map(str, previous_pages))
+
+
+def weekday_hour_sums(frame: pd.DataFrame | None, field: str, hour_col: str = "hour") -> pd.DataFrame:
+    """7 × 24 sums of ``field`` by local weekday (Mon=0) and hour of day: a heatmap's data."""
+    grid = pd.DataFrame(0.0, index=range(7), columns=range(24))
+    if frame is None or frame.empty or field not in frame.columns:
+        return grid
+    h = pd.to_datetime(frame[hour_col])
+    s = pd.DataFrame({"wd": h.dt.day_of_week, "hr": h.dt.hour,
+                      "v": pd.to_numeric(frame[field], errors="coerce").fillna(0).astype("float64")})
+    pivot = s.pivot_table(index="wd", columns="hr", values="v", aggfunc="sum", fill_value=0.0)
+    grid.loc[pivot.index, pivot.columns] = pivot.values
+    return grid

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from . import timeutil
+from .fmt import currency_decimals
 
 __all__ = [
     "ReshapeError",
@@ -106,7 +107,7 @@ _SCHEMAS = {
     "pages": _PAGES, "engagement_daily": _ENGAGEMENT_DAILY, "engagement_hourly": _ENGAGEMENT_HOURLY,
     "users_engagements": _USERS_ENGAGEMENTS, "user_hourly": _USER_HOURLY,
     "user_totals": _USER_TOTALS, "ads": _ADS, "tags": _TAGS, "tags_today": _TAGS_TODAY,
-    "new_customers": _NEW_CUSTOMERS, "page_activity": _PAGE_ACTIVITY,
+    "customers": _NEW_CUSTOMERS, "activity": _PAGE_ACTIVITY,
 }
 
 
@@ -521,7 +522,9 @@ def ads_frame(payload: Any, page_id: str) -> pd.DataFrame:
 
     All numbers (``"3000"``, 3000, null) become ``float64`` (null -> NaN), counts such as
     impressions included: ad numbers arrive as strings and may be fractional. ``currency``
-    is kept per row (never add across currencies). Payload order is kept.
+    is kept per row (never add across currencies). Payload order is kept. Budgets arrive in
+    the currency's smallest unit (cents for USD) and leave in its main unit (USD 30.0), the
+    one unit of every table and file.
     """
     what = "statistics/pages_campaigns"
     payload = _check_payload(payload, what, allow_list=True)
@@ -530,7 +533,12 @@ def ads_frame(payload: Any, page_id: str) -> pd.DataFrame:
     else:
         records = _get_list(payload, "data", what)
     rows, extras = _rows_from_records(records, _ADS, _to_str(page_id), what)
-    return _build(rows, _ADS, extras)
+    frame = _build(rows, _ADS, extras)
+    if not frame.empty:  # budgets: the currency's smallest unit (Facebook) -> its main unit
+        scale = frame["currency"].map(lambda c: 10.0 ** currency_decimals(None if _is_null(c) else str(c)))
+        for c in ("daily_budget", "lifetime_budget", "budget_remaining"):
+            frame[c] = (frame[c] / scale.astype("float64")).astype("float64")
+    return frame
 
 
 # --- tags ---------------------------------------------------------------------------------
@@ -728,6 +736,27 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         if out[c].dtype != dtypes[c]:
             out[c] = out[c].astype(dtypes[c])
     return out
+
+
+def merge_windows(frames: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.DataFrame:
+    """Windows of one page -> one frame: a row of a later window whose ``keys`` an earlier window
+    already gave (the same day returned twice) is dropped. Rows of one window are all kept, so
+    two API hours with the same local label (a clock turned back) are both counted."""
+    keys = list(keys)
+    kept: list[pd.DataFrame] = []
+    seen: set[tuple] = set()
+    for f in frames:
+        if f is None:
+            continue
+        missing = [k for k in keys if k not in f.columns]
+        if missing:
+            raise ReshapeError(f"merge: key column(s) {missing} not in frame")
+        if seen and not f.empty:
+            mask = [tuple(r) not in seen for r in f[keys].itertuples(index=False, name=None)]
+            f = f[mask]
+        seen.update(f[keys].itertuples(index=False, name=None))
+        kept.append(f)
+    return concat(kept).reset_index(drop=True)
 
 
 def dedupe(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:

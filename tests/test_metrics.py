@@ -73,7 +73,7 @@ def test_metrics_md_names_directions_and_rules():
     assert METRICS["cpc"].better == "down" and METRICS["roas"].better == "up"
     assert METRICS["ctr"].unit == "percent"
     assert metrics.label("messaging_conversation_started_7d", "vi") == "Cuộc trò chuyện bắt đầu (7 ngày)"
-    assert metrics.label("phone_number_count", "en", source="new_customers") == "Phone numbers"
+    assert metrics.label("phone_number_count", "en", source="customers") == "Phone numbers"
     assert metrics.label("phone_number_count", "en", source="staff") == "Phone numbers collected"
     assert metrics.label("order_count", "vi", source="staff") == "Đơn đã chốt"
     assert metrics.label("order_count", "vi", source="engagement") == "Đơn hàng"

@@ -46,7 +46,7 @@ def test_kpis():
     assert ks["customer_inbox_count"].value == 40 and ks["customer_inbox_count"].previous == 20
     assert ks["reply_ratio"].previous == pytest.approx(0.5)
     assert ks["phone_number_count"].spark == [1.0, 2.0]
-    assert all(k.source == "page_activity" for k in ks.values())
+    assert all(k.source == "activity" for k in ks.values())
 
 
 def test_silent_hours_and_unanswered_grid():

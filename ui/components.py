@@ -11,7 +11,11 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 import streamlit as st
 
-from pancake import export, fmt, i18n, metrics, views
+from pancake import export, fmt, i18n, kinds, views
+from pancake.views import cards as vcards
+from pancake.views import tables as vtables
+from pancake.views.cards import Kpi
+from pancake.views.tables import Table
 from pancake.data import cache
 from pancake.data.core import Result
 
@@ -72,63 +76,21 @@ def partial_today_note() -> None:
         st.caption(":material/schedule: " + t("common.partial_today"))
 
 
-@dataclass(frozen=True)
-class Kpi:
-    field: str
-    value: Any
-    previous: Any = None
-    spark: Sequence[float] | None = None
-    currency: str | None = None
-    label: str | None = None  # overrides the metric's own name
-    source: str | None = None  # metrics source ("staff", "new_customers"...) for fields named alike
-
-
-def format_value(field: str, value: Any, lang: str, currency: str | None = None) -> str:
-    return views.format_metric(field, value, lang, currency)
-
-
-def kpi_cards(items: Iterable[Kpi], *, columns: int = 4, compare: bool | None = None) -> None:
-    """KPI cards with the change against the previous period; colours inverted where
-    lower is better (response time); a sparkline where given; the metric's definition
-    in the tooltip."""
+def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str = 240) -> None:
+    """The one KPI card renderer (every page and the standup screen): the value, the change
+    against the previous period (arrow by its sign, colour by the metric's better direction),
+    a sparkline where given and the metric's definition in the tooltip. Cards sit side by side
+    at a fixed width and wrap, so a value is never cut off."""
     lang = state.lang()
     compare = state.current().compare if compare is None else compare
-    items = list(items)
-    if not items:
+    drawn = vcards.cards(list(kpis), lang, compare=compare)
+    if not drawn:
         return
-    for row_start in range(0, len(items), columns):
-        cols = st.columns(columns)
-        for col, k in zip(cols, items[row_start:row_start + columns]):
-            m = metrics.metric(k.field, k.source) if k.field in metrics.METRICS else None
-            delta = None
-            color = "normal"
-            if compare and k.previous is not None:
-                delta = views.delta_text(k.value, k.previous, lang)
-                if m is not None and m.better == "down":
-                    color = "inverse"
-                elif m is None or m.better is None:
-                    color = "off"
-            with col:
-                st.metric(
-                    k.label or metrics.label(k.field, lang, k.source),
-                    format_value(k.field, k.value, lang, k.currency),
-                    delta=delta, delta_color=color,
-                    help=metrics.help_text(k.field, lang, k.source) if m else None,
-                    chart_data=[0 if (v is None or (isinstance(v, float) and math.isnan(v))) else v
-                                for v in k.spark] if k.spark is not None and len(k.spark) > 1 else None,
-                    chart_type="area", border=True,
-                    delta_description=(i18n.t("common.vs_prev_short", lang) if delta is not None else None),
-                )
-
-
-def metric_cards(cards: Iterable[Any]) -> None:
-    """Cards a view computed in full (``label, value, delta, color, arrow, help, spark``), side by
-    side at a fixed width so they wrap instead of cutting their values off."""
     with st.container(horizontal=True):
-        for c in cards:
+        for c in drawn:
             st.metric(c.label, c.value, delta=c.delta, delta_color=c.color, delta_arrow=c.arrow,
-                      help=c.help, border=True, width=240,
-                      chart_data=list(c.spark) if c.spark and len(c.spark) > 1 else None, chart_type="area",
+                      help=c.help or None, border=True, width=width,
+                      chart_data=list(c.spark) if c.spark else None, chart_type="area",
                       delta_description=t("common.vs_prev_short") if c.delta is not None else None)
 
 
@@ -164,17 +126,48 @@ def download_everything(tables: dict[str, pd.DataFrame], kind: str, page_ids: Se
             key=f"dl_xlsx_{kind}", icon=":material/table_view:", on_click="ignore")
 
 
-def table(frame: pd.DataFrame, kind: str, page_ids: Sequence[str], *, key: str | None = None,
-          column_config: dict | None = None, display: pd.DataFrame | None = None) -> None:
-    """A table and its CSV download. ``display`` may be a formatted copy; the CSV is ``frame``."""
-    st.dataframe(display if display is not None else frame, hide_index=True,
-                 column_config=column_config)
-    download_csv(frame, kind, page_ids, key=key)
+def table(tbl: Table, kind: str, page_ids: Sequence[str], *, key: str | None = None,
+          download: pd.DataFrame | None = None) -> None:
+    """The one table renderer: numbers stay numbers (a header click sorts them as numbers),
+    each shown column is formatted by its unit in the viewer's language, labelled and given
+    its definition as a tooltip; the CSV below is ``download`` or the whole frame."""
+    st.dataframe(styled(tbl, state.lang()), hide_index=True,
+                 column_config={c.key: st.column_config.Column(c.label, help=c.help or None)
+                                for c in tbl.columns if c.key in tbl.shown})
+    download_csv(download if download is not None else tbl.frame, kind, page_ids, key=key)
 
 
-def load(kind: str, page_ids: Sequence[str], start: date, end: date, **options) -> Result:
-    """Load through the data layer with a spinner, then show per-page errors."""
-    with st.spinner(t("common.loading", what=t(f"nav.{kind}") if i18n.has(f"nav.{kind}") else kind)):
-        result = cache.load(kind, page_ids, start, end, **options)
+def styled(tbl: Table, lang: str):
+    """A pandas Styler of the shown columns whose display values are ``tables.formatter``'s
+    text and whose data stays numeric. Money columns without a fixed currency follow each
+    row's ``currency``."""
+    data = tbl.frame[tbl.shown]
+    styler = data.style
+    row_cur = tbl.frame["currency"] if "currency" in tbl.frame.columns else None
+    for c in tbl.columns:
+        if c.key not in data.columns:
+            continue
+        if c.unit == "money" and c.currency is None and row_cur is not None:
+            codes = row_cur.map(lambda k: "" if views.is_missing(k) else str(k))
+            for code in codes.unique():
+                rows = list(data.index[codes == code])
+                styler = styler.format(vtables.formatter(c, lang, code or None),
+                                       subset=pd.IndexSlice[rows, [c.key]])
+        else:
+            styler = styler.format(vtables.formatter(c, lang), subset=[c.key])
+    return styler
+
+
+def note(text: str) -> None:
+    """A short caption on the page (a plain-text message; never markup from outside)."""
+    st.caption(":material/info: " + text)
+
+
+def load(kind: str, page_ids: Sequence[str], start: date, end: date, *, progress: bool = True,
+         **options) -> Result:
+    """Load through the data layer with a spinner named after the kind, then show per-page
+    errors."""
+    with st.spinner(t("common.loading", what=kinds.get(kind).label(state.lang()))):
+        result = cache.load(kind, page_ids, start, end, progress=progress, **options)
     show_errors(result)
     return result

@@ -179,8 +179,8 @@ def _section(name: str, load: _Loads, page_ids: list[str], names: Mapping[str, s
             return
         _kpis(kv.customers_kpis(data, prev.get("data") if prev else None, start, end), lang, theme=theme)
         _chart_(kv.trend_figure(data, start, end, {
-            "new_customer_count": metrics.label("new_customer_count", lang, "new_customers"),
-            "new_phone_number_count": metrics.label("new_phone_number_count", lang, "new_customers")}, theme))
+            "new_customer_count": metrics.label("new_customer_count", lang, "customers"),
+            "new_phone_number_count": metrics.label("new_phone_number_count", lang, "customers")}, theme))
     elif name == "activity":
         cur = load("pages", page_ids, start, end)
         prev = load("pages", page_ids, prev_start, prev_end) if compare else None
@@ -189,12 +189,12 @@ def _section(name: str, load: _Loads, page_ids: list[str], names: Mapping[str, s
             components.empty_state()
             return
         _kpis(kv.activity_kpis(hourly, prev.get("hourly") if prev else None, start, end), lang,
-              source="page_activity", theme=theme)
+              source="activity", theme=theme)
         day = min(end, today)
         st.subheader(f"{i18n.t('kiosk.today_hours', lang) if day == today else fmt.date(day, lang)}")
         _chart_(kv.hourly_figure(kv.hourly_today(hourly, day), {
-            "customer_inbox_count": metrics.label("customer_inbox_count", lang, "page_activity"),
-            "page_inbox_count": metrics.label("page_inbox_count", lang, "page_activity")}, theme))
+            "customer_inbox_count": metrics.label("customer_inbox_count", lang, "activity"),
+            "page_inbox_count": metrics.label("page_inbox_count", lang, "activity")}, theme))
     elif name == "tags":
         cur = load("tags", page_ids, start, end)
         top = kv.top_tags(cur.get("daily"), n=10)

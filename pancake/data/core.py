@@ -14,20 +14,12 @@ from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
-from .. import errors, metrics, reshape
+from .. import errors, kinds, reshape
 from ..client import PancakeClient
 from ..config import Settings
 from ..redact import redact
 
 log = logging.getLogger("pancake.data")
-
-# What the dashboard and the CLI can ask for. Each kind maps to one endpoint.
-KINDS = ("engagement", "engagement_hourly", "users", "pages", "tags", "customers", "ads")
-
-# Fields of an ad that are added up across windows; the rest describe the ad.
-AD_SUM_FIELDS = ("spend", "impressions", "link_click", "purchases", "purchases_conversion_value",
-                 "messaging_conversation_started_7d", "messaging_first_reply", "post_comments")
-
 
 @dataclass(frozen=True)
 class PageError:
@@ -97,94 +89,10 @@ def make_client(settings: Settings) -> PancakeClient:
 
 # --- one page ----------------------------------------------------------------------------
 
-def _merge(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
-    return reshape.dedupe(reshape.concat(frames), keys)
-
-
-def _merge_ads(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Ads from several windows: add the additive fields per ad; describe the ad as the
-    newest window does. Reach cannot be added across windows, so it is kept only when
-    a single window reported it."""
-    df = reshape.concat(frames)
-    if df.empty or len(frames) <= 1:
-        return df
-    key = ["page_id", "ad_id", "currency"]
-    df = df.copy()
-    df["_order"] = range(len(df))
-    present = [c for c in AD_SUM_FIELDS if c in df.columns]
-    sums = df.groupby(key, dropna=False, sort=False)[present].sum(min_count=1)
-    reach_counts = df.groupby(key, dropna=False, sort=False)["reach"].count()
-    last = df.sort_values("_order").groupby(key, dropna=False, sort=False).tail(1).set_index(key)
-    out = last.drop(columns=present + ["_order"]).join(sums)
-    out.loc[reach_counts[reach_counts > 1].index, "reach"] = float("nan")
-    # API ratios cover one window only: recompute from the sums.
-    for col in ("cpc", "cpm", "ctr", "purchase_roas"):
-        if col in out.columns:
-            out[col] = float("nan")
-    out = out.reset_index()
-    return out[[c for c in frames[0].columns if c in out.columns]]
-
-
 def fetch_page(client: PancakeClient, kind: str, page_id: str, start: date, end: date,
                **options: Any) -> dict[str, pd.DataFrame]:
-    """Fetch one kind of statistics for one page over [start, end]; windows merged."""
-    if kind == "engagement":
-        chunks = client.engagements(page_id, start, end, user_ids=options.get("user_ids"))
-        daily = _merge([reshape.engagement_daily(c.payload, page_id, c.start, c.end) for c in chunks],
-                       ["page_id", "date"])
-        staff = reshape.concat([reshape.users_engagements(c.payload, page_id) for c in chunks])
-        if not staff.empty and len(chunks) > 1:
-            counts = [c for c in staff.columns if c not in ("page_id", "user_id", "user_name")]
-            staff = (staff.groupby(["page_id", "user_id"], sort=False)
-                     .agg({"user_name": "last", **{c: "sum" for c in counts}}).reset_index())
-        return {"daily": daily, "staff": staff}
-    if kind == "engagement_hourly":
-        chunks = client.engagements(page_id, start, end, by_hour=True, user_ids=options.get("user_ids"))
-        return {"hourly": _merge([reshape.engagement_hourly(c.payload, page_id) for c in chunks],
-                                 ["page_id", "hour"])}
-    if kind == "users":
-        chunks = client.user_stats(page_id, start, end)
-        hourly = _merge([reshape.user_hourly(c.payload, page_id) for c in chunks],
-                        ["page_id", "user_id", "hour"])
-        totals = reshape.concat([reshape.user_totals(c.payload, page_id) for c in chunks])
-        if len(chunks) > 1 and not totals.empty:
-            # The API's own per-user total covers one window; combine windows weighted.
-            names = totals.drop_duplicates("user_id", keep="last").set_index("user_id")
-            totals = metrics.combine_users(totals, by=["page_id", "user_id"])
-            totals["user_name"] = totals["user_id"].map(names["user_name"])
-            totals["user_fb_id"] = totals["user_id"].map(names["user_fb_id"])
-            totals = totals[[c for c in reshape.USER_TOTAL_COLUMNS if c in totals.columns]]
-        return {"hourly": hourly, "totals": totals}
-    if kind == "pages":
-        chunks = client.page_stats(page_id, start, end)
-        return {"hourly": _merge([reshape.page_activity_frame(c.payload, page_id) for c in chunks],
-                                 ["page_id", "hour"])}
-    if kind == "tags":
-        chunks = client.tag_stats(page_id, start, end)
-        frames = [reshape.tags_frame(c.payload, page_id, c.start, c.end) for c in chunks]
-        daily = _merge(frames, ["page_id", "date", "tag_id"])
-        unnamed = daily["tag_name"].astype(str).str.startswith("#") if not daily.empty else pd.Series([], dtype=bool)
-        if unnamed.any():
-            try:  # put names on ids the statistics payload did not name
-                names = {str(t.get("id")): t.get("text") for t in (client.tags(page_id) or {}).get("tags", [])
-                         if isinstance(t, dict) and t.get("text")}
-            except errors.PancakeError as exc:
-                log.info("tag names unavailable for page %s: %s", page_id, exc)
-                names = {}
-            if names:
-                daily = daily.copy()
-                daily.loc[unnamed, "tag_name"] = daily.loc[unnamed, "tag_id"].map(
-                    lambda i: names.get(str(i), f"#{i}"))
-        return {"daily": daily}
-    if kind == "customers":
-        group_by = options.get("group_by", "day")
-        chunks = client.new_customers(page_id, start, end, group_by=group_by)
-        return {"data": _merge([reshape.new_customers_frame(c.payload, page_id, c.start, c.end)
-                                for c in chunks], ["page_id", "date"])}
-    if kind == "ads":
-        chunks = client.ads_campaigns(page_id, start, end)
-        return {"ads": _merge_ads([reshape.ads_frame(c.payload, page_id) for c in chunks])}
-    raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    """Fetch one kind of statistics (``pancake.kinds``) for one page over [start, end]."""
+    return kinds.get(kind).fetch(client, page_id, start, end, **options)
 
 
 # --- several pages -----------------------------------------------------------------------
@@ -231,8 +139,7 @@ def fetch(client: PancakeClient, kind: str, page_ids: Iterable[str], start: date
           page_names: Mapping[str, str] | None = None, max_workers: int = 8,
           on_progress: Callable[[int, int, str], None] | None = None, **options: Any) -> Result:
     """One kind of statistics for several pages, concurrently."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    kinds.get(kind)  # an unknown kind fails here, before any call
     if end < start:
         raise ValueError(f"the range ends ({end}) before it starts ({start})")
     return fan_out(lambda pid: fetch_page(client, kind, pid, start, end, **options), page_ids,
@@ -244,15 +151,9 @@ def multi_page_users(client: PancakeClient, page_ids: list[str], start: date, en
     key = ",".join(page_ids)
     try:
         chunks = client.multi_page_user_stats(page_ids, start, end)
-        hourly = _merge([reshape.user_hourly(c.payload, key) for c in chunks], ["page_id", "user_id", "hour"])
-        totals = reshape.concat([reshape.user_totals(c.payload, key) for c in chunks])
-        if len(chunks) > 1 and not totals.empty:
-            names = totals.drop_duplicates("user_id", keep="last").set_index("user_id")
-            totals = metrics.combine_users(totals, by=["page_id", "user_id"])
-            totals["user_name"] = totals["user_id"].map(names["user_name"])
-            totals["user_fb_id"] = totals["user_id"].map(names["user_fb_id"])
-            totals = totals[[c for c in reshape.USER_TOTAL_COLUMNS if c in totals.columns]]
-        return Result(frames={"hourly": hourly, "totals": totals}, pages_ok=list(page_ids))
+        staff = kinds.get("staff")
+        frames = staff.merge([staff.reshape(c, key, hourly=False) for c in chunks], hourly=False)
+        return Result(frames=frames, pages_ok=list(page_ids))
     except Exception as exc:  # noqa: BLE001
         return Result(frames={}, errors=[page_error(key, exc, {key: key})])
 

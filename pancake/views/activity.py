@@ -20,7 +20,7 @@ from .. import charts, fmt, i18n, metrics
 from . import daily_series, ratio, total, weekday_hour_matrix
 from .engagement import KpiData, kpi_from, tidy
 
-SRC = "page_activity"
+SRC = "activity"
 DEMAND = ("customer_inbox_count", "customer_comment_count")
 ANSWERS = ("page_inbox_count", "page_comment_count")
 PROFILE_FIELDS = ("customer_inbox_count", "page_inbox_count", "customer_comment_count", "page_comment_count")

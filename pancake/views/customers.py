@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from .. import charts, fmt, i18n, metrics
 from .staff import Card, card
 
-SOURCE = "new_customers"
+SOURCE = "customers"
 FIELDS = ("new_customer_count", "new_page_inbox_count", "new_phone_number_count", "phone_number_count")
 TREND_FIELDS = ("new_customer_count", "new_page_inbox_count", "new_phone_number_count")
 

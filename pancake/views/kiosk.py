@@ -328,8 +328,8 @@ def day_values(day: date, *, engagement: pd.DataFrame | None = None, pages: pd.D
 
 # the endpoint each five-lines number comes from (the catalogue's meaning for it)
 LINE_SOURCES = {"inbox": "engagement", "comment": "engagement", "order_count": "engagement",
-                "customer_inbox_count": "page_activity", "page_inbox_count": "page_activity",
-                "new_customer_count": "new_customers", "new_phone_number_count": "new_customers",
+                "customer_inbox_count": "activity", "page_inbox_count": "activity",
+                "new_customer_count": "customers", "new_phone_number_count": "customers",
                 "average_response_time": "staff", "spend": "ads"}
 
 

@@ -30,9 +30,9 @@ PER_PAGE_SOURCES = {
     "total": "engagement", "inbox": "engagement", "comment": "engagement",
     "new_customer_replied": "engagement", "order_count": "engagement",
     "average_response_time": "staff",
-    "new_customer_count": "new_customers", "new_phone_number_count": "new_customers",
-    "customer_inbox_count": "page_activity", "page_inbox_count": "page_activity",
-    "reply_ratio": "page_activity", "purchases": "ads", "spend": "ads",
+    "new_customer_count": "customers", "new_phone_number_count": "customers",
+    "customer_inbox_count": "activity", "page_inbox_count": "activity",
+    "reply_ratio": "activity", "purchases": "ads", "spend": "ads",
 }
 
 
@@ -104,13 +104,13 @@ def kpis(*, start: date, end: date, lang: str, compare: bool = True,
     staff = [KpiData(field="average_response_time", value=response_time(users_totals),
                      previous=response_time(users_totals_prev) if compare else None,
                      spark=response_time_spark(users_hourly, start, end), source="staff")]
-    cust = [kpi_from(f, customers, customers_prev, start, end, source="new_customers", with_previous=compare)
+    cust = [kpi_from(f, customers, customers_prev, start, end, source="customers", with_previous=compare)
             for f in CUSTOMER_FIELDS]
-    act = [kpi_from(f, activity, activity_prev, start, end, date_col="hour", source="page_activity",
+    act = [kpi_from(f, activity, activity_prev, start, end, date_col="hour", source="activity",
                     with_previous=compare) for f in ACTIVITY_FIELDS]
     act.append(KpiData(field="reply_ratio", value=av.reply_ratio(activity),
                        previous=av.reply_ratio(activity_prev) if compare else None,
-                       spark=av.daily_ratio(activity, start, end), source="page_activity"))
+                       spark=av.daily_ratio(activity, start, end), source="activity"))
     return {"engagement": eng, "staff": staff, "customers": cust, "activity": act,
             "ads": ads_kpis(ads, ads_prev, lang, compare=compare)}
 

@@ -19,8 +19,8 @@ from .conftest import metrics_on, settle, shot
 pytestmark = pytest.mark.browser
 
 PAGES = ["", "engagement", "staff", "ads", "tags", "customers", "activity", "settings"]
-SOURCES = {"": ("engagement", "staff", "new_customers", "page_activity"), "engagement": ("engagement",),
-           "staff": ("staff",), "customers": ("new_customers",), "activity": ("page_activity",),
+SOURCES = {"": ("engagement", "staff", "customers", "activity"), "engagement": ("engagement",),
+           "staff": ("staff",), "customers": ("customers",), "activity": ("activity",),
            "ads": (), "tags": (), "settings": ()}
 ONE = truth.DEMO_PAGE_IDS[0]
 
@@ -39,11 +39,11 @@ def expected_by_label(ids: list[str], start: date, end: date, lang: str) -> dict
     out["staff"][metrics.label("average_response_time", lang, "staff")] = {
         format_metric("average_response_time", truth.weighted_ms(rows), lang)}
     nc = truth.new_customers(s, ids, start, end)
-    out["new_customers"] = {metrics.label(f, lang, "new_customers"): {format_metric(f, v, lang)}
+    out["new_customers"] = {metrics.label(f, lang, "customers"): {format_metric(f, v, lang)}
                             for f, v in nc.items()}
     pa = truth.page_activity(s, ids, start, end)
-    out["page_activity"] = {metrics.label(f, lang, "page_activity"): {format_metric(f, v, lang)}
-                            for f, v in pa.items() if metrics.metric(f, "page_activity") is not None}
+    out["page_activity"] = {metrics.label(f, lang, "activity"): {format_metric(f, v, lang)}
+                            for f, v in pa.items() if metrics.metric(f, "activity") is not None}
     return out
 
 

@@ -1,0 +1,77 @@
+"""The preamble every page shares, in one helper: the view, the pages in scope, the range
+and the previous period, the header, and loads through the data layer.
+
+    page = open_page("nav.staff")
+    result, previous = page.load_pair("staff")
+
+``load_pair`` compares like with like: when the pages that answered differ between the two
+periods it returns no previous result and says so on screen (a change over different pages
+would be false).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pancake import kinds, metrics
+from pancake.data import cache
+from pancake.data.core import Result
+
+from . import components, state
+
+
+@dataclass
+class Page:
+    view: state.View
+    lang: str
+    page_ids: list[str]
+    names: dict[str, str]
+    start: date
+    end: date
+    prev_start: date
+    prev_end: date
+    progress: bool = True
+
+    @property
+    def compare(self) -> bool:
+        return self.view.compare
+
+    def name(self, page_id: str) -> str:
+        return self.names.get(page_id, page_id)
+
+    def load(self, kind: str, start: date | None = None, end: date | None = None, **options: Any) -> Result:
+        """One kind of statistics for the pages in scope over [start, end] (default: the range),
+        with a spinner named after the kind; per-page errors are shown once."""
+        return components.load(kind, self.page_ids, start or self.start, end or self.end,
+                               progress=self.progress, **options)
+
+    def load_pair(self, kind: str, **options: Any) -> tuple[Result, Result | None]:
+        """The range and, when comparing, the previous period over the same pages; the previous
+        result is None when not comparing or when the two periods do not cover the same pages."""
+        current = self.load(kind, **options)
+        if not self.compare:
+            return current, None
+        previous = self.load(kind, self.prev_start, self.prev_end, **options)
+        if not metrics.comparable(current.pages_ok, previous.pages_ok):
+            odd = sorted(set(current.pages_ok) ^ set(previous.pages_ok)
+                         | {e.page_id for e in previous.errors} | {e.page_id for e in current.errors})
+            components.note(state.t("card.no_compare_pages", pages=", ".join(self.name(p) for p in odd)))
+            return current, None
+        return current, previous
+
+
+def open_page(title_key: str | None, *, header: bool = True, progress: bool = True) -> Page:
+    """The shared preamble: view, pages in scope, names, range, previous period, header."""
+    view = state.current()
+    frame, _ = cache.pages()
+    page_ids = state.selected_pages(list(frame["page_id"].astype(str)))
+    start, end = state.date_range()
+    prev_start, prev_end = state.previous_range()
+    if header and title_key:
+        components.header(title_key, page_ids)
+    return Page(view=view, lang=view.lang, page_ids=page_ids, names=cache.page_names(), start=start,
+                end=end, prev_start=prev_start, prev_end=prev_end, progress=progress)
+
+
+__all__ = ["Page", "open_page", "kinds"]
