@@ -67,7 +67,7 @@ def main() -> int:
     results.append(timed("engagement: 30 pages × 90 days", 6.0, engagement))
 
     def users():
-        r = core.fetch(client, "users", ids, end - timedelta(days=30), end)
+        r = core.fetch(client, "staff", ids, end - timedelta(days=30), end)
         assert not r.errors, r.errors
         return f"{len(r['hourly'])} hourly rows"
     results.append(timed("staff hourly: 30 pages × 31 days", 8.0, users))

@@ -839,3 +839,60 @@ def weekday_hour_sums(frame: pd.DataFrame | None, field: str, hour_col: str = "h
     pivot = s.pivot_table(index="wd", columns="hr", values="v", aggfunc="sum", fill_value=0.0)
     grid.loc[pivot.index, pivot.columns] = pivot.values
     return grid
+
+
+# --- sums by any group, sums per local clock hour (engagement, activity, overview) ----------
+
+def sums_by(frame: pd.DataFrame | None, by: str | Sequence[str], fields: Sequence[str]) -> pd.DataFrame:
+    """Sums of ``fields`` per group of ``by`` (the index; groups in order of appearance), like
+    :func:`per_page_sums` for any key (a staff member, an hour of day): a field the API did not
+    send for a group stays ``<NA>`` (unknown), never 0."""
+    keys = [by] if isinstance(by, str) else list(by)
+    if frame is None or frame.empty:
+        index = pd.MultiIndex.from_arrays([[]] * len(keys), names=keys) if len(keys) > 1 \
+            else pd.Index([], name=keys[0])
+        return pd.DataFrame(columns=list(fields), index=index)
+    work = frame[keys].copy()
+    for f in fields:
+        work[f] = pd.to_numeric(frame[f], errors="coerce") if f in frame.columns else np.nan
+    return work.groupby(keys, sort=False)[list(fields)].sum(min_count=1)
+
+
+def hourly_sums(frame: pd.DataFrame | None, fields: Sequence[str], slots: Sequence[Any],
+                hour_col: str = "hour") -> pd.DataFrame:
+    """One row per slot of ``slots`` (naive local clock hours as the configured zone has them:
+    a skipped spring hour absent, a repeated autumn hour twice) with ``fields`` summed over the
+    rows (pages) in it: 0 in a slot no row fell in, ``<NA>`` everywhere for a series the API did
+    not send (see :func:`total`).
+
+    A row goes to the slot of its label. When the label repeats (the clock turned back), a
+    page's n-th row with it goes to the n-th slot: both hours are counted, never merged into
+    one and never dropped. A row whose label the zone skipped goes to the next slot; rows
+    outside the slots are outside the range."""
+    slots = pd.DatetimeIndex(slots)
+    out = pd.DataFrame({hour_col: slots})
+    out["_occ"] = out.groupby(hour_col).cumcount()
+    present = [f for f in fields if total(frame, f) is not None]
+    matched = pd.Series(False, index=out.index)
+    if present and len(slots):
+        labels = pd.to_datetime(frame[hour_col]).dt.floor("h")
+        uniq = pd.DatetimeIndex(slots.unique()).sort_values()
+        inside = ((labels >= uniq[0]) & (labels <= uniq[-1])).to_numpy()
+        work = pd.DataFrame({hour_col: uniq[uniq.searchsorted(labels[inside])]})
+        group = frame["page_id"].to_numpy()[inside] if "page_id" in frame.columns else 0
+        work["_occ"] = work.assign(_g=group).groupby(["_g", hour_col]).cumcount()
+        last = out.groupby(hour_col)["_occ"].max()
+        work["_occ"] = np.minimum(work["_occ"].to_numpy(), last.reindex(work[hour_col]).to_numpy())
+        for f in present:
+            work[f] = pd.to_numeric(frame[f], errors="coerce").to_numpy()[inside]
+        sums = work.groupby([hour_col, "_occ"])[present].sum(min_count=1)
+        out = out.merge(sums, left_on=[hour_col, "_occ"], right_index=True, how="left", indicator=True)
+        matched = out.pop("_merge") == "both"
+    for f in fields:
+        if f in present:
+            values = pd.to_numeric(out[f], errors="coerce").astype("Float64").where(matched, 0.0)
+        else:
+            values = pd.Series(pd.NA, index=out.index, dtype="Float64")
+        whole = values.dropna()
+        out[f] = values.astype("Int64") if (whole == whole.round()).all() else values
+    return out[[hour_col, *fields]]

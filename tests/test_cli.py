@@ -59,7 +59,7 @@ def test_help_works():
     proc = subprocess.run([sys.executable, "-m", "pancake", "export", "--help"], capture_output=True,
                           cwd=ROOT, timeout=60)
     assert proc.returncode == 0
-    for kind in (b"engagement", b"users", b"pages", b"tags", b"customers", b"ads"):
+    for kind in (b"engagement", b"staff", b"activity", b"tags", b"customers", b"ads"):
         assert kind in proc.stdout
 
 
@@ -103,7 +103,7 @@ def test_users_export_one_row_per_staff_with_weighted_time(sim_server):
     sim, url = sim_server
     end = sim.today() - timedelta(days=1)
     start = end - timedelta(days=40)       # two windows: totals combined, weighted
-    proc = run_cli(["export", "users", "--page", LINH_CHI, "--since", str(start), "--until", str(end), "-q"], url)
+    proc = run_cli(["export", "staff", "--page", LINH_CHI, "--since", str(start), "--until", str(end), "-q"], url)
     assert proc.returncode == 0, proc.stderr.decode()
     df = read_csv(proc.stdout)
     assert list(df.columns[:3]) == ["page_id", "user_id", "user_name"]
@@ -123,7 +123,7 @@ def test_pages_tags_customers_ads_exports(sim_server):
     end = sim.today() - timedelta(days=1)
     start = end - timedelta(days=2)
 
-    proc = run_cli(["export", "pages", "--page", SNEAKER, "--since", str(start), "--until", str(end), "-q"], url)
+    proc = run_cli(["export", "activity", "--page", SNEAKER, "--since", str(start), "--until", str(end), "-q"], url)
     df = read_csv(proc.stdout)
     assert proc.returncode == 0 and list(df.columns[:3]) == ["page_id", "hour", "new_customer_count"]
     assert len(df) == 72

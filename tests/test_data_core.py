@@ -66,7 +66,7 @@ def test_engagement_numbers_equal_the_simulators_truth_across_new_year():
 def test_user_totals_across_windows_are_weighted_like_the_api():
     sim, client = make()
     start, end = date(2026, 8, 1), date(2026, 10, 15)   # three windows
-    result = core.fetch(client, "users", [LINH_CHI], start, end)
+    result = core.fetch(client, "staff", [LINH_CHI], start, end)
     totals = result["totals"].set_index("user_id")
     truth = sim.truth.user_totals(LINH_CHI, datetime(2026, 8, 1), datetime(2026, 10, 15, 23, 59, 59))
     assert set(totals.index) == set(truth)
@@ -108,7 +108,7 @@ def test_a_page_with_a_dead_token_fails_clearly_while_the_others_load():
 def test_server_errors_are_retried_and_an_unexpected_error_is_a_page_error():
     from pancake.simulator import FaultRule
     sim, client = make(faults=Faults(rules=[FaultRule("502", first_n=2, page_id=LINH_CHI)]))
-    result = core.fetch(client, "pages", [LINH_CHI, SNEAKER], date(2026, 11, 23), date(2026, 11, 24))
+    result = core.fetch(client, "activity", [LINH_CHI, SNEAKER], date(2026, 11, 23), date(2026, 11, 24))
     assert result.errors == []
     assert set(result["hourly"]["page_id"]) == {LINH_CHI, SNEAKER}
 
@@ -129,7 +129,7 @@ def test_new_customers_hourly_and_daily_match_truth_on_both_routes():
         expect = sum(sim.truth.new_customers_day(pid, start + timedelta(days=i))["new_customer_count"]
                      for i in range(5))
         assert int(daily.loc[daily["page_id"] == pid, "new_customer_count"].sum()) == expect
-    hourly = core.fetch(client, "customers", [HANA], start, end, group_by="hour")["data"]
+    hourly = core.fetch(client, "customers", [HANA], start, end, hourly=True)["data"]
     assert (hourly["date"].dt.minute == 0).all() and hourly["date"].dt.hour.nunique() > 1
     assert int(hourly["new_customer_count"].sum()) == int(daily.loc[daily["page_id"] == HANA,
                                                                      "new_customer_count"].sum())

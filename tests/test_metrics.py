@@ -44,7 +44,7 @@ def test_every_metric_is_catalogued_in_both_languages(field):
     assert isinstance(m, Metric) and m.field == field
     assert m.add in ("sum", "weighted", "none")
     assert m.better in ("up", "down", None)
-    assert m.unit in ("count", "ms", "money", "ratio", "percent")
+    assert m.unit in ("count", "ms", "money", "ratio", "percent", "multiple")
     assert m.vi and m.en and m.vi != m.en or field in ("cpc", "cpm", "ctr", "roas")
     assert len(m.help_vi) > 40 and len(m.help_en) > 40
     # the tooltip names the API field, or gives the formula of a derived metric
@@ -240,11 +240,64 @@ def test_ads_totals_per_currency_recomputed_from_sums():
     assert vnd["cpm"] == pytest.approx(30000.0)
     assert vnd["ctr"] == pytest.approx(1.0)
     assert vnd["roas"] == pytest.approx(1000000 / 300000)
-    assert vnd["cost_per_conversation"] == pytest.approx(15000.0)
+    # paired sums: ad 2 reports no conversations (null), so its spend stays out: 200000 / 20
+    assert vnd["cost_per_conversation"] == pytest.approx(10000.0)
+    assert vnd["cost_per_conversation_ads"] == 1 and vnd["cost_per_purchase_ads"] == 2
     usd = t.loc["USD"]
     assert usd["spend"] == 10.0 and usd["roas"] == pytest.approx(3.5)  # recomputed, not API's 3
     # never mixed: no total adds 10 USD to VND
     assert t["spend"].sum() == 300010.0 and len(t) == 2
+
+
+def test_ads_totals_pair_numerator_and_denominator_over_the_same_ads():
+    """Regression: an ad with unknown purchases (null) is not an ad with 0 purchases. Its spend
+    must not be divided by the other ads' purchases (the standup showed 74.969 ₫ where the Ads
+    page showed 62.340 ₫)."""
+    frame = reshape.ads_frame([
+        {"ad_id": "a", "currency": "VND", "spend": "100", "purchases": "2", "purchases_conversion_value": "500"},
+        {"ad_id": "b", "currency": "VND", "spend": "50", "purchases": None, "purchases_conversion_value": None},
+        {"ad_id": "c", "currency": None, "spend": "7", "purchases": "1", "purchases_conversion_value": "14"},
+    ], "P")
+    t = metrics.ads_totals(frame)
+    vnd = t[t["currency"] == "VND"].iloc[0]
+    assert vnd["spend"] == 150.0                      # spend itself still adds every ad
+    assert vnd["cost_per_purchase"] == 50.0           # 100 / 2, not 150 / 2
+    assert vnd["roas"] == 5.0                         # 500 / 100, not 500 / 150
+    assert vnd["cost_per_purchase_ads"] == 1 and vnd["roas_ads"] == 1
+    none = t[t["currency"].isna()].iloc[0]            # no currency: its own group, never VND
+    assert none["spend"] == 7.0 and none["roas"] == 2.0
+    values = metrics.ads_kpi_values(frame)
+    assert set(values) == {"VND", ""} and values["VND"]["cost_per_purchase"] == 50.0
+
+
+def test_change_of_a_ratio_is_in_points_and_of_a_count_relative():
+    assert metrics.change("reply_ratio", 0.62, 0.50, "activity").kind == "pp"
+    assert metrics.change("reply_ratio", 0.62, 0.50, "activity").value == pytest.approx(12.0)
+    assert metrics.change("ctr", 1.5, 1.2, "ads").value == pytest.approx(0.3)     # percent unit
+    c = metrics.change("inbox", 150, 100, "engagement")
+    assert (c.kind, c.value, c.good) == ("pct", 50.0, True)
+    assert metrics.change("average_response_time", 90_000, 60_000, "staff").good is False
+    assert metrics.change("inbox", 5, 0, "engagement").kind == "abs"
+    assert metrics.change("inbox", None, 3) is None and metrics.change("inbox", 3, float("nan")) is None
+
+
+def test_total_is_unknown_when_the_api_did_not_send_the_series():
+    import pandas as pd
+    frame = pd.DataFrame({"page_id": ["1", "1"], "inbox": [3, 4],
+                          "order_count": pd.array([None, None], dtype="Int64")})
+    assert metrics.total(frame, "inbox") == 7
+    assert metrics.total(frame, "order_count") is None         # all null: unknown, not 0
+    assert metrics.total(frame, "old_order_count") is None     # absent: unknown, not 0
+    assert metrics.total(frame.iloc[0:0], "inbox") == 0        # no rows: nothing happened
+    assert all(math.isnan(v) for v in metrics.daily_series(frame.assign(date=pd.Timestamp("2026-11-01")),
+                                                            "order_count", "2026-11-01", "2026-11-02"))
+    sums = metrics.per_page_sums(frame, ["inbox", "order_count"])
+    assert sums.loc["1", "inbox"] == 7 and pd.isna(sums.loc["1", "order_count"])
+
+
+def test_comparable_only_when_the_same_pages_answered():
+    assert metrics.comparable(["1", "2"], ["2", "1"])
+    assert not metrics.comparable(["1", "2"], ["1"])
 
 
 def test_ads_totals_all_null_and_empty():

@@ -412,7 +412,8 @@ def test_ads_example_bare_array():
     f = reshape.ads_frame(ADS_EXAMPLE, "P")
     assert list(f.columns) == list(reshape.ADS_COLUMNS)
     r = f.iloc[0]
-    assert r["daily_budget"] == 3000.0 and r["budget_remaining"] == 3000.0 and r["lifetime_budget"] == 0.0
+    # budgets leave reshaping in the currency's main unit (the payload's 3000 is in cents)
+    assert r["daily_budget"] == 30.0 and r["budget_remaining"] == 30.0 and r["lifetime_budget"] == 0.0
     assert pd.isna(r["spend"]) and pd.isna(r["impressions"]) and pd.isna(r["reach"])
     assert r["currency"] == "USD" and r["status"] == "PAUSED"
     assert r["ad_id"] == "2384887411112310288"
