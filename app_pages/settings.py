@@ -8,15 +8,15 @@ import streamlit as st
 from pancake.data import cache
 from pancake.views import settings as vs
 from ui import components, state
+from ui.page import open_page
 
 STATUS_KEY = "_settings_token_status"   # (page ids, status frame, checked at)
 CLEARED_KEY = "_settings_cache_cleared"
 
-lang = state.lang()
+page = open_page("nav.settings")
+lang = page.lang
 frame, pages_error = cache.pages()
 all_ids = list(frame["page_id"].astype(str))
-page_ids = state.selected_pages(all_ids)
-components.header("nav.settings", page_ids)
 
 try:
     s = cache.settings()
@@ -53,9 +53,7 @@ else:
         st.success(state.t("set.n_ok", ok=ok, n=n), icon=":material/check_circle:")
     else:
         st.error(state.t("set.n_bad", bad=n - ok), icon=":material/key_off:")
-    table = vs.token_table(status, lang)
-    st.dataframe(table, hide_index=True)
-    components.download_csv(table, "token-status", all_ids, key="dl_token_status")
+    components.table(vs.token_table(status, lang), "token-status", all_ids, key="dl_token_status")
     st.caption(state.t("set.checked_at", time=vs.local_time(checked_at, cache.tz_name(), lang)))
 
 # --- time zone -------------------------------------------------------------------------------
@@ -94,6 +92,7 @@ if st.session_state.pop(CLEARED_KEY, False):
 st.subheader(state.t("set.config"))
 st.markdown(state.t("set.demo_body") if demo else state.t("set.live_body"))
 st.markdown(state.t("set.config_body"))
-st.dataframe(vs.env_table(lang), hide_index=True)
+components.table(vs.env_table(lang), "configuration", all_ids, key="dl_configuration",
+                 downloadable=False)
 st.markdown(state.t("set.secrets_body"))
 st.code(vs.SECRETS_EXAMPLE, language="toml")

@@ -5,7 +5,7 @@ time, and ratios recomputed from sums (never averaged). Pure pandas, no I/O.
 Units (``Metric.unit``):
 - ``count``   whole number;
 - ``ms``      milliseconds (show as a duration);
-- ``money``   an amount in the row's ``currency`` (budgets: the currency's smallest unit);
+- ``money``   an amount in the row's ``currency``, in the currency's main unit (budgets too: reshaping converts them);
 - ``ratio``    a plain fraction (0.25 -> show "25 %"); its change is shown in percentage points;
 - ``percent``  already multiplied by 100 (CTR 1.8 means 1.8 %); its change too is in points;
 - ``multiple`` a multiplier (ROAS 2.5 -> "2,50×"); its change is relative, like a count's.
@@ -192,10 +192,10 @@ _CUR_VI = "Không cộng các loại tiền tệ khác nhau: tổng được tí
 _CUR_EN = "Amounts in different currencies are never added: totals are per currency."
 _DIV_VI = "Chia cho 0 hiển thị “—”."
 _DIV_EN = "A division by zero shows “—”."
-_BUD_VI = ("Theo quy ước của Facebook, ngân sách tính bằng đơn vị nhỏ nhất của tiền tệ "
-           "(cent với USD, đồng với VND). Theo từng quảng cáo, không cộng.")
-_BUD_EN = ("Following Facebook's convention, budgets are in the currency's smallest unit "
-           "(cents for USD, whole đồng for VND). Per ad, not added.")
+_BUD_VI = ("API gửi ngân sách theo đơn vị nhỏ nhất của tiền tệ (cent với USD); bảng, CSV và Excel "
+           "đều quy ra đơn vị chính (30,00 US$, không phải 3000). Theo từng quảng cáo, không cộng.")
+_BUD_EN = ("The API sends budgets in the currency's smallest unit (cents for USD); every table, CSV "
+           "and workbook shows the main unit (US$30.00, not 3000). Per ad, not added.")
 _ADS = [
     _m("spend", "Chi tiêu", "Spend", "sum", None, "money",
        f"Số tiền đã chi cho quảng cáo. Trường API: spend ({_AD}), gửi dưới dạng chuỗi. {_CUR_VI}",
@@ -896,3 +896,31 @@ def hourly_sums(frame: pd.DataFrame | None, fields: Sequence[str], slots: Sequen
         whole = values.dropna()
         out[f] = values.astype("Int64") if (whole == whole.round()).all() else values
     return out[[hour_col, *fields]]
+
+
+# --- staff replies (staff page, standup screen) -------------------------------------------
+
+def replies(frame: pd.DataFrame) -> pd.Series:
+    """Each staff row's replies: ``inbox_count + comment_count`` (a null part counts as 0, as
+    in :func:`share_of_replies`). The staff × hour-of-day matrix sums these."""
+    part = pd.Series(0.0, index=frame.index)
+    for c in ("inbox_count", "comment_count"):
+        if c in frame.columns:
+            part = part + _num(frame[c]).fillna(0.0)
+    return part.rename("replies")
+
+
+# --- staff response time per day (standup screen) -----------------------------------------
+
+def daily_response_times(frame: pd.DataFrame, by: Sequence[str] = ("page_id", "user_id"),
+                         hour_col: str = "hour") -> pd.DataFrame:
+    """Hourly staff rows per ``by`` and local day (``day``): the weighted average response time
+    (see :func:`weighted_response_time`) and ``sessions``, the reply sessions it weighs
+    (``unique_inbox_count + unique_comment_count``, a null part counting as 0)."""
+    keys = [*by, "day"]
+    work = frame.assign(day=pd.to_datetime(frame[hour_col]).dt.normalize())
+    cols = [c for c in ("unique_inbox_count", "unique_comment_count", "average_response_time")
+            if c in work.columns]
+    out = weighted_response_time(work[keys + cols], by=keys)
+    out["sessions"] = _weight(out).to_numpy()
+    return out[keys + ["sessions", "average_response_time"]]

@@ -3,13 +3,16 @@ both languages, one page and all pages, the status filter in the URL, the empty 
 failing page that warns while the rest renders."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from pancake import fmt, metrics, views
+from pancake import fmt, metrics, reshape, views
+from pancake.data.core import Result
 from pancake.simulator import DEMO_PAGES, Simulator, serve
+from pancake.views.cards import change_text
 from tests.conftest import ROOT, app_test
+from tests.test_views_ads import ISSUE_PAYLOAD
 
 PAGE = "app_pages/ads.py"
 P1 = "104857392015873"        # VND: normal, no-purchase, paused, null-metrics ads
@@ -34,28 +37,22 @@ def _div(a, b, scale=1.0):
 
 
 def expected_cards(rows, currency, lang):
-    """The eight KPI values of one currency, computed by hand from the truth and formatted."""
+    """The eight KPI values of one currency, computed by hand from the truth (ratios from sums
+    over the ads that report both parts) and formatted as a card formats them."""
     rs = [r for r in rows if r["currency"] == currency]
-    spend = _sum(rs, "spend")
-    value = _sum(rs, "purchases_conversion_value")
-    purchases = _sum(rs, "purchases")
-    conv = _sum(rs, "messaging_conversation_started_7d")
-    roas = _div(_sum(rs, "purchases_conversion_value", "spend"), _sum(rs, "spend", "purchases_conversion_value"))
-    cpp = _div(_sum(rs, "spend", "purchases"), _sum(rs, "purchases", "spend"))
-    cpc = _div(_sum(rs, "spend", "messaging_conversation_started_7d"),
-               _sum(rs, "messaging_conversation_started_7d", "spend"))
-    ctr = _div(_sum(rs, "link_click", "impressions"), _sum(rs, "impressions", "link_click"), 100.0)
-    money = lambda x: fmt.money(x, currency, lang)  # noqa: E731
-    return {
-        metrics.label("spend", lang): money(spend),
-        metrics.label("purchases_conversion_value", lang): money(value),
-        metrics.label("roas", lang): fmt.number(roas, lang, decimals=2),
-        metrics.label("purchases", lang): fmt.number(purchases, lang),
-        metrics.label("cost_per_purchase", lang): money(cpp),
-        metrics.label("messaging_conversation_started_7d", lang): fmt.number(conv, lang),
-        metrics.label("cost_per_conversation", lang): money(cpc),
-        metrics.label("ctr", lang): fmt.percent(ctr, lang),
+    values = {
+        "spend": _sum(rs, "spend"),
+        "purchases_conversion_value": _sum(rs, "purchases_conversion_value"),
+        "roas": _div(_sum(rs, "purchases_conversion_value", "spend"), _sum(rs, "spend", "purchases_conversion_value")),
+        "purchases": _sum(rs, "purchases"),
+        "cost_per_purchase": _div(_sum(rs, "spend", "purchases"), _sum(rs, "purchases", "spend")),
+        "messaging_conversation_started_7d": _sum(rs, "messaging_conversation_started_7d"),
+        "cost_per_conversation": _div(_sum(rs, "spend", "messaging_conversation_started_7d"),
+                                      _sum(rs, "messaging_conversation_started_7d", "spend")),
+        "ctr": _div(_sum(rs, "link_click", "impressions"), _sum(rs, "impressions", "link_click"), 100.0),
     }
+    return {metrics.label(f, lang, "ads"): views.format_metric(f, v, lang, currency, source="ads")
+            for f, v in values.items()}
 
 
 def cards(at):
@@ -104,7 +101,7 @@ def test_all_pages_english_matches_truth_per_currency():
     assert "By page and currency" in [s.value for s in at.subheader]
     ad_table = at.dataframe[-1].value
     assert len(ad_table) == len(rows)
-    assert sorted(ad_table["Ad"]) == sorted(r["name"] for r in rows)
+    assert sorted(ad_table["name"]) == sorted(r["name"] for r in rows)
     assert dict(at.query_params) == params
 
 
@@ -124,8 +121,9 @@ def test_one_page_vietnamese_default_range_with_deltas():
     spend_now = _sum([r for r in truth_rows([P1], start, end)], "spend")
     spend_prev = _sum(truth_rows([P1], prev_start, prev_end), "spend")
     delta = cards(at)[0][2]
-    assert delta in {views.delta_text(spend_now, spend_prev, "vi"),
-                     views.delta_text(_sum(truth_rows([P1], start, end, sim), "spend"), spend_prev, "vi")}
+    assert delta in {change_text("spend", spend_now, spend_prev, "vi", source="ads", currency="VND"),
+                     change_text("spend", _sum(truth_rows([P1], start, end, sim), "spend"), spend_prev, "vi",
+                                 source="ads", currency="VND")}
     assert "Theo từng trang và tiền tệ" not in [s.value for s in at.subheader]  # one page: no per-page table
     assert [s.value for s in at.subheader][0] == "Tổng chi tiêu bằng VND"
     qp = dict(at.query_params)
@@ -138,7 +136,7 @@ def test_status_filter_from_url_and_widget():
                                 "ad_status": "PAUSED", "lang": "en"})
     assert not at.exception
     ads = at.dataframe[-1].value
-    assert list(ads["Ad"]) == ["QC FB thúc đẩy doanh thu"] and list(ads["Status"]) == ["Paused"]
+    assert list(ads["name"]) == ["QC FB thúc đẩy doanh thu"] and list(ads["status"]) == ["Paused"]
     assert at.query_params["ad_status"] == "PAUSED"
     (pills,) = [b for b in at.button_group if b.key != "w_lang"]
     pills.set_value(["ACTIVE"]).run()
@@ -205,3 +203,56 @@ def test_failing_page_warns_and_the_rest_renders(served_sim):
         for s in (sim, Simulator(seed=0))}
     text = all_text(at)
     assert wrong not in text and good not in text
+
+
+# --- the issue's numbers, end to end (payload -> reshaping -> page) ---------------------------
+
+ISSUE_START, ISSUE_END = date(2026, 11, 10), date(2026, 11, 16)
+ISSUE_ADS = [*ISSUE_PAYLOAD["data"],
+             {"ad_id": "3", "name": "US ad", "status": "ACTIVE", "currency": "USD", "spend": "12.5",
+              "impressions": "100", "link_click": "2", "daily_budget": "3000", "lifetime_budget": "0",
+              "budget_remaining": "1250"},
+             {"ad_id": "4", "name": "No currency", "status": "ACTIVE", "currency": None, "spend": "7"}]
+ISSUE_PREVIOUS = [{"ad_id": "1", "name": "Ad one", "status": "ACTIVE", "currency": "VND", "spend": "100",
+                   "purchases": "1", "impressions": "2000", "link_click": "20"}]
+
+
+@pytest.fixture
+def issue_page(monkeypatch):
+    """The Ads page of P1 whose ads answer with the issue's payloads (the current range, then
+    the previous period)."""
+    from pancake.data import cache
+    real = cache.load
+
+    def load(kind, page_ids, start, end, **options):
+        if kind != "ads":
+            return real(kind, page_ids, start, end, **options)
+        payload = ISSUE_ADS if start == ISSUE_START else ISSUE_PREVIOUS
+        return Result(frames={"ads": reshape.ads_frame(payload, P1)}, pages_ok=[P1])
+
+    monkeypatch.setattr(cache, "load", load)
+    params = {"pages": P1, "from": ISSUE_START.isoformat(), "to": ISSUE_END.isoformat()}
+    return lambda lang: open_directly(PAGE, params={**params, "lang": lang}, secrets={})
+
+
+def test_issue_payload_paired_ratios_budgets_currencies_and_points(issue_page):
+    """Regression (the issue): cost per purchase is 100 ₫ / 2 = 50 ₫ over the one ad that
+    reports purchases, as metrics.ads_totals says (not 150 / 2); its tooltip says so; USD
+    budgets are dollars (3000 cents -> 30.0) in the table and its CSV; an ad without a currency
+    is its own "—" group, never added to VND; the CTR change is in percentage points."""
+    at = issue_page("vi")
+    assert not at.exception
+    assert [s.value for s in at.subheader][:3] == ["Tổng chi tiêu bằng VND", "Tổng chi tiêu bằng USD",
+                                                   "Tổng chi tiêu bằng —"]
+    vnd = {m.label: m for m in at.metric[:8]}
+    cpp = vnd[metrics.label("cost_per_purchase", "vi", "ads")]
+    expected = metrics.ads_totals(reshape.ads_frame(ISSUE_PAYLOAD, P1)).iloc[0]["cost_per_purchase"]
+    assert expected == 50.0 and cpp.value == "50 ₫"
+    assert "1/2 quảng cáo" in cpp.help
+    assert vnd[metrics.label("spend", "vi", "ads")].value == "150 ₫"  # VND only: the 7 without currency is apart
+    ctr = vnd[metrics.label("ctr", "vi", "ads")]
+    assert ctr.value == "1,50 %" and ctr.delta == "+0,5 điểm %"  # 1.0 % -> 1.5 %
+    assert at.metric[16].label == metrics.label("spend", "vi", "ads") and at.metric[16].value == "7,00"
+    ads = at.dataframe[-1].value.set_index("ad_id")
+    assert ads.loc["3", "daily_budget"] == 30.0 and ads.loc["3", "budget_remaining"] == 12.5
+    assert ads.loc["4", "currency"] == ""

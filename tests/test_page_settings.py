@@ -2,14 +2,16 @@
 against the simulator's HTTP server with canary tokens that must never appear on screen."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 
 from pancake.simulator import DEMO_PAGES, Simulator, serve
 from pancake.views import settings as vs
-from tests.conftest import ROOT, app_test
+from pancake.views import tables
+from tests.conftest import app_test
+from tests.test_page_ads import open_directly
 
 PAGE = "app_pages/settings.py"
 P1, P2, P3 = DEMO_PAGES[0].id, DEMO_PAGES[1].id, DEMO_PAGES[2].id
@@ -28,20 +30,24 @@ def test_token_table_shows_status_never_tokens_failing_first():
     status = pd.DataFrame({"page_id": ["1", "2"], "name": ["A shop", "B shop"], "ok": [True, False],
                            "message": ["page 1: page token (configured) works — 3 tag(s) readable",
                                        "page 2 invalid: page_access_token=LEAKY-TOKEN-123 refused"]})
-    vi = vs.token_table(status, "vi")
-    assert list(vi.columns) == ["Trang", "Mã trang", "Token", "Chi tiết"]
-    assert list(vi["Trang"]) == ["B shop", "A shop"]
-    assert list(vi["Token"]) == ["❌ Lỗi", "✅ Hoạt động"]
-    assert "LEAKY-TOKEN-123" not in vi.to_csv() and "refused" in vi["Chi tiết"].iloc[0]
-    assert vi["Chi tiết"].iloc[1] == ""
+    table = vs.token_table(status, "vi")
+    assert [c.label for c in table.columns] == ["Trang", "Mã trang", "Token", "Chi tiết"]
+    vi = table.frame
+    assert list(vi["page_name"]) == ["B shop", "A shop"]
+    assert list(vi["token"]) == ["❌ Lỗi", "✅ Hoạt động"]
+    assert "LEAKY-TOKEN-123" not in vi.to_csv() and "refused" in vi["detail"].iloc[0]
+    assert vi["detail"].iloc[1] == ""
+    assert list(tables.display_values(table, "vi")["page_id"]) == ["2", "1"]
     en = vs.token_table(status, "en")
-    assert list(en["Token"]) == ["❌ Failing", "✅ Works"]
+    assert list(en.frame["token"]) == ["❌ Failing", "✅ Works"] and en.columns[-1].label == "Details"
     assert vs.token_counts(status) == (1, 2)
-    assert vs.token_table(None, "en").empty and vs.token_counts(None) == (0, 0)
+    empty = vs.token_table(None, "en")
+    assert empty.frame.empty and empty.shown == ["page_name", "page_id", "token", "detail"]
+    assert vs.token_counts(None) == (0, 0)
 
 
 def test_age_and_local_time():
-    now = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
     assert vs.age_text(now - timedelta(seconds=30), now, "vi") == "vừa xong"
     assert vs.age_text(now - timedelta(minutes=3), now, "vi") == "3 phút trước"
     assert vs.age_text(now - timedelta(minutes=125), now, "en") == "2 h 5 min ago"
@@ -54,10 +60,11 @@ def test_age_and_local_time():
 
 def test_env_table_lists_every_variable_with_placeholders():
     en = vs.env_table("en")
-    assert list(en["Variable"]) == ["PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
-                                    "PANCAKE_TIMEZONE", "PANCAKE_DEMO"]
-    assert en["Example"].iloc[1] == "<page_id>:<page token>,<page_id>:<page token>"
-    assert "Biến" in vs.env_table("vi").columns
+    assert [c.label for c in en.columns] == ["Variable", "Meaning", "Example"]
+    assert list(en.frame["variable"]) == ["PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
+                                          "PANCAKE_TIMEZONE", "PANCAKE_DEMO"]
+    assert en.frame["example"].iloc[1] == "<page_id>:<page token>,<page_id>:<page token>"
+    assert vs.env_table("vi").columns[0].label == "Biến"
     assert vs.leaks(["abc CANARY-1 def"], ["CANARY-1", "nope", None]) == ["CANARY-1"]
 
 
@@ -88,8 +95,9 @@ def test_demo_mode_vietnamese_lists_pages_and_explains_configuration():
     for var in ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL", "PANCAKE_DEMO"):
         assert var in body
     status = at.dataframe[0].value
-    assert sorted(status["Mã trang"]) == sorted(p.id for p in DEMO_PAGES)
-    assert set(status["Token"]) == {"✅ Hoạt động"}
+    assert sorted(status["page_id"]) == sorted(p.id for p in DEMO_PAGES)
+    assert set(status["token"]) == {"✅ Hoạt động"}
+    assert list(at.dataframe[1].value["variable"])[0] == "PANCAKE_ACCESS_TOKEN"
     assert "5/5 trang có token hoạt động." in [s.value for s in at.success]
     # demo tokens never on screen
     from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
@@ -127,18 +135,6 @@ def canary_server():
     thread.join(timeout=5)
 
 
-def open_directly(page, *, params, secrets):
-    """Open the page first (as a shared link would), with these secrets."""
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    for k, v in params.items():
-        at.query_params[k] = v
-    for k, v in secrets.items():
-        at.secrets[k] = v
-    at.switch_page(page)
-    return at.run()
-
-
 def test_canary_tokens_never_rendered_and_a_wrong_token_is_reported(canary_server):
     sim, tokens, url = canary_server
     wrong = "CANARY-WRONG-TOKEN-0p9o"
@@ -153,9 +149,9 @@ def test_canary_tokens_never_rendered_and_a_wrong_token_is_reported(canary_serve
     assert "Live Pancake API" in joined
     assert "**User token (PANCAKE_ACCESS_TOKEN)**  \nNo" in joined
     assert "**Page tokens configured**  \n3" in joined
-    status = at.dataframe[0].value.set_index("Page ID")
-    assert status.loc[P3, "Token"] == "❌ Failing" and "invalid" in status.loc[P3, "Details"]
-    assert status.loc[P1, "Token"] == "✅ Works" and status.loc[P2, "Token"] == "✅ Works"
+    status = at.dataframe[0].value.set_index("page_id")
+    assert status.loc[P3, "token"] == "❌ Failing" and "invalid" in status.loc[P3, "detail"]
+    assert status.loc[P1, "token"] == "✅ Works" and status.loc[P2, "token"] == "✅ Works"
     assert any("1 page(s) have a token that does not work" in e.value for e in at.error)
 
     # with a user token too, and after "check again": still nothing leaks

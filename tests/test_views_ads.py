@@ -1,14 +1,16 @@
-"""pancake.views.ads on hand-built frames that follow ARCHITECTURE.md's ads_frame schema."""
+"""pancake.views.ads on hand-built frames that follow ARCHITECTURE.md's ads_frame schema (budgets
+already in the currency's main unit, as reshaping leaves them), and on payloads shaped like the
+API's through reshaping."""
 from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from pancake import metrics
+from pancake import i18n, kinds, metrics, reshape
 from pancake.views import ads as va
+from pancake.views import cards, tables
 
 NAN = float("nan")
 COLUMNS = ["page_id", "ad_id", "adset_id", "account_id", "name", "status", "currency", "spend",
@@ -46,8 +48,8 @@ def mixed():
         ad("p2", "a3", "Retarget", spend=600_000, impressions=20_000, reach=9_000, link_click=300),  # nulls
         ad("p2", "a4", "Paused", status="PAUSED"),
         ad("p2", "u1", "US audience", currency="USD", spend=100.5, impressions=20_000, reach=15_000,
-           link_click=400, purchases=10, value=300.0, conv=50, cpc=0.3, daily_budget=3000,
-           budget_remaining=1250),
+           link_click=400, purchases=10, value=300.0, conv=50, cpc=0.3, daily_budget=30.0,
+           budget_remaining=12.5),
     )
 
 
@@ -80,6 +82,10 @@ def test_ratio_of_sums_is_not_the_mean_of_ratios():
     assert t.iloc[0]["cpc"] == pytest.approx(200 / 100)  # mean of ratios would be 50.5
 
 
+def shown(t: tables.Table, lang: str, key: str, row: int) -> str:
+    return tables.display_values(t, lang)[key].iloc[row]
+
+
 def test_division_by_zero_is_nan_and_shows_dash():
     f = frame(ad(spend=50_000, impressions=0, link_click=0, purchases=0, value=0, conv=0))
     row = va.ad_table(f).iloc[0]
@@ -88,12 +94,11 @@ def test_division_by_zero_is_nan_and_shows_dash():
     assert row["roas"] == 0.0
     t = va.currency_totals(f).iloc[0]
     assert math.isnan(t["cost_per_purchase"]) and math.isnan(t["cpc"]) and math.isnan(t["cpm"])
-    shown, _ = va.display(va.ad_table(f), "vi")
-    assert shown[metrics.label("cpc", "vi")].iloc[0] == "—"
-    assert shown[metrics.label("cost_per_purchase", "vi")].iloc[0] == "—"
+    view = va.ads_view(va.ad_table(f), "vi")
+    assert shown(view, "vi", "cpc", 0) == "—" and shown(view, "vi", "cost_per_purchase", 0) == "—"
 
 
-def test_ad_table_derives_missing_ratios_keeps_api_values_and_converts_budgets(mixed):
+def test_ad_table_derives_missing_ratios_keeps_api_values_and_budgets(mixed):
     tb = va.ad_table(mixed, names={"p1": "Linh Chi", "p2": "Hana"})
     assert list(tb.columns) == va.AD_COLUMNS
     a1 = tb[tb["ad_id"] == "a1"].iloc[0]
@@ -108,8 +113,7 @@ def test_ad_table_derives_missing_ratios_keeps_api_values_and_converts_budgets(m
     assert a1["reach"] == 20_000  # per ad
     u1 = tb[tb["ad_id"] == "u1"].iloc[0]
     assert u1["cpc"] == pytest.approx(0.3)  # the API's value wins when present
-    assert u1["daily_budget"] == pytest.approx(30.0)  # USD budgets arrive in cents
-    assert u1["budget_remaining"] == pytest.approx(12.5)
+    assert u1["daily_budget"] == 30.0 and u1["budget_remaining"] == 12.5  # as reshaping gave them
     # sorted: VND first (more spend), spend descending; the paused ad (no spend) last in VND
     assert list(tb["ad_id"]) == ["a1", "a3", "a2", "a4", "u1"]
 
@@ -124,6 +128,7 @@ def test_flags_spending_without_purchases(mixed):
     assert va.spend_by_currency(va.flagged(tb, va.FLAG_NO_PURCHASES)) == {"VND": 400_000}
     assert va.amounts_text({"VND": 400_000, "USD": 12.5}, "vi") == "400.000 ₫ · 12,50 US$"
     assert va.amounts_text({"VND": 400_000, "USD": 12.5}, "en") == "₫400,000 · $12.50"
+    assert va.spent(tb) and not va.spent(va.ad_table(frame(ad(spend=0))))
 
 
 def test_page_totals_per_page_and_currency(mixed):
@@ -146,6 +151,7 @@ def test_status_filter_and_url_param(mixed):
     assert list(va.filter_status(mixed, ["PAUSED"])["ad_id"]) == ["a4"]
     assert len(va.filter_status(mixed, [])) == 5
     assert len(va.filter_status(mixed, ["active"])) == 4
+    assert va.filter_status(None, ["ACTIVE"]) is None
     assert va.parse_status_param("paused,BOGUS", ["ACTIVE", "PAUSED"]) == ["PAUSED"]
     assert va.parse_status_param(None, ["ACTIVE"]) == []
     assert va.status_label("PAUSED", "vi") == "Tạm dừng"
@@ -154,22 +160,107 @@ def test_status_filter_and_url_param(mixed):
     assert va.status_label(None, "vi") == "Không rõ"
 
 
+def values(group: va.CurrencyKpis) -> dict:
+    return {k.field: k.value for k in group.items}
+
+
+def previous(group: va.CurrencyKpis) -> dict:
+    return {k.field: k.previous for k in group.items}
+
+
 def test_kpis_per_currency_with_previous(mixed):
     prev = frame(ad("p1", "a1", spend=500_000, impressions=25_000, link_click=500, purchases=25,
                     value=2_500_000, conv=100))
-    ks = va.kpis(mixed, prev)
+    ks = va.kpis(mixed, prev, lang="en")
     assert [k.currency for k in ks] == ["VND", "USD"]
     vnd, usd = ks
-    assert vnd.ad_count == 4
-    assert vnd.values["spend"] == 2_000_000
-    assert vnd.previous["spend"] == 500_000
-    assert vnd.values["cost_per_purchase"] == pytest.approx(70_000)
-    assert vnd.previous["cost_per_purchase"] == pytest.approx(20_000)
-    # USD did not exist before: spend compares with 0, ratios have no previous value
-    assert usd.previous["spend"] == 0.0
-    assert math.isnan(usd.previous["roas"])
-    assert all(k.previous is None for k in va.kpis(mixed, prev, compare=False))
-    assert all(k.previous is None for k in va.kpis(mixed, None))
+    assert vnd.ad_count == 4 and vnd.label == "VND"
+    assert [k.field for k in vnd.items] == list(va.KPI_FIELDS)
+    assert {k.currency for k in vnd.items} == {"VND"} and {k.source for k in vnd.items} == {"ads"}
+    assert values(vnd)["spend"] == 2_000_000 and previous(vnd)["spend"] == 500_000
+    assert values(vnd)["cost_per_purchase"] == pytest.approx(70_000)
+    assert previous(vnd)["cost_per_purchase"] == pytest.approx(20_000)
+    # USD did not exist before: the sums compare with nothing spent, the ratios with nothing
+    assert previous(usd)["spend"] == 0 and previous(usd)["roas"] is None
+    assert all(k.previous is None for g in va.kpis(mixed, prev, compare=False) for k in g.items)
+    assert all(k.previous is None for g in va.kpis(mixed, None) for k in g.items)
+
+
+# The issue's payload (statistics/pages_campaigns): two VND ads, the second with null purchases.
+ISSUE_PAYLOAD = {"data": [
+    {"ad_id": "1", "name": "Ad one", "status": "ACTIVE", "currency": "VND", "spend": "100",
+     "purchases": "2", "purchases_conversion_value": "400", "impressions": "1000", "link_click": "15"},
+    {"ad_id": "2", "name": "Ad two", "status": "ACTIVE", "currency": "VND", "spend": "50",
+     "purchases": None, "purchases_conversion_value": None, "impressions": "1000", "link_click": "15"},
+]}
+
+
+def test_cost_per_purchase_and_roas_follow_the_paired_rule_like_metrics():
+    """Regression: an ad with null purchases is not in the cost-per-purchase ratio (nor its spend
+    in ROAS): 100 ₫ / 2 purchases = 50 ₫ per purchase, covering 1 ad, the same as
+    metrics.ads_totals (not 150 / 2 = 75 ₫), and the tooltip says how many ads it covers."""
+    f = reshape.ads_frame(ISSUE_PAYLOAD, "P")
+    (vnd,) = va.kpis(f, lang="en")
+    kpi = {k.field: k for k in vnd.items}
+    assert kpi["cost_per_purchase"].value == pytest.approx(50.0)
+    assert kpi["roas"].value == pytest.approx(4.0)
+    t = metrics.ads_totals(f).iloc[0]
+    assert kpi["cost_per_purchase"].value == t["cost_per_purchase"] and t["cost_per_purchase_ads"] == 1
+    assert va.currency_totals(f).iloc[0]["cost_per_purchase"] == pytest.approx(50.0)
+    assert cards.card(kpi["cost_per_purchase"], "en").value == "₫50"
+    assert cards.card(kpi["cost_per_purchase"], "en").help.endswith("This ratio covers 1 of 2 ads: those that "
+                                                                    "report both of its parts.")
+    assert "1 of 2 ads" in cards.card(kpi["roas"], "en").help
+    assert "2 of 2 ads" in cards.card(kpi["ctr"], "en").help
+    assert cards.card(kpi["spend"], "en").help == metrics.help_text("spend", "en", "ads")  # not a ratio
+    (vi,) = va.kpis(f, lang="vi")
+    card = cards.card(vi.items[va.KPI_FIELDS.index("cost_per_purchase")], "vi")
+    assert card.value == "50 ₫" and card.help.endswith(i18n.t("ads.covers", "vi", n=1, total=2))
+
+
+def test_budgets_in_the_main_unit_in_the_csv_as_the_cli_writes_them():
+    """Regression: the dashboard's ads CSV had USD budgets divided by 100 a second time
+    (3000 cents in the payload -> 30.0 from reshaping -> 0.30); it must say 30.0 like the CLI."""
+    payload = [{"ad_id": "u", "name": "US", "status": "ACTIVE", "currency": "USD", "spend": "12.5",
+                "daily_budget": "3000", "lifetime_budget": "0", "budget_remaining": "1250"},
+               {"ad_id": "v", "name": "VN", "status": "ACTIVE", "currency": "VND", "spend": "10000",
+                "daily_budget": "500000", "lifetime_budget": "0", "budget_remaining": "100000"}]
+    ads = kinds.get("ads")
+    frames = ads.merge([ads.reshape(type("C", (), {"payload": payload})(), "P", hourly=False)], hourly=False)
+    csv = va.csv_frame(va.ad_table(frames["ads"]), "en").set_index("ad_id")
+    assert csv.loc["u", "daily_budget"] == 30.0 and csv.loc["u", "budget_remaining"] == 12.5
+    assert csv.loc["v", "daily_budget"] == 500_000.0
+    cli = ads.csv(frames).set_index("ad_id")
+    for c in ("daily_budget", "lifetime_budget", "budget_remaining"):
+        assert csv[c].to_dict() == cli[c].to_dict()
+    assert shown(va.ads_view(va.ad_table(frames["ads"]), "en"), "en", "daily_budget", 1) == "$30.00"
+
+
+def test_no_currency_is_its_own_group_never_added_to_vnd():
+    """Regression: an ad without a currency is neither added to VND nor shown in đồng."""
+    f = frame(ad(ad_id="v", spend=100_000, purchases=2), ad(ad_id="n", currency=None, spend=7.5, purchases=1))
+    groups = va.kpis(f, lang="vi")
+    assert [g.currency for g in groups] == ["VND", ""] and [g.label for g in groups] == ["VND", "—"]
+    assert values(groups[0])["spend"] == 100_000 and values(groups[1])["spend"] == 7.5
+    assert cards.card(groups[1].items[0], "vi").value == "7,50"  # a bare amount, no ₫
+    assert list(va.currency_totals(f)["spend"]) == [100_000, 7.5]
+    tb = va.ad_table(f)
+    assert shown(va.ads_view(tb, "vi"), "vi", "spend", 1) == "7,50"
+    assert shown(va.ads_view(tb, "vi"), "vi", "currency", 1) == "—"
+    assert va.spend_by_currency(tb) == {"VND": 100_000, "": 7.5}
+    assert "—" in va.spend_purchases_figure(tb, "", "en").layout.title.text
+
+
+def test_ctr_change_is_in_percentage_points():
+    """Regression: CTR 1.0 % -> 1.5 % is "+0.5 pp", not "+50.0%"."""
+    prev = frame(ad(spend=100, impressions=1000, link_click=10))
+    cur = frame(ad(spend=100, impressions=1000, link_click=15))
+    (vnd,) = va.kpis(cur, prev)
+    ctr = next(k for k in vnd.items if k.field == "ctr")
+    assert ctr.value == pytest.approx(1.5) and ctr.previous == pytest.approx(1.0)
+    assert cards.card(ctr, "en").delta == "+0.5 pp"
+    assert cards.card(ctr, "vi").delta == "+0,5 điểm %"
+    assert cards.card(ctr, "en").color == "green"
 
 
 def test_currency_order_does_not_compare_amounts():
@@ -189,36 +280,48 @@ def test_empty_inputs():
     assert va.kpis(empty) == []
     assert va.statuses(empty) == []
     assert va.currencies(None) == []
+    assert va.spend_by_currency(tb) == {}
 
 
-def test_display_formats_per_row_currency_and_language(mixed):
+def test_tables_keep_numbers_and_format_per_row_currency_and_language(mixed):
     tb = va.ad_table(mixed)
-    vi, helps_vi = va.display(tb, "vi", hide=["page_id"])
-    en, helps_en = va.display(tb, "en", hide=["page_id"])
-    spend_vi, spend_en = metrics.label("spend", "vi"), metrics.label("spend", "en")
-    assert spend_vi == "Chi tiêu" and spend_en == "Spend"
+    view = va.ads_view(tb, "vi")
+    assert "page_id" not in view.shown and "page_id" in view.frame.columns  # kept for the file
+    assert view.frame["spend"].dtype == "float64"  # sorts as numbers
+    vi, en = tables.display_values(view, "vi"), tables.display_values(va.ads_view(tb, "en"), "en")
     row_a1 = tb.index[tb["ad_id"] == "a1"][0]
     row_u1 = tb.index[tb["ad_id"] == "u1"][0]
-    assert vi[spend_vi].iloc[row_a1] == "1.000.000 ₫"
-    assert en[spend_en].iloc[row_a1] == "₫1,000,000"
-    assert vi[spend_vi].iloc[row_u1] == "100,50 US$"
-    assert en[spend_en].iloc[row_u1] == "$100.50"
-    assert en[metrics.label("daily_budget", "en")].iloc[row_u1] == "$30.00"
-    assert vi[metrics.label("ctr", "vi")].iloc[row_a1] == "2,00 %"
-    assert en[metrics.label("roas", "en")].iloc[row_a1] == "5.00×"
-    assert vi["Trạng thái"].iloc[tb.index[tb["ad_id"] == "a4"][0]] == "Tạm dừng"
-    assert vi["Cảnh báo"].iloc[tb.index[tb["ad_id"] == "a2"][0]] == "⚠️ Chi tiêu nhưng 0 lượt mua"
-    assert "Mã trang" not in vi.columns and "Page ID" not in en.columns
+    assert vi["spend"].iloc[row_a1] == "1.000.000 ₫" and en["spend"].iloc[row_a1] == "₫1,000,000"
+    assert vi["spend"].iloc[row_u1] == "100,50 US$" and en["spend"].iloc[row_u1] == "$100.50"
+    assert en["daily_budget"].iloc[row_u1] == "$30.00"
+    assert vi["ctr"].iloc[row_a1] == "2,00 %"
+    assert en["roas"].iloc[row_a1] == "5.00×"
+    assert vi["status"].iloc[tb.index[tb["ad_id"] == "a4"][0]] == "Tạm dừng"
+    assert vi["flag"].iloc[tb.index[tb["ad_id"] == "a2"][0]] == "⚠️ Chi tiêu nhưng 0 lượt mua"
+    labels = {c.key: c.label for c in view.columns}
+    assert labels["spend"] == "Chi tiêu" and labels["status"] == "Trạng thái" and labels["flag"] == "Cảnh báo"
     # every metric column carries its definition
-    assert helps_vi[spend_vi] == metrics.help_text("spend", "vi")
-    assert helps_en[metrics.label("cost_per_conversation", "en")] == metrics.help_text("cost_per_conversation", "en")
-    assert all(helps_en[c] for c in en.columns if c not in ("Page", "Ad", "Ad ID", "Status", "Currency"))
+    helps = {c.key: c.help for c in va.ads_view(tb, "en").columns}
+    assert helps["spend"] == metrics.help_text("spend", "en", "ads")
+    assert all(helps[c] for c in va.AD_COLUMNS[1:] if c not in ("page_name", "ad_id", "name", "status", "currency"))
+
+
+def test_totals_view(mixed):
+    pt = va.totals_view(va.page_totals(mixed, names={"p1": "Linh Chi", "p2": "Hana"}), "en")
+    assert pt.shown == ["page_name", *va.TOTAL_COLUMNS]
+    shown_en = tables.display_values(pt, "en")
+    assert list(shown_en["page_name"]) == ["Linh Chi", "Hana", "Hana"]
+    assert list(shown_en["spend"]) == ["₫1,400,000", "₫600,000", "$100.50"]
+    assert list(shown_en["cost_per_purchase"]) == ["₫70,000", "—", "$10.05"]
+    assert pt.column("ad_count").label == "Ads" and pt.column("ad_count").help
+    ct = va.totals_view(va.currency_totals(mixed), "vi")
+    assert ct.shown == va.TOTAL_COLUMNS
 
 
 def test_csv_frame_keeps_plain_numbers_and_words(mixed):
     tb = va.ad_table(mixed)
     csv = va.csv_frame(tb, "en")
-    assert csv["spend"].dtype == np.float64
+    assert csv["spend"].dtype == "float64" and list(csv["status"])[:1] == ["ACTIVE"]
     assert set(csv["flag"]) == {"", "Spending, 0 purchases", "Spending, no purchase data"}
 
 
@@ -232,6 +335,7 @@ def test_spend_purchases_figure(mixed):
     assert list(bar.text) == ["0 lượt mua", "không rõ lượt mua", "20 lượt mua"]
     assert list(bar.marker.color) == [va.RED, va.RED, "#2563eb"]
     assert "VND" in fig.layout.title.text
+    assert "Lượt mua: —" in bar.hovertext[1] and "50.000 ₫" in bar.hovertext[2]
     usd = va.spend_purchases_figure(tb, "USD", "en")
     assert list(usd.data[0].y) == ["US audience"] and list(usd.data[0].text) == ["10 purchases"]
 
@@ -253,3 +357,12 @@ def test_spend_by_page_figure(mixed):
     assert list(bar.text) == ["₫600,000", "₫1,400,000"]
     usd = va.spend_by_page_figure(pt, "USD", "vi")
     assert list(usd.data[0].y) == ["Hana"] and list(usd.data[0].x) == [100.5]
+
+
+def test_figures_one_row_per_currency_that_spent(mixed):
+    tb = va.ad_table(mixed)
+    rows = va.figures(tb, va.page_totals(mixed), "en")
+    assert [[key for key, _ in row] for row in rows] == [
+        ["ads_spend_purchases_VND", "ads_spend_page_VND"],  # two pages spent in VND
+        ["ads_spend_purchases_USD"]]
+    assert va.figures(va.ad_table(frame(ad(spend=0))), va.page_totals(frame(ad(spend=0))), "en") == []

@@ -3,21 +3,19 @@ empty states and downloads. Pure computations live in ``pancake.views``; this mo
 only draws."""
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, Iterable, Sequence
 
 import pandas as pd
 import streamlit as st
 
 from pancake import export, fmt, i18n, kinds, views
+from pancake.data import cache
+from pancake.data.core import Result
 from pancake.views import cards as vcards
 from pancake.views import tables as vtables
 from pancake.views.cards import Kpi
 from pancake.views.tables import Table
-from pancake.data import cache
-from pancake.data.core import Result
 
 from . import state
 
@@ -127,14 +125,16 @@ def download_everything(tables: dict[str, pd.DataFrame], kind: str, page_ids: Se
 
 
 def table(tbl: Table, kind: str, page_ids: Sequence[str], *, key: str | None = None,
-          download: pd.DataFrame | None = None) -> None:
+          download: pd.DataFrame | None = None, downloadable: bool = True) -> None:
     """The one table renderer: numbers stay numbers (a header click sorts them as numbers),
     each shown column is formatted by its unit in the viewer's language, labelled and given
-    its definition as a tooltip; the CSV below is ``download`` or the whole frame."""
+    its definition as a tooltip; the CSV below is ``download`` or the whole frame (none when
+    ``downloadable`` is False: help tables, for example)."""
     st.dataframe(styled(tbl, state.lang()), hide_index=True,
                  column_config={c.key: st.column_config.Column(c.label, help=c.help or None)
                                 for c in tbl.columns if c.key in tbl.shown})
-    download_csv(download if download is not None else tbl.frame, kind, page_ids, key=key)
+    if downloadable:
+        download_csv(download if download is not None else tbl.frame, kind, page_ids, key=key)
 
 
 def styled(tbl: Table, lang: str):

@@ -7,8 +7,9 @@ its colour and arrow, the tooltip). The arithmetic of the change is ``metrics.ch
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any
 
 from .. import fmt, i18n, metrics
 from . import format_metric, is_missing

@@ -3,11 +3,13 @@
 Pure (no Streamlit): the base URL without credentials or query, the token-status table in
 the chosen language (never a token, not even a prefix), the age of the data on screen, and
 the configuration reference (environment variables, secrets.toml example with placeholders).
+Tables are ``views.tables.Table`` values, drawn by ``ui.components.table``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -15,6 +17,7 @@ import pandas as pd
 
 from .. import fmt, i18n
 from ..redact import redact
+from . import tables
 
 ENV_VARS = ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL", "PANCAKE_TIMEZONE", "PANCAKE_DEMO")
 ENV_EXAMPLES = {
@@ -51,23 +54,21 @@ def yes_no(value: bool, lang: str) -> str:
     return i18n.t("set.yes" if value else "set.no", lang)
 
 
-def token_table(status: pd.DataFrame | None, lang: str) -> pd.DataFrame:
+def token_table(status: pd.DataFrame | None, lang: str) -> tables.Table:
     """``cache.token_status`` -> the table shown: page name, page id, token works?, details.
     Details only for a failing token (the API's message, redacted); failing pages first."""
-    cols = [i18n.t("common.page", lang), i18n.t("set.col.page_id", lang), i18n.t("set.col.status", lang),
-            i18n.t("set.col.detail", lang)]
+    columns = [tables.column("page_name", lang), tables.column("page_id", lang),
+               _text_column("token", "set.col.status", lang), _text_column("detail", "set.col.detail", lang)]
     if status is None or status.empty:
-        return pd.DataFrame({c: pd.Series(dtype="str") for c in cols})
-    df = status.copy()
-    df["_ok"] = df["ok"].astype(bool)
-    df = df.sort_values(["_ok", "name"], kind="stable")
-    out = pd.DataFrame({
-        cols[0]: df["name"].astype(str).tolist(),
-        cols[1]: df["page_id"].astype(str).tolist(),
-        cols[2]: [i18n.t("set.token_ok" if ok else "set.token_bad", lang) for ok in df["_ok"]],
-        cols[3]: ["" if ok else redact(msg) for ok, msg in zip(df["_ok"], df["message"].astype(str))],
+        return tables.Table(pd.DataFrame({c.key: pd.Series(dtype="str") for c in columns}), columns)
+    df = status.assign(_ok=status["ok"].astype(bool)).sort_values(["_ok", "name"], kind="stable")
+    frame = pd.DataFrame({
+        "page_name": df["name"].astype(str).tolist(),
+        "page_id": df["page_id"].astype(str).tolist(),
+        "token": [i18n.t("set.token_ok" if ok else "set.token_bad", lang) for ok in df["_ok"]],
+        "detail": ["" if ok else redact(msg) for ok, msg in zip(df["_ok"], df["message"].astype(str))],
     })
-    return out
+    return tables.Table(frame, columns)
 
 
 def token_counts(status: pd.DataFrame | None) -> tuple[int, int]:
@@ -97,7 +98,7 @@ def local_time(at: datetime | None, tz: str, lang: str) -> str:
     if at is None:
         return "—"
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
+        at = at.replace(tzinfo=UTC)
     local = at.astimezone(ZoneInfo(tz))
     sep = " " if lang == "vi" else ", "
     return f"{local:%H:%M:%S}{sep}{fmt.date(local, lang)}"
@@ -113,13 +114,19 @@ def ttl_text(ttl: str, lang: str) -> str:
     return ttl
 
 
-def env_table(lang: str) -> pd.DataFrame:
+def env_table(lang: str) -> tables.Table:
     """The configuration reference: variable, meaning, example (placeholders, never a value in use)."""
-    return pd.DataFrame({
-        i18n.t("set.var", lang): list(ENV_VARS),
-        i18n.t("set.meaning", lang): [i18n.t(f"set.env.{v}", lang) for v in ENV_VARS],
-        i18n.t("set.example", lang): [ENV_EXAMPLES[v] for v in ENV_VARS],
+    frame = pd.DataFrame({
+        "variable": list(ENV_VARS),
+        "meaning": [i18n.t(f"set.env.{v}", lang) for v in ENV_VARS],
+        "example": [ENV_EXAMPLES[v] for v in ENV_VARS],
     })
+    return tables.Table(frame, [_text_column("variable", "set.var", lang), _text_column("meaning", "set.meaning", lang),
+                                _text_column("example", "set.example", lang)])
+
+
+def _text_column(key: str, label_key: str, lang: str) -> tables.Column:
+    return tables.Column(key, i18n.t(label_key, lang), unit="text")
 
 
 def leaks(texts: Iterable[str], secrets: Iterable[str | None]) -> list[str]:

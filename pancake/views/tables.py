@@ -4,13 +4,15 @@ metric catalogue. Pure (no Streamlit); ``ui.components.table`` draws it with a p
 display format, so clicking a header sorts 316 before 1.178.
 
 Column units are the metric units (``metrics.Unit``: count, ms, money, ratio, percent,
-multiple) plus ``text``, ``date``, ``hour`` and ``hour_of_day``. A money column takes its
+multiple) plus ``text``, ``code`` (a currency: empty reads "—"), ``date``, ``hour`` and
+``hour_of_day``. A money column takes its
 currency from the row's ``currency`` column, or from ``Column.currency``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -20,7 +22,7 @@ from . import format_unit, is_missing
 ID_LABELS = {"page_name": "col.page_name", "page_id": "col.page_id", "user_name": "col.user_name",
              "user_id": "col.user_id", "date": "col.date", "hour": "col.hour",
              "hour_of_day": "col.hour_of_day", "currency": "ads.currency"}
-TEXT_UNITS = ("text", "date", "hour", "hour_of_day")
+TEXT_UNITS = ("text", "code", "date", "hour", "hour_of_day")
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ def column(key: str, lang: str, source: str | None = None, *, label: str | None 
     """A column described from the metric catalogue (``source``'s meaning of ``key``), or an id
     column with a plain label; explicit arguments win."""
     if key in ID_LABELS:
-        default_unit = {"date": "date", "hour": "hour", "hour_of_day": "hour_of_day"}.get(key, "text")
+        default_unit = {"date": "date", "hour": "hour", "hour_of_day": "hour_of_day",
+                        "currency": "code"}.get(key, "text")
         return Column(key, label or i18n.t(ID_LABELS[key], lang), help or "", unit or default_unit, currency)
     m = metrics.metric(key, source)
     return Column(key, label or metrics.label(key, lang, source),
@@ -82,7 +85,9 @@ def formatter(col: Column, lang: str, currency: str | None = None) -> Callable[[
         return lambda v: fmt.MISSING if is_missing(v) else f"{fmt.date(v, lang)} {fmt.hour(v, lang)}"
     if col.unit == "hour_of_day":
         return lambda v: fmt.MISSING if is_missing(v) else fmt.hour(int(v), lang)
-    if col.unit == "text":
+    if col.unit == "text":      # an empty text stays empty (a blank warning cell)
+        return lambda v: fmt.MISSING if is_missing(v) else str(v)
+    if col.unit == "code":      # a code the API left out (a currency) reads "—"
         return lambda v: fmt.MISSING if is_missing(v) or str(v) == "" else str(v)
     cur = col.currency or currency
     return lambda v: format_unit(col.unit, v, lang, cur)
