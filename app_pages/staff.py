@@ -4,53 +4,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-
 from pancake.data import cache
 from pancake.views import staff as v
 from ui import components, state
+from ui.page import open_page
 
-
-def column_config(display, labels) -> dict:
-    cfg = {"user_name": st.column_config.TextColumn(state.t("staff.name")),
-           "page_id": st.column_config.TextColumn(state.t("staff.pages"))}
-    for f, (label, help_) in labels.items():
-        if f in display.columns:
-            cfg[f] = st.column_config.TextColumn(label, help=help_)
-    return cfg
-
-
-lang = state.lang()
-view = state.current()
-frame, _ = cache.pages()
-page_ids = state.selected_pages(list(frame["page_id"]))
-names = cache.page_names()
-components.header("nav.staff", page_ids)
-start, end = state.date_range()
-
-result = components.load("users", page_ids, start, end)
+page = open_page("nav.staff")
+lang = page.lang
+result, previous = page.load_pair("staff")
 totals, hourly = result.get("totals"), result.get("hourly")
 tables: dict = {}
 
 if totals is None or totals.empty:
     components.empty_state()
 else:
-    previous = None
-    if view.compare:
-        previous = components.load("users", page_ids, *state.previous_range()).get("totals")
-        if previous is None:
-            previous = totals.iloc[0:0]
-    components.metric_cards(v.kpi_cards(totals, previous, lang, compare=view.compare))
+    components.cards(v.kpis(totals, previous.get("totals") if previous is not None else None,
+                            compare=page.compare))
     components.partial_today_note()
 
-    board = v.leaderboard(totals)
+    board = v.leaderboard(totals, page.names)
     st.subheader(state.t("staff.leaderboard"))
     st.caption(state.t("staff.leaderboard_caption"))
     st.plotly_chart(v.replies_figure(board, lang), key="staff_replies")
-    display = v.leaderboard_display(board, lang, names)
-    board_csv = v.leaderboard_csv(board)
-    components.table(board_csv, "staff", page_ids, key="dl_staff_board", display=display,
-                     column_config=column_config(display, v.column_labels(v.display_fields(board), lang)))
-    tables["leaderboard"] = board_csv
+    board_table = v.leaderboard_table(board, lang)
+    components.table(board_table, "staff", page.page_ids, key="dl_staff_board")
+    tables["leaderboard"] = board_table.frame
 
     matrix = v.hour_matrix(hourly)
     if not matrix.empty:
@@ -58,32 +36,25 @@ else:
         st.caption(state.t("staff.heatmap_caption", n=len(matrix)))
         st.plotly_chart(v.heatmap_figure(matrix, lang), key="staff_heatmap")
         matrix_csv = v.hour_matrix_csv(matrix, lang)
-        components.download_csv(matrix_csv, "staff-hours", page_ids, key="dl_staff_hours")
+        components.download_csv(matrix_csv, "staff-hours", page.page_ids, key="dl_staff_hours")
         tables["staff_by_hour"] = matrix_csv
 
-    if len(page_ids) > 1:
+    if len(page.page_ids) > 1:
         st.subheader(state.t("staff.by_page"))
-        pp = v.per_page(totals, names)
-        pp_display = v.per_page_display(pp, lang)
-        cfg = column_config(pp_display, v.column_labels(v.PER_PAGE_FIELDS, lang))
-        cfg["page_name"] = st.column_config.TextColumn(state.t("common.page"))
-        components.table(pp, "staff-pages", page_ids, key="dl_staff_pages", display=pp_display,
-                         column_config=cfg)
-        tables["by_page"] = pp
+        pp_table = v.per_page_table(v.per_page(totals, page.names), lang)
+        components.table(pp_table, "staff-pages", page.page_ids, key="dl_staff_pages")
+        tables["by_page"] = pp_table.frame
 
         st.subheader(state.t("staff.multi"))
         st.caption(state.t("staff.multi_caption"))
-        multi = cache.multi_page_users(page_ids, start, end)
+        multi = cache.multi_page_users(page.page_ids, page.start, page.end)
         if multi.errors:
             st.warning(state.t("staff.multi_unavailable", msg="; ".join(e.message for e in multi.errors)),
                        icon=":material/warning:")
         mt = multi.get("totals")
         if mt is not None and not mt.empty:
-            mboard = v.leaderboard(mt)
-            mdisplay = v.leaderboard_display(mboard, lang, names)
-            mcsv = v.leaderboard_csv(mboard)
-            components.table(mcsv, "staff-multi", page_ids, key="dl_staff_multi", display=mdisplay,
-                             column_config=column_config(mdisplay, v.column_labels(v.display_fields(mboard), lang)))
-            tables["multi_page_api"] = mcsv
+            multi_table = v.leaderboard_table(v.leaderboard(mt, page.names), lang)
+            components.table(multi_table, "staff-multi", page.page_ids, key="dl_staff_multi")
+            tables["multi_page_api"] = multi_table.frame
 
-components.download_everything(tables, "staff", page_ids)
+components.download_everything(tables, "staff", page.page_ids)

@@ -7,10 +7,9 @@ from datetime import date, timedelta
 import pandas as pd
 
 from pancake import fmt
-from pancake.client import PancakeClient
-from pancake.data import core
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
+from pancake.simulator import DEMO_PAGE_IDS
 from tests.conftest import app_test
+from tests.test_page_staff import simulated
 
 PAGE = "app_pages/customers.py"
 ONE = DEMO_PAGE_IDS[0]
@@ -19,15 +18,7 @@ END = date.today() - timedelta(days=2)
 
 
 def truth(page_ids, start, end, group_by="day") -> pd.DataFrame:
-    frames = []
-    for pid in page_ids:  # a fresh client per page: each page finds its own route
-        sim = Simulator()
-        client = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
-                               base_url="https://pages.fm/api", transport=sim.transport())
-        r = core.fetch(client, "customers", [pid], start, end, group_by=group_by)
-        assert not r.errors, r.errors
-        frames.append(r["data"])
-    return pd.concat(frames, ignore_index=True)
+    return simulated("customers", "data", page_ids, start, end, hourly=group_by == "hour")
 
 
 def failed_pages(at) -> set[str]:
@@ -51,6 +42,8 @@ def check(at, page_ids, lang, group_by="day"):
         assert m[label] == fmt.number(int(d[f].sum()), lang), label
     rate = d["new_phone_number_count"].sum() / d["new_page_inbox_count"].sum()
     assert m[labels[4]] == fmt.ratio_as_percent(rate, lang)
+    delta = {x.label: x.proto.delta for x in at.metric}[labels[4]]
+    assert delta.endswith(" điểm %" if lang == "vi" else " pp"), delta  # a ratio changes in points
 
 
 def test_one_page_vietnamese_by_day():

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from pancake import fmt, views
-from pancake.client import PancakeClient
-from pancake.data import core
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
+from pancake import fmt
+from pancake.simulator import DEMO_PAGE_IDS
 from pancake.timeutil import previous_period
+from pancake.views import cards
 from tests.conftest import app_test
+from tests.test_page_staff import simulated
 
 PAGE = "app_pages/tags.py"
 ONE = DEMO_PAGE_IDS[0]
@@ -20,15 +20,7 @@ END = date.today() - timedelta(days=4)
 
 
 def truth(page_ids, start, end) -> pd.DataFrame:
-    frames = []
-    for pid in page_ids:
-        sim = Simulator()
-        client = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
-                               base_url="https://pages.fm/api", transport=sim.transport())
-        r = core.fetch(client, "tags", [pid], start, end)
-        assert not r.errors
-        frames.append(r["daily"])
-    return pd.concat(frames, ignore_index=True)
+    return simulated("tags", "daily", page_ids, start, end)
 
 
 def check(at, page_ids, lang):
@@ -38,12 +30,12 @@ def check(at, page_ids, lang):
     label = "Số hội thoại gắn thẻ" if lang == "vi" else "Tagged conversations"
     m = {x.label: x for x in at.metric}
     assert m[label].value == fmt.number(total, lang)
-    assert m[label].proto.delta == views.delta_text(total, before, lang)
-    top_label = "Thẻ nhiều nhất" if lang == "vi" else "Most used tag"
-    assert m[top_label].value == by_name.index[0]
+    assert m[label].proto.delta == cards.change_text("count", total, before, lang, source="tags")
+    top_label = ("Thẻ nhiều nhất: " if lang == "vi" else "Most used tag: ") + by_name.index[0]
+    assert m[top_label].value == fmt.number(int(by_name.iloc[0]), lang)
     top = at.dataframe[0].value
     assert list(top["tag_name"]) == list(by_name.index)  # combined by name, biggest first
-    assert list(top["count"]) == [fmt.number(int(x), lang) for x in by_name]
+    assert list(top["count"]) == [int(x) for x in by_name]  # numbers: a header click sorts them
 
 
 def test_one_page_vietnamese():

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from pancake.views import cards, tables
 from pancake.views import customers as v
 
 
@@ -43,25 +44,62 @@ def test_series_by_hour_cut_at_now():
     assert v.series(h, date(2026, 1, 1), date(2026, 1, 1), "hour").shape[0] == 24
 
 
-def test_overall_and_kpis():
+def kpi_cards(data, prev, lang, *, start=date(2026, 1, 1), end=date(2026, 1, 3), compare=True):
+    kp = v.kpis(data, prev, start, end, compare=compare, fields=v.FIELDS)
+    return {c.field: c for c in cards.cards(kp, lang, compare=compare)}
+
+
+def test_kpis():
     prev = frame([("p1", datetime(2025, 12, 30), 20, 10, 1, 1)])
-    cards = {c.field: c for c in v.kpi_cards(DAYS, prev, "vi", start=date(2026, 1, 1), end=date(2026, 1, 3))}
-    assert cards["new_customer_count"].raw == 20 and cards["new_customer_count"].value == "20"
-    assert cards["new_customer_count"].delta == "0,0 %" and cards["new_customer_count"].color == "gray"
-    assert cards["phone_capture_rate"].raw == pytest.approx(0.4)
-    assert cards["phone_capture_rate"].value == "40,0 %"
-    assert cards["phone_capture_rate"].color == "green" and cards["phone_capture_rate"].arrow == "up"
+    c = kpi_cards(DAYS, prev, "vi")
+    assert c["new_customer_count"].raw == 20 and c["new_customer_count"].value == "20"
+    assert c["new_customer_count"].delta == "0,0 %" and c["new_customer_count"].color == "gray"
+    assert c["phone_capture_rate"].raw == pytest.approx(0.4)
+    assert c["phone_capture_rate"].value == "40,0 %"
+    assert c["phone_capture_rate"].color == "green" and c["phone_capture_rate"].arrow == "up"
     # source-aware: the customers meaning of phone_number_count, not the staff one
-    assert cards["phone_number_count"].label == "Tổng số điện thoại"
-    assert "statistics/customers" in cards["phone_number_count"].help
-    assert cards["new_customer_count"].spark == (15.0, 0.0, 5.0)
-    en = {c.field: c for c in v.kpi_cards(DAYS, None, "en")}
+    assert c["phone_number_count"].label == "Tổng số điện thoại"
+    assert "statistics/customers" in c["phone_number_count"].help
+    assert c["new_customer_count"].spark == (15.0, 0.0, 5.0)
+    assert c["phone_capture_rate"].spark == (0.4, 0.0, 0.0)  # no conversation on days 2-3: a gap drawn at 0
+    en = kpi_cards(DAYS, None, "en")
     assert en["phone_capture_rate"].value == "40.0%" and en["phone_capture_rate"].delta is None
+    assert all(k.previous is None for k in v.kpis(DAYS, prev, date(2026, 1, 1), date(2026, 1, 3), compare=False))
+
+
+def test_default_kpis_for_the_standup_screen():
+    kp = v.kpis(DAYS, None, date(2026, 1, 1), date(2026, 1, 3))
+    assert [k.field for k in kp] == ["new_customer_count", "new_page_inbox_count", "new_phone_number_count",
+                                     "phone_capture_rate"]
+    rate = kp[-1]
+    assert rate.source == "customers" and cards.card(rate, "en").value == "40.0%"
+
+
+def test_capture_rate_change_in_percentage_points():
+    """Regression: the rate moved from 10 % to 40 %; the card said "+300,0 %" (a relative
+    change of a ratio). A ratio changes in percentage points: "+30,0 điểm %"."""
+    prev = frame([("p1", datetime(2025, 12, 30), 20, 10, 1, 1)])
+    c = kpi_cards(DAYS, prev, "vi")["phone_capture_rate"]
+    assert c.previous == pytest.approx(0.1)
+    assert c.delta == "+30,0 điểm %" and c.color == "green" and c.arrow == "up"
+    assert kpi_cards(DAYS, prev, "en")["phone_capture_rate"].delta == "+30.0 pp"
+    worse = cards.card(v.kpis(prev, DAYS, date(2025, 12, 30), date(2025, 12, 30))[-1], "en")
+    assert worse.delta == "-30.0 pp" and worse.color == "red"
+
+
+def test_unsent_series_is_unknown_not_zero():
+    no_phones = DAYS.drop(columns=["new_phone_number_count"])
+    c = kpi_cards(no_phones, None, "en")
+    assert c["new_phone_number_count"].value == "—" and c["phone_capture_rate"].value == "—"
+    s = v.series(no_phones, date(2026, 1, 1), date(2026, 1, 3))
+    assert s["new_phone_number_count"].isna().all()
+    pp = v.per_page(no_phones)
+    assert pp["new_phone_number_count"].isna().all() and pp["phone_capture_rate"].isna().all()
 
 
 def test_rate_dash_when_no_conversations():
     z = frame([("p1", datetime(2026, 1, 1), 1, 0, 0, 0)])
-    c = {c.field: c for c in v.kpi_cards(z, z, "en")}
+    c = kpi_cards(z, z, "en")
     assert c["phone_capture_rate"].value == "—" and c["phone_capture_rate"].delta is None
 
 
@@ -77,21 +115,32 @@ def test_per_page():
     assert list(fig.data[0].x) == [14, 6]
 
 
-def test_figures_and_display():
+def test_figures_and_tables():
     s = v.series(DAYS, date(2026, 1, 1), date(2026, 1, 3))
     fig = v.trend_figure(s, "vi")
     assert [t.name for t in fig.data] == ["Khách hàng mới", "Hội thoại inbox mới", "Số điện thoại mới"]
     assert list(fig.data[0].y) == [15, 0, 5]
     r = v.rate_figure(s, "en")
-    assert r.data[0].y[0] == pytest.approx(40.0) and math.isnan(r.data[0].y[1])
-    d = v.display(s, "vi")
+    assert r.data[0].y[0] == pytest.approx(0.4) and math.isnan(r.data[0].y[1])
+    t = v.series_table(s, "vi")
+    assert all(pd.api.types.is_numeric_dtype(t.frame[c]) for c in t.shown[1:])
+    d = tables.display_values(t, "vi")
     assert d.iloc[0]["date"] == "01/01/2026" and d.iloc[0]["phone_capture_rate"] == "40,0 %"
     assert d.iloc[1]["phone_capture_rate"] == "—"
-    dh = v.display(v.series(DAYS, date(2026, 1, 1), date(2026, 1, 1), "hour"), "en", "hour")
-    assert dh.iloc[0]["date"] == "1 Jan 2026 00:00"
+    assert t.column("phone_capture_rate").label == "Tỷ lệ thu số điện thoại"
+    th = v.series_table(v.series(DAYS, date(2026, 1, 1), date(2026, 1, 1), "hour"), "en", "hour")
+    assert tables.display_values(th, "en").iloc[0]["date"] == "1 Jan 2026 00:00"
+    assert th.column("date").label == "Hour"
+    pt = tables.display_values(v.per_page_table(v.per_page(DAYS, {"p1": "Shop A"}), "en"), "en")
+    assert list(pt.columns) == ["page_name", *v.FIELDS, "phone_capture_rate"]
+    assert pt.iloc[0]["page_name"] == "Shop A" and pt.iloc[0]["phone_capture_rate"] == "25.0%"
 
 
 def test_empty():
     assert v.per_page(None).empty
-    s = v.series(None, date(2026, 1, 1), date(2026, 1, 2))
-    assert list(s["new_customer_count"]) == [0, 0]
+    s = v.series(DAYS.iloc[0:0], date(2026, 1, 1), date(2026, 1, 2))
+    assert list(s["new_customer_count"]) == [0, 0]  # nothing happened
+    assert s["phone_capture_rate"].isna().all()
+    assert v.series(None, date(2026, 1, 1), date(2026, 1, 2))["new_customer_count"].isna().all()  # not loaded
+    h = v.series(DAYS.iloc[0:0], date(2026, 1, 1), date(2026, 1, 1), "hour")
+    assert len(h) == 24 and (h["new_customer_count"] == 0).all()

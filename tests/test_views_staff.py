@@ -1,12 +1,16 @@
-"""pancake.views.staff on hand-built frames (ARCHITECTURE.md user_totals / user_hourly schemas)."""
+"""pancake.views.staff on hand-built frames (ARCHITECTURE.md user_totals / user_hourly schemas)
+and on statistics/users payloads shaped like the reference."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
 
+from pancake import export, kinds
+from pancake.client import Chunk
+from pancake.views import cards, tables
 from pancake.views import staff as v
 
 
@@ -20,6 +24,20 @@ def totals(rows):
     return df
 
 
+def staff_totals(users: dict) -> pd.DataFrame:
+    """A statistics/users payload (data.users, as the API sends it) through the staff kind."""
+    kind = kinds.get("staff")
+    payload = {"data": {"statistics": {}, "users": users}, "success": True}
+    chunk = Chunk(start=date(2026, 1, 5), end=date(2026, 1, 11), payload=payload)
+    return kind.merge([kind.reshape(chunk, "p1", hourly=False)], hourly=False)["totals"]
+
+
+def api_user(name, inbox, sessions, art):
+    return {"user_name": name, "user_fb_id": "f", "inbox_count": inbox, "comment_count": 0,
+            "phone_number_count": 0, "private_reply_count": 0, "unique_inbox_count": sessions,
+            "unique_comment_count": 0, "average_response_time": art, "hour": "2026-01-11T17:00:00"}
+
+
 # Linh works on two pages; her averages must be weighted by sessions (10+0 and 30+10).
 T = totals([
     ("p1", "u1", "Linh", "f1", 100, 20, 5, 2, 10, 0, 60_000.0, pd.NA),
@@ -28,15 +46,19 @@ T = totals([
 ])
 
 
+def by_field(kpis, lang="en", compare=True):
+    return {c.field: c for c in cards.cards(kpis, lang, compare=compare)}
+
+
 def test_leaderboard_combines_a_person_across_pages():
-    b = v.leaderboard(T)
+    b = v.leaderboard(T, {"p1": "Shop A", "p2": "Shop B"})
     assert list(b["user_id"]) == ["u1", "u2"]
     linh = b.iloc[0]
     assert linh["inbox_count"] == 150 and linh["comment_count"] == 30
     assert linh["phone_number_count"] == 8 and linh["private_reply_count"] == 3
     # weighted: (60000*10 + 120000*40) / 50 = 108000, not the plain mean 90000
     assert linh["average_response_time"] == pytest.approx(108_000.0)
-    assert set(linh["page_id"].split(",")) == {"p1", "p2"}
+    assert set(linh["page_id"].split(",")) == {"p1", "p2"} and linh["page_name"] == "Shop A, Shop B"
     # share of replies: (150+30) / (180+40)
     assert linh["share_of_replies"] == pytest.approx(180 / 220)
     assert b["share_of_replies"].sum() == pytest.approx(1.0)
@@ -45,57 +67,108 @@ def test_leaderboard_combines_a_person_across_pages():
 def test_orders_column_only_when_given():
     b = v.leaderboard(T)
     assert not v.has_orders(b)
-    assert "order_count" not in v.leaderboard_csv(b).columns
-    assert "order_count" not in v.display_fields(b)
+    t = v.leaderboard_table(b, "en")
+    assert "order_count" not in t.frame.columns and "order_count" not in t.shown
     t2 = T.copy()
     t2["order_count"] = pd.array([3, 4, 1], dtype="Int64")
     b2 = v.leaderboard(t2)
     assert v.has_orders(b2) and b2.iloc[0]["order_count"] == 7
-    assert "order_count" in v.leaderboard_csv(b2).columns
+    assert "order_count" in v.leaderboard_table(b2, "en").shown
 
 
-def test_csv_keeps_milliseconds_and_screen_shows_durations():
-    b = v.leaderboard(T)
-    csv = v.leaderboard_csv(b)
-    assert csv.iloc[0]["average_response_time"] == pytest.approx(108_000.0)
-    vi = v.leaderboard_display(b, "vi", {"p1": "Shop A", "p2": "Shop B"})
-    en = v.leaderboard_display(b, "en")
+def test_table_keeps_milliseconds_and_screen_shows_durations():
+    t_vi = v.leaderboard_table(v.leaderboard(T, {"p1": "Shop A", "p2": "Shop B"}), "vi")
+    assert t_vi.frame.iloc[0]["average_response_time"] == pytest.approx(108_000.0)
+    vi = tables.display_values(t_vi, "vi")
+    en = tables.display_values(v.leaderboard_table(v.leaderboard(T), "en"), "en")
     assert vi.iloc[0]["average_response_time"] == "1 phút 48 giây"
     assert en.iloc[0]["average_response_time"] == "1 min 48 s"
-    assert vi.iloc[0]["page_id"] == "Shop A, Shop B"
+    assert vi.iloc[0]["page_name"] == "Shop A, Shop B" and t_vi.column("page_name").label == "Trang"
     assert vi.iloc[0]["share_of_replies"] == "81,8 %" and en.iloc[0]["share_of_replies"] == "81.8%"
+    assert t_vi.column("average_response_time").label == "Thời gian phản hồi TB"
+    assert "unique_inbox_count + unique_comment_count" in t_vi.column("average_response_time").help
+
+
+def test_leaderboard_table_holds_numbers_and_sorts_response_time_numerically():
+    """Regression: the table held formatted text, so a header click sorted "5 phút" before
+    "40 giây" and the slowest member came first. Numbers now, formatted per column."""
+    t = totals([("p1", "fast", "Fast", "f", 10, 0, 0, 0, 10, 0, 316.0, pd.NA),
+                ("p1", "slow", "Slow", "f", 20, 0, 0, 0, 10, 0, 1_178_000.0, pd.NA),
+                ("p1", "mid", "Mid", "f", 30, 0, 0, 0, 10, 0, 40_000.0, pd.NA)])
+    tbl = v.leaderboard_table(v.leaderboard(t), "vi")
+    for key in tbl.shown:
+        if tbl.column(key).unit != "text":
+            assert pd.api.types.is_numeric_dtype(tbl.frame[key]), key
+    assert list(tbl.frame.sort_values("average_response_time")["user_name"]) == ["Fast", "Mid", "Slow"]
+    text = tables.display_values(tbl, "vi")["average_response_time"]
+    assert list(text) == ["40 giây", "19 phút 38 giây", "< 1 giây"]  # Mid, Slow, Fast: most replies first
+    # the old text column sorted "19 phút 38 giây" first: the slowest member on top
+    assert tbl.frame.loc[text.sort_values().index[0], "user_name"] == "Slow"
+
+
+def test_idle_member_has_no_response_time():
+    """Regression: a member without a reply session (the API sends average_response_time 0
+    and no sessions) has no response time: NaN in the table and CSV, "—" on screen, never 0."""
+    tot = staff_totals({"u1": api_user("Linh", 40, 10, 90_000),
+                        "u2": api_user("Idle", 0, 0, 0)})
+    b = v.leaderboard(tot)
+    idle = b.set_index("user_id").loc["u2"]
+    assert math.isnan(idle["average_response_time"])
+    tbl = v.leaderboard_table(b, "vi")
+    shown = tables.display_values(tbl, "vi").set_index(tbl.frame["user_id"])
+    assert shown.loc["u2", "average_response_time"] == "—"
+    csv = export.to_csv_bytes(tbl.frame).decode("utf-8-sig").splitlines()
+    header = csv[0].split(",")
+    row = next(r.split(",") for r in csv[1:] if r.startswith("u2,"))
+    assert row[header.index("average_response_time")] == ""
+    # the team's response time is the active member's, not diluted by the idle one's 0
+    kp = by_field(v.kpis(tot, None), "vi")
+    assert kp["average_response_time"].raw == pytest.approx(90_000.0)
+    only_idle = by_field(v.kpis(staff_totals({"u2": api_user("Idle", 0, 0, 0)}), None), "vi")
+    assert only_idle["average_response_time"].value == "—"
+    pp = v.per_page(staff_totals({"u2": api_user("Idle", 0, 0, 0)}))
+    assert math.isnan(pp.iloc[0]["average_response_time"])
+
+
+def test_no_order_card_when_statistics_users_sends_none():
+    """Regression: statistics/users sends no order_count: no card, never "0"."""
+    tot = staff_totals({"u1": api_user("Linh", 40, 10, 90_000)})
+    assert tot["order_count"].isna().all()
+    fields = [k.field for k in v.kpis(tot, tot)]
+    assert "order_count" not in fields
+    assert "order_count" not in v.leaderboard_table(v.leaderboard(tot), "en").frame.columns
+    assert v.board(tot, n=5)["order_count"].isna().all()  # the standup board: unknown, not 0
 
 
 def test_kpis_weighted_and_inverted_response_time():
     prev = totals([("p1", "u1", "Linh", "f1", 100, 0, 1, 0, 10, 0, 200_000.0, pd.NA)])
-    cards = {c.field: c for c in v.kpi_cards(T, prev, "en")}
-    assert "order_count" not in cards  # statistics/users sends no orders
-    assert cards["inbox_count"].raw == 190 and cards["inbox_count"].value == "190"
-    assert cards["inbox_count"].color == "green" and cards["inbox_count"].arrow == "up"
+    c = by_field(v.kpis(T, prev))
+    assert c["inbox_count"].raw == 190 and c["inbox_count"].value == "190"
+    assert c["inbox_count"].color == "green" and c["inbox_count"].arrow == "up"
     # (60000*10 + 120000*40 + 30000*20) / 70
-    assert cards["average_response_time"].raw == pytest.approx(6_000_000 / 70)
-    assert cards["average_response_time"].arrow == "down"
-    assert cards["average_response_time"].color == "green"  # lower is better
-    assert cards["average_response_time"].delta.startswith("-")  # ASCII: Streamlit reads it as a fall
-    assert "unique_inbox_count + unique_comment_count" in cards["average_response_time"].help
-    assert cards["inbox_count"].label == "Messages sent"
-    vi = {c.field: c for c in v.kpi_cards(T, prev, "vi")}
-    assert vi["inbox_count"].label == "Tin nhắn đã gửi"
+    assert c["average_response_time"].raw == pytest.approx(6_000_000 / 70)
+    assert c["average_response_time"].arrow == "down"
+    assert c["average_response_time"].color == "green"  # lower is better
+    assert c["average_response_time"].delta.startswith("-")  # ASCII: Streamlit reads it as a fall
+    assert "unique_inbox_count + unique_comment_count" in c["average_response_time"].help
+    assert c["inbox_count"].label == "Messages sent"
+    assert by_field(v.kpis(T, prev), "vi")["inbox_count"].label == "Tin nhắn đã gửi"
+    assert all(k.previous is None for k in v.kpis(T, prev, compare=False))
 
 
 def test_kpi_order_card_uses_staff_meaning():
     t2 = T.copy()
     t2["order_count"] = pd.array([3, 4, 1], dtype="Int64")
-    cards = {c.field: c for c in v.kpi_cards(t2, None, "vi", compare=False)}
-    assert cards["order_count"].label == "Đơn đã chốt" and cards["order_count"].raw == 8
-    assert cards["order_count"].delta is None
+    c = by_field(v.kpis(t2, None), "vi")
+    assert c["order_count"].label == "Đơn đã chốt" and c["order_count"].raw == 8
+    assert c["order_count"].delta is None
 
 
 def test_card_zero_weight_response_time_is_dash():
     z = totals([("p1", "u1", "A", "f", 0, 0, 0, 0, 0, 0, 0.0, pd.NA)])
-    cards = {c.field: c for c in v.kpi_cards(z, z, "vi")}
-    assert math.isnan(cards["average_response_time"].raw)
-    assert cards["average_response_time"].value == "—" and cards["average_response_time"].delta is None
+    c = by_field(v.kpis(z, z), "vi")
+    assert math.isnan(c["average_response_time"].raw)
+    assert c["average_response_time"].value == "—" and c["average_response_time"].delta is None
 
 
 def test_hour_matrix_and_heatmap():
@@ -127,6 +200,19 @@ def test_replies_figure_reads_leaderboard():
     names = [t.name for t in fig.data]
     assert names == ["Messages sent", "Comment replies"]
     assert list(fig.data[0].x) == [150, 40] and list(fig.data[1].x) == [30, 0]
+    assert list(fig.data[0].y) == ["Linh", "Nam"]
+
+
+def test_replies_figure_keeps_namesakes_on_different_pages_apart():
+    """Two people called An on two pages: two bars, even when their ids start alike
+    (the old 6-character suffix put both on one bar "An (#aaaaaa)")."""
+    t = totals([("p1", "aaaaaa1", "An", "f", 5, 0, 0, 0, 1, 0, 1.0, pd.NA),
+                ("p2", "aaaaaa2", "An", "f", 3, 0, 0, 0, 1, 0, 1.0, pd.NA),
+                ("p2", "c", "Binh", "f", 1, 0, 0, 0, 1, 0, 1.0, pd.NA)])
+    fig = v.replies_figure(v.leaderboard(t), "vi")
+    assert list(fig.data[0].y) == ["An (#aaaaaa1)", "An (#aaaaaa2)", "Binh"]
+    assert list(fig.data[0].x) == [5, 3, 1]
+    assert v.labels(["An", "An"], ["bbbbbbbbb1", "ccccccccc2"]) == ["An (#bbbbbb)", "An (#cccccc)"]
 
 
 def test_per_page_weighted():
@@ -134,8 +220,13 @@ def test_per_page_weighted():
     p1 = pp.set_index("page_id").loc["p1"]
     assert p1["inbox_count"] == 140 and p1["page_name"] == "A"
     assert p1["average_response_time"] == pytest.approx((60_000 * 10 + 30_000 * 20) / 30)
-    d = v.per_page_display(pp, "vi")
+    d = tables.display_values(v.per_page_table(pp, "vi"), "vi")
     assert d.iloc[0]["page_name"] == "A" and d.iloc[0]["average_response_time"] == "40 giây"
+
+
+def test_board_for_the_standup_screen():
+    b = v.board(T, {"p1": "Shop A"}, n=1)
+    assert list(b["user_name"]) == ["Linh"] and b.iloc[0]["page_name"] == "Shop A, p2"
 
 
 def test_empty_inputs():
@@ -143,10 +234,4 @@ def test_empty_inputs():
     assert b.empty and list(b.columns) == v.LEADERBOARD_COLUMNS
     assert v.hour_matrix(None).empty
     assert v.per_page(None).empty
-
-
-def test_replies_figure_keeps_namesakes_apart():
-    t = totals([("p1", "aaaaaa1", "An", "f", 5, 0, 0, 0, 1, 0, 1.0, pd.NA),
-                ("p2", "bbbbbb2", "An", "f", 3, 0, 0, 0, 1, 0, 1.0, pd.NA)])
-    fig = v.replies_figure(v.leaderboard(t), "vi")
-    assert list(fig.data[0].y) == ["An (#aaaaaa)", "An (#bbbbbb)"]
+    assert v.leaderboard_table(b, "en").frame.empty

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from pancake.views import cards, tables
 from pancake.views import tags as v
 
 
@@ -41,13 +42,27 @@ def test_top_tags_combined_by_name_with_ids_kept():
     assert "#7" not in set(top["tag_name"])  # only a null count: nothing to show
 
 
-def test_top_display_both_languages():
+def test_top_table_holds_numbers_both_languages():
     top = v.top_tags(CUR, PREV)
-    vi = v.top_display(top, "vi")
-    en = v.top_display(top, "en")
-    assert vi.iloc[0]["change"] == "+100,0 %" and en.iloc[0]["change"] == "+100.0%"
-    assert vi.set_index("tag_name").loc["Đã chốt"]["change"] == "+2"
-    assert "previous" not in v.top_display(top, "en", compare=False).columns
+    t = v.top_table(top, "vi")
+    assert t.shown == ["tag_name", "count", "previous", "change", "change_pct", "pages"]
+    assert all(pd.api.types.is_numeric_dtype(t.frame[c]) for c in t.shown[1:])
+    vi = tables.display_values(t, "vi").set_index("tag_name")
+    en = tables.display_values(v.top_table(top, "en"), "en").set_index("tag_name")
+    assert vi.loc["Hỏi giá", "change_pct"] == "100,00 %" and en.loc["Hỏi giá", "change_pct"] == "100.00%"
+    assert vi.loc["Đã chốt", "change"] == "2" and vi.loc["Đã chốt", "change_pct"] == "—"
+    assert vi.loc["Spam", "change"] == "-4"
+    assert t.column("count").label == "Số hội thoại gắn thẻ" and t.column("tag_name").label == "Thẻ"
+    plain = v.top_table(top, "en", compare=False)
+    assert "previous" not in plain.shown and "previous" not in plain.frame.columns
+    assert "tag_ids" in plain.frame.columns  # ids stay in the CSV
+
+
+def test_top_for_the_standup_screen():
+    top = v.top(CUR, n=2)
+    assert list(top.columns) == ["tag_name", "count"]
+    assert list(top["tag_name"]) == ["Hỏi giá", "Đã chốt"] and list(top["count"]) == [12, 2]
+    assert v.top(None).empty
 
 
 def test_trend_fills_days_and_figure():
@@ -79,17 +94,24 @@ def test_detail_csv_keeps_ids():
 
 
 def test_kpis():
-    top = v.top_tags(CUR, PREV)
-    cards = {c.field: c for c in v.kpi_cards(top, "vi")}
-    assert cards["count"].raw == 15 and cards["count"].previous == 10
-    assert cards["count"].value == "15" and cards["count"].delta == "+50,0 %"
-    assert cards["count"].label == "Số hội thoại gắn thẻ" and "statistics/tags" in cards["count"].help
-    assert cards["tags_used"].raw == 3
-    assert cards["top_tag"].value == "Hỏi giá" and cards["top_tag"].delta == "12 · 80,0 %"
+    c = cards.cards(v.kpis(CUR, PREV, date(2026, 1, 1), date(2026, 1, 3), "vi"), "vi")
+    total, used, best = c
+    assert total.raw == 15 and total.previous == 10
+    assert total.value == "15" and total.delta == "+50,0 %"
+    assert total.label == "Số hội thoại gắn thẻ" and "statistics/tags" in total.help
+    assert total.spark == (11.0, 3.0, 1.0)
+    assert used.raw == 3 and used.previous == 2 and used.label == "Số thẻ đã dùng" and used.color == "gray"
+    assert best.label == "Thẻ nhiều nhất: Hỏi giá" and best.value == "12" and best.delta == "+100,0 %"
+    assert [k.previous for k in v.kpis(CUR, None, date(2026, 1, 1), date(2026, 1, 3), "en")] == [None] * 3
+
+
+def test_empty_state():
+    assert v.is_empty(None) and v.is_empty(frame([("p1", D1, "7", "#7", pd.NA)]))
+    assert not v.is_empty(CUR)
 
 
 def test_empty():
     top = v.top_tags(None, None)
     assert top.empty
-    assert [c.field for c in v.kpi_cards(top, "en")] == ["count", "tags_used"]
+    assert [k.field for k in v.kpis(CUR.iloc[0:0], None, D1.date(), D3.date(), "en")] == ["count", "tags_used"]
     assert v.page_matrix(None, []).empty

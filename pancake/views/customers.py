@@ -1,88 +1,63 @@
-"""New-customers page computations: trend by day or hour, KPI cards, phone capture rate
-(recomputed from sums, never averaged), per-page breakdown. Pure (no Streamlit), unit-tested."""
+"""New-customers page computations: trend by day or hour, KPIs, phone capture rate
+(``metrics.phone_capture_rate``: from sums, never averaged), per-page breakdown, tables.
+Pure (no Streamlit), unit-tested. A series the API did not send stays unknown ("—"), never 0."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import charts, fmt, i18n, metrics
-from .staff import Card, card
+from .. import charts, i18n, metrics
+from . import tables
+from .cards import Kpi, sum_kpi
 
 SOURCE = "customers"
 FIELDS = ("new_customer_count", "new_page_inbox_count", "new_phone_number_count", "phone_number_count")
-TREND_FIELDS = ("new_customer_count", "new_page_inbox_count", "new_phone_number_count")
+KPI_FIELDS = ("new_customer_count", "new_page_inbox_count", "new_phone_number_count")
+TREND_FIELDS = KPI_FIELDS
+RATE = "phone_capture_rate"
 
 
-def _num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype("float64")
-
-
-def _empty_series() -> pd.DataFrame:
-    out = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]")})
-    for f in FIELDS:
-        out[f] = pd.Series(dtype="int64")
-    out["phone_capture_rate"] = pd.Series(dtype="float64")
-    return out
+def _with_rate(sums: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``sums`` plus the capture rate of each row's sums (one row per ``key``)."""
+    rate = metrics.phone_capture_rate(sums, by=[key]).set_index(key)[RATE]
+    return sums.assign(**{RATE: sums[key].map(rate).astype("float64")})
 
 
 def series(frame: pd.DataFrame | None, start: date, end: date, grain: str = "day",
            last: datetime | None = None) -> pd.DataFrame:
     """One row per day (or hour) over [start, end], summed over pages, 0 where a bucket has
-    no row; ``phone_capture_rate`` recomputed from that bucket's sums. For hours, buckets
-    after ``last`` (now: the hour in progress included) are left out, not shown as zeros."""
+    no row (``metrics.daily_series`` / ``metrics.hourly_sums``); ``phone_capture_rate`` from
+    that bucket's sums. For hours, buckets after ``last`` (now: the hour in progress included)
+    are left out, not shown as zeros."""
     if grain == "hour":
-        idx = pd.date_range(datetime.combine(start, datetime.min.time()),
-                            datetime.combine(end, datetime.min.time()) + timedelta(hours=23), freq="h")
+        slots = pd.date_range(datetime.combine(start, datetime.min.time()),
+                              datetime.combine(end, datetime.min.time()) + timedelta(hours=23), freq="h")
         if last is not None:
-            idx = idx[idx <= pd.Timestamp(last)]
+            slots = slots[slots <= pd.Timestamp(last)]
+        sums = metrics.hourly_sums(frame, FIELDS, slots, hour_col="date")
     else:
-        idx = pd.date_range(start, end, freq="D")
-    if frame is None or frame.empty:
-        sums = pd.DataFrame(0, index=idx, columns=list(FIELDS))
-    else:
-        work = frame[["date"]].copy()
-        work["date"] = pd.to_datetime(work["date"])
-        if grain != "hour":
-            work["date"] = work["date"].dt.normalize()
-        else:
-            work["date"] = work["date"].dt.floor("h")
-        for f in FIELDS:
-            work[f] = _num(frame[f]).fillna(0) if f in frame.columns else 0.0
-        sums = work.groupby("date")[list(FIELDS)].sum()
-        sums = sums.reindex(idx, fill_value=0).fillna(0)
-    out = sums.astype("int64").rename_axis("date").reset_index()
-    out["phone_capture_rate"] = metrics.safe_div(out["new_phone_number_count"], out["new_page_inbox_count"])
+        sums = pd.DataFrame({"date": pd.date_range(start, end, freq="D"),
+                             **{f: metrics.daily_series(frame, f, start, end) for f in FIELDS}})
+    return _with_rate(sums, "date")
+
+
+def _rate(frame: pd.DataFrame | None) -> float | None:
+    return None if frame is None else metrics.phone_capture_rate(frame)
+
+
+def kpis(data: pd.DataFrame | None, previous: pd.DataFrame | None, start: date, end: date, *,
+         compare: bool = True, fields: Sequence[str] = KPI_FIELDS) -> list[Kpi]:
+    """One summed card per field of ``fields`` (new customers, new inbox conversations, new
+    phone numbers by default) with a daily sparkline, then the phone capture rate: a ratio,
+    so its change is in percentage points. ``previous`` None (or ``compare`` False): no change."""
+    prev = previous if compare else None
+    out = [sum_kpi(f, data, prev, start, end, source=SOURCE, compare=prev is not None) for f in fields]
+    spark = list(series(data, start, end)[RATE]) if data is not None else None
+    out.append(Kpi(RATE, _rate(data), _rate(prev), spark=spark, source=SOURCE))
     return out
-
-
-def overall(frame: pd.DataFrame | None) -> dict[str, float | int]:
-    """Sums of the counts and the capture rate from those sums."""
-    out: dict[str, float | int] = {}
-    for f in FIELDS:
-        if frame is None or frame.empty or f not in frame.columns:
-            out[f] = 0
-        else:
-            out[f] = int(_num(frame[f]).fillna(0).sum())
-    out["phone_capture_rate"] = metrics.safe_div(out["new_phone_number_count"], out["new_page_inbox_count"])
-    return out
-
-
-def kpi_cards(current: pd.DataFrame | None, previous: pd.DataFrame | None, lang: str, *,
-              compare: bool = True, start: date | None = None, end: date | None = None) -> list[Card]:
-    cur = overall(current)
-    prev = overall(previous) if previous is not None else {}
-    daily = series(current, start, end, "day") if start is not None and end is not None else None
-    cards = []
-    for f in (*FIELDS, "phone_capture_rate"):
-        spark = None
-        if daily is not None and len(daily) > 1:
-            spark = [0.0 if pd.isna(v) else float(v) for v in daily[f]]
-        cards.append(card(f, cur[f], prev.get(f), lang, source=SOURCE,
-                          compare=compare and previous is not None, spark=spark))
-    return cards
 
 
 def trend_figure(s: pd.DataFrame, lang: str, grain: str = "day") -> go.Figure:
@@ -96,53 +71,35 @@ def trend_figure(s: pd.DataFrame, lang: str, grain: str = "day") -> go.Figure:
 
 
 def rate_figure(s: pd.DataFrame, lang: str) -> go.Figure:
-    wide = s[["date"]].copy()
-    wide["rate"] = s["phone_capture_rate"] * 100.0
-    fig = charts.time_series(wide, "date", {"rate": metrics.label("phone_capture_rate", lang, SOURCE)},
-                             height=280, y_title="%")
-    fig.update_traces(connectgaps=False, hovertemplate="%{y:.1f}%")
+    """The capture rate per bucket (a fraction, drawn as a percentage); gaps where a bucket has
+    no new conversation."""
+    fig = charts.time_series(s, "date", {RATE: metrics.label(RATE, lang, SOURCE)}, height=280)
+    fig.update_yaxes(tickformat=".0%")
+    fig.update_traces(connectgaps=False, hovertemplate="%{y:.1%}")
     return fig
 
 
 def per_page(frame: pd.DataFrame | None, page_names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """``page_id, page_name`` + the four sums + ``phone_capture_rate`` per page, most new
-    customers first."""
-    cols = ["page_id", "page_name", *FIELDS, "phone_capture_rate"]
-    if frame is None or frame.empty:
-        out = pd.DataFrame({c: pd.Series(dtype="str") for c in ("page_id", "page_name")})
-        for f in FIELDS:
-            out[f] = pd.Series(dtype="int64")
-        out["phone_capture_rate"] = pd.Series(dtype="float64")
-        return out
-    work = frame[["page_id"]].astype("str").copy()
-    for f in FIELDS:
-        work[f] = _num(frame[f]).fillna(0) if f in frame.columns else 0.0
-    out = work.groupby("page_id", sort=False)[list(FIELDS)].sum().astype("int64").reset_index()
+    """``page_id, page_name`` + the four sums (``metrics.per_page_sums``: unknown stays
+    ``<NA>``) + ``phone_capture_rate`` per page, most new customers first."""
+    sums = metrics.per_page_sums(frame, FIELDS).reset_index()
+    sums["page_id"] = sums["page_id"].astype("str")
+    out = _with_rate(sums, "page_id")
     out.insert(1, "page_name", out["page_id"].map(lambda p: (page_names or {}).get(p, p)).astype("str"))
-    out["phone_capture_rate"] = metrics.safe_div(out["new_phone_number_count"], out["new_page_inbox_count"])
-    return out.sort_values("new_customer_count", ascending=False, kind="stable").reset_index(drop=True)[cols]
+    return out.sort_values("new_customer_count", ascending=False, kind="stable",
+                           na_position="last").reset_index(drop=True)
+
+
+def series_table(s: pd.DataFrame, lang: str, grain: str = "day") -> tables.Table:
+    """The trend's figures: one row per day or hour, numbers kept numeric."""
+    hours = {"date": tables.Column("date", i18n.t("col.hour", lang), unit="hour")} if grain == "hour" else {}
+    return tables.table(s, ["date", *FIELDS, RATE], lang, SOURCE, **hours)
+
+
+def per_page_table(pp: pd.DataFrame, lang: str) -> tables.Table:
+    return tables.table(pp, ["page_name", *FIELDS, RATE], lang, SOURCE)
 
 
 def per_page_figure(pp: pd.DataFrame, lang: str) -> go.Figure:
     return charts.grouped_bars(pp, "page_name", {f: metrics.label(f, lang, SOURCE) for f in TREND_FIELDS},
                                horizontal=True, height=max(260, 40 * len(pp) + 110))
-
-
-def display(frame: pd.DataFrame, lang: str, grain: str = "day", first: str = "date") -> pd.DataFrame:
-    """A series or per-page frame formatted for ``lang`` (columns keep their field names)."""
-    out = pd.DataFrame(index=frame.index)
-    for c in frame.columns:
-        if c == "date":
-            out[c] = [(fmt.date(v, lang) + (" " + fmt.hour(v, lang) if grain == "hour" else ""))
-                      for v in frame[c]]
-        elif c == "phone_capture_rate":
-            out[c] = [fmt.ratio_as_percent(v, lang) for v in frame[c]]
-        elif c in FIELDS:
-            out[c] = [fmt.number(v, lang) for v in frame[c]]
-        else:
-            out[c] = frame[c].astype("str")
-    return out
-
-
-def column_labels(fields, lang: str) -> dict[str, tuple[str, str]]:
-    return {f: (metrics.label(f, lang, SOURCE), metrics.help_text(f, lang, SOURCE)) for f in fields}

@@ -1,48 +1,48 @@
 """Tags page computations: top tags against the previous period (combined by name), daily
-trend per tag, tag × page matrix, KPI cards. Pure (no Streamlit), unit-tested."""
+trend per tag, tag × page matrix, KPIs and tables. Pure (no Streamlit), unit-tested; sums and
+changes come from ``pancake.metrics``."""
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import date
-from typing import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import charts, fmt, i18n, metrics
-from . import delta_text
-from .staff import Card, card
+from .. import charts, i18n, metrics
+from . import tables
+from .cards import Kpi, sum_kpi
 
 SOURCE = "tags"
 
 
-def _counts(frame: pd.DataFrame | None) -> pd.Series:
-    return pd.to_numeric(frame["count"], errors="coerce").fillna(0).astype("int64")
+def is_empty(daily: pd.DataFrame | None) -> bool:
+    """No tagged conversation in the range (or none known)."""
+    return not metrics.total(daily, "count")
 
 
 def by_name(frame: pd.DataFrame | None) -> pd.DataFrame:
-    """``tag_name, count, tag_ids, pages`` summed over days and pages; tag_ids lists
-    ``page_id:tag_id`` pairs so the same name on two pages keeps both ids."""
+    """``tag_name, count, tag_ids, pages`` summed over days and pages (``metrics.sums_by``);
+    tag_ids lists ``page_id:tag_id`` pairs so the same name on two pages keeps both ids."""
     cols = ["tag_name", "count", "tag_ids", "pages"]
     if frame is None or frame.empty:
-        return pd.DataFrame({"tag_name": pd.Series(dtype="str"), "count": pd.Series(dtype="int64"),
+        return pd.DataFrame({"tag_name": pd.Series(dtype="str"), "count": pd.Series(dtype="Int64"),
                              "tag_ids": pd.Series(dtype="str"), "pages": pd.Series(dtype="int64")})
-    work = pd.DataFrame({"tag_name": frame["tag_name"].astype("str"),
-                         "key": frame["page_id"].astype("str") + ":" + frame["tag_id"].astype("str"),
-                         "page_id": frame["page_id"].astype("str"),
-                         "count": _counts(frame)})
+    work = frame.assign(tag_name=frame["tag_name"].astype("str"),
+                        key=frame["page_id"].astype("str") + ":" + frame["tag_id"].astype("str"))
     g = work.groupby("tag_name", sort=False)
-    out = pd.DataFrame({
-        "count": g["count"].sum(),
-        "tag_ids": g["key"].agg(lambda s: ",".join(sorted(set(s)))),
-        "pages": g["page_id"].nunique().astype("int64"),
-    }).reset_index()
-    return out[cols]
+    out = metrics.sums_by(work, "tag_name", ["count"])
+    out["tag_ids"] = g["key"].agg(lambda s: ",".join(sorted(set(s))))
+    out["pages"] = g["page_id"].nunique().astype("int64")
+    return out.reset_index()[cols]
 
 
 def top_tags(current: pd.DataFrame | None, previous: pd.DataFrame | None = None) -> pd.DataFrame:
     """Top list by name, most conversations first: ``tag_name, count, previous, change,
-    change_pct, tag_ids, pages``. ``previous`` is 0 for a tag absent from the previous period
-    (NaN change_pct); tags only in the previous period are listed with count 0."""
+    change_pct, tag_ids, pages``. A tag absent from a period counts 0 there; ``change`` and
+    ``change_pct`` (×100, NaN when previous is 0) are ``metrics.change``'s. Tags with no
+    conversation in either period are left out."""
     cur = by_name(current)
     prev = by_name(previous)[["tag_name", "count"]].rename(columns={"count": "previous"})
     out = cur.merge(prev, on="tag_name", how="outer")
@@ -50,40 +50,43 @@ def top_tags(current: pd.DataFrame | None, previous: pd.DataFrame | None = None)
     out["previous"] = out["previous"].fillna(0).astype("int64")
     out["tag_ids"] = out["tag_ids"].fillna("").astype("str")
     out["pages"] = out["pages"].fillna(0).astype("int64")
-    out["change"] = (out["count"] - out["previous"]).astype("int64")
-    out["change_pct"] = metrics.safe_div(out["change"], out["previous"], 100.0)
+    changes = [metrics.change("count", c, p, SOURCE) for c, p in zip(out["count"], out["previous"])]
+    out["change"] = pd.array([int(c.difference) for c in changes], dtype="int64")
+    out["change_pct"] = pd.array([c.value if c.kind == "pct" else math.nan for c in changes], dtype="float64")
     out = out[(out["count"] > 0) | (out["previous"] > 0)]
     out = out.sort_values(["count", "previous", "tag_name"], ascending=[False, False, True],
                           kind="stable").reset_index(drop=True)
     return out[["tag_name", "count", "previous", "change", "change_pct", "tag_ids", "pages"]]
 
 
-def top_display(top: pd.DataFrame, lang: str, compare: bool = True) -> pd.DataFrame:
-    out = pd.DataFrame({"tag_name": top["tag_name"].astype("str"),
-                        "count": [fmt.number(v, lang) for v in top["count"]]})
-    if compare:
-        out["previous"] = [fmt.number(v, lang) for v in top["previous"]]
-        out["change"] = [delta_text(c, p, lang) or "—" for c, p in zip(top["count"], top["previous"])]
-    out["pages"] = [fmt.number(v, lang) for v in top["pages"]]
-    return out
+def top(daily: pd.DataFrame | None, n: int = 10) -> pd.DataFrame:
+    """``tag_name, count``: the ``n`` tags with the most conversations over the range (summed
+    over days and pages), biggest first; the standup screen's list."""
+    return top_tags(daily)[["tag_name", "count"]].head(n).reset_index(drop=True)
+
+
+def top_table(top_frame: pd.DataFrame, lang: str, compare: bool = True) -> tables.Table:
+    """The top list: numbers (sortable), the change against the previous period when compared.
+    Without a comparison the previous-period columns leave the CSV too."""
+    prev_cols = ["previous", "change", "change_pct"]
+    frame = top_frame if compare else top_frame.drop(columns=prev_cols)
+    keys = ["tag_name", "count", *(prev_cols if compare else []), "pages"]
+    change = i18n.t("tags.change", lang)
+    return tables.table(frame, keys, lang, SOURCE,
+                        tag_name=tables.Column("tag_name", i18n.t("tags.tag", lang), unit="text"),
+                        previous=tables.Column("previous", i18n.t("tags.previous", lang)),
+                        change=tables.Column("change", change),
+                        change_pct=tables.Column("change_pct", f"{change} (%)", unit="percent"),
+                        pages=tables.Column("pages", i18n.t("tags.pages", lang)))
 
 
 def trend(frame: pd.DataFrame | None, names: list[str], start: date, end: date) -> pd.DataFrame:
-    """Wide daily frame: ``date`` then one column per tag name in ``names`` (0 on days without
-    rows), summed over pages."""
-    days = pd.date_range(start, end, freq="D")
-    out = pd.DataFrame({"date": days})
-    if frame is None or frame.empty:
-        for n in names:
-            out[n] = 0
-        return out
-    work = pd.DataFrame({"date": pd.to_datetime(frame["date"]).dt.normalize(),
-                         "tag_name": frame["tag_name"].astype("str"), "count": _counts(frame)})
-    work = work[work["tag_name"].isin(names)]
-    pivot = work.pivot_table(index="date", columns="tag_name", values="count", aggfunc="sum", fill_value=0)
-    pivot = pivot.reindex(index=days, columns=names, fill_value=0).fillna(0).astype("int64")
+    """Wide daily frame: ``date`` then one column per tag name in ``names``, summed over pages
+    (``metrics.daily_series``: 0 on days without rows)."""
+    out = pd.DataFrame({"date": pd.date_range(start, end, freq="D")})
     for n in names:
-        out[n] = pivot[n].to_numpy()
+        rows = frame[frame["tag_name"].astype("str") == n] if frame is not None else None
+        out[n] = metrics.daily_series(rows, "count", start, end)
     return out
 
 
@@ -97,21 +100,21 @@ def trend_figure(wide: pd.DataFrame, lang: str) -> go.Figure:
 
 def page_matrix(frame: pd.DataFrame | None, names: list[str],
                 page_names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Rows: tag names (in ``names`` order), columns: page names, values: counts summed over days."""
+    """Rows: tag names (in ``names`` order), columns: page names, values: counts summed over
+    days (``metrics.sums_by``); 0 where a page has no row for a tag."""
     pn = page_names or {}
     if frame is None or frame.empty:
         return pd.DataFrame(index=list(names), dtype="int64")
-    pages = list(dict.fromkeys(frame["page_id"].astype("str")))
-    work = pd.DataFrame({"tag_name": frame["tag_name"].astype("str"),
-                         "page_id": frame["page_id"].astype("str"), "count": _counts(frame)})
-    pivot = work.pivot_table(index="tag_name", columns="page_id", values="count", aggfunc="sum", fill_value=0)
-    pivot = pivot.reindex(index=list(names), columns=pages, fill_value=0).fillna(0).astype("int64")
+    work = frame.assign(tag_name=frame["tag_name"].astype("str"), page_id=frame["page_id"].astype("str"))
+    pages = list(dict.fromkeys(work["page_id"]))
+    sums = metrics.sums_by(work, ["tag_name", "page_id"], ["count"])["count"]
+    grid = sums.unstack("page_id").reindex(index=list(names), columns=pages).fillna(0).astype("int64")
     labels = [pn.get(p, p) for p in pages]
     if len(set(labels)) != len(labels):  # two pages with one name: tell them apart
         labels = [f"{pn.get(p, p)} ({p})" for p in pages]
-    pivot.columns = labels
-    pivot.index.name = None
-    return pivot
+    grid.columns = labels
+    grid.index.name = None
+    return grid
 
 
 def matrix_figure(matrix: pd.DataFrame, lang: str) -> go.Figure:
@@ -134,47 +137,35 @@ def detail_csv(frame: pd.DataFrame | None, page_names: Mapping[str, str] | None 
     return out.sort_values(["date", "page_id", "tag_id"], kind="stable").reset_index(drop=True)[cols]
 
 
-def kpi_cards(top: pd.DataFrame, lang: str, *, compare: bool = True,
-              spark: list[float] | None = None) -> list[Card]:
-    """Tagged conversations (vs previous), tags used, most used tag."""
-    total = int(top["count"].sum()) if not top.empty else 0
-    prev = int(top["previous"].sum()) if not top.empty else 0
-    used = int((top["count"] > 0).sum()) if not top.empty else 0
-    used_prev = int((top["previous"] > 0).sum()) if not top.empty else 0
-    cards = [card("count", total, prev, lang, source=SOURCE, compare=compare, spark=spark)]
-    c_used = card("count", used, used_prev, lang, source=SOURCE, compare=compare)
-    cards.append(Card(field="tags_used", label=i18n.t("tags.distinct", lang), value=fmt.number(used, lang),
-                      delta=c_used.delta, color="gray", arrow=c_used.arrow,
-                      help=i18n.t("tags.distinct_help", lang), raw=used, previous=used_prev))
-    if total > 0:
-        best = top.iloc[0]
-        share = fmt.ratio_as_percent(best["count"] / total, lang)
-        cards.append(Card(field="top_tag", label=i18n.t("tags.top_tag", lang), value=str(best["tag_name"]),
-                          delta=f"{fmt.number(best['count'], lang)} · {share}", color="gray", arrow="off",
-                          help=i18n.t("tags.top_tag_help", lang), raw=str(best["tag_name"])))
-    return cards
+def detail_table(detail: pd.DataFrame, lang: str) -> tables.Table:
+    """The detail as shown: page name, day, tag and count (ids stay in the CSV)."""
+    return tables.table(detail, ["page_name", "date", "tag_name", "count"], lang, SOURCE,
+                        tag_name=tables.Column("tag_name", i18n.t("tags.tag", lang), unit="text"))
 
 
-def count_label(lang: str) -> str:
-    return metrics.label("count", lang, SOURCE)
+def kpis(daily: pd.DataFrame | None, previous: pd.DataFrame | None, start: date, end: date, lang: str, *,
+         compare: bool = True) -> list[Kpi]:
+    """Tagged conversations (with a daily sparkline), tags used and the most used tag, each
+    against the previous period when ``previous`` is given and ``compare``."""
+    compared = compare and previous is not None
+    top_frame = top_tags(daily, previous if compared else None)
+    used = top_frame["count"] > 0
+    out = [sum_kpi("count", daily, previous, start, end, source=SOURCE, compare=compared),
+           Kpi("tags_used", int(used.sum()), int((top_frame["previous"] > 0).sum()) if compared else None,
+               label=i18n.t("tags.distinct", lang), note=i18n.t("tags.distinct_help", lang))]
+    if used.any():
+        best = top_frame.iloc[0]
+        out.append(Kpi("count", int(best["count"]), int(best["previous"]) if compared else None, source=SOURCE,
+                       label=f"{i18n.t('tags.top_tag', lang)}: {best['tag_name']}",
+                       note=i18n.t("tags.top_tag_help", lang)))
+    return out
 
 
-def count_help(lang: str) -> str:
-    return metrics.help_text("count", lang, SOURCE)
-
-
-def top_figure(top: pd.DataFrame, lang: str, compare: bool = True) -> go.Figure:
+def top_figure(top_frame: pd.DataFrame, lang: str, compare: bool = True) -> go.Figure:
     """Horizontal bars, biggest on top: this period and (when compared) the previous one."""
-    t = top.reset_index(drop=True)
+    t = top_frame.reset_index(drop=True)
     series = {"count": i18n.t("tags.this_period", lang)}
     if compare and "previous" in t.columns:
         series["previous"] = i18n.t("tags.previous", lang)
     return charts.grouped_bars(t, "tag_name", series, horizontal=True,
                                height=max(260, 34 * len(t) + 110))
-
-
-def detail_display(detail: pd.DataFrame, lang: str) -> pd.DataFrame:
-    out = detail.copy()
-    out["date"] = [fmt.date(d, lang) for d in detail["date"]]
-    out["count"] = [fmt.number(c, lang) for c in detail["count"]]
-    return out
