@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from pancake import fmt, timeutil, views
 from pancake.simulator import DEMO_PAGES, Simulator
+from pancake.views import cards
 from tests.conftest import app_test
 
 PAGE = "app_pages/activity.py"
@@ -37,7 +38,12 @@ def _check(at, page_ids, lang):
     labels = {"vi": ("Tin nhắn của khách", "Tin nhắn trang gửi", "Tỷ lệ trả lời", "Hội thoại mới"),
               "en": ("Customer messages", "Page messages sent", "Reply ratio", "New conversations")}[lang]
     assert shown[labels[0]].value == fmt.number(cust, lang)
-    assert shown[labels[0]].delta == views.delta_text(cust, sum(r["customer_inbox_count"] for r in prev), lang)
+    assert shown[labels[0]].delta == cards.change_text("customer_inbox_count", cust,
+                                                       sum(r["customer_inbox_count"] for r in prev), lang)
+    prev_ratio = sum(r["page_inbox_count"] for r in prev) / sum(r["customer_inbox_count"] for r in prev)
+    assert shown[labels[2]].delta == cards.change_text("reply_ratio", page / cust, prev_ratio, lang,
+                                                       source="activity")
+    assert shown[labels[2]].delta.endswith("điểm %" if lang == "vi" else "pp")
     assert shown[labels[1]].value == fmt.number(page, lang)
     assert shown[labels[2]].value == views.format_metric("reply_ratio", page / cust, lang)
     assert "page_inbox_count / customer_inbox_count" in shown[labels[2]].help

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pancake import fmt, timeutil, views
+import pandas as pd
+
+from pancake import fmt, timeutil
 from pancake.simulator import DEMO_PAGES, Simulator
+from pancake.views import cards
 from tests.conftest import app_test
 
 PAGE = "app_pages/engagement.py"
@@ -42,7 +45,7 @@ def test_all_pages_vietnamese_kpis_match_ground_truth():
                          ("order_count", "Đơn hàng"), ("old_order_count", "Đơn của khách cũ")]:
         cur, prev = _truth(ALL, start, end, field), _truth(ALL, ps, pe, field)
         assert shown[label].value == fmt.number(cur, "vi"), field
-        assert shown[label].delta == views.delta_text(cur, prev, "vi"), field
+        assert shown[label].delta == cards.change_text(field, cur, prev, "vi", source="engagement"), field
     assert "statistics/customer_engagements" in shown["Tổng tương tác"].help
     # per-page comparison: one row per demo page, biggest total first
     tables = [df.value for df in at.dataframe]
@@ -50,7 +53,7 @@ def test_all_pages_vietnamese_kpis_match_ground_truth():
     assert len(per_page) == len(ALL)
     best = max(ALL, key=lambda p: _truth([p], start, end, "total"))
     assert per_page.iloc[0]["page_id"] == best
-    assert per_page.iloc[0]["total"] == fmt.number(_truth([best], start, end, "total"), "vi")
+    assert per_page.iloc[0]["total"] == _truth([best], start, end, "total")  # a number, sorted as one
     assert at.query_params["pages"] == "all" and at.query_params["lang"] == "vi"
     assert len(at.get("download_button")) >= 3
 
@@ -88,3 +91,21 @@ def test_future_range_shows_the_empty_state():
     assert not at.exception
     assert not at.metric
     assert any("No data in this date range" in i.value for i in at.info)
+
+
+def _hourly_table(at):
+    return next(df.value for df in at.dataframe if "hour" in df.value.columns)
+
+
+def test_hourly_figures_follow_the_zone_clock_changes(monkeypatch):
+    """In Europe/Berlin the spring day has 23 local hours (no phantom 02:00) and the autumn day
+    25 (02:00 twice); every engagement the API sent is in the hourly table."""
+    monkeypatch.setenv("PANCAKE_TIMEZONE", "Europe/Berlin")
+    for day, hours in (("2026-03-29", 23), ("2025-10-26", 25)):
+        at = app_test(PAGE, params={"pages": ONE, "lang": "en", "grain": "hour", "from": day, "to": day})
+        assert not at.exception
+        table = _hourly_table(at)
+        assert len(table) == hours, day
+        assert list(table["hour"]).count(pd.Timestamp(f"{day} 02:00")) == hours - 23, day
+        shown = _metrics(at)["Total engagements (inbox + comment)"].value
+        assert shown == fmt.number(int(table["total"].sum()), "en"), day

@@ -4,8 +4,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from pancake import fmt, timeutil, views
+import pandas as pd
+
+from pancake import errors, fmt, timeutil
+from pancake.data import core
 from pancake.simulator import DEMO_PAGES, Simulator
+from pancake.views import cards
 from tests.conftest import app_test
 
 PAGE = "app_pages/overview.py"
@@ -56,9 +60,11 @@ def _check(at, page_ids, lang):
          "en": {"total": "Total engagements (inbox + comment)", "order_count": "Orders",
                 "average_response_time": "Average response time", "new_customer_count": "New customers",
                 "customer_inbox_count": "Customer messages", "purchases": "Purchases", "spend": "Spend ({})"}}[lang]
-    for f in ("total", "order_count", "new_customer_count", "customer_inbox_count", "purchases"):
+    sources = {"total": "engagement", "order_count": "engagement", "new_customer_count": "customers",
+               "customer_inbox_count": "activity", "purchases": "ads"}
+    for f, source in sources.items():
         assert shown[L[f]].value == fmt.number(cur[f], lang), f
-        assert shown[L[f]].delta == views.delta_text(cur[f], prev[f], lang), f
+        assert shown[L[f]].delta == cards.change_text(f, cur[f], prev[f], lang, source=source), f
     rt = shown[L["average_response_time"]]
     assert rt.value == fmt.duration_ms(cur["average_response_time"], lang)
     assert "unique_inbox_count + unique_comment_count" in rt.help
@@ -84,3 +90,34 @@ def test_one_page_english():
     _check(at, [ONE], "en")
     assert list(at.dataframe[0].value["page_id"]) == [ONE]
     assert at.query_params["pages"] == ONE and at.query_params["lang"] == "en"
+
+
+def test_a_page_failing_in_one_period_is_not_compared(monkeypatch):
+    """Regression: the overview compared all pages now with only the pages that answered then.
+    One page fails the engagement call for the previous period only and the activity call for
+    the current one: those sections show no change (and say why), the others still do, and the
+    page's activity cells are unknown ("—"), never 0."""
+    today = timeutil.local_today(TZ)
+    start, end = timeutil.preset_range("last_7", today)
+    prev_start, _ = timeutil.previous_period(start, end)
+    bad = DEMO_PAGES[0].id
+    real = core.fetch_page
+
+    def flaky(client, kind, page_id, first, last, **options):
+        if page_id == bad and ((kind == "engagement" and first == prev_start)
+                               or (kind == "activity" and first == start)):
+            raise errors.ServerError(f"statistics for {page_id}: HTTP 500")
+        return real(client, kind, page_id, first, last, **options)
+
+    monkeypatch.setattr(core, "fetch_page", flaky)
+    at = app_test(PAGE, params={"pages": "all", "lang": "en"})
+    assert not at.exception
+    shown = {m.label: m for m in at.metric}
+    for label in ("Total engagements (inbox + comment)", "Orders", "Customer messages", "Reply ratio"):
+        assert not shown[label].delta, label  # was a change against fewer pages
+    assert shown["New customers"].delta and shown["Average response time"].delta
+    assert shown["Total engagements (inbox + comment)"].value == fmt.number(_expected(ALL, start, end)["total"], "en")
+    assert sum(c.value.count("No comparison") for c in at.caption) == 1   # said once, not per kind
+    table = at.dataframe[0].value.set_index("page_id")
+    assert pd.isna(table.loc[bad, "customer_inbox_count"]) and pd.isna(table.loc[bad, "reply_ratio"])
+    assert table.loc[bad, "total"] == _expected([bad], start, end)["total"]

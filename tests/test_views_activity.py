@@ -7,7 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from pancake import metrics
 from pancake.views import activity as av
+from pancake.views import cards, tables
 
 
 def frame(rows):
@@ -32,8 +34,8 @@ NAMES = {"p1": "Shop A", "p2": "Shop B"}
 
 
 def test_reply_ratio_from_sums_never_a_mean_of_ratios():
-    assert av.reply_ratio(F) == pytest.approx(15 / 40)
-    assert math.isnan(av.reply_ratio(F.iloc[0:0]))
+    assert av.reply_ratio(F) == pytest.approx(15 / 40) == metrics.reply_ratio(F)
+    assert math.isnan(av.reply_ratio(F.iloc[0:0])) and math.isnan(av.reply_ratio(None))
     assert av.daily_ratio(F, date(2026, 3, 2), date(2026, 3, 4))[:2] == pytest.approx([10 / 20, 5 / 20])
     assert math.isnan(av.daily_ratio(F, date(2026, 3, 2), date(2026, 3, 4))[2])
 
@@ -46,7 +48,17 @@ def test_kpis():
     assert ks["customer_inbox_count"].value == 40 and ks["customer_inbox_count"].previous == 20
     assert ks["reply_ratio"].previous == pytest.approx(0.5)
     assert ks["phone_number_count"].spark == [1.0, 2.0]
-    assert all(k.source == "activity" for k in ks.values())
+    assert all(isinstance(k, cards.Kpi) and k.source == "activity" for k in ks.values())
+    assert all(k.previous is None for k in av.kpis(F, None, date(2026, 3, 2), date(2026, 3, 3)))
+    assert all(k.previous is None for k in av.kpis(F, prev, date(2026, 3, 2), date(2026, 3, 3), compare=False))
+
+
+def test_reply_ratio_card_changes_in_percentage_points():
+    prev = frame([("p1", "2026-02-23 09:00", 20, 10, 0, 0, 4, 1)])
+    k = next(k for k in av.kpis(F, prev, date(2026, 3, 2), date(2026, 3, 3)) if k.field == "reply_ratio")
+    shown = cards.card(k, "en")  # 37.5 % now, 50 % then: 12.5 points down, not -25 %
+    assert shown.value == "37.5%" and shown.delta == "-12.5 pp" and shown.color == "red"
+    assert cards.card(k, "vi").delta == "-12,5 điểm %"
 
 
 def test_silent_hours_and_unanswered_grid():
@@ -87,3 +99,26 @@ def test_hourly_series_and_figure():
     fig = av.hourly_figure(s, "vi")
     assert [t.name for t in fig.data] == ["Tin nhắn của khách", "Tin nhắn trang gửi"]
     assert sum(fig.data[0].y) == 40 and sum(fig.data[1].y) == 15
+
+
+def test_hourly_series_follows_the_zone_clock_changes():
+    """Regression: 24 naive slots a day drew a phantom 02:00 on 2026-03-29 in Berlin and put
+    both 02:00 hours of 2026-10-25 in one slot."""
+    spring = frame([("p1", "2026-03-29 01:00", 2, 1, 0, 0, 0, 0), ("p1", "2026-03-29 03:00", 4, 4, 0, 0, 0, 0)])
+    s = av.hourly_series(spring, date(2026, 3, 29), date(2026, 3, 29), "Europe/Berlin")
+    assert len(s) == 23 and pd.Timestamp("2026-03-29 02:00") not in set(s["hour"])
+    autumn = frame([("p1", "2026-10-25 02:00", 5, 1, 0, 0, 0, 0), ("p1", "2026-10-25 02:00", 7, 7, 0, 0, 0, 0)])
+    s = av.hourly_series(autumn, date(2026, 10, 25), date(2026, 10, 25), "Europe/Berlin")
+    assert len(s) == 25
+    assert s.loc[s["hour"] == pd.Timestamp("2026-10-25 02:00"), "customer_inbox_count"].tolist() == [5, 7]
+    assert av.hour_profile(autumn).set_index("hour_of_day").loc[2, "customer_inbox_count"] == 12
+
+
+def test_tables_hold_numbers_with_labels_for_silent_columns():
+    t = av.table(av.per_page_table(F, NAMES), "en")
+    assert t.frame["customer_inbox_count"].tolist() == [24, 16]
+    assert t.column("silent_hours").label == "Silent hours" and "per page" in t.column("silent_hours").help
+    assert t.column("reply_ratio").unit == "ratio"
+    shown = tables.display_values(t, "vi")
+    assert shown["reply_ratio"].tolist() == ["20,8 %", "62,5 %"]
+    assert shown["unanswered_messages"].tolist() == ["4", "6"]

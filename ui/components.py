@@ -159,7 +159,11 @@ def styled(tbl: Table, lang: str):
 
 
 def note(text: str) -> None:
-    """A short caption on the page (a plain-text message; never markup from outside)."""
+    """A short caption on the page, shown once per run however many loads raise it."""
+    shown = st.session_state.setdefault("_shown_errors", set())
+    if ("note", text) in shown:
+        return
+    shown.add(("note", text))
     st.caption(":material/info: " + text)
 
 

@@ -1,7 +1,8 @@
 """Page activity computations (``statistics/pages``, one row per page and local hour):
 customer demand (messages, comments) against the page's answers, the reply ratio
 recomputed from sums, the hour-of-day profile, the weekday × hour map of unanswered
-demand and the list of silent hours. Pure pandas/plotly, no Streamlit.
+demand and the list of silent hours, and their tables (numbers, ``tables.Table``). Pure
+pandas/plotly, no Streamlit; every sum and ratio is ``pancake.metrics``'.
 
 "Silent hour": an hour of one page in which customers sent messages
 (``customer_inbox_count > 0``) and the page sent none (``page_inbox_count == 0``).
@@ -9,23 +10,24 @@ Its customer messages are the "unanswered demand" the heatmap shows.
 """
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import date
-from typing import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .. import charts, fmt, i18n, metrics
-from . import daily_series, ratio, total, weekday_hour_matrix
-from .engagement import KpiData, kpi_from, tidy
+from . import tables
+from .cards import Kpi, sum_kpi
+from .engagement import heatmap_figure, series, tidy
 
 SRC = "activity"
-DEMAND = ("customer_inbox_count", "customer_comment_count")
-ANSWERS = ("page_inbox_count", "page_comment_count")
 PROFILE_FIELDS = ("customer_inbox_count", "page_inbox_count", "customer_comment_count", "page_comment_count")
 PER_PAGE_FIELDS = ("customer_inbox_count", "page_inbox_count", "customer_comment_count",
                    "page_comment_count", "new_inbox_count", "phone_number_count")
+SILENT_FIELDS = ("silent_hours", "unanswered_messages")
 
 
 def _counts(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -35,61 +37,46 @@ def _counts(frame: pd.DataFrame, col: str) -> pd.Series:
 
 
 def kpis(hourly: pd.DataFrame | None, previous: pd.DataFrame | None, start: date, end: date,
-         *, compare: bool = True) -> list[KpiData]:
-    """Customer messages, page messages sent, reply ratio (from sums), new conversations,
-    phone numbers; customer comments and page comment replies."""
-    out = [kpi_from(f, hourly, previous, start, end, date_col="hour", source=SRC, with_previous=compare)
-           for f in ("customer_inbox_count", "page_inbox_count")]
-    out.append(KpiData(field="reply_ratio", value=reply_ratio(hourly),
-                       previous=reply_ratio(previous) if compare else None,
-                       spark=daily_ratio(hourly, start, end), source=SRC))
-    out += [kpi_from(f, hourly, previous, start, end, date_col="hour", source=SRC, with_previous=compare)
-            for f in ("new_inbox_count", "phone_number_count", "customer_comment_count",
-                      "page_comment_count")]
-    return out
+         *, compare: bool = True) -> list[Kpi]:
+    """Customer messages, page messages sent, reply ratio (from sums; its change in points),
+    new conversations, phone numbers; customer comments and page comment replies. No change
+    when ``previous`` is None."""
+    def summed(f: str) -> Kpi:
+        return sum_kpi(f, hourly, previous, start, end, source=SRC, date_col="hour", compare=compare)
+    return [summed("customer_inbox_count"), summed("page_inbox_count"),
+            reply_ratio_kpi(hourly, previous, start, end, compare=compare),
+            *(summed(f) for f in ("new_inbox_count", "phone_number_count", "customer_comment_count",
+                                  "page_comment_count"))]
+
+
+def reply_ratio_kpi(hourly: pd.DataFrame | None, previous: pd.DataFrame | None, start: date, end: date,
+                    *, compare: bool = True) -> Kpi:
+    """The reply ratio card: page messages / customer messages from the sums, now and then,
+    with each day's ratio as the sparkline."""
+    return Kpi(field="reply_ratio", value=reply_ratio(hourly),
+               previous=reply_ratio(previous) if compare and previous is not None else None,
+               spark=daily_ratio(hourly, start, end), source=SRC)
 
 
 def reply_ratio(frame: pd.DataFrame | None) -> float:
-    """sum(page_inbox_count) / sum(customer_inbox_count); NaN without customer messages."""
-    return ratio(total(frame, "page_inbox_count"), total(frame, "customer_inbox_count"))
+    """``metrics.reply_ratio`` of the rows given; NaN without rows or customer messages."""
+    return math.nan if frame is None or frame.empty else metrics.reply_ratio(frame)
 
 
 def daily_ratio(frame: pd.DataFrame | None, start: date, end: date) -> list[float]:
     """The reply ratio of each day (from that day's sums); NaN on days without customer messages."""
-    page = daily_series(frame, "page_inbox_count", start, end, date_col="hour")
-    cust = daily_series(frame, "customer_inbox_count", start, end, date_col="hour")
-    return [ratio(p, c) for p, c in zip(page, cust)]
-
-
-def hourly_series(frame: pd.DataFrame | None, start: date, end: date) -> pd.DataFrame:
-    """Every local hour of [start, end] with demand and answers summed over pages (0 where absent)."""
-    from .engagement import series
-    return series(frame, PROFILE_FIELDS, start, end, grain="hour")
-
-
-def hour_profile(frame: pd.DataFrame | None) -> pd.DataFrame:
-    """24 rows (hour_of_day 0-23): demand and answers summed over days and pages, the reply
-    ratio from those sums, and the silent hours / unanswered messages that fall at that hour."""
-    cols = ["hour_of_day", *PROFILE_FIELDS, "reply_ratio", "silent_hours", "unanswered_messages"]
-    out = pd.DataFrame({"hour_of_day": range(24)})
+    days = pd.date_range(start, end, freq="D")
     if frame is None or frame.empty:
-        for c in cols[1:]:
-            out[c] = 0.0 if c == "reply_ratio" else 0
-        out["reply_ratio"] = float("nan")
-        return out[cols]
-    work = pd.DataFrame({"hour_of_day": pd.to_datetime(frame["hour"]).dt.hour})
-    for f in PROFILE_FIELDS:
-        work[f] = _counts(frame, f)
-    silent = silent_mask(frame)
-    work["silent_hours"] = silent.astype("float64")
-    work["unanswered_messages"] = _counts(frame, "customer_inbox_count").where(silent, 0.0)
-    sums = work.groupby("hour_of_day").sum()
-    out = out.set_index("hour_of_day").join(sums).fillna(0.0).reset_index()
-    out["reply_ratio"] = [ratio(p, c) for p, c in zip(out["page_inbox_count"], out["customer_inbox_count"])]
-    for c in cols[1:]:
-        if c != "reply_ratio":
-            out[c] = out[c].round().astype("Int64")
-    return out[cols]
+        return [math.nan] * len(days)
+    per_day = metrics.reply_ratio(frame.assign(day=pd.to_datetime(frame["hour"]).dt.normalize()), by=["day"])
+    by_day = dict(zip(per_day["day"], per_day["reply_ratio"]))
+    return [float(by_day.get(d, math.nan)) for d in days]
+
+
+def hourly_series(frame: pd.DataFrame | None, start: date, end: date, tz: str | None = None) -> pd.DataFrame:
+    """Every local hour of [start, end] in zone ``tz`` with demand and answers summed over pages
+    (0 where absent; a repeated autumn hour twice, a skipped spring hour not at all)."""
+    return series(frame, PROFILE_FIELDS, start, end, grain="hour", tz=tz)
 
 
 def silent_mask(frame: pd.DataFrame) -> pd.Series:
@@ -97,13 +84,34 @@ def silent_mask(frame: pd.DataFrame) -> pd.Series:
     return (_counts(frame, "customer_inbox_count") > 0) & (_counts(frame, "page_inbox_count") == 0)
 
 
+def _marked(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` plus ``silent_hours`` (1 on a silent page-hour, else 0) and
+    ``unanswered_messages`` (the customer messages of a silent page-hour, else 0)."""
+    silent = silent_mask(frame)
+    return frame.assign(silent_hours=silent.astype("int64"),
+                        unanswered_messages=_counts(frame, "customer_inbox_count").where(silent, 0.0))
+
+
+def hour_profile(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """24 rows (hour_of_day 0-23): demand and answers summed over days and pages, the reply
+    ratio from those sums, and the silent hours / unanswered messages that fall at that hour."""
+    fields = [*PROFILE_FIELDS, *SILENT_FIELDS]
+    hours = pd.Index(range(24), name="hour_of_day")
+    if frame is None or frame.empty:
+        out = pd.DataFrame(0, index=hours, columns=fields).astype("Int64")
+        out["reply_ratio"] = math.nan
+    else:
+        work = _marked(frame).assign(hour_of_day=pd.to_datetime(frame["hour"]).dt.hour)
+        out = metrics.sums_by(work, "hour_of_day", fields).reindex(hours, fill_value=0)
+        ratio = metrics.reply_ratio(work, by=["hour_of_day"]).set_index("hour_of_day")["reply_ratio"]
+        out["reply_ratio"] = ratio.reindex(hours).astype("float64")
+        out[fields] = out[fields].astype("Int64")
+    return out.reset_index()[["hour_of_day", *PROFILE_FIELDS, "reply_ratio", *SILENT_FIELDS]]
+
+
 def unanswered_grid(frame: pd.DataFrame | None) -> pd.DataFrame:
     """7 × 24: customer messages in silent page-hours, by weekday (Mon=0) and hour."""
-    if frame is None or frame.empty:
-        return weekday_hour_matrix(None, "unanswered")
-    work = frame[["hour"]].copy()
-    work["unanswered"] = _counts(frame, "customer_inbox_count").where(silent_mask(frame), 0.0)
-    return weekday_hour_matrix(work, "unanswered")
+    return metrics.weekday_hour_sums(None if frame is None else _marked(frame), "unanswered_messages")
 
 
 def silent_hours(frame: pd.DataFrame | None, names: Mapping[str, str]) -> pd.DataFrame:
@@ -125,10 +133,10 @@ def silent_hours(frame: pd.DataFrame | None, names: Mapping[str, str]) -> pd.Dat
 def silent_summary(frame: pd.DataFrame | None) -> tuple[int, int, float]:
     """(silent page-hours, customer messages in them, their share of all customer messages)."""
     if frame is None or frame.empty:
-        return 0, 0, float("nan")
-    mask = silent_mask(frame)
-    msgs = int(_counts(frame, "customer_inbox_count")[mask].sum())
-    return int(mask.sum()), msgs, ratio(msgs, total(frame, "customer_inbox_count"))
+        return 0, 0, math.nan
+    m = _marked(frame)
+    msgs = metrics.total(m, "unanswered_messages")
+    return metrics.total(m, "silent_hours"), msgs, metrics.safe_div(msgs, metrics.total(frame, "customer_inbox_count"))
 
 
 def per_page_table(frame: pd.DataFrame | None, names: Mapping[str, str]) -> pd.DataFrame:
@@ -136,27 +144,25 @@ def per_page_table(frame: pd.DataFrame | None, names: Mapping[str, str]) -> pd.D
     phone numbers, silent hours and unanswered messages; most customer messages first."""
     cols = ["page_name", "page_id", "customer_inbox_count", "page_inbox_count", "reply_ratio",
             "customer_comment_count", "page_comment_count", "new_inbox_count", "phone_number_count",
-            "silent_hours", "unanswered_messages"]
+            *SILENT_FIELDS]
     if frame is None or frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in ("page_name", "page_id") else "float64")
                              for c in cols})
-    rows = []
-    for pid, part in frame.groupby("page_id", sort=False):
-        n_silent, msgs, _ = silent_summary(part)
-        row = {"page_name": names.get(pid, pid), "page_id": pid}
-        for f in PER_PAGE_FIELDS:
-            row[f] = total(part, f)
-        row["reply_ratio"] = reply_ratio(part)
-        row["silent_hours"] = n_silent
-        row["unanswered_messages"] = msgs
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    for c in cols:
-        if c not in ("page_name", "page_id", "reply_ratio"):
-            out[c] = out[c].astype("Int64")
-    out["reply_ratio"] = out["reply_ratio"].astype("float64")
-    out = out.sort_values("customer_inbox_count", ascending=False, kind="stable")
+    out = metrics.per_page_sums(_marked(frame), [*PER_PAGE_FIELDS, *SILENT_FIELDS]).reset_index()
+    ratio = metrics.reply_ratio(frame, by=["page_id"]).set_index("page_id")["reply_ratio"]
+    out["reply_ratio"] = out["page_id"].map(ratio).astype("float64")
+    out["page_name"] = out["page_id"].map(lambda p: names.get(p, p)).astype("str")
+    out[list(SILENT_FIELDS)] = out[list(SILENT_FIELDS)].astype("Int64")
+    out = out.sort_values("customer_inbox_count", ascending=False, kind="stable", na_position="last")
     return out[cols].reset_index(drop=True)
+
+
+def table(frame: pd.DataFrame, lang: str) -> tables.Table:
+    """Any of the page's tables: statistics/pages columns, the silent hours and unanswered
+    messages with their own labels and definitions."""
+    extra = {c: tables.column(c, lang, label=i18n.t(f"act.{c}", lang), help=i18n.t(f"act.{c}_help", lang),
+                              unit="count") for c in SILENT_FIELDS}
+    return tables.table(frame, list(frame.columns), lang, SRC, **extra)
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -193,6 +199,5 @@ def profile_figure(profile: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def unanswered_figure(grid: pd.DataFrame, lang: str) -> go.Figure:
-    from .engagement import heatmap_figure
     return heatmap_figure(grid, lang, title=i18n.t("act.unanswered", lang),
                           value_label=i18n.t("act.unanswered_messages", lang), colorscale="Reds")

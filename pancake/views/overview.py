@@ -1,29 +1,34 @@
 """Overview computations: the key number of every source for the range, against the previous
-period, and one comparison row per page. Pure pandas, no Streamlit.
+period, and one comparison row per page. Pure pandas, no Streamlit; every sum and ratio is
+``pancake.metrics``'.
 
-To keep the number of API calls modest, the page fetches engagement, new customers and page
-activity once over [previous start, end] and :func:`split` cuts the two periods apart; staff
-totals and ads have no date column, so they come per period.
+The page loads each kind with ``page.load_pair`` (the previous result is None when the two
+periods' answering pages differ, so a change never compares all pages now with some then) and
+passes the frames by section; ``SECTIONS`` are the kind names.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Mapping
+from typing import Any
 
 import pandas as pd
 
-from .. import i18n, metrics
-from . import ratio, total
+from .. import fmt, i18n, metrics
 from . import activity as av
-from .engagement import KpiData, kpi_from
+from . import tables
+from .cards import Kpi, sum_kpi
+from .engagement import has_orders
 
 ENGAGEMENT_FIELDS = ("total", "inbox", "comment", "new_customer_replied", "order_count")
 CUSTOMER_FIELDS = ("new_customer_count", "new_phone_number_count", "phone_number_count")
 ACTIVITY_FIELDS = ("customer_inbox_count", "page_inbox_count")
 
-# Sections of the overview, in order; each has a title key.
+# Sections of the overview, in order: the kinds they read (each has a title key).
 SECTIONS = ("engagement", "staff", "customers", "activity", "ads")
+# The frame of each kind's result a section reads.
+FRAMES = {"engagement": "daily", "staff": "totals", "customers": "data", "activity": "hourly", "ads": "ads"}
 
 # Per-page comparison: column -> metrics source (for the label and the tooltip).
 PER_PAGE_SOURCES = {
@@ -32,163 +37,137 @@ PER_PAGE_SOURCES = {
     "average_response_time": "staff",
     "new_customer_count": "customers", "new_phone_number_count": "customers",
     "customer_inbox_count": "activity", "page_inbox_count": "activity",
-    "reply_ratio": "activity", "purchases": "ads", "spend": "ads",
+    "reply_ratio": "activity", "purchases": "ads",
 }
 
 
-def split(frame: pd.DataFrame | None, start: date, end: date, col: str = "date") -> pd.DataFrame | None:
-    """The rows of ``frame`` whose ``col`` (a day or an hour) falls on [start, end]."""
-    if frame is None:
-        return None
-    if frame.empty or col not in frame.columns:
-        return frame
-    days = pd.to_datetime(frame[col]).dt.normalize()
-    mask = (days >= pd.Timestamp(start)) & (days <= pd.Timestamp(end))
-    return frame[mask].reset_index(drop=True)
+def frames(results: Mapping[str, Any]) -> dict[str, pd.DataFrame | None]:
+    """{section: the frame it reads} from {kind: loaded result or None}."""
+    return {k: None if r is None else r.get(FRAMES[k]) for k, r in results.items()}
 
 
-def response_time(totals: pd.DataFrame | None) -> float:
-    """Average response time (ms) over every staff row given (users totals of all pages),
-    weighted by unique_inbox_count + unique_comment_count; NaN without any reply session."""
-    if totals is None or totals.empty or "average_response_time" not in totals.columns:
-        return math.nan
-    value = metrics.weighted_response_time(totals, by=[])["average_response_time"].iloc[0]
-    return math.nan if pd.isna(value) else float(value)
+def is_empty(current: Mapping[str, pd.DataFrame | None]) -> bool:
+    return all(f is None or f.empty for f in current.values())
 
 
 def response_time_spark(hourly: pd.DataFrame | None, start: date, end: date) -> list[float]:
-    """Each day's weighted average response time (from the users' hourly rows); NaN on idle days."""
+    """Each day's weighted average response time (from the staff's hourly rows); NaN on idle days."""
     days = pd.date_range(start, end, freq="D")
     if hourly is None or hourly.empty or "average_response_time" not in hourly.columns:
         return [math.nan] * len(days)
-    work = hourly.copy()
-    work["_day"] = pd.to_datetime(work["hour"]).dt.normalize()
-    per_day = metrics.weighted_response_time(work.drop(columns=["hour"]), by=["_day"])
-    by_day = dict(zip(per_day["_day"], per_day["average_response_time"].astype("float64")))
+    work = hourly.assign(day=pd.to_datetime(hourly["hour"]).dt.normalize()).drop(columns=["hour"])
+    per_day = metrics.weighted_response_time(work, by=["day"])
+    by_day = dict(zip(per_day["day"], per_day["average_response_time"].astype("float64")))
     return [float(by_day.get(d, math.nan)) for d in days]
 
 
-def ads_by_currency(ads: pd.DataFrame | None) -> pd.DataFrame:
-    """metrics.ads_totals: one row per currency (spend, purchases... never mixed)."""
-    if ads is None or ads.empty:
-        return metrics.ads_totals(pd.DataFrame({"currency": pd.Series([], dtype="str")}))
-    return metrics.ads_totals(ads)
+def spend_label(code: str, lang: str) -> str:
+    """"Spend (USD)"; a spend without a currency is "Spend (—)", never taken for VND."""
+    return i18n.t("ov.spend_in", lang, currency=code or fmt.MISSING)
 
 
 def ads_kpis(current: pd.DataFrame | None, previous: pd.DataFrame | None, lang: str,
-             *, compare: bool = True) -> list[KpiData]:
-    """Spend per currency (one card each, never added across currencies) and purchases."""
-    cur, prev = ads_by_currency(current), ads_by_currency(previous)
-    prev_spend = {str(c): s for c, s in zip(prev["currency"], prev["spend"])}
-    out: list[KpiData] = []
-    for cur_code, spend in zip(cur["currency"], cur["spend"]):
-        code = str(cur_code) if not pd.isna(cur_code) else "VND"
-        out.append(KpiData(field="spend", value=0.0 if pd.isna(spend) else float(spend),
-                           previous=(float(prev_spend.get(str(cur_code), 0.0) or 0.0) if compare else None),
-                           currency=code, label=i18n.t("ov.spend_in", lang, currency=code), source="ads"))
-    out.append(KpiData(field="purchases", value=total(current, "purchases"),
-                       previous=total(previous, "purchases") if compare else None, source="ads"))
+             *, compare: bool = True) -> list[Kpi]:
+    """Spend per currency (``metrics.ads_kpi_values``: one card each, never added across
+    currencies, no currency its own "—" card) and purchases. A currency with no ad in the
+    previous period spent 0 then."""
+    cur = metrics.ads_kpi_values(current)
+    prev = metrics.ads_kpi_values(previous) if compare and previous is not None else None
+    out = [Kpi(field="spend", value=values["spend"],
+               previous=None if prev is None else prev.get(code, {}).get("spend", 0.0),
+               currency=code or None, label=spend_label(code, lang), source="ads")
+           for code, values in cur.items()]
+    out.append(Kpi(field="purchases", value=metrics.total(current, "purchases"),
+                   previous=metrics.total(previous, "purchases") if prev is not None else None, source="ads"))
     return out
 
 
-def kpis(*, start: date, end: date, lang: str, compare: bool = True,
-         engagement: pd.DataFrame | None = None, engagement_prev: pd.DataFrame | None = None,
-         users_totals: pd.DataFrame | None = None, users_totals_prev: pd.DataFrame | None = None,
-         users_hourly: pd.DataFrame | None = None,
-         customers: pd.DataFrame | None = None, customers_prev: pd.DataFrame | None = None,
-         activity: pd.DataFrame | None = None, activity_prev: pd.DataFrame | None = None,
-         ads: pd.DataFrame | None = None, ads_prev: pd.DataFrame | None = None) -> dict[str, list[KpiData]]:
-    """The overview's cards, by section (``SECTIONS``)."""
-    eng = [kpi_from(f, engagement, engagement_prev, start, end, source="engagement", with_previous=compare)
-           for f in ENGAGEMENT_FIELDS]
-    staff = [KpiData(field="average_response_time", value=response_time(users_totals),
-                     previous=response_time(users_totals_prev) if compare else None,
-                     spark=response_time_spark(users_hourly, start, end), source="staff")]
-    cust = [kpi_from(f, customers, customers_prev, start, end, source="customers", with_previous=compare)
-            for f in CUSTOMER_FIELDS]
-    act = [kpi_from(f, activity, activity_prev, start, end, date_col="hour", source="activity",
-                    with_previous=compare) for f in ACTIVITY_FIELDS]
-    act.append(KpiData(field="reply_ratio", value=av.reply_ratio(activity),
-                       previous=av.reply_ratio(activity_prev) if compare else None,
-                       spark=av.daily_ratio(activity, start, end), source="activity"))
-    return {"engagement": eng, "staff": staff, "customers": cust, "activity": act,
-            "ads": ads_kpis(ads, ads_prev, lang, compare=compare)}
+def kpis(current: Mapping[str, pd.DataFrame | None], previous: Mapping[str, pd.DataFrame | None],
+         start: date, end: date, lang: str, *, compare: bool = True,
+         staff_hourly: pd.DataFrame | None = None) -> dict[str, list[Kpi]]:
+    """The overview's cards by section (``SECTIONS``) from the frames of each section now and in
+    the previous period (None: no change shown). Orders only when the API sends them."""
+    def summed(kind: str, field: str, date_col: str = "date") -> Kpi:
+        return sum_kpi(field, current.get(kind), previous.get(kind), start, end, source=kind,
+                       date_col=date_col, compare=compare)
+
+    eng = [f for f in ENGAGEMENT_FIELDS if f != "order_count"
+           or has_orders(current.get("engagement")) or has_orders(previous.get("engagement"))]
+    staff_prev = previous.get("staff")
+    staff = Kpi(field="average_response_time", value=metrics.response_time(current.get("staff")),
+                previous=metrics.response_time(staff_prev) if compare and staff_prev is not None else None,
+                spark=response_time_spark(staff_hourly, start, end), source="staff")
+    return {"engagement": [summed("engagement", f) for f in eng],
+            "staff": [staff],
+            "customers": [summed("customers", f) for f in CUSTOMER_FIELDS],
+            "activity": [*(summed("activity", f, "hour") for f in ACTIVITY_FIELDS),
+                         av.reply_ratio_kpi(current.get("activity"), previous.get("activity"), start, end,
+                                            compare=compare)],
+            "ads": ads_kpis(current.get("ads"), previous.get("ads"), lang, compare=compare)}
 
 
-def _sums(frame: pd.DataFrame | None, fields) -> pd.DataFrame:
-    if frame is None or frame.empty:
-        return pd.DataFrame(columns=list(fields), index=pd.Index([], name="page_id"))
-    present = [f for f in fields if f in frame.columns]
-    return frame.groupby("page_id", sort=False)[present].sum(min_count=0)
+# --- per-page comparison --------------------------------------------------------------------
+
+def _by_page(sums: pd.DataFrame, ids: Sequence[str], answered: set[str]) -> pd.DataFrame:
+    """Sums per page for ``ids``: 0 for a page that answered without rows, NA for one that
+    failed (unknown, never 0)."""
+    out = sums.reindex(ids)
+    idle = [p for p in ids if p in answered and p not in sums.index]
+    if idle and len(out.columns):
+        out.loc[idle] = 0
+    return out
 
 
-def per_page_table(page_ids, names: Mapping[str, str], *, engagement=None, users_totals=None,
-                   customers=None, activity=None, ads=None) -> pd.DataFrame:
-    """One row per page (every page asked, in that order, then sorted by total engagements):
-    engagement sums, the weighted response time of its staff, new customers and phone numbers,
-    customer vs page messages and the reply ratio from the page's sums, purchases, and the
-    ad spend per currency (``spend_<CUR>`` columns, never added across currencies)."""
+def per_page_table(page_ids: Iterable[str], names: Mapping[str, str],
+                   current: Mapping[str, pd.DataFrame | None],
+                   answered: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
+    """One row per page (every page asked, sorted by total engagements): engagement sums (the
+    orders only when some page sent them), the weighted response time of its staff, new
+    customers and phone numbers, customer vs page messages and the reply ratio from the page's
+    sums, purchases, and the ad spend per currency (``spend_<CUR>`` columns, never added across
+    currencies; ``spend_`` for ads without a currency).
+
+    ``answered`` gives, per section, the pages that answered (default: all); a page that did
+    not has NA ("—") in that section's columns."""
     ids = [str(p) for p in page_ids]
-    out = pd.DataFrame({"page_name": [names.get(p, p) for p in ids], "page_id": ids})
-    eng = _sums(engagement, ENGAGEMENT_FIELDS[:4] + ("order_count",))
-    cust = _sums(customers, CUSTOMER_FIELDS[:2])
-    act = _sums(activity, ACTIVITY_FIELDS)
-    for f in ("total", "inbox", "comment", "new_customer_replied", "order_count"):
-        out[f] = [eng[f].get(p, 0) if f in eng.columns else 0 for p in ids]
-    if users_totals is not None and not users_totals.empty:
-        rt = metrics.weighted_response_time(users_totals, by=["page_id"])
-        rt_map = dict(zip(rt["page_id"].astype(str), rt["average_response_time"]))
-    else:
-        rt_map = {}
-    out["average_response_time"] = [float(rt_map.get(p, math.nan)) for p in ids]
-    for f in ("new_customer_count", "new_phone_number_count"):
-        out[f] = [cust[f].get(p, 0) if f in cust.columns else 0 for p in ids]
-    for f in ACTIVITY_FIELDS:
-        out[f] = [act[f].get(p, 0) if f in act.columns else 0 for p in ids]
-    out["reply_ratio"] = [ratio(c, d) for c, d in zip(out["page_inbox_count"], out["customer_inbox_count"])]
-    out["purchases"] = [total(ads[ads["page_id"] == p], "purchases") if ads is not None and not ads.empty
-                        else 0 for p in ids]
-    if ads is not None and not ads.empty:
-        per = metrics.ads_totals(ads, by=["page_id"])
-        for code in sorted({str(c) for c in per["currency"].dropna()}):
-            rows = per[per["currency"].astype(str) == code]
-            spend = dict(zip(rows["page_id"].astype(str), rows["spend"]))
-            out[f"spend_{code}"] = [float(spend.get(p, 0.0)) if not pd.isna(spend.get(p, 0.0)) else 0.0
-                                    for p in ids]
-    counts = [c for c in out.columns if c not in ("page_name", "page_id", "average_response_time", "reply_ratio")
-              and not c.startswith("spend_")]
-    for c in counts:
-        out[c] = pd.to_numeric(out[c]).astype("Int64")
-    out = out.sort_values("total", ascending=False, kind="stable")
+    ok = {k: set(map(str, answered[k])) if answered and k in answered else set(ids) for k in SECTIONS}
+    eng, act, ads = current.get("engagement"), current.get("activity"), current.get("ads")
+    out = pd.DataFrame({"page_name": [names.get(p, p) for p in ids], "page_id": ids}).set_index("page_id",
+                                                                                             drop=False)
+    fields = [f for f in ENGAGEMENT_FIELDS if f != "order_count" or has_orders(eng)]
+    out[fields] = _by_page(metrics.per_page_sums(eng, fields), ids, ok["engagement"])
+    staff = current.get("staff")
+    rt = (metrics.weighted_response_time(staff, by=["page_id"]).set_index("page_id")["average_response_time"]
+          if staff is not None and not staff.empty else pd.Series(dtype="float64"))
+    out["average_response_time"] = rt.reindex(ids).astype("float64")
+    out[list(CUSTOMER_FIELDS[:2])] = _by_page(metrics.per_page_sums(current.get("customers"), CUSTOMER_FIELDS[:2]),
+                                              ids, ok["customers"])
+    out[list(ACTIVITY_FIELDS)] = _by_page(metrics.per_page_sums(act, ACTIVITY_FIELDS), ids, ok["activity"])
+    ratio = (metrics.reply_ratio(act, by=["page_id"]).set_index("page_id")["reply_ratio"]
+             if act is not None and not act.empty else pd.Series(dtype="float64"))
+    out["reply_ratio"] = ratio.reindex(ids).astype("float64")
+    out["purchases"] = _by_page(metrics.per_page_sums(ads, ["purchases"]), ids, ok["ads"])["purchases"]
+    for code, spend in _spend_by_currency(ads).items():
+        out[f"spend_{code}"] = _by_page(spend.to_frame("spend"), ids, ok["ads"])["spend"].astype("float64")
+    counts = [*fields, *CUSTOMER_FIELDS[:2], *ACTIVITY_FIELDS, "purchases"]
+    out[counts] = out[counts].apply(lambda s: pd.to_numeric(s, errors="coerce").astype("Int64"))
+    out = out.sort_values("total", ascending=False, kind="stable", na_position="last")
     return out.reset_index(drop=True)
 
 
-def per_page_sources(columns) -> dict[str, str]:
-    """Source of each per-page column for labels/tooltips (``spend_<CUR>`` -> ads)."""
-    return {c: ("ads" if c.startswith("spend_") else PER_PAGE_SOURCES.get(c, "")) for c in columns
-            if c.startswith("spend_") or c in PER_PAGE_SOURCES}
+def _spend_by_currency(ads: pd.DataFrame | None) -> dict[str, pd.Series]:
+    """{currency: spend per page id} (``metrics.ads_totals`` by page; null currency keyed "")."""
+    if ads is None or ads.empty:
+        return {}
+    per = metrics.ads_totals(ads.assign(currency=ads["currency"].map(metrics.currency_key)), by=["page_id"])
+    return {code: rows.set_index("page_id")["spend"] for code, rows in per.groupby("currency", sort=True)}
 
 
-def per_page_spec(columns, lang: str) -> dict[str, tuple[str, str]]:
-    """Labels/tooltips of the per-page comparison columns."""
-    from .engagement import columns_spec
-    srcs = per_page_sources(columns)
-    spec = columns_spec([c for c in columns if not c.startswith("spend_")], lang, sources=srcs)
-    for c in columns:
-        if c.startswith("spend_"):
-            code = c.removeprefix("spend_")
-            spec[c] = (i18n.t("ov.spend_in", lang, currency=code), metrics.help_text("spend", lang, "ads"))
-    return spec
-
-
-def display_per_page(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The comparison formatted for the language (spend in each column's own currency)."""
-    from .. import fmt
-    from .engagement import display_frame
-    plain = table[[c for c in table.columns if not c.startswith("spend_")]]
-    out = display_frame(plain, lang, sources=per_page_sources(plain.columns))
-    for c in table.columns:
-        if c.startswith("spend_"):
-            code = c.removeprefix("spend_")
-            out[c] = [fmt.money(v, code, lang) for v in table[c]]
-    return out[list(table.columns)]
+def per_page_view(table: pd.DataFrame, lang: str) -> tables.Table:
+    """The comparison as a table: each column labelled and explained by its source; each spend
+    column in its own currency."""
+    spend = {c: tables.column(c, lang, label=spend_label(c.removeprefix("spend_"), lang),
+                              help=metrics.help_text("spend", lang, "ads"), unit="money",
+                              currency=c.removeprefix("spend_") or None)
+             for c in table.columns if c.startswith("spend_")}
+    return tables.table(table, list(table.columns), lang, sources=PER_PAGE_SOURCES, **spend)
