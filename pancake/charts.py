@@ -4,7 +4,7 @@ Pages pass already-labelled data (names in the chosen language); builders only l
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go

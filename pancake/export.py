@@ -252,7 +252,7 @@ class CsvWriter:
     def __init__(self, fp_or_path: Any, *, bom: bool = True,
                  columns: Iterable[Any] | None = None) -> None:
         self._owns = isinstance(fp_or_path, (str, os.PathLike))
-        self._fp: IO = open(fp_or_path, "wb") if self._owns else fp_or_path
+        self._fp: IO = open(fp_or_path, "wb") if self._owns else fp_or_path  # noqa: SIM115 - closed by close()
         self._bom = bom
         self.columns: list[Any] | None = list(columns) if columns is not None else None
         self.started = False

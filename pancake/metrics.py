@@ -18,8 +18,9 @@ own, and ``label``/``help_text``/``metric`` take an optional ``source``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,11 +28,12 @@ import pandas as pd
 __all__ = [
     "Metric", "METRICS", "METRICS_BY_SOURCE", "SOURCES", "metric", "label", "help_text",
     "weighted_response_time", "combine_users", "share_of_replies", "ads_derived",
-    "ads_totals", "phone_capture_rate", "reply_ratio", "delta", "is_improvement",
+    "ads_totals", "phone_capture_rate", "reply_ratio", "is_improvement",
     "safe_div", "AD_SUM_FIELDS", "AD_DERIVED_FIELDS", "ads_kpi_values", "currency_key",
     "merge_ad_windows",
-    "total", "totals", "daily_series", "per_page_sums", "change", "Change", "comparable",
-    "staff_overall", "response_time", "weekday_hour_sums",
+    "total", "daily_series", "per_page_sums", "change", "Change", "comparable",
+    "staff_overall", "response_time", "weekday_hour_sums", "sums_by", "hourly_sums", "replies",
+    "daily_response_times",
 ]
 
 Add = Literal["sum", "weighted", "none"]
@@ -705,17 +707,6 @@ def _as_float(x: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def delta(current: Any, previous: Any) -> tuple[float | None, float | None]:
-    """(current - previous, percent change) — the percent is already ×100 (25.0 = +25 %) and
-    relative to |previous|; it is None when previous is 0. (None, None) when either is missing."""
-    cur, prev = _as_float(current), _as_float(previous)
-    if cur is None or prev is None:
-        return None, None
-    change = cur - prev
-    pct = None if prev == 0 else change / abs(prev) * 100.0
-    return change, pct
-
-
 def is_improvement(field: str, change: Any, source: str | None = None) -> bool | None:
     """True when ``change`` goes the metric's better way, False when the other way, None when
     there is no better direction, the field is unknown, or the change is 0/missing."""
@@ -773,10 +764,6 @@ def total(frame: pd.DataFrame | None, field: str) -> int | float | None:
         return None
     value = float(s.sum())
     return int(value) if value.is_integer() else value
-
-
-def totals(frame: pd.DataFrame | None, fields: Iterable[str]) -> dict[str, int | float | None]:
-    return {f: total(frame, f) for f in fields}
 
 
 def daily_series(frame: pd.DataFrame | None, field: str, start: Any, end: Any,

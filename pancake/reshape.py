@@ -216,7 +216,6 @@ def _rows_from_records(records: list, schema, page_id: str | None, what: str,
                        skip: Iterable[str] = ()) -> tuple[list[dict], list[tuple[str, str]]]:
     """Coerce a list of flat dict records by schema; unknown scalar fields become extras."""
     known = {c for c, _ in schema} | set(skip)
-    kinds = dict(schema)
     extra_names: list[str] = []
     for i, rec in enumerate(records):
         if not isinstance(rec, Mapping):

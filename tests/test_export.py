@@ -9,8 +9,18 @@ import pandas as pd
 import pytest
 
 from pancake import export
-from pancake.export import (BOM, CsvWriter, safe_filename, sanitize_cell, sheet_names,
-                            to_csv_bytes, with_extension, write_csv, xlsx_bytes, zip_bytes)
+from pancake.export import (
+    BOM,
+    CsvWriter,
+    safe_filename,
+    sanitize_cell,
+    sheet_names,
+    to_csv_bytes,
+    with_extension,
+    write_csv,
+    xlsx_bytes,
+    zip_bytes,
+)
 
 
 def _frame() -> pd.DataFrame:

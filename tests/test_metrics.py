@@ -332,13 +332,13 @@ def test_phone_capture_rate_and_reply_ratio_from_sums():
     assert math.isnan(metrics.reply_ratio(pa.iloc[0:0]))
 
 
-def test_delta_and_improvement():
-    assert metrics.delta(120, 100) == (20, pytest.approx(20.0))
-    assert metrics.delta(5, 0) == (5, None)
-    assert metrics.delta(None, 3) == (None, None)
-    assert metrics.delta(float("nan"), 3) == (None, None)
-    ch, pct = metrics.delta(80, 100)
-    assert ch == -20 and pct == pytest.approx(-20.0)
+def test_change_and_improvement():
+    assert metrics.change("inbox", 120, 100) == metrics.Change("pct", pytest.approx(20.0), 20, True)
+    assert metrics.change("inbox", 5, 0).kind == "abs"
+    assert metrics.change("inbox", None, 3) is None
+    assert metrics.change("inbox", float("nan"), 3) is None
+    ch = metrics.change("inbox", 80, 100)
+    assert ch.difference == -20 and ch.value == pytest.approx(-20.0) and ch.good is False
     assert metrics.is_improvement("inbox", 3) is True
     assert metrics.is_improvement("inbox", -3) is False
     assert metrics.is_improvement("average_response_time", -1000) is True

@@ -1,7 +1,6 @@
 """The simulator answers the way the reference says Pancake answers, and its numbers add up."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -12,8 +11,17 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from pancake.simulator import (DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_PAGES, DEMO_USER_TOKEN, FaultRule,
-                               Faults, PageSpec, Simulator, serve)
+from pancake.simulator import (
+    DEMO_PAGE_IDS,
+    DEMO_PAGE_TOKENS,
+    DEMO_PAGES,
+    DEMO_USER_TOKEN,
+    FaultRule,
+    Faults,
+    PageSpec,
+    Simulator,
+    serve,
+)
 from pancake.timeutil import day_bounds_unix, format_date_range, parse_category
 
 NOW = datetime(2026, 7, 6, 14, 30)  # a Monday, local time

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pancake import export, fmt, i18n, kinds, views
 from pancake.data import cache
-from pancake.data.core import Result
+from pancake.data.core import PageError, Result
 from pancake.views import cards as vcards
 from pancake.views import tables as vtables
 from pancake.views.cards import Kpi
@@ -52,11 +52,11 @@ def banner() -> None:
         st.info(t("common.demo_banner"), icon=":material/science:")
 
 
-def show_errors(result: Result) -> None:
+def show_errors(errors: Iterable[PageError]) -> None:
     """One warning per failing page, naming it and the cause; the rest still renders.
     A page that fails for several loads in one run is named once per cause."""
     shown = st.session_state.setdefault("_shown_errors", set())
-    for err in result.errors:
+    for err in errors:
         if (err.page_id, err.message) in shown:
             continue
         shown.add((err.page_id, err.message))
@@ -168,10 +168,11 @@ def note(text: str) -> None:
 
 
 def load(kind: str, page_ids: Sequence[str], start: date, end: date, *, progress: bool = True,
-         **options) -> Result:
-    """Load through the data layer with a spinner named after the kind, then show per-page
-    errors."""
+         warn: bool = True, **options) -> Result:
+    """Load through the data layer with a spinner named after the kind, then name the failing
+    pages (unless ``warn`` is False: the standup screen shows them as flags)."""
     with st.spinner(t("common.loading", what=kinds.get(kind).label(state.lang()))):
         result = cache.load(kind, page_ids, start, end, progress=progress, **options)
-    show_errors(result)
+    if warn:
+        show_errors(result.errors)
     return result

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pancake import kinds, metrics
+import streamlit as st
+
+from pancake import metrics
 from pancake.data import cache
 from pancake.data.core import Result
 
@@ -32,6 +34,7 @@ class Page:
     prev_start: date
     prev_end: date
     progress: bool = True
+    warn: bool = True   # name failing pages on screen (the standup screen shows them as flags)
 
     @property
     def compare(self) -> bool:
@@ -44,7 +47,7 @@ class Page:
         """One kind of statistics for the pages in scope over [start, end] (default: the range),
         with a spinner named after the kind; per-page errors are shown once."""
         return components.load(kind, self.page_ids, start or self.start, end or self.end,
-                               progress=self.progress, **options)
+                               progress=self.progress, warn=self.warn, **options)
 
     def load_pair(self, kind: str, **options: Any) -> tuple[Result, Result | None]:
         """The range and, when comparing, the previous period over the same pages; the previous
@@ -61,8 +64,12 @@ class Page:
         return current, previous
 
 
-def open_page(title_key: str | None, *, header: bool = True, progress: bool = True) -> Page:
-    """The shared preamble: view, pages in scope, names, range, previous period, header."""
+def open_page(title_key: str | None, *, header: bool = True, progress: bool = True,
+              warn: bool = True) -> Page:
+    """The shared preamble: view, pages in scope, names, range, previous period, header. Called
+    once per run of a page (and per refresh of a self-refreshing fragment), it also starts the
+    run's list of problems already named, so each failing page is named once per run."""
+    st.session_state["_shown_errors"] = set()
     view = state.current()
     frame, _ = cache.pages()
     page_ids = state.selected_pages(list(frame["page_id"].astype(str)))
@@ -71,7 +78,5 @@ def open_page(title_key: str | None, *, header: bool = True, progress: bool = Tr
     if header and title_key:
         components.header(title_key, page_ids)
     return Page(view=view, lang=view.lang, page_ids=page_ids, names=cache.page_names(), start=start,
-                end=end, prev_start=prev_start, prev_end=prev_end, progress=progress)
+                end=end, prev_start=prev_start, prev_end=prev_end, progress=progress, warn=warn)
 
-
-__all__ = ["Page", "open_page", "kinds"]

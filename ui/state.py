@@ -7,9 +7,9 @@ query string). ``parse_query`` and ``to_query`` are pure and unit-tested.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Mapping
 
 import streamlit as st
 

@@ -77,8 +77,17 @@ one row per local day and currency. v1 conversations: 60 per page; v2: 60 per ca
 unless since/until; messages: 30 per call, newest first, ``current_count`` skips that many.
 The simulator never logs or prints a token.
 """
-from ._app import (DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, ERR_102, ERR_103, ERR_105, INACTIVE_DEMO_PAGE,
-                   RATE_LIMIT_BODY, CallRecord, Simulator)
+from ._app import (
+                   DEMO_PAGE_TOKENS,
+                   DEMO_USER_TOKEN,
+                   ERR_102,
+                   ERR_103,
+                   ERR_105,
+                   INACTIVE_DEMO_PAGE,
+                   RATE_LIMIT_BODY,
+                   CallRecord,
+                   Simulator,
+)
 from ._data import DEMO_PAGES, AdSpec, PageSpec, StaffSpec, Truth
 from ._faults import FaultRule, Faults
 from .server import make_server, serve

@@ -7,17 +7,33 @@ import re
 import threading
 import time
 from collections import deque
-from datetime import date, datetime, timedelta, timezone as _utc_tz
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from ..timeutil import parse_date_range, unix_to_local
-from ._data import (AD_NUMERIC, DEMO_PAGES, ENG_HOUR_FIELDS, MESSAGES_CUSTOMER,
-                    MESSAGES_PAGE, NEWC_FIELDS, PAGE_FIELDS, USER_FIELDS, PageSpec, Truth,
-                    hours_between, resolved_staff, rng_for, stable_digits, stable_uuid, totals_of)
+from ._data import (
+    AD_NUMERIC,
+    DEMO_PAGES,
+    ENG_HOUR_FIELDS,
+    MESSAGES_CUSTOMER,
+    MESSAGES_PAGE,
+    NEWC_FIELDS,
+    PAGE_FIELDS,
+    USER_FIELDS,
+    PageSpec,
+    Truth,
+    hours_between,
+    resolved_staff,
+    rng_for,
+    stable_digits,
+    stable_uuid,
+    totals_of,
+)
 from ._faults import HTML_502, HTML_504, HTML_MAINTENANCE, Faults
 
 DEMO_USER_TOKEN = "sim-user-7f3a9c2e1b5d4f60a8e2c9d1b7f4a6e3"
@@ -619,7 +635,7 @@ class Simulator:
         spec = self._specs[page_id]
         staff = self._staff[page_id]
         st = self._conv_state.get((page_id, c.id), {})
-        ins = t_local.replace(tzinfo=self.tz).astimezone(_utc_tz.utc).replace(tzinfo=None)
+        ins = t_local.replace(tzinfo=self.tz).astimezone(UTC).replace(tzinfo=None)
         upd = ins + timedelta(minutes=c.update_minutes)
         cust_id = stable_uuid("customer", page_id, c.psid)
         fb_id = f"wa_c.us@{c.psid}" if spec.platform == "whatsapp" else c.psid
@@ -724,7 +740,7 @@ class Simulator:
             (tags.add if action == "add" else tags.discard)(tid)
             st["tags"] = tags
         return _json(200, {"data": sorted(tags), "success": True,
-                           "timestamp": int(datetime.now(_utc_tz.utc).timestamp() * 1_000_000)})
+                           "timestamp": int(datetime.now(UTC).timestamp() * 1_000_000)})
 
     def _r_assign(self, params, body, page_id, conv_id):
         data = self._body(body)
@@ -752,7 +768,7 @@ class Simulator:
         """All messages of a conversation, newest first."""
         spec = self._specs[page_id]
         rng = rng_for(self.seed, "msg", page_id, c.id)
-        start = t_local.replace(tzinfo=self.tz).astimezone(_utc_tz.utc).replace(tzinfo=None)
+        start = t_local.replace(tzinfo=self.tz).astimezone(UTC).replace(tzinfo=None)
         step = timedelta(minutes=c.update_minutes) / max(1, c.message_count)
         fb_id = f"wa_c.us@{c.psid}" if spec.platform == "whatsapp" else c.psid
         out = []
@@ -800,7 +816,7 @@ class Simulator:
         chunk = convs[(page_number - 1) * page_size: page_number * page_size]
         out = []
         for t, c in chunk:
-            ins = t.replace(tzinfo=self.tz).astimezone(_utc_tz.utc).replace(tzinfo=None)
+            ins = t.replace(tzinfo=self.tz).astimezone(UTC).replace(tzinfo=None)
             cid = stable_uuid("customer", page_id, c.psid)
             out.append({"id": cid, "customer_id": stable_uuid("gcustomer", c.psid), "name": c.name,
                         "psid": c.psid, "thread_id": None, "birthday": None,
@@ -830,7 +846,7 @@ class Simulator:
                     ptype = rng.choice(["photo", "photo", "video", "text", "livestream"])
                     if typ and ptype != typ:
                         continue
-                    ins = t.replace(tzinfo=self.tz).astimezone(_utc_tz.utc).replace(tzinfo=None)
+                    ins = t.replace(tzinfo=self.tz).astimezone(UTC).replace(tzinfo=None)
                     posts.append((t, {
                         "id": f"{page_id}_{stable_digits(15, 'post', page_id, d, i)}", "page_id": page_id,
                         "from": {"id": page_id, "name": spec.name},

@@ -5,8 +5,9 @@ in ``pancake.metrics``; this package only formats and arranges it.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 

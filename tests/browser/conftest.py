@@ -80,7 +80,7 @@ def app_url(sim_url):
                PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()),
                STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "w")
+    log = open(ARTIFACTS / "streamlit.log", "w")  # noqa: SIM115 - closed when the server stops
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -94,7 +94,7 @@ def app_url(sim_url):
                         break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / 'streamlit.log'}")
+                    raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / 'streamlit.log'}") from None
                 time.sleep(0.3)
         yield url
     finally:

@@ -6,6 +6,7 @@ import csv
 import io
 import time
 from datetime import date
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -97,7 +98,8 @@ def test_sidebar_navigation_keeps_the_url_state(page):
     settle(page)
     for target, text in (("staff", "Staff"), ("customers", "New customers"), ("", "Overview")):
         page.locator("[data-testid='stSidebarNav'] a", has_text=text).first.click()
-        page.wait_for_url(lambda url: urlparse(url).path.rstrip("/").endswith(target) and "from=" in url)
+        page.wait_for_url(lambda url, target=target: urlparse(url).path.rstrip("/").endswith(target)
+                          and "from=" in url)
         settle(page)
         q = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
         assert (q.get("pages"), q.get("from"), q.get("to"), q.get("lang")) == (ONE, frm, to, "en"), page.url
@@ -117,7 +119,7 @@ def test_csv_download_through_the_browser(page):
     with page.expect_download() as info:
         button.first.click()
     download = info.value
-    data = open(download.path(), "rb").read()
+    data = Path(download.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 BOM (Excel)"
     assert download.suggested_filename.endswith(".csv")
     rows = list(csv.DictReader(io.StringIO(data[3:].decode("utf-8"))))

@@ -4,8 +4,8 @@ suite. Nothing here goes through the client, reshape or the views under test."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Iterable
 
 from pancake.simulator import DEMO_PAGE_IDS, Simulator
 

@@ -1,0 +1,321 @@
+"""Pure standup-screen computations on hand-built frames (ARCHITECTURE.md schemas): options,
+the cards picked from the pages' KPIs, the five lines, the flags, the figures."""
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from pancake import metrics
+from pancake.data.core import PageError, Result
+from pancake.views import ads as va
+from pancake.views import engagement as ve
+from pancake.views import staff as vs
+from pancake.views import standup as sv
+from pancake.views.cards import Kpi
+
+D = date(2026, 7, 7)  # a Tuesday
+
+
+# --- options and playlist -----------------------------------------------------------------
+
+def test_parse_options_defaults_and_values():
+    opts, problems = sv.parse_options({})
+    assert opts == sv.Options() and problems == []
+    assert opts.tick_seconds == 300
+    opts, problems = sv.parse_options({"refresh": "0,2", "rotate": "overview, staff,ads,staff,engagement",
+                                       "every": "30", "theme": "dark", "silent": "4"})
+    assert problems == []
+    assert opts.refresh_minutes == pytest.approx(0.2) and opts.refresh_seconds == pytest.approx(12)
+    assert opts.rotate == ("overview", "staff", "ads")  # duplicates and aliases folded
+    assert opts.every_seconds == 30 and opts.theme == "dark" and opts.silent_hours == 4
+    assert opts.tick_seconds == pytest.approx(12)  # refresh shorter than the rotation step
+
+
+def test_parse_options_bad_values_are_reported_not_fatal():
+    opts, problems = sv.parse_options({"refresh": "soon", "rotate": "overview,nope", "theme": "pink",
+                                       "every": "inf", "section": "zzz"}, default_section="ads")
+    assert opts.refresh_minutes == sv.DEFAULT_REFRESH_MINUTES and opts.theme == "light"
+    assert opts.rotate == ("overview",) and opts.section == "ads" and opts.every_seconds == 60
+    assert len(problems) == 5
+    # clamped, not refused: a 0 refresh would be a busy loop
+    assert sv.parse_options({"refresh": "0"})[0].refresh_minutes == sv.MIN_REFRESH_MINUTES
+
+
+def test_section_at_rotates_like_a_playlist():
+    opts = sv.parse_options({"rotate": "overview,staff,ads", "every": "60"})[0]
+    assert [sv.section_at(opts, s) for s in (0, 59, 60, 125, 180, 241)] == \
+        ["overview", "overview", "staff", "ads", "overview", "staff"]
+    assert sv.section_at(sv.parse_options({}, default_section="staff")[0], 1000) == "staff"
+    assert sv.section_at(sv.parse_options({"rotate": "tags"})[0], 1000) == "tags"
+
+
+def test_status_texts():
+    assert sv.interval_text(300, "vi") == "5 phút" and sv.interval_text(12, "en") == "12 s"
+    assert sv.interval_text(90, "vi") == "1,5 phút"
+    now = datetime(2026, 7, 7, 3, 0, tzinfo=UTC)
+    assert sv.age_text(now - timedelta(seconds=30), now, "vi") == "vừa xong"
+    assert sv.age_text(now - timedelta(minutes=7, seconds=5), now, "en") == "7 min ago"
+    assert sv.clock(now, "Asia/Ho_Chi_Minh") == "10:00:00"
+    opts = sv.parse_options({"rotate": "ads,customers", "every": "45"})[0]
+    assert sv.schedule_text(opts, "customers", "vi") == "Tự làm mới mỗi 5 phút · Mục 2/2 · chuyển mục mỗi 45 giây"
+
+
+def test_loads_errors_once_and_oldest_fetch():
+    t0, t1 = datetime(2026, 7, 7, 1, tzinfo=UTC), datetime(2026, 7, 7, 2, tzinfo=UTC)
+    err = PageError("p1", "Shop A", "auth", "token renewed")
+    results = [Result({}, [err], fetched_at=t1), Result({}, [err, PageError("p2", "B", "server", "502")], fetched_at=t0)]
+    assert [e.page_id for e in sv.errors_of(results)] == ["p1", "p2"]
+    assert sv.fetched_at(results) == t0 and sv.fetched_at([]) is None
+
+
+# --- the pages' cards ---------------------------------------------------------------------
+
+def _daily(orders) -> pd.DataFrame:
+    days = pd.to_datetime([D - timedelta(days=1), D])
+    return pd.DataFrame({"page_id": ["a", "a"], "date": days, "inbox": pd.array([3, 4], "Int64"),
+                         "comment": pd.array([1, pd.NA], "Int64"), "total": pd.array([4, 4], "Int64"),
+                         "new_customer_replied": pd.array([1, 1], "Int64"),
+                         "customer_engagement_new_inbox": pd.array([1, 0], "Int64"),
+                         "order_count": pd.array(orders, "Int64"), "old_order_count": pd.array(orders, "Int64")})
+
+
+TOTALS = pd.DataFrame({"page_id": ["a", "b"], "user_id": ["u1", "u2"], "user_name": ["x", "y"],
+                       "inbox_count": pd.array([5, 20], "Int64"), "comment_count": pd.array([1, 0], "Int64"),
+                       "phone_number_count": pd.array([1, 2], "Int64"),
+                       "unique_inbox_count": pd.array([9, 1], "Int64"),
+                       "unique_comment_count": pd.array([0, 0], "Int64"),
+                       "average_response_time": [60_000.0, 600_000.0]})
+
+
+def test_overview_cards_are_the_engagement_and_staff_pages_kpis():
+    start = D - timedelta(days=1)
+    eng = ve.kpis(_daily([0, 2]), None, start, D)
+    staff = vs.kpis(TOTALS, None)
+    cards = sv.pick("overview", eng + staff)
+    assert [k.field for k in cards] == ["total", "inbox", "comment", "order_count", "average_response_time"]
+    assert cards[:4] == [k for f in ("total", "inbox", "comment", "order_count") for k in eng if k.field == f]
+    assert cards[4] == next(k for k in staff if k.field == "average_response_time")
+    assert cards[1].value == 7 and cards[1].spark == [3.0, 4.0] and cards[1].previous is None
+    assert cards[4].value == pytest.approx((9 * 60_000 + 600_000) / 10)  # weighted, not a mean of means
+
+
+def test_orders_the_api_did_not_send_are_no_card_and_no_line():
+    """Regression: an engagement payload without ``order_count`` showed 0 orders on the
+    standup (card and five lines); unknown is no card, no line."""
+    daily = _daily([pd.NA, pd.NA])
+    cards = sv.pick("overview", ve.kpis(daily, None, D - timedelta(days=1), D))
+    assert "order_count" not in [k.field for k in cards]
+    assert ("order_count", None) not in sv.day_values(D, engagement=daily)
+    assert ("order_count", None) not in sv.day_values(D, engagement=daily.drop(columns="order_count"))
+    assert sv.day_values(D, engagement=_daily([0, 2]))[("order_count", None)] == 2
+
+
+def test_for_theme_drops_sparklines_on_the_dark_screen():
+    kpis = [Kpi("inbox", 7, 5, spark=[3.0, 4.0], source="engagement")]
+    assert sv.for_theme(kpis, "light") == kpis
+    assert sv.for_theme(kpis, "dark") == [Kpi("inbox", 7, 5, spark=None, source="engagement")]
+
+
+ADS = pd.DataFrame({"page_id": ["a", "a", "a", "b"], "ad_id": ["1", "2", "3", "4"],
+                    "name": ["Sale", "Retarget", "Unknown", "Nocur"],
+                    "currency": ["VND", "VND", "VND", None],
+                    "spend": [100_000.0, 300_000.0, 500_000.0, 70_000.0],
+                    "purchases": [2.0, 3.0, math.nan, 0.0],
+                    "purchases_conversion_value": [1_000_000.0, 500_000.0, math.nan, 0.0]})
+
+
+def test_standup_ads_cards_are_the_ads_page_kpis_with_paired_sums():
+    """Regression: the standup divided all spend by the purchases of the ads that reported them
+    (900.000 / 5 = 180.000 ₫) while the Ads page pairs them (400.000 / 5 = 80.000 ₫)."""
+    groups = va.kpis(ADS, None, lang="vi")
+    cards = sv.pick("ads", groups[0].items)
+    assert groups[0].currency == "VND"
+    assert [k.field for k in cards] == ["spend", "purchases", "cost_per_purchase", "roas"]
+    assert cards == [k for f in sv.CARDS["ads"] for k in groups[0].items if k.field == f]
+    totals = metrics.ads_totals(ADS[ADS["currency"] == "VND"]).iloc[0]
+    by_field = {k.field: k.value for k in cards}
+    assert by_field["spend"] == 900_000 and by_field["purchases"] == 5
+    assert by_field["cost_per_purchase"] == pytest.approx(totals["cost_per_purchase"]) == pytest.approx(80_000)
+    assert by_field["roas"] == pytest.approx(totals["roas"]) == pytest.approx(1_500_000 / 400_000)
+    assert all(k.currency in ("VND", None) for k in cards)
+
+
+def test_an_ad_without_currency_is_never_added_to_vnd():
+    """Regression: ``fillna("VND")`` put an ad with no currency into the đồng totals."""
+    vnd = sv.pick("ads", va.kpis(ADS, None, lang="vi")[0].items)
+    assert vnd[0].value == 900_000  # not 970.000
+    assert list(sv.top_ads(ADS, "VND")["ad_id"]) == ["3", "2", "1"]
+    assert list(sv.top_ads(ADS, "")["ad_id"]) == ["4"]
+    values = sv.day_values(D, ads=ADS)
+    assert values[("spend", "VND")] == 900_000 and values[("spend", "")] == 70_000
+    line = sv.five_lines({("spend", ""): 70_000.0}, {("spend", ""): 35_000.0}, D, "vi")[0]
+    assert line.text == "Chi tiêu (—) tăng 100 % so với thứ Ba tuần trước (70.000,00 so với 35.000,00)"
+
+
+# --- five lines ---------------------------------------------------------------------------
+
+def test_five_lines_ranks_changes_and_words_them():
+    cur = {("inbox", None): 412.0, ("comment", None): 100.0, ("order_count", None): 5.0,
+           ("average_response_time", None): 600_000.0, ("spend", "VND"): 0.0,
+           ("customer_inbox_count", None): 50.0}
+    prev = {("inbox", None): 305.0, ("comment", None): 200.0, ("order_count", None): 1.0,
+            ("average_response_time", None): 300_000.0, ("spend", "VND"): 0.0,
+            ("customer_inbox_count", None): 0.0}
+    lines = sv.five_lines(cur, prev, D - timedelta(days=7), "vi")
+    # appeared from 0 first, then +100 % response time, then -50 % comments, then +35 % inbox;
+    # orders (5 vs 1) are below the noise floor, 0 vs 0 spend is no news
+    assert [(li.field, li.currency) for li in lines] == [("customer_inbox_count", None),
+                                                        ("average_response_time", None),
+                                                        ("comment", None), ("inbox", None)]
+    assert lines[3].text == "Tương tác tin nhắn tăng 35 % so với thứ Ba tuần trước (412 so với 305)"
+    assert lines[2].text.startswith("Tương tác bình luận giảm 50 %")
+    assert lines[1].good is False  # slower replies are bad news
+    assert lines[3].good is True
+    en = sv.five_lines(cur, prev, D - timedelta(days=7), "en")
+    assert en[3].text == "Inbox engagements up 35% on last Tuesday (412 vs 305)"
+    assert "10 min" in en[1].text and "5 min" in en[1].text
+
+
+def test_five_lines_keeps_five_and_skips_missing():
+    cur = {(f, None): 100.0 + i * 10 for i, f in enumerate(["inbox", "comment", "order_count",
+                                                          "customer_inbox_count", "page_inbox_count",
+                                                          "new_customer_count"])}
+    prev = {k: 100.0 for k in cur}
+    cur[("average_response_time", None)] = math.nan
+    prev[("average_response_time", None)] = 1000.0
+    lines = sv.five_lines(cur, prev, D, "en")
+    assert len(lines) == 5 and lines[0].field == "new_customer_count"
+    assert all(li.field != "average_response_time" for li in lines)
+    assert sv.five_lines({}, {}, D, "vi") == []
+
+
+def test_day_values_picks_one_day_and_weights_response_time():
+    eng = pd.DataFrame({"page_id": ["a", "a", "b"], "date": pd.to_datetime([D, D - timedelta(days=1), D]),
+                        "inbox": pd.array([10, 99, 5], "Int64"), "comment": pd.array([1, 99, pd.NA], "Int64"),
+                        "order_count": pd.array([2, 9, 3], "Int64")})
+    staff = pd.DataFrame({"page_id": ["a", "a", "b"], "user_id": ["u1", "u2", "u3"], "user_name": ["x", "y", "z"],
+                          "hour": pd.to_datetime([datetime(2026, 7, 7, 9), datetime(2026, 7, 7, 10),
+                                                  datetime(2026, 7, 6, 10)]),
+                          "unique_inbox_count": pd.array([1, 3, 50], "Int64"),
+                          "unique_comment_count": pd.array([0, 0, 0], "Int64"),
+                          "average_response_time": [100_000.0, 200_000.0, 9_000_000.0]})
+    ads = pd.DataFrame({"page_id": ["a", "b", "b"], "currency": ["VND", "VND", "USD"],
+                        "spend": [1000.0, math.nan, 2.5]})
+    v = sv.day_values(D, engagement=eng, staff_hourly=staff, ads=ads)
+    assert v[("inbox", None)] == 15 and v[("comment", None)] == 1 and v[("order_count", None)] == 5
+    assert v[("average_response_time", None)] == pytest.approx((100_000 + 3 * 200_000) / 4)  # not a mean of means
+    assert v[("spend", "VND")] == 1000 and v[("spend", "USD")] == 2.5
+    assert ("new_customer_count", None) not in v  # not loaded: unknown, not 0
+
+
+# --- flags --------------------------------------------------------------------------------
+
+def _staff_days(values_by_day: dict[date, tuple[float, int]], user="u1", name="Lan", page="p1") -> pd.DataFrame:
+    rows = []
+    for d, (ms, sessions) in values_by_day.items():
+        rows.append({"page_id": page, "user_id": user, "user_name": name, "hour": datetime(d.year, d.month, d.day, 10),
+                     "unique_inbox_count": sessions, "unique_comment_count": 0, "average_response_time": ms})
+    f = pd.DataFrame(rows)
+    f["unique_inbox_count"] = f["unique_inbox_count"].astype("Int64")
+    f["unique_comment_count"] = f["unique_comment_count"].astype("Int64")
+    return f
+
+
+def test_response_time_flag_fires_on_a_jump_against_the_7_day_median():
+    base = {D - timedelta(days=i): (240_000.0 + i * 1000, 10) for i in range(1, 8)}
+    jump = _staff_days({**base, D: (600_000.0, 8)})
+    flags = sv.response_time_flags(jump, D, "vi", {"p1": "Shop A"})
+    assert len(flags) == 1 and flags[0].kind == "response_time" and flags[0].subject == "Lan"
+    median = 244_000.0
+    assert flags[0].value == pytest.approx(600_000 / median)
+    assert flags[0].text == "Lan (Shop A): thời gian phản hồi hôm qua 10 phút, gấp 2,5 lần trung vị 7 ngày (4 phút 4 giây)"
+    # not enough of a jump (ratio), too small in absolute terms, too few sessions, no baseline
+    assert sv.response_time_flags(_staff_days({**base, D: (300_000.0, 8)}), D, "vi") == []
+    small = {d: (20_000.0, 10) for d in base}
+    assert sv.response_time_flags(_staff_days({**small, D: (100_000.0, 8)}), D, "vi") == []
+    assert sv.response_time_flags(_staff_days({**base, D: (600_000.0, 2)}), D, "vi") == []
+    two_days = {D - timedelta(days=1): (200_000.0, 10), D - timedelta(days=2): (200_000.0, 10)}
+    assert sv.response_time_flags(_staff_days({**two_days, D: (900_000.0, 10)}), D, "vi") == []
+
+
+def test_ads_no_purchase_flag_only_on_a_reported_zero():
+    """Regression: null purchases (unknown: the API sent no result) were flagged as "no
+    purchase", and an ad with no currency had its spend shown in đồng."""
+    ads = pd.DataFrame({"page_id": ["p1", "p1", "p2", "p2", "p2"], "ad_id": ["1", "2", "3", "4", "5"],
+                        "name": ["Sale", "Retarget", "Free", "Idle", "Nocur"],
+                        "currency": ["VND", "VND", "USD", "VND", None],
+                        "spend": [150_000.0, 90_000.0, 6.5, 0.0, 80_000.0],
+                        "purchases": [0.0, 3.0, math.nan, 0.0, 0.0]})
+    flags = sv.ads_no_purchase_flags(ads, "en", {"p1": "Shop A"})
+    assert [f.subject for f in flags] == ["Sale", "Nocur"]  # "Free" (null purchases) is unknown
+    assert flags[0].text == "Ad “Sale” (Shop A) spent ₫150,000 yesterday with no purchase"
+    assert flags[1].text == "Ad “Nocur” (p2) spent 80,000.00 yesterday with no purchase"  # no ₫
+
+
+def test_no_reply_flag_counts_silent_hours_up_to_now():
+    hours = pd.date_range("2026-07-07 08:00", periods=6, freq="h")  # 08..13
+    f = pd.DataFrame({"page_id": ["p1"] * 6, "hour": hours,
+                      "customer_inbox_count": pd.array([5, 4, 3, 2, 6, 9], "Int64"),
+                      "page_inbox_count": pd.array([4, 3, 0, 0, 0, 0], "Int64")})
+    other = f.assign(page_id="p2", page_inbox_count=pd.array([1, 1, 1, 1, 1, 0], "Int64"))
+    frame = pd.concat([f, other], ignore_index=True)
+    now = datetime(2026, 7, 7, 12, 40)  # 13:00 is in the future: ignored
+    flags = sv.no_reply_flags(frame, now, "vi", {"p1": "Shop A"}, hours=3)
+    assert len(flags) == 1 and flags[0].page_id == "p1" and flags[0].value == 3  # 10, 11, 12
+    assert flags[0].text == "Trang Shop A: 11 tin nhắn của khách, chưa có trả lời trong 3 giờ (từ 10:00)"
+    assert sv.no_reply_flags(frame, now, "vi", hours=4) == []
+    # customers silent too: nothing to raise
+    quiet = f.assign(customer_inbox_count=pd.array([5, 4, 0, 0, 0, 0], "Int64"))
+    assert sv.no_reply_flags(quiet, now, "vi", hours=2) == []
+
+
+def test_token_flag_only_for_auth_errors_once_per_page():
+    errs = [PageError("p1", "Shop A", "auth", "statistics/pages: page token was renewed (105)"),
+            PageError("p1", "Shop A", "auth", "statistics/users: page token was renewed (105)"),
+            PageError("p2", "Shop B", "server", "HTTP 502")]
+    flags = sv.token_flags(errs, "en")
+    assert [f.page_id for f in flags] == ["p1"]
+    assert flags[0].text.startswith("Page Shop A: its token stopped working (statistics/pages")
+
+
+# --- boards and figures -------------------------------------------------------------------
+
+def test_staff_board_ranks_by_replies():
+    totals = pd.DataFrame({"page_id": ["a", "a", "b"], "user_id": ["u1", "u2", "u1"],
+                           "user_name": ["Lan", "Nam", "Lan"],
+                           "inbox_count": pd.array([5, 20, 1], "Int64"), "comment_count": pd.array([1, 0, 1], "Int64"),
+                           "unique_inbox_count": pd.array([5, 10, 1], "Int64"),
+                           "unique_comment_count": pd.array([1, 0, 1], "Int64"),
+                           "average_response_time": [1000.0, 2000.0, 3000.0]})
+    board = sv.staff_board(totals, {"a": "Shop A"})
+    assert list(board["user_name"]) == ["Nam", "Lan", "Lan"]
+    assert list(board["replies"]) == [20, 6, 2] and list(board["page_name"]) == ["Shop A", "Shop A", "b"]
+    fig = sv.staff_figure(totals, {"a": "Shop A"}, "en", "light", several_pages=True)
+    assert list(fig.data[0].y)[-1] == "Nam · Shop A" and "20 · 2 s" in list(fig.data[0].text)
+
+
+def test_figures_carry_the_numbers():
+    hourly = pd.DataFrame({"page_id": ["a", "b"], "hour": pd.to_datetime(["2026-07-07 09:00", "2026-07-07 09:00"]),
+                           "customer_inbox_count": pd.array([3, 4], "Int64"),
+                           "page_inbox_count": pd.array([1, 1], "Int64")})
+    frame = sv.hourly_today(hourly, D)
+    assert len(frame) == 24 and frame.loc[9, "customer_inbox_count"] == 7 and frame["page_inbox_count"].sum() == 2
+    fig = sv.hourly_figure(frame, {"customer_inbox_count": "Khách", "page_inbox_count": "Trang"}, "dark")
+    assert [t.name for t in fig.data] == ["Khách", "Trang"] and list(fig.data[0].y)[9] == 7
+    assert fig.layout.template.layout.paper_bgcolor is not None and fig.layout.font.size == 18
+    bars = sv.bars_figure(["x", "y"], [5, 3], ["5", "3"], "light")
+    assert list(bars.data[0].x) == [3.0, 5.0]  # first item on top
+    top = pd.DataFrame({"tag_name": ["Spam", "Hỏi giá"], "count": [9, 5]})
+    assert list(sv.tags_figure(top, "vi", "light").data[0].text) == ["5", "9"]
+    ads_fig = sv.top_ads_figure(ADS, "VND", "vi", "light")
+    assert list(ads_fig.data[0].text)[-1] == "500.000 ₫"
+    assert sv.top_ads_figure(ADS, "USD", "vi", "light") is None
+
+
+def test_trend_labels_leave_out_an_unsent_series():
+    daily = _daily([pd.NA, pd.NA])
+    assert list(sv.trend_labels(daily, ("inbox", "comment", "order_count"), "en", "engagement")) == \
+        ["inbox", "comment"]
