@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make run   - dashboard (demo data when no token is configured)
-#   make test  - the whole suite
+#   make test  - the whole suite (the PostgreSQL store tests run when PANCAKE_TEST_POSTGRES_URL
+#                is set, as .ci/run does; `make test-postgres` starts a throwaway cluster for them)
 # Streamlit's own variables (STREAMLIT_SERVER_PORT, STREAMLIT_SERVER_HEADLESS, ...) are honoured.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -9,7 +10,7 @@ PY     := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 
-.PHONY: run test test-fast test-browser bench simulator export-help clean
+.PHONY: run test test-fast test-browser test-store test-postgres bench bench-store simulator export-help cache-info sync clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +36,26 @@ test-fast: $(TEST_STAMP)
 test-browser: $(TEST_STAMP)
 	$(PY) -m pytest -m browser
 
+test-store: $(TEST_STAMP)
+	$(PY) -m pytest tests/test_store.py tests/test_concurrency.py tests/test_cli_store.py tests/test_data_core.py
+
+# the store's tests against a throwaway PostgreSQL 15 cluster (Debian's postgresql-15), stopped by its pid
+test-postgres: $(TEST_STAMP)
+	bash -c 'source .ci/postgres.sh; trap pg_stop EXIT; pg_start; $(PY) -m pytest tests/test_store.py tests/test_cli_store.py'
+
 bench: $(TEST_STAMP)
 	$(PY) -m bench.run
+
+# store and concurrency figures: the simulator over HTTP, 200 ms latency, the limit enforced
+bench-store: $(TEST_STAMP)
+	$(PY) -m bench.store
+
+cache-info: $(RUN_STAMP)
+	$(PY) -m pancake cache info
+
+# e.g. make sync DAYS=90 (pages: every page the user token sees)
+sync: $(RUN_STAMP)
+	$(PY) -m pancake sync --page all --days $${DAYS:-90}
 
 simulator: $(RUN_STAMP)
 	$(PY) -m pancake.simulator --port $${PORT:-8765}

@@ -16,20 +16,34 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone as _tzmod
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from . import redact as _redact
 from .config import DEFAULT_BASE_URL, DEFAULT_TIMEZONE, Settings
-from .errors import (ApiError, AuthError, BadResponseError, EndpointNotFound, PancakeError,
-                     RateLimitError, ServerError, TransportError)
-from .ratelimit import USER_KEY, RateLimiter
-from .timeutil import (MAX_CONVERSATION_WINDOW_DAYS, MAX_STATS_WINDOW_DAYS, day_bounds_unix,
-                       format_date_range, split_windows)
+from .errors import (
+    ApiError,
+    AuthError,
+    BadResponseError,
+    EndpointNotFound,
+    PancakeError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
+from .ratelimit import PERIOD_MARGIN, USER_KEY, RateLimiter, SharedLimiter
+from .timeutil import (
+    MAX_CONVERSATION_WINDOW_DAYS,
+    MAX_STATS_WINDOW_DAYS,
+    day_bounds_unix,
+    format_date_range,
+    split_windows,
+)
 
 log = logging.getLogger("pancake.client")
 
@@ -37,6 +51,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=10.0, pool=5.0)
 INITIAL_RETRY_DELAY = 0.5   # seconds
 MAX_RETRY_DELAY = 8.0       # cap of the exponential backoff
 MAX_RETRY_AFTER = 60.0      # cap of a server's Retry-After
+DEFAULT_CALL_BUDGET = 90.0  # seconds one call may take with all its retries (then it gives up)
+MAX_CONNECTIONS = 128       # HTTP connections kept by one client (every window of every page at once)
 AUTH_REGENERABLE = (102, 105)
 AUTH_CODES = (102, 103, 105)
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
@@ -84,8 +100,8 @@ def parse_retry_after(headers: Mapping[str, str] | httpx.Headers | None,
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=_tzmod.utc)
-    current = now() if now else datetime.now(_tzmod.utc)
+        when = when.replace(tzinfo=UTC)
+    current = now() if now else datetime.now(UTC)
     return max(0.0, (when - current).total_seconds())
 
 
@@ -172,7 +188,10 @@ class PancakeClient:
                  clock: Callable[[], float] = time.monotonic,
                  max_retries: int = 4, rate_per_second: float = 5.0,
                  timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
-                 jitter: Callable[[], float] | None = None) -> None:
+                 jitter: Callable[[], float] | None = None,
+                 call_budget: float | None = DEFAULT_CALL_BUDGET, rate_margin: float = PERIOD_MARGIN,
+                 shared_limiter: SharedLimiter | None = None,
+                 max_connections: int = MAX_CONNECTIONS) -> None:
         s = settings
         self._access_token: str | None = access_token if access_token is not None else (
             s.access_token if s else None)
@@ -188,9 +207,13 @@ class PancakeClient:
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter or random.random
-        self.limiter = RateLimiter(rate_per_second, clock=clock, sleep=sleep)
+        self.limiter = RateLimiter(rate_per_second, clock=clock, sleep=sleep, margin=rate_margin,
+                                   shared=shared_limiter)
+        self.call_budget = call_budget if call_budget and call_budget > 0 else None
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         _redact.install_log_redaction()
-        self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, limits=limits,
                                   headers={"Accept": "application/json",
                                            "User-Agent": "pancake-dashboard/1.0"})
         self._lock = threading.Lock()
@@ -206,7 +229,7 @@ class PancakeClient:
             self._closed = True
             self._http.close()
 
-    def __enter__(self) -> "PancakeClient":
+    def __enter__(self) -> PancakeClient:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -238,7 +261,8 @@ class PancakeClient:
 
     # -- low level: one HTTP exchange ------------------------------------------------------
     def _send_once(self, method: str, url: str, params: dict[str, Any], json_body: Any,
-                   endpoint: str, page_id: str | None) -> tuple[Any, PancakeError | None, bool]:
+                   endpoint: str, page_id: str | None,
+                   timeout: httpx.Timeout | None = None) -> tuple[Any, PancakeError | None, bool]:
         """One request. Returns (payload, error, request_surely_not_processed).
 
         Never raises an httpx exception: those carry the URL (and so the token) in their text.
@@ -248,7 +272,10 @@ class PancakeClient:
         not_sent = False
         resp: httpx.Response | None = None
         try:
-            resp = self._http.request(method, url, params=params, json=json_body)
+            if timeout is None:
+                resp = self._http.request(method, url, params=params, json=json_body)
+            else:
+                resp = self._http.request(method, url, params=params, json=json_body, timeout=timeout)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             err = TransportError(f"could not connect ({type(exc).__name__}: {_short(exc, 120)})",
                                  endpoint=endpoint, page_id=page_id)
@@ -343,22 +370,26 @@ class PancakeClient:
         method = method.upper()
         is_write = method in WRITE_METHODS
         attempt = 0
+        deadline = self._clock() + self.call_budget if self.call_budget else None
         while True:
             if self._closed:
                 raise TransportError("client is closed", endpoint=endpoint, page_id=page_id)
-            self.limiter.acquire(limit_key)
-            payload, err, not_processed = self._send_once(method, url, params, json_body, endpoint, page_id)
+            with self.limiter.slot(limit_key):
+                payload, err, not_processed = self._send_once(method, url, params, json_body, endpoint, page_id,
+                                                              self._attempt_timeout(deadline))
             if err is None:
                 return payload
             retriable = isinstance(err, (RateLimitError, ServerError, TransportError))
             if is_write:
                 retriable = not_processed  # 429 or connect-phase failure: surely not processed
-            if not retriable or attempt >= self.max_retries:
+            delay = backoff_delay(attempt, getattr(err, "retry_after", None), self._jitter) if retriable else 0.0
+            over_budget = deadline is not None and self._clock() + delay >= deadline - 0.5
+            if not retriable or attempt >= self.max_retries or over_budget:
                 if retriable and attempt:
-                    err = type(err)(f"{err.detail} (gave up after {attempt + 1} attempts)",
-                                    **_err_kwargs(err))
+                    why = (f"no time left within {self.call_budget:g} s" if over_budget and attempt < self.max_retries
+                           else f"gave up after {attempt + 1} attempts")
+                    err = type(err)(f"{err.detail} ({why})", **_err_kwargs(err))
                 raise err
-            delay = backoff_delay(attempt, getattr(err, "retry_after", None), self._jitter)
             attempt += 1
             log.debug(_redact.redact(
                 f"retry {attempt}/{self.max_retries} of {method} {endpoint}"
@@ -366,6 +397,17 @@ class PancakeClient:
                 f"{type(err).__name__}: {err.detail}"))
             if delay > 0:
                 self._sleep(delay)
+
+    def _attempt_timeout(self, deadline: float | None) -> httpx.Timeout | None:
+        """The configured timeouts, shortened so that no attempt outlives the call's budget."""
+        if deadline is None:
+            return None
+        left = max(0.5, deadline - self._clock())
+        t = self._timeout
+
+        def cap(v: float | None) -> float:
+            return left if v is None else min(v, left)
+        return httpx.Timeout(connect=cap(t.connect), read=cap(t.read), write=cap(t.write), pool=cap(t.pool))
 
     # -- URLs and tokens ---------------------------------------------------------------------
     def _user_url(self, path: str) -> str:

@@ -5,8 +5,10 @@ Settings never show a token in ``repr``/``str``; use ``redact.mask_token`` to di
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .redact import register_secret
@@ -16,6 +18,9 @@ DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 ENV_KEYS = ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
             "PANCAKE_TIMEZONE", "PANCAKE_DEMO")
+# Where the statistics store lives (see pancake.store). Kept apart from ENV_KEYS, which lists
+# the API configuration the Settings page shows.
+STORE_ENV_KEYS = ("PANCAKE_CACHE_DIR", "PANCAKE_STORE_URL")
 
 
 class ConfigError(ValueError):
@@ -54,9 +59,17 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     timezone: str = DEFAULT_TIMEZONE
     demo: bool = False
+    cache_dir: str | None = None                            # PANCAKE_CACHE_DIR (None: the user's cache dir)
+    store_url: str | None = field(default=None, repr=False)  # PANCAKE_STORE_URL (postgresql://...)
 
     def __post_init__(self) -> None:
         register_secret(self.access_token, *self.page_tokens.values())
+        if self.store_url:
+            if not self.store_url.startswith(("postgresql://", "postgres://")):
+                raise ConfigError("PANCAKE_STORE_URL must start with postgresql:// (leave it unset for SQLite)")
+            password = urlsplit(self.store_url).password
+            if password:
+                register_secret(password)
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -78,7 +91,8 @@ class Settings:
     def __repr__(self) -> str:
         return (f"Settings(access_token={'set' if self.access_token else 'unset'}, "
                 f"page_tokens={len(self.page_tokens)} page(s), base_url={self.base_url!r}, "
-                f"timezone={self.timezone!r}, demo={self.demo})")
+                f"timezone={self.timezone!r}, demo={self.demo}, "
+                f"store={'postgresql' if self.store_url else 'sqlite'})")
 
     __str__ = __repr__
 
@@ -88,7 +102,8 @@ def load_settings(env: Mapping[str, str] | None = None,
     """Resolve settings: environment variables win over secrets, secrets over defaults.
 
     ``secrets`` may use the same upper-case names as the environment, or a
-    ``[pancake]`` table with lower-case keys (access_token, page_tokens, base_url, timezone, demo).
+    ``[pancake]`` table with lower-case keys (access_token, page_tokens, base_url, timezone, demo,
+    cache_dir, store_url).
     """
     env = os.environ if env is None else env
     secrets = dict(secrets or {})
@@ -111,4 +126,6 @@ def load_settings(env: Mapping[str, str] | None = None,
         base_url=base_url,
         timezone=str(pick("PANCAKE_TIMEZONE") or DEFAULT_TIMEZONE),
         demo=_truthy(pick("PANCAKE_DEMO") or ""),
+        cache_dir=(str(pick("PANCAKE_CACHE_DIR")).strip() or None) if pick("PANCAKE_CACHE_DIR") else None,
+        store_url=(str(pick("PANCAKE_STORE_URL")).strip() or None) if pick("PANCAKE_STORE_URL") else None,
     )

@@ -1,70 +1,237 @@
-"""Sliding-window rate limiter keyed by page id (user-API calls use the key ``"user"``).
+"""Per-page pacing (user-API calls use the key ``"user"``): at most 5 calls per second per
+``page_id`` **as the server counts them**, with calls for different pages never waiting on
+one another.
 
-Pancake allows 5 calls per second per ``page_id``; calls for different pages count
-separately. ``RateLimiter.acquire(key)`` blocks (through the injectable ``sleep``) until a
-call for ``key`` is allowed, then records it. Keys have their own lock, so a page that
-waits never holds up another page. Thread-safe.
+Two layers:
+
+:class:`RateLimiter` (in process, exact). ``slot(key)`` holds one of the key's ``max_calls``
+slots from before the request is sent until ``period + margin`` seconds after its answer came
+back. The server's arrival time of a request lies between its send and its answer, so any 6
+arrivals inside one server second would need 6 slots held at once: impossible. Network jitter
+and server queueing cannot push two calls closer together than the limiter spaced them,
+whatever the latency. ``acquire(key)`` is the old form: a call that takes no time.
+
+:class:`SharedLimiter` (across processes). The dashboard, a CLI sync and replicas on other
+machines share one budget per page through pyrate-limiter buckets kept next to the store
+(SQLite file with a file lock, or PostgreSQL tables): ``limit`` calls per ``period + margin``
+per page, with the margin absorbing the jitter between processes. It is used on top of the
+in-process limiter, never instead of it.
+
+Both take injectable ``clock``/``sleep`` (tests use :class:`FakeClock`). Thread-safe.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 import time
-from collections import deque
-from typing import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+log = logging.getLogger("pancake.ratelimit")
 
 USER_KEY = "user"
+PERIOD_MARGIN = 0.05        # seconds added to the server's 1 s window in process (clock granularity)
+SHARED_MARGIN = 0.25        # seconds added across processes (no answer time to anchor on there)
+
+
+@dataclass
+class _Call:
+    start: float
+    end: float | None = None   # None while the request is in flight
+
+
+class _Key:
+    __slots__ = ("cond", "calls")
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition(threading.Lock())
+        self.calls: list[_Call] = []
 
 
 class RateLimiter:
-    """At most ``max_calls`` calls in any ``period`` seconds, per key.
+    """At most ``max_calls`` calls per key in any ``period`` seconds, counted from each call's
+    start until ``period + margin`` after its end.
 
     ``rate_per_second`` is turned into a window: 5.0 -> 5 calls per 1 s, 0.5 -> 1 call per 2 s.
-    A call at time ``t`` counts against every window ``[t', t' + period)`` containing ``t``.
+    ``shared`` (a :class:`SharedLimiter`) is also asked, after the local slot, for every call.
     """
 
     def __init__(self, rate_per_second: float = 5.0, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, margin: float = 0.0,
+                 shared: SharedLimiter | None = None) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be > 0")
         self.max_calls = max(1, int(rate_per_second)) if rate_per_second >= 1 else 1
         self.period = self.max_calls / float(rate_per_second)
+        self.margin = max(0.0, float(margin))
+        self.hold = self.period + self.margin
+        self.shared = shared
         self._clock = clock
         self._sleep = sleep
+        self._real_time = sleep is time.sleep
         self._lock = threading.Lock()
-        self._keys: dict[str, tuple[threading.Lock, deque[float]]] = {}
+        self._keys: dict[str, _Key] = {}
 
-    def _slot(self, key: str) -> tuple[threading.Lock, deque[float]]:
+    def _slot(self, key: str) -> _Key:
         with self._lock:
             slot = self._keys.get(key)
             if slot is None:
-                slot = self._keys[key] = (threading.Lock(), deque())
+                slot = self._keys[key] = _Key()
             return slot
 
-    def acquire(self, key: str = USER_KEY) -> float:
-        """Wait until a call for ``key`` is allowed and record it. Returns the seconds waited."""
-        lock, stamps = self._slot(str(key))
-        waited = 0.0
-        # Holding the key's lock while sleeping queues callers of the same key in order;
-        # other keys have other locks and never wait here.
-        with lock:
+    def _prune(self, slot: _Key, now: float) -> None:
+        # 1e-9: a waiter that slept exactly until a call's expiry must find it expired
+        slot.calls = [c for c in slot.calls if c.end is None or c.end + self.hold - now > 1e-9]
+
+    def _take(self, key: str, end_now: bool) -> tuple[_Call, float]:
+        slot = self._slot(str(key))
+        t0 = self._clock()
+        with slot.cond:
             while True:
                 now = self._clock()
-                while stamps and now - stamps[0] >= self.period:
-                    stamps.popleft()
-                if len(stamps) < self.max_calls:
-                    stamps.append(now)
-                    return waited
-                delay = stamps[0] + self.period - now
-                if delay > 0:
-                    self._sleep(delay)
-                    waited += delay
+                self._prune(slot, now)
+                if len(slot.calls) < self.max_calls:
+                    call = _Call(now, now if end_now else None)
+                    slot.calls.append(call)
+                    return call, max(0.0, now - t0)
+                ends = [c.end for c in slot.calls if c.end is not None]
+                delay = (min(ends) + self.hold - now) if ends else None
+                if self._real_time:
+                    slot.cond.wait(delay)          # a finished call wakes us too
+                elif delay is None:
+                    slot.cond.wait(0.01)           # only calls in flight: wait for one to finish
+                elif delay > 0:
+                    slot.cond.release()            # injected sleep (FakeClock): others may go on
+                    try:
+                        self._sleep(delay)
+                    finally:
+                        slot.cond.acquire()
+
+    def acquire(self, key: str = USER_KEY) -> float:
+        """Wait until a call for ``key`` is allowed and record it as done at once.
+        Returns the seconds waited."""
+        _, waited = self._take(key, end_now=True)
+        if self.shared is not None:
+            waited += self.shared.acquire(str(key))
+        return waited
+
+    @contextmanager
+    def slot(self, key: str = USER_KEY) -> Iterator[float]:
+        """Hold a slot for one request: wait for room, yield the seconds waited, and on exit
+        count the call until ``period + margin`` after now (its answer)."""
+        call, waited = self._take(key, end_now=False)
+        slot = self._slot(str(key))
+        try:
+            if self.shared is not None:
+                waited += self.shared.acquire(str(key))
+            yield waited
+        finally:
+            with slot.cond:
+                call.end = self._clock()
+                slot.cond.notify_all()
 
     def calls_in_window(self, key: str) -> int:
-        """How many calls for ``key`` are inside the current window (for diagnostics/tests)."""
-        lock, stamps = self._slot(str(key))
-        with lock:
+        """How many calls for ``key`` still count now (in flight, or ended within the window)."""
+        slot = self._slot(str(key))
+        with slot.cond:
             now = self._clock()
-            return sum(1 for t in stamps if now - t < self.period)
+            return sum(1 for c in slot.calls if c.end is None or now - c.end < self.period)
+
+
+class SharedLimiter:
+    """A per-page budget shared by every process using the same store, kept by pyrate-limiter
+    (sliding-window log): ``limit`` calls per ``period + margin`` seconds per key.
+
+    ``SharedLimiter.sqlite(path)``: a SQLite file next to the store, guarded by a file lock
+    (processes on one machine). ``SharedLimiter.postgres(url)``: tables in the store's database
+    (replicas on several machines). One bucket (table) per page, created on first use.
+    """
+
+    def __init__(self, make_bucket: Callable[[str, list], object], *, limit: int = 5, period: float = 1.0,
+                 margin: float = SHARED_MARGIN, max_wait: float = 120.0, where: str = "") -> None:
+        from pyrate_limiter import BucketFactory, Limiter, Rate, RateItem
+
+        self.rate = Rate(int(limit), int(round((period + margin) * 1000)))
+        self.where = where
+        self.max_wait = max_wait
+        rates = [self.rate]
+
+        class _PerPage(BucketFactory):
+            def __init__(self) -> None:
+                self.buckets: dict[str, object] = {}
+                self.lock = threading.Lock()
+
+            def _bucket(self, name: str):
+                with self.lock:
+                    b = self.buckets.get(name)
+                    if b is None:
+                        b = self.buckets[name] = make_bucket(_table(name), rates)
+                        self.schedule_leak(b)
+                    return b
+
+            def wrap_item(self, name: str, weight: int = 1):
+                return RateItem(name, self._bucket(name).now(), weight=weight)
+
+            def get(self, item):
+                return self._bucket(item.name)
+
+        self._factory = _PerPage()
+        self._limiter = Limiter(self._factory)
+
+    @classmethod
+    def sqlite(cls, path: str, **kw) -> SharedLimiter:
+        from pyrate_limiter import SQLiteBucket
+
+        def make(table: str, rates: list):
+            return SQLiteBucket.init_from_file(rates, table=table, db_path=str(path), use_file_lock=True)
+        return cls(make, where=str(path), **kw)
+
+    @classmethod
+    def postgres(cls, url: str, **kw) -> SharedLimiter:
+        from psycopg_pool import ConnectionPool
+        from pyrate_limiter import PostgresBucket
+        pool = ConnectionPool(url, min_size=1, max_size=4, open=True,  # transactions: LOCK TABLE needs one
+                              name="pancake-ratelimit")
+
+        def make(table: str, rates: list):
+            return PostgresBucket(pool, table, rates)
+        limiter = cls(make, where="postgresql", **kw)
+        limiter._pool = pool
+        return limiter
+
+    def acquire(self, key: str) -> float:
+        """Block until the shared budget of ``key`` has room; returns the seconds waited."""
+        t0 = time.monotonic()
+        try:
+            ok = self._limiter.try_acquire(str(key), blocking=True, timeout=self.max_wait)
+        except TimeoutError:
+            ok = False
+        except Exception as exc:  # noqa: BLE001 - a broken shared limiter must not stop the app
+            log.warning("shared rate limiter (%s) failed (%s); pacing in this process only",
+                        self.where, type(exc).__name__)
+            ok = True
+        if not ok:
+            log.warning("shared rate limiter: no room for %s within %.0f s; going ahead", key, self.max_wait)
+        return time.monotonic() - t0
+
+    def close(self) -> None:
+        try:
+            self._limiter.close()
+        except Exception:  # noqa: BLE001
+            pass
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            try:
+                pool.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def _table(key: str) -> str:
+    """A bucket table name for a page id (ids are digits, but never trust a name in SQL)."""
+    return "pancake_rl_" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 class FakeClock:

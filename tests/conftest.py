@@ -2,7 +2,6 @@
 configuration from the developer's environment (so the dashboard runs on demo data)."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -12,14 +11,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pancake.config import ENV_KEYS  # noqa: E402
+from pancake.config import ENV_KEYS, STORE_ENV_KEYS  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _isolated_config(monkeypatch):
-    """No PANCAKE_* variable leaks in from the machine running the tests."""
-    for key in ENV_KEYS:
+def _isolated_config(monkeypatch, tmp_path_factory):
+    """No PANCAKE_* variable leaks in from the machine running the tests, and every test has
+    its own empty statistics store (never the user's cache directory)."""
+    for key in ENV_KEYS + STORE_ENV_KEYS:
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PANCAKE_CACHE_DIR", str(tmp_path_factory.mktemp("pancake-cache")))
     yield
 
 

@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def sim_server():
 
 def run_cli(args, base_url, *, access_token=DEMO_USER_TOKEN, page_tokens=None, cwd=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
+    env["PANCAKE_CACHE_DIR"] = tempfile.mkdtemp(prefix="pancake-cli-store-")  # each run starts empty
     env["PANCAKE_BASE_URL"] = base_url
     if access_token:
         env["PANCAKE_ACCESS_TOKEN"] = access_token

@@ -6,18 +6,24 @@ The CLI uses this module directly; the dashboard goes through ``pancake.data.cac
 """
 from __future__ import annotations
 
+import json
 import logging
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Callable, Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 
-from .. import errors, kinds, reshape
+from .. import errors, kinds, reshape, timeutil
 from ..client import PancakeClient
 from ..config import Settings
 from ..redact import redact
+from ..store import codec
 
 log = logging.getLogger("pancake.data")
 
@@ -25,7 +31,7 @@ log = logging.getLogger("pancake.data")
 class PageError:
     page_id: str
     page_name: str
-    kind: str       # auth | rate_limit | server | network | bad_response | api | config | error
+    kind: str       # auth | rate_limit | server | network | bad_response | api | config | timeout | error
     message: str    # safe to show: names the endpoint and page, never a token
 
     def __str__(self) -> str:
@@ -36,7 +42,7 @@ class PageError:
 class Result:
     frames: dict[str, pd.DataFrame]
     errors: list[PageError] = field(default_factory=list)
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     pages_ok: list[str] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -76,23 +82,34 @@ def page_error(page_id: str, exc: BaseException, page_names: Mapping[str, str] |
     return PageError(page_id=page_id, page_name=name, kind=kind, message=message)
 
 
-def make_client(settings: Settings) -> PancakeClient:
-    """The client for a configuration: the real API, or the in-process simulator in demo mode."""
+def make_client(settings: Settings, **client_options: Any) -> PancakeClient:
+    """The client for a configuration: the real API, or the in-process simulator in demo mode.
+    ``client_options`` go to ``PancakeClient`` for the real API (``call_budget``,
+    ``shared_limiter``)."""
     if settings.use_demo:
         from ..simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
         sim = Simulator(timezone=settings.timezone)
         return PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
                              base_url="https://pages.fm/api", timezone=settings.timezone,
                              transport=sim.transport())
-    return PancakeClient(settings)
+    return PancakeClient(settings, **client_options)
 
 
 # --- one page ----------------------------------------------------------------------------
 
-def fetch_page(client: PancakeClient, kind: str, page_id: str, start: date, end: date,
-               **options: Any) -> dict[str, pd.DataFrame]:
-    """Fetch one kind of statistics (``pancake.kinds``) for one page over [start, end]."""
-    return kinds.get(kind).fetch(client, page_id, start, end, **options)
+def fetch_page(client: PancakeClient, kind: str, page_id: str, start: date, end: date, *,
+               parts: bool = False, **options: Any) -> Any:
+    """Fetch one kind of statistics (``pancake.kinds``) for one page over [start, end]: its frames,
+    or with ``parts=True`` one reshaped, unmerged part per window (what ``Kind.merge`` takes).
+    The loader calls this once per window, so every window of every page goes out at once."""
+    k = kinds.get(kind)
+    if not parts:
+        return k.fetch(client, page_id, start, end, **options)
+    hourly = bool(options.pop("hourly", False))
+    if hourly and not k.hourly:
+        raise ValueError(f"{k.name} has no hourly variant")
+    return [k.reshape(c, page_id, hourly=hourly)
+            for c in k.chunks(client, page_id, start, end, hourly=hourly, **options)]
 
 
 # --- several pages -----------------------------------------------------------------------
@@ -123,7 +140,12 @@ def fan_out(fn: Callable[[str], dict[str, pd.DataFrame]], page_ids: Iterable[str
                     log.warning("page %s failed: %s", pid, errs[pid].message)
                 if on_progress:
                     on_progress(done, total, pid)
-    names = []
+    return _assemble(ids, results, errs)
+
+
+def _assemble(ids: list[str], results: Mapping[str, Mapping[str, pd.DataFrame]],
+              errs: Mapping[str, PageError]) -> Result:
+    names: list[str] = []
     for pid in ids:
         for name in results.get(pid, {}):
             if name not in names:
@@ -138,12 +160,550 @@ def fan_out(fn: Callable[[str], dict[str, pd.DataFrame]], page_ids: Iterable[str
 def fetch(client: PancakeClient, kind: str, page_ids: Iterable[str], start: date, end: date, *,
           page_names: Mapping[str, str] | None = None, max_workers: int = 8,
           on_progress: Callable[[int, int, str], None] | None = None, **options: Any) -> Result:
-    """One kind of statistics for several pages, concurrently."""
-    kinds.get(kind)  # an unknown kind fails here, before any call
-    if end < start:
-        raise ValueError(f"the range ends ({end}) before it starts ({start})")
-    return fan_out(lambda pid: fetch_page(client, kind, pid, start, end, **options), page_ids,
-                   page_names=page_names, max_workers=max_workers, on_progress=on_progress)
+    """One kind of statistics for several pages, every window of every page at once (no store)."""
+    return Loader(client).load(kind, page_ids, start, end, page_names=page_names,
+                               on_progress=on_progress, **options)
+
+
+# --- what is stored at which grain -----------------------------------------------------------
+#
+# "day": frames whose rows each belong to one local day and do not depend on the window that
+# asked for them (a day's hourly activity is the same whether asked alone or in a 31-day window).
+# They are stored one entry per day and composed for any range; a closed day is fetched once.
+# The frame -> its time column:
+DAY_GRAIN: dict[tuple[str, bool], dict[str, str]] = {
+    ("engagement", True): {"hourly": "hour"},
+    ("activity", False): {"hourly": "hour"},
+    ("tags", False): {"daily": "date"},
+    ("customers", False): {"data": "date"},
+    ("customers", True): {"data": "date"},
+}
+# Everything else is a per-range result that is not a sum of days: engagement's per-staff
+# users_engagements, staff totals (weighted response time, reply sessions), ads (reach). Those
+# are stored per exact window (the ≤ 31-day windows ``timeutil.split_windows`` gives for the
+# asked range, i.e. the very calls a direct fetch makes) as the reshaped, unmerged parts, and
+# composed with the kind's own merge: the same parts through the same code as a direct fetch.
+# A kind that overrides both ``fetch`` and ``merge`` (none today) is stored for the exact range.
+
+GRAIN_DAY, GRAIN_WINDOW, GRAIN_RANGE = "day", "range", "range"
+OPEN_TTL = 300.0          # seconds an entry that includes today is used before asking again
+VIEW_DEADLINE = 30.0      # a dashboard view draws what it has after this many seconds
+LATE_WAIT = 1.0           # a page already late in this process is waited for this long only
+PER_PAGE_IN_FLIGHT = 5    # tasks of one page running at once (the limiter's slots per page)
+MAX_WORKERS = 128         # threads running calls, all pages together
+
+
+# Variants that make the same call and give the same frames as another (staff's hourly rows
+# come with its totals either way): stored once.
+SAME_AS: dict[tuple[str, bool], tuple[str, bool]] = {("staff", True): ("staff", False)}
+
+
+def mode_of(kind: kinds.Kind, hourly: bool) -> str:
+    """"day", "window", "window-fetch" or "whole" (see above). DAY_GRAIN is the policy (and
+    tests/test_store.py the proof that composing by days equals a direct fetch)."""
+    own_merge = type(kind).merge is not kinds.Kind.merge
+    if (kind.name, hourly) in DAY_GRAIN:
+        return "day"
+    if type(kind).fetch is kinds.Kind.fetch:
+        return "window"
+    if not own_merge:
+        return "window-fetch"   # per window through the kind's fetch, merged by keys (identity per window)
+    return "whole"
+
+
+def variant_of(options: Mapping[str, Any], kind: str = "") -> str:
+    """The options as a stable string: ``""``, ``"hourly"``, plus any others as sorted JSON."""
+    rest = {k: v for k, v in options.items() if k != "hourly" and v is not None}
+    hourly = bool(options.get("hourly"))
+    hourly = SAME_AS.get((kind, hourly), (kind, hourly))[1]
+    text = "hourly" if hourly else ""
+    if rest:
+        text += ";" + json.dumps(rest, sort_keys=True, default=str)
+    return text
+
+
+# --- the shared executor: per-page queues ------------------------------------------------------
+
+class PageExecutor:
+    """A thread pool where each page runs at most ``per_page`` tasks at once and the rest wait
+    in that page's queue, off the pool: a slow page never occupies more than its share of
+    threads, so it never stalls the others."""
+
+    def __init__(self, max_workers: int = MAX_WORKERS, per_page: int = PER_PAGE_IN_FLIGHT) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pancake-fetch")
+        self.per_page = per_page
+        self._lock = threading.Lock()
+        self._running: dict[str, int] = {}
+        self._pending: dict[str, deque] = {}
+
+    def submit(self, page_id: str, fn: Callable[[], Any]) -> Future:
+        fut: Future = Future()
+        with self._lock:
+            run_now = self._running.get(page_id, 0) < self.per_page
+            if run_now:
+                self._running[page_id] = self._running.get(page_id, 0) + 1
+            else:
+                self._pending.setdefault(page_id, deque()).append((fn, fut))
+        if run_now:
+            self._start(page_id, fn, fut)
+        return fut
+
+    def _start(self, page_id: str, fn: Callable[[], Any], fut: Future) -> None:
+        def run() -> None:
+            try:
+                if fut.set_running_or_notify_cancel():
+                    try:
+                        fut.set_result(fn())
+                    except BaseException as exc:  # noqa: BLE001 - handed to the waiter
+                        fut.set_exception(exc)
+            finally:
+                self._next(page_id)
+        self._pool.submit(run)
+
+    def _next(self, page_id: str) -> None:
+        with self._lock:
+            queue = self._pending.get(page_id)
+            if queue:
+                fn, fut = queue.popleft()
+            else:
+                self._running[page_id] -= 1
+                return
+        self._start(page_id, fn, fut)
+
+
+_EXECUTOR: PageExecutor | None = None
+_EXECUTOR_LOCK = threading.Lock()
+
+
+def executor() -> PageExecutor:
+    """The process's executor (one set of per-page queues for every session and command)."""
+    global _EXECUTOR
+    with _EXECUTOR_LOCK:
+        if _EXECUTOR is None:
+            _EXECUTOR = PageExecutor()
+        return _EXECUTOR
+
+
+# --- the in-memory cache of composed frames -----------------------------------------------------
+
+def frames_nbytes(frames: Mapping[str, pd.DataFrame]) -> int:
+    return int(sum(int(f.memory_usage(index=True, deep=True).sum()) for f in frames.values()))
+
+
+class FrameMemo:
+    """A bounded LRU of composed frames (entries and bytes), shared by every session of the
+    process. Entries that include today expire after ``ttl``; closed ones stay until evicted.
+    Callers get shallow copies: with pandas' copy-on-write a page cannot change the cache."""
+
+    def __init__(self, max_entries: int = 2000, max_bytes: int = 96 * 2**20,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, tuple[dict[str, pd.DataFrame], float, float | None, int]] = OrderedDict()
+        self.bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple) -> tuple[dict[str, pd.DataFrame], float] | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or (item[2] is not None and self._clock() >= item[2]):
+                if item is not None:
+                    self._drop(key)
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            frames, fetched_at = item[0], item[1]
+        return {n: f.copy(deep=False) for n, f in frames.items()}, fetched_at
+
+    def put(self, key: tuple, frames: dict[str, pd.DataFrame], fetched_at: float, ttl: float | None) -> None:
+        size = frames_nbytes(frames)
+        if size > self.max_bytes:
+            return
+        expires = None if ttl is None else self._clock() + ttl
+        with self._lock:
+            if key in self._items:
+                self._drop(key)
+            self._items[key] = ({n: f.copy(deep=False) for n, f in frames.items()}, fetched_at, expires, size)
+            self.bytes += size
+            while self._items and (len(self._items) > self.max_entries or self.bytes > self.max_bytes):
+                self._drop(next(iter(self._items)))
+
+    def _drop(self, key: tuple) -> None:
+        item = self._items.pop(key, None)
+        if item is not None:
+            self.bytes -= item[3]
+
+    def clear(self, *, open_only: bool = False) -> None:
+        with self._lock:
+            for key in [k for k, v in self._items.items() if not open_only or v[2] is not None]:
+                self._drop(key)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# --- the loader ------------------------------------------------------------------------------
+
+@dataclass
+class _Need:
+    """What one page needs for one load: the entries in hand and the futures still to come."""
+    page_id: str
+    blobs: dict[Any, str] = field(default_factory=dict)          # day or (a, b) -> JSON body
+    parts: dict[Any, list] = field(default_factory=dict)         # (a, b) -> frames just fetched
+    futures: list[tuple[Future, list]] = field(default_factory=list)  # future, the keys it brings
+    fetched: list[tuple[float, bool]] = field(default_factory=list)  # (fetched_at, closed) used
+    frames: dict[str, pd.DataFrame] | None = None                 # from the memo
+
+
+class Loader:
+    """Statistics through the store: what is stored is read, what is missing is fetched (every
+    (page, window) call at once, paced per page), composed and remembered.
+
+    ``store`` is a :class:`pancake.store.SQLStore` (or None: fetch, never store). ``source``
+    names the API in the store (``pancake.store.source_key``). ``today`` gives the local date
+    that decides which days are closed. Thread-safe; one loader serves every session of a
+    configuration, and concurrent loads of the same (page, kind, window) share one fetch.
+    """
+
+    def __init__(self, client: PancakeClient, store: Any = None, *, source: str = "",
+                 today: Callable[[], date] | None = None, open_ttl: float = OPEN_TTL,
+                 memo: FrameMemo | None = None, pool: PageExecutor | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.client = client
+        self.store = store
+        self.source = source
+        self.open_ttl = open_ttl
+        self.memo = memo
+        self._today = today or (lambda: timeutil.local_today(client.tz))
+        self._pool = pool
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._inflight: dict[tuple, Future] = {}
+        self._late: dict[str, float] = {}
+        self.store_errors = 0
+
+    @property
+    def pool(self) -> PageExecutor:
+        return self._pool or executor()
+
+    def today(self) -> date:
+        return self._today()
+
+    # -- public -------------------------------------------------------------------------------
+    def load(self, kind: str, page_ids: Iterable[str], start: date, end: date, *,
+             page_names: Mapping[str, str] | None = None, deadline: float | None = None,
+             on_progress: Callable[[int, int, str], None] | None = None, **options: Any) -> Result:
+        """One kind for several pages over [start, end] -> :class:`Result`. With ``deadline``
+        (seconds), pages still loading then are returned as ``PageError(kind="timeout")``; their
+        calls go on and land in the store for the next load."""
+        k = kinds.get(kind)  # an unknown kind fails here, before any call
+        if end < start:
+            raise ValueError(f"the range ends ({end}) before it starts ({start})")
+        if options.get("hourly") and not k.hourly:
+            raise ValueError(f"{k.name} has no hourly variant")
+        ids = list(dict.fromkeys(str(p) for p in page_ids))
+        t0 = time.monotonic()
+        needs = self._plan(k, ids, start, end, options)
+        return self._collect(k, needs, ids, start, end, options, t0, deadline, page_names, on_progress)
+
+    def prefetch(self, kind: str, page_ids: Iterable[str], start: date, end: date, **options: Any) -> None:
+        """Start every call a later ``load`` of the same will need, without waiting for them
+        (a view can prefetch all its kinds at once, then load them one by one)."""
+        k = kinds.get(kind)
+        if end < start or (options.get("hourly") and not k.hourly):
+            return
+        self._plan(k, list(dict.fromkeys(str(p) for p in page_ids)), start, end, options)
+
+    # -- planning -------------------------------------------------------------------------------
+    def _memo_key(self, k: kinds.Kind, pid: str, start: date, end: date, variant: str) -> tuple:
+        return (self.source, k.name, variant, pid, start, end)
+
+    def _plan(self, k: kinds.Kind, ids: list[str], start: date, end: date,
+              options: Mapping[str, Any]) -> dict[str, _Need]:
+        hourly = bool(options.get("hourly"))
+        variant = variant_of(options, k.name)
+        mode = mode_of(k, hourly)
+        today = self.today()
+        now = self._clock()
+        needs = {pid: _Need(pid) for pid in ids}
+        todo = []
+        for pid in ids:
+            hit = self.memo.get(self._memo_key(k, pid, start, end, variant)) if self.memo else None
+            if hit is not None:
+                needs[pid].frames = hit[0]
+                needs[pid].fetched.append((hit[1], end < today))
+            else:
+                todo.append(pid)
+        if not todo:
+            return needs
+        if mode == "day":
+            keys = timeutil.daterange(start, end)
+            grain = GRAIN_DAY
+        elif mode == "whole":
+            keys = [(start, end)]
+            grain = GRAIN_RANGE
+        else:
+            keys = timeutil.split_windows(start, end)
+            grain = GRAIN_WINDOW
+        stored = self._stored(k.name, variant, grain, todo, keys, now)
+        tasks: list[tuple[str, list, Callable[[], Any]]] = []
+        for pid in todo:
+            need = needs[pid]
+            have = stored.get(pid, {})
+            for key, entry in have.items():
+                need.blobs[key] = entry.body
+                need.fetched.append((entry.fetched_at, entry.closed))
+            missing = [key for key in keys if key not in have]
+            if not missing:
+                continue
+            # keys another load is already fetching: wait for that fetch (single flight)
+            fresh: list = []
+            waiting: dict[int, tuple[Future, list]] = {}
+            with self._lock:
+                for key in missing:
+                    fut = self._inflight.get((self.source, k.name, variant, grain, pid, key))
+                    if fut is not None and not fut.done():
+                        waiting.setdefault(id(fut), (fut, []))[1].append(key)
+                    else:
+                        fresh.append(key)
+                need.futures.extend(waiting.values())
+                for group in self._groups(mode, fresh):
+                    fut = Future()
+                    for key in group:
+                        self._inflight[(self.source, k.name, variant, grain, pid, key)] = fut
+                    need.futures.append((fut, group))
+                    tasks.append((pid, group, fut))
+        # window-major order: every page's first window before anyone's second
+        tasks.sort(key=lambda t: (t[1][0][0] if isinstance(t[1][0], tuple) else t[1][0]))
+        for pid, group, fut in tasks:
+            self._submit(k, mode, grain, variant, pid, group, fut, options)
+        return needs
+
+    @staticmethod
+    def _groups(mode: str, fresh: list) -> list[list]:
+        """Missing keys -> the calls to make: per window, or runs of days cut into ≤ 31-day windows."""
+        if mode != "day":
+            return [[key] for key in fresh]
+        out: list[list] = []
+        run: list[date] = []
+        for d in sorted(fresh):
+            if run and (d - run[-1]).days == 1 and len(run) < timeutil.MAX_STATS_WINDOW_DAYS:
+                run.append(d)
+            else:
+                if run:
+                    out.append(run)
+                run = [d]
+        if run:
+            out.append(run)
+        return out
+
+    def _stored(self, kind: str, variant: str, grain: str, ids: list[str], keys: list,
+                now: float) -> dict[str, dict[Any, Any]]:
+        """The usable stored entries per page: closed ones, and open ones younger than the TTL."""
+        if self.store is None or not keys:
+            return {}
+        first = keys[0][0] if isinstance(keys[0], tuple) else keys[0]
+        last = keys[-1][0] if isinstance(keys[-1], tuple) else keys[-1]
+        wanted = set(keys)
+        try:
+            entries = self.store.get(self.source, kind, variant, grain, ids, first, last)
+        except Exception as exc:  # noqa: BLE001 - a broken store means fetching, never failing
+            self._store_failed("read", exc)
+            return {}
+        out: dict[str, dict[Any, Any]] = {}
+        for e in entries:
+            key = e.start if grain == GRAIN_DAY and e.start == e.end and e.start in wanted else (e.start, e.end)
+            if key not in wanted:
+                continue
+            if e.closed or now - e.fetched_at < self.open_ttl:
+                out.setdefault(e.page_id, {})[key] = e
+        return out
+
+    def _store_failed(self, what: str, exc: BaseException) -> None:
+        self.store_errors += 1
+        log.warning("statistics store %s failed (%s); going on without it", what, redact(str(exc)))
+
+    # -- fetching ---------------------------------------------------------------------------------
+    def _submit(self, k: kinds.Kind, mode: str, grain: str, variant: str, pid: str, group: list,
+                fut: Future, options: Mapping[str, Any]) -> None:
+        def task() -> dict[Any, str]:
+            return self._fetch(k, mode, grain, variant, pid, group, options)
+
+        def done(inner: Future) -> None:
+            with self._lock:
+                for key in group:
+                    if self._inflight.get((self.source, k.name, variant, grain, pid, key)) is fut:
+                        del self._inflight[(self.source, k.name, variant, grain, pid, key)]
+                if inner.exception() is None:
+                    self._late.pop(pid, None)
+            exc = inner.exception()
+            if exc is not None:
+                fut.set_exception(exc)
+            else:
+                fut.set_result(inner.result())
+
+        self.pool.submit(pid, task).add_done_callback(done)
+
+    def _fetch(self, k: kinds.Kind, mode: str, grain: str, variant: str, pid: str, group: list,
+               options: Mapping[str, Any]) -> dict[Any, tuple[str, float, bool, list | None]]:
+        """One call (one window) for one page -> {key: (body, fetched_at, closed, parts or None)},
+        stored. The parts just reshaped come along, so composing them needs no decoding."""
+        today = self.today()            # before the call: a day that ends during it stays open
+        fetched_at = self._clock()
+        opts = dict(options)
+        if mode == "day":
+            a, b = group[0], group[-1]
+            # another process may have stored these days meanwhile
+            again = self._stored(k.name, variant, grain, [pid], list(group), fetched_at).get(pid, {})
+            if len(again) == len(group):
+                return {d: (e.body, e.fetched_at, e.closed, None) for d, e in again.items()}
+            frames = _module_fetch_page()(self.client, k.name, pid, a, b, **opts)
+            blobs = codec.split_by_day(frames, DAY_GRAIN[(k.name, bool(opts.get("hourly")))], list(group))
+            out = {d: (body, fetched_at, d < today, None) for d, body in blobs.items()}
+        else:
+            (a, b), = group
+            again = self._stored(k.name, variant, grain, [pid], [(a, b)], fetched_at).get(pid, {})
+            if (a, b) in again:
+                e = again[(a, b)]
+                return {(a, b): (e.body, e.fetched_at, e.closed, None)}
+            if mode == "window":
+                parts = _module_fetch_page()(self.client, k.name, pid, a, b, parts=True, **opts)
+            else:   # "window-fetch" and "whole": the kind's own fetch over the window or range
+                parts = [_module_fetch_page()(self.client, k.name, pid, a, b, **opts)]
+            body = "[" + ",".join(codec.encode(p) for p in parts) + "]"
+            out = {(a, b): (body, fetched_at, b < today, parts)}
+        if self.store is not None:
+            try:
+                self.store.put(self.source, k.name, variant, grain, pid,
+                               [((key, key) if mode == "day" else key) + (closed, body)
+                                for key, (body, _, closed, _) in out.items()], fetched_at)
+            except Exception as exc:  # noqa: BLE001
+                self._store_failed("write", exc)
+        return out
+
+    # -- collecting --------------------------------------------------------------------------------
+    def _collect(self, k: kinds.Kind, needs: dict[str, _Need], ids: list[str], start: date, end: date,
+                 options: Mapping[str, Any], t0: float, deadline: float | None,
+                 page_names: Mapping[str, str] | None,
+                 on_progress: Callable[[int, int, str], None] | None) -> Result:
+        hourly = bool(options.get("hourly"))
+        mode = mode_of(k, hourly)
+        variant = variant_of(options, k.name)
+        today = self.today()
+        results: dict[str, dict[str, pd.DataFrame]] = {}
+        errs: dict[str, PageError] = {}
+        total = len(ids)
+        done_count = 0
+        pending = {pid for pid in ids}
+
+        def finish(pid: str) -> None:
+            nonlocal done_count
+            pending.discard(pid)
+            done_count += 1
+            if on_progress:
+                on_progress(done_count, total, pid)
+
+        def settle(pid: str) -> None:
+            need = needs[pid]
+            try:
+                for fut, keys in need.futures:
+                    got = fut.result()
+                    for key in keys:
+                        body, fetched_at, closed, parts = got[key]
+                        need.blobs[key] = body
+                        if parts is not None:
+                            need.parts[key] = parts
+                        need.fetched.append((fetched_at, closed))
+                if need.frames is None:
+                    need.frames = self._compose(k, mode, need, start, end, hourly)
+                    if self.memo is not None:
+                        self.memo.put(self._memo_key(k, pid, start, end, variant), need.frames,
+                                      self._fetched_at(need), None if end < today else self.open_ttl)
+                results[pid] = need.frames
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a page error
+                errs[pid] = page_error(pid, exc, page_names)
+                log.warning("page %s failed: %s", pid, errs[pid].message)
+            finish(pid)
+
+        # pages already complete first, then as their calls come back
+        for pid in ids:
+            if all(f.done() for f, _ in needs[pid].futures):
+                settle(pid)
+        now = time.monotonic()
+        with self._lock:
+            late_before = {pid for pid in pending if pid in self._late}
+        limits = {pid: (None if deadline is None else
+                        t0 + (min(deadline, LATE_WAIT) if pid in late_before else deadline))
+                  for pid in pending}
+        while pending:
+            waiting = {f for pid in pending for f, _ in needs[pid].futures if not f.done()}
+            ready = [pid for pid in ids if pid in pending and all(f.done() for f, _ in needs[pid].futures)]
+            for pid in ready:
+                settle(pid)
+            if not pending:
+                break
+            now = time.monotonic()
+            overdue = [pid for pid in ids if pid in pending and limits[pid] is not None and now >= limits[pid]]
+            for pid in overdue:
+                waited = now - t0
+                errs[pid] = PageError(pid, (page_names or {}).get(pid, pid), "timeout",
+                                      f"{k.endpoint}: no answer within {waited:.0f} s; the other pages are "
+                                      "shown, this one will appear when its data arrives")
+                with self._lock:
+                    self._late[pid] = now
+                finish(pid)
+            if not pending:
+                break
+            next_limit = min((limits[p] for p in pending if limits[p] is not None), default=None)
+            timeout = None if next_limit is None else max(0.0, next_limit - time.monotonic())
+            waiting = {f for pid in pending for f, _ in needs[pid].futures if not f.done()}
+            if waiting:
+                wait(waiting, timeout=timeout, return_when=FIRST_COMPLETED)
+        result = _assemble(ids, results, errs)
+        used = [t for pid in results for t in needs[pid].fetched]
+        result.fetched_at = _fetched_at_of(used, self._clock())
+        return result
+
+    def _fetched_at(self, need: _Need) -> float:
+        return _fetched_at_of(need.fetched, self._clock()).timestamp()
+
+    def _compose(self, k: kinds.Kind, mode: str, need: _Need, start: date, end: date,
+                 hourly: bool) -> dict[str, pd.DataFrame]:
+        if mode == "day":
+            return codec.compose(need.blobs[d] for d in timeutil.daterange(start, end))
+        keys = [(start, end)] if mode == "whole" else timeutil.split_windows(start, end)
+        parts = []
+        for key in keys:
+            if key in need.parts:
+                parts.extend(need.parts[key])
+                continue
+            for obj in json.loads(need.blobs[key]):
+                parts.append({n: codec.obj_to_frame(o) for n, o in obj["frames"].items()})
+        if mode == "whole":
+            return parts[0]
+        return k.merge(parts, hourly=hourly)
+
+
+def _fetched_at_of(used: list[tuple[float, bool]], now: float) -> datetime:
+    """When the data on screen was fetched: the oldest open entry (it may have moved since);
+    for closed data only, the newest fetch."""
+    open_times = [t for t, closed in used if not closed]
+    if open_times:
+        ts = min(open_times)
+    elif used:
+        ts = max(t for t, _ in used)
+    else:
+        ts = now
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def _module_fetch_page() -> Callable[..., Any]:
+    """``fetch_page`` looked up at call time (tests replace it to inject failures)."""
+    return globals()["fetch_page"]
 
 
 def multi_page_users(client: PancakeClient, page_ids: list[str], start: date, end: date) -> Result:

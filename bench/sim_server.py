@@ -1,0 +1,128 @@
+"""The simulator over HTTP for the benchmarks and the timing tests, in its own process:
+``python -m bench.sim_server --pages 20 --latency 0.2 [--port 0] [--now 2026-11-24T15:30]``.
+
+- Pages ``9000…0`` .. ``9000…N-1`` (the demo shops' shapes, repeated), page token ``tok-<id>``.
+- The 5 calls/s/page limit is enforced as the simulator does (``--no-rate-limit`` to lift it).
+- ``--memo`` answers a repeated request from memory (same route and parameters; tokens are
+  still checked): the simulator's own CPU time would otherwise be what is measured.
+- ``GET /__bench/calls`` -> ``[[t, path, page_id, status], ...]`` (``t`` on this process's
+  monotonic clock, taken when the request arrived); ``POST /__bench/reset`` empties it.
+- A listen backlog of 512: the stdlib's 5 makes simultaneous connections wait for SYN retries.
+
+Prints ``listening on http://127.0.0.1:PORT/api`` once ready. Stop it with SIGTERM (its pid).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from datetime import datetime
+from http.server import ThreadingHTTPServer
+
+import httpx
+
+from pancake.simulator import DEMO_PAGES, PageSpec, Simulator
+from pancake.simulator.server import _Handler
+
+NOW = datetime(2026, 11, 24, 15, 30)
+
+
+def page_ids(n: int) -> list[str]:
+    return [f"9{i:014d}" for i in range(n)]
+
+
+def many_pages(n: int) -> list[PageSpec]:
+    base = list(DEMO_PAGES)
+    return [PageSpec(**{**base[i % len(base)].__dict__, "id": pid, "name": f"{base[i % len(base)].name} #{i}"})
+            for i, pid in enumerate(page_ids(n))]
+
+
+def token(pid: str) -> str:
+    return f"tok-{pid}"
+
+
+class MemoSimulator(Simulator):
+    """Answers a repeated statistics request from memory (after the limit and auth checks)."""
+
+    def __init__(self, *a, memo: bool = False, **kw) -> None:
+        super().__init__(*a, **kw)
+        self._memo_on = memo
+        self._memo: dict[tuple, httpx.Response] = {}
+        self._memo_lock = threading.Lock()
+
+    def _route(self, method, path, m):
+        route = super()._route(method, path, m)
+        if route is None or not self._memo_on:
+            return route
+        fn, args = route
+
+        def cached(params, body, *a):
+            key = (fn.__name__, a, tuple(sorted((k, v) for k, v in params.items()
+                                                if k not in ("access_token", "page_access_token"))))
+            with self._memo_lock:
+                hit = self._memo.get(key)
+            if hit is not None:
+                return httpx.Response(hit.status_code, content=hit.content, headers=hit.headers)
+            resp = fn(params, body, *a)
+            with self._memo_lock:
+                self._memo[key] = resp
+            return httpx.Response(resp.status_code, content=resp.content, headers=resp.headers)
+        return cached, args
+
+
+class _BenchHandler(_Handler):
+    def _bridge(self) -> None:
+        if self.path.startswith("/__bench/"):
+            if self.path.startswith("/__bench/calls"):
+                body = json.dumps([[c.t, c.path, c.page_id, c.status] for c in self.sim.calls]).encode()
+            else:
+                self.sim.reset_calls()
+                body = b"[]"
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super()._bridge()
+
+    do_GET = do_POST = _bridge
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.sim_server")
+    ap.add_argument("--pages", type=int, default=20)
+    ap.add_argument("--latency", type=float, default=0.2)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--now", default=NOW.isoformat(), help="the shops' local now (ISO)")
+    ap.add_argument("--memo", action="store_true", help="answer repeated requests from memory")
+    ap.add_argument("--no-rate-limit", action="store_true")
+    args = ap.parse_args(argv)
+    pages = many_pages(args.pages)
+    sim = MemoSimulator(now=datetime.fromisoformat(args.now), pages=pages, latency=args.latency,
+                        page_tokens={p.id: token(p.id) for p in pages}, memo=args.memo,
+                        rate_limit_per_second=0 if args.no_rate_limit else 5.0)
+    server = _Server(("127.0.0.1", args.port), type("BenchSim", (_BenchHandler,), {"sim": sim}))
+    print(f"listening on http://127.0.0.1:{server.server_address[1]}/api", flush=True)
+
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

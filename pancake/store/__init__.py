@@ -1,0 +1,78 @@
+"""The statistics store: closed days kept once, shared by the dashboard, the CLI and replicas.
+
+``open_store(settings)`` picks the backend:
+
+- ``PANCAKE_STORE_URL=postgresql://...``: PostgreSQL (psycopg 3), for several replicas and a
+  scheduled sync job sharing one store;
+- otherwise SQLite in WAL mode: ``$PANCAKE_CACHE_DIR/store.sqlite3``, by default in the user's
+  cache directory (``platformdirs.user_cache_dir("pancake-dashboard")``, e.g.
+  ``~/.cache/pancake-dashboard``);
+- demo data (no token, or ``PANCAKE_DEMO=1``) stays in memory: it is made up, and is never
+  written next to real statistics.
+
+A store that cannot be opened (unreachable database, unwritable directory) is replaced by an
+in-memory one with a warning (``StoreInfo.warning``): the dashboard still works, only without
+history across restarts.
+
+What is stored at which grain, and why the numbers equal a direct fetch: ``pancake.data.core``.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from ..config import Settings
+from .base import Entry, PageKindInfo, SQLStore, StoreError, StoreInfo
+from .sqlite import FILE_NAME, SQLiteStore
+
+log = logging.getLogger("pancake.store")
+
+APP_NAME = "pancake-dashboard"
+
+__all__ = ["Entry", "PageKindInfo", "SQLStore", "StoreError", "StoreInfo", "SQLiteStore", "open_store",
+           "memory_store", "default_cache_dir", "cache_dir", "source_key"]
+
+
+def default_cache_dir() -> Path:
+    """The user's cache directory for this app (honours XDG_CACHE_HOME on Linux)."""
+    try:
+        from platformdirs import user_cache_dir
+        return Path(user_cache_dir(APP_NAME, appauthor=False))
+    except ImportError:  # pragma: no cover - platformdirs is in requirements.txt
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / APP_NAME
+
+
+def cache_dir(settings: Settings) -> Path:
+    return Path(settings.cache_dir).expanduser() if settings.cache_dir else default_cache_dir()
+
+
+def source_key(settings: Settings) -> str:
+    """Which numbers these are: the API (base URL, or demo) and the time zone. Never a token."""
+    what = "demo" if settings.use_demo else settings.base_url.rstrip("/")
+    return hashlib.sha256(f"{what}|{settings.timezone}".encode()).hexdigest()[:16]
+
+
+def memory_store() -> SQLiteStore:
+    return SQLiteStore(None)
+
+
+def open_store(settings: Settings, *, persistent: bool = False) -> SQLStore:
+    """The store for this configuration; an in-memory one (with a warning) when it cannot be
+    opened. Demo data stays in memory unless ``persistent`` (the ``cache`` commands)."""
+    if settings.use_demo and not persistent:
+        return memory_store()
+    try:
+        if settings.store_url:
+            from .postgres import PostgresStore
+            return PostgresStore(settings.store_url)
+        return SQLiteStore(cache_dir(settings) / FILE_NAME)
+    except (StoreError, OSError) as exc:
+        from ..redact import redact
+        reason = redact(str(exc))
+        log.warning("statistics store unavailable (%s): keeping statistics in memory only", reason)
+        store = memory_store()
+        store.warning = f"unavailable ({reason}): in memory only"
+        return store

@@ -1,0 +1,189 @@
+"""What every store backend shares: the schema, the queries and the entry model.
+
+One table holds every stored statistic::
+
+    pancake_stats(source, kind, variant, grain, page_id, start_day, end_day,
+                  closed, fetched_at, bytes, body)
+
+- ``source``: which API and time zone the numbers come from (a hash of the base URL and the
+  zone; never a token), so demo data, a test server and the real API never mix.
+- ``kind``/``variant``: the statistics kind (``pancake.kinds``) and its options (``"hourly"``...).
+- ``grain``: ``"day"`` (one entry per local day, composed into any range) or ``"range"`` (one
+  entry for an exact window; see ``pancake.data.core`` for which kind is stored how).
+- ``closed``: the entry's last day had ended in the configured zone when it was asked, so it
+  never changes and is never fetched again. Open entries (today) are used for a short TTL.
+- ``body``: JSON made by :mod:`pancake.store.codec` (never pickle).
+
+``pancake_store_meta(key, value)`` holds ``schema_version``. A store whose version differs is
+rebuilt (with a warning): it is a cache of the API, so rebuilding loses nothing that cannot be
+fetched again.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+log = logging.getLogger("pancake.store")
+
+SCHEMA_VERSION = 1
+TABLE = "pancake_stats"
+META = "pancake_store_meta"
+KEY_COLUMNS = ("source", "kind", "variant", "grain", "page_id", "start_day", "end_day")
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used (opened, read or written); the data layer then fetches."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    page_id: str
+    start: date
+    end: date
+    closed: bool
+    fetched_at: float       # unix seconds
+    body: str
+
+
+@dataclass
+class PageKindInfo:
+    page_id: str
+    kind: str
+    oldest_day: date
+    newest_day: date
+    entries: int
+    bytes: int
+    newest_fetch: float     # unix seconds of the newest entry
+
+
+@dataclass
+class StoreInfo:
+    backend: str            # "sqlite" | "postgresql" | "memory"
+    location: str           # a path or a URL without password: safe to show
+    size_bytes: int
+    entries: int
+    rows: list[PageKindInfo] = field(default_factory=list)
+    warning: str | None = None   # e.g. "rebuilt after corruption", "PostgreSQL unreachable: in memory"
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+class SQLStore:
+    """Queries shared by the SQLite and PostgreSQL backends (``?`` placeholders; PostgreSQL
+    swaps them for ``%s``). Subclasses provide ``_conn()`` (a context manager giving a
+    connection), ``_write()`` (a context manager giving a connection inside a transaction),
+    ``size_bytes()`` and ``_rebuild(reason)``."""
+
+    backend = "sql"
+    location = ""
+    placeholder = "?"
+    warning: str | None = None
+
+    CREATE = (
+        f"CREATE TABLE IF NOT EXISTS {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+            source TEXT NOT NULL, kind TEXT NOT NULL, variant TEXT NOT NULL, grain TEXT NOT NULL,
+            page_id TEXT NOT NULL, start_day TEXT NOT NULL, end_day TEXT NOT NULL,
+            closed INTEGER NOT NULL, fetched_at DOUBLE PRECISION NOT NULL, bytes INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (source, kind, variant, grain, page_id, start_day, end_day))""",
+        f"CREATE INDEX IF NOT EXISTS {TABLE}_page ON {TABLE} (page_id)",
+    )
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    # -- to be provided -----------------------------------------------------------------------
+    def _conn(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _write(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def size_bytes(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _sql(self, text: str) -> str:
+        return text if self.placeholder == "?" else text.replace("?", self.placeholder)
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self._conn() as conn:
+            cur = conn.execute(self._sql(sql), tuple(params))
+            try:
+                return list(cur.fetchall())
+            finally:
+                cur.close()
+
+    # -- the store's API -------------------------------------------------------------------------
+    def get(self, source: str, kind: str, variant: str, grain: str, page_ids: Sequence[str],
+            first: date, last: date) -> list[Entry]:
+        """Entries of these pages whose first day is in [first, last]."""
+        ids = list(dict.fromkeys(str(p) for p in page_ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._query(
+            f"SELECT page_id, start_day, end_day, closed, fetched_at, body FROM {TABLE} "
+            f"WHERE source = ? AND kind = ? AND variant = ? AND grain = ? AND page_id IN ({marks}) "
+            f"AND start_day >= ? AND start_day <= ?",
+            [source, kind, variant, grain, *ids, first.isoformat(), last.isoformat()])
+        return [Entry(str(r[0]), _day(r[1]), _day(r[2]), bool(r[3]), float(r[4]), str(r[5])) for r in rows]
+
+    def put(self, source: str, kind: str, variant: str, grain: str, page_id: str,
+            entries: Iterable[tuple[date, date, bool, str]], fetched_at: float) -> int:
+        """Insert or replace entries ``(start, end, closed, body)`` in one transaction."""
+        rows = [(source, kind, variant, grain, str(page_id), a.isoformat(), b.isoformat(), int(bool(c)),
+                 float(fetched_at), len(body.encode("utf-8")), body) for a, b, c, body in entries]
+        if not rows:
+            return 0
+        sql = self._sql(
+            f"INSERT INTO {TABLE} (source, kind, variant, grain, page_id, start_day, end_day, closed, "
+            f"fetched_at, bytes, body) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+            f"ON CONFLICT (source, kind, variant, grain, page_id, start_day, end_day) DO UPDATE SET "
+            f"closed = excluded.closed, fetched_at = excluded.fetched_at, bytes = excluded.bytes, "
+            f"body = excluded.body")
+        with self._write() as conn:
+            cur = conn.cursor()
+            try:
+                cur.executemany(sql, rows)
+            finally:
+                cur.close()
+        return len(rows)
+
+    def clear(self, page_id: str | None = None, *, open_only: bool = False) -> int:
+        """Delete every entry (or one page's; or only the open ones). Returns how many."""
+        where, params = [], []
+        if page_id is not None:
+            where.append("page_id = ?")
+            params.append(str(page_id))
+        if open_only:
+            where.append("closed = 0")
+        sql = f"DELETE FROM {TABLE}" + (" WHERE " + " AND ".join(where) if where else "")
+        with self._write() as conn:
+            cur = conn.execute(self._sql(sql), tuple(params))
+            n = cur.rowcount
+            cur.close()
+        return max(0, int(n or 0))
+
+    def info(self) -> StoreInfo:
+        rows = self._query(
+            f"SELECT page_id, kind, MIN(start_day), MAX(end_day), COUNT(*), SUM(bytes), MAX(fetched_at) "
+            f"FROM {TABLE} GROUP BY page_id, kind ORDER BY page_id, kind")
+        items = [PageKindInfo(str(r[0]), str(r[1]), _day(r[2]), _day(r[3]), int(r[4]), int(r[5] or 0),
+                              float(r[6] or 0)) for r in rows]
+        return StoreInfo(backend=self.backend, location=self.location, size_bytes=self.size_bytes(),
+                         entries=sum(i.entries for i in items), rows=items, warning=self.warning)
+
+    def schema_version(self) -> int | None:
+        rows = self._query(f"SELECT value FROM {META} WHERE key = 'schema_version'")
+        return int(rows[0][0]) if rows else None

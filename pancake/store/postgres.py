@@ -1,0 +1,105 @@
+"""The shared store on PostgreSQL (psycopg 3): several Streamlit replicas and a scheduled sync
+job on different machines read and write one store.
+
+The schema is the SQLite one (``pancake.store.base``). Creating and migrating run in one
+transaction under an advisory lock, so replicas starting together do not race. A schema
+version that differs is rebuilt with a warning (the store is a cache of the API).
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+from .base import META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
+
+log = logging.getLogger("pancake.store")
+
+MIGRATION_LOCK = 0x70616E63  # advisory lock key ("panc")
+POOL_MAX = 8
+CONNECT_TIMEOUT_S = 10
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password (shown on screen and in ``cache info``)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = (f"{parts.username}@" if parts.username else "") + host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+class PostgresStore(SQLStore):
+    backend = "postgresql"
+    placeholder = "%s"
+
+    def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
+        super().__init__()
+        try:
+            import psycopg
+            from psycopg_pool import ConnectionPool
+        except ImportError as exc:  # pragma: no cover - both are in requirements.txt
+            raise StoreError(f"PANCAKE_STORE_URL needs psycopg 3 and psycopg-pool ({exc})") from None
+        self._psycopg = psycopg
+        self.url = url
+        self.location = safe_url(url)
+        try:
+            self._pool = ConnectionPool(url, min_size=1, max_size=pool_max, open=False,
+                                        kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
+                                        name="pancake-store")
+            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+            self._migrate()
+        except Exception as exc:  # noqa: BLE001 - any failure to reach or prepare the database
+            self.close()
+            raise StoreError(f"PostgreSQL store {self.location} unavailable: {type(exc).__name__}") from None
+
+    @contextmanager
+    def _conn(self):
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except self._psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL store: {type(exc).__name__}: {exc}") from None
+
+    @contextmanager
+    def _write(self):
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                yield conn
+        except self._psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL store: {type(exc).__name__}: {exc}") from None
+
+    def _migrate(self) -> None:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            has_meta = conn.execute("SELECT to_regclass(%s)", (META,)).fetchone()[0]
+            has_table = conn.execute("SELECT to_regclass(%s)", (TABLE,)).fetchone()[0]
+            version = None
+            if has_meta:
+                row = conn.execute(f"SELECT value FROM {META} WHERE key = 'schema_version'").fetchone()
+                version = int(row[0]) if row else 0
+            elif has_table:
+                version = 0
+            if version is not None and version != SCHEMA_VERSION:
+                log.warning("statistics store %s has schema version %s (this code uses %s): rebuilding it",
+                            self.location, version, SCHEMA_VERSION)
+                self.warning = f"rebuilt: schema version {version} replaced by {SCHEMA_VERSION}"
+                conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+                conn.execute(f"DROP TABLE IF EXISTS {META}")
+            for stmt in self.CREATE:
+                conn.execute(stmt)
+            conn.execute(f"INSERT INTO {META} (key, value) VALUES ('schema_version', %s) "
+                         f"ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
+
+    def size_bytes(self) -> int:
+        rows = self._query("SELECT pg_total_relation_size(?::regclass)", [TABLE])
+        return int(rows[0][0] or 0) if rows else 0
+
+    def close(self) -> None:
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            try:
+                pool.close()
+            except Exception:  # noqa: BLE001
+                pass

@@ -1,0 +1,275 @@
+"""The embedded store: one SQLite file in WAL mode, shared by every process on the machine.
+
+- WAL: readers never wait for the writer; writes are short transactions (``BEGIN IMMEDIATE``)
+  and wait up to ``busy_timeout`` for another process's write.
+- A few pooled connections per process (not one per thread: the data layer runs many threads).
+- Opening, migrating and rebuilding happen under a file lock (``<file>.lock``), so two processes
+  starting at once do not both rebuild.
+- A file that is not a database or is corrupt, or whose schema version differs, is moved aside
+  (``<file>.corrupt-<time>``) or dropped, and rebuilt with a warning: never a crash. A process
+  whose file was rebuilt by another one notices (the file's inode changed) and reconnects.
+- ``path=None`` keeps the store in memory (demo data; tests).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock
+
+from .base import META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
+
+log = logging.getLogger("pancake.store")
+
+FILE_NAME = "store.sqlite3"
+BUSY_TIMEOUT_S = 30.0
+POOL_SIZE = 4
+_CORRUPT_CODES = {11, 26}   # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """A damaged file (not a database, malformed image), as opposed to a busy or missing one."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    if getattr(exc, "sqlite_errorcode", None) in _CORRUPT_CODES:
+        return True
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text
+
+
+class SQLiteStore(SQLStore):
+    backend = "sqlite"
+
+    def __init__(self, path: str | os.PathLike | None) -> None:
+        super().__init__()
+        self.path = Path(path) if path is not None else None
+        self.location = str(self.path) if self.path else ":memory:"
+        if self.path is None:
+            self.backend = "memory"
+        self._pool: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._made = 0
+        self._size = 1 if self.path is None else POOL_SIZE
+        self._made_lock = threading.Lock()
+        self._inode: int | None = None
+        self._memory: sqlite3.Connection | None = None
+        self._closed = False
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lockfile = FileLock(str(self.path) + ".lock", timeout=BUSY_TIMEOUT_S * 2)
+        self._open()
+
+    # -- connections ---------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        if self.path is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        else:
+            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, check_same_thread=False,
+                                   isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def _file_inode(self) -> int | None:
+        try:
+            return os.stat(self.path).st_ino if self.path else None
+        except OSError:
+            return None
+
+    def _drop_pool(self) -> None:
+        while True:
+            try:
+                conn = self._pool.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+        with self._made_lock:
+            self._made = 0
+
+    @contextmanager
+    def _borrow(self):
+        if self._closed:
+            raise StoreError("the store is closed")
+        if self.path is not None and self._file_inode() != self._inode:
+            # another process rebuilt (or someone deleted) the file: start again on the new one
+            with self._lock:
+                if self._file_inode() != self._inode:
+                    self._drop_pool()
+                    self._open()
+        conn = None
+        try:
+            conn = self._pool.get_nowait()
+        except queue.Empty:
+            with self._made_lock:
+                make = self._made < self._size
+                if make:
+                    self._made += 1
+            if make:
+                try:
+                    conn = self._connect()
+                except BaseException:
+                    with self._made_lock:
+                        self._made -= 1
+                    raise
+            else:
+                conn = self._pool.get(timeout=BUSY_TIMEOUT_S * 2)
+        try:
+            yield conn
+        finally:
+            self._pool.put(conn)
+
+    @contextmanager
+    def _conn(self):
+        try:
+            with self._borrow() as conn:
+                yield conn
+        except sqlite3.DatabaseError as exc:
+            self._on_error(exc)
+            raise StoreError(f"SQLite store: {type(exc).__name__}: {exc}") from None
+
+    @contextmanager
+    def _write(self):
+        try:
+            with self._borrow() as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._on_error(exc)
+            raise StoreError(f"SQLite store: {type(exc).__name__}: {exc}") from None
+
+    def _on_error(self, exc: sqlite3.DatabaseError) -> None:
+        if is_corruption(exc):
+            with self._lock:
+                self._rebuild(f"the file is damaged ({exc})", move_aside=True)
+
+    # -- opening, migrating, rebuilding ------------------------------------------------------------
+    def _open(self) -> None:
+        if self.path is None:
+            with self._borrow_raw() as conn:
+                self._create(conn)
+            return
+        with self._lockfile:
+            try:
+                conn = self._connect()
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    version = self._version(conn)
+                    if version is None:
+                        self._create(conn)
+                    elif version != SCHEMA_VERSION:
+                        log.warning("statistics store %s has schema version %s (this code uses %s): "
+                                    "rebuilding it", self.path, version, SCHEMA_VERSION)
+                        self.warning = f"rebuilt: schema version {version} replaced by {SCHEMA_VERSION}"
+                        conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+                        conn.execute(f"DROP TABLE IF EXISTS {META}")
+                        self._create(conn)
+                    else:
+                        conn.execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchall()
+                finally:
+                    conn.close()
+            except sqlite3.DatabaseError as exc:
+                if not (is_corruption(exc) or "no such table" in str(exc).lower()):
+                    raise StoreError(f"SQLite store {self.path}: {exc}") from None
+                self._rebuild_locked(f"the file could not be read ({exc})", move_aside=True)
+            self._inode = self._file_inode()
+
+    @contextmanager
+    def _borrow_raw(self):
+        if self._memory is None:
+            self._memory = self._connect()
+            self._pool.put(self._memory)
+            self._made = 1
+        yield self._memory
+
+    @staticmethod
+    def _version(conn: sqlite3.Connection) -> int | None:
+        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                (META,)).fetchall()
+        if not has_meta:
+            has_any = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                   (TABLE,)).fetchall()
+            return 0 if has_any else None
+        row = conn.execute(f"SELECT value FROM {META} WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _create(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in self.CREATE:
+                conn.execute(stmt)
+            conn.execute(f"INSERT INTO {META} (key, value) VALUES ('schema_version', ?) "
+                         f"ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _rebuild(self, reason: str, *, move_aside: bool) -> None:
+        if self.path is None:
+            return
+        with self._lockfile:
+            if self._file_inode() != self._inode:
+                self._drop_pool()   # another process already rebuilt it
+                self._inode = self._file_inode()
+                return
+            self._rebuild_locked(reason, move_aside=move_aside)
+            self._inode = self._file_inode()
+
+    def _rebuild_locked(self, reason: str, *, move_aside: bool) -> None:
+        assert self.path is not None
+        self._drop_pool()
+        log.warning("statistics store %s: %s; starting a new one", self.path, reason)
+        self.warning = f"rebuilt: {reason}"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if not p.exists():
+                continue
+            try:
+                if move_aside and suffix == "":
+                    p.replace(Path(f"{self.path}.corrupt-{stamp}"))
+                else:
+                    p.unlink()
+            except OSError as exc:
+                raise StoreError(f"SQLite store {self.path} is damaged and cannot be replaced: {exc}") from None
+        conn = self._connect()
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            self._create(conn)
+        finally:
+            conn.close()
+
+    # -- facts -----------------------------------------------------------------------------------
+    def size_bytes(self) -> int:
+        if self.path is None:
+            rows = self._query("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+            return int(rows[0][0]) if rows else 0
+        total = 0
+        for suffix in ("", "-wal"):
+            try:
+                total += os.path.getsize(str(self.path) + suffix)
+            except OSError:
+                pass
+        return total
+
+    def vacuum(self) -> None:
+        with self._borrow() as conn:
+            conn.execute("VACUUM")
+
+    def close(self) -> None:
+        self._closed = True
+        self._drop_pool()
+        self._memory = None

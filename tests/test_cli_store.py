@@ -1,0 +1,146 @@
+"""The CLI and the store: a repeated past-range export makes no API call, also from another
+process; `cache info` and `cache clear`; `sync` fills the store, resumes, and exits 1 when a
+page failed while the others are stored. Real subprocesses against the simulator over HTTP."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from tests.store_backends import PgSchema
+
+ROOT = Path(__file__).resolve().parent.parent
+LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
+
+
+@pytest.fixture(scope="module")
+def sim_server():
+    sim = Simulator()
+    server, _ = serve(sim, "127.0.0.1", 0)
+    host, port = server.server_address[:2]
+    yield sim, f"http://{host}:{port}/api"
+    server.shutdown()
+    server.server_close()
+
+
+def cli(args, url, store_env, *, page_tokens=None, access_token=DEMO_USER_TOKEN):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
+    env.update(store_env)
+    env.update(PANCAKE_BASE_URL=url, PYTHONPATH=str(ROOT))
+    if access_token:
+        env["PANCAKE_ACCESS_TOKEN"] = access_token
+    tokens = DEMO_PAGE_TOKENS if page_tokens is None else page_tokens
+    env["PANCAKE_PAGE_TOKENS"] = ",".join(f"{k}:{v}" for k, v in tokens.items())
+    return subprocess.run([sys.executable, "-m", "pancake", *args], capture_output=True, env=env, cwd=ROOT,
+                          timeout=180)
+
+
+def stat_calls(sim) -> int:
+    return len([c for c in sim.calls if "/statistics/" in c.path])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_env(request, tmp_path):
+    if request.param == "sqlite":
+        yield {"PANCAKE_CACHE_DIR": str(tmp_path)}
+        return
+    pg = PgSchema()
+    yield {"PANCAKE_STORE_URL": pg.url, "PANCAKE_CACHE_DIR": str(tmp_path)}
+    pg.drop()
+
+
+def test_a_repeated_past_range_export_makes_no_api_call_from_another_process(sim_server, store_env, tmp_path):
+    sim, url = sim_server
+    end = sim.today() - timedelta(days=1)
+    start = end - timedelta(days=90)
+    outs = []
+    for kind in ("engagement", "staff", "activity", "tags", "customers", "ads"):
+        sim.reset_calls()
+        first = cli(["export", kind, "--page", HANA, "--page", SNEAKER, "--since", str(start), "--until", str(end),
+                     "-q", "-o", str(tmp_path / f"{kind}-1.csv")], url, store_env)
+        assert first.returncode == 0, first.stderr.decode()
+        assert stat_calls(sim) > 0
+        sim.reset_calls()
+        second = cli(["export", kind, "--page", HANA, "--page", SNEAKER, "--since", str(start), "--until", str(end),
+                      "-q", "-o", str(tmp_path / f"{kind}-2.csv")], url, store_env)
+        assert second.returncode == 0, second.stderr.decode()
+        assert stat_calls(sim) == 0, f"{kind}: the second process asked the API again"
+        assert (tmp_path / f"{kind}-1.csv").read_bytes() == (tmp_path / f"{kind}-2.csv").read_bytes()
+        outs.append(kind)
+    # --no-store asks again, and gives the same numbers
+    sim.reset_calls()
+    direct = cli(["export", "tags", "--page", HANA, "--page", SNEAKER, "--since", str(start), "--until", str(end),
+                  "-q", "--no-store", "-o", str(tmp_path / "direct.csv")], url, store_env)
+    assert direct.returncode == 0 and stat_calls(sim) > 0
+    assert (tmp_path / "direct.csv").read_bytes() == (tmp_path / "tags-1.csv").read_bytes()
+
+
+def test_cache_info_and_clear(sim_server, store_env):
+    sim, url = sim_server
+    end = sim.today() - timedelta(days=1)
+    start = end - timedelta(days=4)
+    for pid in (HANA, SNEAKER):
+        proc = cli(["export", "activity", "--page", pid, "--since", str(start), "--until", str(end), "-q",
+                    "-o", os.devnull], url, store_env)
+        assert proc.returncode == 0, proc.stderr.decode()
+    info = cli(["cache", "info"], url, store_env)
+    assert info.returncode == 0, info.stderr.decode()
+    text = info.stdout.decode()
+    backend = "postgresql" if "PANCAKE_STORE_URL" in store_env else "sqlite"
+    assert f"store: {backend}" in text and "size:" in text and "10 entries" in text
+    lines = [line for line in text.splitlines() if line.startswith((HANA, SNEAKER))]
+    assert len(lines) == 2
+    assert all(f"{start.isoformat()} {end.isoformat()}" in " ".join(line.split()) for line in lines)
+    for token in (*DEMO_PAGE_TOKENS.values(), DEMO_USER_TOKEN):
+        assert token not in text
+    cleared = cli(["cache", "clear", "--page", HANA], url, store_env)
+    assert cleared.returncode == 0 and b"cleared 5 stored entries" in cleared.stdout
+    text = cli(["cache", "info"], url, store_env).stdout.decode()
+    assert HANA not in text and SNEAKER in text
+    assert b"cleared 5" in cli(["cache", "clear"], url, store_env).stdout
+    assert "(empty)" in cli(["cache", "info"], url, store_env).stdout.decode()
+
+
+def test_sync_fills_the_store_resumes_and_reports_a_failed_page(sim_server, store_env):
+    sim, url = sim_server
+    tokens = dict(DEMO_PAGE_TOKENS)
+    tokens[MINH_ANH] = "CANARY-DEAD-TOKEN-5k2"
+    sim.reset_calls()
+    proc = cli(["sync", "--page", HANA, SNEAKER, MINH_ANH, "--days", "12", "--kinds", "activity", "tags", "staff"],
+               url, store_env, page_tokens=tokens, access_token=None)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert MINH_ANH in err and "102" in err and "CANARY-DEAD" not in err
+    assert "sync: 3 page(s), 12 closed day(s)" in err and "done: 2 page(s) complete, 1 page(s) failed" in err
+    first = stat_calls(sim)
+    assert first > 0
+    # what the sync stored serves an export without a call
+    end = sim.today() - timedelta(days=1)
+    sim.reset_calls()
+    proc = cli(["export", "activity", "--page", HANA, "--page", SNEAKER, "--since", str(end - timedelta(days=11)),
+                "--until", str(end), "-q", "-o", os.devnull], url, store_env)
+    assert proc.returncode == 0 and stat_calls(sim) == 0
+    proc = cli(["export", "staff", "--page", HANA, "--since", str(end - timedelta(days=6)), "--until", str(end),
+                "-q", "-o", os.devnull], url, store_env)   # last_7's previous period: a preset window
+    assert proc.returncode == 0 and stat_calls(sim) == 0
+    # resumable: a second run asks only for the page that failed
+    proc = cli(["sync", "--page", HANA, SNEAKER, MINH_ANH, "--days", "12", "--kinds", "activity", "tags", "staff"],
+               url, store_env, page_tokens=tokens, access_token=None)
+    assert proc.returncode == 1
+    assert {c.page_id for c in sim.calls if "/statistics/" in c.path} == {MINH_ANH}
+    # quiet and successful
+    proc = cli(["sync", "--page", HANA, "--days", "12", "--kinds", "activity", "-q"], url, store_env)
+    assert proc.returncode == 0 and proc.stderr == b""
+
+
+def test_sync_usage_errors(sim_server, tmp_path):
+    _, url = sim_server
+    env = {"PANCAKE_CACHE_DIR": str(tmp_path)}
+    assert cli(["sync", "--page", HANA, "--days", "0"], url, env).returncode == 2
+    proc = cli(["sync", "--page", HANA, "--days", "3", "--kinds", "nope"], url, env)
+    assert proc.returncode == 2 and b"invalid choice" in proc.stderr
