@@ -119,9 +119,10 @@ class Engagement(Kind):
         staff = out.get("staff")
         if staff is not None and not staff.empty and len(parts) > 1:
             counts = [c for c in staff.columns if c not in ("page_id", "user_id", "user_name")]
-            out["staff"] = (staff.groupby(["page_id", "user_id"], sort=False)
-                            .agg({"user_name": "last", **{c: lambda s: s.sum(min_count=1) for c in counts}})
-                            .reset_index())
+            g = staff.groupby(["page_id", "user_id"], sort=False)
+            sums = g[counts].sum(min_count=1)
+            sums.insert(0, "user_name", g["user_name"].last())
+            out["staff"] = sums.reset_index()[list(staff.columns)]
         return out
 
     def csv(self, frames, *, hourly=False):

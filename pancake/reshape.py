@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import timeutil
@@ -742,20 +743,19 @@ def merge_windows(frames: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.Dat
     already gave (the same day returned twice) is dropped. Rows of one window are all kept, so
     two API hours with the same local label (a clock turned back) are both counted."""
     keys = list(keys)
-    kept: list[pd.DataFrame] = []
-    seen: set[tuple] = set()
+    frames = [f for f in frames if f is not None]
     for f in frames:
-        if f is None:
-            continue
         missing = [k for k in keys if k not in f.columns]
         if missing:
             raise ReshapeError(f"merge: key column(s) {missing} not in frame")
-        if seen and not f.empty:
-            mask = [tuple(r) not in seen for r in f[keys].itertuples(index=False, name=None)]
-            f = f[mask]
-        seen.update(f[keys].itertuples(index=False, name=None))
-        kept.append(f)
-    return concat(kept).reset_index(drop=True)
+    if len(frames) <= 1:
+        return concat(frames).reset_index(drop=True)
+    window = np.concatenate([np.full(len(f), i) for i, f in enumerate(frames)])
+    out = concat(frames)
+    if out.empty:
+        return out.reset_index(drop=True)
+    first = pd.Series(window).groupby([out[k].to_numpy() for k in keys], dropna=False).transform("min")
+    return out[window == first.to_numpy()].reset_index(drop=True)
 
 
 def dedupe(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
