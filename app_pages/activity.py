@@ -3,6 +3,9 @@ profile with the reply ratio, the weekday × hour map of unanswered messages, th
 and the per-page comparison."""
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import streamlit as st
 
 from pancake import fmt
@@ -28,16 +31,18 @@ components.partial_today_note()
 
 tables: dict = {}
 
-series = av.hourly_series(hourly, start, end, tz)
-st.plotly_chart(av.hourly_figure(series, lang), key="act_hourly")
+now = datetime.now(ZoneInfo(tz)).replace(tzinfo=None)   # hours after now are blank, not 0
+series = av.hourly_series(hourly, start, end, tz, now=now)
+st.plotly_chart(av.hourly_figure(series, lang, partial=end >= now.date()), key="act_hourly")
 
 st.subheader(state.t("act.profile"))
 st.caption(state.t("act.profile_caption"))
 profile = av.hour_profile(hourly)
 st.plotly_chart(av.profile_figure(profile, lang), key="act_profile")
 with st.expander(state.t("act.profile_table")):
-    components.table(av.table(profile, lang), "activity-hour-of-day", page.page_ids, key="dl_act_profile")
-tables["hour_of_day"] = profile
+    profile_table = av.table(profile, lang)
+    components.table(profile_table, "activity-hour-of-day", page.page_ids, key="dl_act_profile")
+tables["hour_of_day"] = profile_table
 
 st.subheader(state.t("act.unanswered"))
 st.caption(state.t("act.unanswered_caption", tz=tz))
@@ -51,14 +56,16 @@ else:
     silent = av.silent_hours(hourly, page.names)
     st.caption(state.t("act.silent_summary", hours=fmt.number(n_hours, lang),
                        messages=fmt.number(n_msgs, lang), share=fmt.ratio_as_percent(share, lang)))
-    components.table(av.table(silent, lang), "activity-silent-hours", page.page_ids, key="dl_act_silent")
-    tables["silent_hours"] = silent
+    silent_table = av.table(silent, lang)
+    components.table(silent_table, "activity-silent-hours", page.page_ids, key="dl_act_silent")
+    tables["silent_hours"] = silent_table
 
 if len(page.page_ids) > 1:
     st.subheader(state.t("act.per_page"))
-    by_page = av.per_page_table(hourly, page.names)
-    components.table(av.table(by_page, lang), "activity-pages", page.page_ids, key="dl_act_pages")
+    by_page = av.per_page_view(av.per_page_table(hourly, page.names), lang,
+                               previous.get("hourly") if previous else None)
+    components.table(by_page, "activity-pages", page.page_ids, key="dl_act_pages")
     tables["pages"] = by_page
 
-tables["hourly"] = series
+tables["hourly"] = av.table(series, lang)
 components.download_everything(tables, "activity", page.page_ids)

@@ -80,17 +80,18 @@ st.caption(state.t("ads.chart.legend" if va.spent(table) else "ads.no_spend"))
 # --- tables ----------------------------------------------------------------------------------
 currency_tot = va.currency_totals(ads)
 st.subheader(state.t("ads.by_currency"))
-components.table(va.totals_view(currency_tot, lang), "ads-currency", page.page_ids, key="dl_ads_currency")
-tables = {"currency": currency_tot}
+currency_table = va.totals_view(currency_tot, lang)
+components.table(currency_table, "ads-currency", page.page_ids, key="dl_ads_currency")
+tables = {"currency": currency_table}
 
 if len(page.page_ids) > 1:
     st.subheader(state.t("ads.by_page"))
-    components.table(va.totals_view(by_page, lang), "ads-pages", page.page_ids, key="dl_ads_pages")
-    tables["pages"] = by_page
+    tables["pages"] = va.totals_view(by_page, lang)
+    components.table(tables["pages"], "ads-pages", page.page_ids, key="dl_ads_pages")
 
 st.subheader(state.t("ads.by_ad"))
 st.caption(state.t("ads.reach_note") + " " + state.t("ads.budget_note"))
-tables["ads"] = va.csv_frame(table, lang)
-components.table(va.ads_view(table, lang), "ads", page.page_ids, key="dl_ads", download=tables["ads"])
+tables["ads"] = va.ads_view(table, lang)
+components.table(tables["ads"], "ads", page.page_ids, key="dl_ads")
 
 components.download_everything(tables, "ads", page.page_ids)

@@ -28,21 +28,24 @@ else:
     now = datetime.now(cache.settings().tz).replace(tzinfo=None) if grain == "hour" else None
     s = v.series(data, page.start, page.end, grain, last=now)
     grain_word = state.t(f"customers.grain.{grain}")
-    st.subheader(state.t(f"customers.trend_{grain}"))
-    st.plotly_chart(v.trend_figure(s, lang, grain), key="customers_trend")
+    drawn = v.chart_grain(s, grain)   # hours over a long range are drawn per day
+    st.subheader(state.t(f"customers.trend_{drawn}"))
+    partial = page.end >= cache.today()
+    st.plotly_chart(v.trend_figure(s, lang, grain, partial=partial), key="customers_trend")
     st.subheader(state.t("customers.rate_chart"))
-    st.caption(state.t("customers.rate_caption", grain=grain_word))
-    st.plotly_chart(v.rate_figure(s, lang), key="customers_rate")
+    st.caption(state.t("customers.rate_caption", grain=state.t(f"customers.grain.{drawn}")))
+    st.plotly_chart(v.rate_figure(s, lang, grain, partial=partial), key="customers_rate")
     with st.expander(state.t("customers.table", grain=grain_word)):
-        components.table(v.series_table(s, lang, grain), f"customers-{grain}", page.page_ids,
-                         key="dl_customers_series")
-    tables["by_hour" if grain == "hour" else "by_day"] = s
+        series_table = v.series_table(s, lang, grain)
+        components.table(series_table, f"customers-{grain}", page.page_ids, key="dl_customers_series")
+    tables["by_hour" if grain == "hour" else "by_day"] = series_table
 
-    st.subheader(state.t("common.per_page"))
-    pp = v.per_page(data, page.names)
-    if len(pp) > 1:
+    if len(page.page_ids) > 1:   # one page: no one-row comparison
+        st.subheader(state.t("common.per_page"))
+        pp = v.per_page(data, page.names)
         st.plotly_chart(v.per_page_figure(pp, lang), key="customers_pages")
-    components.table(v.per_page_table(pp, lang), "customers-pages", page.page_ids, key="dl_customers_pages")
-    tables["by_page"] = pp
+        pp_table = v.per_page_table(pp, lang, previous.get("data") if previous is not None else None)
+        components.table(pp_table, "customers-pages", page.page_ids, key="dl_customers_pages")
+        tables["by_page"] = pp_table
 
 components.download_everything(tables, "customers", page.page_ids)

@@ -1,5 +1,5 @@
 """Overview: the range's key numbers from every source with sparklines and the change against
-the previous period, and a per-page comparison table."""
+the previous period, and, for several pages, a per-page comparison table."""
 from __future__ import annotations
 
 import streamlit as st
@@ -32,10 +32,11 @@ else:
     components.cards(sections["ads"])
 components.partial_today_note()
 
-table = ov.per_page_table(page.page_ids, page.names, current,
-                          answered={kind: now.pages_ok for kind, (now, _) in loaded.items()})
-st.subheader(state.t("ov.per_page"))
-st.caption(state.t("ov.per_page_caption"))
-components.table(ov.per_page_view(table, page.lang), "overview-pages", page.page_ids, key="dl_ov_pages")
-
-components.download_everything({"pages": table}, "overview", page.page_ids)
+if len(page.page_ids) > 1:   # one page: its cards say it all, no one-row comparison
+    table = ov.per_page_view(ov.per_page_table(page.page_ids, page.names, current,
+                                               answered={kind: now.pages_ok for kind, (now, _) in loaded.items()}),
+                             page.lang, current, previous)
+    st.subheader(state.t("ov.per_page"))
+    st.caption(state.t("ov.per_page_caption"))
+    components.table(table, "overview-pages", page.page_ids, key="dl_ov_pages")
+    components.download_everything({"pages": table}, "overview", page.page_ids)

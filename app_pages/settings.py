@@ -1,10 +1,12 @@
 """Settings: connected pages and whether each token works (never the token), whether a user
 token is configured, the API base URL, the time zone and how to change it, the age of the
-data on screen with a clear-cache button, and how to configure real tokens (demo mode)."""
+data on screen, the statistics store (where, how big, each page's newest data) with its clear
+buttons, and how to configure real tokens (demo mode)."""
 from __future__ import annotations
 
 import streamlit as st
 
+from pancake import fmt
 from pancake.data import cache
 from pancake.views import settings as vs
 from ui import components, state
@@ -12,6 +14,7 @@ from ui.page import open_page
 
 STATUS_KEY = "_settings_token_status"   # (page ids, status frame, checked at)
 CLEARED_KEY = "_settings_cache_cleared"
+STORE_CLEARED_KEY = "_settings_store_cleared"
 
 page = open_page("nav.settings")
 lang = page.lang
@@ -61,10 +64,23 @@ st.subheader(state.t("set.tz"))
 tz = cache.tz_name()
 st.markdown(state.t("set.tz_body", tz=tz, now=vs.local_time(cache.now_utc(), tz, lang)))
 
-# --- cache -----------------------------------------------------------------------------------
-st.subheader(state.t("set.cache"))
-st.markdown(state.t("set.cache_body", past=vs.ttl_text(cache.PAST_TTL, lang),
-                    today=vs.ttl_text(cache.TODAY_TTL, lang)))
+# --- the statistics store and the cache ----------------------------------------------------
+st.subheader(state.t("set.store"))
+info = cache.store_info()
+st.markdown(state.t("set.store_body", today=vs.ttl_text(cache.TODAY_TTL, lang),
+                    backend=state.t(f"set.store.backend.{info['backend']}"),
+                    size=vs.size_text(info["size_bytes"], lang),
+                    entries=fmt.number(info["entries"], lang)))
+if info["location"]:
+    st.markdown(f"**{state.t('set.store.where')}**")
+    st.code(str(info["location"]), language=None)
+if info["warning"]:
+    st.warning(str(info["warning"]), icon=":material/warning:")
+if info["pages"].empty:
+    st.caption(state.t("set.store.empty"))
+else:
+    components.table(vs.store_table(info["pages"], lang, cache.now_utc()), "store", all_ids,
+                     key="dl_store", downloadable=False)
 now = cache.now_utc()
 last = cache.last_fetch()
 oldest = st.session_state.get("_pancake_oldest_fetch")
@@ -83,10 +99,21 @@ def _clear() -> None:
     st.session_state[CLEARED_KEY] = True
 
 
-st.button(state.t("set.clear"), icon=":material/delete_sweep:", key="set_clear",
+def _clear_store() -> None:
+    st.session_state[STORE_CLEARED_KEY] = cache.clear_store()
+    st.session_state.pop(STATUS_KEY, None)
+
+
+b1, b2 = st.columns(2)
+b1.button(state.t("set.clear"), icon=":material/delete_sweep:", key="set_clear",
           help=state.t("set.clear_help"), on_click=_clear)
+b2.button(state.t("set.store.clear"), icon=":material/delete_forever:", key="set_clear_store",
+          help=state.t("set.store.clear_help"), on_click=_clear_store)
 if st.session_state.pop(CLEARED_KEY, False):
     st.success(state.t("set.cleared"), icon=":material/check:")
+cleared = st.session_state.pop(STORE_CLEARED_KEY, None)
+if cleared is not None:
+    st.success(state.t("set.store.cleared", n=cleared), icon=":material/check:")
 
 # --- demo mode and configuration -------------------------------------------------------------
 st.subheader(state.t("set.config"))

@@ -1,5 +1,5 @@
-"""Staff: KPI cards, leaderboard across pages, staff × hour heatmap, per-page breakdown and,
-for several pages, the user API's own multi-page statistics. Computations: pancake.views.staff."""
+"""Staff: KPI cards, leaderboard across pages (with each member's orders closed when the user
+token gives them), staff × hour heatmap and per-page breakdown. Computations: pancake.views.staff."""
 from __future__ import annotations
 
 import streamlit as st
@@ -22,15 +22,18 @@ else:
                             compare=page.compare))
     components.partial_today_note()
 
-    board = v.leaderboard(totals, page.names)
+    orders = cache.multi_page_users(page.page_ids, page.start, page.end)   # orders closed: user API only
+    board = v.with_orders(v.leaderboard(totals, page.names), orders.get("totals"))
     st.subheader(state.t("staff.leaderboard"))
     st.caption(state.t("staff.leaderboard_caption"))
     st.plotly_chart(v.replies_figure(board, lang), key="staff_replies")
-    board_table = v.leaderboard_table(board, lang)
+    board_table = v.leaderboard_table(board, lang, previous.get("totals") if previous is not None else None)
     components.table(board_table, "staff", page.page_ids, key="dl_staff_board")
-    tables["leaderboard"] = board_table.frame
+    if orders.errors:
+        components.note(state.t("staff.orders_unavailable", reason=components.reason(orders.errors[0].kind, lang)))
+    tables["leaderboard"] = board_table
 
-    matrix = v.hour_matrix(hourly)
+    matrix = v.hour_matrix(hourly, page_names=page.names)
     if not matrix.empty:
         st.subheader(state.t("staff.heatmap"))
         st.caption(state.t("staff.heatmap_caption", n=len(matrix)))
@@ -41,20 +44,9 @@ else:
 
     if len(page.page_ids) > 1:
         st.subheader(state.t("staff.by_page"))
-        pp_table = v.per_page_table(v.per_page(totals, page.names), lang)
+        pp_table = v.per_page_table(v.per_page(totals, page.names), lang, totals=totals,
+                                    previous=previous.get("totals") if previous is not None else None)
         components.table(pp_table, "staff-pages", page.page_ids, key="dl_staff_pages")
-        tables["by_page"] = pp_table.frame
-
-        st.subheader(state.t("staff.multi"))
-        st.caption(state.t("staff.multi_caption"))
-        multi = cache.multi_page_users(page.page_ids, page.start, page.end)
-        if multi.errors:
-            st.warning(state.t("staff.multi_unavailable", msg="; ".join(e.message for e in multi.errors)),
-                       icon=":material/warning:")
-        mt = multi.get("totals")
-        if mt is not None and not mt.empty:
-            multi_table = v.leaderboard_table(v.leaderboard(mt, page.names), lang)
-            components.table(multi_table, "staff-multi", page.page_ids, key="dl_staff_multi")
-            tables["multi_page_api"] = multi_table.frame
+        tables["by_page"] = pp_table
 
 components.download_everything(tables, "staff", page.page_ids)

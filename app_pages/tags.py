@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pancake.data import cache
 from pancake.views import tags as v
 from ui import components, state
 from ui.page import open_page
@@ -35,13 +36,13 @@ else:
     with c2:
         top_table = v.top_table(top, lang, compare=compared)
         components.table(top_table, "tags-top", page.page_ids, key="dl_tags_top")
-    tables["top_tags"] = top_table.frame
+    tables["top_tags"] = top_table
 
     st.subheader(state.t("tags.trend", n=len(top_names)))
     wide = v.trend(daily, top_names, page.start, page.end)
-    st.plotly_chart(v.trend_figure(wide, lang), key="tags_trend")
-    components.download_csv(wide, "tags-trend", page.page_ids, key="dl_tags_trend")
-    tables["trend"] = wide
+    st.plotly_chart(v.trend_figure(wide, lang, partial=page.end >= cache.today()), key="tags_trend")
+    tables["trend"] = v.trend_table(wide, lang)
+    components.download_csv(tables["trend"], "tags-trend", page.page_ids, key="dl_tags_trend")
 
     if len(page.page_ids) > 1:
         st.subheader(state.t("tags.matrix"))
@@ -55,6 +56,6 @@ else:
     with st.expander(state.t("tags.detail")):
         detail = v.detail_table(v.detail_csv(daily, page.names), lang)
         components.table(detail, "tags-detail", page.page_ids, key="dl_tags_detail")
-        tables["detail"] = detail.frame
+        tables["detail"] = detail
 
 components.download_everything(tables, "tags", page.page_ids)

@@ -18,9 +18,10 @@ Decisions callers rely on:
   ``-``, ``@``, tab or carriage return, or with one of ``=+-@`` after leading whitespace,
   gets a leading ``'``. Real numbers, negative ones included, are never quoted; a string
   that merely looks like a number (``"-5"``) *is* quoted.
-- XLSX: one sheet per table, bold frozen header, numbers as numbers, datetimes as Excel
-  dates (``yyyy-mm-dd`` or ``yyyy-mm-dd hh:mm``), strings sanitised as above, control
-  characters Excel rejects removed.
+- XLSX: one sheet per table, bold frozen header, an autofilter, numbers as numbers,
+  datetimes as Excel dates (``yyyy-mm-dd`` or ``yyyy-mm-dd hh:mm``), strings sanitised as
+  above, control characters Excel rejects removed. A :class:`Sheet` adds number formats
+  (₫, US$, %, durations: see ``pancake.views.tables.excel_sheet``) and a bold totals row.
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from numbers import Integral, Real
@@ -43,7 +45,8 @@ import pandas as pd
 __all__ = [
     "BOM", "LINE_TERMINATOR", "FORMULA_PREFIXES",
     "sanitize_cell", "to_csv_bytes", "write_csv", "CsvWriter",
-    "safe_filename", "with_extension", "zip_bytes", "xlsx_bytes", "sheet_names",
+    "safe_filename", "with_extension", "zip_bytes", "xlsx_bytes", "sheet_names", "Sheet",
+    "money_format",
 ]
 
 BOM = b"\xef\xbb\xbf"
@@ -465,61 +468,115 @@ def _display_len(v: Any, number_format: str | None) -> int:
         return 16 if number_format and "hh" in number_format else 10
     if isinstance(v, date):
         return 10
+    if number_format and isinstance(v, (int, float)):
+        if "h]" in number_format:
+            return 8
+        digits = len(f"{abs(v):,.0f}") + (3 if "0.00" in number_format else 0)
+        return digits + (5 if '"' in number_format or "%" in number_format else 0)
     if isinstance(v, float):
         return len(_plain_number(v))
     s = str(v)
     return max((len(line) for line in s.splitlines()), default=0)
 
 
-def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    """An .xlsx workbook with one sheet per table (names from ``sheet_names``), the bold
-    header row frozen, numbers numeric, datetimes real Excel dates formatted ``yyyy-mm-dd``
-    (midnight-only columns) or ``yyyy-mm-dd hh:mm``, strings sanitised, widths 8–60 from the
-    content. An empty mapping gives one empty sheet named ``Sheet``. The index is dropped."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+# Excel's own currency signs; any other currency shows its code after the amount.
+_EXCEL_SIGNS = {"VND": ("", ' "₫"'), "USD": ('"US$"', ""), "EUR": ("", ' "€"'), "GBP": ('"£"', ""),
+                "JPY": ('"¥"', "")}
+
+
+def money_format(currency: str | None, decimals: int = 2) -> str:
+    """The Excel number format of an amount: ``#,##0 "₫"``, ``"US$"#,##0.00``, ``#,##0.00 "THB"``;
+    no currency: the bare amount (never taken for VND)."""
+    body = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    code = (currency or "").strip().upper()
+    if not code:
+        return body
+    before, after = _EXCEL_SIGNS.get(code, ("", f' "{code}"'))
+    return f"{before}{body}{after}"
+
+
+@dataclass
+class Sheet:
+    """A workbook sheet with its presentation: ``formats`` maps a column to an Excel number
+    format (one for the column, or one per row: money in each row's currency); the last
+    ``total_rows`` rows are totals (bold, outside the autofilter)."""
+    frame: pd.DataFrame
+    formats: Mapping[Any, str | Sequence[str | None]] = field(default_factory=dict)
+    total_rows: int = 0
+
+
+_HEADER_WIDTH = 28   # a longer header wraps rather than widening its column
+
+
+def _column_format(fmt: str | Sequence[str | None] | None, row: int) -> str | None:
+    if fmt is None or isinstance(fmt, str):
+        return fmt
+    return fmt[row] if row < len(fmt) else None
+
+
+def _write_sheet(ws: Any, sheet: Sheet) -> None:
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    default = wb.active
-    bold = Font(bold=True)
-    keys = list(tables.keys())
-    for name, key in zip(sheet_names(keys), keys):
-        frame = tables[key]
-        ws = wb.create_sheet(title=name)
-        headers = [_excel_value(_header_text(c)) for c in frame.columns]
-        ws.append(headers)
-        for cell in ws[1]:
-            cell.font = bold
-        ws.freeze_panes = "A2"
+    frame = sheet.frame
+    headers = [_excel_value(_header_text(c)) for c in frame.columns]
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
 
-        formats: list[str | None] = []
-        columns: list[list[Any]] = []
-        for i in range(frame.shape[1]):
-            s = frame.iloc[:, i]
-            values = s.tolist()
-            fmt = None
+    formats: list[Any] = []
+    columns: list[list[Any]] = []
+    for i in range(frame.shape[1]):
+        s = frame.iloc[:, i]
+        values = s.tolist()
+        fmt: Any = sheet.formats.get(frame.columns[i])
+        if fmt is None:
             if pd.api.types.is_datetime64_any_dtype(s.dtype):
                 fmt = "yyyy-mm-dd" if _datetime_column_is_date_only(s) else "yyyy-mm-dd hh:mm"
             elif any(isinstance(v, datetime) for v in values):
                 fmt = "yyyy-mm-dd" if _object_column_is_date_only(values, s.name) else "yyyy-mm-dd hh:mm"
             elif any(isinstance(v, date) for v in values):
                 fmt = "yyyy-mm-dd"
-            formats.append(fmt)
-            columns.append([_excel_value(v) for v in values])
+        formats.append(fmt)
+        columns.append([_excel_value(v) for v in values])
 
-        for row in zip(*columns):
-            ws.append(row)
-        for j, fmt in enumerate(formats, start=1):
-            values = columns[j - 1]
-            if fmt:
-                for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                    if isinstance(cell.value, (datetime, date)):
-                        cell.number_format = fmt
-            sample = values[:500]
-            width = max([len(str(headers[j - 1] or ""))]
-                        + [_display_len(v, fmt) for v in sample])
-            ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width + 2))
+    for row in zip(*columns):
+        ws.append(row)
+    n = len(frame)
+    for j, fmt in enumerate(formats, start=1):
+        if fmt is not None:
+            for r, (cell,) in enumerate(ws.iter_rows(min_row=2, max_row=n + 1, min_col=j, max_col=j)):
+                f = _column_format(fmt, r)
+                if f and isinstance(cell.value, (int, float, datetime, date)) and not isinstance(cell.value, bool):
+                    cell.number_format = f
+        sample = columns[j - 1][:500]
+        content = max([_display_len(v, _column_format(fmt, r)) for r, v in enumerate(sample)], default=0)
+        head = min(len(str(headers[j - 1] or "")), _HEADER_WIDTH)
+        ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, content + 2, head + 2))
+    last_data = n - sheet.total_rows
+    if frame.shape[1]:
+        ws.auto_filter.ref = f"A1:{get_column_letter(frame.shape[1])}{max(1, last_data) + 1}"
+    for r in range(last_data + 2, n + 2):
+        for cell in ws[r]:
+            cell.font = Font(bold=True)
+
+
+def xlsx_bytes(tables: Mapping[str, pd.DataFrame | Sheet]) -> bytes:
+    """An .xlsx workbook with one sheet per table (names from ``sheet_names``): the bold header
+    row frozen and wrapped, an autofilter over the data rows, numbers numeric, datetimes real
+    Excel dates (``yyyy-mm-dd``, ``yyyy-mm-dd hh:mm``) unless a :class:`Sheet` gives number
+    formats, strings sanitised, widths 8–60 from the content. An empty mapping gives one empty
+    sheet named ``Sheet``. The index is dropped."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    default = wb.active
+    keys = list(tables.keys())
+    for name, key in zip(sheet_names(keys), keys):
+        item = tables[key]
+        _write_sheet(wb.create_sheet(title=name), item if isinstance(item, Sheet) else Sheet(item))
     if keys:
         wb.remove(default)
     out = io.BytesIO()

@@ -1,8 +1,10 @@
 """Number, money, duration and date formatting for the two UI languages ("vi", "en").
 
-Pure functions, stdlib only: no Streamlit, no ``locale`` (system locales differ between
-machines), no babel. Every function returns a display string; missing input (None, NaN,
-``pd.NA``, ``pd.NaT``, infinity, an unparsable string) gives ``MISSING`` ("—").
+Pure functions: no Streamlit, no ``locale`` (system locales differ between machines). The
+locale data (grouping, month and weekday names, compact number words) comes from babel's
+CLDR tables, so no hand-written table of names or separators. Every function returns a
+display string; missing input (None, NaN, ``pd.NA``, ``pd.NaT``, infinity, an unparsable
+string) gives ``MISSING`` ("—").
 
 Conventions (decided here, callers rely on them):
 
@@ -15,15 +17,21 @@ Conventions (decided here, callers rely on them):
   it ("₫1,250,000", "$1,234.50"). Zero-decimal currencies (VND, JPY, KRW, ...) show no
   decimals, the others two. An unknown currency shows the number and its code
   ("1,234.50 THB" / "1.234,50 THB"); no currency shows just the number.
+- Compact numbers (chart axes): vi "15 nghìn", "1,5 tr", "2 tỷ"; en "15K", "1.5M", "2B";
+  below 1,000 the plain number. Compact money: "1,5 tr ₫" / "₫1.5M".
 - Budgets are in the currency's smallest unit (Facebook's offset): cents for 2-decimal
   currencies, whole units for the zero-decimal ones.
 - Durations round half up to whole seconds (below one hour) or whole minutes (from one
   hour); a positive value under one second is "< 1 giây" / "< 1 s"; a negative one is "—".
 - Dates: vi "24/11/2026", en "24 Nov 2026" (day without leading zero: "1 Nov 2026").
-  Hours are 24-hour "14:00" in both languages.
+  Hours are 24-hour "14:00" in both languages. Weekdays: vi "Thứ 2" … "Thứ 7", "Chủ nhật";
+  en "Mon" … "Sun".
+- Rounding is half up everywhere (12.25 → "12.3"), on the value's shortest decimal form.
 """
 from __future__ import annotations
 
+import decimal
+import functools
 import math
 from datetime import date as _date
 from datetime import datetime as _datetime
@@ -31,11 +39,15 @@ from datetime import time as _time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_compact_decimal, parse_pattern
+
 __all__ = [
     "MISSING", "LANGS", "ZERO_DECIMAL_CURRENCIES",
-    "number", "money", "budget", "currency_decimals", "duration_ms",
+    "number", "compact", "money", "compact_money", "budget", "currency_decimals", "duration_ms",
     "percent", "ratio_as_percent", "signed_percent",
-    "date", "date_range", "hour", "weekday_name",
+    "date", "date_range", "hour", "weekday_name", "by_unit",
 ]
 
 MISSING = "—"
@@ -52,12 +64,24 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
 _SYMBOLS_EN = {"USD": "$", "VND": "₫", "EUR": "€", "GBP": "£", "JPY": "¥"}
 _SYMBOLS_VI = {"USD": "US$", "VND": "₫", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_WEEKDAYS = {
-    "vi": ("Thứ 2", "Thứ 3", "Thứ 4", "Thứ 5", "Thứ 6", "Thứ 7", "Chủ nhật"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
+_LOCALES = {"vi": Locale.parse("vi"), "en": Locale.parse("en")}
+
+
+def _weekdays(lang: str) -> tuple[str, ...]:
+    days = _LOCALES[lang].days["format"]
+    names = [days["abbreviated"][i] for i in range(7)]
+    if lang == "vi":  # CLDR shortens Sunday to "CN": write it out, in sentence case
+        names[6] = days["wide"][6].capitalize()
+    return tuple(names)
+
+
+_WEEKDAYS = {lang: _weekdays(lang) for lang in LANGS}
+# CLDR date patterns: vi "24/11/2026", "24/11"; en "24 Nov 2026", "24 Nov", "24"
+_DATE = {"vi": "dd/MM/y", "en": "d MMM y"}
+_DAY_MONTH = {"vi": "dd/MM", "en": "d MMM"}
+# compact words: vi uses CLDR's long forms ("nghìn", "triệu", "tỷ") with "triệu" shortened
+_COMPACT_TYPE = {"vi": "long", "en": "short"}
+_COMPACT_WORDS = {"vi": (("triệu", "tr"),), "en": ()}
 
 
 def _check_lang(lang: str) -> str:
@@ -87,15 +111,17 @@ def _is_missing_dt(d: Any) -> bool:
     return isinstance(d, float) and math.isnan(d)
 
 
+@functools.cache
+def _pattern(decimals: int):
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else ""))
+
+
 def _group(f: float, lang: str, decimals: int) -> str:
     """abs(f) rounded half up (on its shortest decimal repr: 12.25 → 12.3, 2.675 → 2.68),
     grouped, with the language's separators."""
     q = Decimal(1).scaleb(-decimals) if decimals > 0 else Decimal(1)
     d = Decimal(repr(abs(f))).quantize(q, rounding=ROUND_HALF_UP)
-    s = format(d, f",.{max(decimals, 0)}f")
-    if lang == "vi":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s
+    return _pattern(max(decimals, 0)).apply(d, _LOCALES[lang])
 
 
 def _is_zero(text: str) -> bool:
@@ -112,6 +138,26 @@ def number(x: Any, lang: str, decimals: int = 0) -> str:
     return ("-" + body) if f < 0 and not _is_zero(body) else body
 
 
+def compact(x: Any, lang: str, decimals: int = 1) -> str:
+    """Large numbers in words, for chart axes: ``compact(1_500_000, "vi") == "1,5 tr"``,
+    ``compact(2e9, "vi") == "2 tỷ"``, ``compact(15000, "vi") == "15 nghìn"``; en "1.5M", "2B",
+    "15K". At most ``decimals`` decimals, trailing zeros dropped; below 1,000 the plain number."""
+    _check_lang(lang)
+    f = _to_float(x)
+    if f is None:
+        return MISSING
+    if abs(f) < 1000:
+        return number(f, lang, 0 if float(f).is_integer() else decimals)
+    with decimal.localcontext() as ctx:
+        ctx.rounding = ROUND_HALF_UP
+        body = format_compact_decimal(Decimal(repr(abs(f))), format_type=_COMPACT_TYPE[lang],
+                                      fraction_digits=decimals, locale=_LOCALES[lang])
+    body = body.replace("\u00a0", " ")
+    for word, short in _COMPACT_WORDS[lang]:
+        body = body.replace(word, short)
+    return ("-" if f < 0 else "") + body
+
+
 def currency_decimals(currency: str | None) -> int:
     """0 for zero-decimal currencies (VND, JPY, KRW, ...), else 2."""
     return 0 if (currency or "").upper() in ZERO_DECIMAL_CURRENCIES else 2
@@ -126,6 +172,16 @@ def _norm_currency(currency: Any) -> str:
         return ""
 
 
+def _with_currency(body: str, negative: bool, code: str, lang: str) -> str:
+    sign = "-" if negative else ""
+    if not code:
+        return sign + body
+    if lang == "en":
+        sym = _SYMBOLS_EN.get(code)
+        return f"{sign}{sym}{body}" if sym else f"{sign}{body} {code}"
+    return f"{sign}{body} {_SYMBOLS_VI.get(code, code)}"
+
+
 def money(x: Any, currency: str | None, lang: str) -> str:
     """``money(1250000, "VND", "vi") == "1.250.000 ₫"``; ``money(1234.5, "USD", "en") == "$1,234.50"``."""
     _check_lang(lang)
@@ -134,14 +190,18 @@ def money(x: Any, currency: str | None, lang: str) -> str:
         return MISSING
     code = _norm_currency(currency)
     body = _group(f, lang, currency_decimals(code))
-    sign = "-" if f < 0 and not _is_zero(body) else ""
-    if not code:
-        return sign + body
-    if lang == "en":
-        sym = _SYMBOLS_EN.get(code)
-        return f"{sign}{sym}{body}" if sym else f"{sign}{body} {code}"
-    sym = _SYMBOLS_VI.get(code, code)
-    return f"{sign}{body} {sym}"
+    return _with_currency(body, f < 0 and not _is_zero(body), code, lang)
+
+
+def compact_money(x: Any, currency: str | None, lang: str) -> str:
+    """An amount in compact words, for chart axes: ``compact_money(1.5e6, "VND", "vi") ==
+    "1,5 tr ₫"``, ``compact_money(1.5e6, "VND", "en") == "₫1.5M"``, ``"$1.5K"``."""
+    _check_lang(lang)
+    f = _to_float(x)
+    if f is None:
+        return MISSING
+    body = compact(abs(f), lang)
+    return _with_currency(body, f < 0 and not _is_zero(body), _norm_currency(currency), lang)
 
 
 def budget(x: Any, currency: str | None, lang: str) -> str:
@@ -226,9 +286,7 @@ def date(d: Any, lang: str) -> str:
     x = _as_date(d)
     if x is None:
         return MISSING
-    if lang == "vi":
-        return f"{x.day:02d}/{x.month:02d}/{x.year}"
-    return f"{x.day} {_MONTHS_EN[x.month - 1]} {x.year}"
+    return _babel_date(x, _DATE[lang], locale=_LOCALES[lang])
 
 
 def date_range(start: Any, end: Any, lang: str) -> str:
@@ -244,11 +302,9 @@ def date_range(start: Any, end: Any, lang: str) -> str:
         return date(a, lang)
     if a.year != b.year:
         return f"{date(a, lang)}{DASH_RANGE}{date(b, lang)}"
-    if lang == "vi":
-        return f"{a.day:02d}/{a.month:02d}{DASH_RANGE}{date(b, lang)}"
-    if a.month == b.month:
+    if lang == "en" and a.month == b.month:
         return f"{a.day}{DASH_RANGE}{date(b, lang)}"
-    return f"{a.day} {_MONTHS_EN[a.month - 1]}{DASH_RANGE}{date(b, lang)}"
+    return f"{_babel_date(a, _DAY_MONTH[lang], locale=_LOCALES[lang])}{DASH_RANGE}{date(b, lang)}"
 
 
 def hour(dt: Any, lang: str) -> str:
@@ -275,3 +331,22 @@ def weekday_name(i: Any, lang: str) -> str:
     if not 0 <= i <= 6:
         raise ValueError(f"weekday must be 0–6 (Monday = 0), got {i}")
     return _WEEKDAYS[lang][i]
+
+
+def by_unit(unit: str, x: Any, lang: str, currency: str | None = None) -> str:
+    """One value of a metric unit (``metrics.Unit``: count, ms, money, percent, ratio,
+    multiple) as cards, tables and chart hovers show it."""
+    if _to_float(x) is None:
+        return MISSING
+    if unit == "ms":
+        return duration_ms(x, lang)
+    if unit == "money":
+        return money(x, currency or None, lang)
+    if unit == "percent":
+        return percent(x, lang, decimals=2)
+    if unit == "ratio":
+        return ratio_as_percent(x, lang)
+    if unit == "multiple":
+        return number(x, lang, decimals=2) + "×"
+    f = float(x)
+    return number(f, lang, decimals=0 if f.is_integer() else 1)

@@ -154,7 +154,9 @@ PRESETS = ("today", "yesterday", "last_7", "last_30", "last_90", "this_month", "
 
 
 def preset_range(name: str, today: date) -> tuple[date, date]:
-    """The [start, end] of a named preset; "last N days" ends today, including today."""
+    """The [start, end] of a named preset. "Last N days" are the N whole days ending yesterday
+    (a partial today would make every change look like a fall); "today" and "this month"
+    include today, which is partial until midnight."""
     if name == "today":
         return today, today
     if name == "yesterday":
@@ -162,7 +164,7 @@ def preset_range(name: str, today: date) -> tuple[date, date]:
         return y, y
     if name in ("last_7", "last_30", "last_90"):
         n = int(name.split("_")[1])
-        return today - timedelta(days=n - 1), today
+        return today - timedelta(days=n), today - timedelta(days=1)
     if name == "this_month":
         return today.replace(day=1), today
     if name == "last_month":

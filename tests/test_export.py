@@ -319,3 +319,38 @@ def test_module_exports():
     for name in ("to_csv_bytes", "write_csv", "CsvWriter", "safe_filename", "zip_bytes",
                  "xlsx_bytes", "sanitize_cell"):
         assert name in export.__all__
+
+
+# ------------------------------------------------------------------ XLSX presentation (issue 8)
+
+def test_money_formats_follow_the_currency_never_vnd_by_default():
+    assert export.money_format("VND", 0) == '#,##0 "₫"'
+    assert export.money_format("usd", 2) == '"US$"#,##0.00'
+    assert export.money_format("THB", 2) == '#,##0.00 "THB"'
+    assert export.money_format(None, 2) == export.money_format("", 2) == "#,##0.00"
+
+
+def test_sheet_number_formats_autofilter_frozen_header_totals_and_widths():
+    frame = pd.DataFrame({"Trang": ["Shop A", "Shop B", "Tổng"], "Chi tiêu": [1500000.0, 12.35, None],
+                          "Thời gian phản hồi TB (giờ:phút:giây)": [61 / 86400, 1 / 86400, 30 / 86400],
+                          "Tỷ lệ (%)": [0.1235, 0.5, 0.3], "Ngày": pd.to_datetime(["2026-11-01"] * 3)})
+    sheet = export.Sheet(frame, formats={"Chi tiêu": ['#,##0 "₫"', '"US$"#,##0.00', None],
+                                         "Thời gian phản hồi TB (giờ:phút:giây)": "[h]:mm:ss",
+                                         "Tỷ lệ (%)": "0.00%", "Ngày": "dd/mm/yyyy"}, total_rows=1)
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"Theo trang": sheet}))).active
+    assert ws.title == "Theo trang" and ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:E3"                       # the data rows, not the totals row
+    assert ws["B2"].number_format == '#,##0 "₫"' and ws["B3"].number_format == '"US$"#,##0.00'
+    assert ws["C2"].number_format == "[h]:mm:ss" and ws["D2"].number_format == "0.00%"
+    assert ws["E2"].number_format == "dd/mm/yyyy" and ws["B2"].value == 1500000
+    assert ws["A1"].font.bold and ws["A1"].alignment.wrap_text
+    assert ws["A4"].value == "Tổng" and ws["A4"].font.bold and ws["C4"].font.bold and not ws["A3"].font.bold
+    widths = {c: ws.column_dimensions[c].width for c in "ABCDE"}
+    assert all(8 <= w <= 60 for w in widths.values())
+    assert widths["C"] <= 30                                     # a long header wraps, it does not widen
+    assert widths["B"] >= len("1,500,000 ₫")                     # the formatted amount fits
+
+
+def test_plain_frames_still_get_a_filter_and_a_frozen_header():
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"t": _frame()}))).active
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:E3"

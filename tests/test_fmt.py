@@ -152,7 +152,61 @@ def test_hour_and_weekday():
         fmt.weekday_name(7, "en")
 
 
-def test_fmt_is_pure_stdlib():
+@pytest.mark.parametrize("x, vi, en", [
+    (1_500_000, "1,5 tr", "1.5M"),
+    (2_000_000_000, "2 tỷ", "2B"),
+    (15_000, "15 nghìn", "15K"),
+    (1_250_000, "1,3 tr", "1.3M"),       # half up, like every other rounding here
+    (999, "999", "999"),                 # below 1,000: the plain number
+    (0, "0", "0"),
+    (2.5, "2,5", "2.5"),
+    (-1_500_000, "-1,5 tr", "-1.5M"),
+    (12_345_678, "12,3 tr", "12.3M"),
+])
+def test_compact(x, vi, en):
+    assert fmt.compact(x, "vi") == vi
+    assert fmt.compact(x, "en") == en
+    assert "\u00a0" not in fmt.compact(x, "vi")   # ordinary spaces, never NBSP
+
+
+@pytest.mark.parametrize("x, cur, lang, expected", [
+    (1_500_000, "VND", "vi", "1,5 tr ₫"),
+    (1_500_000, "VND", "en", "₫1.5M"),
+    (2_000_000_000, "VND", "vi", "2 tỷ ₫"),
+    (1500, "USD", "en", "$1.5K"),
+    (1500, "USD", "vi", "1,5 nghìn US$"),
+    (2_000_000, "THB", "en", "2M THB"),
+    (2_000_000, None, "en", "2M"),
+    (-1500, "USD", "en", "-$1.5K"),
+])
+def test_compact_money(x, cur, lang, expected):
+    assert fmt.compact_money(x, cur, lang) == expected
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_compact_never_says_m_in_vietnamese(lang):
+    text = " ".join(fmt.compact(10 ** k * 1.5, lang) for k in range(3, 13))
+    assert ("M" in text) == (lang == "en") and ("B" in text) == (lang == "en")
+
+
+@pytest.mark.parametrize("unit, x, vi, en", [
+    ("count", 1234, "1.234", "1,234"),
+    ("count", 12.5, "12,5", "12.5"),
+    ("ms", 588569, "9 phút 49 giây", "9 min 49 s"),
+    ("money", 1_250_000, "1.250.000,00", "1,250,000.00"),   # no currency: 2 decimals
+    ("ratio", 0.125, "12,5 %", "12.5%"),
+    ("percent", 3.456, "3,46 %", "3.46%"),
+    ("multiple", 2.5, "2,50×", "2.50×"),
+    ("count", None, "—", "—"),
+    ("count", pd.NA, "—", "—"),
+])
+def test_by_unit(unit, x, vi, en):
+    assert fmt.by_unit(unit, x, "vi") == vi
+    assert fmt.by_unit(unit, x, "en") == en
+    assert fmt.by_unit("money", 1_250_000, "vi", "VND") == "1.250.000 ₫"
+
+
+def test_fmt_uses_no_streamlit_nor_system_locale():
     import ast
     import pathlib
     tree = ast.parse(pathlib.Path(fmt.__file__).read_text(encoding="utf-8"))
@@ -162,4 +216,5 @@ def test_fmt_is_pure_stdlib():
             imported |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
-    assert not imported & {"streamlit", "locale", "pandas", "numpy", "babel"}
+    assert not imported & {"streamlit", "locale", "pandas", "numpy"}
+    assert "babel" in imported   # CLDR data, not hand-written tables

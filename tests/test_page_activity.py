@@ -61,7 +61,7 @@ def test_all_pages_vietnamese():
     rows, silent = _check(at, ALL, "vi")
     per_page = next(df.value for df in at.dataframe if "reply_ratio" in df.value.columns
                     and "silent_hours" in df.value.columns and "page_name" in df.value.columns)
-    assert len(per_page) == len(ALL)
+    assert len(per_page) == len(ALL) + 1 and per_page.iloc[-1]["page_name"] == "Tổng"   # the totals row last
     assert at.query_params["pages"] == "all" and at.query_params["lang"] == "vi"
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from pancake import fmt, metrics, reshape, views
+from pancake import fmt, metrics, reshape, timeutil, views
 from pancake.data.core import Result
 from pancake.simulator import DEMO_PAGES, Simulator, serve
 from pancake.views.cards import change_text
@@ -110,7 +110,7 @@ def test_one_page_vietnamese_default_range_with_deltas():
     at = app_test(PAGE, params={"pages": P1})
     assert not at.exception
     today = sim.today()
-    start, end = today - timedelta(days=6), today
+    start, end = timeutil.preset_range("last_7", today)  # the default: 7 days to yesterday
     prev_start, prev_end = start - timedelta(days=7), start - timedelta(days=1)
     # "today" is scaled by the hour: accept the truth of the hour before or after the run
     candidates = [expected_cards(truth_rows([P1], start, end, s), "VND", "vi")
@@ -195,11 +195,10 @@ def test_failing_page_warns_and_the_rest_renders(served_sim):
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert any(P3 in w and "could not be loaded" in w for w in warnings)
-    today = sim.today()
-    start = today - timedelta(days=6)
+    start, end = timeutil.preset_range("last_7", sim.today())  # the default range
     got = blocks(at)
     assert got[0][metrics.label("spend", "en")] in {
-        expected_cards(truth_rows([P1], start, today, s), "VND", "en")[metrics.label("spend", "en")]
+        expected_cards(truth_rows([P1], start, end, s), "VND", "en")[metrics.label("spend", "en")]
         for s in (sim, Simulator(seed=0))}
     text = all_text(at)
     assert wrong not in text and good not in text

@@ -97,7 +97,8 @@ def test_demo_mode_vietnamese_lists_pages_and_explains_configuration():
     status = at.dataframe[0].value
     assert sorted(status["page_id"]) == sorted(p.id for p in DEMO_PAGES)
     assert set(status["token"]) == {"✅ Hoạt động"}
-    assert list(at.dataframe[1].value["variable"])[0] == "PANCAKE_ACCESS_TOKEN"
+    config = next(d.value for d in at.dataframe if "variable" in d.value.columns)
+    assert list(config["variable"])[0] == "PANCAKE_ACCESS_TOKEN"
     assert "5/5 trang có token hoạt động." in [s.value for s in at.success]
     # demo tokens never on screen
     from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
@@ -162,3 +163,18 @@ def test_canary_tokens_never_rendered_and_a_wrong_token_is_reported(canary_serve
     assert not at.exception
     assert "**Token người dùng (PANCAKE_ACCESS_TOKEN)**  \nCó" in "\n".join(texts(at))
     assert vs.leaks(texts(at), [*tokens.values(), wrong, sim_user, "CANARY"]) == []
+
+
+def test_the_store_is_shown_with_each_pages_newest_data_and_can_be_cleared():
+    """Settings shows where the store is and, per page, what it holds; "Clear the store" empties it."""
+    at = app_test(PAGE, params={"lang": "en", "pages": P1})   # the overview ran first: data stored
+    assert not at.exception
+    assert any(m.value.startswith("Figures for days that are over are stored once") for m in at.markdown)
+    store = next(d.value for d in at.dataframe if "kinds" in d.value.columns)
+    assert P1 in set(store["page_id"].astype(str)) and (store["entries"] > 0).all()
+    at.button(key="set_clear_store").click().run()
+    assert not at.exception
+    assert any(s.value.endswith("entries deleted from the store.") and not s.value.startswith("0 ")
+               for s in at.success)
+    assert "The store holds nothing yet: open a report or run `python -m pancake sync`." in \
+        [c.value for c in at.caption]

@@ -150,7 +150,7 @@ def test_parse_category_across_new_year():
 
 def test_presets_and_previous_period():
     today = date(2024, 3, 15)
-    assert timeutil.preset_range("last_7", today) == (date(2024, 3, 9), today)
+    assert timeutil.preset_range("last_7", today) == (date(2024, 3, 8), date(2024, 3, 14))  # ends yesterday
     assert timeutil.preset_range("last_month", today) == (date(2024, 2, 1), date(2024, 2, 29))
     assert timeutil.previous_period(date(2024, 3, 9), today) == (date(2024, 3, 2), date(2024, 3, 8))
     assert timeutil.includes_today(date(2024, 3, 1), today, today)

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from pancake import i18n, kinds, metrics, reshape
+from pancake import charts, i18n, kinds, metrics, reshape
 from pancake.views import ads as va
 from pancake.views import cards, tables
 
@@ -227,12 +227,13 @@ def test_budgets_in_the_main_unit_in_the_csv_as_the_cli_writes_them():
                 "daily_budget": "500000", "lifetime_budget": "0", "budget_remaining": "100000"}]
     ads = kinds.get("ads")
     frames = ads.merge([ads.reshape(type("C", (), {"payload": payload})(), "P", hourly=False)], hourly=False)
-    csv = va.csv_frame(va.ad_table(frames["ads"]), "en").set_index("ad_id")
-    assert csv.loc["u", "daily_budget"] == 30.0 and csv.loc["u", "budget_remaining"] == 12.5
-    assert csv.loc["v", "daily_budget"] == 500_000.0
+    csv = tables.for_download(va.ads_view(va.ad_table(frames["ads"]), "en"), "en").set_index("Ad ID")
+    assert csv.loc["u", "Daily budget"] == 30.0 and csv.loc["u", "Remaining budget"] == 12.5
+    assert csv.loc["v", "Daily budget"] == 500_000.0
     cli = ads.csv(frames).set_index("ad_id")
-    for c in ("daily_budget", "lifetime_budget", "budget_remaining"):
-        assert csv[c].to_dict() == cli[c].to_dict()
+    for c, label in (("daily_budget", "Daily budget"), ("lifetime_budget", "Lifetime budget"),
+                     ("budget_remaining", "Remaining budget")):
+        assert csv[label].to_dict() == cli[c].to_dict()
     assert shown(va.ads_view(va.ad_table(frames["ads"]), "en"), "en", "daily_budget", 1) == "$30.00"
 
 
@@ -308,21 +309,27 @@ def test_tables_keep_numbers_and_format_per_row_currency_and_language(mixed):
 
 def test_totals_view(mixed):
     pt = va.totals_view(va.page_totals(mixed, names={"p1": "Linh Chi", "p2": "Hana"}), "en")
-    assert pt.shown == ["page_name", *va.TOTAL_COLUMNS]
+    assert sorted(pt.shown) == sorted(["page_name", *va.TOTAL_COLUMNS])
+    assert pt.shown[:6] == ["page_name", "currency", "ad_count", "spend", "purchases", "purchases_conversion_value"]
     shown_en = tables.display_values(pt, "en")
     assert list(shown_en["page_name"]) == ["Linh Chi", "Hana", "Hana"]
     assert list(shown_en["spend"]) == ["₫1,400,000", "₫600,000", "$100.50"]
     assert list(shown_en["cost_per_purchase"]) == ["₫70,000", "—", "$10.05"]
     assert pt.column("ad_count").label == "Ads" and pt.column("ad_count").help
     ct = va.totals_view(va.currency_totals(mixed), "vi")
-    assert ct.shown == va.TOTAL_COLUMNS
+    assert sorted(ct.shown) == sorted(va.TOTAL_COLUMNS) and ct.shown[:3] == ["currency", "ad_count", "spend"]
 
 
-def test_csv_frame_keeps_plain_numbers_and_words(mixed):
-    tb = va.ad_table(mixed)
-    csv = va.csv_frame(tb, "en")
-    assert csv["spend"].dtype == "float64" and list(csv["status"])[:1] == ["ACTIVE"]
-    assert set(csv["flag"]) == {"", "Spending, 0 purchases", "Spending, no purchase data"}
+def test_download_keeps_plain_numbers_ids_and_words(mixed):
+    """The ads CSV: numbers (money to the currency's precision), the ids hidden on screen,
+    status and flag in words (no sign), headers in the viewer's language."""
+    view = va.ads_view(va.ad_table(mixed), "en")
+    assert "ad_id" not in view.shown and "page_id" not in view.shown
+    csv = tables.for_download(view, "en")
+    assert csv["Spend"].dtype == "float64" and list(csv["Status"])[:1] == ["Active"]
+    assert set(csv["Warning"]) == {"", "Spending, 0 purchases", "Spending, no purchase data"}
+    assert list(csv.columns[:3]) == ["Page", "Page ID", "Ad"] and "Ad ID" in csv.columns
+    assert tables.display_values(view, "en")["flag"].str.startswith("⚠️").sum() == (csv["Warning"] != "").sum()
 
 
 def test_spend_purchases_figure(mixed):
@@ -333,7 +340,7 @@ def test_spend_purchases_figure(mixed):
     assert list(bar.y) == ["Áo sơ mi", "Retarget", "Váy hè"]
     assert list(bar.x) == [400_000, 600_000, 1_000_000]
     assert list(bar.text) == ["0 lượt mua", "không rõ lượt mua", "20 lượt mua"]
-    assert list(bar.marker.color) == [va.RED, va.RED, "#2563eb"]
+    assert list(bar.marker.color) == [va.RED, va.RED, charts.color("spend")]  # spend's colour on every page
     assert "VND" in fig.layout.title.text
     assert "Lượt mua: —" in bar.hovertext[1] and "50.000 ₫" in bar.hovertext[2]
     usd = va.spend_purchases_figure(tb, "USD", "en")

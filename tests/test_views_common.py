@@ -7,6 +7,7 @@ import math
 from datetime import date, datetime
 
 import pandas as pd
+import pytest
 
 from pancake import metrics, views
 from pancake.views import cards, tables
@@ -79,3 +80,138 @@ def test_sums_series_and_grid_from_metrics():
                           "inbox": [2, 3, 4]})
     grid = metrics.weekday_hour_sums(hours, "inbox")
     assert grid.shape == (7, 24) and grid.loc[0, 9] == 5 and grid.loc[1, 20] == 4 and grid.values.sum() == 9
+
+
+# --- tables: totals rows, changes, downloads (issue 8) ---------------------------------------
+
+def _staff(rows):
+    cols = ["page_id", "user_id", "user_name", "inbox_count", "comment_count", "phone_number_count",
+            "private_reply_count", "unique_inbox_count", "unique_comment_count", "average_response_time"]
+    df = pd.DataFrame([dict(zip(cols, r)) for r in rows], columns=cols)
+    for c in cols[3:]:
+        df[c] = df[c].astype("float64" if c == "average_response_time" else "Int64")
+    return df
+
+
+# Linh on two pages (10 and 40 reply sessions), Nam on one (20): the overall response time is
+# (60000*10 + 120000*40 + 30000*20) / 70 = 85714 ms, not a mean of means nor a column sum.
+STAFF = _staff([("p1", "u1", "Linh", 100, 20, 5, 2, 10, 0, 60_000.0),
+                ("p2", "u1", "Linh", 50, 10, 3, 1, 30, 10, 120_000.0),
+                ("p1", "u2", "Nam", 40, 0, 1, 0, 20, 0, 30_000.0)])
+STAFF_PREV = _staff([("p1", "u1", "Linh", 120, 0, 0, 0, 10, 0, 50_000.0),
+                     ("p1", "u2", "Nam", 40, 0, 0, 0, 10, 0, 50_000.0)])
+
+
+def test_leaderboard_totals_row_weighs_response_time_and_names_it_total():
+    from pancake.views import staff
+    t = staff.leaderboard_table(staff.leaderboard(STAFF, {"p1": "Shop A", "p2": "Shop B"}), "vi", STAFF_PREV)
+    assert t.total["average_response_time"] == pytest.approx(metrics.response_time(STAFF))
+    assert t.total["average_response_time"] == pytest.approx(6_000_000 / 70)
+    assert t.total["inbox_count"] == 190 and t.total["share_of_replies"] == 1.0
+    shown = tables.display_values(t, "vi", total=True)
+    assert shown.iloc[-1]["user_name"] == "Tổng" and shown.iloc[-1]["inbox_count"] == "190"
+    assert shown.iloc[-1]["average_response_time"] == views.format_metric("average_response_time", 6_000_000 / 70,
+                                                                          "vi", source="staff")
+    # the change per member: Linh 120 -> 150 messages = +25 %; Nam 40 -> 40
+    assert list(shown["change_inbox_count"][:2]) == ["+25,0 %", "0,0 %"]
+    assert t.shown[:4] == ["user_name", "inbox_count", "change_inbox_count", "comment_count"]
+    assert "user_id" not in t.shown and "page_id" not in t.shown        # ids: download only
+
+
+def test_per_page_totals_are_paired_ratios_never_sums_of_ratios():
+    from pancake.views import activity, customers, overview
+    act = pd.DataFrame({"page_id": ["a", "a", "b"], "hour": pd.to_datetime(["2026-11-01 09:00"] * 3),
+                        "customer_inbox_count": [10, 10, 80], "page_inbox_count": [10, 10, 20]})
+    by_page = activity.per_page_table(act, {"a": "A", "b": "B"})       # ratios 1.0 and 0.25
+    t = activity.per_page_view(by_page, "en")
+    assert t.total["reply_ratio"] == pytest.approx(metrics.reply_ratio(act)) == pytest.approx(0.4)
+    cust = pd.DataFrame({"page_id": ["a", "b"], "date": pd.to_datetime(["2026-11-01"] * 2),
+                         "new_customer_count": [5, 5], "new_page_inbox_count": [10, 90],
+                         "new_phone_number_count": [10, 9], "phone_number_count": [10, 9]})
+    ct = customers.per_page_table(customers.per_page(cust), "en")
+    assert ct.total["phone_capture_rate"] == pytest.approx(19 / 100)   # not (1.0 + 0.1) / 2
+    table = overview.per_page_table(["p1", "p2"], {}, {"staff": STAFF, "activity": act.assign(
+        page_id=act["page_id"].map({"a": "p1", "b": "p2"}))})
+    ov = overview.per_page_view(table, "en", {"staff": STAFF})
+    assert ov.total["average_response_time"] == pytest.approx(6_000_000 / 70)
+    assert ov.total["reply_ratio"] == pytest.approx(0.4)
+    assert ov.shown[:2] == ["page_name", "total"] and "page_id" not in ov.shown
+
+
+def test_change_column_in_percent_for_counts_and_points_for_ratios():
+    frame = pd.DataFrame({"page_id": ["a", "b", "c"], "total": [120, 5, 7], "reply_ratio": [0.5, 0.8, None]})
+    out = tables.with_change(frame, "page_id", "total", {"a": 100, "b": 0}, "engagement")
+    assert list(out.columns) == ["page_id", "total", "change_total", "reply_ratio"]
+    assert out["change_total"][0] == pytest.approx(20.0)
+    assert math.isnan(out["change_total"][1]) and math.isnan(out["change_total"][2])   # from 0 / unknown
+    ratio = tables.with_change(frame, "page_id", "reply_ratio", {"a": 0.25, "b": 0.9}, "activity")
+    assert ratio["change_reply_ratio"][0] == pytest.approx(25.0)        # points, not +100 %
+    col = tables.change_column("reply_ratio", "vi", "activity")
+    t = tables.Table(ratio, [tables.column("page_id", "vi"), col])
+    assert tables.display_values(t, "vi")["change_reply_ratio"].tolist() == ["+25,0 điểm %", "-10,0 điểm %", "—"]
+    assert tables.with_change(frame, "page_id", "total", None) is frame
+
+
+def _download_table(lang):
+    frame = pd.DataFrame({"page_name": ["Shop A", "Shop B"], "page_id": ["p1", "p2"],
+                          "user_name": ["An", "Bình"], "user_id": ["u1", "u2"],
+                          "average_response_time": [61_499.0, 500.0], "reply_ratio": [0.123456, float("nan")],
+                          "ctr": [1.23456, 2.0], "roas": [2.345678, 1.0], "currency": ["VND", "USD"],
+                          "spend": [1500000.4, 12.345], "inbox_count": pd.array([3, None], dtype="Int64")})
+    t = tables.table(frame, ["user_name", "page_name", "inbox_count", "average_response_time", "reply_ratio",
+                             "ctr", "roas", "spend"], lang,
+                     sources={"average_response_time": "staff", "reply_ratio": "activity", "ctr": "ads",
+                              "roas": "ads", "spend": "ads", "inbox_count": "staff"},
+                     total={"inbox_count": 3, "average_response_time": 61_499.0})
+    return t
+
+
+def test_download_names_columns_in_the_language_with_units_and_rounds_for_people():
+    csv = tables.for_download(_download_table("vi"), "vi")
+    assert list(csv.columns) == ["Nhân viên", "Mã nhân viên", "Trang", "Mã trang", "Tin nhắn đã gửi",
+                                 "Thời gian phản hồi TB (giây)", "Tỷ lệ trả lời (0–1)", "CTR (tỷ lệ nhấp) (%)",
+                                 "ROAS (doanh thu trên chi phí QC) (lần)", "Chi tiêu", "Tiền tệ"]
+    assert list(csv["Thời gian phản hồi TB (giây)"]) == [61, 1]          # whole seconds, half up
+    assert csv["Tỷ lệ trả lời (0–1)"][0] == 0.1235 and pd.isna(csv["Tỷ lệ trả lời (0–1)"][1])
+    assert list(csv["Chi tiêu"]) == [1500000.0, 12.35]                   # ₫ whole, US$ cents
+    assert list(csv["ROAS (doanh thu trên chi phí QC) (lần)"]) == [2.3457, 1.0]
+    assert list(csv["CTR (tỷ lệ nhấp) (%)"]) == [1.23, 2.0]
+    assert len(csv) == 2                                                 # no totals row in a CSV
+    en = tables.for_download(_download_table("en"), "en")
+    assert "Average response time (s)" in en.columns and "Staff ID" in en.columns and "Page ID" in en.columns
+    text = __import__("pancake.export", fromlist=["x"]).to_csv_bytes(csv).decode("utf-8-sig").splitlines()
+    assert text[1].startswith("An,u1,Shop A,p1,3,61,0.1235,1.23,2.3457,1500000,VND")
+
+
+def test_excel_sheet_has_formats_per_unit_and_row_currency_and_the_totals_row():
+    sheet = tables.excel_sheet(_download_table("en"), "en")
+    frame = sheet.frame
+    assert sheet.total_rows == 1 and frame.iloc[-1]["Staff member"] == "Total"
+    assert frame["Average response time (h:mm:ss)"][0] == pytest.approx(61 / 86400)   # a duration
+    assert sheet.formats["Average response time (h:mm:ss)"] == "[h]:mm:ss"
+    assert sheet.formats["Reply ratio (%)"] == "0.00%" and frame["Reply ratio (%)"][0] == 0.1235
+    assert sheet.formats["CTR (click-through rate) (%)"] == "0.00%"
+    assert frame["CTR (click-through rate) (%)"][0] == pytest.approx(0.0123)
+    assert list(sheet.formats["Spend"])[:2] == ['#,##0 "₫"', '"US$"#,##0.00']
+
+
+def test_a_table_without_ids_shows_every_column_and_a_delta_formats_signed():
+    t = tables.Table(pd.DataFrame({"x": [1.5, -2.0, 0.0]}), [tables.Column("x", "X", unit="delta_pct")])
+    assert tables.display_values(t, "en")["x"].tolist() == ["+1.5%", "-2.0%", "0.0%"]
+    assert tables.for_download(t, "en").columns.tolist() == ["X (%)"]
+
+
+def test_staff_downloads_carry_page_names_and_ids():
+    from pancake.views import staff
+    board = staff.leaderboard(STAFF, {"p1": "Shop A", "p2": "Shop B"})
+    csv = tables.for_download(staff.leaderboard_table(board, "en"), "en")
+    assert list(csv.columns[:3]) == ["Staff member", "Staff ID", "Messages sent"]
+    assert csv.iloc[0][["Staff ID", "Pages", "Page ID"]].tolist() == ["u1", "Shop A, Shop B", "p1,p2"]
+    twins = staff.leaderboard(STAFF.assign(user_name="An"), {"p1": "Shop A", "p2": "Shop B"})
+    shown = tables.display_values(staff.leaderboard_table(twins, "en"), "en")["user_name"].tolist()
+    assert shown == ["An · Shop A, Shop B", "An · Shop A"]          # namesakes told apart by their pages
+    hourly = STAFF.assign(hour=pd.to_datetime(["2026-11-01 09:00", "2026-11-01 10:00", "2026-11-01 09:00"]))
+    matrix = staff.hour_matrix(hourly, page_names={"p1": "Shop A", "p2": "Shop B"})
+    out = staff.hour_matrix_csv(matrix, "vi")
+    assert list(out.columns[:4]) == ["Nhân viên", "Mã nhân viên", "Trang", "00:00"]
+    assert out.iloc[0][["Nhân viên", "Mã nhân viên", "Trang"]].tolist() == ["Linh", "u1", "Shop A, Shop B"]

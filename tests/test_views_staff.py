@@ -191,7 +191,9 @@ def test_hour_matrix_keeps_namesakes_apart_and_top():
                       ("p1", "b", "An", datetime(2026, 1, 5, 9), 1, 0)],
                      columns=["page_id", "user_id", "user_name", "hour", "inbox_count", "comment_count"])
     m = v.hour_matrix(h)
-    assert list(m.index) == ["An (#a)", "An (#b)"]
+    assert list(m.index) == ["An (1)", "An (2)"]   # one page: numbered, never an id on screen
+    named = v.hour_matrix(h.assign(page_id=["p1", "p2"]), page_names={"p1": "Shop A", "p2": "Shop B"})
+    assert list(named.index) == ["An · Shop A", "An · Shop B"]
     assert len(v.hour_matrix(h, top=1)) == 1
 
 
@@ -204,15 +206,15 @@ def test_replies_figure_reads_leaderboard():
 
 
 def test_replies_figure_keeps_namesakes_on_different_pages_apart():
-    """Two people called An on two pages: two bars, even when their ids start alike
-    (the old 6-character suffix put both on one bar "An (#aaaaaa)")."""
+    """Two people called An on two pages: two bars, each named with its page (never an id)."""
     t = totals([("p1", "aaaaaa1", "An", "f", 5, 0, 0, 0, 1, 0, 1.0, pd.NA),
                 ("p2", "aaaaaa2", "An", "f", 3, 0, 0, 0, 1, 0, 1.0, pd.NA),
                 ("p2", "c", "Binh", "f", 1, 0, 0, 0, 1, 0, 1.0, pd.NA)])
     fig = v.replies_figure(v.leaderboard(t), "vi")
-    assert list(fig.data[0].y) == ["An (#aaaaaa1)", "An (#aaaaaa2)", "Binh"]
+    assert list(fig.data[0].y) == ["An · p1", "An · p2", "Binh"]
     assert list(fig.data[0].x) == [5, 3, 1]
-    assert v.labels(["An", "An"], ["bbbbbbbbb1", "ccccccccc2"]) == ["An (#bbbbbb)", "An (#cccccc)"]
+    assert v.labels(["An", "An", "Binh"], ["Shop A", "Shop A", "Shop B"]) == ["An (1)", "An (2)", "Binh"]
+    assert v.labels(["An", "An"]) == ["An (1)", "An (2)"]
 
 
 def test_per_page_weighted():

@@ -49,7 +49,7 @@ def test_top_table_holds_numbers_both_languages():
     assert all(pd.api.types.is_numeric_dtype(t.frame[c]) for c in t.shown[1:])
     vi = tables.display_values(t, "vi").set_index("tag_name")
     en = tables.display_values(v.top_table(top, "en"), "en").set_index("tag_name")
-    assert vi.loc["Hỏi giá", "change_pct"] == "100,00 %" and en.loc["Hỏi giá", "change_pct"] == "100.00%"
+    assert vi.loc["Hỏi giá", "change_pct"] == "+100,0 %" and en.loc["Hỏi giá", "change_pct"] == "+100.0%"
     assert vi.loc["Đã chốt", "change"] == "2" and vi.loc["Đã chốt", "change_pct"] == "—"
     assert vi.loc["Spam", "change"] == "-4"
     assert t.column("count").label == "Số hội thoại gắn thẻ" and t.column("tag_name").label == "Thẻ"

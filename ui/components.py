@@ -3,7 +3,7 @@ empty states and downloads. Pure computations live in ``pancake.views``; this mo
 only draws."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import pandas as pd
@@ -42,26 +42,109 @@ def header(title_key: str, page_ids: Sequence[str]) -> None:
         scope += " · " + i18n.t("common.vs_prev", lang, range=fmt.date_range(*state.previous_range(), lang))
     st.caption(scope)
     banner()
+    url_notice()
+
+
+def url_notice() -> None:
+    """Name the URL input the view ignored (unknown page ids, bad dates, unknown values), in
+    the user's language, the echoed values as plain text."""
+    problems = state.problems()
+    if problems:
+        lines = state.notice_lines(problems, state.lang(), pages_left=bool(state.current().pages))
+        st.warning("\n".join([t("url.heading"), ""] + [f"- {line}" for line in lines]), icon=":material/link_off:")
 
 
 def banner() -> None:
     err = cache.settings_error()
     if err:
-        st.error(t("common.config_error", msg=err))
+        st.error(t("common.config_error", msg=escape_markdown(err)))
     elif cache.is_demo():
         st.info(t("common.demo_banner"), icon=":material/science:")
 
 
-def show_errors(errors: Iterable[PageError]) -> None:
-    """One warning per failing page, naming it and the cause; the rest still renders.
-    A page that fails for several loads in one run is named once per cause."""
+# --- the run's state: problems named, failing pages, card grids drawn ---------------------------
+
+class _Run:
+    """What this run has drawn so far: the failing pages (by page, each with its errors), the
+    slot that names them, and how many card grids (for their keys). Lives in the run's set of
+    problems named, which ``ui.page.open_page`` starts afresh every run."""
+
+    def __init__(self) -> None:
+        self.failed: dict[str, list[PageError]] = {}
+        self.slot = None
+        self.grids = 0
+
+
+def _run() -> _Run:
     shown = st.session_state.setdefault("_shown_errors", set())
+    found = next((x for x in shown if isinstance(x, _Run)), None)
+    if found is None:
+        found = _Run()
+        shown.add(found)
+    return found
+
+
+REASON_ORDER = ("auth", "config", "rate_limit", "timeout", "network", "server", "bad_response", "api", "error")
+
+
+def reason(kind: str, lang: str) -> str:
+    """A ``PageError.kind`` in plain words ("its token no longer works")."""
+    return i18n.t(f"errors.reason.{kind if kind in REASON_ORDER else 'error'}", lang)
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown as it is in Streamlit markdown: every ASCII punctuation mark escaped (no
+    bold, link, emoji code, colour directive or formula from an API's or a page's text)."""
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in str(text)).replace("\n", " ")
+
+
+_PUNCTUATION = set("\\`*_{}[]()<>#+-.!|~$:=\"'&%@^,;/?")
+
+
+def error_lines(failed: Mapping[str, Sequence[PageError]], lang: str) -> list[str]:
+    """One line per failing page (markdown, names escaped): the page and the main reason in
+    plain words, however many loads of it failed and for whatever endpoints."""
+    lines = []
+    for errors in failed.values():
+        first = errors[0]
+        kind = min((e.kind for e in errors), key=lambda k: REASON_ORDER.index(k) if k in REASON_ORDER else 99)
+        page = first.page_name or first.page_id or i18n.t("errors.these_pages", lang)
+        lines.append(i18n.t("errors.line", lang, page=escape_markdown(page), reason=reason(kind, lang)))
+    return lines
+
+
+def error_details(failed: Mapping[str, Sequence[PageError]]) -> str:
+    """The technical detail (plain text, never markdown): each distinct message once."""
+    seen = dict.fromkeys(f"{e.page_name or e.page_id}: [{e.kind}] {e.message}"
+                         for errors in failed.values() for e in errors)
+    return "\n".join(seen)
+
+
+def show_errors(errors: Iterable[PageError]) -> None:
+    """The failing pages, grouped per page in one notice (the rest of the page still renders):
+    one short line per page with the reason in the viewer's language, a link to Settings that
+    keeps the view, and the technical detail in an expander. Later loads in the same run that
+    fail add to the same notice."""
+    run = _run()
+    new = False
     for err in errors:
-        if (err.page_id, err.message) in shown:
-            continue
-        shown.add((err.page_id, err.message))
-        st.warning(t("common.page_failed", page=err.page_name or err.page_id, msg=err.message),
-                   icon=":material/warning:")
+        group = run.failed.setdefault(err.page_id or err.page_name, [])
+        if all((e.kind, e.message) != (err.kind, err.message) for e in group):
+            group.append(err)
+            new = True
+    if not new:
+        return
+    lang = state.lang()
+    if run.slot is None:
+        run.slot = st.empty()
+    with run.slot.container():
+        lines = "\n".join(f"- {line}" for line in error_lines(run.failed, lang))
+        st.warning(i18n.t("errors.title", lang, n=len(run.failed)) + "\n\n" + lines, icon=":material/warning:")
+        if not state.current().kiosk:
+            st.page_link("app_pages/settings.py", label=i18n.t("errors.settings", lang), icon=":material/settings:",
+                         query_params=state.to_query(state.current(), cache.today()))
+        with st.expander(i18n.t("errors.details", lang), icon=":material/info:"):
+            st.code(error_details(run.failed), language=None, wrap_lines=True)
 
 
 def empty_state(message_key: str = "common.empty") -> None:
@@ -69,27 +152,90 @@ def empty_state(message_key: str = "common.empty") -> None:
 
 
 def partial_today_note() -> None:
-    start, end = state.date_range()
-    if start <= cache.today() <= end:
-        st.caption(":material/schedule: " + t("common.partial_today"))
+    """Say that today, inside the range, is partial (and that the cards' changes compare it)."""
+    if state.partial_today():
+        key = "common.partial_today_cmp" if state.current().compare else "common.partial_today"
+        st.caption(":material/schedule: " + t(key))
 
 
-def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str = 240) -> None:
+# --- KPI cards ----------------------------------------------------------------------------------
+
+MIN_CARD = 200      # px: the narrowest card; its value shrinks to fit ("6 phút 25 giây" in full)
+CARD_GAP = 16       # px between cards (Streamlit's "small" gap)
+MAX_COLUMNS = 8
+VALUE_REM = 2.25    # the value's largest size (Streamlit's own)
+CHAR_EM = 0.6       # a value character's width, in em, with a margin (digits and Vietnamese letters)
+
+
+def grid_columns(n: int, fit: int) -> int:
+    """How many cards per row for ``n`` cards when ``fit`` fit side by side: all of them when
+    they fit, else the fewest rows without a lone card on the last one (4 + 3 rather than
+    6 + 1), the rows as even as possible; ``fit`` when every choice leaves a lone card (it then
+    spans the row)."""
+    if n <= fit or fit <= 1:
+        return max(1, min(n, fit))
+    ok = [k for k in range(2, fit + 1) if n % k != 1]
+    if not ok:
+        return fit
+    return min(ok, key=lambda k: (-(-n // k), k))
+
+
+def grid_css(key: str, n: int, longest: int, *, min_width: int = MIN_CARD, value_rem: float = VALUE_REM) -> str:
+    """The CSS of one card grid (the container keyed ``key``, its row keyed ``key-row``): as
+    many columns as :func:`grid_columns` gives for the grid's width (container queries, so it
+    follows the window and the sidebar), a lone last card spanning its row, labels wrapping,
+    and the value sized to fit its card (``longest``: the longest value's length in characters)."""
+    outer, row = f".st-key-{key}", f".st-key-{key}-row"
+    rules = [f"{outer} {{ container-type: inline-size; }}",
+             f"{row} {{ display: grid !important; gap: {CARD_GAP}px; grid-template-columns: minmax(0, 1fr); "
+             f"align-items: stretch !important; }}",
+             f"{row} > div {{ width: auto !important; min-width: 0 !important; }}",
+             f"{row} [data-testid='stMetric'] {{ container-type: inline-size; height: 100%; }}",
+             f"{row} [data-testid='stMetricValue'] {{ font-size: min({value_rem}rem, "
+             f"calc(100cqi / {max(longest, 4) * CHAR_EM:.2f})) !important; }}",
+             f"{row} :is([data-testid='stMetricValue'], [data-testid='stMetricLabel'], "
+             f"[data-testid='stMetricDeltaDescription']) :is(div, p) "
+             f"{{ white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}"]
+    last = 1
+    for fit in range(2, min(n, MAX_COLUMNS) + 1):
+        k = grid_columns(n, fit)
+        if k == last:
+            continue
+        last = k
+        width = fit * min_width + (fit - 1) * CARD_GAP
+        span = f" {row} > div:last-child {{ grid-column: {'1 / -1' if n % k == 1 else 'auto'}; }}"
+        rules.append(f"@container (min-width: {width}px) {{ {row} {{ grid-template-columns: "
+                     f"repeat({k}, minmax(0, 1fr)); }}{span} }}")
+    return "<style>\n" + "\n".join(rules) + "\n</style>"
+
+
+def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str = MIN_CARD,
+          value_rem: float = VALUE_REM) -> None:
     """The one KPI card renderer (every page and the standup screen): the value, the change
     against the previous period (arrow by its sign, colour by the metric's better direction),
-    a sparkline where given and the metric's definition in the tooltip. Cards sit side by side
-    at a fixed width and wrap, so a value is never cut off."""
+    a sparkline where given and the metric's definition in the tooltip.
+
+    The cards fill a grid whose column count fits their number (:func:`grid_columns`: no lone
+    card on a row) and the width on screen; ``width`` is the narrowest card in px (a string
+    such as "stretch" keeps the default: cards always fill their column). A value is never
+    cut off: it shrinks to fit its card, up to ``value_rem``."""
     lang = state.lang()
     compare = state.current().compare if compare is None else compare
     drawn = vcards.cards(list(kpis), lang, compare=compare)
     if not drawn:
         return
-    with st.container(horizontal=True):
+    vs_prev = "common.vs_prev_partial" if state.partial_today() else "common.vs_prev_short"
+    run = _run()
+    run.grids += 1
+    key = f"kpis-{run.grids}"
+    min_width = width if isinstance(width, int) else MIN_CARD
+    st.html(grid_css(key, len(drawn), max(len(c.value) for c in drawn), min_width=min_width, value_rem=value_rem))
+    with st.container(key=key), st.container(key=f"{key}-row", horizontal=True, gap="small"):
         for c in drawn:
             st.metric(c.label, c.value, delta=c.delta, delta_color=c.color, delta_arrow=c.arrow,
-                      help=c.help or None, border=True, width=width,
+                      help=c.help or None, border=True, width="stretch",
                       chart_data=list(c.spark) if c.spark else None, chart_type="area",
-                      delta_description=t("common.vs_prev_short") if c.delta is not None else None)
+                      delta_description=t(vs_prev) if c.delta is not None else None)
 
 
 def _file_name(kind: str, page_ids: Sequence[str], ext: str) -> str:
@@ -97,8 +243,10 @@ def _file_name(kind: str, page_ids: Sequence[str], ext: str) -> str:
     return export.safe_filename(kind, views.pages_label(page_ids), start.isoformat(), end.isoformat()) + ext
 
 
-def download_csv(frame: pd.DataFrame, kind: str, page_ids: Sequence[str], *, key: str | None = None) -> None:
-    """A CSV of exactly the table shown (same grain and columns)."""
+def download_csv(data: Table | pd.DataFrame, kind: str, page_ids: Sequence[str], *, key: str | None = None) -> None:
+    """A CSV of a table as people open it (``tables.for_download``: every column, ids too,
+    headed in the viewer's language with units, values rounded), or of a frame as it is."""
+    frame = vtables.for_download(data, state.lang()) if isinstance(data, Table) else data
     st.download_button(
         t("common.download_csv"), data=export.to_csv_bytes(frame),
         file_name=_file_name(kind, page_ids, ".csv"), mime="text/csv",
@@ -106,44 +254,62 @@ def download_csv(frame: pd.DataFrame, kind: str, page_ids: Sequence[str], *, key
         disabled=frame is None or frame.empty)
 
 
-def download_everything(tables: dict[str, pd.DataFrame], kind: str, page_ids: Sequence[str]) -> None:
-    """The whole view: a ZIP of the CSVs and an Excel workbook with a sheet per table."""
-    tables = {k: v for k, v in tables.items() if v is not None and not v.empty}
-    if not tables:
+def _sheet_name(key: str, lang: str) -> str:
+    return i18n.t(f"sheet.{key}", lang) if i18n.has(f"sheet.{key}") else key
+
+
+def download_everything(tables: Mapping[str, Table | pd.DataFrame | None], kind: str, page_ids: Sequence[str]) -> None:
+    """The whole view: a ZIP of the CSVs and an Excel workbook with a sheet per table. A
+    :class:`Table` is written as people read it (``tables.for_download``; in the workbook with
+    number formats and its totals row: ``tables.excel_sheet``); a frame as it is."""
+    lang = state.lang()
+    items = {_sheet_name(k, lang): v for k, v in tables.items()
+             if v is not None and not (v.frame if isinstance(v, Table) else v).empty}
+    if not items:
         return
+    csvs = {k: vtables.for_download(v, lang) if isinstance(v, Table) else v for k, v in items.items()}
+    sheets = {k: vtables.excel_sheet(v, lang) if isinstance(v, Table) else v for k, v in items.items()}
     c1, c2 = st.columns(2)
     with c1:
-        st.download_button(t("common.download_zip"), data=export.zip_bytes(tables),
+        st.download_button(t("common.download_zip"), data=export.zip_bytes(csvs),
                            file_name=_file_name(kind, page_ids, ".zip"), mime="application/zip",
                            key=f"dl_zip_{kind}", icon=":material/folder_zip:", on_click="ignore")
     with c2:
         st.download_button(
-            t("common.download_xlsx"), data=export.xlsx_bytes(tables),
+            t("common.download_xlsx"), data=export.xlsx_bytes(sheets),
             file_name=_file_name(kind, page_ids, ".xlsx"),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"dl_xlsx_{kind}", icon=":material/table_view:", on_click="ignore")
 
 
 def table(tbl: Table, kind: str, page_ids: Sequence[str], *, key: str | None = None,
-          download: pd.DataFrame | None = None, downloadable: bool = True) -> None:
+          download: Table | pd.DataFrame | None = None, downloadable: bool = True) -> None:
     """The one table renderer: numbers stay numbers (a header click sorts them as numbers),
     each shown column is formatted by its unit in the viewer's language, labelled and given
-    its definition as a tooltip; the CSV below is ``download`` or the whole frame (none when
-    ``downloadable`` is False: help tables, for example)."""
-    st.dataframe(styled(tbl, state.lang()), hide_index=True,
-                 column_config={c.key: st.column_config.Column(c.label, help=c.help or None)
+    its definition as a tooltip, an unknown cell "—"; the totals row
+    last, shaded. The CSV below is ``download`` or the table itself (``tables.for_download``:
+    ids included); none when ``downloadable`` is False (help tables, for example)."""
+    lang = state.lang()
+    st.dataframe(styled(tbl, lang), hide_index=True, column_order=tbl.shown, placeholder=fmt.MISSING,
+                 column_config={c.key: st.column_config.Column(c.label, help=c.help or None,
+                                                               width="medium" if c.unit == "warning" else None)
                                 for c in tbl.columns if c.key in tbl.shown})
     if downloadable:
-        download_csv(download if download is not None else tbl.frame, kind, page_ids, key=key)
+        download_csv(download if download is not None else tbl, kind, page_ids, key=key)
+
+
+TOTAL_STYLE = "background-color: rgba(128, 128, 128, 0.14); font-weight: 600"
 
 
 def styled(tbl: Table, lang: str):
-    """A pandas Styler of the shown columns whose display values are ``tables.formatter``'s
-    text and whose data stays numeric. Money columns without a fixed currency follow each
-    row's ``currency``."""
-    data = tbl.frame[tbl.shown]
+    """A pandas Styler of the table's frame (and the totals row) whose shown columns' display
+    values are ``tables.formatter``'s text and whose data stays numeric (the other columns,
+    ids for example, are there for ``column_order`` to leave out). Money columns without a
+    fixed currency follow each row's ``currency``."""
+    frame = vtables.with_total(tbl, lang)
+    data = frame
     styler = data.style
-    row_cur = tbl.frame["currency"] if "currency" in tbl.frame.columns else None
+    row_cur = frame["currency"] if "currency" in frame.columns else None
     for c in tbl.columns:
         if c.key not in data.columns:
             continue
@@ -155,6 +321,8 @@ def styled(tbl: Table, lang: str):
                                        subset=pd.IndexSlice[rows, [c.key]])
         else:
             styler = styler.format(vtables.formatter(c, lang), subset=[c.key])
+    if len(frame) > len(tbl.frame):
+        styler = styler.apply(lambda row: [TOTAL_STYLE if row.name == frame.index[-1] else ""] * len(row), axis=1)
     return styler
 
 

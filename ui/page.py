@@ -35,6 +35,7 @@ class Page:
     prev_end: date
     progress: bool = True
     warn: bool = True   # name failing pages on screen (the standup screen shows them as flags)
+    partial: bool = False  # today, not over yet, is inside the range
 
     @property
     def compare(self) -> bool:
@@ -78,5 +79,6 @@ def open_page(title_key: str | None, *, header: bool = True, progress: bool = Tr
     if header and title_key:
         components.header(title_key, page_ids)
     return Page(view=view, lang=view.lang, page_ids=page_ids, names=cache.page_names(), start=start,
-                end=end, prev_start=prev_start, prev_end=prev_end, progress=progress, warn=warn)
+                end=end, prev_start=prev_start, prev_end=prev_end, progress=progress, warn=warn,
+                partial=state.partial_today())
 

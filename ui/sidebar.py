@@ -3,6 +3,12 @@
 Widget state is dropped by Streamlit when a widget is not drawn (another page, kiosk
 mode), so the View in session state is the source of truth and each widget is seeded
 from it when its own state is missing.
+
+A select widget (selectbox, segmented control) keeps its value as the label of the chosen
+option. After a language switch that label ("90 ngày qua") matches none of the new labels
+("Last 90 days"), so on the next run Streamlit fell back to the first option and the range
+became "today". Widgets with translated options therefore have one key per language
+(``_lang_key``): a switch draws a new widget, seeded from the View.
 """
 from __future__ import annotations
 
@@ -21,6 +27,15 @@ LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 def _seed(key: str, value) -> None:
     if key not in st.session_state:
         st.session_state[key] = value
+
+
+def _lang_key(name: str, lang: str) -> str:
+    """The key of a widget whose option labels are translated: one per language, the other
+    languages' state dropped so that switching back seeds from the View again."""
+    for other in i18n.LANGS:
+        if other != lang:
+            st.session_state.pop(f"{name}.{other}", None)
+    return f"{name}.{lang}"
 
 
 def render(*, grain: bool = False) -> state.View:
@@ -49,14 +64,17 @@ def render(*, grain: bool = False) -> state.View:
             pages: tuple[str, ...] = ()
         else:
             _seed("w_pages", chosen or ids[:1])
-            picked = st.multiselect(tr("sb.pages_pick"), ids, key="w_pages",
+            # no built-in "Select all" (English only): the "All pages" toggle above does that
+            picked = st.multiselect(tr("sb.pages_pick"), ids, key="w_pages", select_all=False,
+                                    placeholder=tr("sb.pages_placeholder"),
                                     format_func=lambda p: names.get(p, p))
             pages = tuple(picked)
             if not picked:
                 st.caption(tr("sb.pages_none"))
 
-        _seed("w_preset", view.preset)
-        preset = st.selectbox(tr("sb.range"), list(timeutil.PRESETS), key="w_preset",
+        preset_key = _lang_key("w_preset", lang)
+        _seed(preset_key, view.preset)
+        preset = st.selectbox(tr("sb.range"), list(timeutil.PRESETS), key=preset_key,
                               format_func=lambda p: tr(f"preset.{p}"))
         start, end = view.resolved(today)
         if preset == "custom":
@@ -79,8 +97,9 @@ def render(*, grain: bool = False) -> state.View:
 
         new_grain = view.grain
         if grain:
-            _seed("w_grain", view.grain)
-            new_grain = st.segmented_control(tr("sb.grain"), ["day", "hour"], key="w_grain",
+            grain_key = _lang_key("w_grain", lang)
+            _seed(grain_key, view.grain)
+            new_grain = st.segmented_control(tr("sb.grain"), ["day", "hour"], key=grain_key,
                                              format_func=lambda g: tr(f"sb.grain.{g}"),
                                              required=True) or view.grain
         st.caption(tr("sb.tz", tz=cache.tz_name()))

@@ -1,15 +1,22 @@
 """The view every page shares: pages, date range, comparison, grain, language, kiosk.
 
 It lives in the URL (``pages=ID,ID&from=YYYY-MM-DD&to=YYYY-MM-DD&lang=vi|en``, plus
-``range=last_7``, ``cmp=0``, ``grain=hour``, ``kiosk=1``) so any view can be shared or
-bookmarked, and in session state so it survives sidebar navigation (which drops the
-query string). ``parse_query`` and ``to_query`` are pure and unit-tested.
+``range=last_7``, ``cmp=0``, ``grain=hour``, ``kiosk=1`` and any other parameter, kept as
+is for the page that reads it) so any view can be shared or bookmarked, and in session state
+so it survives sidebar navigation (which drops the query string). ``parse_query`` and
+``to_query`` are pure and unit-tested.
+
+Input the view cannot use (an unknown page id, a bad date, an unknown value) is never
+fatal: the view falls back to the default and the ignored input is named in a notice, in
+the user's language (``Problem``, ``notice_lines``).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -17,6 +24,7 @@ from pancake import i18n, timeutil
 from pancake.data import cache
 
 STATE_KEY = "_view"
+PROBLEMS_KEY = "_view_problems"
 DEFAULT_PRESET = "last_7"
 
 
@@ -41,7 +49,16 @@ class View:
         return dict(self.extra).get(name, default)
 
 
+class Problem(NamedTuple):
+    """One piece of URL input the view ignored: the parameter and the value as given.
+    ``param`` is a URL parameter name, or "order" for an end date before the start date."""
+    param: str
+    value: str
+
+
 KNOWN = {"pages", "from", "to", "range", "lang", "cmp", "grain", "kiosk"}
+GRAINS = ("day", "hour")
+_TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -51,49 +68,84 @@ def _parse_date(text: str | None) -> date | None:
         return None
 
 
-def parse_query(params: Mapping[str, str], today: date) -> tuple[View, list[str]]:
-    """URL parameters -> View, plus the problems found (shown to the user, never fatal)."""
-    problems: list[str] = []
+def _flag(params: Mapping[str, str], name: str, default: bool, problems: list[Problem]) -> bool:
+    raw = str(params.get(name) or "").strip()
+    if not raw:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() not in _FALSE:
+        problems.append(Problem(name, raw))
+        return default
+    return False
+
+
+def _dates(params: Mapping[str, str], problems: list[Problem]) -> tuple[date | None, date | None]:
+    """``from``/``to`` -> dates; a bad date drops both (half a range would be a guess)."""
+    raw_from, raw_to = (params.get("from") or "").strip(), (params.get("to") or "").strip()
+    start, end = _parse_date(raw_from), _parse_date(raw_to)
+    bad = [Problem(name, raw) for name, raw, parsed in (("from", raw_from, start), ("to", raw_to, end))
+           if raw and parsed is None]
+    if bad:
+        problems.extend(bad)
+        return None, None
+    if start and end and end < start:
+        problems.append(Problem("order", f"{raw_from} > {raw_to}"))
+        start, end = end, start
+    return start, end
+
+
+def _range(params: Mapping[str, str], today: date, problems: list[Problem]) -> tuple[str, date, date]:
+    """The preset and its dates: a known ``range`` wins (links stay rolling), else ``from``/``to``
+    (shown as the preset they match today, if any), else the default preset."""
+    start, end = _dates(params, problems)
+    preset = (params.get("range") or "").strip()
+    if preset and (preset not in timeutil.PRESETS or (preset == "custom" and not (start or end))):
+        problems.append(Problem("range", preset))
+        preset = ""
+    if preset and preset != "custom":
+        return (preset, *timeutil.preset_range(preset, today))
+    if start or end:
+        start, end = start or end, end or start
+        for name in timeutil.PRESETS[:-1]:  # a URL that matches a preset today shows as that preset
+            if timeutil.preset_range(name, today) == (start, end):
+                return name, start, end
+        return "custom", start, end
+    return (DEFAULT_PRESET, *timeutil.preset_range(DEFAULT_PRESET, today))
+
+
+def parse_query(params: Mapping[str, str], today: date) -> tuple[View, list[Problem]]:
+    """URL parameters -> View, plus the input it ignored (shown to the user, never fatal).
+    Page ids are checked against the page list later (``check_pages``)."""
+    problems: list[Problem] = []
     raw_pages = (params.get("pages") or "").strip()
     pages: tuple[str, ...] = ()
     if raw_pages and raw_pages != "all":
         pages = tuple(dict.fromkeys(p.strip() for p in raw_pages.split(",") if p.strip()))
-    lang = params.get("lang") or i18n.DEFAULT_LANG
+    lang = (params.get("lang") or "").strip() or i18n.DEFAULT_LANG
     if lang not in i18n.LANGS:
-        problems.append(f"lang={lang!r}")
+        problems.append(Problem("lang", lang))
         lang = i18n.DEFAULT_LANG
-    start, end = _parse_date(params.get("from")), _parse_date(params.get("to"))
-    if (params.get("from") and start is None) or (params.get("to") and end is None):
-        problems.append("from/to")
-    preset = params.get("range") or ""
-    if preset and preset not in timeutil.PRESETS:
-        problems.append(f"range={preset!r}")
-        preset = ""
-    if start and end and end < start:
-        problems.append("to < from")
-        start, end = end, start
-    if preset and preset != "custom":
-        start, end = timeutil.preset_range(preset, today)
-    elif start or end:
-        start = start or end
-        end = end or start
-        preset = "custom"
-        for name in timeutil.PRESETS[:-1]:  # a URL that matches a preset today shows as that preset
-            if timeutil.preset_range(name, today) == (start, end):
-                preset = name
-                break
-    else:
-        preset = DEFAULT_PRESET
-        start, end = timeutil.preset_range(preset, today)
-    grain = params.get("grain") or "day"
-    if grain not in ("day", "hour"):
-        problems.append(f"grain={grain!r}")
+    preset, start, end = _range(params, today, problems)
+    grain = (params.get("grain") or "").strip() or "day"
+    if grain not in GRAINS:
+        problems.append(Problem("grain", grain))
         grain = "day"
+    compare = _flag(params, "cmp", True, problems)
+    kiosk = _flag(params, "kiosk", False, problems)
     extra = tuple(sorted((k, str(v)) for k, v in params.items() if k not in KNOWN))
-    return View(pages=pages, preset=preset, start=start, end=end,
-                compare=str(params.get("cmp", "1")) not in ("0", "false", "no"),
-                grain=grain, lang=lang, kiosk=str(params.get("kiosk", "0")) in ("1", "true", "yes"),
-                extra=extra), problems
+    return View(pages=pages, preset=preset, start=start, end=end, compare=compare, grain=grain,
+                lang=lang, kiosk=kiosk, extra=extra), problems
+
+
+def check_pages(view: View, known_ids: Sequence[str]) -> tuple[View, list[Problem]]:
+    """Drop the page ids that are not in ``known_ids``, naming each; with none left the view
+    shows all pages (the default), and the notice says so."""
+    unknown = [p for p in view.pages if p not in set(known_ids)]
+    if not unknown:
+        return view, []
+    kept = tuple(p for p in view.pages if p in set(known_ids))
+    return replace(view, pages=kept), [Problem("pages", p) for p in unknown]
 
 
 def to_query(view: View, today: date) -> dict[str, str]:
@@ -113,19 +165,72 @@ def to_query(view: View, today: date) -> dict[str, str]:
     return q
 
 
+# --- the notice naming ignored input --------------------------------------------------------
+
+MAX_ECHO = 60
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_TICKS = re.compile(r"`+")
+
+
+def plain(text: str) -> str:
+    """User input echoed into markdown as the literal text: an inline code span (nothing in it
+    is markdown, HTML, a link or an icon), control characters made spaces, long input cut."""
+    text = _CONTROL.sub(" ", str(text)).strip()
+    if len(text) > MAX_ECHO:
+        text = text[:MAX_ECHO - 1] + "…"
+    fence = "`" * (max((len(m) for m in _TICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def notice_lines(problems: Iterable[Problem], lang: str, *, pages_left: bool) -> list[str]:
+    """One line per kind of ignored input, in ``lang``, the values escaped. ``pages_left``:
+    some of the linked pages exist (they are shown), else all pages are shown."""
+    problems = list(problems)
+    lines = []
+    unknown_pages = [p.value for p in problems if p.param == "pages"]
+    if unknown_pages:
+        key = "url.pages_rest" if pages_left else "url.pages_all"
+        lines.append(i18n.t(key, lang, ids=", ".join(plain(p) for p in unknown_pages)))
+    for p in problems:
+        if p.param == "pages":
+            continue
+        if p.param == "order":
+            lines.append(i18n.t("url.swapped", lang, value=plain(p.value)))
+        else:
+            key = "url.bad_date" if p.param in ("from", "to") else "url.bad_value"
+            lines.append(i18n.t(key, lang, what=plain(f"{p.param}={p.value}")))
+    return lines
+
+
 # --- Streamlit side ------------------------------------------------------------------------
 
 def current() -> View:
-    """The view of this session, read from the URL on the first run."""
+    """The view of this session, read from the URL on the first run; the input it ignored
+    (page ids checked against the page list when that list loaded) is kept for ``problems``."""
     if STATE_KEY not in st.session_state:
         view, problems = parse_query(dict(st.query_params.to_dict()), cache.today())
+        frame, error = cache.pages()
+        if not error:
+            view, unknown = check_pages(view, list(frame["page_id"].astype(str)))
+            problems = unknown + problems
         st.session_state[STATE_KEY] = view
-        st.session_state["_view_problems"] = problems
+        st.session_state[PROBLEMS_KEY] = problems
     return st.session_state[STATE_KEY]
 
 
+def problems() -> list[Problem]:
+    """The URL input this session ignored, until the user changes the view (a language switch
+    keeps them: the reader may want the notice in the other language)."""
+    current()
+    return list(st.session_state.get(PROBLEMS_KEY) or [])
+
+
 def update(**changes) -> View:
-    view = replace(current(), **changes)
+    old = current()
+    view = replace(old, **changes)
+    if replace(view, lang=old.lang) != old:
+        st.session_state[PROBLEMS_KEY] = []
     st.session_state[STATE_KEY] = view
     return view
 
@@ -151,6 +256,11 @@ def date_range() -> tuple[date, date]:
 
 def previous_range() -> tuple[date, date]:
     return timeutil.previous_period(*date_range())
+
+
+def partial_today() -> bool:
+    """Whether today, which is not over, is inside the range."""
+    return timeutil.includes_today(*date_range(), cache.today())
 
 
 def selected_pages(all_ids: list[str]) -> list[str]:

@@ -25,7 +25,6 @@ from ..redact import install_log_redaction, redact
 from . import core
 from .core import PageError, Result
 
-PAST_TTL = "6h"      # shown by app_pages/settings.py; closed days now stay in the store (store_info())
 TODAY_TTL = "5m"     # a range with today in it moves while the shop works (core.OPEN_TTL)
 PAGES_TTL = "10m"
 

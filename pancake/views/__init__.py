@@ -32,25 +32,7 @@ def format_metric(field: str, value: Any, lang: str, currency: str | None = None
     if is_missing(value):
         return fmt.MISSING
     m = metrics.metric(field, source)
-    return format_unit(m.unit if m else "count", value, lang, currency)
-
-
-def format_unit(unit: str, value: Any, lang: str, currency: str | None = None) -> str:
-    """One value of a unit (``metrics.Unit``) in ``lang``."""
-    if is_missing(value):
-        return fmt.MISSING
-    if unit == "ms":
-        return fmt.duration_ms(value, lang)
-    if unit == "money":
-        return fmt.money(value, currency or None, lang)
-    if unit == "percent":
-        return fmt.percent(value, lang, decimals=2)
-    if unit == "ratio":
-        return fmt.ratio_as_percent(value, lang)
-    if unit == "multiple":
-        return fmt.number(value, lang, decimals=2) + "×"
-    f = float(value)
-    return fmt.number(f, lang, decimals=0 if f.is_integer() else 1)
+    return fmt.by_unit(m.unit if m else "count", value, lang, currency)
 
 
 def pages_label(page_ids: Sequence[str]) -> str:

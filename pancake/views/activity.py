@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,7 +22,7 @@ from plotly.subplots import make_subplots
 from .. import charts, fmt, i18n, metrics
 from . import tables
 from .cards import Kpi, sum_kpi
-from .engagement import heatmap_figure, series, tidy
+from .engagement import heatmap_figure, series
 
 SRC = "activity"
 PROFILE_FIELDS = ("customer_inbox_count", "page_inbox_count", "customer_comment_count", "page_comment_count")
@@ -73,10 +74,12 @@ def daily_ratio(frame: pd.DataFrame | None, start: date, end: date) -> list[floa
     return [float(by_day.get(d, math.nan)) for d in days]
 
 
-def hourly_series(frame: pd.DataFrame | None, start: date, end: date, tz: str | None = None) -> pd.DataFrame:
+def hourly_series(frame: pd.DataFrame | None, start: date, end: date, tz: str | None = None,
+                  now: datetime | None = None) -> pd.DataFrame:
     """Every local hour of [start, end] in zone ``tz`` with demand and answers summed over pages
-    (0 where absent; a repeated autumn hour twice, a skipped spring hour not at all)."""
-    return series(frame, PROFILE_FIELDS, start, end, grain="hour", tz=tz)
+    (0 where absent; a repeated autumn hour twice, a skipped spring hour not at all; unknown
+    after ``now``, never 0)."""
+    return series(frame, PROFILE_FIELDS, start, end, grain="hour", tz=tz, now=now)
 
 
 def silent_mask(frame: pd.DataFrame) -> pd.Series:
@@ -157,12 +160,31 @@ def per_page_table(frame: pd.DataFrame | None, names: Mapping[str, str]) -> pd.D
     return out[cols].reset_index(drop=True)
 
 
-def table(frame: pd.DataFrame, lang: str) -> tables.Table:
+def table(frame: pd.DataFrame, lang: str, *, total: Mapping[str, Any] | None = None,
+          keys: list[str] | None = None, **columns: tables.Column) -> tables.Table:
     """Any of the page's tables: statistics/pages columns, the silent hours and unanswered
-    messages with their own labels and definitions."""
+    messages with their own labels and definitions; ids stay in the download, off the screen."""
     extra = {c: tables.column(c, lang, label=i18n.t(f"act.{c}", lang), help=i18n.t(f"act.{c}_help", lang),
                               unit="count") for c in SILENT_FIELDS}
-    return tables.table(frame, list(frame.columns), lang, SRC, **extra)
+    shown = keys or [c for c in frame.columns if c not in tables.ID_COLUMNS]
+    return tables.table(frame, shown, lang, SRC, total=total, **{**extra, **columns})
+
+
+def per_page_view(by_page: pd.DataFrame, lang: str, previous: pd.DataFrame | None = None) -> tables.Table:
+    """The per-page comparison: the page's name, its customer messages, answers and reply ratio
+    with (given ``previous``, the previous period's hourly rows) the ratio's change in points;
+    a totals row of the sums with the reply ratio from the summed messages (never a mean of the
+    pages' ratios)."""
+    before = metrics.reply_ratio(previous, by=["page_id"]).set_index("page_id")["reply_ratio"] \
+        if previous is not None and not previous.empty else None
+    frame = tables.with_change(by_page, "page_id", "reply_ratio", before, SRC)
+    fields = [c for c in by_page.columns if c not in ("page_name", "page_id")]
+    total = {f: metrics.total(by_page, f) for f in fields if f != "reply_ratio"}
+    total["reply_ratio"] = metrics.reply_ratio(by_page) if not by_page.empty else math.nan
+    first = ["customer_inbox_count", "page_inbox_count", "reply_ratio"]
+    keys = ["page_name", *first, tables.change_key("reply_ratio"), *(f for f in fields if f not in first)]
+    return table(frame, lang, total=total, keys=keys,
+                 **{tables.change_key("reply_ratio"): tables.change_column("reply_ratio", lang, SRC)})
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -171,33 +193,42 @@ def _label(field: str, lang: str) -> str:
     return metrics.label(field, lang, SRC)
 
 
-def hourly_figure(series_frame: pd.DataFrame, lang: str) -> go.Figure:
-    """Customer messages against page messages sent, every hour of the range."""
-    return tidy(charts.time_series(series_frame, "hour",
-                              {"customer_inbox_count": _label("customer_inbox_count", lang),
-                               "page_inbox_count": _label("page_inbox_count", lang)},
-                              title=i18n.t("act.hourly", lang), kind="area"))
+def hourly_figure(series_frame: pd.DataFrame, lang: str, *, partial: bool = False) -> go.Figure:
+    """Customer messages against page messages sent, every hour of the range (summed per day
+    over more than ``charts.HOURLY_MAX_DAYS`` days). ``partial``: the last hour/day is not over."""
+    fields = ["customer_inbox_count", "page_inbox_count"]
+    frame, x, summed = charts.readable(series_frame, "hour", fields)
+    return charts.time_series(frame, x, {f: _label(f, lang) for f in fields}, lang=lang,
+                              title=i18n.t("act.daily" if summed else "act.hourly", lang),
+                              subtitle=charts.summed_note(lang) if summed else None,
+                              kind="bar" if summed else "area", partial=partial)
 
 
 def profile_figure(profile: pd.DataFrame, lang: str) -> go.Figure:
-    """Bars of demand and replies per hour of day, with the reply ratio (%) on a second axis."""
+    """Bars of demand and replies per hour of day, with the reply ratio (%) on a second axis
+    running from 0 to 100 %."""
     x = [fmt.hour(h, lang) for h in profile["hour_of_day"]]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    for i, f in enumerate(("customer_inbox_count", "page_inbox_count")):
-        fig.add_trace(go.Bar(x=x, y=profile[f].astype("Float64").astype("float64"), name=_label(f, lang),
-                             marker_color=charts.PALETTE[i]), secondary_y=False)
-    pct = (profile["reply_ratio"].astype("float64") * 100).round(1)
-    fig.add_trace(go.Scatter(x=x, y=pct, name=_label("reply_ratio", lang) + " (%)", mode="lines+markers",
-                             line=dict(color=charts.PALETTE[3]), connectgaps=False), secondary_y=True)
+    counts = []
+    for f in ("customer_inbox_count", "page_inbox_count"):
+        y = profile[f].astype("Float64").astype("float64")
+        counts += list(y)
+        fig.add_trace(go.Bar(x=x, y=y, name=_label(f, lang), marker_color=charts.color(f),
+                             customdata=charts.texts(y, "count", lang),
+                             hovertemplate=f"{_label(f, lang)}: %{{customdata}}<extra></extra>"), secondary_y=False)
+    ratio = profile["reply_ratio"].astype("float64")
+    name = _label("reply_ratio", lang) + " (%)"
+    fig.add_trace(go.Scatter(x=x, y=(ratio * 100).round(1), name=name, mode="lines+markers",
+                             line=dict(color=charts.color("reply_ratio")), connectgaps=False,
+                             customdata=charts.texts(ratio, "ratio", lang),
+                             hovertemplate=f"{name}: %{{customdata}}<extra></extra>"), secondary_y=True)
     fig.update_layout(barmode="group")
-    fig.update_yaxes(rangemode="tozero", secondary_y=False)
-    fig.update_yaxes(title="%", rangemode="tozero", secondary_y=True, showgrid=False)
-    fig.update_layout(title=dict(text=i18n.t("act.profile", lang)), height=380,
-                      margin=dict(l=10, r=10, t=50, b=10), hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0))
-    return fig
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(secondary_y=False, **charts.value_axis("count", lang, counts))
+    fig.update_yaxes(secondary_y=True, showgrid=False, **charts.value_axis("percent", lang, list(ratio * 100)))
+    return charts.layout(fig, lang, i18n.t("act.profile", lang), height=380)
 
 
 def unanswered_figure(grid: pd.DataFrame, lang: str) -> go.Figure:
-    return heatmap_figure(grid, lang, title=i18n.t("act.unanswered", lang),
-                          value_label=i18n.t("act.unanswered_messages", lang), colorscale="Reds")
+    return heatmap_figure(grid, lang, field="unanswered_messages", title=i18n.t("act.unanswered", lang),
+                          value_label=i18n.t("act.unanswered_messages", lang))

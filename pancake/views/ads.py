@@ -259,27 +259,36 @@ def flag_text(flag: str, lang: str) -> str:
     return i18n.t(f"ads.flag.{flag}", lang) if flag else ""
 
 
+# What a shop owner reads first: what was spent, what it brought, what it cost (the KPI cards' order).
+KEY_FIELDS = ("spend", "purchases", "purchases_conversion_value", "roas", "cost_per_purchase",
+              "messaging_conversation_started_7d", "cost_per_conversation", "ctr")
+
+
+def _key_first(columns: Sequence[str]) -> list[str]:
+    head = [c for c in columns if c not in KEY_FIELDS and columns.index(c) < columns.index("spend")]
+    return [*head, *(f for f in KEY_FIELDS if f in columns), *(c for c in columns if c not in head
+                                                                and c not in KEY_FIELDS)]
+
+
 def ads_view(table: pd.DataFrame, lang: str) -> tables.Table:
-    """An ``ad_table`` as shown (page id kept for the file only): numbers stay numbers, money in
-    the row's currency, status and flag in words."""
+    """An ``ad_table`` as shown and downloaded (page and ad ids in the file only): the ad, its
+    status and warning, then spend and what it brought; numbers stay numbers, money in the
+    row's currency, status and flag in words."""
     shown = table.assign(status=[status_label(s, lang) for s in table["status"]],
-                         flag=["⚠️ " + flag_text(f, lang) if f else "" for f in table["flag"]])
-    return tables.table(shown, AD_COLUMNS[1:], lang, source=SOURCE,
-                        ad_id=_text_column("ad_id", "ads.ad_id", lang), name=_text_column("name", "ads.ad", lang),
-                        status=_text_column("status", "ads.status", lang),
-                        flag=_text_column("flag", "ads.flag", lang, "ads.flag_help"))
+                         flag=[flag_text(f, lang) for f in table["flag"]])
+    keys = _key_first(["page_name", "name", "status", "flag", "currency",
+                       *(c for c in AD_COLUMNS if c not in ("page_id", "page_name", "ad_id", "name", "status",
+                                                             "flag", "currency"))])
+    return tables.table(shown, keys, lang, source=SOURCE,
+                        name=_text_column("name", "ads.ad", lang), status=_text_column("status", "ads.status", lang),
+                        flag=tables.Column("flag", i18n.t("ads.flag", lang), i18n.t("ads.flag_help", lang),
+                                           "warning"))
 
 
 def totals_view(totals: pd.DataFrame, lang: str) -> tables.Table:
     """``currency_totals`` or ``page_totals`` as shown (page id kept for the file only)."""
     ad_count = tables.Column("ad_count", i18n.t("ads.ad_count", lang), i18n.t("ads.ad_count_help", lang))
-    return tables.table(totals, ["page_name", *TOTAL_COLUMNS], lang, source=SOURCE, ad_count=ad_count)
-
-
-def csv_frame(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The CSV of an ``ad_table``: plain numbers (budgets in the currency's main unit, as the
-    CLI writes them), the status code as the API sends it, the flag in words."""
-    return table.assign(flag=[flag_text(f, lang) for f in table["flag"]])
+    return tables.table(totals, _key_first(["page_name", *TOTAL_COLUMNS]), lang, source=SOURCE, ad_count=ad_count)
 
 
 # --- figures -----------------------------------------------------------------------------------
@@ -304,9 +313,9 @@ def spend_purchases_figure(table: pd.DataFrame, currency: str, lang: str, *, top
     many = (table["currency"] == currency).sum() > n and n == top
     title = (i18n.t("ads.chart.spend_purchases_top", lang, n=n, currency=currency_label(currency)) if many
              else i18n.t("ads.chart.spend_purchases", lang, currency=currency_label(currency)))
-    fig = charts.bars(labels, rows["spend"].tolist(), title=title, text=texts,
-                      value_label=metrics.label("spend", lang, SOURCE))
-    colors = [RED if f else charts.PALETTE[0] for f in rows["flag"]]
+    fig = charts.bars(labels, rows["spend"].tolist(), lang=lang, title=title, text=texts, key="spend",
+                      unit="money", currency=currency or None, value_label=metrics.label("spend", lang, SOURCE))
+    colors = [RED if f else charts.color("spend") for f in rows["flag"]]
     hover = [f"{lab}<br>{metrics.label('spend', lang, SOURCE)}: {_money_text('spend', s, currency, lang)}"
              f"<br>{metrics.label('purchases', lang, SOURCE)}: {format_metric('purchases', p, lang, source=SOURCE)}"
              f"<br>{metrics.label('cost_per_purchase', lang, SOURCE)}: "
@@ -328,10 +337,10 @@ def spend_by_page_figure(page_tot: pd.DataFrame, currency: str, lang: str) -> go
     """Horizontal bars of spend per page in one currency, biggest first."""
     rows = page_tot[(page_tot["currency"] == currency) & page_tot["spend"].notna()]
     rows = rows.sort_values("spend", ascending=False, kind="stable")
-    fig = charts.bars(rows["page_name"].tolist(), rows["spend"].tolist(),
+    fig = charts.bars(rows["page_name"].tolist(), rows["spend"].tolist(), lang=lang, key="spend",
                       title=i18n.t("ads.chart.spend_by_page", lang, currency=currency_label(currency)),
                       text=[_money_text("spend", v, currency, lang) for v in rows["spend"]],
-                      value_label=metrics.label("spend", lang, SOURCE))
+                      unit="money", currency=currency or None, value_label=metrics.label("spend", lang, SOURCE))
     fig.update_xaxes(title=f"{metrics.label('spend', lang, SOURCE)} ({currency_label(currency)})")
     return fig
 

@@ -60,23 +60,35 @@ def kpis(data: pd.DataFrame | None, previous: pd.DataFrame | None, start: date, 
     return out
 
 
-def trend_figure(s: pd.DataFrame, lang: str, grain: str = "day") -> go.Figure:
-    fig = charts.time_series(s, "date", {f: metrics.label(f, lang, SOURCE) for f in TREND_FIELDS},
-                             kind="bar" if grain == "day" and len(s) <= 45 else "line")
-    if grain == "hour":
-        fig.update_xaxes(tickformat="%d/%m %H:%M" if lang == "vi" else "%d %b %H:%M")
-    else:
-        fig.update_xaxes(tickformat="%d/%m" if lang == "vi" else "%d %b")
-    return fig
+def chart_grain(s: pd.DataFrame, grain: str) -> str:
+    """The grain the charts draw: "day" for hours over more than ``charts.HOURLY_MAX_DAYS`` days."""
+    return "day" if grain == "hour" and charts.too_many_hours(s, "date") else grain
 
 
-def rate_figure(s: pd.DataFrame, lang: str) -> go.Figure:
-    """The capture rate per bucket (a fraction, drawn as a percentage); gaps where a bucket has
-    no new conversation."""
-    fig = charts.time_series(s, "date", {RATE: metrics.label(RATE, lang, SOURCE)}, height=280)
-    fig.update_yaxes(tickformat=".0%")
-    fig.update_traces(connectgaps=False, hovertemplate="%{y:.1%}")
-    return fig
+def _readable(s: pd.DataFrame, grain: str) -> tuple[pd.DataFrame, bool]:
+    """The series to draw: by hour, or summed per day (rate from the day's sums) when the hours
+    would be too many to read."""
+    if chart_grain(s, grain) == grain:
+        return s, False
+    return _with_rate(charts.by_day(s, "date", FIELDS), "date"), True
+
+
+def trend_figure(s: pd.DataFrame, lang: str, grain: str = "day", *, partial: bool = False) -> go.Figure:
+    """New customers, conversations and phone numbers per day (bars up to 45 days) or per hour
+    (lines; per day over more than ``charts.HOURLY_MAX_DAYS`` days). ``partial``: the last
+    day/hour is not over."""
+    s, summed = _readable(s, grain)
+    return charts.time_series(s, "date", {f: metrics.label(f, lang, SOURCE) for f in TREND_FIELDS}, lang=lang,
+                              kind="bar" if (grain == "day" or summed) and len(s) <= 45 else "line",
+                              subtitle=charts.summed_note(lang) if summed else None, partial=partial)
+
+
+def rate_figure(s: pd.DataFrame, lang: str, grain: str = "day", *, partial: bool = False) -> go.Figure:
+    """The capture rate per bucket (a fraction, on an axis from 0 to 100 %); gaps where a bucket
+    has no new conversation."""
+    s, _ = _readable(s, grain)
+    return charts.time_series(s, "date", {RATE: metrics.label(RATE, lang, SOURCE)}, lang=lang, height=280,
+                              unit="ratio", partial=partial)
 
 
 def per_page(frame: pd.DataFrame | None, page_names: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -96,10 +108,20 @@ def series_table(s: pd.DataFrame, lang: str, grain: str = "day") -> tables.Table
     return tables.table(s, ["date", *FIELDS, RATE], lang, SOURCE, **hours)
 
 
-def per_page_table(pp: pd.DataFrame, lang: str) -> tables.Table:
-    return tables.table(pp, ["page_name", *FIELDS, RATE], lang, SOURCE)
+def per_page_table(pp: pd.DataFrame, lang: str, previous: pd.DataFrame | None = None) -> tables.Table:
+    """The per-page breakdown: the page's name, its new customers and (with ``previous``, the
+    previous period's rows) their change, then the rest; the page id in the download only; a
+    totals row of the sums with the capture rate from the summed parts (never a mean of rates)."""
+    before = metrics.per_page_sums(previous, ["new_customer_count"])["new_customer_count"] \
+        if previous is not None else None
+    frame = tables.with_change(pp, "page_id", "new_customer_count", before, SOURCE)
+    total = {f: metrics.total(pp, f) for f in FIELDS}
+    total[RATE] = metrics.phone_capture_rate(pp) if not pp.empty else None
+    keys = ["page_name", FIELDS[0], tables.change_key(FIELDS[0]), *FIELDS[1:], RATE]
+    return tables.table(frame, keys, lang, SOURCE, total=total,
+                        **{tables.change_key(FIELDS[0]): tables.change_column(FIELDS[0], lang, SOURCE)})
 
 
 def per_page_figure(pp: pd.DataFrame, lang: str) -> go.Figure:
     return charts.grouped_bars(pp, "page_name", {f: metrics.label(f, lang, SOURCE) for f in TREND_FIELDS},
-                               horizontal=True, height=max(260, 40 * len(pp) + 110))
+                               lang=lang, horizontal=True, height=max(260, 40 * len(pp) + 110))

@@ -163,11 +163,40 @@ def _spend_by_currency(ads: pd.DataFrame | None) -> dict[str, pd.Series]:
     return {code: rows.set_index("page_id")["spend"] for code, rows in per.groupby("currency", sort=True)}
 
 
-def per_page_view(table: pd.DataFrame, lang: str) -> tables.Table:
-    """The comparison as a table: each column labelled and explained by its source; each spend
-    column in its own currency."""
+# The comparison's columns, the telling ones first (spend columns go after the new customers).
+KEY_COLUMNS = ("page_name", "total", tables.change_key("total"), "average_response_time", "reply_ratio",
+               "new_customer_count")
+
+
+def per_page_total(table: pd.DataFrame, staff: pd.DataFrame | None) -> dict[str, Any]:
+    """The comparison's totals row: counts and each currency's spend summed over the pages
+    (``metrics.total``), the reply ratio from the summed messages (``metrics.reply_ratio``) and
+    the response time weighted by reply sessions over every staff row (``metrics.response_time``):
+    never a sum or a mean of the pages' ratios."""
+    out: dict[str, Any] = {c: metrics.total(table, c) for c in table.columns
+                           if c not in ("page_name", "page_id", "reply_ratio", "average_response_time")}
+    out["reply_ratio"] = metrics.reply_ratio(table) if {"page_inbox_count", "customer_inbox_count"} <= set(table) \
+        else math.nan
+    out["average_response_time"] = metrics.response_time(staff)
+    return out
+
+
+def per_page_view(table: pd.DataFrame, lang: str, current: Mapping[str, pd.DataFrame | None] | None = None,
+                  previous: Mapping[str, pd.DataFrame | None] | None = None) -> tables.Table:
+    """The comparison as a table: the page's name, its total engagements and their change
+    against the previous period (from ``previous``' engagement rows), response time, reply
+    ratio, new customers and spend first; each column labelled and explained by its source,
+    each spend column in its own currency; the page id in the download only; the totals row
+    (:func:`per_page_total`, with ``current``' staff rows)."""
     spend = {c: tables.column(c, lang, label=spend_label(c.removeprefix("spend_"), lang),
                               help=metrics.help_text("spend", lang, "ads"), unit="money",
                               currency=c.removeprefix("spend_") or None)
              for c in table.columns if c.startswith("spend_")}
-    return tables.table(table, list(table.columns), lang, sources=PER_PAGE_SOURCES, **spend)
+    before = (previous or {}).get("engagement")
+    frame = tables.with_change(table, "page_id", "total", metrics.per_page_sums(before, ["total"])["total"]
+                               if before is not None else None, "engagement")
+    rest = [c for c in table.columns if c not in KEY_COLUMNS and c != "page_id" and c not in spend]
+    keys = [*KEY_COLUMNS, *spend, *rest]
+    total = per_page_total(table, (current or {}).get("staff")) if current is not None else None
+    return tables.table(frame, keys, lang, sources=PER_PAGE_SOURCES, total=total, **spend,
+                        **{tables.change_key("total"): tables.change_column("total", lang, "engagement")})

@@ -137,3 +137,37 @@ def leaks(texts: Iterable[str], secrets: Iterable[str | None]) -> list[str]:
         if s and len(s) >= 4 and s in blob:
             found.append(s)
     return found
+
+
+# --- the statistics store ---------------------------------------------------------------------
+
+def size_text(n_bytes: Any, lang: str) -> str:
+    """A size in bytes for people: "1,2 MB" / "1.2 MB"."""
+    if n_bytes is None or pd.isna(n_bytes):
+        return fmt.MISSING
+    value, unit = float(n_bytes), "B"
+    for next_unit in ("kB", "MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, next_unit
+    return f"{fmt.number(value, lang, decimals=0 if unit == 'B' else 1)} {unit}"
+
+
+def store_table(pages: pd.DataFrame | None, lang: str, now: datetime) -> tables.Table:
+    """``cache.store_info()["pages"]`` -> the table shown: page, kinds stored, oldest and newest
+    stored day, entries, size and the age of the page's newest data (newest first)."""
+    cols = ["name", "page_id", "kinds", "oldest_day", "newest_day", "entries", "bytes", "age"]
+    frame = pd.DataFrame(columns=cols) if pages is None or pages.empty else pages.copy()
+    if not frame.empty:
+        frame["oldest_day"] = pd.to_datetime(frame["oldest_day"])
+        frame["newest_day"] = pd.to_datetime(frame["newest_day"])
+        frame["age"] = [age_text(t, now, lang) for t in frame["newest_fetch"]]
+        frame = frame.sort_values("newest_fetch", ascending=False, kind="stable")
+    columns = [tables.Column("name", i18n.t("col.page_name", lang), unit="text"),
+               tables.Column("kinds", i18n.t("set.store.kinds", lang), unit="text"),
+               tables.Column("oldest_day", i18n.t("set.store.oldest", lang), unit="date"),
+               tables.Column("newest_day", i18n.t("set.store.newest", lang), unit="date"),
+               tables.Column("entries", i18n.t("set.store.entries", lang)),
+               tables.Column("age", i18n.t("set.store.age", lang), unit="text")]
+    return tables.Table(frame=frame[[c for c in cols if c in frame.columns]].reset_index(drop=True),
+                        columns=columns)

@@ -8,6 +8,7 @@ A member with no reply session in the range has no response time (NaN, shown "�
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import charts, fmt, i18n, metrics
-from . import tables
+from . import is_missing, tables
 from .cards import Kpi
 
 SOURCE = "staff"
@@ -40,23 +41,23 @@ def kpis(totals: pd.DataFrame | None, previous: pd.DataFrame | None, *, compare:
 
 # --- labels -----------------------------------------------------------------------------------
 
-def labels(names: Sequence[Any], ids: Sequence[Any]) -> list[str]:
-    """Staff labelled by name. Namesakes (two people, one name) get the shortest start of their
-    ids (up to 6 characters, more when those match) that tells them apart, so they never share
-    one bar or one heatmap row."""
-    names, ids = [str(n) for n in names], [str(i) for i in ids]
-    seen = Counter(names)
-    dup = [i for i, n in enumerate(names) if seen[n] > 1]
-    out = list(names)
-    if not dup:
-        return out
-    longest = max(len(ids[i]) for i in dup)
-    for k in range(min(6, longest), longest + 1):
-        tagged = [f"{names[i]} (#{ids[i][:k]})" for i in dup]
-        if len(set(tagged)) == len(tagged):
-            break
-    for i, text in zip(dup, tagged):
-        out[i] = text
+def labels(names: Sequence[Any], pages: Sequence[Any] | None = None) -> list[str]:
+    """Staff labelled by name. Namesakes (two people, one name) on different pages get their
+    pages ("An · Shop A"); labels still alike (namesakes on one page, or pages unknown) are
+    numbered in order ("An (1)", "An (2)"): two people never share one bar or one heatmap row,
+    and no id shows."""
+    names = [str(n) for n in names]
+    pages = [None] * len(names) if pages is None else [None if is_missing(p) or str(p) == "" else str(p)
+                                                       for p in pages]
+    their_pages: dict[str, set] = {}
+    for n, p in zip(names, pages):
+        their_pages.setdefault(n, set()).add(p)
+    out = [f"{n} · {p}" if p and len(their_pages[n]) > 1 else n for n, p in zip(names, pages)]
+    again, k = Counter(out), Counter()
+    for i, text in enumerate(out):
+        if again[text] > 1:
+            k[text] += 1
+            out[i] = f"{text} ({k[text]})"
     return out
 
 
@@ -107,40 +108,78 @@ def has_orders(board: pd.DataFrame) -> bool:
     return "order_count" in board.columns and bool(board["order_count"].notna().any())
 
 
+def with_orders(board: pd.DataFrame, user_api: pd.DataFrame | None) -> pd.DataFrame:
+    """The leaderboard with each member's orders closed from the user API's own statistics
+    (``cache.multi_page_users``: ``statistics/users`` sends no orders), summed per member
+    (``metrics.sums_by``); orders the page statistics sent are kept. Without that frame, or
+    with no orders in it, the board is unchanged."""
+    if user_api is None or user_api.empty or metrics.total(user_api, "order_count") is None:
+        return board
+    orders = metrics.sums_by(user_api.assign(user_id=user_api["user_id"].astype("str")), "user_id",
+                             ["order_count"])["order_count"]
+    mine = board["order_count"] if "order_count" in board.columns else pd.Series(pd.NA, index=board.index)
+    filled = mine.astype("Float64").fillna(board["user_id"].map(orders).astype("Float64"))
+    return board.assign(order_count=filled.round().astype("Int64"))
+
+
 def display_fields(board: pd.DataFrame) -> list[str]:
+    """The leaderboard's figures, the telling ones first: replies, response time, share."""
     fields = ["inbox_count", "comment_count", "average_response_time", "share_of_replies",
-              "unique_inbox_count", "unique_comment_count", "phone_number_count", "private_reply_count"]
+              "phone_number_count", "unique_inbox_count", "unique_comment_count", "private_reply_count"]
     if has_orders(board):
         fields.insert(4, "order_count")
     return fields
 
 
-def leaderboard_table(board: pd.DataFrame, lang: str) -> tables.Table:
-    """The leaderboard as shown and downloaded: numbers (a header click sorts them as numbers;
-    the CSV keeps milliseconds and fractions), names and pages; ``order_count`` left out when
-    the API sent none (never a column of zeros)."""
+def _overall(frame: pd.DataFrame, fields: Sequence[str]) -> dict[str, Any]:
+    """A staff table's totals row: counts summed and the response time weighted by reply
+    sessions over its rows (``metrics.staff_overall``); the share of replies of everyone is
+    their replies over their replies."""
+    out = metrics.staff_overall(frame, [f for f in fields if f in frame.columns])
+    replies = float(metrics.replies(frame).sum()) if not frame.empty else math.nan
+    out["share_of_replies"] = metrics.safe_div(replies, replies)
+    return out
+
+
+def leaderboard_table(board: pd.DataFrame, lang: str, previous: pd.DataFrame | None = None) -> tables.Table:
+    """The leaderboard as shown and downloaded: the member (namesakes with their pages), then
+    the figures that tell (numbers: a header click sorts them as numbers), then the pages and
+    the rest; a totals row (weighted response time)
+    and, with ``previous`` (the previous period's ``statistics/users`` totals), each member's
+    change in messages sent. Ids are hidden on screen and kept in the download; ``order_count``
+    is left out when no source sent it (never a column of zeros)."""
     frame = board if has_orders(board) else board.drop(columns=["order_count"])
-    return tables.table(frame, ["user_name", "page_name", *display_fields(board)], lang, SOURCE,
-                        page_name=tables.Column("page_name", i18n.t("staff.pages", lang), unit="text"))
+    fields = display_fields(board)
+    before = None
+    if previous is not None:
+        before = leaderboard(previous).set_index("user_id")["inbox_count"]
+    frame = tables.with_change(frame, "user_id", "inbox_count", before, SOURCE)
+    frame = frame.assign(user_name=labels(frame["user_name"], frame["page_name"]))   # namesakes: "An · Shop A"
+    key_figures = fields[1:5 if has_orders(board) else 4]
+    keys = ["user_name", "inbox_count", tables.change_key("inbox_count"), *key_figures, "page_name",
+            *(f for f in fields[1:] if f not in key_figures)]
+    return tables.table(frame, keys, lang, SOURCE, total=_overall(board, COUNT_FIELDS),
+                        page_name=tables.Column("page_name", i18n.t("staff.pages", lang), unit="text"),
+                        **{tables.change_key("inbox_count"): tables.change_column("inbox_count", lang, SOURCE)})
 
 
 def replies_figure(board: pd.DataFrame, lang: str, top: int = 20) -> go.Figure:
     """Stacked horizontal bars: messages sent and comment replies per staff member (top N),
     one bar per person even when two share a name."""
-    b = board.head(top).assign(label=lambda d: labels(d["user_name"], d["user_id"]))
-    fig = charts.grouped_bars(b, "label",
-                              {"inbox_count": metrics.label("inbox_count", lang, SOURCE),
-                               "comment_count": metrics.label("comment_count", lang, SOURCE)},
-                              horizontal=True, stacked=True,
-                              height=max(260, 28 * len(b) + 110))
-    fig.update_layout(hovermode="y unified")
-    return fig
+    b = board.head(top).assign(label=lambda d: labels(d["user_name"], d["page_name"]))
+    return charts.grouped_bars(b, "label",
+                               {"inbox_count": metrics.label("inbox_count", lang, SOURCE),
+                                "comment_count": metrics.label("comment_count", lang, SOURCE)},
+                               lang=lang, horizontal=True, stacked=True,
+                               height=max(260, 28 * len(b) + 110))
 
 
 # --- staff × hour of day --------------------------------------------------------------------
 
-def hour_matrix(hourly: pd.DataFrame | None, top: int = 15) -> pd.DataFrame:
-    """Rows: staff members (by user_id, labelled by name, most replies first, at most ``top``);
+def hour_matrix(hourly: pd.DataFrame | None, top: int = 15,
+                page_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Rows: staff members (by user_id, labelled by name, plus their pages (``page_names``)
+    when two share a name; most replies first, at most ``top``);
     columns 0..23: replies (``metrics.replies``) summed over the range's days and pages by local
     hour of day; 0 in an hour without rows."""
     cols = list(range(24))
@@ -155,22 +194,31 @@ def hour_matrix(hourly: pd.DataFrame | None, top: int = 15) -> pd.DataFrame:
     grid = sums.unstack("hour_of_day").reindex(index=users, columns=cols).fillna(0.0).astype("float64")
     names = (hourly.assign(user_id=work["user_id"]).dropna(subset=["user_name"])
              .drop_duplicates("user_id", keep="last").set_index("user_id")["user_name"])
-    grid.index = labels([names.get(u, f"#{u}") for u in users], users)
+    pages = hourly.assign(user_id=work["user_id"]).groupby("user_id")["page_id"].agg(
+        lambda ps: _page_names(",".join(dict.fromkeys(ps.astype("str"))), page_names or {}))
+    grid.index = labels([names.get(u, f"#{u}") for u in users], [pages.get(u) for u in users])
     grid.columns = cols
+    grid.attrs["staff"] = [(u, pages.get(u, "")) for u in users]   # (user id, page names) per row: the CSV's
     return grid
 
 
 def heatmap_figure(matrix: pd.DataFrame, lang: str) -> go.Figure:
-    return charts.heatmap(matrix, x_labels=[fmt.hour(h, lang) for h in matrix.columns],
-                          y_labels=[str(i) for i in matrix.index],
+    """Replies per staff member and hour of day, in the colour of answers."""
+    return charts.heatmap(matrix, lang=lang, x_labels=[fmt.hour(h, lang) for h in matrix.columns],
+                          y_labels=[str(i) for i in matrix.index], colorscale=charts.COLORSCALES["replies"],
                           value_label=i18n.t("staff.replies", lang))
 
 
 def hour_matrix_csv(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The staff × hour matrix as a download: each member's label, id and pages (by name), then
+    one column of replies per hour of day, headed in ``lang``."""
     out = matrix.reset_index(names=i18n.t("staff.name", lang))
     out.columns = [out.columns[0]] + [fmt.hour(h, lang) for h in matrix.columns]
     for c in out.columns[1:]:
         out[c] = out[c].astype("int64")
+    staff = matrix.attrs.get("staff") or [("", "")] * len(matrix)
+    out.insert(1, i18n.t("col.user_id", lang), [u for u, _ in staff])
+    out.insert(2, i18n.t("staff.pages", lang), [p for _, p in staff])
     return out
 
 
@@ -194,5 +242,15 @@ def per_page(totals: pd.DataFrame | None, page_names: Mapping[str, str] | None =
     return out[cols]
 
 
-def per_page_table(pp: pd.DataFrame, lang: str) -> tables.Table:
-    return tables.table(pp, ["page_name", *PER_PAGE_FIELDS], lang, SOURCE)
+def per_page_table(pp: pd.DataFrame, lang: str, *, totals: pd.DataFrame | None = None,
+                   previous: pd.DataFrame | None = None) -> tables.Table:
+    """The per-page breakdown: the page's name first (its id in the download), a totals row
+    from ``totals`` (the ``statistics/users`` rows: response time weighted by reply sessions,
+    never a mean of the pages' means) and, with ``previous`` (the previous period's rows),
+    each page's change in messages sent."""
+    before = per_page(previous).set_index("page_id")["inbox_count"] if previous is not None else None
+    frame = tables.with_change(pp, "page_id", "inbox_count", before, SOURCE)
+    keys = ["page_name", "inbox_count", tables.change_key("inbox_count"), *PER_PAGE_FIELDS[1:]]
+    total = metrics.staff_overall(totals, PER_PAGE_FIELDS) if totals is not None else None
+    return tables.table(frame, keys, lang, SOURCE, total=total,
+                        **{tables.change_key("inbox_count"): tables.change_column("inbox_count", lang, SOURCE)})

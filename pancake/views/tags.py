@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -66,18 +67,33 @@ def top(daily: pd.DataFrame | None, n: int = 10) -> pd.DataFrame:
 
 
 def top_table(top_frame: pd.DataFrame, lang: str, compare: bool = True) -> tables.Table:
-    """The top list: numbers (sortable), the change against the previous period when compared.
-    Without a comparison the previous-period columns leave the CSV too."""
+    """The top list: numbers (sortable), the change against the previous period when compared,
+    and a totals row (the sums, their change from ``metrics.change``). Without a comparison
+    the previous-period columns leave the CSV too; the tags' ids stay in the download only."""
     prev_cols = ["previous", "change", "change_pct"]
     frame = top_frame if compare else top_frame.drop(columns=prev_cols)
     keys = ["tag_name", "count", *(prev_cols if compare else []), "pages"]
     change = i18n.t("tags.change", lang)
-    return tables.table(frame, keys, lang, SOURCE,
+    total: dict[str, Any] = {"count": metrics.total(top_frame, "count")}
+    if compare:
+        total["previous"] = metrics.total(top_frame, "previous")
+        moved = metrics.change("count", total["count"], total["previous"], SOURCE)
+        total["change"] = None if moved is None else moved.difference
+        total["change_pct"] = moved.value if moved is not None and moved.kind == "pct" else math.nan
+    return tables.table(frame, keys, lang, SOURCE, total=total,
                         tag_name=tables.Column("tag_name", i18n.t("tags.tag", lang), unit="text"),
                         previous=tables.Column("previous", i18n.t("tags.previous", lang)),
                         change=tables.Column("change", change),
-                        change_pct=tables.Column("change_pct", f"{change} (%)", unit="percent"),
+                        change_pct=tables.Column("change_pct", f"{change} (%)", i18n.t("tags.change_pct_help", lang),
+                                                 unit="delta_pct"),
                         pages=tables.Column("pages", i18n.t("tags.pages", lang)))
+
+
+def trend_table(wide: pd.DataFrame, lang: str) -> tables.Table:
+    """The trend's figures for the download: the day, then one column per tag."""
+    names = [c for c in wide.columns if c != "date"]
+    return tables.Table(wide, [tables.column("date", lang),
+                               *(tables.Column(n, n, unit="count") for n in names)])
 
 
 def trend(frame: pd.DataFrame | None, names: list[str], start: date, end: date) -> pd.DataFrame:
@@ -90,12 +106,12 @@ def trend(frame: pd.DataFrame | None, names: list[str], start: date, end: date) 
     return out
 
 
-def trend_figure(wide: pd.DataFrame, lang: str) -> go.Figure:
+def trend_figure(wide: pd.DataFrame, lang: str, *, partial: bool = False) -> go.Figure:
+    """One line per tag (categorical colours: a tag has no fixed colour); ``partial``: the last
+    day is not over."""
     names = [c for c in wide.columns if c != "date"]
-    fig = charts.time_series(wide, "date", {n: n for n in names},
-                             y_title=metrics.label("count", lang, SOURCE))
-    fig.update_xaxes(tickformat="%d/%m" if lang == "vi" else "%d %b")
-    return fig
+    return charts.time_series(wide, "date", {n: n for n in names}, lang=lang, named=True, partial=partial,
+                              y_title=metrics.label("count", lang, SOURCE))
 
 
 def page_matrix(frame: pd.DataFrame | None, names: list[str],
@@ -118,9 +134,9 @@ def page_matrix(frame: pd.DataFrame | None, names: list[str],
 
 
 def matrix_figure(matrix: pd.DataFrame, lang: str) -> go.Figure:
-    fig = charts.heatmap(matrix, value_label=metrics.label("count", lang, SOURCE), colorscale="Oranges")
-    fig.update_traces(text=matrix.to_numpy(), texttemplate="%{z:,.0f}")
-    return fig
+    """Tags × pages, each cell saying its count."""
+    return charts.heatmap(matrix, lang=lang, value_label=metrics.label("count", lang, SOURCE),
+                          colorscale=charts.COLORSCALES["count"], cell_text=True)
 
 
 def matrix_csv(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -167,5 +183,5 @@ def top_figure(top_frame: pd.DataFrame, lang: str, compare: bool = True) -> go.F
     series = {"count": i18n.t("tags.this_period", lang)}
     if compare and "previous" in t.columns:
         series["previous"] = i18n.t("tags.previous", lang)
-    return charts.grouped_bars(t, "tag_name", series, horizontal=True,
+    return charts.grouped_bars(t, "tag_name", series, lang=lang, horizontal=True,
                                height=max(260, 34 * len(t) + 110))

@@ -1,0 +1,104 @@
+"""URL state in a real browser: every parameter survives language switches, sidebar clicks and
+reloads (a select widget's stale label once reset range=last_90 to range=today); ignored input
+is named on screen; the page picker has no built-in English "Select all"."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from pancake.simulator import DEMO_PAGES
+
+from . import truth
+from .conftest import settle, shot
+
+pytestmark = pytest.mark.browser
+
+ONE = truth.DEMO_PAGE_IDS[0]
+NAV = {"vi": {"overview": "Tổng quan", "engagement": "Tương tác", "staff": "Nhân viên", "ads": "Quảng cáo"},
+       "en": {"overview": "Overview", "engagement": "Engagement", "staff": "Staff", "ads": "Ads"}}
+LANG_BUTTON = {"vi": "Tiếng Việt", "en": "English"}
+SLOW = 180  # seconds: 90 days of hourly engagement, cold, over HTTP
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def switch_language(page, lang: str) -> None:
+    page.locator("[data-testid='stSidebar'] button", has_text=LANG_BUTTON[lang]).click()
+    page.wait_for_url(lambda url: f"lang={lang}" in url)
+    settle(page, timeout_s=SLOW)
+
+
+def click_nav(page, lang: str, target: str) -> None:
+    page.locator("[data-testid='stSidebarNav'] a", has_text=NAV[lang][target]).first.click()
+    path = "" if target == "overview" else target
+    page.wait_for_url(lambda url: urlparse(url).path.rstrip("/").endswith(path) and "range=" in url)
+    settle(page, timeout_s=SLOW)
+
+
+def range_shown(page) -> str:
+    return page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox'] input").first.input_value()
+
+
+def test_every_parameter_survives_language_switches_sidebar_clicks_and_reloads(page):
+    page.goto(f"/engagement?lang=vi&pages={ONE}&range=last_90&grain=hour&cmp=0&ad_status=ACTIVE&theme=dark")
+    settle(page, timeout_s=SLOW)
+    want = query(page)
+    assert want["range"] == "last_90" and want["grain"] == "hour" and want["cmp"] == "0"
+    steps = [("lang", "en"), ("nav", "staff"), ("nav", "engagement"), ("lang", "vi"), ("nav", "overview"),
+             ("reload", None), ("lang", "en"), ("nav", "ads"), ("lang", "vi"), ("reload", None), ("nav", "staff")]
+    lang = "vi"
+    for action, arg in steps:
+        if action == "lang":
+            lang = arg
+            switch_language(page, lang)
+        elif action == "nav":
+            click_nav(page, lang, arg)
+        else:
+            page.reload()
+            settle(page, timeout_s=SLOW)
+        assert query(page) == {**want, "lang": lang}, f"after {action} {arg}: {page.url}"
+        assert ("90 ngày qua" if lang == "vi" else "Last 90 days") in range_shown(page)
+        assert page.locator("[data-testid='stException']").count() == 0, page.url
+    shot(page, "url_state_after_switches")
+
+
+def notices(page) -> list[str]:
+    return [a.inner_text() for a in page.locator("[data-testid='stAlert']").all()]
+
+
+def test_an_ignored_page_id_is_named_on_screen(page):
+    page.goto("/?pages=123456789")
+    settle(page)
+    named = [n for n in notices(page) if "123456789" in n]
+    assert named and "tất cả trang" in named[0], notices(page)
+    assert query(page)["pages"] == "all"
+    shot(page, "url_notice_vi")
+
+    page.goto(f"/engagement?lang=en&pages={ONE},123456789&grain=minute&from=2026-13-01")
+    settle(page)
+    (notice,) = [n for n in notices(page) if "123456789" in n]
+    assert "the link's other pages" in notice and "grain=minute" in notice and "from=2026-13-01" in notice
+    assert query(page)["pages"] == ONE
+    shot(page, "url_notice_en")
+
+
+def test_injected_markdown_is_shown_as_text(page):
+    page.goto("/?pages=[click](https://example.invalid),<b>bold</b>")
+    settle(page)
+    alert = page.locator("[data-testid='stAlert']", has_text="example.invalid")
+    assert alert.locator("a").count() == 0 and alert.locator("b").count() == 0
+    assert "[click](https://example.invalid)" in alert.inner_text() and "<b>bold</b>" in alert.inner_text()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_page_picker_has_no_english_select_all(page, lang):
+    page.goto(f"/?lang={lang}&pages={ONE}")
+    settle(page)
+    page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect'] input").first.click()
+    page.wait_for_selector("[role='option']")
+    options = page.locator("[role='option']").all_inner_texts()
+    assert options and set(options) <= {p.name for p in DEMO_PAGES}, options  # pages only, no "Select all"
+    shot(page, f"page_picker_{lang}")
