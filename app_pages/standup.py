@@ -1,16 +1,21 @@
 """The standup screen: ``?kiosk=1`` (every other URL parameter still applies). app.py runs it at
 every URL path, with no sidebar; the path's page is the section it opens on.
 
-No sidebar, toolbar or menu; large KPI cards and charts; ``theme=dark``; refreshes itself every
-``refresh`` minutes inside ``st.fragment(run_every=...)`` (no page flash); optionally rotates
-through sections (``rotate=overview,staff,ads&every=60``); "yesterday in five lines" and the
-flags worth raising at a standup. The cards are the pages' own KPIs (``pancake.views.*.kpis``);
-the rest comes from ``pancake.views.standup``.
+No sidebar, toolbar or menu; ``theme=dark``; refreshes itself every ``refresh`` minutes inside
+``st.fragment(run_every=...)`` (no page flash); optionally rotates through sections
+(``rotate=overview,staff,ads&every=60``). One 1920×1080 screen with no scrolling, for 1 to 30
+pages: the section's KPI cards (with their sparklines, on either theme) across the top, its
+chart under them on the left, and on the right "yesterday in five lines" and the flags worth
+raising (one page) or the pages needing attention, worst first (several pages). Text is at
+least 24 px, chart text 18 px. The cards are the pages' own KPIs (``pancake.views.*.kpis``); the
+rest comes from ``pancake.views.standup``.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import streamlit as st
 
@@ -23,34 +28,49 @@ from ui.page import Page, open_page
 
 PATH_KEY = "_standup_path"   # set by app.py: the URL path's page, the first section
 CARD_WIDTH = "stretch"
-FLAG_ICONS = {"token": ":material/key_off:", "no_reply": ":material/speaker_notes_off:",
-              "response_time": ":material/timer:", "ads_no_purchase": ":material/money_off:"}
+FLAG_ICONS = {"token": ":material/key_off:", "failed": ":material/cloud_off:",
+              "no_reply": ":material/speaker_notes_off:", "response_time": ":material/timer:",
+              "ads_no_purchase": ":material/money_off:"}
+FLAG_COLOURS = {"token": "red", "failed": "red", "no_reply": "red", "response_time": "orange",
+                "ads_no_purchase": "orange"}
 
+# Sized for 1920×1080 read across the room: no text under 24 px (charts: 18 px, sv.CHART_FONT_SIZE),
+# and everything on one screen, with no scrolling (tests/browser/test_kiosk_browser.py measures it).
 BASE_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stToolbar"],
 [data-testid="stHeader"], [data-testid="stDecoration"], #MainMenu, footer { display: none !important; }
-.block-container { padding-top: 1.2rem !important; padding-bottom: 1rem !important; max-width: 100% !important; }
-[data-testid="stMetricValue"] { font-size: 2.8rem !important; line-height: 1.15 !important; }
+.block-container { padding: 0.9rem 2rem 0.4rem 2rem !important; max-width: 100% !important; }
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] { font-size: 24px !important; line-height: 1.35 !important; }
+[data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.6rem; }
+[data-testid="stMetric"] { padding: 0.5rem 0.9rem !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 48px !important; line-height: 1.15 !important; }
 [data-testid="stMetricValue"] div, [data-testid="stMetricLabel"] div, [data-testid="stMetricLabel"] p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.35rem !important; }
-[data-testid="stMetricDelta"] { font-size: 1.3rem !important; }
-.st-key-kiosk-lines p, .st-key-kiosk-flags p { font-size: 1.45rem !important; line-height: 1.45 !important; }
-.st-key-kiosk-status p { font-size: 1.2rem !important; }
-.st-key-kiosk-head h1 { font-size: 2.6rem !important; padding-top: 0 !important; }
+[data-testid="stMetricLabel"] p { font-size: 24px !important; }
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] p, [data-testid="stMetricDeltaDescription"],
+[data-testid="stMetricDeltaDescription"] p { font-size: 24px !important; }
+[data-testid="stMetricDelta"] svg { width: 24px !important; height: 24px !important; }
+.st-key-kiosk-head h1 { font-size: 44px !important; padding: 0 !important; line-height: 1.15 !important; }
+.st-key-kiosk-side h3 { font-size: 30px !important; padding: 0 0 0.2rem 0 !important; }
+.st-key-kiosk-chart h3 { font-size: 28px !important; padding: 0 !important; }
+.st-key-kiosk-side [data-testid="stMarkdownContainer"] p { margin-bottom: 0 !important; }
 </style>
 """
 DARK_CSS = """
 <style>
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] { background-color: #0b1220 !important; color: #e5e7eb !important; }
-.stApp p, .stApp h1, .stApp h2, .stApp h3, .stApp label, .stApp li,
+.stApp p:not([data-testid="stMetricDelta"] *), .stApp h1, .stApp h2, .stApp h3, .stApp label, .stApp li,
 [data-testid="stMetricValue"], [data-testid="stMetricLabel"] p, [data-testid="stCaptionContainer"] { color: #e5e7eb !important; }
 [data-testid="stMetric"] { background-color: #111a2e !important; border-color: #334155 !important; }
 [data-testid="stVerticalBlockBorderWrapper"] { border-color: #334155 !important; }
 [data-testid="stAlert"] { background-color: #1e293b !important; }
 [data-testid="stMetricDelta"] { background-color: #1e293b !important; }
 [data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] svg { filter: brightness(1.6); }
+[data-testid="stMetricChart"] svg { background-color: transparent !important; }
+[data-testid="stMetricChart"] .mark-area path { fill-opacity: 0.15 !important; }
+.st-key-kiosk-lines, .st-key-kiosk-flags { border-color: #334155 !important; }
 </style>
 """
 
@@ -58,115 +78,136 @@ view = state.current()
 lang = view.lang
 opts, problems = sv.parse_options(dict(view.extra), default_section=st.session_state.get(PATH_KEY) or "overview")
 st.markdown(BASE_CSS + (DARK_CSS if opts.theme == "dark" else ""), unsafe_allow_html=True)
-if problems:
-    st.caption(i18n.t("kiosk.problems", lang, p=", ".join(problems)))
 started = st.session_state.setdefault("_kiosk_started", time.time())
 
 
 class Loads:
-    """The page's loads in one screen run, kept for the token flags and the data's age."""
+    """The page's loads in one screen run, kept for the flags and the data's age. What a load
+    says on screen (no comparison over different pages) goes to ``notes``, above the cards."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, notes) -> None:
         self.page = page
+        self.notes = notes
         self.results: list = []
 
     def one(self, kind: str, start=None, end=None):
-        result = self.page.load(kind, start, end)
+        with self.notes:
+            result = self.page.load(kind, start, end)
         self.results.append(result)
         return result
 
     def pair(self, kind: str, frame: str):
         """The range's result, its ``frame`` and the previous period's (None when not compared
         or when other pages answered then: ``Page.load_pair``)."""
-        current, previous = self.page.load_pair(kind)
+        with self.notes:
+            current, previous = self.page.load_pair(kind)
         self.results.append(current)
         return current, current.get(frame), previous.get(frame) if previous is not None else None
 
 
-def empty(result, frame) -> bool:
+@dataclass
+class Slots:
+    """Where a section draws: its cards across the screen, its chart under them on the left."""
+    cards: Any
+    chart: Any
+
+
+def empty(result, frame, slots: Slots) -> bool:
     """Nothing to show and no failing page to explain it: draw the empty state."""
     if (frame is None or frame.empty) and not result.errors:
-        components.empty_state()
+        with slots.chart:
+            components.empty_state()
         return True
     return False
 
 
-def cards(section: str, kpis) -> None:
-    components.cards(sv.for_theme(sv.pick(section, kpis), opts.theme), width=CARD_WIDTH)
+def cards(section: str, kpis, slots: Slots) -> None:
+    with slots.cards:
+        components.cards(sv.pick(section, kpis), width=CARD_WIDTH)
 
 
-def chart(fig) -> None:
-    # theme=None: our own template (plotly_dark on the dark screen), not Streamlit's
-    st.plotly_chart(fig, width="stretch", theme=None if opts.theme == "dark" else "streamlit",
-                    config={"displayModeBar": False})
+def chart(fig, slots: Slots, title: str | None = None) -> None:
+    with slots.chart:
+        if title:
+            st.subheader(title)
+        # theme=None: our own template and font sizes (Streamlit's would shrink the text to 12 px)
+        st.plotly_chart(fig, width="stretch", theme=None, config={"displayModeBar": False})
 
 
-def overview(page: Page, loads: Loads) -> None:
+def caption(text: str, slots: Slots) -> None:
+    with slots.chart:
+        st.caption(text)
+
+
+def overview(page: Page, loads: Loads, slots: Slots) -> None:
     result, daily, previous = loads.pair("engagement", "daily")
-    if empty(result, daily):
+    if empty(result, daily, slots):
         return
     _, totals, previous_totals = loads.pair("staff", "totals")
     cards("overview", engagement.kpis(daily, previous, page.start, page.end, compare=page.compare)
-          + staff.kpis(totals, previous_totals, compare=page.compare))
+          + staff.kpis(totals, previous_totals, compare=page.compare), slots)
     chart(sv.trend_figure(daily, page.start, page.end,
                           sv.trend_labels(daily, ("inbox", "comment", "order_count"), lang, "engagement"),
-                          opts.theme))
-    components.partial_today_note()
+                          opts.theme, lang=lang, partial=page.end >= cache.today()), slots)
+    with slots.chart:
+        components.partial_today_note()
 
 
-def staff_section(page: Page, loads: Loads) -> None:
+def staff_section(page: Page, loads: Loads, slots: Slots) -> None:
     result, totals, previous = loads.pair("staff", "totals")
-    if empty(result, totals):
+    if empty(result, totals, slots):
         return
-    cards("staff", staff.kpis(totals, previous, compare=page.compare))
-    st.subheader(i18n.t("kiosk.staff_board", lang))
-    chart(sv.staff_figure(totals, page.names, lang, opts.theme, several_pages=len(page.page_ids) > 1))
+    cards("staff", staff.kpis(totals, previous, compare=page.compare), slots)
+    chart(sv.staff_figure(totals, page.names, lang, opts.theme, several_pages=len(page.page_ids) > 1), slots,
+          i18n.t("kiosk.staff_board", lang))
 
 
-def ads_section(page: Page, loads: Loads) -> None:
+def ads_section(page: Page, loads: Loads, slots: Slots) -> None:
     result, frame, previous = loads.pair("ads", "ads")
     groups = ads.kpis(frame, previous, compare=page.compare, lang=lang)
-    if empty(result, frame) or not groups:
+    if empty(result, frame, slots) or not groups:
         return
     main = groups[0]   # the Ads page's first currency
-    cards("ads", main.items)
+    cards("ads", main.items, slots)
     if len(groups) > 1:
-        st.caption(i18n.t("kiosk.other_currencies", lang, c=", ".join(g.label for g in groups[1:])))
+        caption(i18n.t("kiosk.other_currencies", lang, c=", ".join(g.label for g in groups[1:])), slots)
     fig = sv.top_ads_figure(frame, main.currency, lang, opts.theme)
     if fig is not None:
-        st.subheader(i18n.t("kiosk.top_ads", lang, currency=main.label))
-        chart(fig)
+        chart(fig, slots, i18n.t("kiosk.top_ads", lang, currency=main.label))
 
 
-def customers_section(page: Page, loads: Loads) -> None:
+def customers_section(page: Page, loads: Loads, slots: Slots) -> None:
     result, data, previous = loads.pair("customers", "data")
-    if empty(result, data):
+    if empty(result, data, slots):
         return
-    cards("customers", customers.kpis(data, previous, page.start, page.end, compare=page.compare))
+    cards("customers", customers.kpis(data, previous, page.start, page.end, compare=page.compare), slots)
     chart(sv.trend_figure(data, page.start, page.end, sv.trend_labels(
-        data, ("new_customer_count", "new_phone_number_count"), lang, "customers"), opts.theme))
+        data, ("new_customer_count", "new_phone_number_count"), lang, "customers"), opts.theme,
+        lang=lang, partial=page.end >= cache.today()), slots)
 
 
-def activity_section(page: Page, loads: Loads) -> None:
+def activity_section(page: Page, loads: Loads, slots: Slots) -> None:
     result, hourly, previous = loads.pair("activity", "hourly")
-    if empty(result, hourly):
+    if empty(result, hourly, slots):
         return
-    cards("activity", activity.kpis(hourly, previous, page.start, page.end, compare=page.compare))
+    cards("activity", activity.kpis(hourly, previous, page.start, page.end, compare=page.compare), slots)
     today = cache.today()
     day = min(page.end, today)
-    st.subheader(i18n.t("kiosk.today_hours", lang) if day == today else fmt.date(day, lang))
-    chart(sv.hourly_figure(sv.hourly_today(hourly, day, cache.tz_name()), sv.trend_labels(
-        hourly, ("customer_inbox_count", "page_inbox_count"), lang, "activity"), opts.theme))
+    now = sv.local(cache.now_utc(), cache.tz_name())
+    chart(sv.hourly_figure(sv.hourly_today(hourly, day, cache.tz_name(), now=now), sv.trend_labels(
+        hourly, ("customer_inbox_count", "page_inbox_count"), lang, "activity"), opts.theme,
+        lang=lang, partial=day == today), slots,
+        i18n.t("kiosk.today_hours", lang) if day == today else fmt.date(day, lang))
 
 
-def tags_section(page: Page, loads: Loads) -> None:
+def tags_section(page: Page, loads: Loads, slots: Slots) -> None:
     result = loads.one("tags")
     top = tags.top(result.get("daily"), 10)
     if top.empty and not result.errors:
-        components.empty_state()
+        with slots.chart:
+            components.empty_state()
         return
-    st.subheader(i18n.t("kiosk.top_tags", lang))
-    chart(sv.tags_figure(top, lang, opts.theme))
+    chart(sv.tags_figure(top, lang, opts.theme), slots, i18n.t("kiosk.top_tags", lang))
 
 
 SECTIONS = {"overview": overview, "staff": staff_section, "ads": ads_section, "customers": customers_section,
@@ -174,7 +215,8 @@ SECTIONS = {"overview": overview, "staff": staff_section, "ads": ads_section, "c
 
 
 def yesterday(page: Page, loads: Loads, now_local: datetime) -> tuple[list[sv.Line], list[sv.Flag]]:
-    """Yesterday in five lines (against the same weekday last week) and the flags."""
+    """Yesterday in five lines (against the same weekday last week) and the flags, most
+    serious first. A failing page is a flag too (its token, or its data missing)."""
     y = cache.today() - timedelta(days=1)
     lw = y - timedelta(days=7)
     days = {"engagement": loads.one("engagement", lw, y).get("daily"),
@@ -185,37 +227,49 @@ def yesterday(page: Page, loads: Loads, now_local: datetime) -> tuple[list[sv.Li
     # spend compared over the same pages on both days, or not at all
     ads_then = ads_lw.get("ads") if metrics.comparable(ads_y.pages_ok, ads_lw.pages_ok) else None
     lines = sv.five_lines(sv.day_values(y, **days, ads=ads_y.get("ads")), sv.day_values(lw, **days, ads=ads_then),
-                          lw, lang)
-    flags = (sv.token_flags(sv.errors_of(loads.results), lang)
-             + sv.no_reply_flags(days["activity"], now_local, lang, page.names, hours=opts.silent_hours)
-             + sv.response_time_flags(days["staff_hourly"], y, lang, page.names)
-             + sv.ads_no_purchase_flags(ads_y.get("ads"), lang, page.names))
+                          lang)
+    errors = sv.errors_of(loads.results)
+    flags = sv.by_severity(sv.token_flags(errors, lang) + sv.failure_flags(errors, lang)
+                           + sv.no_reply_flags(days["activity"], now_local, lang, page.names, hours=opts.silent_hours)
+                           + sv.response_time_flags(days["staff_hourly"], y, lang, page.names)
+                           + sv.ads_no_purchase_flags(ads_y.get("ads"), lang, page.names))
     return lines, flags
 
 
-def standup(page: Page, loads: Loads, now_local: datetime) -> None:
+def mark(kind: str) -> str:
+    return f":{FLAG_COLOURS[kind]}[{FLAG_ICONS[kind]}]"
+
+
+md = components.escape_markdown   # names and amounts as they are ("27,83 US$" is no formula)
+
+
+def standup(page: Page, loads: Loads, side, now_local: datetime) -> None:
+    """The five lines, then the flags (one page) or the pages needing attention (several)."""
     lines, flags = yesterday(page, loads, now_local)
-    # a dead token is a flag below; any other failing page is named once, as on every page
-    components.show_errors(e for e in sv.errors_of(loads.results) if e.kind != "auth")
-    y = cache.today() - timedelta(days=1)
-    left, right = st.columns([3, 2], gap="large")
-    with left, st.container(border=True, key="kiosk-lines"):
-        st.subheader(i18n.t("kiosk.lines.title", lang, day=f"{sv.weekday_word(y, lang)} {fmt.date(y, lang)}"))
+    with side, st.container(border=True, key="kiosk-lines"):
+        st.subheader(sv.lines_title(cache.today() - timedelta(days=1), lang))
         if not lines:
             st.markdown(i18n.t("kiosk.lines.none", lang))
         for line in lines:
             arrow = "▲" if line.current > line.previous else ("▼" if line.current < line.previous else "■")
             colour = "blue" if line.good is None else ("green" if line.good else "red")
-            st.markdown(f":{colour}[{arrow}] {line.text}")
-    with right, st.container(border=True, key="kiosk-flags"):
-        st.subheader(i18n.t("kiosk.flags.title", lang))
+            st.markdown(f":{colour}[{arrow}] {md(line.text)}")
+    several = len(page.page_ids) > 1
+    with side, st.container(border=True, key="kiosk-flags"):
+        st.subheader(i18n.t("kiosk.attention.title" if several else "kiosk.flags.title", lang))
         if not flags:
             st.markdown(":material/check_circle: " + i18n.t("kiosk.flags.none", lang))
-        for flag in flags[:sv.MAX_FLAGS_SHOWN]:
-            colour = "red" if flag.kind in ("token", "no_reply") else "orange"
-            st.markdown(f":{colour}[{FLAG_ICONS[flag.kind]}] {flag.text}")
-        if len(flags) > sv.MAX_FLAGS_SHOWN:
-            st.caption(i18n.t("kiosk.flags.more", lang, n=len(flags) - sv.MAX_FLAGS_SHOWN))
+        elif several:
+            pages = sv.attention(flags, lang, page.names)
+            for item in pages[:sv.MAX_PAGES_SHOWN]:
+                st.markdown(f"{mark(item.worst)} {md(item.text)}")
+            if len(pages) > sv.MAX_PAGES_SHOWN:
+                st.markdown(i18n.t("kiosk.attention.more", lang, n=len(pages) - sv.MAX_PAGES_SHOWN))
+        else:
+            for flag in flags[:sv.MAX_FLAGS_SHOWN]:
+                st.markdown(f"{mark(flag.kind)} {md(flag.text)}")
+            if len(flags) > sv.MAX_FLAGS_SHOWN:
+                st.markdown(i18n.t("kiosk.flags.more", lang, n=len(flags) - sv.MAX_FLAGS_SHOWN))
 
 
 def status(loads: Loads, section: str, now_utc: datetime) -> None:
@@ -231,24 +285,34 @@ def status(loads: Loads, section: str, now_utc: datetime) -> None:
 
 @st.fragment(run_every=timedelta(seconds=opts.tick_seconds))
 def screen() -> None:
+    """Header and status; notes; the section's cards across the screen; under them its chart
+    (left) and the five lines and flags (right)."""
     now_utc = datetime.now(UTC)
     page = open_page(None, header=False, progress=False, warn=False)
     _, pages_error = cache.pages()
     section = sv.section_at(opts, time.time() - started)
-    loads = Loads(page)
 
     head, corner = st.columns([3, 2], vertical_alignment="center")
     with head, st.container(key="kiosk-head"):
         st.title(f"{i18n.t(f'nav.{section}', lang)} · {i18n.t('kiosk.title', lang)}")
         st.caption(i18n.t("common.scope", lang, pages=components.page_scope(page.page_ids),
                           range=fmt.date_range(page.start, page.end, lang), tz=cache.tz_name()))
-    if pages_error:
-        st.error(i18n.t("sb.pages_error", lang, msg=pages_error))
+    notes = st.container(key="kiosk-notes")
+    with notes:
+        components.url_notice()
+        if problems:
+            st.caption(i18n.t("kiosk.problems", lang, p=", ".join(state.plain(p) for p in problems)))
+        if pages_error:
+            st.error(i18n.t("sb.pages_error", lang, msg=pages_error))
+    loads = Loads(page, notes)
     if not page.page_ids:
         components.empty_state()
     else:
-        SECTIONS[section](page, loads)
-        standup(page, loads, sv.local(now_utc, cache.tz_name()))
+        cards_row = st.container(key="kiosk-cards")
+        main, side = st.columns([5, 4], gap="medium")
+        slots = Slots(cards=cards_row, chart=main.container(key="kiosk-chart"))
+        SECTIONS[section](page, loads, slots)
+        standup(page, loads, side.container(key="kiosk-side"), sv.local(now_utc, cache.tz_name()))
     with corner, st.container(key="kiosk-status"):
         status(loads, section, now_utc)
 

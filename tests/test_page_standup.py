@@ -31,15 +31,26 @@ def markdowns(at) -> list[str]:
     return [m.value for m in at.markdown]
 
 
+def unescape(markdown: str) -> str:
+    """The text of a markdown line whose names and amounts were escaped."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def shown_lines(at) -> list[str]:
-    return [re.sub(r"^:\w+\[[▲▼■]\] ", "", t) for t in markdowns(at) if re.match(r"^:\w+\[[▲▼■]\] ", t)]
+    return [unescape(re.sub(r"^:\w+\[[▲▼■]\] ", "", t)) for t in markdowns(at) if re.match(r"^:\w+\[[▲▼■]\] ", t)]
+
+
+def attention_lines(at) -> list[str]:
+    """The pages needing attention (several pages), as shown: "page: reasons"."""
+    return [unescape(re.sub(r"^:\w+\[:material/\w+:\] ", "", t)) for t in markdowns(at)
+            if re.match(r"^:\w+\[:material/(key_off|cloud_off|speaker_notes_off|timer|money_off):\] ", t)]
 
 
 def expected_lines(s, ids, lang) -> list[str]:
     today = s.today()
     y, lw = today - timedelta(days=1), today - timedelta(days=8)
     cur, prev = truth.standup_day_values(s, ids, y), truth.standup_day_values(s, ids, lw)
-    return [line.text for line in sv.five_lines(cur, prev, lw, lang)]
+    return [line.text for line in sv.five_lines(cur, prev, lang)]
 
 
 def paired(rows, currency) -> dict[str, float]:
@@ -71,8 +82,9 @@ def test_standup_overview_all_pages_vi_matches_truth():
     assert "Cập nhật lúc" in text and "Dữ liệu lấy lúc" in text and "Tự làm mới mỗi 5 phút" in text
     assert shown_lines(at) == expected_lines(s, ACTIVE, "vi")
     assert len(shown_lines(at)) == 5
-    assert "Hôm qua trong năm dòng" in " ".join(h.value for h in at.subheader)
-    assert "Cần chú ý" in " ".join(h.value for h in at.subheader)
+    subheaders = [h.value for h in at.subheader]
+    assert sv.lines_title(s.today() - timedelta(days=1), "vi") in subheaders
+    assert "Trang cần chú ý" in subheaders   # several pages: the pages needing attention
     q = dict(at.query_params)
     assert q["kiosk"] == "1" and q["pages"] == "all" and q["lang"] == "vi"
     assert (q["from"], q["to"]) == (start.isoformat(), end.isoformat())
@@ -112,15 +124,22 @@ def test_standup_ads_rotation_several_pages():
     assert shown[metrics.label("roas", "vi", "ads")][0] == format_metric("roas", paired(rows, "VND")["roas"], "vi",
                                                                          source="ads")
     assert any("Mục 1/2" in c.value and "45 giây" in c.value for c in at.caption)
-    # flags for ads that spent yesterday and reported 0 purchases (null = unknown: no flag)
+    # several pages: one line per page needing attention, here for its ads that spent yesterday
+    # and reported 0 purchases (null = unknown: never counted)
     y = s.today() - timedelta(days=1)
-    wasted = [r for r in truth.ads(s, ACTIVE[:3], y, y) if (r["spend"] or 0) > 0 and r["purchases"] == 0]
-    flags = [t for t in markdowns(at) if "money_off" in t]
-    assert len(flags) == min(len(wasted), sv.MAX_FLAGS_SHOWN)
-    for r in sorted(wasted, key=lambda r: -r["spend"])[:3]:
-        assert any(f"“{r['name']}”" in t for t in flags), r["name"]
-    unknown = [r["name"] for r in truth.ads(s, ACTIVE[:3], y, y) if (r["spend"] or 0) > 0 and r["purchases"] is None]
-    assert unknown and not any(f"“{n}”" in t for n in unknown for t in flags)
+    rows = truth.ads(s, ACTIVE[:3], y, y)
+    wasted: dict[str, list[str]] = {}
+    for r in rows:
+        if (r["spend"] or 0) > 0 and r["purchases"] == 0:
+            wasted.setdefault(r["page_id"], []).append(r["name"])
+    names = cache.page_names()
+    shown = attention_lines(at)
+    assert wasted and len(shown) == len(wasted)
+    for pid, ads in wasted.items():
+        what = f"quảng cáo “{ads[0]}” chi tiền" if len(ads) == 1 else f"{len(ads)} quảng cáo chi tiền"
+        assert f"{names[pid]}: {what}, chưa có lượt mua" in shown, (pid, shown)
+    unknown = [r["name"] for r in rows if (r["spend"] or 0) > 0 and r["purchases"] is None]
+    assert unknown and not any(f"“{n}”" in t for n in unknown for t in shown)
 
 
 def test_standup_and_ads_page_give_the_same_cost_per_purchase_and_roas():
@@ -209,7 +228,7 @@ def test_spend_line_needs_the_same_pages_on_both_days(monkeypatch):
     assert not any(t.startswith("Spend") for t in shown_lines(at))
     cur = truth.standup_day_values(s, ACTIVE, s.today() - timedelta(days=1))
     prev = {k: v for k, v in truth.standup_day_values(s, ACTIVE, lw).items() if k[0] != "spend"}
-    assert shown_lines(at) == [li.text for li in sv.five_lines(cur, prev, lw, "en")]
+    assert shown_lines(at) == [li.text for li in sv.five_lines(cur, prev, "en")]
 
 
 def test_standup_token_flag_when_a_page_token_dies(monkeypatch):
@@ -226,7 +245,9 @@ def test_standup_token_flag_when_a_page_token_dies(monkeypatch):
     at = app_test(params={"kiosk": "1", "lang": "en"}, timeout=90)
     assert not at.exception
     flags = [t for t in markdowns(at) if "key_off" in t]
-    assert len(flags) == 1 and "its token stopped working" in flags[0]
+    name = cache.page_names()[dead]
+    assert len(flags) == 1 and attention_lines(at)[0] == f"{name}: token stopped working, see Settings"
+    assert not at.warning   # named once, in the list, not in a box per load
     # the other pages still render their numbers
     s = truth.sim()
     start, end = timeutil.preset_range("last_7", s.today())
@@ -241,3 +262,48 @@ def test_standup_future_range_shows_no_exception():
     shown = metric_map(at)
     assert (not shown and any("No data" in i.value for i in at.info)) \
         or shown["Total engagements (inbox + comment)"][0] == "0"
+
+
+def test_the_dark_screen_keeps_the_cards_sparklines():
+    """Regression: ``theme=dark`` dropped every sparkline from the cards."""
+    light = app_test(params={"kiosk": "1", "lang": "en"}, timeout=90)
+    dark = app_test(params={"kiosk": "1", "lang": "en", "theme": "dark"}, timeout=90)
+    assert not dark.exception
+    sparks = {m.label: list(m.proto.chart_data) for m in dark.metric}
+    assert sparks == {m.label: list(m.proto.chart_data) for m in light.metric}
+    assert len(sparks["Inbox engagements"]) == 7
+
+
+def _failing(pages: set[str], kind: str = "timeout"):
+    """cache.load's results with ``pages`` failing (their rows dropped, an error each)."""
+    def change(_kind, _start, _end, result):
+        frames = {k: v[~v["page_id"].isin(pages)] if "page_id" in v.columns else v for k, v in result.frames.items()}
+        errors = [PageError(p, cache.page_names().get(p, p), kind, "no answer in 30 s") for p in sorted(pages)]
+        return replace(result, frames=frames, pages_ok=[p for p in result.pages_ok if p not in pages],
+                       errors=[*result.errors, *errors])
+    return change
+
+
+def test_failing_pages_are_listed_once_worst_first_and_capped(monkeypatch):
+    """Several pages, three of them not loading: one line each in the pages needing attention
+    (before the pages with mere ad flags), no warning box per load, and no more lines than fit."""
+    failing = set(ACTIVE[:3])
+    _wrap_load(monkeypatch, _failing(failing))
+    monkeypatch.setattr(sv, "MAX_PAGES_SHOWN", 2)
+    at = app_test(params={"kiosk": "1", "lang": "vi"}, timeout=90)
+    assert not at.exception and not at.warning
+    shown = attention_lines(at)
+    names = cache.page_names()
+    assert len(shown) == 2 and all(line.endswith(": không tải được số liệu") for line in shown)
+    assert {line.split(":")[0] for line in shown} <= {names[p] for p in failing}
+    more = [t for t in markdowns(at) if t.startswith("… và ")]
+    assert len(more) == 1 and more[0].endswith("trang khác")
+
+
+def test_one_page_that_did_not_load_is_a_flag_not_a_box(monkeypatch):
+    _wrap_load(monkeypatch, _failing({ONE}))
+    at = app_test(params={"kiosk": "1", "lang": "en", "pages": ONE}, timeout=90)
+    assert not at.exception and not at.warning
+    flags = [unescape(t) for t in markdowns(at) if "cloud_off" in t]
+    assert len(flags) == 1 and "its data did not load" in flags[0]
+    assert "Worth raising" in [h.value for h in at.subheader]

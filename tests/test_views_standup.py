@@ -113,10 +113,11 @@ def test_orders_the_api_did_not_send_are_no_card_and_no_line():
     assert sv.day_values(D, engagement=_daily([0, 2]))[("order_count", None)] == 2
 
 
-def test_for_theme_drops_sparklines_on_the_dark_screen():
+def test_cards_keep_their_sparklines_on_either_theme():
+    """Regression: the dark screen dropped every sparkline; the cards are the pages' own, with
+    their sparklines, whatever the theme (the dark screen restyles the chart's background)."""
     kpis = [Kpi("inbox", 7, 5, spark=[3.0, 4.0], source="engagement")]
-    assert sv.for_theme(kpis, "light") == kpis
-    assert sv.for_theme(kpis, "dark") == [Kpi("inbox", 7, 5, spark=None, source="engagement")]
+    assert sv.pick("overview", kpis) == kpis and not hasattr(sv, "for_theme")
 
 
 ADS = pd.DataFrame({"page_id": ["a", "a", "a", "b"], "ad_id": ["1", "2", "3", "4"],
@@ -151,8 +152,8 @@ def test_an_ad_without_currency_is_never_added_to_vnd():
     assert list(sv.top_ads(ADS, "")["ad_id"]) == ["4"]
     values = sv.day_values(D, ads=ADS)
     assert values[("spend", "VND")] == 900_000 and values[("spend", "")] == 70_000
-    line = sv.five_lines({("spend", ""): 70_000.0}, {("spend", ""): 35_000.0}, D, "vi")[0]
-    assert line.text == "Chi tiêu (—) tăng 100 % so với thứ Ba tuần trước (70.000,00 so với 35.000,00)"
+    line = sv.five_lines({("spend", ""): 70_000.0}, {("spend", ""): 35_000.0}, "vi")[0]
+    assert line.text == "Chi tiêu (—): 70.000,00, tăng 100 % (tuần trước 35.000,00)"
 
 
 # --- five lines ---------------------------------------------------------------------------
@@ -164,18 +165,19 @@ def test_five_lines_ranks_changes_and_words_them():
     prev = {("inbox", None): 305.0, ("comment", None): 200.0, ("order_count", None): 1.0,
             ("average_response_time", None): 300_000.0, ("spend", "VND"): 0.0,
             ("customer_inbox_count", None): 0.0}
-    lines = sv.five_lines(cur, prev, D - timedelta(days=7), "vi")
+    lines = sv.five_lines(cur, prev, "vi")
     # appeared from 0 first, then +100 % response time, then -50 % comments, then +35 % inbox;
     # orders (5 vs 1) are below the noise floor, 0 vs 0 spend is no news
     assert [(li.field, li.currency) for li in lines] == [("customer_inbox_count", None),
                                                         ("average_response_time", None),
                                                         ("comment", None), ("inbox", None)]
-    assert lines[3].text == "Tương tác tin nhắn tăng 35 % so với thứ Ba tuần trước (412 so với 305)"
-    assert lines[2].text.startswith("Tương tác bình luận giảm 50 %")
+    assert lines[3].text == "Tương tác tin nhắn: 412, tăng 35 % (tuần trước 305)"
+    assert lines[2].text.startswith("Tương tác bình luận: 100, giảm 50 %")
+    assert lines[0].text == "Tin nhắn của khách: 50 (tuần trước 0)"
     assert lines[1].good is False  # slower replies are bad news
     assert lines[3].good is True
-    en = sv.five_lines(cur, prev, D - timedelta(days=7), "en")
-    assert en[3].text == "Inbox engagements up 35% on last Tuesday (412 vs 305)"
+    en = sv.five_lines(cur, prev, "en")
+    assert en[3].text == "Inbox engagements: 412, up 35% (last week 305)"
     assert "10 min" in en[1].text and "5 min" in en[1].text
 
 
@@ -186,10 +188,17 @@ def test_five_lines_keeps_five_and_skips_missing():
     prev = {k: 100.0 for k in cur}
     cur[("average_response_time", None)] = math.nan
     prev[("average_response_time", None)] = 1000.0
-    lines = sv.five_lines(cur, prev, D, "en")
+    lines = sv.five_lines(cur, prev, "en")
     assert len(lines) == 5 and lines[0].field == "new_customer_count"
     assert all(li.field != "average_response_time" for li in lines)
-    assert sv.five_lines({}, {}, D, "vi") == []
+    assert sv.five_lines({}, {}, "vi") == []
+
+
+def test_lines_title_names_the_day_and_the_weekday_it_is_set_against():
+    assert sv.lines_title(D, "vi") == "Hôm qua (07/07/2026) so với thứ Ba tuần trước"
+    assert sv.lines_title(D, "en") == "Yesterday (7 Jul 2026) against last Tuesday"
+    same = sv.five_lines({("inbox", None): 40.0}, {("inbox", None): 40.0}, "en")
+    assert [li.text for li in same] == ["Inbox engagements: 40, unchanged on last week"]
 
 
 def test_day_values_picks_one_day_and_weights_response_time():
@@ -303,10 +312,10 @@ def test_figures_carry_the_numbers():
                            "page_inbox_count": pd.array([1, 1], "Int64")})
     frame = sv.hourly_today(hourly, D)
     assert len(frame) == 24 and frame.loc[9, "customer_inbox_count"] == 7 and frame["page_inbox_count"].sum() == 2
-    fig = sv.hourly_figure(frame, {"customer_inbox_count": "Khách", "page_inbox_count": "Trang"}, "dark")
+    fig = sv.hourly_figure(frame, {"customer_inbox_count": "Khách", "page_inbox_count": "Trang"}, "dark", lang="vi")
     assert [t.name for t in fig.data] == ["Khách", "Trang"] and list(fig.data[0].y)[9] == 7
     assert fig.layout.template.layout.paper_bgcolor is not None and fig.layout.font.size == 18
-    bars = sv.bars_figure(["x", "y"], [5, 3], ["5", "3"], "light")
+    bars = sv.bars_figure(["x", "y"], [5, 3], ["5", "3"], "light", lang="en")
     assert list(bars.data[0].x) == [3.0, 5.0]  # first item on top
     top = pd.DataFrame({"tag_name": ["Spam", "Hỏi giá"], "count": [9, 5]})
     assert list(sv.tags_figure(top, "vi", "light").data[0].text) == ["5", "9"]
@@ -319,3 +328,80 @@ def test_trend_labels_leave_out_an_unsent_series():
     daily = _daily([pd.NA, pd.NA])
     assert list(sv.trend_labels(daily, ("inbox", "comment", "order_count"), "en", "engagement")) == \
         ["inbox", "comment"]
+
+
+# --- failing pages, the order of flags, the pages needing attention ---------------------------
+
+ERRS = [PageError("p1", "Shop A", "auth", "page token was renewed (105)"),
+        PageError("p2", "Shop B", "timeout", "no answer in 30 s"),
+        PageError("p2", "Shop B", "server", "HTTP 502"),
+        PageError("p3", "Shop C", "server", "HTTP 502")]
+
+
+def test_a_page_whose_data_did_not_load_is_a_flag_once():
+    """Regression: a page failing for another reason than its token stacked one warning box
+    per load above the screen (and pushed the flags off it); it is one flag per page now."""
+    flags = sv.failure_flags(ERRS, "en")
+    assert [(f.kind, f.page_id) for f in flags] == [("failed", "p2"), ("failed", "p3")]
+    assert flags[0].text == "Page Shop B: its data did not load; the numbers on screen leave it out."
+    assert [f.page_id for f in sv.token_flags(ERRS, "en")] == ["p1"]
+
+
+def _flag(kind: str, page: str, subject: str = "", value: float = math.nan) -> sv.Flag:
+    return sv.Flag(kind, page, subject or page, f"{kind} {page}", value)
+
+
+def test_flags_most_serious_first():
+    flags = [_flag("ads_no_purchase", "a"), _flag("response_time", "b"), _flag("token", "c"),
+             _flag("no_reply", "d"), _flag("failed", "e"), _flag("ads_no_purchase", "f")]
+    assert [f.kind for f in sv.by_severity(flags)] == ["token", "failed", "no_reply", "response_time",
+                                                      "ads_no_purchase", "ads_no_purchase"]
+    assert [f.page_id for f in sv.by_severity(flags)][-2:] == ["a", "f"]  # a kind keeps its own order
+
+
+def test_pages_needing_attention_worst_first_one_line_each():
+    names = {"a": "Shop A", "b": "Shop B", "c": "Shop C", "d": "Shop D"}
+    flags = [_flag("ads_no_purchase", "a", "Sale"), _flag("ads_no_purchase", "a", "Retarget"),
+             _flag("response_time", "a", "Lan"),
+             _flag("ads_no_purchase", "b", "Sale"),
+             _flag("no_reply", "c", "Shop C", 4.0), _flag("ads_no_purchase", "c", "Tết"),
+             _flag("token", "d", "Shop D"),
+             _flag("failed", "x", "Gone shop")]
+    items = sv.attention(flags, "vi", names)
+    # the token first, then data missing, then customers waiting; then by how many flags
+    assert [i.page_id for i in items] == ["d", "x", "c", "a", "b"]
+    assert [i.worst for i in items] == ["token", "failed", "no_reply", "response_time", "ads_no_purchase"]
+    assert items[0].text == "Shop D: token hỏng, vào Cài đặt"
+    assert items[1].text == "Gone shop: không tải được số liệu"   # a page without a name: its error's
+    assert items[2].text == "Shop C: khách chờ trả lời 4 giờ · quảng cáo “Tết” chi tiền, chưa có lượt mua"
+    assert items[3].text == "Shop A: Lan trả lời chậm · 2 quảng cáo chi tiền, chưa có lượt mua"
+    assert items[3].count == 3
+    en = sv.attention(flags, "en", names)
+    assert en[3].text == "Shop A: Lan slow to reply · 2 ads spent with no purchase"
+    assert sv.attention([], "en") == []
+
+
+def test_figures_are_sized_and_lettered_for_the_tv():
+    """Every standup figure fits the screen's chart slot, and every text on it (ticks, legend,
+    text on bars, hover) is at least 18 px; bar text is never shrunk to fit its bar."""
+    hourly = pd.DataFrame({"page_id": ["a"], "hour": pd.to_datetime(["2026-07-07 09:00"]),
+                           "customer_inbox_count": pd.array([3], "Int64"), "page_inbox_count": pd.array([1], "Int64")})
+    figs = [sv.hourly_figure(sv.hourly_today(hourly, D), {"customer_inbox_count": "K"}, "light", lang="vi"),
+            sv.trend_figure(_daily([0, 2]), D - timedelta(days=1), D, {"inbox": "Inbox"}, "dark", lang="en"),
+            sv.staff_figure(TOTALS, {}, "vi", "dark", several_pages=False),
+            sv.top_ads_figure(ADS, "VND", "vi", "light"),
+            sv.tags_figure(pd.DataFrame({"tag_name": ["Spam"], "count": [9]}), "vi", "light")]
+    for fig in figs:
+        layout = fig.layout
+        assert layout.height == sv.CHART_HEIGHT
+        assert layout.font.size == layout.legend.font.size == layout.hoverlabel.font.size == sv.CHART_FONT_SIZE >= 18
+        assert layout.uniformtext.minsize == sv.CHART_FONT_SIZE and layout.uniformtext.mode == "show"
+        assert all(t.textfont.size == sv.CHART_FONT_SIZE for t in fig.data if t.type == "bar")
+        assert "Source Sans" in layout.font.family
+    assert figs[1].layout.template.layout.paper_bgcolor is not None   # plotly_dark on the dark screen
+
+
+def test_pages_of_equal_need_are_in_natural_name_order():
+    flags = [_flag("ads_no_purchase", p, "Sale") for p in ("s12", "s2", "s1")]
+    names = {"s12": "Shop #12", "s2": "Shop #2", "s1": "shop #1"}
+    assert [i.page for i in sv.attention(flags, "en", names)] == ["shop #1", "Shop #2", "Shop #12"]

@@ -18,12 +18,20 @@ Flags and their thresholds (all overridable through the flag functions' argument
 * ``no_reply`` - a page received customer messages and sent none for ``silent_hours`` (3) hours or
   more, counted up to the current hour.
 * ``token`` - a page whose data load failed with an auth error (dead, renewed or revoked token).
+* ``failed`` - a page whose data load failed for another reason (a timeout, a server error).
+
+On one page the screen lists the flags themselves (``MAX_FLAGS_SHOWN``); for several pages it
+lists the pages needing attention (``attention``), worst first, one short line each.
+
+Everything is sized for a 1920×1080 screen read across the room: ``CHART_HEIGHT`` is what is left
+for the chart under the header and the cards.
 """
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +42,8 @@ import plotly.graph_objects as go
 from .. import charts, fmt, i18n, metrics
 from . import format_metric, is_missing
 from .cards import Kpi
-from .engagement import hour_slots
+from .engagement import series as summed_series
+from .staff import labels as staff_labels
 
 SECTIONS = ("overview", "staff", "ads", "customers", "activity", "tags")
 SECTION_ALIASES = {"engagement": "overview", "settings": "overview"}
@@ -53,7 +62,10 @@ RT_MIN_SESSIONS = 5
 RT_MIN_BASELINE_DAYS = 3
 
 MIN_BASE_FOR_LINE = 10           # a count smaller than this on both days is noise, not news
-MAX_FLAGS_SHOWN = 8
+MAX_FLAGS_SHOWN = 4              # one page: its flags (two lines each at most) under the five lines
+MAX_PAGES_SHOWN = 5              # several pages: the pages needing attention (one line each)
+CHART_HEIGHT = 520               # px: a 1080-pixel screen less the header, the cards and the margins
+CHART_FONT_SIZE = 18             # px: every text on a chart, ticks and legend included
 
 
 # --- options -----------------------------------------------------------------------------
@@ -166,11 +178,6 @@ def pick(section: str, kpis: Iterable[Kpi]) -> list[Kpi]:
     return [by_field[f] for f in CARDS[section] if f in by_field]
 
 
-def for_theme(kpis: Iterable[Kpi], theme: str) -> list[Kpi]:
-    """The cards as drawn on ``theme``: sparklines draw on a white canvas, so none when dark."""
-    return [replace(k, spark=None) for k in kpis] if theme == "dark" else list(kpis)
-
-
 def top_ads(ads: pd.DataFrame | None, currency: str | None, n: int = 8) -> pd.DataFrame:
     """The ads that spent most in ``currency`` ("" = the ads with no currency): name, page,
     spend, purchases, ROAS. An ad whose spend is unknown is not ranked."""
@@ -198,9 +205,12 @@ def staff_board(totals: pd.DataFrame | None, page_names: Mapping[str, str] | Non
     return board[cols].head(n).reset_index(drop=True)
 
 
-def hourly_today(activity: pd.DataFrame | None, day: date, tz: str | None = None) -> pd.DataFrame:
-    """Customer messages and page messages per local hour of ``day`` (summed over pages)."""
-    return metrics.hourly_sums(activity, ["customer_inbox_count", "page_inbox_count"], hour_slots(day, day, tz))
+def hourly_today(activity: pd.DataFrame | None, day: date, tz: str | None = None,
+                 now: datetime | None = None) -> pd.DataFrame:
+    """Customer messages and page messages per local hour of ``day`` (summed over pages); the
+    hours after ``now`` (naive local time) unknown, never 0."""
+    return summed_series(activity, ["customer_inbox_count", "page_inbox_count"], day, day, grain="hour", tz=tz,
+                         now=now)
 
 
 # --- yesterday in five lines -------------------------------------------------------------
@@ -213,6 +223,11 @@ Key = tuple[str, "str | None"]   # (field, currency): currency None for a non-mo
 
 def weekday_word(d: date, lang: str) -> str:
     return (_WEEKDAY_VI if lang == "vi" else _WEEKDAY_EN)[d.weekday()]
+
+
+def lines_title(day: date, lang: str) -> str:
+    """The five lines' title: the day and the weekday they are set against (a week before)."""
+    return i18n.t("kiosk.lines.title", lang, day=fmt.date(day, lang), weekday=weekday_word(day, lang))
 
 
 def _on_day(frame: pd.DataFrame | None, col: str, day: date) -> pd.DataFrame | None:
@@ -268,7 +283,7 @@ def _label(field: str, lang: str, currency: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _line(key: Key, cur: float, prev: float, day_word: str, lang: str) -> tuple[float, Line]:
+def _line(key: Key, cur: float, prev: float, lang: str) -> tuple[float, Line]:
     """One line and its rank: |percent change|, infinite for a metric that was 0 last week."""
     field, currency = key
     ch = metrics.change(field, cur, prev, LINE_SOURCES.get(field))
@@ -276,27 +291,27 @@ def _line(key: Key, cur: float, prev: float, day_word: str, lang: str) -> tuple[
     fv = lambda v: format_metric(field, v, lang, currency or None, source=LINE_SOURCES.get(field))  # noqa: E731
     label = _label(field, lang, currency)
     if pct is None:
-        text = i18n.t("kiosk.line.from_zero", lang, label=label, cur=fv(cur), prev=fv(prev), day=day_word)
+        text = i18n.t("kiosk.line.from_zero", lang, label=label, cur=fv(cur), prev=fv(prev))
         score = math.inf
     elif change == 0:
-        text = i18n.t("kiosk.line.same", lang, label=label, cur=fv(cur), day=day_word)
+        text = i18n.t("kiosk.line.same", lang, label=label, cur=fv(cur))
         score = 0.0
     else:
         text = i18n.t("kiosk.line.up" if change > 0 else "kiosk.line.down", lang, label=label,
-                      pct=fmt.percent(abs(pct), lang, decimals=0), cur=fv(cur), prev=fv(prev), day=day_word)
+                      pct=fmt.percent(abs(pct), lang, decimals=0), cur=fv(cur), prev=fv(prev))
         score = abs(pct)
     good = metrics.is_improvement(field, change, LINE_SOURCES.get(field))
     return score, Line(field, currency, cur, prev, pct, good, text)
 
 
-def five_lines(current: Mapping[Key, float], previous: Mapping[Key, float], last_week_day: date, lang: str,
-               n: int = 5, min_base: float = MIN_BASE_FOR_LINE) -> list[Line]:
-    """The ``n`` biggest relative changes between two days, as plain sentences.
+def five_lines(current: Mapping[Key, float], previous: Mapping[Key, float], lang: str, n: int = 5,
+               min_base: float = MIN_BASE_FOR_LINE) -> list[Line]:
+    """The ``n`` biggest relative changes between two days (yesterday and the same weekday a
+    week before: ``lines_title`` says which), as short lines.
 
     Changes are ranked by |percent change|; a metric that was 0 last week and is not now ranks
     first (it appeared). A count below ``min_base`` on both days is left out (1 vs 2 is not news);
     a missing value on either day too."""
-    day_word = weekday_word(last_week_day, lang)
     scored: list[tuple[float, Line]] = []
     for key, cur in current.items():
         prev = previous.get(key)
@@ -308,7 +323,7 @@ def five_lines(current: Mapping[Key, float], previous: Mapping[Key, float], last
             continue
         if cur == prev == 0:
             continue
-        scored.append(_line(key, cur, prev, day_word, lang))
+        scored.append(_line(key, cur, prev, lang))
     scored.sort(key=lambda x: -x[0])
     return [line for _, line in scored[:n]]
 
@@ -436,6 +451,80 @@ def token_flags(errors: Iterable[Any], lang: str) -> list[Flag]:
     return list(seen.values())
 
 
+def failure_flags(errors: Iterable[Any], lang: str) -> list[Flag]:
+    """Pages whose load failed for another reason than their token (a timeout, a server
+    error), once each: their numbers are missing from the screen."""
+    seen: dict[str, Flag] = {}
+    for err in errors:
+        if getattr(err, "kind", None) == "auth" or err.page_id in seen:
+            continue
+        page = err.page_name or err.page_id
+        seen[err.page_id] = Flag("failed", err.page_id, page, i18n.t("kiosk.flag.failed", lang, page=page))
+    return list(seen.values())
+
+
+# the flags' kinds, most serious first: a page whose numbers are missing, then customers
+# waiting, then slow staff, then money spent for nothing
+SEVERITY = ("token", "failed", "no_reply", "response_time", "ads_no_purchase")
+
+
+def by_severity(flags: Iterable[Flag]) -> list[Flag]:
+    """The flags most serious first (``SEVERITY``), each kind in its own order."""
+    return sorted(flags, key=lambda f: SEVERITY.index(f.kind))
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A page needing attention: its flags in one short line."""
+    page_id: str
+    page: str
+    worst: str          # the most serious flag kind (its icon and colour)
+    count: int          # how many flags the page has
+    text: str
+
+
+def _reasons(flags: Sequence[Flag], lang: str) -> list[str]:
+    """One short phrase per kind of flag of one page, most serious first."""
+    out = []
+    for kind in SEVERITY:
+        these = [f for f in flags if f.kind == kind]
+        if not these:
+            continue
+        if kind in ("token", "failed"):
+            out.append(i18n.t(f"kiosk.why.{kind}", lang))
+        elif kind == "no_reply":
+            out.append(i18n.t("kiosk.why.no_reply", lang, hours=int(max(f.value for f in these))))
+        else:
+            key = "slow" if kind == "response_time" else "ads"
+            out.append(i18n.t(f"kiosk.why.{key}_one", lang, name=these[0].subject) if len(these) == 1
+                       else i18n.t(f"kiosk.why.{key}_many", lang, n=len(these)))
+    return out
+
+
+def attention(flags: Iterable[Flag], lang: str, page_names: Mapping[str, str] | None = None) -> list[Attention]:
+    """The pages needing attention, worst first: by their most serious flag (``SEVERITY``),
+    then by how many flags they have, then by name ("#2" before "#12"). One line each: the page
+    and what is wrong."""
+    by_page: dict[str, list[Flag]] = {}
+    for f in flags:
+        by_page.setdefault(f.page_id, []).append(f)
+    out = []
+    for pid, these in by_page.items():
+        worst = min((f.kind for f in these), key=SEVERITY.index)
+        page = (page_names or {}).get(pid) or next((f.subject for f in these if f.kind in ("token", "failed")), pid)
+        out.append(Attention(pid, page, worst, len(these),
+                             i18n.t("kiosk.attention.line", lang, page=page,
+                                    reasons=" · ".join(_reasons(these, lang)))))
+    out.sort(key=lambda a: (SEVERITY.index(a.worst), -a.count, _natural(a.page)))
+    return out
+
+
+def _natural(name: str) -> tuple:
+    """A sort key that puts "Shop #2" before "Shop #12"."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+                 for part in re.split(r"(\d+)", name))
+
+
 # --- the loads of one screen run -----------------------------------------------------------
 
 def errors_of(results: Iterable[Any]) -> list[Any]:
@@ -492,34 +581,47 @@ def schedule_text(opts: Options, section: str, lang: str) -> str:
 
 # --- figures -----------------------------------------------------------------------------
 
-def themed(fig: go.Figure, theme: str, *, font_size: int = 18) -> go.Figure:
-    """Large fonts for a screen across the room; a dark template for ``theme="dark"``."""
+CHART_FONT = '"Source Sans", "Source Sans Pro", sans-serif'   # the screen's own font
+
+
+def themed(fig: go.Figure, theme: str, *, font_size: int = CHART_FONT_SIZE) -> go.Figure:
+    """Large fonts for a screen across the room, every text on the chart included (the text on
+    bars is never shrunk to fit); a dark template for ``theme="dark"``. The page draws it with
+    its own template (``theme=None``): Streamlit's would shrink the fonts back."""
     dark = theme == "dark"
-    fig.update_layout(template="plotly_dark" if dark else "plotly_white", font=dict(size=font_size),
+    fig.update_layout(template="plotly_dark" if dark else "plotly_white",
+                      font=dict(size=font_size, family=CHART_FONT), legend=dict(font=dict(size=font_size)),
+                      hoverlabel=dict(font=dict(size=font_size)), uniformtext=dict(minsize=font_size, mode="show"),
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
+    fig.update_traces(textfont=dict(size=font_size), selector=dict(type="bar"))
     return fig
 
 
 def trend_figure(daily: pd.DataFrame | None, start: date, end: date, series: Mapping[str, str], theme: str,
-                 date_col: str = "date") -> go.Figure:
-    """One line per field in ``series`` ({field: label}), a value per day over [start, end]."""
+                 date_col: str = "date", *, lang: str, partial: bool = False) -> go.Figure:
+    """One line per field in ``series`` ({field: label}), a value per day over [start, end];
+    ``partial``: the last day (today) is not over (a dotted last segment)."""
     frame = pd.DataFrame({"date": pd.date_range(start, end, freq="D")})
     for f in series:
         frame[f] = metrics.daily_series(daily, f, start, end, date_col=date_col)
-    fig = charts.time_series(frame, "date", series, height=420)
-    fig.update_xaxes(tickformat="%d/%m")
+    return themed(charts.time_series(frame, "date", series, lang=lang, height=CHART_HEIGHT,
+                                      partial=partial), theme)
+
+
+def bars_figure(labels: Sequence[str], values: Sequence[float], texts: Sequence[str], theme: str, *,
+                lang: str, unit: str = "count", currency: str | None = None, key: str = "count") -> go.Figure:
+    fig = charts.bars(labels, values, lang=lang, text=texts, height=CHART_HEIGHT, unit=unit, currency=currency,
+                      key=key)
     return themed(fig, theme)
 
 
-def bars_figure(labels: Sequence[str], values: Sequence[float], texts: Sequence[str], theme: str) -> go.Figure:
-    fig = charts.bars(labels, values, text=texts, height=max(320, 44 * len(labels) + 80))
-    return themed(fig, theme)
-
-
-def hourly_figure(frame: pd.DataFrame, labels: Mapping[str, str], theme: str) -> go.Figure:
-    fig = charts.time_series(frame, "hour", labels, kind="bar", height=420)
-    fig.update_xaxes(tickformat="%H:%M")
-    return themed(fig, theme)
+def hourly_figure(frame: pd.DataFrame, labels: Mapping[str, str], theme: str, *, lang: str,
+                  partial: bool = False) -> go.Figure:
+    """Bars per hour of one day; hours after now are blank (unknown), the running hour hatched
+    when ``partial``."""
+    return themed(charts.time_series(frame, "hour", labels, lang=lang, kind="bar", height=CHART_HEIGHT,
+                                      partial=partial),
+                  theme)
 
 
 def trend_labels(frame: pd.DataFrame | None, fields: Sequence[str], lang: str, source: str) -> dict[str, str]:
@@ -532,10 +634,12 @@ def staff_figure(totals: pd.DataFrame | None, page_names: Mapping[str, str], lan
                  several_pages: bool) -> go.Figure:
     """The ten members with most replies, each bar saying replies · response time."""
     board = staff_board(totals, page_names, n=10)
-    labels = [f"{u} · {p}" if several_pages else str(u) for u, p in zip(board["user_name"], board["page_name"])]
+    names = [f"{u} · {p}" for u, p in zip(board["user_name"], board["page_name"])] if several_pages \
+        else board["user_name"]
     texts = [f"{fmt.number(r, lang)} · {fmt.duration_ms(t, lang)}"
              for r, t in zip(board["replies"], board["average_response_time"])]
-    return bars_figure(labels, list(board["replies"]), texts, theme)
+    return bars_figure(staff_labels(names), list(board["replies"]), texts, theme,
+                       lang=lang, key="replies")
 
 
 def top_ads_figure(ads: pd.DataFrame | None, currency: str, lang: str, theme: str) -> go.Figure | None:
@@ -544,10 +648,11 @@ def top_ads_figure(ads: pd.DataFrame | None, currency: str, lang: str, theme: st
     if top.empty:
         return None
     return bars_figure(list(top["name"].astype(str)), list(top["spend"]),
-                       [fmt.money(s, currency or None, lang) for s in top["spend"]], theme)
+                       [fmt.money(s, currency or None, lang) for s in top["spend"]], theme,
+                       lang=lang, unit="money", currency=currency or None, key="spend")
 
 
 def tags_figure(top: pd.DataFrame, lang: str, theme: str) -> go.Figure:
     """The most used tags (``tags.top``), one bar each."""
     return bars_figure(list(top["tag_name"].astype(str)), list(top["count"]),
-                       [fmt.number(c, lang) for c in top["count"]], theme)
+                       [fmt.number(c, lang) for c in top["count"]], theme, lang=lang)

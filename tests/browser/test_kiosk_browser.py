@@ -1,7 +1,16 @@
 """The standup screen (``?kiosk=1``) in a real browser: no sidebar, big KPIs equal to the truth,
-the five lines, the flags, the last-updated marker, a refresh without a full page reload, and
-the URL path naming the first section."""
+the five lines, the flags, the last-updated marker, a refresh without a full page reload, the
+URL path naming the first section; and on a 1920×1080 TV, for 1, 5 and 30 pages, in both themes
+and languages, everything on one screen with no scrolling, no text under 24 px and no chart
+text under 18 px."""
 from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
 
 import pytest
 
@@ -9,14 +18,17 @@ from pancake import metrics, timeutil
 from pancake.views import format_metric
 
 from . import truth
-from .conftest import metrics_on, settle, shot
+from .conftest import ARTIFACTS, ROOT, _free_port, _stop, metrics_on, settle, shot
 
 pytestmark = pytest.mark.browser
 
+TV = {"width": 1920, "height": 1080}
+MANY = 30   # pages of the agency simulator
+
 
 def open_screen(page, path: str) -> None:
-    """The standup screen on a TV-sized window (room for the lines and flags), drawn."""
-    page.set_viewport_size({"width": 1920, "height": 1600})
+    """The standup screen on a 1920×1080 TV, drawn (charts included)."""
+    page.set_viewport_size(TV)
     page.goto(path)
     settle(page)
     assert page.locator("[data-testid='stException']").count() == 0
@@ -36,8 +48,8 @@ def test_kiosk_screen_and_self_refresh(page):
     assert page.evaluate("""() => [...document.querySelectorAll("[data-testid='stMetricValue'] div")]
                             .every(el => el.scrollWidth <= el.clientWidth + 1)""")
     lines = page.locator(".st-key-kiosk-lines [data-testid='stMarkdownContainer']").all_inner_texts()
-    assert sum("so với" in t and "tuần trước" in t for t in lines) == 5, lines
-    assert page.locator(".st-key-kiosk-flags").get_by_text("Cần chú ý").count() == 1
+    assert sum("(tuần trước " in t for t in lines) == 5, lines
+    assert page.locator(".st-key-kiosk-flags").get_by_text("Trang cần chú ý").count() == 1
     status = page.locator(".st-key-kiosk-status")
     first = status.get_by_text("Cập nhật lúc").inner_text()
     assert "Dữ liệu lấy lúc" in status.inner_text() and "3 giây" in status.inner_text()
@@ -59,12 +71,139 @@ def test_kiosk_url_path_names_the_first_section(page):
     assert "/staff" in page.url and "kiosk=1" in page.url
 
 
-@pytest.mark.parametrize("query,name", [("lang=en&theme=dark", "kiosk_en_dark"),
-                                        ("lang=vi&theme=dark&rotate=staff,ads&every=30", "kiosk_vi_dark_staff"),
-                                        ("lang=vi&section=ads", "kiosk_vi_light_ads"),
-                                        ("lang=en&section=activity", "kiosk_en_light_activity")])
-def test_kiosk_variants_render(page, query, name):
+# --- on a 1080p TV ------------------------------------------------------------------------------
+
+MEASURE = """() => {
+  const main = document.querySelector("[data-testid='stMain']");
+  const visible = e => e.getClientRects().length > 0 && e.textContent.trim();
+  const size = e => parseFloat(getComputedStyle(e).fontSize);
+  // every element drawing text of its own (a text node child), icons and charts aside
+  const ownText = e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  const texts = [...main.querySelectorAll("*")]
+    .filter(e => ownText(e) && visible(e) && !e.closest(".js-plotly-plot, svg")
+                 && !getComputedStyle(e).fontFamily.includes("Material"));
+  const chart = [...main.querySelectorAll(".js-plotly-plot text")].filter(visible);
+  const boxes = [...main.querySelectorAll("[data-testid='stMetric'], .st-key-kiosk-lines, .st-key-kiosk-flags, "
+                                        + ".js-plotly-plot")];
+  return {scroll: Math.max(document.documentElement.scrollHeight, document.body.scrollHeight, main.scrollHeight),
+          bottom: Math.max(...boxes.map(b => b.getBoundingClientRect().bottom)),
+          texts: texts.length, chartTexts: chart.length,
+          small: texts.filter(e => size(e) < 24).map(e => [size(e), e.textContent.trim().slice(0, 50)]),
+          smallChart: chart.filter(e => size(e) < 18).map(e => [size(e), e.textContent.trim().slice(0, 30)]),
+          metrics: document.querySelectorAll("[data-testid='stMetric']").length,
+          sparks: document.querySelectorAll("[data-testid='stMetricChart']").length};
+}"""
+
+
+def assert_fits_the_tv(page, name: str, *, chart: bool = True) -> dict:
+    """No scrolling at 1920×1080 (nothing below the fold), no text under 24 px, no chart text
+    under 18 px; the screenshot is kept as ``name``."""
+    if chart:
+        page.wait_for_selector(".js-plotly-plot .xtick text, .js-plotly-plot .ytick text", timeout=30_000)
+    page.wait_for_timeout(500)
+    m = page.evaluate(MEASURE)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    assert m["scroll"] <= TV["height"] and m["bottom"] <= TV["height"], m
+    assert m["texts"] > 10 and not m["small"], m["small"]
+    assert (m["chartTexts"] > 5 or not chart) and not m["smallChart"], m["smallChart"]
+    assert page.locator(".st-key-kiosk-lines").is_visible() and page.locator(".st-key-kiosk-flags").is_visible()
+    return m
+
+
+ONE = truth.DEMO_PAGE_IDS[0]
+
+
+@pytest.mark.parametrize("query,name", [
+    (f"lang=vi&pages={ONE}", "tv_1page_vi_light"),
+    (f"lang=en&pages={ONE}&theme=dark&section=staff", "tv_1page_en_dark_staff"),
+    (f"lang=vi&pages={ONE}&section=activity", "tv_1page_vi_light_activity"),
+    ("lang=vi", "tv_5pages_vi_light"),
+    ("lang=en&theme=dark", "tv_5pages_en_dark"),
+    ("lang=vi&theme=dark&rotate=ads,staff&every=30", "tv_5pages_vi_dark_ads"),
+    ("lang=en&section=tags", "tv_5pages_en_light_tags"),
+    ("lang=vi&section=customers&theme=dark", "tv_5pages_vi_dark_customers"),
+])
+def test_standup_fits_a_1080p_tv(page, query, name):
     open_screen(page, f"/?kiosk=1&{query}")
-    assert page.locator("[data-testid='stMetric']").count() >= 3
-    assert page.locator(".st-key-kiosk-lines").count() == 1 and page.locator(".st-key-kiosk-flags").count() == 1
-    shot(page, name)
+    m = assert_fits_the_tv(page, name)
+    if "section" not in query and "rotate" not in query:
+        assert m["metrics"] == 5 and m["sparks"] >= 4   # sparklines on either theme
+    if "theme=dark" in query:   # deltas keep their colour: a red or green text, not the theme's grey
+        colours = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stMetricDelta'] p")]
+                                   .map(p => getComputedStyle(p).color)""")
+        assert colours and all(c not in ("rgb(229, 231, 235)",) for c in colours), colours
+
+
+# --- an agency: 30 pages ----------------------------------------------------------------------
+
+SIM_MANY = """
+import sys
+from pancake.simulator import DEMO_PAGES, PageSpec, Simulator
+from pancake.simulator.server import make_server
+base = list(DEMO_PAGES)
+pages = [PageSpec(**{**base[i % len(base)].__dict__, "id": f"8{i:014d}", "name": f"{base[i % len(base)].name} #{i + 1}"})
+         for i in range(int(sys.argv[1]))]
+server = make_server(Simulator(pages=pages, rate_limit_per_second=0))
+print(f"listening on http://127.0.0.1:{server.server_address[1]}/api", flush=True)
+server.serve_forever(poll_interval=0.2)
+"""
+
+
+@pytest.fixture(scope="module")
+def agency_url():
+    """A simulator with ``MANY`` pages (tokens made from the user token) and an app on it."""
+    from pancake.simulator import DEMO_USER_TOKEN
+    sim = subprocess.Popen([sys.executable, "-c", SIM_MANY, str(MANY)], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    app = log = None
+    try:
+        line = sim.stdout.readline()
+        found = re.search(r"(http://127\.0\.0\.1:\d+/api)", line)
+        if not found:
+            raise RuntimeError(f"the agency simulator did not start: {line!r}")
+        port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
+        env.update(PANCAKE_BASE_URL=found.group(1), PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
+                   STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        log = open(ARTIFACTS / "streamlit-agency.log", "w")  # noqa: SIM115 - closed when the server stops
+        app = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                                "--server.address", "127.0.0.1", "--server.headless", "true"],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if app.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("streamlit (agency) did not start") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        if app is not None:
+            _stop(app)
+        if log is not None:
+            log.close()
+        _stop(sim)
+
+
+@pytest.mark.parametrize("query,name", [("lang=vi", "tv_30pages_vi_light"),
+                                        ("lang=en&theme=dark&section=staff", "tv_30pages_en_dark_staff")])
+def test_standup_of_an_agency_fits_a_1080p_tv(browser, agency_url, query, name):
+    context = browser.new_context(viewport=TV, base_url=agency_url)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(f"/?kiosk=1&{query}")
+        settle(page, timeout_s=240)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert f"{MANY} " in page.locator(".st-key-kiosk-head").inner_text()   # "30 trang" / "30 pages"
+        assert_fits_the_tv(page, name)
+        # the pages needing attention, not a flag per ad: one line per page at most, capped
+        from pancake.views import standup as sv
+        items = page.locator(".st-key-kiosk-flags p").all_inner_texts()   # the title is a heading
+        assert 1 <= len(items) <= sv.MAX_PAGES_SHOWN + 1, items
+    finally:
+        context.close()
