@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 
-.PHONY: run test test-fast test-browser test-store test-postgres bench bench-store simulator export-help cache-info sync clean
+.PHONY: run test lint test-fast test-browser test-store test-postgres bench bench-store bench-pages simulator export-help cache-info sync clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ $(TEST_STAMP): requirements.txt requirements-dev.txt | $(PY)
 run: $(RUN_STAMP)
 	$(PY) -m streamlit run app.py
 
-test: $(TEST_STAMP)
+test: lint
 	$(PY) -m pytest
+
+# ruff: lint and import order (configured in pyproject.toml)
+lint: $(TEST_STAMP)
+	$(PY) -m ruff check .
 
 test-fast: $(TEST_STAMP)
 	$(PY) -m pytest -m "not browser"
@@ -49,6 +53,10 @@ bench: $(TEST_STAMP)
 # store and concurrency figures: the simulator over HTTP, 200 ms latency, the limit enforced
 bench-store: $(TEST_STAMP)
 	$(PY) -m bench.store
+
+# server work of the overview, engagement and staff pages, 24 pages × 90 days, cold and warm
+bench-pages: $(TEST_STAMP)
+	$(PY) -m bench.pages
 
 cache-info: $(RUN_STAMP)
 	$(PY) -m pancake cache info

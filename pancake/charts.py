@@ -84,9 +84,12 @@ def date_axis(fig: go.Figure, lang: str, *, hourly: bool, one_day: bool = False,
     month; never an English month name in Vietnamese."""
     if one_day:
         stops = [dict(dtickrange=[None, None], value=_HOUR)]
+    elif not hourly:   # one value a day: a tick of exactly one day is a date, never "00:00"
+        stops = [dict(dtickrange=[None, "M1"], value=_DAY[lang]),
+                 dict(dtickrange=["M1", None], value=_MONTH[lang])]
     else:
-        stops = [dict(dtickrange=[None, DAY_MS], value=f"{_HOUR}<br>{_DAY[lang]}"),
-                 dict(dtickrange=[DAY_MS, "M1"], value=_DAY[lang]),
+        stops = [dict(dtickrange=[None, DAY_MS - 1], value=f"{_HOUR}<br>{_DAY[lang]}"),
+                 dict(dtickrange=[DAY_MS - 1, "M1"], value=_DAY[lang]),
                  dict(dtickrange=["M1", None], value=_MONTH[lang])]
     hover = f"{_HOUR} · {_DAY_YEAR[lang]}" if hourly else _DAY_YEAR[lang]
     props = dict(type="date", tickformatstops=stops, hoverformat=hover)

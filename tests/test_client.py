@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
@@ -181,7 +181,7 @@ def test_429_with_retry_after_seconds_honoured_and_capped():
 
 
 def test_429_retry_after_http_date():
-    future = datetime.now(timezone.utc) + timedelta(seconds=3600)
+    future = datetime.now(UTC) + timedelta(seconds=3600)
     seq = [httpx.Response(429, headers={"Retry-After": format_datetime(future, usegmt=True)}),
            ok({"data": {}})]
     client, _, clock = make(lambda req: seq.pop(0))
@@ -190,7 +190,7 @@ def test_429_retry_after_http_date():
 
 
 def test_parse_retry_after_forms():
-    now = datetime(2024, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2024, 1, 1, 12, 0, 0, tzinfo=UTC)
     assert parse_retry_after({"retry-after": "2.5"}) == 2.5
     assert parse_retry_after({"retry-after-ms": "1500"}) == 1.5
     assert parse_retry_after({"retry-after": "Mon, 01 Jan 2024 12:00:10 GMT"}, now=lambda: now) == 10.0
@@ -546,7 +546,7 @@ def test_every_page_endpoint_route():
     client.page_customers(PID, D1, D2, page_size=500)
     client.posts(PID, D1, D2)
     client.export_data(PID, D1, D2, offset=60)
-    paths = [r.url.path.replace(f"/api/public_api/", "").replace(f"pages/{PID}/", "") for r in rec.requests]
+    paths = [r.url.path.replace("/api/public_api/", "").replace(f"pages/{PID}/", "") for r in rec.requests]
     assert paths == ["v1/statistics/pages", "v1/statistics/tags", "v1/users", "v1/conversations",
                      "v2/conversations", "v1/conversations/c1/messages", "v1/conversations/c1/tags",
                      "v1/page_customers", "v1/posts", "v1/export_data"]

@@ -5,7 +5,6 @@ import logging
 import threading
 from datetime import date, datetime
 
-import httpx
 import pytest
 
 from pancake import errors

@@ -246,9 +246,14 @@ def _file_name(kind: str, page_ids: Sequence[str], ext: str) -> str:
 def download_csv(data: Table | pd.DataFrame, kind: str, page_ids: Sequence[str], *, key: str | None = None) -> None:
     """A CSV of a table as people open it (``tables.for_download``: every column, ids too,
     headed in the viewer's language with units, values rounded), or of a frame as it is."""
-    frame = vtables.for_download(data, state.lang()) if isinstance(data, Table) else data
+    lang = state.lang()
+    frame = data.frame if isinstance(data, Table) else data
+
+    def build() -> bytes:  # run only when the button is clicked: a page run never pays for it
+        return export.to_csv_bytes(vtables.for_download(data, lang) if isinstance(data, Table) else data)
+
     st.download_button(
-        t("common.download_csv"), data=export.to_csv_bytes(frame),
+        t("common.download_csv"), data=build,
         file_name=_file_name(kind, page_ids, ".csv"), mime="text/csv",
         key=key or f"dl_{kind}", icon=":material/download:", on_click="ignore",
         disabled=frame is None or frame.empty)
@@ -267,16 +272,23 @@ def download_everything(tables: Mapping[str, Table | pd.DataFrame | None], kind:
              if v is not None and not (v.frame if isinstance(v, Table) else v).empty}
     if not items:
         return
-    csvs = {k: vtables.for_download(v, lang) if isinstance(v, Table) else v for k, v in items.items()}
-    sheets = {k: vtables.excel_sheet(v, lang) if isinstance(v, Table) else v for k, v in items.items()}
+
+    def zip_file() -> bytes:  # built when clicked, not on every run of the page
+        return export.zip_bytes({k: vtables.for_download(v, lang) if isinstance(v, Table) else v
+                                 for k, v in items.items()})
+
+    def xlsx_file() -> bytes:
+        return export.xlsx_bytes({k: vtables.excel_sheet(v, lang) if isinstance(v, Table) else v
+                                  for k, v in items.items()})
+
     c1, c2 = st.columns(2)
     with c1:
-        st.download_button(t("common.download_zip"), data=export.zip_bytes(csvs),
+        st.download_button(t("common.download_zip"), data=zip_file,
                            file_name=_file_name(kind, page_ids, ".zip"), mime="application/zip",
                            key=f"dl_zip_{kind}", icon=":material/folder_zip:", on_click="ignore")
     with c2:
         st.download_button(
-            t("common.download_xlsx"), data=export.xlsx_bytes(sheets),
+            t("common.download_xlsx"), data=xlsx_file,
             file_name=_file_name(kind, page_ids, ".xlsx"),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"dl_xlsx_{kind}", icon=":material/table_view:", on_click="ignore")
