@@ -41,11 +41,11 @@ test-browser: $(TEST_STAMP)
 	$(PY) -m pytest -m browser
 
 test-store: $(TEST_STAMP)
-	$(PY) -m pytest tests/test_store.py tests/test_concurrency.py tests/test_cli_store.py tests/test_data_core.py
+	$(PY) -m pytest tests/pancake/store tests/pancake/data tests/pancake/test_cli_store.py
 
 # the store's tests against a throwaway PostgreSQL 15 cluster (Debian's postgresql-15), stopped by its pid
 test-postgres: $(TEST_STAMP)
-	bash -c 'source .ci/postgres.sh; trap pg_stop EXIT; pg_start; $(PY) -m pytest tests/test_store.py tests/test_cli_store.py'
+	bash -c 'source .ci/postgres.sh; trap pg_stop EXIT; pg_start; $(PY) -m pytest tests/pancake/store tests/pancake/test_cli_store.py'
 
 bench: $(TEST_STAMP)
 	$(PY) -m bench.run

@@ -25,7 +25,7 @@ from pancake.simulator import DEMO_PAGES, DEMO_USER_TOKEN, FaultRule, Faults, Pa
 from pancake.simulator.server import _Handler
 from pancake.store import memory_store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 24, 15, 30)
 TODAY = NOW.date()
 

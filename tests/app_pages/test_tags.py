@@ -10,8 +10,8 @@ from pancake import fmt
 from pancake.simulator import DEMO_PAGE_IDS
 from pancake.timeutil import previous_period
 from pancake.views import cards
+from tests.app_pages.test_staff import simulated
 from tests.conftest import app_test
-from tests.test_page_staff import simulated
 
 PAGE = "app_pages/tags.py"
 ONE = DEMO_PAGE_IDS[0]

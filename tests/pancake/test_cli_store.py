@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
-from tests.store_backends import PgSchema
+from tests.pancake.store.backends import PgSchema
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
 
 

@@ -22,9 +22,9 @@ from pancake.ratelimit import FakeClock
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.store import SQLiteStore, codec, memory_store, open_store, source_key
 from pancake.store.base import SCHEMA_VERSION
-from tests.store_backends import PgSchema, backend, pg_url  # noqa: F401 - fixture
+from tests.pancake.store.backends import PgSchema, backend, pg_url  # noqa: F401 - fixture
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 24, 15, 30)          # the simulated shops' local "now"
 TODAY = NOW.date()
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS

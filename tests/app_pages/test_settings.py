@@ -10,8 +10,8 @@ import pytest
 from pancake.simulator import DEMO_PAGES, Simulator, serve
 from pancake.views import settings as vs
 from pancake.views import tables
+from tests.app_pages.test_ads import open_directly
 from tests.conftest import app_test
-from tests.test_page_ads import open_directly
 
 PAGE = "app_pages/settings.py"
 P1, P2, P3 = DEMO_PAGES[0].id, DEMO_PAGES[1].id, DEMO_PAGES[2].id

@@ -16,7 +16,7 @@ from pancake.simulator import DEMO_PAGES
 from tests.conftest import app_test
 from ui import components
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- card grid -------------------------------------------------------------------------------

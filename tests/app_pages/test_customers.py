@@ -8,8 +8,8 @@ import pandas as pd
 
 from pancake import fmt
 from pancake.simulator import DEMO_PAGE_IDS
+from tests.app_pages.test_staff import simulated
 from tests.conftest import app_test
-from tests.test_page_staff import simulated
 
 PAGE = "app_pages/customers.py"
 ONE = DEMO_PAGE_IDS[0]

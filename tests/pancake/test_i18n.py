@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pancake import i18n
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CODE = [p for d in ("pancake", "ui", "app_pages") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py"]
 # i18n.t("key", ...), state.t("key"), components.t("key"), tr("key"), t("key") with a literal key
 LITERAL = re.compile(r"""(?<![\w.])(?:i18n\.t|state\.t|components\.t|tr|t)\(\s*["']([a-z_]+\.[\w.]+)["']""")

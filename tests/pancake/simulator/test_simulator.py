@@ -1,7 +1,6 @@
 """The simulator answers the way the reference says Pancake answers, and its numbers add up."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pancake.simulator import (
     serve,
 )
 from pancake.timeutil import day_bounds_unix, format_date_range, parse_category
+from tests.conftest import ROOT
 
 NOW = datetime(2026, 7, 6, 14, 30)  # a Monday, local time
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -609,7 +609,7 @@ def test_http_server_round_trip(clock):
 def test_cli_prints_port_and_stops_on_sigterm():
     proc = subprocess.Popen([sys.executable, "-m", "pancake.simulator", "--port", "0", "--seed", "3"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                            cwd=str(ROOT))
     try:
         line = proc.stdout.readline().strip()
         assert line.startswith("Pancake simulator listening on http://127.0.0.1:") and line.endswith("/api")

@@ -12,7 +12,7 @@ from pancake.data.core import Result
 from pancake.simulator import DEMO_PAGES, Simulator, serve
 from pancake.views.cards import change_text
 from tests.conftest import ROOT, app_test
-from tests.test_views_ads import ISSUE_PAYLOAD
+from tests.pancake.views.test_ads import ISSUE_PAYLOAD
 
 PAGE = "app_pages/ads.py"
 P1 = "104857392015873"        # VND: normal, no-purchase, paused, null-metrics ads
