@@ -148,6 +148,27 @@ def make_loader(settings: Settings, *, use_store: bool = True) -> core.Loader:
                        today=lambda: timeutil.local_today(settings.tz))
 
 
+def _open(asked: list[str], verb: str, stderr: TextIO, *, use_store: bool = True):
+    """The configuration, a loader and the pages asked (``all`` expanded): ``(loader, page_ids,
+    names)``, or the exit status after saying on stderr what is wrong."""
+    settings = _settings_with_token(stderr)
+    if settings is None:
+        return EXIT_USAGE
+    loader = make_loader(settings, use_store=use_store)
+    resolved = _resolve_pages(loader.client, settings, asked, stderr)
+    if resolved is None:
+        return EXIT_PAGE_FAILED
+    page_ids, names = resolved
+    if not page_ids:
+        print(f"error: no pages to {verb}", file=stderr)
+        return EXIT_USAGE
+    return loader, page_ids, names
+
+
+def _progress(args: argparse.Namespace, stderr: TextIO):
+    return (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=stderr, flush=True))
+
+
 def run_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.until < args.since:
         print(f"error: --until {args.until} is before --since {args.since}", file=stderr)
@@ -156,18 +177,11 @@ def run_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.by_hour and not kind.hourly:
         print(f"error: --by-hour is not available for {args.kind}", file=stderr)
         return EXIT_USAGE
-    settings = _settings_with_token(stderr)
-    if settings is None:
-        return EXIT_USAGE
-    loader = make_loader(settings, use_store=not args.no_store)
-    progress = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=stderr, flush=True))
-    resolved = _resolve_pages(loader.client, settings, args.page, stderr)
-    if resolved is None:
-        return EXIT_PAGE_FAILED
-    page_ids, names = resolved
-    if not page_ids:
-        print("error: no pages to export", file=stderr)
-        return EXIT_USAGE
+    opened = _open(args.page, "export", stderr, use_store=not args.no_store)
+    if isinstance(opened, int):
+        return opened
+    loader, page_ids, names = opened
+    progress = _progress(args, stderr)
 
     options = {"hourly": True} if args.by_hour else {}
     progress(f"exporting {args.kind} for {len(page_ids)} page(s), {args.since} to {args.until}")
@@ -272,19 +286,11 @@ def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.days < 1:
         print("error: --days must be at least 1", file=stderr)
         return EXIT_USAGE
-    settings = _settings_with_token(stderr)
-    if settings is None:
-        return EXIT_USAGE
-    loader = make_loader(settings)
-    progress = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=stderr, flush=True))
-    asked = [p for group in args.page for p in group]
-    resolved = _resolve_pages(loader.client, settings, asked, stderr)
-    if resolved is None:
-        return EXIT_PAGE_FAILED
-    page_ids, names = resolved
-    if not page_ids:
-        print("error: no pages to sync", file=stderr)
-        return EXIT_USAGE
+    opened = _open([p for group in args.page for p in group], "sync", stderr)
+    if isinstance(opened, int):
+        return opened
+    loader, page_ids, names = opened
+    progress = _progress(args, stderr)
     today = loader.today()
     jobs = []
     for name in (args.kinds or kinds.names()):
