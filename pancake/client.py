@@ -14,6 +14,8 @@ import email.utils
 import json as _json
 import logging
 import random
+import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -175,6 +177,62 @@ def _normalise_page(p: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+class _PoolPerPage(httpx.BaseTransport):
+    """httpx's default transport (``httpx.HTTPTransport``) with one connection pool per page.
+
+    A pool scans all of its connections on every request and every answer (keep-alive expiry,
+    idle counts): with every window of every page in flight at once, one pool of 60+
+    connections spent more CPU on that than on the requests. A page never has more than 5
+    calls in flight, so its own pool stays small. Used only when no proxy is configured in the
+    environment (httpx applies those only to its own default transport).
+
+    The CA bundle is loaded (``httpx.create_ssl_context()``, as httpx does) for the first HTTPS
+    pool; pools for plain HTTP (a test server, the simulator) get a verifying context without
+    any CA, which they never use.
+    """
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        self._limits = limits
+        self._pools: dict[tuple, httpx.HTTPTransport] = {}
+        self._lock = threading.Lock()
+        self._tls: ssl.SSLContext | None = None
+        self._no_tls: ssl.SSLContext | None = None
+
+    def _pool(self, url: httpx.URL) -> httpx.HTTPTransport:
+        m = _PAGE_IN_PATH.search(url.path)
+        key = (url.scheme, url.host, url.port, m.group(1) if m else None)
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None:
+                if url.scheme == "https":
+                    if self._tls is None:
+                        self._tls = httpx.create_ssl_context()
+                    context = self._tls
+                else:
+                    if self._no_tls is None:
+                        self._no_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                    context = self._no_tls
+                pool = self._pools[key] = httpx.HTTPTransport(verify=context, limits=self._limits)
+            return pool
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._pool(request.url).handle_request(request)
+
+    def close(self) -> None:
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()
+
+
+_PAGE_IN_PATH = re.compile(r"/pages/([^/]+)/")
+
+
+def _environment_proxies() -> dict[str, str]:
+    import urllib.request  # as httpx does (for its proxy settings) when it makes a client
+    return urllib.request.getproxies()
+
+
 # --------------------------------------------------------------------------- client
 
 class PancakeClient:
@@ -213,6 +271,8 @@ class PancakeClient:
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         _redact.install_log_redaction()
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        if transport is None and not _environment_proxies():
+            transport = _PoolPerPage(limits)   # httpx's own transport, one pool per page
         self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, limits=limits,
                                   headers={"Accept": "application/json",
                                            "User-Agent": "pancake-dashboard/1.0"})

@@ -169,6 +169,10 @@ def _column_texts(s: pd.Series) -> list[str]:
     if pd.api.types.is_bool_dtype(dtype):
         return ["" if _is_missing(v) else str(bool(v)) for v in s.tolist()]
     if pd.api.types.is_integer_dtype(dtype):
+        if isinstance(dtype, pd.Int64Dtype):    # the reshapers' counts: digits, "" for <NA>
+            missing = s.isna().to_numpy()
+            texts = list(map(str, s.to_numpy(dtype="int64", na_value=0).tolist()))
+            return [("" if na else t) for t, na in zip(texts, missing.tolist())] if missing.any() else texts
         return ["" if na else str(int(v)) for v, na in zip(s.tolist(), s.isna().tolist())]
     if pd.api.types.is_float_dtype(dtype):
         return [_plain_number(v) if isinstance(v, float) else "" if _is_missing(v)
@@ -180,7 +184,9 @@ def _column_texts(s: pd.Series) -> list[str]:
         return s.dt.strftime(fmt).fillna("").tolist()
     values = s.tolist()
     date_only = _object_column_is_date_only(values, s.name)
-    return [_cell_text(v, date_only) for v in values]
+    texts: dict[str, str] = {}      # a text column repeats its values (a page id on every row)
+    return [(texts[v] if v in texts else texts.setdefault(v, _cell_text(v, date_only))) if type(v) is str
+            else _cell_text(v, date_only) for v in values]
 
 
 def _header_text(name: Any) -> str:

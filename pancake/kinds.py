@@ -12,15 +12,25 @@ Adding an endpoint: write its reshaper in ``pancake.reshape``, its metrics in
 """
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from . import errors, i18n, metrics, reshape
 from .client import Chunk, PancakeClient
 
 REGISTRY: dict[str, Kind] = {}
+
+# The CPU-bound steps of fetching (reshaping payloads, merging windows; the loader also encodes
+# and composes under it) take turns in the process. Under the GIL they never run in parallel
+# anyway, but dozens of fetch threads interleaving them cost more than the work: every short
+# GIL release inside (pyarrow, numpy, SQLite) waits up to the 5 ms switch interval to come back,
+# thousands of times per load. Network waits and store writes stay outside.
+CPU_TURN = threading.RLock()
+_STR = pd.array([], dtype="str").dtype      # pandas' default text dtype, as the reshapers make it
 
 
 def register(cls: type[Kind]) -> type[Kind]:
@@ -65,8 +75,9 @@ class Kind:
         if hourly and not self.hourly:
             raise ValueError(f"{self.name} has no hourly variant")
         chunks = self.chunks(client, page_id, start, end, hourly=hourly, **options)
-        parts = [self.reshape(c, page_id, hourly=hourly) for c in chunks]
-        return self.merge(parts, hourly=hourly)
+        with CPU_TURN:
+            parts = [self.reshape(c, page_id, hourly=hourly) for c in chunks]
+            return self.merge(parts, hourly=hourly)
 
     def csv(self, frames: dict[str, pd.DataFrame], *, hourly: bool = False) -> pd.DataFrame:
         """The exported table: the API's field names, one row at the grain asked."""
@@ -81,6 +92,19 @@ class Kind:
 
     def reshape(self, chunk: Chunk, page_id: str, *, hourly: bool) -> dict[str, pd.DataFrame]:
         raise NotImplementedError
+
+    def reshape_columns(self, chunk: Chunk, page_id: str, *, hourly: bool) -> dict[str, dict] | None:
+        """``reshape`` in columns form (``reshape.columns_frame`` turns each back into the frame),
+        for the loader, which stores windows in this form; None when the kind (or this payload)
+        has no such path: the loader then reshapes into frames."""
+        return None
+
+    def merge_columns(self, parts: list[dict[str, dict]], *, hourly: bool) -> dict[str, dict] | None:
+        """``merge`` of windows in columns form (``reshape_columns``, or decoded from the store),
+        in columns form: ``reshape.columns_frame`` makes of each the very frame ``merge`` gives
+        for these parts. None when the kind (or these parts) has no such path: the loader then
+        makes the frames and calls ``merge``."""
+        return None
 
     def merge(self, parts: list[dict[str, pd.DataFrame]], *, hourly: bool) -> dict[str, pd.DataFrame]:
         """Windows -> one frame each: rows of a later window whose keys an earlier window already
@@ -118,17 +142,123 @@ class Engagement(Kind):
         out = super().merge(parts, hourly=hourly)
         staff = out.get("staff")
         if staff is not None and not staff.empty and len(parts) > 1:
-            counts = [c for c in staff.columns if c not in ("page_id", "user_id", "user_name")]
-            g = staff.groupby(["page_id", "user_id"], sort=False)
-            sums = g[counts].sum(min_count=1)
-            sums.insert(0, "user_name", g["user_name"].last())
-            out["staff"] = sums.reset_index()[list(staff.columns)]
+            out["staff"] = sum_staff(staff)
         return out
+
+    def reshape_columns(self, chunk, page_id, *, hourly):
+        if hourly:
+            return None
+        daily = reshape.engagement_daily_columns(chunk.payload, page_id, chunk.start, chunk.end)
+        if daily is None:       # the frames' path next, which reports its errors in its order
+            return None
+        staff = reshape.users_engagements_columns(chunk.payload, page_id)
+        if staff is None:
+            return None
+        return {"daily": daily, "staff": staff}
+
+    def merge_columns(self, parts, *, hourly):
+        if hourly or not parts or any(not isinstance(p, dict) or list(p) != ["daily", "staff"] for p in parts):
+            return None
+        daily = reshape.merge_windows_columns([p["daily"] for p in parts], self.keys["daily"])
+        staff = reshape.concat_columns([p["staff"] for p in parts])
+        if daily is None or staff is None:
+            return None
+        if len(parts) > 1:
+            staff = sum_staff_columns(staff)
+            if staff is None:
+                return None
+        return {"daily": daily, "staff": staff}
 
     def csv(self, frames, *, hourly=False):
         if hourly:
             return frames.get("hourly", pd.DataFrame())
         return super().csv(frames)
+
+
+def sum_staff(staff: pd.DataFrame) -> pd.DataFrame:
+    """Per-staff rows of several windows -> one row per (page_id, user_id), in order of first
+    appearance: counts added (``<NA>`` when a member has none in any window), the last name
+    given. Whole-number counts are added with numpy; anything else goes through pandas."""
+    counts = [c for c in staff.columns if c not in ("page_id", "user_id", "user_name")]
+    cols = list(staff.columns)
+    types = staff.dtypes.tolist()
+    simple = (staff.columns.is_unique and cols[:3] == ["page_id", "user_id", "user_name"]
+              and all(isinstance(t, pd.Int64Dtype) for t in types[3:]) and all(t == _STR for t in types[:3]))
+    pids = staff["page_id"].tolist() if simple else []
+    uids = staff["user_id"].tolist() if simple else []
+    if not simple or not all(type(v) is str for v in pids) or not all(type(v) is str for v in uids):
+        # rows without a page or user id are left out by groupby: pandas does it all
+        g = staff.groupby(["page_id", "user_id"], sort=False)
+        sums = g[counts].sum(min_count=1)
+        sums.insert(0, "user_name", g["user_name"].last())
+        return sums.reset_index()[cols]
+    groups: dict[tuple[str, str], int] = {}
+    first: list[int] = []           # the first row of each group
+    codes_list: list[int] = []
+    for i, key in enumerate(zip(pids, uids)):
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = len(first)
+            first.append(i)
+        codes_list.append(g)
+    codes = np.array(codes_list, dtype=np.intp)
+    n = len(first)
+    last_name: dict[int, str] = {}
+    for g, name, na in zip(codes_list, staff["user_name"].tolist(), staff["user_name"].isna().tolist()):
+        if not na:
+            last_name[g] = name
+    data: dict[str, Any] = {
+        "page_id": reshape.str_array([pids[i] for i in first]),
+        "user_id": reshape.str_array([uids[i] for i in first]),
+        "user_name": reshape.str_array([last_name.get(g) for g in range(n)]),
+    }
+    for c in counts:
+        arr = staff[c].array
+        missing = arr.isna()
+        total = np.zeros(n, dtype=np.int64)
+        np.add.at(total, codes, arr.to_numpy(dtype=np.int64, na_value=0))
+        given = np.zeros(n, dtype=bool)
+        given[codes[~missing]] = True
+        data[c] = pd.arrays.IntegerArray(total, ~given)
+    return pd.DataFrame({c: data[c] for c in cols}, copy=False)
+
+
+def sum_staff_columns(staff: dict) -> dict | None:
+    """:func:`sum_staff` in columns form (text ids and name, whole-number counts, every row with
+    its ids); None when pandas has to do it."""
+    columns, dtypes, data = staff["columns"], staff["dtypes"], staff["data"]
+    text = str(_STR)
+    if columns[:3] != ["page_id", "user_id", "user_name"] or dtypes[:3] != [text] * 3 or any(
+            t != "Int64" for t in dtypes[3:]):
+        return None
+    pids, uids, names = data[0], data[1], data[2]
+    if not all(type(v) is str for v in pids) or not all(type(v) is str for v in uids):
+        return None
+    groups: dict[tuple[str, str], int] = {}
+    first: list[int] = []
+    codes: list[int] = []
+    for i, key in enumerate(zip(pids, uids)):
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = len(first)
+            first.append(i)
+        codes.append(g)
+    n = len(first)
+    last_name: list = [None] * n
+    for g, name in zip(codes, names):
+        if name is not None:
+            last_name[g] = name
+    sums = []
+    for values in data[3:]:
+        total: list = [None] * n
+        for g, v in zip(codes, values):
+            if v is not None:
+                total[g] = v if total[g] is None else total[g] + v
+        if any(t is not None and not -2 ** 63 <= t < 2 ** 63 for t in total):
+            return None     # beyond int64: pandas' own arithmetic decides
+        sums.append(total)
+    return {"columns": list(columns), "dtypes": list(dtypes),
+            "data": [[pids[i] for i in first], [uids[i] for i in first], last_name] + sums}
 
 
 STAFF_CSV_FIELDS = ["inbox_count", "comment_count", "phone_number_count", "private_reply_count",

@@ -18,10 +18,11 @@ message naming what was wrong; the data layer turns it into a per-page error.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -166,25 +167,91 @@ def _to_str(v: Any) -> str | None:
     return str(v)
 
 
-def _column(values: list, kind: str) -> pd.Series:
+_INT_EXACT = 2 ** 53            # ints beyond this are rounded by the float coercion: the slow path keeps that
+_NS_MIN, _NS_MAX = np.datetime64("1677-09-22", "us"), np.datetime64("2262-04-11", "us")
+
+
+def _int_array(values: list) -> Any:
+    """Python ints (or None) -> an ``Int64`` array, built from a numpy array and its mask."""
+    mask = [v is None for v in values]
+    data = [0 if v is None else v for v in values] if True in mask else values
+    try:
+        return pd.arrays.IntegerArray(np.array(data, dtype=np.int64), np.array(mask, dtype=bool))
+    except OverflowError:
+        return pd.array(values, dtype="Int64")
+
+
+def _dt_array(values: list) -> Any:
+    """Naive datetimes (or None) -> ``datetime64[ns]``; None when a value is out of the
+    nanosecond range (pandas' path then raises ``OutOfBoundsDatetime`` as it always did)."""
+    us = np.array(values, dtype="datetime64[us]")
+    valid = us[~np.isnat(us)]
+    if len(valid) and (valid.min() < _NS_MIN or valid.max() >= _NS_MAX):
+        return None
+    return us.astype("datetime64[ns]")
+
+
+def _column(values: list, kind: str) -> Any:
+    """Coerced Python values -> the column's array in the kind's dtype. Values of the types
+    the coercions give take a fast path; anything else the general (pandas) one."""
     dtype = _DTYPES[kind]
-    if kind == "dt":
-        return pd.Series([pd.NaT if v is None else v for v in values], dtype=object).astype(dtype)
     if kind == "int":
-        return pd.Series(pd.array(values, dtype="Int64"))
+        if all(v is None or type(v) is int for v in values):
+            return _int_array(values)
+        return pd.array(values, dtype=dtype)
     if kind == "float":
-        return pd.Series([float("nan") if v is None else v for v in values], dtype="float64")
-    return pd.Series(values, dtype=object).astype(dtype)
+        if all(v is None or type(v) is float or type(v) is int for v in values):
+            return np.array([math.nan if v is None else v for v in values], dtype=dtype)
+        return pd.Series([math.nan if v is None else v for v in values], dtype=dtype).to_numpy()
+    if kind == "dt":
+        if all(v is None or type(v) is datetime for v in values):
+            arr = _dt_array(values)
+            if arr is not None:
+                return arr
+        return pd.Series([pd.NaT if v is None else v for v in values], dtype=object).astype(dtype).to_numpy()
+    if all(v is None or type(v) is str for v in values):
+        return str_array(values)
+    return pd.Series(values, dtype=object).astype(dtype).array
+
+
+_STR_DTYPE = pd.array([], dtype="str").dtype      # pandas' text dtype ("str")
+
+
+def str_array(values: list) -> Any:
+    """Python strings (or None for a missing one) -> an array of pandas' ``str`` dtype; the
+    same array as ``pd.array(values, dtype="str")``, built straight from pyarrow when that is
+    the dtype's storage (without the per-value checks ``pd.array`` makes)."""
+    if _STR_DTYPE.storage == "pyarrow":
+        import pyarrow as pa
+        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_STR_DTYPE)
+    return pd.array(values, dtype=_STR_DTYPE)
+
+
+def _frame(columns: Mapping[str, list], n: int, schema: Sequence[tuple[str, str]],
+           extras: Sequence[tuple[str, str]] = (), order: Sequence[int] | None = None) -> pd.DataFrame:
+    """Columns of coerced Python values (a missing column is all nulls) -> frame with the
+    schema's columns and dtypes, then the extras; ``order`` picks and orders the rows."""
+    names = {c for c, _ in schema}
+    cols = list(schema) + [e for e in extras if e[0] not in names]
+    data = {}
+    for name, kind in cols:
+        values = columns.get(name)
+        if values is None:
+            values = [None] * n
+        if order is not None:
+            values = [values[i] for i in order]
+        data[name] = _column(values, kind)
+    if not data:
+        return pd.DataFrame(data, columns=[])
+    return pd.DataFrame(data, copy=False)    # the dict's order is the columns' order
 
 
 def _build(rows: list[dict], schema: Sequence[tuple[str, str]],
            extras: Sequence[tuple[str, str]] = ()) -> pd.DataFrame:
     """Rows (already coerced Python values) -> frame with the schema's columns and dtypes."""
-    cols = list(schema) + [e for e in extras if e[0] not in {c for c, _ in schema}]
-    data = {}
-    for name, kind in cols:
-        data[name] = _column([r.get(name) for r in rows], kind)
-    return pd.DataFrame(data, columns=[c for c, _ in cols])
+    names = {c for c, _ in schema}
+    cols = list(schema) + [e for e in extras if e[0] not in names]
+    return _frame({name: [r.get(name) for r in rows] for name, _ in cols}, len(rows), schema, extras)
 
 
 def _coerce(value: Any, kind: str, what: str) -> Any:
@@ -194,6 +261,24 @@ def _coerce(value: Any, kind: str, what: str) -> Any:
         return _to_number(value, what)
     if kind == "str":
         return _to_str(value)
+    raise AssertionError(kind)
+
+
+def _coerce_all(values: list, kind: str, what: str) -> list:
+    """``_coerce`` over a column; values that are already what the coercion gives (whole ints
+    for counts, numbers for floats, non-blank strings for text) are kept as they are."""
+    if kind == "int":
+        if all(v is None or (type(v) is int and -_INT_EXACT <= v <= _INT_EXACT) for v in values):
+            return values
+        return [_to_count(v, what) for v in values]
+    if kind == "float":
+        if all(v is None or type(v) is float or type(v) is int for v in values):
+            return [None if v is None or v != v else float(v) for v in values]
+        return [_to_number(v, what) for v in values]
+    if kind == "str":
+        if all(v is None or (type(v) is str and v.strip()) for v in values):
+            return values
+        return [_to_str(v) for v in values]
     raise AssertionError(kind)
 
 
@@ -212,10 +297,7 @@ def _extra_kind(values: Iterable[Any]) -> str | None:
     return "int" if all(n is not None and n == int(n) for n in nums) else "float"
 
 
-def _rows_from_records(records: list, schema, page_id: str | None, what: str,
-                       time_col: str | None = None, parse_time=None,
-                       skip: Iterable[str] = ()) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Coerce a list of flat dict records by schema; unknown scalar fields become extras."""
+def _record_extras(records: list, schema, what: str, skip: Iterable[str] = ()) -> list[tuple[str, str]]:
     known = {c for c, _ in schema} | set(skip)
     extra_names: list[str] = []
     for i, rec in enumerate(records):
@@ -229,6 +311,16 @@ def _rows_from_records(records: list, schema, page_id: str | None, what: str,
         kind = _extra_kind(r.get(k) for r in records)
         if kind is not None:
             extras.append((k, kind))
+    return extras
+
+
+def _rows_from_records(records: list, schema, page_id: str | None, what: str,
+                       time_col: str | None = None, parse_time=None,
+                       skip: Iterable[str] = ()) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Coerce a list of flat dict records by schema, row by row; unknown scalar fields become
+    extras. (:func:`_columns_from_records` is the fast form; this one names the first bad
+    value in row order.)"""
+    extras = _record_extras(records, schema, what, skip)
     out = []
     for i, rec in enumerate(records):
         row: dict[str, Any] = {}
@@ -251,10 +343,263 @@ def _rows_from_records(records: list, schema, page_id: str | None, what: str,
     return out, extras
 
 
+def _columns_from_records(records: list, schema, page_id: str | None, what: str,
+                          time_col: str | None = None, parse_time=None,
+                          skip: Iterable[str] = ()) -> tuple[dict[str, list], list[tuple[str, str]]]:
+    """:func:`_rows_from_records` column by column: {name: values}, extras. The same values;
+    on a bad value the row-wise form is run for its error (the first bad value in row order)."""
+    extras = _record_extras(records, schema, what, skip)
+    n = len(records)
+    cols: dict[str, list] = {}
+    try:
+        for name, kind in list(schema) + extras:
+            if name == "page_id" and page_id is not None:
+                cols[name] = [page_id] * n
+            elif name == time_col:
+                raws = [rec.get(time_col) for rec in records]
+                if any(_is_null(raw) for raw in raws):
+                    raise ReshapeError(what)
+                cols[name] = [parse_time(raw) for raw in raws]
+            elif kind == "dt":
+                cols[name] = [None] * n
+            else:
+                cols[name] = _coerce_all([rec.get(name) for rec in records], kind, what)
+    except Exception:  # noqa: BLE001 - raised again by the row-wise form, in its order
+        rows, extras = _rows_from_records(records, schema, page_id, what, time_col, parse_time, skip)
+        cols = {name: [r[name] for r in rows] for name, _ in list(schema) + extras}
+    return cols, extras
+
+
+def _row_order(columns: Mapping[str, list], by: Sequence[str], n: int) -> list[int] | None:
+    """The stable sort of ``_sorted`` as row positions, for keys that are all naive datetimes
+    or all strings (no nulls: nothing to put last); None when pandas should sort instead."""
+    keys = []
+    for name in by:
+        values = columns.get(name)
+        if values is None or len(values) != n:
+            return None
+        if not (all(type(v) is datetime for v in values) or all(type(v) is str for v in values)):
+            return None
+        keys.append(values)
+    if len(keys) == 1:
+        return sorted(range(n), key=keys[0].__getitem__)
+    rows = list(zip(*keys))
+    return sorted(range(n), key=rows.__getitem__)   # Python's sort is stable, like "stable"
+
+
+def _sorted_frame(columns: Mapping[str, list], n: int, schema, extras, by: list[str]) -> pd.DataFrame:
+    """``_sorted(_frame(...), by)``, ordering the values before the frame is built."""
+    order = _row_order(columns, by, n)
+    if order is None:
+        return _sorted(_frame(columns, n, schema, extras), by)
+    if order == list(range(n)):
+        order = None
+    return _frame(columns, n, schema, extras, order=order)
+
+
 def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     if frame.empty:
         return frame.reset_index(drop=True)
     return frame.sort_values(by, kind="stable", na_position="last").reset_index(drop=True)
+
+
+# --- frames as columns of JSON-native values ------------------------------------------------
+#
+# ``{"columns": [names], "dtypes": [dtype names], "data": [[a column's values], ...]}`` with
+# JSON-native values: ``datetime64`` as integers of the column's unit, None for a missing value.
+# The store keeps frames in this form (``pancake.store.codec``), and a kind may reshape a window
+# straight into it and merge windows in it (``Kind.reshape_columns``, ``Kind.merge_columns``),
+# so that a window costs no DataFrame of its own.
+
+_NAT = np.iinfo(np.int64).min
+_I64 = 2 ** 63
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+_NS_MIN_DT, _NS_MAX_DT = datetime(1677, 9, 22), datetime(2262, 4, 11)
+
+
+def _json_column(values: list, kind: str) -> tuple[str, list] | None:
+    """Coerced values of a schema kind -> (dtype name, JSON-native values) as ``frame_columns``
+    gives them for the column ``_column`` builds; None for anything but the usual types."""
+    if kind == "int":
+        if all(v is None or (type(v) is int and -_I64 <= v < _I64) for v in values):
+            return "Int64", values
+        return None
+    if kind == "float":
+        if all(v is None or type(v) is float or type(v) is int for v in values):
+            return "float64", [None if v is None or v != v else float(v) for v in values]
+        return None
+    if kind == "dt":
+        if all(v is None or (type(v) is datetime and _NS_MIN_DT <= v < _NS_MAX_DT) for v in values):
+            return "datetime64[ns]", [None if v is None else (v - _EPOCH) // _MICROSECOND * 1000 for v in values]
+        return None
+    if all(v is None or type(v) is str for v in values):
+        return str(_STR_DTYPE), values
+    return None
+
+
+def _columns(columns: Mapping[str, list], n: int, schema: Sequence[tuple[str, str]],
+             extras: Sequence[tuple[str, str]] = (), order: Sequence[int] | None = None) -> dict | None:
+    """``frame_columns(_frame(columns, n, schema, extras, order))`` without the frame; None when
+    a column holds values only pandas' general path takes."""
+    names = {c for c, _ in schema}
+    cols = list(schema) + [e for e in extras if e[0] not in names]
+    out: dict[str, list] = {"columns": [], "dtypes": [], "data": []}
+    for name, kind in cols:
+        values = columns.get(name)
+        if values is None:
+            values = [None] * n
+        if order is not None:
+            values = [values[i] for i in order]
+        col = _json_column(values, kind)
+        if col is None:
+            return None
+        out["columns"].append(str(name))
+        out["dtypes"].append(col[0])
+        out["data"].append(col[1])
+    return out
+
+
+def _sorted_columns(columns: Mapping[str, list], n: int, schema, extras, by: list[str]) -> dict | None:
+    """``frame_columns(_sorted_frame(...))`` without the frame, or None."""
+    order = _row_order(columns, by, n)
+    if order is None:
+        return None
+    return _columns(columns, n, schema, extras, order=None if order == list(range(n)) else order)
+
+
+def _stored_column(values: list, dtype: str) -> Any:
+    if dtype.startswith("datetime64"):
+        unit = dtype[dtype.index("[") + 1:dtype.index("]")] if "[" in dtype else "ns"
+        ints = np.array([_NAT if v is None else v for v in values], dtype="int64")
+        return ints.view(f"datetime64[{unit}]")
+    if dtype.startswith("float"):
+        return np.array([math.nan if v is None else v for v in values], dtype=dtype)
+    if dtype in ("str", "string", "object"):
+        return pd.array(values, dtype=dtype) if dtype != "object" else np.array(values, dtype=object)
+    return pd.array(values, dtype=dtype)
+
+
+def _quick_column(values: list, dtype: str) -> Any:
+    """``_stored_column`` for the dtypes the reshapers make, built without pandas' per-value
+    checks; None for anything else."""
+    if dtype == "Int64":
+        if all(v is None or type(v) is int for v in values):
+            return _int_array(values)
+        return None
+    if dtype == "str" and dtype == str(_STR_DTYPE):
+        if all(v is None or type(v) is str for v in values):
+            return str_array(values)
+        return None
+    if dtype in ("datetime64[ns]", "float64"):
+        return _stored_column(values, dtype)
+    return None
+
+
+def columns_frame(obj: Mapping[str, Any]) -> pd.DataFrame:
+    """A frame from its columns form, with the dtypes it names (the store's decoder). Raises
+    KeyError, TypeError or ValueError for a form it cannot read."""
+    columns, dtypes, data = obj["columns"], obj["dtypes"], obj["data"]
+    if (type(columns) is list and type(dtypes) is list and type(data) is list and columns
+            and len(columns) == len(dtypes) == len(data) and len(set(columns)) == len(columns)
+            and all(type(c) is str for c in columns) and all(type(t) is str for t in dtypes)
+            and all(type(v) is list for v in data)):
+        arrays = {}
+        for c, t, v in zip(columns, dtypes, data):
+            arr = _quick_column(v, t)
+            if arr is None:
+                break
+            arrays[c] = arr
+        else:
+            return pd.DataFrame(arrays, copy=False)
+    frame = pd.DataFrame({c: _stored_column(v, t) for c, t, v in zip(columns, dtypes, data)}, columns=columns,
+                         copy=False)
+    for c, t in zip(columns, dtypes):      # the rare dtype the arrays did not carry as such
+        if str(frame[c].dtype) != t:
+            frame[c] = frame[c].astype(t)
+    return frame
+
+
+def _is_int(v: Any) -> bool:
+    return v is None or (type(v) is int and -_I64 <= v < _I64)
+
+
+_QUICK_VALUES = {
+    "Int64": _is_int,
+    "datetime64[ns]": _is_int,
+    "float64": lambda v: v is None or type(v) is float or type(v) is int,
+}
+
+
+def _columns_quick(obj: Any) -> bool:
+    """A well-formed columns form (lists of equal lengths, unique names, equal-length columns)
+    whose columns are all of the reshapers' dtypes with values of the expected types: the frame
+    ``columns_frame`` makes of it is then the same, value by value, whether the columns are
+    converted on their own or after being joined to others."""
+    if not isinstance(obj, dict):
+        return False
+    columns, dtypes, data = obj.get("columns"), obj.get("dtypes"), obj.get("data")
+    if not (type(columns) is list and type(dtypes) is list and type(data) is list and columns
+            and len(columns) == len(dtypes) == len(data) and len(set(columns)) == len(columns)
+            and all(type(c) is str for c in columns) and all(type(v) is list for v in data)
+            and len({len(v) for v in data}) == 1):
+        return False
+    text = str(_STR_DTYPE)
+    for t, values in zip(dtypes, data):
+        if t == text:
+            if not all(v is None or type(v) is str for v in values):
+                return False
+        else:
+            ok = _QUICK_VALUES.get(t)
+            if ok is None or not all(ok(v) for v in values):
+                return False
+    return True
+
+
+def concat_columns(objs: Sequence[Any]) -> dict | None:
+    """``frame_columns(concat(frames))`` for frames in columns form that all have the same
+    columns and dtypes (the reshapers' ones) and some rows; None otherwise (``concat`` then
+    does it)."""
+    if not objs or not all(_columns_quick(o) for o in objs):
+        return None
+    columns, dtypes = objs[0]["columns"], objs[0]["dtypes"]
+    if any(o["columns"] != columns or o["dtypes"] != dtypes for o in objs):
+        return None
+    if not any(o["data"][0] for o in objs):
+        return None         # no rows at all: concat's empty frame
+    data = [[] for _ in columns]
+    for o in objs:
+        for acc, values in zip(data, o["data"]):
+            acc.extend(values)
+    return {"columns": list(columns), "dtypes": list(dtypes), "data": data}
+
+
+def merge_windows_columns(objs: Sequence[Any], keys: Sequence[str]) -> dict | None:
+    """:func:`merge_windows` in columns form, for text and datetime keys; None when it needs
+    the frames (different columns, no rows, other key dtypes)."""
+    out = concat_columns(objs)
+    if out is None:
+        return None
+    pos = []
+    for k in keys:
+        if k not in out["columns"]:
+            return None
+        i = out["columns"].index(k)
+        if out["dtypes"][i] not in (str(_STR_DTYPE), "datetime64[ns]"):
+            return None
+        pos.append(i)
+    if len(objs) <= 1:
+        return out
+    seen: set = set()
+    keep: list[bool] = []
+    for o in objs:          # a row is dropped when an earlier window gave its keys
+        window = list(zip(*[o["data"][i] for i in pos]))
+        keep.extend(key not in seen for key in window)
+        seen.update(window)
+    if all(keep):
+        return out
+    out["data"] = [[v for v, k in zip(values, keep) if k] for values in out["data"]]
+    return out
 
 
 # --- payload unwrapping -------------------------------------------------------------------
@@ -290,17 +635,27 @@ def _get_list(container: Mapping, key: str, what: str) -> list:
     return v
 
 
+@functools.lru_cache(maxsize=8192)
+def _category_day(label: str, start: date, end: date) -> datetime:
+    """``timeutil.parse_category`` as a midnight datetime; every page of a window has the same
+    labels, so the answers are kept (failures are not: they raise every time)."""
+    d = timeutil.parse_category(label, start, end)
+    return datetime(d.year, d.month, d.day)
+
+
+_local_hour = functools.lru_cache(maxsize=16384)(timeutil.parse_local_hour)
+
+
 def _day(label: Any, start: date, end: date, what: str) -> datetime:
     try:
-        d = timeutil.parse_category(str(label), start, end)
+        return _category_day(str(label), start, end)
     except ValueError as e:
         raise ReshapeError(f"{what}: {e}") from None
-    return datetime(d.year, d.month, d.day)
 
 
 def _hour(value: Any, what: str) -> datetime:
     try:
-        return timeutil.parse_local_hour(str(value))
+        return _local_hour(str(value))
     except ValueError as e:
         raise ReshapeError(f"{what}: {e}") from None
 
@@ -366,6 +721,19 @@ def engagement_daily(payload: Any, page_id: str, start: date, end: date) -> pd.D
     ``"6/7/2026"`` and ISO dates are taken as is. A missing series is a column of ``<NA>``.
     A series whose ``data`` length differs from ``categories`` raises :class:`ReshapeError`.
     """
+    cols, n, extras = _engagement_daily_values(payload, page_id, start, end)
+    return _sorted_frame(cols, n, _ENGAGEMENT_DAILY, extras, ["date"])
+
+
+def engagement_daily_columns(payload: Any, page_id: str, start: date, end: date) -> dict | None:
+    """:func:`engagement_daily` in columns form (``frame_columns`` of its frame, the form the
+    store keeps), without building the frame; None when a value needs pandas' general path."""
+    cols, n, extras = _engagement_daily_values(payload, page_id, start, end)
+    return _sorted_columns(cols, n, _ENGAGEMENT_DAILY, extras, ["date"])
+
+
+def _engagement_daily_values(payload: Any, page_id: str, start: date,
+                             end: date) -> tuple[dict[str, list], int, list[tuple[str, str]]]:
     what = "statistics/customer_engagements"
     payload = _check_payload(payload, what)
     if "data" not in payload and isinstance(payload.get("statistics"), list):
@@ -386,14 +754,19 @@ def engagement_daily(payload: Any, page_id: str, start: date, end: date) -> pd.D
             extras.append((name, kind))
     by_name = dict(series)
     kinds = dict(_ENGAGEMENT_DAILY + extras)
-    rows = []
-    for i, d in enumerate(dates):
-        row = {"page_id": _to_str(page_id), "date": d}
+    n = len(dates)
+    cols: dict[str, list] = {"page_id": [_to_str(page_id)] * n, "date": dates}
+    try:
         for name, values in by_name.items():
             if name in kinds and name not in ("page_id", "date"):
-                row[name] = _coerce(values[i], kinds[name], f"{what} {name!r}[{i}]")
-        rows.append(row)
-    return _sorted(_build(rows, _ENGAGEMENT_DAILY, extras), ["date"])
+                cols[name] = _coerce_all(values, kinds[name], what)
+    except Exception:
+        for i in range(n):   # the first bad value in row order, named as it always was
+            for name, values in by_name.items():
+                if name in kinds and name not in ("page_id", "date"):
+                    _coerce(values[i], kinds[name], f"{what} {name!r}[{i}]")
+        raise
+    return cols, n, extras
 
 
 def engagement_hourly(payload: Any, page_id: str) -> pd.DataFrame:
@@ -410,9 +783,9 @@ def engagement_hourly(payload: Any, page_id: str) -> pd.DataFrame:
         if "categories" in container:
             raise ReshapeError(f"{what}: this is a daily payload; use engagement_daily")
     records = _get_list(container, "statistics", what)
-    rows, extras = _rows_from_records(records, _ENGAGEMENT_HOURLY, _to_str(page_id), what,
-                                      time_col="hour", parse_time=lambda v: _hour(v, what))
-    return _sorted(_build(rows, _ENGAGEMENT_HOURLY, extras), ["hour"])
+    cols, extras = _columns_from_records(records, _ENGAGEMENT_HOURLY, _to_str(page_id), what,
+                                         time_col="hour", parse_time=lambda v: _hour(v, what))
+    return _sorted_frame(cols, len(records), _ENGAGEMENT_HOURLY, extras, ["hour"])
 
 
 def users_engagements(payload: Any, page_id: str) -> pd.DataFrame:
@@ -422,6 +795,17 @@ def users_engagements(payload: Any, page_id: str) -> pd.DataFrame:
     total_engagement`` (``user_name`` is the API's ``name``). Empty when absent. Payload
     order is kept (there is no time axis).
     """
+    cols, n, extras = _users_engagements_values(payload, page_id)
+    return _frame(cols, n, _USERS_ENGAGEMENTS, extras)
+
+
+def users_engagements_columns(payload: Any, page_id: str) -> dict | None:
+    """:func:`users_engagements` in columns form (see :func:`engagement_daily_columns`)."""
+    cols, n, extras = _users_engagements_values(payload, page_id)
+    return _columns(cols, n, _USERS_ENGAGEMENTS, extras)
+
+
+def _users_engagements_values(payload: Any, page_id: str) -> tuple[dict[str, list], int, list[tuple[str, str]]]:
     what = "statistics/customer_engagements users_engagements"
     payload = _check_payload(payload, what)
     records = payload.get("users_engagements")
@@ -439,8 +823,8 @@ def users_engagements(payload: Any, page_id: str) -> pd.DataFrame:
         if "user_name" not in r and "name" in r:
             r["user_name"] = r.pop("name")
         renamed.append(r)
-    rows, extras = _rows_from_records(renamed, _USERS_ENGAGEMENTS, _to_str(page_id), what)
-    return _build(rows, _USERS_ENGAGEMENTS, extras)
+    cols, extras = _columns_from_records(renamed, _USERS_ENGAGEMENTS, _to_str(page_id), what)
+    return cols, len(renamed), extras
 
 
 # --- staff --------------------------------------------------------------------------------
@@ -469,7 +853,7 @@ def user_hourly(payload: Any, page_id: str) -> pd.DataFrame:
     data = _users_container(payload, what)
     stats = _get_obj(data, "statistics", what)
     users = _get_obj(data, "users", what)
-    rows: list[dict] = []
+    parts: list[tuple[dict[str, list], int]] = []
     extras: list[tuple[str, str]] = []
     for uid, records in stats.items():
         if records is None:
@@ -477,23 +861,29 @@ def user_hourly(payload: Any, page_id: str) -> pd.DataFrame:
         if not isinstance(records, list):
             raise ReshapeError(f"{what}: statistics[{uid!r}] is a {type(records).__name__}, expected a list")
         info = users.get(uid) if isinstance(users.get(uid), Mapping) else {}
-        r, ex = _rows_from_records(records, _USER_HOURLY, _to_str(page_id), f"{what} user {uid}",
-                                   time_col="hour", parse_time=lambda v: _hour(v, what),
-                                   skip=("user_fb_id",))
-        for row in r:
-            row["user_id"] = str(uid)
-            row["user_name"] = _to_str(info.get("user_name"))
-        rows.extend(r)
+        cols, ex = _columns_from_records(records, _USER_HOURLY, _to_str(page_id), f"{what} user {uid}",
+                                         time_col="hour", parse_time=lambda v: _hour(v, what),
+                                         skip=("user_fb_id",))
+        cols["user_id"] = [str(uid)] * len(records)
+        cols["user_name"] = [_to_str(info.get("user_name"))] * len(records)
+        parts.append((cols, len(records)))
         extras.extend(e for e in ex if e[0] not in {x for x, _ in extras})
-    rows = _fill_extras(rows, extras)
-    return _sorted(_build(rows, _USER_HOURLY, extras), ["hour", "user_id"])
+    cols, n = _stack(parts)
+    return _sorted_frame(cols, n, _USER_HOURLY, extras, ["hour", "user_id"])
 
 
-def _fill_extras(rows: list[dict], extras) -> list[dict]:
-    for row in rows:
-        for name, _ in extras:
-            row.setdefault(name, None)
-    return rows
+def _stack(parts: list[tuple[dict[str, list], int]]) -> tuple[dict[str, list], int]:
+    """Column sets one after another; a column a part lacks is null in its rows."""
+    out: dict[str, list] = {}
+    n = 0
+    for cols, m in parts:
+        for name, values in cols.items():
+            out.setdefault(name, [None] * n).extend(values)
+        n += m
+        for values in out.values():
+            if len(values) < n:
+                values.extend([None] * (n - len(values)))
+    return out, n
 
 
 def user_totals(payload: Any, page_id: str) -> pd.DataFrame:
@@ -511,8 +901,8 @@ def user_totals(payload: Any, page_id: str) -> pd.DataFrame:
         if not isinstance(info, Mapping):
             raise ReshapeError(f"{what}: users[{uid!r}] is a {type(info).__name__}, expected an object")
         records.append({**info, "user_id": uid})
-    rows, extras = _rows_from_records(records, _USER_TOTALS, _to_str(page_id), what, skip=("hour",))
-    return _build(rows, _USER_TOTALS, extras)
+    cols, extras = _columns_from_records(records, _USER_TOTALS, _to_str(page_id), what, skip=("hour",))
+    return _frame(cols, len(records), _USER_TOTALS, extras)
 
 
 # --- ads ----------------------------------------------------------------------------------
@@ -532,8 +922,8 @@ def ads_frame(payload: Any, page_id: str) -> pd.DataFrame:
         records = payload
     else:
         records = _get_list(payload, "data", what)
-    rows, extras = _rows_from_records(records, _ADS, _to_str(page_id), what)
-    frame = _build(rows, _ADS, extras)
+    cols, extras = _columns_from_records(records, _ADS, _to_str(page_id), what)
+    frame = _frame(cols, len(records), _ADS, extras)
     if not frame.empty:  # budgets: the currency's smallest unit (Facebook) -> its main unit
         scale = frame["currency"].map(lambda c: 10.0 ** currency_decimals(None if _is_null(c) else str(c)))
         for c in ("daily_budget", "lifetime_budget", "budget_remaining"):
@@ -616,13 +1006,14 @@ def tags_frame(payload: Any, page_id: str, start: date, end: date,
     categories, series = _tag_series(data, what)
     dates = [_day(c, start, end, what) for c in categories]
     pid = _to_str(page_id)
-    rows = []
-    for i, d in enumerate(dates):
-        for tid, values in series:
-            rows.append({"page_id": pid, "date": d, "tag_id": tid,
-                         "tag_name": names.get(tid, f"#{tid}"),
-                         "count": _to_count(values[i], f"{what} tag {tid}[{i}]")})
-    return _sorted(_build(rows, _TAGS), ["date"])
+    n = len(dates) * len(series)
+    tag_names_ = [names.get(tid, f"#{tid}") for tid, _ in series]
+    cols = {"page_id": [pid] * n, "date": [d for d in dates for _ in series],
+            "tag_id": [tid for _ in dates for tid, _ in series],
+            "tag_name": tag_names_ * len(dates),
+            "count": [_to_count(values[i], f"{what} tag {tid}[{i}]")
+                      for i in range(len(dates)) for tid, values in series]}
+    return _sorted_frame(cols, n, _TAGS, (), ["date"])
 
 
 def tags_today(payload: Any, page_id: str, tag_names: Mapping[Any, str] | None = None) -> pd.DataFrame:
@@ -678,14 +1069,14 @@ def new_customers_frame(payload: Any, page_id: str, start: date, end: date) -> p
             return _hour(text, what)
         return _day(text, start, end, what)
 
-    rows: list[dict] = []
+    parts: list[tuple[dict[str, list], int]] = []
     extras: list[tuple[str, str]] = []
     for pid, records in groups:
-        r, ex = _rows_from_records(records, _NEW_CUSTOMERS, pid, what, time_col="date", parse_time=parse)
-        rows.extend(r)
+        cols, ex = _columns_from_records(records, _NEW_CUSTOMERS, pid, what, time_col="date", parse_time=parse)
+        parts.append((cols, len(records)))
         extras.extend(e for e in ex if e[0] not in {x for x, _ in extras})
-    rows = _fill_extras(rows, extras)
-    return _sorted(_build(rows, _NEW_CUSTOMERS, extras), ["date", "page_id"])
+    cols, n = _stack(parts)
+    return _sorted_frame(cols, n, _NEW_CUSTOMERS, extras, ["date", "page_id"])
 
 
 # --- page activity ------------------------------------------------------------------------
@@ -695,9 +1086,9 @@ def page_activity_frame(payload: Any, page_id: str) -> pd.DataFrame:
     what = "statistics/pages"
     payload = _check_payload(payload, what)
     records = _get_list(payload, "data", what)
-    rows, extras = _rows_from_records(records, _PAGE_ACTIVITY, _to_str(page_id), what,
-                                      time_col="hour", parse_time=lambda v: _hour(v, what))
-    return _sorted(_build(rows, _PAGE_ACTIVITY, extras), ["hour"])
+    cols, extras = _columns_from_records(records, _PAGE_ACTIVITY, _to_str(page_id), what,
+                                         time_col="hour", parse_time=lambda v: _hour(v, what))
+    return _sorted_frame(cols, len(records), _PAGE_ACTIVITY, extras, ["hour"])
 
 
 # --- merging windows ----------------------------------------------------------------------
@@ -714,6 +1105,25 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame()
     columns: list[str] = []
     dtypes: dict[str, Any] = {}
+    layouts = []
+    for f in frames:
+        if not f.columns.is_unique:     # f[c] is a frame: the general path says so as it always did
+            layouts = None
+            break
+        names, types = list(f.columns), f.dtypes.tolist()
+        layouts.append((names, types))
+        for c, t in zip(names, types):
+            if c not in dtypes:
+                columns.append(c)
+                dtypes[c] = t
+    if layouts is not None:
+        want = [dtypes[c] for c in columns]
+        nonempty = [f for f, (names, types) in zip(frames, layouts) if not f.empty]
+        if nonempty and all(names == columns and types == want
+                            for f, (names, types) in zip(frames, layouts) if not f.empty):
+            # every frame has these columns in this order and these dtypes: nothing to align
+            return pd.concat(nonempty, ignore_index=True)
+    columns, dtypes = [], {}
     for f in frames:
         for c in f.columns:
             if c not in dtypes:
@@ -738,6 +1148,20 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
+def _distinct_rows(columns: Sequence[np.ndarray], n: int) -> bool:
+    """Whether no two rows have equal values in all of ``columns`` (nulls equal to each other,
+    as ``groupby(dropna=False)`` groups them)."""
+    code = np.zeros(n, dtype=np.int64)
+    size = 1
+    for values in columns:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        size *= max(1, len(uniques))
+        if size >= 2 ** 62:
+            return False
+        code = code * max(1, len(uniques)) + codes
+    return len(set(code.tolist())) == n
+
+
 def merge_windows(frames: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.DataFrame:
     """Windows of one page -> one frame: a row of a later window whose ``keys`` an earlier window
     already gave (the same day returned twice) is dropped. Rows of one window are all kept, so
@@ -754,6 +1178,9 @@ def merge_windows(frames: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.Dat
     out = concat(frames)
     if out.empty:
         return out.reset_index(drop=True)
+    key_values = [out[k].to_numpy() for k in keys]
+    if _distinct_rows(key_values, len(out)):
+        return out.reset_index(drop=True)   # no key given twice: every row stays
     first = pd.Series(window).groupby([out[k].to_numpy() for k in keys], dropna=False).transform("min")
     return out[window == first.to_numpy()].reset_index(drop=True)
 

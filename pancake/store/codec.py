@@ -14,13 +14,14 @@ a DataFrame per blob.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .. import reshape
 
 VERSION = 1
 _NAT = np.iinfo(np.int64).min
@@ -36,7 +37,20 @@ def _values(s: pd.Series) -> list:
         return []
     if pd.api.types.is_datetime64_dtype(dtype):
         ints = s.to_numpy().view("int64")
+        if not (ints == _NAT).any():
+            return ints.tolist()
         return [None if v == _NAT else int(v) for v in ints.tolist()]
+    if isinstance(dtype, pd.Int64Dtype):
+        arr = s.array
+        mask = arr.isna()
+        ints = arr.to_numpy(dtype="int64", na_value=0).tolist()
+        if not mask.any():
+            return ints
+        return [None if m else v for v, m in zip(ints, mask.tolist())]
+    if isinstance(dtype, pd.StringDtype):
+        vals = s.tolist()
+        if all(type(v) is str for v in vals):
+            return vals
     if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not isinstance(dtype, pd.StringDtype):
         mask = s.isna().to_numpy()
         vals = s.astype(object).tolist()
@@ -62,32 +76,19 @@ def _native(v: Any) -> Any:
 
 
 def frame_to_obj(frame: pd.DataFrame) -> dict[str, Any]:
+    if not frame.columns.is_unique:     # frame[c] is a frame: fails as it always did
+        return {"columns": [str(c) for c in frame.columns],
+                "dtypes": [str(frame[c].dtype) for c in frame.columns],
+                "data": [_values(frame[c]) for c in frame.columns]}
+    series = [s for _, s in frame.items()]
     return {"columns": [str(c) for c in frame.columns],
-            "dtypes": [str(frame[c].dtype) for c in frame.columns],
-            "data": [_values(frame[c]) for c in frame.columns]}
-
-
-def _column(values: list, dtype: str) -> Any:
-    if dtype.startswith("datetime64"):
-        unit = dtype[dtype.index("[") + 1:dtype.index("]")] if "[" in dtype else "ns"
-        ints = np.array([_NAT if v is None else v for v in values], dtype="int64")
-        return ints.view(f"datetime64[{unit}]")
-    if dtype.startswith("float"):
-        return np.array([math.nan if v is None else v for v in values], dtype=dtype)
-    if dtype in ("str", "string", "object"):
-        return pd.array(values, dtype=dtype) if dtype != "object" else np.array(values, dtype=object)
-    return pd.array(values, dtype=dtype)
+            "dtypes": [str(s.dtype) for s in series],
+            "data": [_values(s) for s in series]}
 
 
 def obj_to_frame(obj: Mapping[str, Any]) -> pd.DataFrame:
     try:
-        columns, dtypes, data = obj["columns"], obj["dtypes"], obj["data"]
-        frame = pd.DataFrame({c: _column(v, t) for c, t, v in zip(columns, dtypes, data)}, columns=columns,
-                             copy=False)
-        for c, t in zip(columns, dtypes):      # the rare dtype the arrays did not carry as such
-            if str(frame[c].dtype) != t:
-                frame[c] = frame[c].astype(t)
-        return frame
+        return reshape.columns_frame(obj)
     except (KeyError, TypeError, ValueError) as exc:
         raise CodecError(f"stored frame is unreadable ({type(exc).__name__})") from None
 
@@ -95,6 +96,14 @@ def obj_to_frame(obj: Mapping[str, Any]) -> pd.DataFrame:
 def encode(frames: Mapping[str, pd.DataFrame]) -> str:
     return json.dumps({"v": VERSION, "frames": {n: frame_to_obj(f) for n, f in frames.items()}},
                       ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_part(part: Mapping[str, Any]) -> str:
+    """``encode`` for one window's part, whose frames are DataFrames or already in columns form
+    (``Kind.reshape_columns``): the same text either way."""
+    if all(isinstance(f, pd.DataFrame) for f in part.values()):
+        return encode(part)
+    return json.dumps({"v": VERSION, "frames": dict(part)}, ensure_ascii=False, separators=(",", ":"))
 
 
 def _load(text: str) -> dict[str, Any]:

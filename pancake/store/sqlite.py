@@ -56,6 +56,7 @@ class SQLiteStore(SQLStore):
         self._made = 0
         self._size = 1 if self.path is None else POOL_SIZE
         self._made_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._inode: int | None = None
         self._memory: sqlite3.Connection | None = None
         self._closed = False
@@ -137,8 +138,12 @@ class SQLiteStore(SQLStore):
 
     @contextmanager
     def _write(self):
+        # One writer at a time in this process: SQLite has one write lock per file anyway, and
+        # connections of one process racing for it would wait in SQLite's busy handler, which
+        # sleeps (1, 2, 5, 10 ms ...) instead of waking when the lock is free. Other processes
+        # still wait through busy_timeout.
         try:
-            with self._borrow() as conn:
+            with self._write_lock, self._borrow() as conn:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield conn
