@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from datetime import time as dt_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -585,20 +586,22 @@ class PancakeClient:
         return split_windows(start, end, MAX_STATS_WINDOW_DAYS)
 
     def _stats_date_range(self, page_id: str, path: str, start: date, end: date, *,
-                          with_time: bool, extra: dict[str, Any] | None = None) -> list[Chunk]:
+                          with_time: bool, extra: dict[str, Any] | None = None,
+                          until: dt_time | None = None) -> list[Chunk]:
         out = []
         for a, b in self._windows(start, end):
-            params = {"date_range": format_date_range(a, b, with_time=with_time), **(extra or {})}
+            last = until if b == end else None   # only the range's last day ends early
+            params = {"date_range": format_date_range(a, b, with_time=with_time, until=last), **(extra or {})}
             out.append(Chunk(a, b, self._stats_payload(self._page_call("GET", page_id, path, params),
                                                        path, page_id)))
         return out
 
     def _stats_since_until(self, page_id: str, path: str, start: date, end: date,
-                           extra: dict[str, Any] | None = None) -> list[Chunk]:
+                           extra: dict[str, Any] | None = None, until: dt_time | None = None) -> list[Chunk]:
         out = []
         for a, b in self._windows(start, end):
-            since, until = day_bounds_unix(a, b, self.tz)
-            params = {"since": since, "until": until, **(extra or {})}
+            since, last = day_bounds_unix(a, b, self.tz, until=until if b == end else None)
+            params = {"since": since, "until": last, **(extra or {})}
             out.append(Chunk(a, b, self._stats_payload(self._page_call("GET", page_id, path, params),
                                                        path, page_id)))
         return out
@@ -654,8 +657,10 @@ class PancakeClient:
         return out
 
     # -- statistics (page API) ---------------------------------------------------------------
+    # ``until`` (a local time of day) ends the range's last day early: the same hours of a
+    # previous period, to compare a partial today with. ``statistics/customers`` takes dates only.
     def engagements(self, page_id: str, start: date, end: date, *, by_hour: bool = False,
-                    user_ids: Sequence[str] | str | None = None) -> list[Chunk]:
+                    user_ids: Sequence[str] | str | None = None, until: dt_time | None = None) -> list[Chunk]:
         extra: dict[str, Any] = {}
         if by_hour:
             extra["by_hour"] = "true"
@@ -663,19 +668,20 @@ class PancakeClient:
         if ids:
             extra["user_ids"] = ids
         return self._stats_date_range(page_id, "statistics/customer_engagements", start, end,
-                                      with_time=True, extra=extra)
+                                      with_time=True, extra=extra, until=until)
 
-    def user_stats(self, page_id: str, start: date, end: date) -> list[Chunk]:
-        return self._stats_date_range(page_id, "statistics/users", start, end, with_time=True)
+    def user_stats(self, page_id: str, start: date, end: date, *, until: dt_time | None = None) -> list[Chunk]:
+        return self._stats_date_range(page_id, "statistics/users", start, end, with_time=True, until=until)
 
-    def page_stats(self, page_id: str, start: date, end: date) -> list[Chunk]:
-        return self._stats_since_until(page_id, "statistics/pages", start, end)
+    def page_stats(self, page_id: str, start: date, end: date, *, until: dt_time | None = None) -> list[Chunk]:
+        return self._stats_since_until(page_id, "statistics/pages", start, end, until=until)
 
-    def tag_stats(self, page_id: str, start: date, end: date) -> list[Chunk]:
-        return self._stats_since_until(page_id, "statistics/tags", start, end)
+    def tag_stats(self, page_id: str, start: date, end: date, *, until: dt_time | None = None) -> list[Chunk]:
+        return self._stats_since_until(page_id, "statistics/tags", start, end, until=until)
 
-    def ads_campaigns(self, page_id: str, start: date, end: date) -> list[Chunk]:
-        return self._stats_since_until(page_id, "statistics/pages_campaigns", start, end)
+    def ads_campaigns(self, page_id: str, start: date, end: date, *,
+                      until: dt_time | None = None) -> list[Chunk]:
+        return self._stats_since_until(page_id, "statistics/pages_campaigns", start, end, until=until)
 
     def ads(self, page_id: str, start: date, end: date, *, type: str = "by_id") -> list[Chunk]:  # noqa: A002
         if type not in ("by_id", "by_time"):

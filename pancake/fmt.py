@@ -320,6 +320,14 @@ def hour(dt: Any, lang: str) -> str:
     return f"{int(f):02d}:00"
 
 
+def clock(t: Any, lang: str) -> str:
+    """``"14:35"`` (24-hour, both languages) from a time or a datetime/Timestamp."""
+    _check_lang(lang)
+    if _is_missing_dt(t) or not isinstance(t, (_datetime, _time)):
+        return MISSING
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
 def weekday_name(i: Any, lang: str) -> str:
     """Monday = 0: vi "Thứ 2" … "Thứ 7", "Chủ nhật"; en "Mon" … "Sun". A date is accepted too."""
     _check_lang(lang)

@@ -13,7 +13,7 @@ Adding an endpoint: write its reshaper in ``pancake.reshape``, its metrics in
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import numpy as np
@@ -130,7 +130,8 @@ class Engagement(Kind):
     help = "daily engagement series (statistics/customer_engagements); --by-hour for hourly"
 
     def chunks(self, client, page_id, start, end, *, hourly, **options):
-        return client.engagements(page_id, start, end, by_hour=hourly, user_ids=options.get("user_ids"))
+        return client.engagements(page_id, start, end, by_hour=hourly, user_ids=options.get("user_ids"),
+                                  until=options.get("until"))
 
     def reshape(self, chunk, page_id, *, hourly):
         if hourly:
@@ -293,7 +294,7 @@ class Staff(Kind):
     help = "staff totals per page over the range (statistics/users); --by-hour for hourly rows"
 
     def chunks(self, client, page_id, start, end, *, hourly, **options):
-        return client.user_stats(page_id, start, end)
+        return client.user_stats(page_id, start, end, until=options.get("until"))
 
     def reshape(self, chunk, page_id, *, hourly):
         return {"hourly": reshape.user_hourly(chunk.payload, page_id),
@@ -322,7 +323,7 @@ class Activity(Kind):
     help = "hourly page activity (statistics/pages)"
 
     def chunks(self, client, page_id, start, end, *, hourly, **options):
-        return client.page_stats(page_id, start, end)
+        return client.page_stats(page_id, start, end, until=options.get("until"))
 
     def reshape(self, chunk, page_id, *, hourly):
         return {"hourly": reshape.page_activity_frame(chunk.payload, page_id)}
@@ -339,7 +340,7 @@ class Tags(Kind):
     help = "conversations per tag per day (statistics/tags)"
 
     def chunks(self, client, page_id, start, end, *, hourly, **options):
-        return client.tag_stats(page_id, start, end)
+        return client.tag_stats(page_id, start, end, until=options.get("until"))
 
     def reshape(self, chunk, page_id, *, hourly):
         return {"daily": reshape.tags_frame(chunk.payload, page_id, chunk.start, chunk.end)}
@@ -382,6 +383,24 @@ class Customers(Kind):
     def reshape(self, chunk, page_id, *, hourly):
         return {"data": reshape.new_customers_frame(chunk.payload, page_id, chunk.start, chunk.end)}
 
+    def fetch(self, client, page_id, start, end, *, hourly=False, until=None, **options):
+        """With ``until``, the range's last day ends at that local time. The endpoint takes
+        dates only, so the range is asked by hour and the hours that start at or after ``until``
+        are dropped (the hour under way counts whole, as the hourly API counts it); for the
+        daily frame the hours are then summed back to days."""
+        if until is None:
+            return super().fetch(client, page_id, start, end, hourly=hourly, **options)
+        frames = super().fetch(client, page_id, start, end, hourly=True, **options)
+        data = frames["data"]
+        cut = pd.Timestamp(datetime.combine(end, until))
+        data = data[data["date"] < cut].reset_index(drop=True)
+        if not hourly:
+            fields = [c for c in data.columns if c not in ("page_id", "date")]
+            day = data.assign(date=data["date"].dt.normalize())
+            sums = metrics.sums_by(day, ["date", "page_id"], fields).reset_index()
+            data = sums[list(data.columns)].astype(data.dtypes.to_dict())
+        return {"data": data}
+
 
 @register
 class Ads(Kind):
@@ -393,7 +412,7 @@ class Ads(Kind):
     help = "one row per ad (statistics/pages_campaigns); budgets in the currency's main unit"
 
     def chunks(self, client, page_id, start, end, *, hourly, **options):
-        return client.ads_campaigns(page_id, start, end)
+        return client.ads_campaigns(page_id, start, end, until=options.get("until"))
 
     def reshape(self, chunk, page_id, *, hourly):
         return {"ads": reshape.ads_frame(chunk.payload, page_id)}

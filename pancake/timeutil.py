@@ -20,11 +20,17 @@ def _tz(tz: ZoneInfo | str) -> ZoneInfo:
     return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
 
 
-def format_date_range(start: date, end: date, *, with_time: bool = True) -> str:
+def format_date_range(start: date, end: date, *, with_time: bool = True,
+                      until: time | None = None) -> str:
+    """``date_range`` for [start 00:00:00, end 23:59:59]; with ``until`` the last day ends at
+    that local time instead (a partial day: "the same hours" of a previous period)."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
+    if until is not None and not with_time:
+        raise ValueError("a date_range without times cannot end at a time of day")
     if with_time:
-        return f"{start:%d/%m/%Y} 00:00:00 - {end:%d/%m/%Y} 23:59:59"
+        last = "23:59:59" if until is None else f"{until:%H:%M:%S}"
+        return f"{start:%d/%m/%Y} 00:00:00 - {end:%d/%m/%Y} {last}"
     return f"{start:%d/%m/%Y} - {end:%d/%m/%Y}"
 
 
@@ -54,12 +60,14 @@ def parse_date_range(text: str) -> tuple[datetime, datetime]:
     return d1, d2
 
 
-def day_bounds_unix(start: date, end: date, tz: ZoneInfo | str) -> tuple[int, int]:
-    """Unix seconds for local ``start 00:00:00`` and ``end 23:59:59`` in ``tz``."""
+def day_bounds_unix(start: date, end: date, tz: ZoneInfo | str, *,
+                    until: time | None = None) -> tuple[int, int]:
+    """Unix seconds for local ``start 00:00:00`` and ``end 23:59:59`` in ``tz`` (``end`` at
+    ``until`` instead when given)."""
     z = _tz(tz)
     since = datetime.combine(start, time(0, 0, 0), tzinfo=z)
-    until = datetime.combine(end, time(23, 59, 59), tzinfo=z)
-    return int(since.timestamp()), int(until.timestamp())
+    last = datetime.combine(end, time(23, 59, 59) if until is None else until.replace(microsecond=0), tzinfo=z)
+    return int(since.timestamp()), int(last.timestamp())
 
 
 def unix_to_local(ts: int | float, tz: ZoneInfo | str) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from datetime import time as dt_time
 
 import pandas as pd
 import streamlit as st
@@ -73,6 +74,7 @@ class _Run:
         self.failed: dict[str, list[PageError]] = {}
         self.slot = None
         self.grids = 0
+        self.same_hours: dt_time | None = None   # today's cut: the previous period ends at it too
 
 
 def _run() -> _Run:
@@ -151,11 +153,28 @@ def empty_state(message_key: str = "common.empty") -> None:
     st.info(f"{t(message_key)} {t('common.empty_hint')}", icon=":material/inbox:")
 
 
+def compared_until(until: dt_time) -> None:
+    """Record that this run compares today until ``until`` with the same hours of the previous
+    period (``ui.page.Page.load_pair``); the cards and the note say so. With several loads the
+    earliest cut is named."""
+    run = _run()
+    run.same_hours = until if run.same_hours is None else min(run.same_hours, until)
+
+
+def _same_hours_text() -> str | None:
+    cut = _run().same_hours
+    return None if cut is None else fmt.clock(cut, state.lang())
+
+
 def partial_today_note() -> None:
-    """Say that today, inside the range, is partial (and that the cards' changes compare it)."""
+    """Say that today, inside the range, is partial (and, when the cards compare it, that the
+    previous period is cut at the same hour)."""
     if state.partial_today():
-        key = "common.partial_today_cmp" if state.current().compare else "common.partial_today"
-        st.caption(":material/schedule: " + t(key))
+        cut = _same_hours_text()
+        if state.current().compare and cut is not None:
+            st.caption(":material/schedule: " + t("common.partial_today_cmp", time=cut))
+        else:
+            st.caption(":material/schedule: " + t("common.partial_today"))
 
 
 # --- KPI cards ----------------------------------------------------------------------------------
@@ -224,7 +243,8 @@ def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str 
     drawn = vcards.cards(list(kpis), lang, compare=compare)
     if not drawn:
         return
-    vs_prev = "common.vs_prev_partial" if state.partial_today() else "common.vs_prev_short"
+    cut = _same_hours_text() if state.partial_today() else None
+    vs_prev = t("common.vs_prev_partial", time=cut) if cut is not None else t("common.vs_prev_short")
     run = _run()
     run.grids += 1
     key = f"kpis-{run.grids}"
@@ -235,7 +255,7 @@ def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str 
             st.metric(c.label, c.value, delta=c.delta, delta_color=c.color, delta_arrow=c.arrow,
                       help=c.help or None, border=True, width="stretch",
                       chart_data=list(c.spark) if c.spark else None, chart_type="area",
-                      delta_description=t(vs_prev) if c.delta is not None else None)
+                      delta_description=vs_prev if c.delta is not None else None)
 
 
 def _file_name(kind: str, page_ids: Sequence[str], ext: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from datetime import time as dt_time
 from typing import Any
 
 import streamlit as st
@@ -56,6 +57,10 @@ class Page:
         current = self.load(kind, **options)
         if not self.compare:
             return current, None
+        until = self.same_hours(current)
+        if until is not None:   # today until now against the same hours one period earlier
+            components.compared_until(until)
+            options = {**options, "until": until}
         previous = self.load(kind, self.prev_start, self.prev_end, **options)
         if not metrics.comparable(current.pages_ok, previous.pages_ok):
             odd = sorted(set(current.pages_ok) ^ set(previous.pages_ok)
@@ -63,6 +68,15 @@ class Page:
             components.note(state.t("card.no_compare_pages", pages=", ".join(self.name(p) for p in odd)))
             return current, None
         return current, previous
+
+
+    def same_hours(self, current: Result) -> dt_time | None:
+        """When today (partial) is in the range: the local time of day today's figures were
+        fetched at (to the minute), where the previous period's last day is cut; else None."""
+        if not self.partial or self.end != cache.today():
+            return None
+        local = current.fetched_at.astimezone(cache.settings().tz)
+        return local.time().replace(second=0, microsecond=0)
 
 
 def open_page(title_key: str | None, *, header: bool = True, progress: bool = True,

@@ -14,7 +14,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 import pandas as pd
@@ -437,6 +438,10 @@ class Loader:
         if options.get("hourly") and not k.hourly:
             raise ValueError(f"{k.name} has no hourly variant")
         ids = list(dict.fromkeys(str(p) for p in page_ids))
+        until = options.pop("until", None)
+        if until is not None:
+            return self._load_until(k, ids, start, end, until, page_names=page_names, deadline=deadline,
+                                    on_progress=on_progress, **options)
         t0 = time.monotonic()
         needs = self._plan(k, ids, start, end, options)
         return self._collect(k, needs, ids, start, end, options, t0, deadline, page_names, on_progress)
@@ -447,7 +452,74 @@ class Loader:
         k = kinds.get(kind)
         if end < start or (options.get("hourly") and not k.hourly):
             return
+        if options.pop("until", None) is not None:   # the closed days; the cut day is asked by load
+            if start == end:
+                return
+            end = end - timedelta(days=1)
         self._plan(k, list(dict.fromkeys(str(p) for p in page_ids)), start, end, options)
+
+    # -- a range whose last day ends early ------------------------------------------------------
+    def _load_until(self, k: kinds.Kind, ids: list[str], start: date, end: date, until: dt_time, *,
+                    page_names: Mapping[str, str] | None, deadline: float | None,
+                    on_progress: Callable[[int, int, str], None] | None, **options: Any) -> Result:
+        """[start, end] with ``end`` cut at ``until`` (local time): the same hours of a previous
+        period, to compare a partial today with. The whole days come through the store like any
+        load; the cut day is asked of the API (it is never a closed day, so never stored) and
+        kept in memory for the open-entry TTL under its cut time. The two are merged by the
+        kind's own window merge, as two windows of one range; a page that failed either part
+        is left out of both."""
+        t0 = time.monotonic()
+        whole = (self.load(k.name, ids, start, end - timedelta(days=1), page_names=page_names,
+                           deadline=deadline, **options) if start < end else None)
+        hourly = bool(options.get("hourly"))
+        variant = variant_of(options, k.name) + "@" + until.isoformat()
+        results: dict[str, dict[str, pd.DataFrame]] = {}
+        errs: dict[str, PageError] = {e.page_id: e for e in (whole.errors if whole else [])}
+        futures: dict[str, Future] = {}
+        fetched: list[tuple[float, bool]] = []
+        for pid in ids:
+            if pid in errs:
+                continue
+            key = self._memo_key(k, pid, end, end, variant)
+            hit = self.memo.get(key) if self.memo else None
+            if hit is not None:
+                results[pid] = hit[0]
+                fetched.append((hit[1], False))
+                continue
+
+            def task(pid: str = pid) -> tuple[dict[str, pd.DataFrame], float]:
+                at = self._clock()
+                frames = _module_fetch_page()(self.client, k.name, pid, end, end, until=until, **options)
+                return frames, at
+            futures[pid] = self.pool.submit(pid, task)
+        limit = None if deadline is None else max(0.0, deadline - (time.monotonic() - t0))
+        wait(list(futures.values()), timeout=limit)
+        for done, pid in enumerate(ids, start=1):
+            fut = futures.get(pid)
+            if fut is not None:
+                if not fut.done():
+                    errs[pid] = PageError(pid, (page_names or {}).get(pid, pid), "timeout",
+                                          f"{k.endpoint}: no answer within {deadline:.0f} s")
+                elif fut.exception() is not None:
+                    errs[pid] = page_error(pid, fut.exception(), page_names)
+                else:
+                    frames, at = fut.result()
+                    results[pid] = frames
+                    fetched.append((at, False))
+                    if self.memo is not None:
+                        self.memo.put(self._memo_key(k, pid, end, end, variant), frames, at, self.open_ttl)
+            if on_progress:
+                on_progress(done, len(ids), pid)
+        ok = [p for p in ids if p in results and p not in errs]
+        with kinds.CPU_TURN:
+            cut = _assemble([p for p in ids if p in ok], results, {})
+            parts = ([_only_pages(whole.frames, ok)] if whole is not None else []) + [cut.frames]
+            frames = k.merge(parts, hourly=hourly) if len(parts) > 1 else parts[0]
+        result = Result(frames=frames, errors=[errs[p] for p in ids if p in errs], pages_ok=ok)
+        if whole is not None:
+            fetched.append((whole.fetched_at.timestamp(), True))
+        result.fetched_at = _fetched_at_of(fetched, self._clock())
+        return result
 
     # -- planning -------------------------------------------------------------------------------
     def _memo_key(self, k: kinds.Kind, pid: str, start: date, end: date, variant: str) -> tuple:
@@ -760,6 +832,13 @@ class Loader:
         if not all(_in_columns(p) for p in parts):
             return None
         return k.merge_columns(parts, hourly=hourly)
+
+
+def _only_pages(frames: Mapping[str, pd.DataFrame], page_ids: list[str]) -> dict[str, pd.DataFrame]:
+    """The frames' rows of ``page_ids`` (every statistics frame has a ``page_id`` column)."""
+    keep = set(page_ids)
+    return {n: (f[f["page_id"].astype(str).isin(keep)].reset_index(drop=True) if "page_id" in f.columns else f)
+            for n, f in frames.items()}
 
 
 def _in_columns(part: Any) -> bool:

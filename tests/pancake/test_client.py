@@ -516,6 +516,23 @@ def test_since_until_windows_in_local_zone():
     assert int(rec.requests[0].url.params["since"]) == 1704042000
 
 
+def test_until_ends_only_the_last_window_at_a_time_of_day():
+    from datetime import time as dt_time
+    start, end = date(2024, 1, 1), date(2024, 3, 10)          # three windows
+    client, rec, _ = make(lambda req: ok({"data": {}}))
+    client.user_stats(PID, start, end, until=dt_time(9, 15))
+    ranges = [r.url.params["date_range"] for r in rec.requests]
+    assert len(ranges) == 3
+    assert all(r.endswith("23:59:59") for r in ranges[:-1])
+    assert ranges[-1].endswith("10/03/2024 09:15:00")
+    rec.requests.clear()
+    client.tag_stats(PID, start, end, until=dt_time(9, 15))
+    untils = [int(r.url.params["until"]) for r in rec.requests]
+    assert untils[:-1] == [day_bounds_unix(a, b, "Asia/Ho_Chi_Minh")[1]
+                           for a, b in [(r_.start, r_.end) for r_ in client.tag_stats(PID, start, end)][:-1]]
+    assert untils[-1] == day_bounds_unix(end, end, "Asia/Ho_Chi_Minh")[0] + 9 * 3600 + 15 * 60
+
+
 def test_statistics_params():
     client, rec, _ = make(lambda req: ok({"data": {}}))
     client.engagements(PID, D1, D2, by_hour=True, user_ids=["u1", "u2"])

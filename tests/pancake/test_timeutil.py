@@ -50,3 +50,17 @@ def test_every_named_preset_resolves_and_custom_does_not():
         timeutil.preset_range("custom", TODAY)
     with pytest.raises(ValueError):
         timeutil.preset_range("last_8", TODAY)
+
+
+def test_a_range_can_end_at_a_time_of_day():
+    from datetime import date, time
+
+    from pancake.timeutil import day_bounds_unix, format_date_range, parse_date_range
+    text = format_date_range(date(2026, 12, 30), date(2027, 1, 2), until=time(14, 35))
+    assert text == "30/12/2026 00:00:00 - 02/01/2027 14:35:00"
+    assert parse_date_range(text)[1].time() == time(14, 35)
+    with pytest.raises(ValueError):
+        format_date_range(date(2026, 1, 1), date(2026, 1, 2), with_time=False, until=time(1, 0))
+    since, until = day_bounds_unix(date(2027, 1, 2), date(2027, 1, 2), "Asia/Ho_Chi_Minh", until=time(14, 35))
+    assert until - since == 14 * 3600 + 35 * 60
+    assert day_bounds_unix(date(2027, 1, 2), date(2027, 1, 2), "Asia/Ho_Chi_Minh")[1] - since == 86399

@@ -3,7 +3,7 @@
 its echoed values plain text, the view falling back to defaults."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -230,10 +230,29 @@ def captions(at) -> list[str]:
     return [c.value for c in at.caption]
 
 
-def test_partial_today_is_said_on_screen_and_on_the_cards():
+def test_partial_today_is_compared_with_the_same_hours_and_says_so():
+    from datetime import datetime as _dt
+    from zoneinfo import ZoneInfo
+
+    from pancake.data import cache
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    before = _dt.now(zone).replace(second=0, microsecond=0)
     at = app_test("app_pages/engagement.py", params={"pages": ONE, "range": "today", "lang": "en"})
-    assert any(i18n.t("common.partial_today_cmp", "en") in c for c in captions(at))
-    assert {m.proto.delta_description for m in at.metric if m.delta} == {i18n.t("common.vs_prev_partial", "en")}
+    after = _dt.now(zone)
+    described = {m.proto.delta_description for m in at.metric if m.delta}
+    assert len(described) == 1
+    cut = next(iter(described)).rsplit(" ", 1)[1].strip(")")          # "… (to 14:35)"
+    assert described == {i18n.t("common.vs_prev_partial", "en", time=cut)}
+    hh, mm = map(int, cut.split(":"))
+    assert before.time() <= before.replace(hour=hh, minute=mm).time() <= after.time()
+    assert any(i18n.t("common.partial_today_cmp", "en", time=cut) in c for c in captions(at))
+    # yesterday was asked until that minute, never as a whole day
+    sim = cache.loader().client._http._transport.handler.__self__
+    yesterday = before.date() - timedelta(days=1)
+    asked = [c.params["date_range"] for c in sim.calls if c.path.endswith("customer_engagements")
+             and c.params.get("date_range", "").startswith(f"{yesterday:%d/%m/%Y}")]
+    assert f"{yesterday:%d/%m/%Y} 00:00:00 - {yesterday:%d/%m/%Y} {cut}:00" in asked
+    assert f"{yesterday:%d/%m/%Y} 00:00:00 - {yesterday:%d/%m/%Y} 23:59:59" not in asked
     at = app_test("app_pages/engagement.py", params={"pages": ONE, "lang": "en"})  # last 7 days, to yesterday
     assert not any("Today is not over" in c for c in captions(at))
     assert {m.proto.delta_description for m in at.metric if m.delta} == {i18n.t("common.vs_prev_short", "en")}
