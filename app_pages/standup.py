@@ -90,9 +90,9 @@ class Loads:
         self.notes = notes
         self.results: list = []
 
-    def one(self, kind: str, start=None, end=None):
+    def one(self, kind: str, start=None, end=None, **options):
         with self.notes:
-            result = self.page.load(kind, start, end)
+            result = self.page.load(kind, start, end, **options)
         self.results.append(result)
         return result
 
@@ -146,9 +146,16 @@ def overview(page: Page, loads: Loads, slots: Slots) -> None:
     _, totals, previous_totals = loads.pair("staff", "totals")
     cards("overview", engagement.kpis(daily, previous, page.start, page.end, compare=page.compare)
           + staff.kpis(totals, previous_totals, compare=page.compare), slots)
-    chart(sv.trend_figure(daily, page.start, page.end,
-                          sv.trend_labels(daily, ("inbox", "comment", "order_count"), lang, "engagement"),
-                          opts.theme, lang=lang, partial=page.end >= cache.today()), slots)
+    if page.start == page.end:   # one day: its hours (one point a day would say nothing)
+        hourly = loads.one("engagement", hourly=True).get("hourly")
+        now = sv.local(cache.now_utc(), cache.tz_name())
+        chart(sv.hourly_figure(sv.hours_of_day(hourly, ("inbox", "comment"), page.end, cache.tz_name(), now=now),
+                               sv.trend_labels(hourly, ("inbox", "comment"), lang, "engagement_hourly"),
+                               opts.theme, lang=lang, partial=page.end == cache.today()), slots)
+    else:
+        chart(sv.trend_figure(daily, page.start, page.end,
+                              sv.trend_labels(daily, ("inbox", "comment", "order_count"), lang, "engagement"),
+                              opts.theme, lang=lang, partial=page.end >= cache.today()), slots)
     with slots.chart:
         components.partial_today_note()
 

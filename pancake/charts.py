@@ -76,6 +76,7 @@ _HOUR = "%H:%M"
 DAY_MS = 86_400_000
 HOURLY_MAX_DAYS = 14
 PARTIAL_OPACITY = 0.45
+DAILY_TICKS_MAX = 14      # a daily axis over this many days or fewer has a tick on every day
 
 
 def date_axis(fig: go.Figure, lang: str, *, hourly: bool, one_day: bool = False, axis: str = "x") -> go.Figure:
@@ -304,6 +305,8 @@ def time_series(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, lang:
                           fillcolor=MARK, opacity=0.15, line_width=0, layer="below")
         fig.add_trace(_partial_entry(kind, hourly, lang))
     date_axis(fig, lang, hourly=hourly, one_day=hourly and _days_spanned(xs) == 1)
+    if not hourly and xs and len(xs) <= DAILY_TICKS_MAX:   # one tick a day: never "25/11 25/11 26/11"
+        fig.update_xaxes(tick0=xs[0], dtick=DAY_MS)
     if 0 < n < len(xs) or partial and kind == "area":  # the future is blank, not cut off
         step = _bucket(hourly)
         left = step / 2 if kind == "bar" else timedelta(0)

@@ -209,8 +209,14 @@ def hourly_today(activity: pd.DataFrame | None, day: date, tz: str | None = None
                  now: datetime | None = None) -> pd.DataFrame:
     """Customer messages and page messages per local hour of ``day`` (summed over pages); the
     hours after ``now`` (naive local time) unknown, never 0."""
-    return summed_series(activity, ["customer_inbox_count", "page_inbox_count"], day, day, grain="hour", tz=tz,
-                         now=now)
+    return hours_of_day(activity, ["customer_inbox_count", "page_inbox_count"], day, tz, now)
+
+
+def hours_of_day(frame: pd.DataFrame | None, fields: Sequence[str], day: date, tz: str | None = None,
+                 now: datetime | None = None) -> pd.DataFrame:
+    """``fields`` per local hour of ``day`` summed over pages (a one-day range's chart: one
+    point a day would say nothing); the hours after ``now`` unknown, never 0."""
+    return summed_series(frame, list(fields), day, day, grain="hour", tz=tz, now=now)
 
 
 # --- yesterday in five lines -------------------------------------------------------------

@@ -368,3 +368,17 @@ def test_standup_money_bars_are_compact_in_the_language():
     assert "2,5 tr ₫" in vi.layout.xaxis.ticktext and vi.data[0].marker.color == charts.color("spend")
     en = kv.top_ads_figure(ads, "VND", "en", "dark")
     assert "₫2.5M" in en.layout.xaxis.ticktext and en.layout.separators == ".,"
+
+
+@pytest.mark.parametrize("days", [1, 2, 7, 14])
+def test_a_short_daily_axis_has_one_tick_a_day_never_a_repeated_date(days):
+    # Plotly's own ticks on a one- or two-day axis fall every 12 hours, and a day format then
+    # writes each date twice ("25/11 25/11 26/11")
+    frame = engagement_daily("2026-11-20", days)
+    for lang in LANGS:
+        fig = charts.time_series(frame, "date", {"total": "Total"}, lang=lang, partial=True)
+        axis = fig.layout.xaxis
+        assert axis.dtick == charts.DAY_MS
+        assert pd.Timestamp(axis.tick0) == pd.Timestamp("2026-11-20")
+    long = charts.time_series(engagement_daily("2026-08-01", 60), "date", {"total": "Total"}, lang="vi")
+    assert long.layout.xaxis.dtick is None           # a long axis keeps Plotly's own spacing

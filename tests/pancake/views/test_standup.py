@@ -405,3 +405,18 @@ def test_pages_of_equal_need_are_in_natural_name_order():
     flags = [_flag("ads_no_purchase", p, "Sale") for p in ("s12", "s2", "s1")]
     names = {"s12": "Shop #12", "s2": "Shop #2", "s1": "shop #1"}
     assert [i.page for i in sv.attention(flags, "en", names)] == ["shop #1", "Shop #2", "Shop #12"]
+
+
+def test_a_one_day_range_charts_its_hours_summed_over_pages_and_the_future_blank():
+    hours = pd.date_range(datetime(D.year, D.month, D.day), periods=24, freq="h")
+    frame = pd.concat([pd.DataFrame({"page_id": pid, "hour": hours,
+                                     "inbox": pd.array(range(24), dtype="Int64"),
+                                     "comment": pd.array([k] * 24, dtype="Int64")}) for k, pid in ((1, "a"), (2, "b"))])
+    got = sv.hours_of_day(frame, ("inbox", "comment"), D, "Asia/Ho_Chi_Minh",
+                          now=datetime(D.year, D.month, D.day, 10, 30))
+    assert len(got) == 24
+    assert list(got["inbox"][:11]) == [2 * h for h in range(11)]          # two pages, 00:00 .. 10:00
+    assert list(got["comment"][:11]) == [3] * 11
+    assert got.loc[11:, ["inbox", "comment"]].isna().all().all()           # after now: unknown, not 0
+    fig = sv.hourly_figure(got, {"inbox": "Inbox", "comment": "Comment"}, "dark", lang="vi", partial=True)
+    assert [len([y for y in t.y if y is not None]) for t in fig.data if t.name in ("Inbox", "Comment")] == [11, 11]
