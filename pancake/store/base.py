@@ -16,22 +16,29 @@ One table holds every stored statistic::
 
 ``pancake_store_meta(key, value)`` holds ``schema_version``. A store whose version differs is
 rebuilt (with a warning): it is a cache of the API, so rebuilding loses nothing that cannot be
-fetched again.
+fetched again. A version with a step in ``MIGRATIONS`` is upgraded in place instead (its
+statistics are kept).
+
+``pancake_alert_state(scope, flag_key, page_id, first_seen, last_seen)`` (version 2) is what
+``python -m pancake alert`` remembers between runs: the flags already sent, per scope (one scope
+per configuration, pages and notification target), so a 10-minute cron does not repeat itself.
+``cache clear`` leaves it alone: it is not a copy of the API.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 log = logging.getLogger("pancake.store")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TABLE = "pancake_stats"
 META = "pancake_store_meta"
+ALERTS = "pancake_alert_state"
 KEY_COLUMNS = ("source", "kind", "variant", "grain", "page_id", "start_day", "end_day")
 
 
@@ -94,7 +101,16 @@ class SQLStore:
             body TEXT NOT NULL,
             PRIMARY KEY (source, kind, variant, grain, page_id, start_day, end_day))""",
         f"CREATE INDEX IF NOT EXISTS {TABLE}_page ON {TABLE} (page_id)",
+        f"""CREATE TABLE IF NOT EXISTS {ALERTS} (
+            scope TEXT NOT NULL, flag_key TEXT NOT NULL, page_id TEXT NOT NULL,
+            first_seen DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (scope, flag_key))""",
     )
+    # the tables a rebuild drops (an unknown schema version, a damaged file)
+    TABLES = (TABLE, META, ALERTS)
+    # in-place upgrades: {from version: statements that make it the next version}; a version
+    # without a step here (older, or newer code's) is rebuilt instead
+    MIGRATIONS: dict[int, tuple[str, ...]] = {1: (CREATE[-1],)}
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -183,6 +199,43 @@ class SQLStore:
                               float(r[6] or 0)) for r in rows]
         return StoreInfo(backend=self.backend, location=self.location, size_bytes=self.size_bytes(),
                          entries=sum(i.entries for i in items), rows=items, warning=self.warning)
+
+    @classmethod
+    def upgrade_steps(cls, version: int) -> list[str] | None:
+        """The statements that bring a store of ``version`` to ``SCHEMA_VERSION`` in place, or
+        None when it has to be rebuilt (no migration step from that version)."""
+        steps: list[str] = []
+        while version != SCHEMA_VERSION:
+            if version not in cls.MIGRATIONS:
+                return None
+            steps.extend(cls.MIGRATIONS[version])
+            version += 1
+        return steps
+
+    # -- alert state (``pancake.alerts``) -----------------------------------------------------------
+    def alert_state(self, scope: str) -> dict[str, str]:
+        """The flags remembered for ``scope``: {flag key: page id}."""
+        rows = self._query(f"SELECT flag_key, page_id FROM {ALERTS} WHERE scope = ?", [scope])
+        return {str(k): str(p) for k, p in rows}
+
+    def save_alert_state(self, scope: str, flags: Mapping[str, str], now: float) -> None:
+        """Make ``flags`` ({flag key: page id}) the remembered flags of ``scope``, in one
+        transaction: the others are forgotten, a flag already known keeps its first sighting."""
+        with self._write() as conn:
+            cur = conn.execute(self._sql(f"SELECT flag_key, first_seen FROM {ALERTS} WHERE scope = ?"), (scope,))
+            try:
+                first = {str(k): float(t) for k, t in cur.fetchall()}
+            finally:
+                cur.close()
+            conn.execute(self._sql(f"DELETE FROM {ALERTS} WHERE scope = ?"), (scope,)).close()
+            rows = [(scope, str(k), str(p), first.get(str(k), float(now)), float(now)) for k, p in flags.items()]
+            if rows:
+                cur = conn.cursor()
+                try:
+                    cur.executemany(self._sql(f"INSERT INTO {ALERTS} (scope, flag_key, page_id, first_seen, "
+                                              f"last_seen) VALUES (?,?,?,?,?)"), rows)
+                finally:
+                    cur.close()
 
     def schema_version(self) -> int | None:
         rows = self._query(f"SELECT value FROM {META} WHERE key = 'schema_version'")

@@ -81,12 +81,18 @@ class PostgresStore(SQLStore):
                 version = int(row[0]) if row else 0
             elif has_table:
                 version = 0
-            if version is not None and version != SCHEMA_VERSION:
+            steps = self.upgrade_steps(version) if version is not None else None
+            if version is not None and version != SCHEMA_VERSION and steps is not None:
+                log.info("statistics store %s: upgrading schema version %s to %s", self.location, version,
+                         SCHEMA_VERSION)
+                for stmt in steps:
+                    conn.execute(stmt)
+            elif version is not None and version != SCHEMA_VERSION:
                 log.warning("statistics store %s has schema version %s (this code uses %s): rebuilding it",
                             self.location, version, SCHEMA_VERSION)
                 self.warning = f"rebuilt: schema version {version} replaced by {SCHEMA_VERSION}"
-                conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
-                conn.execute(f"DROP TABLE IF EXISTS {META}")
+                for table in self.TABLES:
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
             for stmt in self.CREATE:
                 conn.execute(stmt)
             conn.execute(f"INSERT INTO {META} (key, value) VALUES ('schema_version', %s) "

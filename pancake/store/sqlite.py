@@ -174,12 +174,16 @@ class SQLiteStore(SQLStore):
                     version = self._version(conn)
                     if version is None:
                         self._create(conn)
+                    elif version != SCHEMA_VERSION and self.upgrade_steps(version) is not None:
+                        log.info("statistics store %s: upgrading schema version %s to %s", self.path, version,
+                                 SCHEMA_VERSION)
+                        self._create(conn, self.upgrade_steps(version))
                     elif version != SCHEMA_VERSION:
                         log.warning("statistics store %s has schema version %s (this code uses %s): "
                                     "rebuilding it", self.path, version, SCHEMA_VERSION)
                         self.warning = f"rebuilt: schema version {version} replaced by {SCHEMA_VERSION}"
-                        conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
-                        conn.execute(f"DROP TABLE IF EXISTS {META}")
+                        for table in self.TABLES:
+                            conn.execute(f"DROP TABLE IF EXISTS {table}")
                         self._create(conn)
                     else:
                         conn.execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchall()
@@ -210,10 +214,12 @@ class SQLiteStore(SQLStore):
         row = conn.execute(f"SELECT value FROM {META} WHERE key = 'schema_version'").fetchone()
         return int(row[0]) if row else 0
 
-    def _create(self, conn: sqlite3.Connection) -> None:
+    def _create(self, conn: sqlite3.Connection, statements=None) -> None:
+        """Create the tables (or run ``statements``: an upgrade) and set the schema version, in
+        one transaction."""
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for stmt in self.CREATE:
+            for stmt in (self.CREATE if statements is None else statements):
                 conn.execute(stmt)
             conn.execute(f"INSERT INTO {META} (key, value) VALUES ('schema_version', ?) "
                          f"ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))

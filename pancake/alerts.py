@@ -1,0 +1,170 @@
+"""Alerts (``python -m pancake alert``): the standup flags of the current moment, each sent once.
+
+``evaluate`` looks at now (the shop's wall clock): a staff member's response time today
+against their median of the 7 days before, ads spending today with no purchase, a page with
+customer messages and no reply for ``silent_hours`` hours, a dead token, and (with
+``waiting_minutes``) customers waiting longer than that for an answer in their conversation.
+The flags are the standup screen's (``pancake.views.standup``), said for "today".
+
+Each flag has a key (:func:`flag_key`): what it is about, and for a daily fact (a response-time
+jump, an ad's spend) the day. The store remembers, per *scope* (the API, the pages asked and one
+notification channel), the keys active at the last successful run; only the others are sent.
+A flag that goes away is forgotten, so it is sent again if it comes back. A page that failed to
+load keeps its remembered flags (it could not be looked at, so nothing about it is resolved);
+a channel that failed keeps its old state, so its flags are sent on the next run.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from . import fmt, i18n
+from .digest import dashboard_link, retext
+from .notify import Message, Section, Target
+from .views import standup as sv
+
+# most serious first
+ALERT_KINDS = ("token", "no_reply", "waiting", "response_time", "ads_no_purchase")
+DAILY_KINDS = ("response_time", "ads_no_purchase")   # facts of one day: the day is part of the key
+DEFAULT_WAITING_MINUTES = 30
+
+
+@dataclass
+class Check:
+    """One evaluation: the flags now, the per-page errors, and when."""
+    flags: list[sv.Flag]
+    errors: list = field(default_factory=list)
+    day: date | None = None
+    now: datetime | None = None
+
+    @property
+    def failed_pages(self) -> set[str]:
+        return {str(e.page_id) for e in self.errors}
+
+
+def flag_key(flag: sv.Flag, day: date) -> str:
+    """What a flag is about: its kind, page and subject (a staff member, an ad), plus the day for
+    the daily facts. Ongoing states (a dead token, a silent page, customers waiting) keep one key
+    while they last."""
+    parts = [flag.kind, flag.page_id]
+    if flag.kind in ("response_time", "ads_no_purchase"):
+        parts.append(flag.subject)
+    if flag.kind in DAILY_KINDS:
+        parts.append(day.isoformat())
+    return "|".join(parts)
+
+
+# --- customers waiting (the conversations) ------------------------------------------------------------
+
+def waiting_flags(waiting: pd.DataFrame | None, lang: str, names: Mapping[str, str],
+                  minutes: float) -> list[sv.Flag]:
+    """One flag per page with conversations waiting ``minutes`` or more for an answer (the
+    ``breach`` rows of ``pancake.conversations.waiting``): how many, and the longest wait."""
+    if waiting is None or waiting.empty or "breach" not in waiting.columns:
+        return []
+    hit = waiting[waiting["breach"].fillna(False).astype(bool)]
+    out = []
+    for pid, rows in hit.groupby("page_id", sort=True):
+        page = names.get(str(pid), str(pid))
+        longest = float(rows["wait_ms"].max())
+        out.append(sv.Flag("waiting", str(pid), page,
+                           i18n.t("alert.flag.waiting", lang, page=page, n=fmt.number(len(rows), lang),
+                                  minutes=fmt.number(minutes, lang), longest=fmt.duration_ms(longest, lang)),
+                           longest))
+    return sorted(out, key=lambda f: -f.value)
+
+
+def load_waiting(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], now: datetime,
+                 minutes: float) -> tuple[pd.DataFrame | None, list]:
+    """The conversations waiting now (``pancake.conversations.waiting``) over the last two days
+    of every page, and the pages that failed. Needs the conversations module; without it,
+    (None, [])."""
+    try:
+        from . import conversations as conv
+    except ImportError:
+        return None, []
+    from .data import core
+    client = loader.client
+
+    def one(pid: str) -> dict[str, pd.DataFrame]:
+        rows = client.iter_conversations_v2(pid, since=now.date() - timedelta(days=1), until=now.date(),
+                                            max_pages=20)
+        frame = conv.conversations_frame(list(rows), pid, client.tz)
+        return {"waiting": conv.waiting(frame, now, minutes)}
+
+    result = core.fan_out(one, page_ids, page_names=names)
+    return result.get("waiting"), list(result.errors)
+
+
+# --- evaluating now -----------------------------------------------------------------------------------
+
+def evaluate(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], *, now_local: datetime,
+             lang: str, silent_hours: int = sv.DEFAULT_SILENT_HOURS,
+             waiting_minutes: float | None = None) -> Check:
+    """The flags of the current moment (``now_local``: naive, the shop's wall clock), from the
+    data layer (today's open windows are asked again after the store's TTL)."""
+    today = now_local.date()
+    plan = [("activity", today - timedelta(days=1), today), ("staff", today - timedelta(days=7), today),
+            ("ads", today, today)]
+    for kind, a, b in plan:
+        loader.prefetch(kind, page_ids, a, b)
+    act, staff, ads = (loader.load(kind, page_ids, a, b, page_names=names) for kind, a, b in plan)
+    errors = sv.errors_of([act, staff, ads])
+    when = i18n.t("digest.when.today", lang)
+    found = (sv.token_flags(errors, lang)
+             + sv.no_reply_flags(act.get("hourly"), now_local, lang, names, hours=silent_hours)
+             + [retext(f, lang, when, names, ads.get("ads"))
+                for f in sv.response_time_flags(staff.get("hourly"), today, lang, names)
+                + sv.ads_no_purchase_flags(ads.get("ads"), lang, names)])
+    if waiting_minutes is not None:
+        frame, werrors = load_waiting(loader, page_ids, names, now_local, waiting_minutes)
+        found += waiting_flags(frame, lang, names, waiting_minutes)
+        seen = {(e.page_id, e.message) for e in errors}
+        errors = errors + [e for e in werrors if (e.page_id, e.message) not in seen]
+    found.sort(key=lambda f: ALERT_KINDS.index(f.kind) if f.kind in ALERT_KINDS else len(ALERT_KINDS))
+    return Check(flags=found, errors=errors, day=today, now=now_local)
+
+
+# --- what is new ----------------------------------------------------------------------------------
+
+def scope(source: str, asked: Sequence[str], target: Target | None) -> str:
+    """Whose memory: the API and zone (``store.source_key``), the pages as asked (``all`` stays
+    ``all``), the channel (a hash of its URL, never the URL)."""
+    pages = ",".join(sorted(dict.fromkeys(str(p) for p in asked)))
+    return f"{source}|{pages}|{target.key if target is not None else '-'}"
+
+
+def current_keys(check: Check) -> dict[str, sv.Flag]:
+    assert check.day is not None
+    return {flag_key(f, check.day): f for f in check.flags}
+
+
+def new_flags(check: Check, remembered: Mapping[str, str]) -> list[sv.Flag]:
+    """The flags of ``check`` not active at the last run, in ``check``'s order."""
+    return [f for k, f in current_keys(check).items() if k not in remembered]
+
+
+def next_state(check: Check, remembered: Mapping[str, str]) -> dict[str, str]:
+    """What to remember after a successful send: the flags now, plus the remembered flags of
+    pages that failed to load this time (not looked at, so not resolved)."""
+    state = {k: f.page_id for k, f in current_keys(check).items()}
+    failed = check.failed_pages
+    for k, pid in remembered.items():
+        if pid in failed and k not in state:
+            state[k] = pid
+    return state
+
+
+def message(new: Sequence[sv.Flag], lang: str, page_ids: Sequence[str], names: Mapping[str, str], *,
+            now: datetime, link_base: str | None = None, asked_all: bool = False) -> Message:
+    """The alert: a title with how many and when, the new flags most serious first, the link to
+    today's dashboard."""
+    title = i18n.t("alert.title", lang, n=len(new), time=now.strftime("%H:%M"),
+                   day=fmt.date(now.date(), lang))
+    link = dashboard_link(link_base, page_ids, lang, preset="today", asked_all=asked_all)
+    return Message(title, [Section(None, [f.text for f in new], keep=3, drop=0)],
+                   [i18n.t("digest.link", lang, url=link)] if link else [], lang=lang)

@@ -1,0 +1,221 @@
+"""``python -m pancake digest`` and ``python -m pancake alert``: messages for scheduled jobs.
+
+- ``digest --page all|ID… [--date YYYY-MM-DD] [--lang vi|en] --notify URL [--notify URL …] [--dry-run]``:
+  one day's key totals against the same weekday a week before, "yesterday in five lines", the
+  flags and, for several pages, the pages needing attention (``pancake.digest``).
+- ``alert --page all|ID… [--lang vi|en] --notify URL … [--dry-run] [--silent-hours N] [--waiting-minutes M]``:
+  the standup flags now, only those not already sent to that channel (``pancake.alerts``; the
+  state is kept in the statistics store).
+
+Channels: apprise URLs from ``--notify``, else ``PANCAKE_NOTIFY``, else the secrets
+(``pancake.notify``). ``--dry-run`` prints the message and sends nothing (nor remembers
+anything). A failing page is named in the message and the others are reported; a failing channel
+does not stop the others; the exit status is 1 when any page or channel failed, 2 for a usage
+error. No secret (token, bot key, password in a URL) is ever printed.
+
+``pancake.cli`` wires these in: ``cli_notify.add_parsers(sub)`` in ``build_parser`` and
+``if args.command in cli_notify.COMMANDS: return cli_notify.run(args, stdout, stderr)`` in ``main``.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from . import i18n
+from .redact import redact
+
+# pancake.cli imports this module for every command: what only digest and alert need (pandas
+# views, plotly through the standup module, apprise) is imported when they run
+DEFAULT_SILENT_HOURS = 3     # pancake.views.standup.DEFAULT_SILENT_HOURS (a test checks they agree)
+
+COMMANDS = ("digest", "alert")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _hours(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of hours") from None
+    if not 1 <= value <= 48:
+        raise argparse.ArgumentTypeError("between 1 and 48 hours")
+    return value
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not 1 <= value <= 24 * 60:
+        raise argparse.ArgumentTypeError("between 1 and 1440 minutes")
+    return value
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--page", action="append", required=True, nargs="+", metavar="ID",
+                   help="page ids, or 'all' = every page the user token sees (or the configured pages)")
+    p.add_argument("--lang", choices=i18n.LANGS, default=i18n.DEFAULT_LANG, help="language of the message")
+    p.add_argument("--notify", action="append", metavar="URL",
+                   help="an apprise notification URL (repeat for several): tgram://, zalo://, slack://, "
+                        "discord://, mailto://, json://host:port/path ...; default: PANCAKE_NOTIFY "
+                        "(comma-separated) or the secrets")
+    p.add_argument("--dry-run", action="store_true", help="print the message, send nothing")
+    p.add_argument("--silent-hours", type=_hours, default=DEFAULT_SILENT_HOURS, metavar="N",
+                   help=f"flag a page with customer messages and no reply for N hours (default "
+                        f"{DEFAULT_SILENT_HOURS})")
+    p.add_argument("--quiet", "-q", action="store_true", help="only errors on stderr")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add ``digest`` and ``alert`` to the CLI's subcommands."""
+    d = sub.add_parser(
+        "digest", help="send one day's digest to chat apps, email or webhooks (cron: 07:30)",
+        description="One day's key totals against the same weekday last week, yesterday in five lines, "
+                    "the flags and the pages needing attention, sent through apprise. Exit 1 when a page "
+                    "or a channel failed (the others are still reported and sent).")
+    _common(d)
+    from .cli import _date  # the export's own date rule and message
+    d.add_argument("--date", type=_date, metavar="YYYY-MM-DD",
+                   help="the day reported (default: yesterday in the configured time zone)")
+    a = sub.add_parser(
+        "alert", help="send the standup flags that are new since the last run (cron: every 10 min)",
+        description="Evaluate the standup flags now (response-time jump, spend with no purchase, no reply "
+                    "for N hours, dead token, customers waiting) and send only those not sent before to "
+                    "each channel (the state is kept in the statistics store).")
+    _common(a)
+    a.add_argument("--waiting-minutes", type=_minutes, metavar="M",
+                   help="also flag customers waiting M minutes or more for an answer (reads the "
+                        "conversations of the last two days)")
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.command == "digest":
+        return run_digest(args, stdout, stderr)
+    return run_alert(args, stdout, stderr)
+
+
+# --- shared ---------------------------------------------------------------------------------------
+
+def _say(args: argparse.Namespace, stderr: TextIO):
+    return (lambda msg: None) if args.quiet else (lambda msg: print(redact(msg), file=stderr, flush=True))
+
+
+def _setup(args: argparse.Namespace, stderr: TextIO):
+    """(settings, secrets, targets, loader, page_ids, names, asked) or an exit status."""
+    from . import cli, notify
+    from .config import load_settings
+    secrets = cli._read_secrets()
+    channels = notify.targets(args.notify, secrets=secrets)
+    if not channels and not args.dry_run:
+        print("error: no notification channel: give --notify URL, or set PANCAKE_NOTIFY (or notify in the "
+              "secrets); --dry-run prints the message instead", file=stderr)
+        return EXIT_USAGE
+    asked = [p for group in args.page for p in group]
+    opened = cli._open(asked, args.command, stderr)
+    if isinstance(opened, int):
+        return opened
+    loader, page_ids, names = opened
+    settings = load_settings(secrets=secrets)
+    return settings, secrets, channels, loader, page_ids, names, asked
+
+
+def _page_errors(errors, stderr: TextIO) -> None:
+    for e in errors:
+        print(redact(f"error: page {e.page_name} ({e.page_id}) failed: {e.message}"), file=stderr)
+
+
+def _deliver(msg, channels, say, stderr: TextIO, *, notify_type: str) -> list:
+    from . import notify
+    out = notify.send(msg, channels, notify_type=notify_type)
+    for d in out:
+        if d.ok:
+            say(f"sent to {d.target.label}")
+        else:
+            print(redact(f"error: channel {d.target.label} failed: {d.error}"), file=stderr)
+    return out
+
+
+def _now_local(loader) -> datetime:
+    return datetime.now(loader.client.tz).replace(tzinfo=None)
+
+
+# --- digest ---------------------------------------------------------------------------------------
+
+def run_digest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from . import digest
+    setup = _setup(args, stderr)
+    if isinstance(setup, int):
+        return setup
+    settings, secrets, channels, loader, page_ids, names, asked = setup
+    say = _say(args, stderr)
+    today = loader.today()
+    day = args.date or today - timedelta(days=1)
+    if day > today:
+        print(f"error: --date {day} is in the future (today is {today})", file=stderr)
+        return EXIT_USAGE
+    say(f"digest: {len(page_ids)} page(s), {day}")
+    data = digest.load_day(loader, page_ids, names, day, now_local=_now_local(loader))
+    result = digest.build(data, args.lang, page_ids, names, today=today,
+                          link_base=digest.public_url(secrets=secrets), asked_all="all" in asked,
+                          silent_hours=args.silent_hours)
+    _page_errors(result.errors, stderr)
+    if args.dry_run:
+        print(result.message.text(), file=stdout)
+        return EXIT_FAILED if result.errors else EXIT_OK
+    deliveries = _deliver(result.message, channels, say, stderr, notify_type="info")
+    failed = result.errors or any(not d.ok for d in deliveries)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+# --- alert ----------------------------------------------------------------------------------------
+
+def _state_store(settings, loader, stderr: TextIO):
+    from . import store
+    st = loader.store
+    if st is None or st.backend == "memory":
+        st = store.open_store(settings, persistent=True)
+    if st.backend == "memory":
+        print("warning: the statistics store is unavailable: alert state kept in memory only, alerts may "
+              "repeat on the next run", file=stderr)
+    return st
+
+
+def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from . import alerts, digest
+    setup = _setup(args, stderr)
+    if isinstance(setup, int):
+        return setup
+    settings, secrets, channels, loader, page_ids, names, asked = setup
+    say = _say(args, stderr)
+    now = _now_local(loader)
+    check = alerts.evaluate(loader, page_ids, names, now_local=now, lang=args.lang,
+                            silent_hours=args.silent_hours, waiting_minutes=args.waiting_minutes)
+    _page_errors(check.errors, stderr)
+    link = digest.public_url(secrets=secrets)
+    state = _state_store(settings, loader, stderr)
+    failed = bool(check.errors)
+    for target in (channels or [None]):
+        scope = alerts.scope(loader.source, asked, target)
+        remembered = state.alert_state(scope)
+        new = alerts.new_flags(check, remembered)
+        where = target.label if target is not None else "stdout"
+        if not new:
+            say(f"alert: nothing new for {where} ({len(check.flags)} flag(s) active, already sent)")
+            if not args.dry_run:
+                state.save_alert_state(scope, alerts.next_state(check, remembered), time.time())
+            continue
+        msg = alerts.message(new, args.lang, page_ids, names, now=now, link_base=link, asked_all="all" in asked)
+        if args.dry_run:
+            if target is not None:
+                print(f"== {target.label} ==", file=stdout)
+            print(msg.text(), file=stdout)
+            continue
+        delivery = _deliver(msg, [target], say, stderr, notify_type="warning")[0]
+        if delivery.ok:
+            state.save_alert_state(scope, alerts.next_state(check, remembered), time.time())
+        else:
+            failed = True   # nothing remembered: this channel gets these flags on the next run
+    return EXIT_FAILED if failed else EXIT_OK

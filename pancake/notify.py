@@ -1,0 +1,366 @@
+"""Notifications: a message sent to chat apps, email or webhooks through apprise.
+
+One notification URL per channel, in apprise's form (``tgram://…``, ``zalo://…``,
+``slack://…``, ``discord://…``, ``mailto://…``, ``json://host:port/path`` ...): apprise speaks
+each service, this module never writes a sender of its own. The URLs come from ``--notify``
+(repeatable), else ``PANCAKE_NOTIFY`` (several URLs, comma-separated), else the secrets
+(``PANCAKE_NOTIFY``, or ``notify`` in the ``[pancake]`` table: a string or a list).
+
+What this module adds to apprise:
+
+- **Secrets stay hidden.** Before apprise sees a URL, its secret parts (passwords, bot tokens,
+  webhook keys: the parts apprise itself declares private, plus anything token-like in the path
+  or query) are registered with ``pancake.redact``; apprise's log records (and urllib3's, which
+  print request paths such as ``/bot<token>/sendMessage``) are redacted. A channel is shown by a
+  safe label (``#2 tgram``, ``#1 json://127.0.0.1:8080``), never by its URL.
+- **Per-channel results.** Each channel is sent on its own (:func:`send` returns one
+  :class:`Delivery` each): a failing channel never stops the others.
+- **Each channel's length limit and format.** A :class:`Message` is made of sections; it is
+  rendered per channel in Markdown where the channel renders it (Telegram, Zalo, Slack, email)
+  and plain text elsewhere, and shortened to the channel's limit by dropping the least
+  important items first (with "… and N more"), never cut in the middle of a line unless a
+  single line is longer than the whole limit.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from . import i18n
+from .redact import RedactingFilter, redact, register_secret
+
+ENV = "PANCAKE_NOTIFY"
+DEFAULT_TIMEOUT_S = 30.0
+# apprise converts Markdown to HTML for HTML channels (Telegram, email): tags make the text
+# longer than the Markdown it came from, so such channels get this share of their limit
+HTML_MARGIN = 0.75
+# loggers that may print a notification URL or a request path: apprise's own, and urllib3's
+# (DEBUG lines "POST /bot<token>/sendMessage")
+LOGGERS = ("apprise", "urllib3", "urllib3.connectionpool", "requests")
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_HOSTNAME = re.compile(r"^(localhost|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|\[[0-9A-Fa-f:.]+\])$")
+_SECRET_PARAMS = re.compile(r"(?i)(token|key|secret|pass|pwd|auth|sig|signature|apikey|webhook|hook|code)")
+
+
+def install_log_redaction() -> None:
+    """Redact every record of the loggers that may print a notification URL. Idempotent."""
+    flt = RedactingFilter()
+    for name in LOGGERS:
+        lg = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in lg.filters):
+            lg.addFilter(flt)
+
+
+install_log_redaction()
+
+
+# --- targets ---------------------------------------------------------------------------------------
+
+def split_urls(text: str | None) -> list[str]:
+    """Several notification URLs in one string (``PANCAKE_NOTIFY``): separated by commas (or
+    new lines). A comma inside a URL (``mailto://…?to=a@x,b@y``) stays in it: a new URL starts
+    only where the next part begins with ``scheme://``."""
+    if not text:
+        return []
+    out: list[str] = []
+    for part in re.split(r"[,\n]", str(text)):
+        part = part.strip()
+        if not part:
+            continue
+        if out and not _SCHEME.match(part):
+            out[-1] = f"{out[-1]},{part}"
+        else:
+            out.append(part)
+    return out
+
+
+def _secretish(value: str) -> bool:
+    """A URL part that looks like a key: long enough, letters and digits mixed (or very long),
+    and not a host name."""
+    value = value.strip()
+    if len(value) < 8 or _HOSTNAME.match(value):
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    return (has_digit and has_alpha) or len(value) >= 20
+
+
+def _register(values: Iterable[Any]) -> None:
+    for v in values:
+        if v is None:
+            continue
+        if isinstance(v, (list, tuple, set)):
+            _register(v)
+            continue
+        text = str(v).strip()
+        if len(text) >= 4:
+            register_secret(text, unquote(text))
+
+
+def protect(url: str) -> None:
+    """Register the secret parts of a notification URL with ``pancake.redact`` (before apprise
+    sees it: apprise logs some of them when it refuses a URL)."""
+    register_secret(url)
+    rest = _SCHEME.sub("", url, count=1)
+    netloc, _, tail = rest.partition("/")
+    path, _, query = tail.partition("?")
+    userinfo, at, hostport = netloc.rpartition("@")
+    found: list[str] = []
+    if at:
+        user, colon, password = userinfo.partition(":")
+        found += [password] if colon else []
+        found += [user] if _secretish(user) else []
+    found += [p for p in (hostport, *hostport.split(":")) if _secretish(p)]
+    found += [seg for seg in path.split("/") if _secretish(unquote(seg))]
+    for key, value in parse_qsl(query, keep_blank_values=False):
+        if _SECRET_PARAMS.search(key) or _secretish(value):
+            found.append(value)
+    _register(found)
+    _register(_apprise_private(url))
+
+
+def _apprise_private(url: str) -> list[Any]:
+    """The values apprise itself declares private for this URL's service (bot tokens, webhook
+    keys, passwords), from its own URL parser."""
+    try:
+        from apprise.manager_plugins import NotificationManager
+        manager = NotificationManager()
+        schema = url.split("://", 1)[0].lower()
+        if "://" not in url or schema not in manager:
+            return []
+        cls = manager[schema]
+        parsed = cls.parse_url(url) or {}
+        names = {name for name, spec in getattr(cls, "template_tokens", {}).items() if spec.get("private")}
+        names |= {spec.get("map_to") for name, spec in getattr(cls, "template_tokens", {}).items()
+                  if spec.get("private") and spec.get("map_to")}
+        names.add("password")
+        return [parsed.get(n) for n in names if parsed.get(n)]
+    except Exception:  # noqa: BLE001 - a URL apprise cannot parse: the generic rules above apply
+        return []
+
+
+def label(url: str, index: int) -> str:
+    """A channel as it may be shown: its number, its service, and its host when that is a
+    plain host name (``#1 json://127.0.0.1:8080``, ``#2 tgram``). Never a path or a key."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else "?"
+    text = scheme
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        host, port = "", None
+    if host and _HOSTNAME.match(host) and redact(host) == host:
+        text = f"{scheme}://{host}" + (f":{port}" if port else "")
+    return redact(f"#{index} {text}")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One notification channel. ``url`` holds secrets: never print it (``label`` is safe)."""
+    url: str = field(repr=False)
+    label: str
+
+    @property
+    def key(self) -> str:
+        """A stable id of the channel that reveals nothing (the alert state's scope)."""
+        return hashlib.sha256(self.url.encode("utf-8")).hexdigest()[:16]
+
+
+def _from_secrets(secrets: Mapping[str, Any] | None) -> list[str]:
+    secrets = dict(secrets or {})
+    table = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
+    for value in (secrets.get(ENV), table.get("notify")):
+        if value in (None, "", []):
+            continue
+        if isinstance(value, (list, tuple)):
+            return [u for v in value for u in split_urls(str(v))]
+        return split_urls(str(value))
+    return []
+
+
+def targets(cli: Sequence[str] | None = None, env: Mapping[str, str] | None = None,
+            secrets: Mapping[str, Any] | None = None) -> list[Target]:
+    """The channels: ``--notify`` URLs, else ``PANCAKE_NOTIFY``, else the secrets; each URL once,
+    its secrets registered for redaction."""
+    import os
+    env = os.environ if env is None else env
+    urls = [u for c in (cli or []) for u in split_urls(c)]
+    if not urls:
+        urls = split_urls(env.get(ENV))
+    if not urls:
+        urls = _from_secrets(secrets)
+    out: list[Target] = []
+    for url in dict.fromkeys(urls):
+        protect(url)
+        out.append(Target(url=url, label=label(url, len(out) + 1)))
+    return out
+
+
+# --- the message -------------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def md_escape(text: str) -> str:
+    """Text shown as it is in Markdown (a page named "*Shop*" stays "*Shop*")."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+@dataclass
+class Section:
+    """A heading and its lines. When the message is too long for a channel, sections with the
+    lowest ``drop`` lose their last lines first (down to ``keep``), replaced by "… and N more"."""
+    heading: str | None
+    items: list[str]
+    keep: int = 1
+    drop: int = 0
+    bullet: bool = True
+    more_key: str = "notify.more"
+
+
+@dataclass
+class Message:
+    title: str
+    sections: list[Section]
+    footer: list[str] = field(default_factory=list)
+    lang: str = "vi"
+
+    def text(self) -> str:
+        """The whole message as plain text, title first (``--dry-run``, logs)."""
+        return self.render(markdown=False, title_in_body=True)[1]
+
+    def _lines(self, shown: Sequence[int], markdown: bool) -> list[str]:
+        out: list[str] = []
+        for sec, n in zip(self.sections, shown):
+            if not sec.items and not sec.heading:
+                continue
+            if out:
+                out.append("")
+            if sec.heading:
+                out.append(f"**{md_escape(sec.heading)}**" if markdown else sec.heading)
+            for item in sec.items[:n]:
+                body = md_escape(item) if markdown else item
+                out.append((("- " if markdown else "• ") + body) if sec.bullet else body)
+            if n < len(sec.items):
+                more = i18n.t(sec.more_key, self.lang, n=len(sec.items) - n)
+                out.append(md_escape(more) if markdown else more)
+        if self.footer:
+            out.append("")
+            out.extend(self.footer)   # links: never escaped (an escaped URL is a broken URL)
+        return out
+
+    def render(self, *, markdown: bool = False, limit: int | None = None,
+               title_in_body: bool = False) -> tuple[str, str]:
+        """(title, body) for one channel: Markdown or plain text, the title inside the body for a
+        channel without a title field, at most ``limit`` characters of body."""
+        shown = [len(s.items) for s in self.sections]
+        head = ""
+        if title_in_body:
+            head = (f"**{md_escape(self.title)}**" if markdown else self.title) + "\n\n"
+
+        def body() -> str:
+            return head + "\n".join(self._lines(shown, markdown)).strip("\n")
+
+        text = body()
+        if limit is not None:
+            order = sorted(range(len(self.sections)), key=lambda i: (self.sections[i].drop, -i))
+            while len(text) > limit:
+                victim = next((i for i in order if shown[i] > self.sections[i].keep), None)
+                if victim is None:
+                    break
+                shown[victim] -= 1
+                text = body()
+            if len(text) > limit:
+                text = text[:max(0, limit - 1)].rstrip() + "…"
+        return ("" if title_in_body else self.title), text
+
+
+# --- sending -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Delivery:
+    target: Target
+    ok: bool
+    error: str | None = None     # redacted: safe to show
+    length: int = 0               # characters of body sent
+
+    def __str__(self) -> str:
+        return self.target.label + (": ok" if self.ok else f": {self.error or 'failed'}")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """What a channel takes: Markdown or plain text, its body limit, whether it has a title."""
+    markdown: bool
+    limit: int | None
+    title: bool
+
+
+def channel(plugin: Any) -> Channel:
+    """A loaded apprise service's format (its preferred one), body length limit and title."""
+    from apprise import NotifyFormat
+    formats = plugin.notify_format
+    preferred = formats[0] if isinstance(formats, (tuple, list)) and formats else formats
+    markdown = preferred in (NotifyFormat.MARKDOWN, NotifyFormat.HTML)
+    limit = int(getattr(plugin, "body_maxlen", 0) or 0) or None
+    if limit is not None and preferred == NotifyFormat.HTML:
+        limit = int(limit * HTML_MARGIN)
+    return Channel(markdown=markdown, limit=limit, title=int(getattr(plugin, "title_maxlen", 0) or 0) > 0)
+
+
+def _reason(entries: Iterable[Any]) -> str | None:
+    """The most telling line apprise logged for a failed send (errors before warnings)."""
+    best: tuple[int, str] | None = None
+    for e in entries:
+        level = str(getattr(e, "level", "")).upper()
+        rank = 0 if level in ("ERROR", "CRITICAL") else 1 if level.startswith("WARN") else None
+        if rank is not None and (best is None or rank < best[0]):
+            best = (rank, str(getattr(e, "message", e)))
+    return redact(best[1]) if best else None
+
+
+def send_one(message: Message, target: Target, *, notify_type: str = "info",
+             timeout: float = DEFAULT_TIMEOUT_S) -> Delivery:
+    """Send ``message`` to one channel; never raises (a failure is a :class:`Delivery` with
+    ``ok=False`` and a redacted reason)."""
+    try:
+        import apprise
+        obj = apprise.Apprise()
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+            added = obj.add(target.url)
+        if not added or len(obj) == 0:
+            why = _reason_from_text(captured.getvalue())
+            return Delivery(target, False, redact(i18n.t("notify.bad_url", message.lang)
+                                                  + (f" ({why})" if why else "")))
+        ch = channel(obj[0])
+        title, body = message.render(markdown=ch.markdown, limit=ch.limit, title_in_body=not ch.title)
+        result = obj.notify(body=body, title=title, notify_type=notify_type,
+                            body_format=apprise.NotifyFormat.MARKDOWN if ch.markdown else apprise.NotifyFormat.TEXT,
+                            timeout=timeout)
+        if result:
+            return Delivery(target, True, None, len(body))
+        try:
+            why = _reason(result.logs())
+        finally:
+            result.close()
+        return Delivery(target, False, why or redact(i18n.t("notify.failed", message.lang)), len(body))
+    except Exception as exc:  # noqa: BLE001 - one channel's failure never stops the others
+        return Delivery(target, False, redact(f"{type(exc).__name__}: {exc}"))
+
+
+def _reason_from_text(text: str) -> str | None:
+    lines = [ln.strip() for ln in str(text or "").splitlines() if ln.strip()]
+    return redact(lines[-1])[:300] if lines else None
+
+
+def send(message: Message, channels: Sequence[Target], *, notify_type: str = "info",
+         timeout: float = DEFAULT_TIMEOUT_S) -> list[Delivery]:
+    """Send ``message`` to every channel, one after the other; one :class:`Delivery` each."""
+    return [send_one(message, t, notify_type=notify_type, timeout=timeout) for t in channels]

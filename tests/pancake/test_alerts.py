@@ -1,0 +1,290 @@
+"""Alerts: the standup flags now, sent once per channel. The state lives in the store (SQLite, and
+PostgreSQL when PANCAKE_TEST_POSTGRES_URL is set), survives the schema upgrade that added it, and
+a failing channel or page does not lose or repeat anything. End to end over HTTP against the
+simulator, to a webhook receiver on loopback."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from pancake import alerts, i18n
+from pancake.client import PancakeClient
+from pancake.data import core
+from pancake.notify import Target
+from pancake.ratelimit import FakeClock
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.store import SQLiteStore, memory_store
+from pancake.store.base import ALERTS, SCHEMA_VERSION, TABLE
+from pancake.views import standup as sv
+from tests.pancake import notify_cli
+from tests.pancake.receiver import Receiver, guard_network
+from tests.pancake.store.backends import PgSchema, backend, pg_url  # noqa: F401 - fixture
+
+LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
+NOW = datetime(2026, 11, 24, 15, 30)
+TOKEN_CANARY = "CANARY-ALERT-PAGE-TOKEN-b71c04"
+KEY_CANARY = "CanaryAlertWebhookKey4d4d9"
+
+
+def flag(kind, page, subject="x", value=1.0):
+    return sv.Flag(kind, page, subject, f"{kind} {page} {subject}", value)
+
+
+# --- what is new ----------------------------------------------------------------------------------
+
+def test_keys_name_the_fact_and_the_day_only_for_daily_facts():
+    d = date(2026, 11, 24)
+    assert alerts.flag_key(flag("ads_no_purchase", "p1", "Ad A"), d) == "ads_no_purchase|p1|Ad A|2026-11-24"
+    assert alerts.flag_key(flag("response_time", "p1", "An"), d) == "response_time|p1|An|2026-11-24"
+    assert alerts.flag_key(flag("no_reply", "p1", "Shop"), d) == "no_reply|p1"
+    assert alerts.flag_key(flag("token", "p1", "Shop"), d) == alerts.flag_key(flag("token", "p1"), d + timedelta(1))
+
+
+def test_only_new_flags_are_sent_and_a_failed_page_keeps_what_was_remembered():
+    d = date(2026, 11, 24)
+    old = {"no_reply|p1": "p1", "token|p2": "p2", "ads_no_purchase|p3|Ad|2026-11-24": "p3"}
+    check = alerts.Check([flag("no_reply", "p1"), flag("ads_no_purchase", "p1", "Ad B")],
+                         errors=[core.PageError("p3", "P3", "server", "statistics/ads: 502")], day=d)
+    assert [f.subject for f in alerts.new_flags(check, old)] == ["Ad B"]
+    state = alerts.next_state(check, old)
+    # p1's flags now; p2's token came back to life (forgotten); p3 could not be looked at (kept)
+    assert state == {"no_reply|p1": "p1", "ads_no_purchase|p1|Ad B|2026-11-24": "p1",
+                     "ads_no_purchase|p3|Ad|2026-11-24": "p3"}
+
+
+def test_a_scope_per_source_pages_and_channel_never_holding_the_url():
+    url = f"json://127.0.0.1:9/{KEY_CANARY}"
+    t = Target(url=url, label="#1 json://127.0.0.1:9")
+    s = alerts.scope("src", ["p2", "p1", "p2"], t)
+    assert s == alerts.scope("src", ["p1", "p2"], Target(url=url, label="other"))
+    assert s != alerts.scope("src", ["p1"], t) and s != alerts.scope("other", ["p1", "p2"], t)
+    assert s != alerts.scope("src", ["p1", "p2"], Target(url=url + "x", label="#1"))
+    assert KEY_CANARY not in s and "127.0.0.1" not in s
+
+
+def test_customers_waiting_make_one_flag_per_page():
+    frame = pd.DataFrame({"page_id": ["p1", "p1", "p2", "p3"], "conversation_id": ["a", "b", "c", "d"],
+                          "wait_ms": [3_600_000.0, 2_000_000.0, 1_900_000.0, 60_000.0],
+                          "breach": [True, True, True, False]})
+    out = alerts.waiting_flags(frame, "en", {"p1": "Shop 1"}, 30)
+    assert [(f.page_id, f.subject, f.value) for f in out] == [("p1", "Shop 1", 3_600_000.0), ("p2", "p2", 1_900_000.0)]
+    assert "2" in out[0].text and "1 h" in out[0].text
+    assert alerts.waiting_flags(None, "en", {}, 30) == [] and alerts.waiting_flags(frame.iloc[3:], "en", {}, 30) == []
+
+
+# --- the state in the store ------------------------------------------------------------------------
+
+def test_alert_state_round_trips_and_replaces(backend):  # noqa: F811
+    name, store, _ = backend
+    assert store.alert_state("s1") == {}
+    store.save_alert_state("s1", {"a|p1": "p1", "b|p2": "p2"}, 100.0)
+    store.save_alert_state("s2", {"a|p1": "p1"}, 100.0)
+    assert store.alert_state("s1") == {"a|p1": "p1", "b|p2": "p2"}
+    store.save_alert_state("s1", {"a|p1": "p1", "c|p3": "p3"}, 200.0)
+    assert store.alert_state("s1") == {"a|p1": "p1", "c|p3": "p3"}
+    assert store.alert_state("s2") == {"a|p1": "p1"}          # scopes apart
+    rows = dict((k, (f, last)) for k, f, last in store._query(
+        f"SELECT flag_key, first_seen, last_seen FROM {ALERTS} WHERE scope = ?", ["s1"]))
+    assert rows == {"a|p1": (100.0, 200.0), "c|p3": (200.0, 200.0)}   # first sighting kept
+    store.clear()                                              # cache clear: statistics only
+    assert store.alert_state("s1") == {"a|p1": "p1", "c|p3": "p3"}
+    store.save_alert_state("s1", {}, 300.0)
+    assert store.alert_state("s1") == {}
+
+
+def _v1_sqlite(path):
+    """A store as version 1 of the schema left it, with one statistics entry."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE pancake_store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO pancake_store_meta VALUES ('schema_version', '1')")
+    conn.execute(f"""CREATE TABLE {TABLE} (source TEXT NOT NULL, kind TEXT NOT NULL, variant TEXT NOT NULL,
+        grain TEXT NOT NULL, page_id TEXT NOT NULL, start_day TEXT NOT NULL, end_day TEXT NOT NULL,
+        closed INTEGER NOT NULL, fetched_at DOUBLE PRECISION NOT NULL, bytes INTEGER NOT NULL,
+        body TEXT NOT NULL, PRIMARY KEY (source, kind, variant, grain, page_id, start_day, end_day))""")
+    conn.execute(f"INSERT INTO {TABLE} VALUES ('s','tags','','day','p1','2026-11-01','2026-11-01',1,1.0,2,'{{}}')")
+    conn.commit()
+    conn.close()
+
+
+def test_a_version_1_sqlite_store_is_upgraded_in_place_keeping_its_statistics(tmp_path):
+    path = tmp_path / "store.sqlite3"
+    _v1_sqlite(path)
+    store = SQLiteStore(path)
+    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 2
+    assert store.info().entries == 1
+    store.save_alert_state("s", {"k|p1": "p1"}, 1.0)
+    store.close()
+    store = SQLiteStore(path)                 # reopened: nothing to do, nothing lost
+    assert store.alert_state("s") == {"k|p1": "p1"} and store.info().entries == 1 and store.warning is None
+    store.close()
+
+
+def test_a_version_1_postgres_store_is_upgraded_in_place_keeping_its_statistics():
+    pg = PgSchema()
+    try:
+        import psycopg
+        with psycopg.connect(pg.url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE pancake_store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            conn.execute("INSERT INTO pancake_store_meta VALUES ('schema_version', '1')")
+            conn.execute(f"""CREATE TABLE {TABLE} (source TEXT NOT NULL, kind TEXT NOT NULL,
+                variant TEXT NOT NULL, grain TEXT NOT NULL, page_id TEXT NOT NULL, start_day TEXT NOT NULL,
+                end_day TEXT NOT NULL, closed INTEGER NOT NULL, fetched_at DOUBLE PRECISION NOT NULL,
+                bytes INTEGER NOT NULL, body TEXT NOT NULL,
+                PRIMARY KEY (source, kind, variant, grain, page_id, start_day, end_day))""")
+            conn.execute(f"INSERT INTO {TABLE} VALUES ('s','tags','','day','p1','2026-11-01','2026-11-01',"
+                         f"1,1.0,2,'{{}}')")
+        from pancake.store.postgres import PostgresStore
+        store = PostgresStore(pg.url)
+        assert store.warning is None and store.schema_version() == SCHEMA_VERSION
+        assert store.info().entries == 1
+        store.save_alert_state("s", {"k|p1": "p1"}, 1.0)
+        store.close()
+        store = PostgresStore(pg.url)
+        assert store.alert_state("s") == {"k|p1": "p1"} and store.info().entries == 1
+        store.close()
+    finally:
+        pg.drop()
+
+
+def test_an_unknown_version_is_still_rebuilt_and_drops_the_alert_state(tmp_path):
+    path = tmp_path / "store.sqlite3"
+    store = SQLiteStore(path)
+    store.save_alert_state("s", {"k|p1": "p1"}, 1.0)
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE pancake_store_meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    store = SQLiteStore(path)
+    assert "schema version 99" in store.warning and store.alert_state("s") == {}
+    store.close()
+
+
+# --- evaluating now (in process) -------------------------------------------------------------------
+
+def test_the_flags_of_now_are_said_for_today():
+    clock = FakeClock()
+    sim = Simulator(now=NOW, clock=clock)
+    tokens = dict(DEMO_PAGE_TOKENS)
+    tokens[MINH_ANH] = TOKEN_CANARY
+    client = PancakeClient(page_tokens=tokens, transport=sim.transport(), clock=clock, sleep=clock.sleep,
+                           jitter=lambda: 0.5)
+    loader = core.Loader(client, memory_store(), source="test", today=lambda: NOW.date())
+    names = {p.id: p.name for p in sim.pages}
+    check = alerts.evaluate(loader, [LINH_CHI, HANA, MINH_ANH], names, now_local=NOW, lang="vi")
+    assert check.day == NOW.date() and check.failed_pages == {MINH_ANH}
+    kinds = [f.kind for f in check.flags]
+    assert kinds[0] == "token" and check.flags[0].page_id == MINH_ANH
+    assert kinds == sorted(kinds, key=alerts.ALERT_KINDS.index)
+    ads = [f for f in check.flags if f.kind == "ads_no_purchase"]
+    assert {f.page_id for f in ads} == {LINH_CHI, HANA}
+    for f in ads:
+        assert i18n.t("digest.when.today", "vi") in f.text and "hôm qua" not in f.text
+    assert TOKEN_CANARY not in " ".join(f.text for f in check.flags)
+
+
+# --- end to end over HTTP ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sim_server():
+    sim = Simulator()
+    server, _ = serve(sim, "127.0.0.1", 0)
+    host, port = server.server_address[:2]
+    yield sim, f"http://{host}:{port}/api"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def receiver(monkeypatch):
+    guard_network(monkeypatch)
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def no_purchase_ads(sim, pids):
+    day = sim.today()
+    return {a["name"] for p in pids for a in sim.truth.ads(p, day, day)
+            if a["spend"] and a["purchases"] == 0}
+
+
+def test_alerts_are_sent_once_and_not_repeated(sim_server, receiver, tmp_path):
+    sim, url = sim_server
+    pids = [LINH_CHI, HANA]
+    hook = receiver.url(f"/alerts/{KEY_CANARY}")
+    proc = notify_cli.run(["alert", "--page", *pids, "--notify", hook], url, tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    (req,) = receiver.posts("/alerts/")
+    text = req.json["message"]
+    ads = no_purchase_ads(sim, pids)
+    assert ads and all(f"“{name}”" in text for name in ads)
+    n = text.count("• ")
+    assert req.json["title"].startswith(i18n.t("alert.title", "vi", n=n, time="", day="").split(" · ")[0])
+    assert f" {n} " in req.json["title"]
+    proc = notify_cli.run(["alert", "--page", *pids, "--notify", hook], url, tmp_path)
+    assert proc.returncode == 0 and len(receiver.posts("/alerts/")) == 1      # nothing new: nothing sent
+    assert b"nothing new" in proc.stderr
+    # another channel has its own memory: it gets them once too
+    other = receiver.url("/other")
+    proc = notify_cli.run(["alert", "--page", *pids, "--notify", hook, "--notify", other], url, tmp_path)
+    assert proc.returncode == 0 and len(receiver.posts("/other")) == 1 and len(receiver.posts("/alerts/")) == 1
+    assert KEY_CANARY not in proc.stderr.decode() + proc.stdout.decode()
+
+
+def test_a_failing_channel_gets_its_alerts_on_the_next_run_the_others_are_not_repeated(sim_server, receiver,
+                                                                                       tmp_path):
+    sim, url = sim_server
+    ok, failing = receiver.url("/ok"), receiver.url(f"/fail/{KEY_CANARY}")
+    args = ["alert", "--page", HANA, "--notify", failing, "--notify", ok, "--lang", "en"]
+    proc = notify_cli.run(args, url, tmp_path)
+    assert proc.returncode == 1
+    assert f"channel #1 json://127.0.0.1:{receiver.port} failed" in proc.stderr.decode()
+    assert len(receiver.posts("/ok")) == 1 and len(receiver.posts("/fail/")) == 1
+    receiver.failing = False                               # the channel is back
+    proc = notify_cli.run(args, url, tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert len(receiver.posts("/fail/")) == 2 and len(receiver.posts("/ok")) == 1
+    assert receiver.posts("/fail/")[1].json["message"] == receiver.posts("/ok")[0].json["message"]
+    out = proc.stderr.decode() + proc.stdout.decode()
+    assert KEY_CANARY not in out
+
+
+def test_a_dead_token_is_alerted_once_and_the_run_says_the_page_failed(sim_server, receiver, tmp_path):
+    sim, url = sim_server
+    tokens = dict(DEMO_PAGE_TOKENS)
+    tokens[MINH_ANH] = TOKEN_CANARY
+    args = ["alert", "--page", LINH_CHI, MINH_ANH, "--notify", receiver.url("/t")]
+    for _ in range(2):
+        proc = notify_cli.run(args, url, tmp_path, access_token=None, page_tokens=tokens)
+        assert proc.returncode == 1                         # a page failed, every time
+        err = proc.stderr.decode()
+        assert f"error: page {MINH_ANH} ({MINH_ANH}) failed" in err
+        for secret in (TOKEN_CANARY, *DEMO_PAGE_TOKENS.values(), DEMO_USER_TOKEN):
+            assert secret not in err and secret not in proc.stdout.decode()
+    (req,) = receiver.posts("/t")                           # sent once
+    text = req.json["message"]
+    assert text.splitlines()[0].startswith(f"• {i18n.t('kiosk.flag.token', 'vi', page=MINH_ANH, msg='')[:20]}")
+    assert TOKEN_CANARY not in req.body.decode()
+
+
+def test_dry_run_prints_and_remembers_nothing(sim_server, receiver, tmp_path):
+    sim, url = sim_server
+    args = ["alert", "--page", HANA, "--notify", receiver.url("/d")]
+    proc = notify_cli.run([*args, "--dry-run"], url, tmp_path)
+    assert proc.returncode == 0 and receiver.requests == []
+    out = proc.stdout.decode()
+    assert out.startswith(f"== #1 json://127.0.0.1:{receiver.port} ==\nPancake · ")
+    proc = notify_cli.run(args, url, tmp_path)              # the real run still sends
+    assert proc.returncode == 0 and len(receiver.posts("/d")) == 1
+    assert receiver.posts("/d")[0].json["message"] in out
+    proc = notify_cli.run([*args, "--dry-run"], url, tmp_path)
+    assert b"nothing new" in proc.stderr and proc.stdout == b""
+
+
+def test_the_cli_default_silence_is_the_standup_screens():
+    from pancake import cli_notify
+    assert cli_notify.DEFAULT_SILENT_HOURS == sv.DEFAULT_SILENT_HOURS

@@ -1,0 +1,217 @@
+"""pancake.notify: channels from --notify / PANCAKE_NOTIFY / secrets, secrets in notification URLs
+never shown (labels, errors, apprise's and urllib3's logs), per-channel results, each channel's
+length limit and format. Real sends go to a receiver on loopback only (apprise's json://, and the
+Telegram and Zalo plugins pointed at it)."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from pancake import i18n, notify
+from pancake.redact import redact
+from tests.pancake.receiver import Receiver, guard_network
+
+TG_KEY = "987654321:AAHcanaryTelegramBotKey_4f2a"
+ZALO_KEY = "123456789:ZaloCanaryBotKey8c1d"
+PASSWORD = "CanaryPassw0rd-71b"
+PATH_KEY = "CanaryWebhookKey9d3e0a"
+SLACK = ("T1CANARY9", "B2CANARY8", "CanarySlackToken7x7x7x7x")
+DISCORD_TOKEN = "CanaryDiscordWebhookToken_5k5k"
+CANARIES = (TG_KEY, TG_KEY.split(":")[1], ZALO_KEY, ZALO_KEY.split(":")[1], PASSWORD, PATH_KEY, *SLACK,
+            DISCORD_TOKEN)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    guard_network(monkeypatch)
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def assert_no_canary(*texts):
+    for text in texts:
+        for c in CANARIES:
+            assert c not in str(text), f"secret {c[:6]}… leaked"
+
+
+def message(n_items=3, lang="en"):
+    return notify.Message("Digest *title*", [
+        notify.Section("Totals", [f"total {i}" for i in range(3)], keep=3, drop=8),
+        notify.Section("Flags", [f"flag number {i} about page_{i}" for i in range(n_items)], keep=2, drop=0),
+        notify.Section("Pages", [f"page {i}" for i in range(n_items)], keep=1, drop=1,
+                       more_key="kiosk.attention.more"),
+    ], footer=["Details: https://dash.example.com/overview?pages=a,b&lang=en"], lang=lang)
+
+
+# --- channels -------------------------------------------------------------------------------------
+
+def test_urls_split_on_commas_but_a_comma_inside_a_url_stays():
+    text = "json://127.0.0.1:1/a, mailto://u:p@example.com?to=a@x.com,b@y.com ,\n tgram://1:AB12/3"
+    assert notify.split_urls(text) == ["json://127.0.0.1:1/a", "mailto://u:p@example.com?to=a@x.com,b@y.com",
+                                       "tgram://1:AB12/3"]
+    assert notify.split_urls("") == [] and notify.split_urls(None) == []
+
+
+def test_targets_come_from_the_command_line_else_the_environment_else_the_secrets():
+    env = {notify.ENV: "json://127.0.0.1:1/env1,json://127.0.0.1:1/env2"}
+    secrets = {"pancake": {"notify": ["json://127.0.0.1:1/s1", "json://127.0.0.1:1/s2"]}}
+    assert [t.url for t in notify.targets(["json://127.0.0.1:1/cli"], env=env, secrets=secrets)] == \
+        ["json://127.0.0.1:1/cli"]
+    assert [t.url for t in notify.targets(None, env=env, secrets=secrets)] == \
+        ["json://127.0.0.1:1/env1", "json://127.0.0.1:1/env2"]
+    assert [t.url for t in notify.targets([], env={}, secrets=secrets)] == \
+        ["json://127.0.0.1:1/s1", "json://127.0.0.1:1/s2"]
+    assert [t.url for t in notify.targets(None, env={}, secrets={notify.ENV: "json://127.0.0.1:1/x"})] == \
+        ["json://127.0.0.1:1/x"]
+    assert notify.targets(None, env={}, secrets={}) == []
+    # each channel once, numbered in order
+    ts = notify.targets(["json://127.0.0.1:1/a", "json://127.0.0.1:1/a", "json://127.0.0.1:1/b"], env={})
+    assert [t.label for t in ts] == ["#1 json://127.0.0.1:1", "#2 json://127.0.0.1:1"]
+
+
+@pytest.mark.parametrize("url,secrets", [
+    (f"tgram://{TG_KEY}/-1001234567", (TG_KEY, TG_KEY.split(":")[1])),
+    (f"zalo://{ZALO_KEY}/chat42", (ZALO_KEY, ZALO_KEY.split(":")[1])),
+    (f"slack://{SLACK[0]}/{SLACK[1]}/{SLACK[2]}/#general", SLACK),
+    (f"discord://4174216298/{DISCORD_TOKEN}", (DISCORD_TOKEN,)),
+    (f"mailtos://shop:{PASSWORD}@gmail.com", (PASSWORD,)),
+    (f"json://127.0.0.1:9/hooks/{PATH_KEY}", (PATH_KEY,)),
+    (f"json://127.0.0.1:9/hooks?token={PATH_KEY}", (PATH_KEY,)),
+])
+def test_the_secrets_of_a_url_are_masked_everywhere_and_the_label_shows_none(url, secrets):
+    (target,) = notify.targets([url], env={})
+    text = f"error at {url}: POST /bot{secrets[0]}/sendMessage failed; key {secrets[-1]}"
+    for s in secrets:
+        assert s not in redact(text)
+        assert s not in target.label and s not in repr(target)
+    assert target.label.startswith("#1 " + url.split("://")[0])
+    assert url not in repr(target) and target.key not in url
+
+
+def test_a_url_apprise_cannot_use_fails_alone_and_leaks_nothing(receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    bad = f"zalo://not-a-valid-{ZALO_KEY.split(':')[1]}/chat"   # an invalid bot token: refused
+    ts = notify.targets([bad, "nosuchservice://" + PATH_KEY, receiver.url("/ok")], env={})
+    out = notify.send(message(), ts)
+    assert [d.ok for d in out] == [False, False, True]
+    assert out[0].error and i18n.t("notify.bad_url", "en") in out[0].error
+    assert len(receiver.posts("/ok")) == 1
+    assert_no_canary(*(str(d) for d in out), caplog.text, *(t.label for t in ts))
+
+
+# --- the message: formats and limits ---------------------------------------------------------------
+
+def test_plain_text_has_the_title_bullets_and_the_link():
+    text = message().text()
+    lines = text.splitlines()
+    assert lines[0] == "Digest *title*" and "• total 0" in lines and "• flag number 1 about page_1" in lines
+    assert lines[-1] == "Details: https://dash.example.com/overview?pages=a,b&lang=en"
+
+
+def test_markdown_escapes_names_but_never_the_link():
+    title, body = message().render(markdown=True, title_in_body=True)
+    assert title == "" and body.startswith("**Digest \\*title\\***")
+    assert "- flag number 1 about page\\_1" in body and "**Flags**" in body
+    assert body.endswith("Details: https://dash.example.com/overview?pages=a,b&lang=en")
+    title, body = message().render(markdown=False, title_in_body=False)
+    assert title == "Digest *title*" and "Digest" not in body
+
+
+def test_a_long_message_loses_the_least_important_lines_first_down_to_what_is_kept():
+    msg = message(n_items=200)
+    full = msg.text()
+    limit = 900
+    _, body = msg.render(limit=limit, title_in_body=True)
+    assert len(full) > limit >= len(body)
+    # the flags (drop 0) go first, down to their 2 kept lines, then the pages
+    assert "• flag number 1 about page_1" in body and "• flag number 2 about page_2" not in body
+    assert i18n.t("notify.more", "en", n=198) in body
+    assert "• total 2" in body and body.rstrip().endswith("lang=en")
+    assert i18n.t("kiosk.attention.more", "en", n=200 - body.count("• page ")) in body
+    # nothing left to drop: cut, never over the limit
+    _, tiny = msg.render(limit=60, title_in_body=True)
+    assert len(tiny) <= 60 and tiny.endswith("…")
+
+
+def test_each_channel_gets_its_format_and_limit():
+    import apprise
+    obj = apprise.Apprise()
+    for url in ("json://127.0.0.1:9/x", f"tgram://{TG_KEY}/-100123", f"zalo://{ZALO_KEY}/chat",
+                f"slack://{SLACK[0]}/{SLACK[1]}/{SLACK[2]}/#general"):
+        notify.protect(url)
+        assert obj.add(url)
+    json_ch, tg, zalo, slack = (notify.channel(p) for p in obj)
+    assert not json_ch.markdown and json_ch.title
+    assert tg.markdown and tg.limit == int(4096 * notify.HTML_MARGIN) and not tg.title
+    assert zalo.markdown and zalo.limit == 2000 and not zalo.title
+    assert slack.markdown and slack.title
+
+
+# --- sending ----------------------------------------------------------------------------------------
+
+def test_json_webhook_receives_title_and_message_and_the_password_is_used_not_shown(receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    (t,) = notify.targets([receiver.url(f"/hook/{PATH_KEY}", auth=f"shop:{PASSWORD}")], env={})
+    (d,) = notify.send(message(), [t])
+    assert d.ok and d.error is None
+    (req,) = receiver.posts("/hook")
+    assert PATH_KEY in req.path and req.headers.get("Authorization", "").startswith("Basic ")
+    assert req.json["title"] == "Digest *title*"
+    assert req.json["message"] == message().render(markdown=False)[1]
+    assert_no_canary(str(d), t.label, caplog.text)
+
+
+def test_a_failing_channel_does_not_stop_the_others_and_its_reason_is_safe(receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    ts = notify.targets([receiver.url(f"/fail/{PATH_KEY}"), receiver.url("/ok"),
+                         f"json://127.0.0.1:1/{PATH_KEY}x"], env={})    # port 1: refused
+    out = notify.send(message(), ts)
+    assert [d.ok for d in out] == [False, True, False]
+    assert "500" in out[0].error
+    assert len(receiver.posts("/ok")) == 1 and len(receiver.posts("/fail")) == 1
+    assert_no_canary(*(str(d) for d in out), caplog.text)
+
+
+@pytest.fixture
+def bots_on_loopback(monkeypatch, receiver):
+    """Telegram's and Zalo's plugins post to the receiver instead of their services."""
+    from apprise.plugins.telegram import NotifyTelegram
+    from apprise.plugins.zalo import NotifyZalo
+    monkeypatch.setattr(NotifyTelegram, "notify_url", f"http://127.0.0.1:{receiver.port}/tg/bot")
+    monkeypatch.setattr(NotifyZalo, "notify_url", f"http://127.0.0.1:{receiver.port}/zalo/bot{{token}}/sendMessage")
+    return receiver
+
+
+def test_telegram_and_zalo_get_markdown_within_their_limits_and_their_bot_keys_stay_hidden(bots_on_loopback,
+                                                                                           caplog):
+    caplog.set_level(logging.DEBUG)
+    receiver = bots_on_loopback
+    ts = notify.targets([f"tgram://{TG_KEY}/-1001234567", f"zalo://{ZALO_KEY}/chat42"], env={})
+    out = notify.send(message(n_items=400), ts)
+    assert all(d.ok for d in out), [str(d) for d in out]
+    (tg,) = receiver.posts("/tg/")
+    (zl,) = receiver.posts("/zalo/")
+    assert TG_KEY in tg.path and ZALO_KEY in zl.path          # the keys were used ...
+    assert_no_canary(*(str(d) for d in out), caplog.text, *(t.label for t in ts))   # ... and never shown
+    zalo_text = zl.json["text"]
+    assert len(zalo_text) <= 2000 and zalo_text.startswith("**Digest \\*title\\***")
+    assert out[1].length == len(zalo_text)
+    assert len(tg.json["text"]) <= 4096 and tg.json["parse_mode"].lower() == "markdown"
+    assert "*Totals*" in tg.json["text"]   # apprise's Telegram Markdown: bold is one star
+
+
+def test_a_failing_bot_reports_a_reason_without_its_key(bots_on_loopback, caplog):
+    caplog.set_level(logging.DEBUG)
+    receiver = bots_on_loopback
+    from apprise.plugins.zalo import NotifyZalo
+    NotifyZalo.notify_url = f"http://127.0.0.1:{receiver.port}/fail/bot{{token}}/sendMessage"
+    (d,) = notify.send(message(), notify.targets([f"zalo://{ZALO_KEY}/chat42"], env={}))
+    assert not d.ok and d.error
+    assert len(receiver.posts("/fail/")) == 1
+    assert_no_canary(str(d), caplog.text)
