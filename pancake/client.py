@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from . import redact as _redact
-from .config import DEFAULT_BASE_URL, DEFAULT_TIMEZONE, Settings
+from .config import DEFAULT_BASE_URL, DEFAULT_TIMEZONE, Settings, check_base_url
 from .errors import (
     ApiError,
     AuthError,
@@ -132,6 +132,21 @@ def _looks_html(resp: httpx.Response) -> bool:
         return True
     head = resp.content[:200].lstrip().lower()
     return head.startswith(b"<!doctype") or head.startswith(b"<html") or head.startswith(b"<")
+
+
+def _transient(err: PancakeError) -> PancakeError:
+    """A bad answer that one more try may fix (a proxy's HTML page or a body cut short on a
+    200): retried like a 5xx, within the same budget."""
+    err.transient = True
+    return err
+
+
+# The keys that carry a statistics endpoint's data (at least one, not null).
+STATS_DATA_KEYS: dict[str, tuple[str, ...]] = {
+    "statistics/customer_engagements": ("data", "statistics", "users_engagements"),
+    "statistics/users": ("data", "statistics"),
+    "statistics/user": ("statistics", "data", "users"),
+}
 
 
 def _as_int(value: Any) -> int | None:
@@ -260,6 +275,7 @@ class PancakeClient:
                                              if v and str(v).strip()}
         _redact.register_secret(self._access_token, *self._page_tokens.values())
         self.base_url = str(base_url or (s.base_url if s else DEFAULT_BASE_URL)).rstrip("/")
+        check_base_url(self.base_url)   # a configuration error fails here, never as retried calls
         tz = timezone if timezone is not None else (s.timezone if s else DEFAULT_TIMEZONE)
         self.tz: ZoneInfo = tz if isinstance(tz, ZoneInfo) else ZoneInfo(str(tz))
         self.max_retries = max(0, int(max_retries))
@@ -337,6 +353,12 @@ class PancakeClient:
                 resp = self._http.request(method, url, params=params, json=json_body)
             else:
                 resp = self._http.request(method, url, params=params, json=json_body, timeout=timeout)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError) as exc:
+            # the configuration (base URL) is wrong: asking again cannot help
+            err = TransportError(f"the request could not be made ({type(exc).__name__}): check PANCAKE_BASE_URL "
+                                 f"{_short(self.base_url, 80)}", endpoint=endpoint, page_id=page_id)
+            err.retriable = False
+            not_sent = True
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             err = TransportError(f"could not connect ({type(exc).__name__}: {_short(exc, 120)})",
                                  endpoint=endpoint, page_id=page_id)
@@ -398,13 +420,13 @@ class PancakeClient:
             return None, BadResponseError(f"unexpected HTTP {status}", **kw)
         # 2xx
         if not resp.content:
-            return None, BadResponseError(f"HTTP {status} with an empty body instead of JSON", **kw)
+            return None, _transient(BadResponseError(f"HTTP {status} with an empty body instead of JSON", **kw))
         if not parsed:
             if _looks_html(resp):
-                return None, BadResponseError(f"HTTP {status} with an HTML page instead of JSON", **kw)
+                return None, _transient(BadResponseError(f"HTTP {status} with an HTML page instead of JSON", **kw))
             ctype = resp.headers.get("content-type", "unknown type").split(";")[0]
-            return None, BadResponseError(
-                f"HTTP {status}: answer is not JSON ({ctype}, {len(resp.content)} bytes)", **kw)
+            return None, _transient(BadResponseError(
+                f"HTTP {status}: answer is not JSON or cut short ({ctype}, {len(resp.content)} bytes)", **kw))
         if not isinstance(body, (dict, list)):
             return None, BadResponseError(f"unexpected JSON ({type(body).__name__}, not an object)", **kw)
         if isinstance(body, dict) and body.get("success") is False:
@@ -426,12 +448,14 @@ class PancakeClient:
         return AuthError(what + (f": {server_msg}" if server_msg else ""), error_code=code, **kw)
 
     def _call(self, method: str, url: str, params: dict[str, Any], *, endpoint: str,
-              page_id: str | None, limit_key: str, json_body: Any = None) -> Any:
-        """Paced request with retries. Raises a PancakeError (never with a __context__)."""
+              page_id: str | None, limit_key: str, json_body: Any = None, budget: float | None = None) -> Any:
+        """Paced request with retries. Raises a PancakeError (never with a __context__).
+        ``budget`` (seconds) replaces the client's ``call_budget`` for this call."""
         method = method.upper()
         is_write = method in WRITE_METHODS
         attempt = 0
-        deadline = self._clock() + self.call_budget if self.call_budget else None
+        call_budget = budget if budget is not None else self.call_budget
+        deadline = self._clock() + call_budget if call_budget else None
         while True:
             if self._closed:
                 raise TransportError("client is closed", endpoint=endpoint, page_id=page_id)
@@ -440,14 +464,16 @@ class PancakeClient:
                                                               self._attempt_timeout(deadline))
             if err is None:
                 return payload
-            retriable = isinstance(err, (RateLimitError, ServerError, TransportError))
+            retriable = (isinstance(err, (RateLimitError, ServerError, TransportError))
+                         or getattr(err, "transient", False)) and getattr(err, "retriable", True)
             if is_write:
-                retriable = not_processed  # 429 or connect-phase failure: surely not processed
+                # 429 or connect-phase failure: surely not processed
+                retriable = not_processed and getattr(err, "retriable", True)
             delay = backoff_delay(attempt, getattr(err, "retry_after", None), self._jitter) if retriable else 0.0
             over_budget = deadline is not None and self._clock() + delay >= deadline - 0.5
             if not retriable or attempt >= self.max_retries or over_budget:
                 if retriable and attempt:
-                    why = (f"no time left within {self.call_budget:g} s" if over_budget and attempt < self.max_retries
+                    why = (f"no time left within {call_budget:g} s" if over_budget and attempt < self.max_retries
                            else f"gave up after {attempt + 1} attempts")
                     err = type(err)(f"{err.detail} ({why})", **_err_kwargs(err))
                 raise err
@@ -549,7 +575,7 @@ class PancakeClient:
 
     def _page_call(self, method: str, page_id: str, path: str, params: dict[str, Any] | None = None,
                    *, endpoint: str | None = None, version: int = 1, json_body: Any = None,
-                   regenerate: bool = True) -> Any:
+                   regenerate: bool = True, budget: float | None = None) -> Any:
         page_id = str(page_id)
         endpoint = endpoint or path
         url = self._page_url(page_id, path, version)
@@ -561,7 +587,7 @@ class PancakeClient:
             failure: AuthError | None = None
             try:
                 return self._call(method, url, p, endpoint=endpoint, page_id=page_id,
-                                  limit_key=page_id, json_body=json_body)
+                                  limit_key=page_id, json_body=json_body, budget=budget)
             except AuthError as exc:
                 failure = exc
             code = failure.error_code
@@ -592,8 +618,8 @@ class PancakeClient:
         for a, b in self._windows(start, end):
             last = until if b == end else None   # only the range's last day ends early
             params = {"date_range": format_date_range(a, b, with_time=with_time, until=last), **(extra or {})}
-            out.append(Chunk(a, b, self._stats_payload(self._page_call("GET", page_id, path, params),
-                                                       path, page_id)))
+            out.append(Chunk(a, b, self._stats_data(self._page_call("GET", page_id, path, params),
+                                                    path, page_id)))
         return out
 
     def _stats_since_until(self, page_id: str, path: str, start: date, end: date,
@@ -602,8 +628,8 @@ class PancakeClient:
         for a, b in self._windows(start, end):
             since, last = day_bounds_unix(a, b, self.tz, until=until if b == end else None)
             params = {"since": since, "until": last, **(extra or {})}
-            out.append(Chunk(a, b, self._stats_payload(self._page_call("GET", page_id, path, params),
-                                                       path, page_id)))
+            out.append(Chunk(a, b, self._stats_data(self._page_call("GET", page_id, path, params),
+                                                    path, page_id)))
         return out
 
     @staticmethod
@@ -611,6 +637,20 @@ class PancakeClient:
         if not isinstance(payload, (dict, list)):
             raise BadResponseError(f"unexpected JSON shape ({type(payload).__name__})",
                                    endpoint=endpoint, page_id=page_id)
+        return payload
+
+    @classmethod
+    def _stats_data(cls, payload: Any, endpoint: str, page_id: str | None) -> Any:
+        """A statistics payload that carries its data: ``{"success": true}`` with no data,
+        ``data: null`` or ``{}`` is a bad response, not an empty range (an empty range comes
+        with its data key: ``data: []``, empty categories...)."""
+        payload = cls._stats_payload(payload, endpoint, page_id)
+        if isinstance(payload, dict):
+            keys = STATS_DATA_KEYS.get(endpoint, ("data",))
+            if not any(payload.get(k) is not None for k in keys):
+                what = " or ".join(repr(k) for k in keys)
+                raise BadResponseError(f"answer has no data ({what} missing or null)",
+                                       endpoint=endpoint, page_id=page_id)
         return payload
 
     # -- user API ----------------------------------------------------------------------------
@@ -653,7 +693,7 @@ class PancakeClient:
         for a, b in self._windows(start, end):
             params = {"page_ids": ids, "date_range": format_date_range(a, b, with_time=True)}
             payload = self._user_call("GET", "statistics/user", params, endpoint=endpoint, page_id=ids)
-            out.append(Chunk(a, b, self._stats_payload(payload, endpoint, ids)))
+            out.append(Chunk(a, b, self._stats_data(payload, endpoint, ids)))
         return out
 
     # -- statistics (page API) ---------------------------------------------------------------
@@ -721,7 +761,7 @@ class PancakeClient:
                     log.debug(f"new customers for page {page_id}: using {route}")
                 self._new_customers_by_page[page_id] = route
                 self._new_customers_route = route
-            return self._stats_payload(payload, route, page_id)
+            return self._stats_data(payload, route, page_id)
         assert missing is not None
         raise EndpointNotFound(
             f"{missing.detail}; tried {' and '.join(routes)}", **_err_kwargs(missing))
@@ -902,19 +942,35 @@ class PancakeClient:
         A refused token is reported as it is (not silently regenerated); a missing one is
         generated from the user token when there is one.
         """
+        ok, message, _ = self.token_check(page_id)
+        return ok, message
+
+    TOKEN_CHECK_BUDGET = 8.0   # seconds: Settings checks every page at once, briefly
+
+    def token_check(self, page_id: str, budget: float | None = TOKEN_CHECK_BUDGET) -> tuple[bool, str, str]:
+        """``token_status`` plus why: ``"ok"``, ``"token"`` (the token is refused or missing),
+        ``"unreachable"`` (no answer: network, timeouts, 5xx, a proxy's page, rate limit) or
+        ``"error"`` (another answer). One call with a short budget: an unreachable API is told
+        apart from a bad token quickly."""
         page_id = str(page_id)
         error: PancakeError | None = None
         body: Any = None
         try:
-            body = self._page_call("GET", page_id, "tags", regenerate=False)
+            body = self._page_call("GET", page_id, "tags", regenerate=False, budget=budget)
         except PancakeError as exc:
             error = exc
         if error is not None:
-            return False, str(error)
+            if isinstance(error, AuthError):
+                reason = "token"
+            elif isinstance(error, (TransportError, ServerError, RateLimitError)) or getattr(error, "transient", False):
+                reason = "unreachable"
+            else:
+                reason = "error"
+            return False, str(error), reason
         n = len(body.get("tags") or []) if isinstance(body, dict) else 0
         with self._lock:
             how = "generated from the user token" if page_id in self._generated_pages else "configured"
-        return True, f"page {page_id}: page token ({how}) works — {n} tag(s) readable"
+        return True, f"page {page_id}: page token ({how}) works — {n} tag(s) readable", "ok"
 
 
 def _err_kwargs(err: PancakeError) -> dict[str, Any]:

@@ -35,6 +35,7 @@ def parse_page_tokens(value: Any) -> dict[str, str]:
         out = {str(k).strip(): str(v).strip() for k, v in value.items() if str(v).strip()}
     else:
         out = {}
+        seen: dict[str, int] = {}
         for i, part in enumerate(str(value).replace("\n", ",").split(","), start=1):
             part = part.strip()
             if not part:
@@ -43,9 +44,40 @@ def parse_page_tokens(value: Any) -> dict[str, str]:
             if not sep or not page_id.strip() or not token.strip():
                 raise ConfigError(
                     f"PANCAKE_PAGE_TOKENS entry #{i} is not of the form page_id:token")
-            out[page_id.strip()] = token.strip()
+            page_id, token = page_id.strip(), token.strip()
+            if any(c.isspace() for c in page_id) or any(c.isspace() for c in token):
+                raise ConfigError(f"PANCAKE_PAGE_TOKENS entry #{i} has a space inside its page id or token")
+            if page_id in seen:
+                register_secret(token, *out.values())
+                raise ConfigError(
+                    f"PANCAKE_PAGE_TOKENS names page {page_id} twice (entries #{seen[page_id]} and #{i}): "
+                    "keep the one token that works")
+            seen[page_id] = i
+            out[page_id] = token
     register_secret(*out.values())
     return out
+
+
+def _echo(value: Any, limit: int = 60) -> str:
+    """A configuration value quoted for a message: control characters dropped, cut short."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def check_base_url(url: str) -> None:
+    """ConfigError unless ``url`` is an absolute http(s) URL with a host (no credentials in it:
+    they would be shown on the Settings page)."""
+    try:
+        parts = urlsplit(str(url))
+        host, port = parts.hostname, parts.port   # port: ValueError when not a number
+    except ValueError:
+        host, port, parts = None, None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(f"PANCAKE_BASE_URL {_echo(url)} is not a usable URL "
+                          f"(expected e.g. {DEFAULT_BASE_URL})")
+    if parts.username or parts.password:
+        raise ConfigError("PANCAKE_BASE_URL must not carry a user name or password")
+    del port
 
 
 def _truthy(value: Any) -> bool:
@@ -72,8 +104,10 @@ class Settings:
                 register_secret(password)
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"PANCAKE_TIMEZONE {self.timezone!r} is not a known time zone") from exc
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ConfigError(f"PANCAKE_TIMEZONE {_echo(self.timezone)} is not a known time zone "
+                              "(an IANA name such as Asia/Ho_Chi_Minh)") from None
+        check_base_url(self.base_url)
 
     @property
     def tz(self) -> ZoneInfo:

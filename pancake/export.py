@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from numbers import Integral, Real
+from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
@@ -46,7 +47,7 @@ __all__ = [
     "BOM", "LINE_TERMINATOR", "FORMULA_PREFIXES",
     "sanitize_cell", "to_csv_bytes", "write_csv", "CsvWriter",
     "safe_filename", "with_extension", "zip_bytes", "xlsx_bytes", "sheet_names", "Sheet",
-    "money_format",
+    "money_format", "AtomicFile", "OutputPathError",
 ]
 
 BOM = b"\xef\xbb\xbf"
@@ -588,3 +589,81 @@ def xlsx_bytes(tables: Mapping[str, pd.DataFrame | Sheet]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# --------------------------------------------------------------------------- atomic files
+
+class OutputPathError(ValueError):
+    """The output path cannot be written (no such folder, a folder as the target, no
+    permission). The message is one line naming the path."""
+
+
+class AtomicFile:
+    """A file that appears complete or not at all.
+
+    ``AtomicFile(path)`` checks the path at once, before any work (the folder exists, the target
+    is not a folder, a file can be created there: a hidden temporary file in the same folder,
+    so the final rename never crosses file systems) and raises :class:`OutputPathError`
+    otherwise. ``commit(data)`` writes the temporary file, flushes it to disk and renames it
+    over ``path``: an existing file is replaced only by a complete new one. ``discard()``
+    (also on leaving a ``with`` block without a commit, an exception or Ctrl-C included)
+    removes the temporary file and leaves ``path`` as it was. The file gets the permissions a
+    new file would get (umask), or those of the file it replaces.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        import tempfile
+        self.path = Path(path)
+        if str(path) in ("", "-"):
+            raise OutputPathError("the output path is empty")
+        if self.path.is_dir():
+            raise OutputPathError(f"{self.path} is a folder: give a file name")
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        if not folder.is_dir():
+            raise OutputPathError(f"folder {folder} does not exist")
+        if not self.path.name or self.path.name in (".", ".."):
+            raise OutputPathError(f"{self.path} is not a file name")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=folder)
+        except OSError as exc:
+            raise OutputPathError(f"cannot write in folder {folder} ({exc.strerror or type(exc).__name__})") from None
+        os.close(fd)
+        self.tmp: Path | None = Path(tmp)
+        self.committed = False
+
+    def commit(self, data: bytes) -> None:
+        if self.tmp is None:
+            raise ValueError("AtomicFile is closed")
+        try:
+            mode = None
+            try:
+                mode = self.path.stat().st_mode & 0o777
+            except OSError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            with open(self.tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(self.tmp, mode)
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        self.tmp = None
+        self.committed = True
+
+    def discard(self) -> None:
+        tmp, self.tmp = self.tmp, None
+        if tmp is not None:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.discard()

@@ -137,7 +137,10 @@ def _to_number(v: Any, what: str) -> float | None:
     if isinstance(v, bool):
         return float(v)
     if isinstance(v, numbers.Real):
-        return float(v)
+        try:
+            return float(v)
+        except OverflowError:       # a JSON integer beyond any float
+            raise ReshapeError(f"{what}: {str(v)[:20]}… is not a usable number") from None
     if isinstance(v, str):
         try:
             return float(v.strip())
@@ -156,6 +159,8 @@ def _to_count(v: Any, what: str) -> int | None:
         return None
     if math.isinf(x) or x != int(x):
         raise ReshapeError(f"{what}: {v!r} is not a whole number")
+    if not -2 ** 63 <= x < 2 ** 63:   # beyond Int64: no count is that large
+        raise ReshapeError(f"{what}: {str(v)[:24]} is too large for a count")
     return int(x)
 
 
@@ -208,7 +213,10 @@ def _column(values: list, kind: str) -> Any:
             arr = _dt_array(values)
             if arr is not None:
                 return arr
-        return pd.Series([pd.NaT if v is None else v for v in values], dtype=object).astype(dtype).to_numpy()
+        try:
+            return pd.Series([pd.NaT if v is None else v for v in values], dtype=object).astype(dtype).to_numpy()
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            raise ReshapeError("a date or hour lies outside the years 1677..2262") from None
     if all(v is None or type(v) is str for v in values):
         return str_array(values)
     return pd.Series(values, dtype=object).astype(dtype).array
@@ -294,7 +302,7 @@ def _extra_kind(values: Iterable[Any]) -> str | None:
         return "str"
     if all(isinstance(v, bool) for v in vals) and vals:
         return "str"
-    return "int" if all(n is not None and n == int(n) for n in nums) else "float"
+    return "int" if all(n is not None and math.isfinite(n) and n == int(n) for n in nums) else "float"
 
 
 def _record_extras(records: list, schema, what: str, skip: Iterable[str] = ()) -> list[tuple[str, str]]:

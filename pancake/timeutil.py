@@ -191,3 +191,47 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
 
 def includes_today(start: date, end: date, today: date) -> bool:
     return start <= today <= end
+
+
+# --- Dates a user may ask for (CLI arguments, URL parameters) -------------------------------
+
+EARLIEST_DATE = date(2015, 1, 1)   # before Pancake existed: nothing to ask for
+_ISO_DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def latest_date(today: date) -> date:
+    """The last day a user may name: tomorrow (the user's own calendar may be a day ahead of
+    the shop's zone). Ranges are then clamped to ``today`` (``clamp_to_today``)."""
+    return today + timedelta(days=1)
+
+
+def parse_iso_day(text: str) -> date:
+    """Strictly ``YYYY-MM-DD`` (``date.fromisoformat`` also takes ``20261101`` and
+    ``2026-W44-1``); ValueError otherwise."""
+    m = _ISO_DAY_RE.match(str(text).strip())
+    if not m:
+        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD")
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a valid day") from None
+
+
+def in_valid_range(day: date, today: date) -> bool:
+    """Whether ``day`` lies in [EARLIEST_DATE, tomorrow]."""
+    return EARLIEST_DATE <= day <= latest_date(today)
+
+
+def valid_range_text(today: date) -> str:
+    return f"{EARLIEST_DATE.isoformat()} .. {latest_date(today).isoformat()}"
+
+
+def clamp_to_today(start: date, end: date, today: date) -> tuple[date, date, bool]:
+    """[start, end] with ``end`` no later than ``today`` (days after today have no data yet,
+    never rows of 0); the flag says whether it was cut. ValueError when the whole range is
+    after today."""
+    if start > today:
+        raise ValueError(f"the range starts after today ({today.isoformat()}): no data yet")
+    if end > today:
+        return start, today, True
+    return start, end, False

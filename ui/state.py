@@ -51,7 +51,9 @@ class View:
 
 class Problem(NamedTuple):
     """One piece of URL input the view ignored: the parameter and the value as given.
-    ``param`` is a URL parameter name, or "order" for an end date before the start date."""
+    ``param`` is a URL parameter name, "order" for an end date before the start date,
+    "from!range"/"to!range" for a date outside [2015-01-01, tomorrow] (``timeutil``), or
+    "to!future" for an end after today (the range is cut at today: days to come have no data)."""
     param: str
     value: str
 
@@ -62,8 +64,9 @@ _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
 
 
 def _parse_date(text: str | None) -> date | None:
+    """Strictly ``YYYY-MM-DD`` (``date.fromisoformat`` would take ``20261101`` too)."""
     try:
-        return date.fromisoformat(text) if text else None
+        return timeutil.parse_iso_day(text) if text else None
     except ValueError:
         return None
 
@@ -80,12 +83,17 @@ def _flag(params: Mapping[str, str], name: str, default: bool, problems: list[Pr
     return False
 
 
-def _dates(params: Mapping[str, str], problems: list[Problem]) -> tuple[date | None, date | None]:
-    """``from``/``to`` -> dates; a bad date drops both (half a range would be a guess)."""
-    raw_from, raw_to = (params.get("from") or "").strip(), (params.get("to") or "").strip()
+def _dates(params: Mapping[str, str], problems: list[Problem],
+           today: date | None = None) -> tuple[date | None, date | None]:
+    """``from``/``to`` -> dates; a bad date, or one outside [2015-01-01, tomorrow], drops both
+    (half a range would be a guess)."""
+    raw_from, raw_to = str(params.get("from") or "").strip(), str(params.get("to") or "").strip()
     start, end = _parse_date(raw_from), _parse_date(raw_to)
     bad = [Problem(name, raw) for name, raw, parsed in (("from", raw_from, start), ("to", raw_to, end))
            if raw and parsed is None]
+    if today is not None:
+        bad += [Problem(f"{name}!range", raw) for name, raw, parsed in (("from", raw_from, start), ("to", raw_to, end))
+                if parsed is not None and not timeutil.in_valid_range(parsed, today)]
     if bad:
         problems.extend(bad)
         return None, None
@@ -98,8 +106,12 @@ def _dates(params: Mapping[str, str], problems: list[Problem]) -> tuple[date | N
 def _range(params: Mapping[str, str], today: date, problems: list[Problem]) -> tuple[str, date, date]:
     """The preset and its dates: a known ``range`` wins (links stay rolling), else ``from``/``to``
     (shown as the preset they match today, if any), else the default preset."""
-    start, end = _dates(params, problems)
-    preset = (params.get("range") or "").strip()
+    start, end = _dates(params, problems, today)
+    if end is not None and end > today:   # days to come have no data: cut at today, and say so
+        problems.append(Problem("to!future", end.isoformat()))
+        end = today
+        start = min(start, today) if start is not None else None
+    preset = str(params.get("range") or "").strip()
     if preset and (preset not in timeutil.PRESETS or (preset == "custom" and not (start or end))):
         problems.append(Problem("range", preset))
         preset = ""
@@ -183,9 +195,12 @@ def plain(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def notice_lines(problems: Iterable[Problem], lang: str, *, pages_left: bool) -> list[str]:
+def notice_lines(problems: Iterable[Problem], lang: str, *, pages_left: bool,
+                 today: date | None = None) -> list[str]:
     """One line per kind of ignored input, in ``lang``, the values escaped. ``pages_left``:
-    some of the linked pages exist (they are shown), else all pages are shown."""
+    some of the linked pages exist (they are shown), else all pages are shown. ``today`` (the
+    shop's) names the last valid day for a date out of range (default: the machine's today)."""
+    today = today or date.today()
     problems = list(problems)
     lines = []
     unknown_pages = [p.value for p in problems if p.param == "pages"]
@@ -197,6 +212,13 @@ def notice_lines(problems: Iterable[Problem], lang: str, *, pages_left: bool) ->
             continue
         if p.param == "order":
             lines.append(i18n.t("url.swapped", lang, value=plain(p.value)))
+        elif p.param.endswith("!range"):
+            lines.append(i18n.t("faults.url_out_of_range", lang,
+                                what=plain(f"{p.param.split('!')[0]}={p.value}"),
+                                first=timeutil.EARLIEST_DATE.isoformat(),
+                                last=timeutil.latest_date(today).isoformat()))
+        elif p.param == "to!future":
+            lines.append(i18n.t("faults.url_future", lang, value=plain(p.value), today=today.isoformat()))
         else:
             key = "url.bad_date" if p.param in ("from", "to") else "url.bad_value"
             lines.append(i18n.t(key, lang, what=plain(f"{p.param}={p.value}")))

@@ -27,6 +27,9 @@ from ..redact import redact
 from ..store import codec
 
 log = logging.getLogger("pancake.data")
+# A failing page, once per load: the caller also gets it as a PageError (and shows it), so a
+# command line tool that prints those silences this logger (``pancake.cli``).
+page_log = logging.getLogger("pancake.data.pages")
 
 @dataclass(frozen=True)
 class PageError:
@@ -34,9 +37,33 @@ class PageError:
     page_name: str
     kind: str       # auth | rate_limit | server | network | bad_response | api | config | timeout | error
     message: str    # safe to show: names the endpoint and page, never a token
+    # the days this page lacks when some of its windows came back and others failed
+    # (``Loader.load(..., keep_partial=True)``): inclusive (first, last) local dates
+    missing: tuple[tuple[date, date], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.page_name or self.page_id}: {self.message}"
+
+    @property
+    def partial(self) -> bool:
+        """Some of the page's days came back (they are in the result's frames), these did not."""
+        return bool(self.missing)
+
+
+def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Days -> runs of consecutive days as inclusive (first, last) pairs, oldest first."""
+    out: list[list[date]] = []
+    for d in sorted(set(days)):
+        if out and (d - out[-1][1]).days == 1:
+            out[-1][1] = d
+        else:
+            out.append([d, d])
+    return [(a, b) for a, b in out]
+
+
+def runs_text(runs: Iterable[tuple[date, date]]) -> str:
+    """``2026-01-01..2026-01-31, 2026-03-02`` (a single day once)."""
+    return ", ".join(a.isoformat() if a == b else f"{a.isoformat()}..{b.isoformat()}" for a, b in runs)
 
 
 @dataclass
@@ -145,7 +172,7 @@ def fan_out(fn: Callable[[str], dict[str, pd.DataFrame]], page_ids: Iterable[str
                     results[pid] = fut.result()
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a page error
                     errs[pid] = page_error(pid, exc, page_names)
-                    log.warning("page %s failed: %s", pid, errs[pid].message)
+                    page_log.warning("page %s failed: %s", pid, errs[pid].message)
                 if on_progress:
                     on_progress(done, total, pid)
     return _assemble(ids, results, errs)
@@ -428,10 +455,16 @@ class Loader:
     # -- public -------------------------------------------------------------------------------
     def load(self, kind: str, page_ids: Iterable[str], start: date, end: date, *,
              page_names: Mapping[str, str] | None = None, deadline: float | None = None,
-             on_progress: Callable[[int, int, str], None] | None = None, **options: Any) -> Result:
+             on_progress: Callable[[int, int, str], None] | None = None, keep_partial: bool = False,
+             **options: Any) -> Result:
         """One kind for several pages over [start, end] -> :class:`Result`. With ``deadline``
         (seconds), pages still loading then are returned as ``PageError(kind="timeout")``; their
-        calls go on and land in the store for the next load."""
+        calls go on and land in the store for the next load.
+
+        A page some of whose windows failed is an error either way (the windows that came back
+        are stored). With ``keep_partial`` its rows of the windows that came back are in the
+        frames too, and its ``PageError.missing`` names the days it lacks (the CLI writes what
+        was fetched); such a page is not in ``pages_ok``."""
         k = kinds.get(kind)  # an unknown kind fails here, before any call
         if end < start:
             raise ValueError(f"the range ends ({end}) before it starts ({start})")
@@ -444,7 +477,8 @@ class Loader:
                                     on_progress=on_progress, **options)
         t0 = time.monotonic()
         needs = self._plan(k, ids, start, end, options)
-        return self._collect(k, needs, ids, start, end, options, t0, deadline, page_names, on_progress)
+        return self._collect(k, needs, ids, start, end, options, t0, deadline, page_names, on_progress,
+                             keep_partial=keep_partial)
 
     def prefetch(self, kind: str, page_ids: Iterable[str], start: date, end: date, **options: Any) -> None:
         """Start every call a later ``load`` of the same will need, without waiting for them
@@ -703,7 +737,7 @@ class Loader:
     def _collect(self, k: kinds.Kind, needs: dict[str, _Need], ids: list[str], start: date, end: date,
                  options: Mapping[str, Any], t0: float, deadline: float | None,
                  page_names: Mapping[str, str] | None,
-                 on_progress: Callable[[int, int, str], None] | None) -> Result:
+                 on_progress: Callable[[int, int, str], None] | None, *, keep_partial: bool = False) -> Result:
         hourly = bool(options.get("hourly"))
         mode = mode_of(k, hourly)
         variant = variant_of(options, k.name)
@@ -724,7 +758,11 @@ class Loader:
         def settle(pid: str) -> None:
             need = needs[pid]
             try:
+                failed: list[tuple[list, BaseException]] = []
                 for fut, keys in need.futures:
+                    if fut.exception() is not None:
+                        failed.append((keys, fut.exception()))
+                        continue
                     got = fut.result()
                     for key in keys:
                         body, fetched_at, closed, parts = got[key]
@@ -732,7 +770,10 @@ class Loader:
                         if parts is not None:
                             need.parts[key] = parts
                         need.fetched.append((fetched_at, closed))
-                if need.frames is not None:
+                if failed:
+                    self._settle_partial(k, mode, need, failed, start, end, hourly, keep_partial,
+                                         page_names, results, errs)
+                elif need.frames is not None:
                     results[pid] = need.frames
                 else:
                     with kinds.CPU_TURN:
@@ -748,7 +789,8 @@ class Loader:
                     results[pid] = need.frames if need.frames is not None else merged
             except Exception as exc:  # noqa: BLE001 - every failure becomes a page error
                 errs[pid] = page_error(pid, exc, page_names)
-                log.warning("page %s failed: %s", pid, errs[pid].message)
+            if pid in errs:
+                page_log.warning("page %s failed: %s", pid, errs[pid].message)
             finish(pid)
 
         # pages already complete first, then as their calls come back
@@ -787,18 +829,49 @@ class Loader:
                 wait(waiting, timeout=timeout, return_when=FIRST_COMPLETED)
         with kinds.CPU_TURN:
             result = _assemble_any(ids, results, errs)
+        result.pages_ok = [p for p in result.pages_ok if p not in errs]   # a partial page is no success
         used = [t for pid in results for t in needs[pid].fetched]
         result.fetched_at = _fetched_at_of(used, self._clock())
         return result
+
+    def _settle_partial(self, k: kinds.Kind, mode: str, need: _Need, failed: list[tuple[list, BaseException]],
+                        start: date, end: date, hourly: bool, keep_partial: bool,
+                        page_names: Mapping[str, str] | None, results: dict, errs: dict) -> None:
+        """A page some of whose calls failed: a PageError naming the days it lacks and why, and
+        (``keep_partial``) the rows of the windows that came back. Never put in the memo."""
+        pid = need.page_id
+        first = failed[0][1]
+        if mode == "whole" or not keep_partial:
+            raise first
+        lost: list[date] = []
+        for keys, _ in failed:
+            for key in keys:
+                lost.extend(timeutil.daterange(*key) if isinstance(key, tuple) else [key])
+        missing = tuple(day_runs(lost))
+        if mode == "day":
+            have = [d for d in timeutil.daterange(start, end) if d in need.blobs]
+        else:
+            have = [w for w in timeutil.split_windows(start, end) if w in need.blobs]
+        if not have:   # nothing came back: the page failed, as a page
+            raise first
+        base = page_error(pid, first, page_names)
+        others = len({type(e).__name__ + str(e) for _, e in failed}) - 1
+        message = (f"{k.endpoint}: no data for {runs_text(missing)} ({base.message}"
+                   + (f"; and {others} other failure(s)" if others > 0 else "") + "); the other days are kept")
+        results[pid] = self._compose(k, mode, need, start, end, hourly, keys=have)
+        errs[pid] = PageError(pid, base.page_name, base.kind, message, missing=missing)
 
     def _fetched_at(self, need: _Need) -> float:
         return _fetched_at_of(need.fetched, self._clock()).timestamp()
 
     def _compose(self, k: kinds.Kind, mode: str, need: _Need, start: date, end: date,
-                 hourly: bool) -> dict[str, pd.DataFrame]:
+                 hourly: bool, keys: list | None = None) -> dict[str, pd.DataFrame]:
+        """The page's frames over [start, end] (or over ``keys`` only: the days or windows that
+        came back when others failed)."""
         if mode == "day":
-            return codec.compose(need.blobs[d] for d in timeutil.daterange(start, end))
-        keys = [(start, end)] if mode == "whole" else timeutil.split_windows(start, end)
+            return codec.compose(need.blobs[d] for d in (keys if keys is not None else timeutil.daterange(start, end)))
+        if keys is None:
+            keys = [(start, end)] if mode == "whole" else timeutil.split_windows(start, end)
         parts = []
         for key in keys:
             if key in need.parts:
@@ -889,17 +962,38 @@ def list_pages(client: PancakeClient, configured: Mapping[str, str] | None = Non
     return reshape.pages_frame([{"id": pid, "name": pid, "platform": None} for pid in ids])
 
 
+TOKEN_CHECK_DEADLINE = 10.0   # seconds Settings waits for the token checks, all pages at once
+
+
 def token_status(client: PancakeClient, page_ids: Iterable[str],
-                 page_names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Whether each page's token works right now; never the token itself."""
-    ids = list(page_ids)
-    rows: dict[str, tuple[bool, str]] = {}
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(ids) or 1))) as pool:
-        for pid, status in zip(ids, pool.map(client.token_status, ids)):
-            rows[pid] = status
+                 page_names: Mapping[str, str] | None = None, *,
+                 deadline: float = TOKEN_CHECK_DEADLINE) -> pd.DataFrame:
+    """Whether each page's token works right now; never the token itself. Every page is checked
+    at once; a page with no answer within ``deadline`` seconds is "unreachable", not a bad token.
+    Columns: ``page_id, name, ok, message, reason`` (``ok`` | ``token`` | ``unreachable`` |
+    ``error``: see ``PancakeClient.token_check``)."""
+    ids = list(dict.fromkeys(str(p) for p in page_ids))
+    rows: dict[str, tuple[bool, str, str]] = {}
+    if ids:
+        pool = ThreadPoolExecutor(max_workers=min(32, len(ids)), thread_name_prefix="pancake-token-check")
+        try:
+            futures = {pool.submit(client.token_check, pid): pid for pid in ids}
+            wait(list(futures), timeout=deadline)
+            for fut, pid in futures.items():
+                if not fut.done():
+                    rows[pid] = (False, f"page {pid}: no answer within {deadline:g} s (is the API reachable?)",
+                                 "unreachable")
+                elif fut.exception() is not None:
+                    exc = fut.exception()
+                    rows[pid] = (False, redact(f"{type(exc).__name__}: {exc}"), "error")
+                else:
+                    rows[pid] = fut.result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
     return pd.DataFrame({
         "page_id": pd.Series(ids, dtype="str"),
         "name": pd.Series([(page_names or {}).get(p, p) for p in ids], dtype="str"),
         "ok": pd.Series([rows[p][0] for p in ids], dtype="bool"),
         "message": pd.Series([redact(rows[p][1]) for p in ids], dtype="str"),
+        "reason": pd.Series([rows[p][2] for p in ids], dtype="str"),
     })

@@ -65,7 +65,9 @@ def token_table(status: pd.DataFrame | None, lang: str) -> tables.Table:
     frame = pd.DataFrame({
         "page_name": df["name"].astype(str).tolist(),
         "page_id": df["page_id"].astype(str).tolist(),
-        "token": [i18n.t("set.token_ok" if ok else "set.token_bad", lang) for ok in df["_ok"]],
+        "token": [i18n.t("set.token_ok" if ok else "faults.token_unreachable" if why == "unreachable"
+                         else "set.token_bad", lang)
+                  for ok, why in zip(df["_ok"], df["reason"] if "reason" in df else [""] * len(df))],
         "detail": ["" if ok else redact(msg) for ok, msg in zip(df["_ok"], df["message"].astype(str))],
     })
     return tables.Table(frame, columns)
@@ -171,3 +173,10 @@ def store_table(pages: pd.DataFrame | None, lang: str, now: datetime) -> tables.
                tables.Column("age", i18n.t("set.store.age", lang), unit="text")]
     return tables.Table(frame=frame[[c for c in cols if c in frame.columns]].reset_index(drop=True),
                         columns=columns)
+
+
+def unreachable_count(status: pd.DataFrame | None) -> int:
+    """Pages whose check got no answer (network, timeout, 5xx): the API, not their token."""
+    if status is None or status.empty or "reason" not in status:
+        return 0
+    return int((status["reason"].astype(str) == "unreachable").sum())

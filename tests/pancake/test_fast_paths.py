@@ -61,9 +61,15 @@ def test_reshape_columns_is_the_frames_in_columns_form(chunks):
 def test_reshape_columns_leaves_odd_payloads_to_the_frames(chunks):
     pid, chunk = chunks[0]
     payload = copy.deepcopy(chunk.payload)
-    payload["data"]["series"][0]["data"][0] = 2 ** 70        # beyond Int64: pandas decides (and fails)
+    payload["data"]["categories"][0] = "1/1/1600"           # beyond datetime64[ns]: pandas decides
     odd = Chunk(chunk.start, chunk.end, payload)
     assert ENGAGEMENT.reshape_columns(odd, pid, hourly=False) is None
+    with pytest.raises(reshape.ReshapeError):                 # (and it is the project's own error)
+        ENGAGEMENT.reshape(odd, pid, hourly=False)
+    payload = copy.deepcopy(chunk.payload)
+    payload["data"]["series"][0]["data"][0] = 2 ** 70        # beyond Int64: no count is that large
+    with pytest.raises(reshape.ReshapeError):
+        ENGAGEMENT.reshape_columns(Chunk(chunk.start, chunk.end, payload), pid, hourly=False)
     payload = copy.deepcopy(chunk.payload)
     payload["data"]["series"][1]["data"][2] = "x"             # a bad value: the same error either way
     bad = Chunk(chunk.start, chunk.end, payload)

@@ -1,0 +1,225 @@
+"""The CLI never loses a file and says what it did: the output is checked before any call, a
+failed or interrupted export leaves the previous file as it was, Ctrl-C stops at once with no
+traceback, dates follow the help text (``YYYY-MM-DD``, 2015-01-01 to tomorrow), a range past
+today is cut at today and says so, and each failing page is printed once."""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pancake import cli
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, FaultRule, Faults, Simulator, serve
+
+pytestmark = pytest.mark.timeout(120)
+
+ROOT = Path(__file__).resolve().parents[2]
+A, B = DEMO_PAGE_IDS[0], DEMO_PAGE_IDS[1]
+
+
+@pytest.fixture
+def server():
+    started = []
+
+    def start(sim: Simulator) -> str:
+        srv, _ = serve(sim, "127.0.0.1", 0)
+        started.append(srv)
+        host, port = srv.server_address[:2]
+        return f"http://{host}:{port}/api"
+    yield start
+    for srv in started:
+        srv.shutdown()
+        srv.server_close()
+
+
+def env_for(url: str, monkeypatch) -> None:
+    monkeypatch.setenv("PANCAKE_BASE_URL", url)
+    monkeypatch.setenv("PANCAKE_ACCESS_TOKEN", DEMO_USER_TOKEN)
+    monkeypatch.setenv("PANCAKE_PAGE_TOKENS", ",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()))
+
+
+def run(args, monkeypatch, tmp_path) -> tuple[int, str]:
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+    try:
+        code = cli.main(list(args), stdout=io.StringIO(), stderr=err)
+    except SystemExit as exc:      # argparse's usage errors
+        code = exc.code
+    assert "Traceback" not in err.getvalue()
+    return code, err.getvalue()
+
+
+def export_args(output, since, until, *pages):
+    return ["export", "activity", *[a for p in (pages or (A,)) for a in ("--page", p)],
+            "--since", str(since), "--until", str(until), "-o", str(output), "-q"]
+
+
+def days_ago(sim: Simulator, n: int):
+    return sim.today() - timedelta(days=n)
+
+
+def leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.name.endswith(".part")]
+
+
+# --------------------------------------------------------------------------- the output path
+
+@pytest.mark.parametrize("where", ["missing folder", "a folder"])
+def test_a_bad_output_path_fails_before_any_call_in_one_line(where, server, monkeypatch, tmp_path):
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    target = tmp_path / "no-such-folder" / "out.csv" if where == "missing folder" else tmp_path
+    code, err = run(export_args(target, days_ago(sim, 3), days_ago(sim, 1)), monkeypatch, tmp_path)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: --output")
+    assert sim.calls == []          # nothing fetched for an output that cannot be written
+
+
+def test_an_unwritable_folder_fails_before_any_call(server, monkeypatch, tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root can write in a read-only folder")
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        code, err = run(export_args(folder / "x.csv", days_ago(sim, 3), days_ago(sim, 1)), monkeypatch, tmp_path)
+    finally:
+        folder.chmod(0o700)
+    assert code == 2 and "cannot write" in err and sim.calls == []
+
+
+def test_a_complete_export_replaces_the_file_atomically(server, monkeypatch, tmp_path):
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    target = tmp_path / "act.csv"
+    target.write_bytes(b"old")
+    code, err = run(export_args(target, days_ago(sim, 2), days_ago(sim, 1)), monkeypatch, tmp_path)
+    assert code == 0, err
+    df = pd.read_csv(target, encoding="utf-8-sig")
+    assert len(df) == 48
+    assert leftovers(tmp_path) == [] and not (tmp_path / "act.incomplete.csv").exists()
+
+
+def test_a_failed_export_never_destroys_the_previous_file(server, monkeypatch, tmp_path):
+    sim = Simulator(faults=Faults(rules=[FaultRule("500", every=1, retry_after=0, path_contains="statistics")]))
+    env_for(server(sim), monkeypatch)
+    target = tmp_path / "act.csv"
+    target.write_bytes(b"yesterday's complete export\r\n")
+    code, err = run(export_args(target, days_ago(sim, 2), days_ago(sim, 1), A, B), monkeypatch, tmp_path)
+    assert code == 1
+    assert target.read_bytes() == b"yesterday's complete export\r\n"
+    assert leftovers(tmp_path) == [] and not (tmp_path / "act.incomplete.csv").exists()
+    assert "nothing written" in err and err.count("failed:") == 2
+
+
+# --------------------------------------------------------------------------- dates
+
+@pytest.mark.parametrize("bad", ["20261101", "2026-W44-1", "2026-11-1", "2026-11-01T00:00", "0001-01-01",
+                                 "2014-12-31", "2026-02-30"])
+def test_dates_follow_the_help_text(bad, server, monkeypatch, tmp_path):
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)     # argparse writes its usage error there
+    code, _ = run(["export", "activity", "--page", A, "--since", bad, "--until", str(days_ago(sim, 1))],
+                  monkeypatch, tmp_path)
+    assert code == 2
+    assert "YYYY-MM-DD" in err.getvalue() or "2015-01-01" in err.getvalue() or "valid day" in err.getvalue()
+    assert sim.calls == []
+
+
+def test_dates_past_tomorrow_are_refused_naming_the_valid_range(server, monkeypatch, tmp_path):
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    for until in ("9999-12-31", str(sim.today() + timedelta(days=2))):
+        code, err = run(export_args(tmp_path / "x.csv", days_ago(sim, 1), until), monkeypatch, tmp_path)
+        assert code == 2 and "2015-01-01 .. " in err and "outside" in err
+    assert sim.calls == []
+
+
+def test_a_range_past_today_is_cut_at_today_and_says_so(server, monkeypatch, tmp_path):
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    tomorrow = sim.today() + timedelta(days=1)
+    target = tmp_path / "tags.csv"
+    code, err = run(["export", "tags", "--page", A, "--since", str(days_ago(sim, 1)), "--until", str(tomorrow),
+                     "-o", str(target)], monkeypatch, tmp_path)
+    assert code == 0, err
+    assert f"--until {tomorrow} is after today" in err
+    dates = set(pd.read_csv(target, encoding="utf-8-sig")["date"])
+    assert max(dates) == str(sim.today())      # no row of 0 for a day to come
+    code, err = run(["export", "tags", "--page", A, "--since", str(tomorrow), "--until", str(tomorrow)],
+                    monkeypatch, tmp_path)
+    assert code == 2 and "no data yet" in err
+
+
+def test_sync_refuses_days_before_2015(server, monkeypatch, tmp_path):
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    code, err = run(["sync", "--page", A, "--days", "99999999"], monkeypatch, tmp_path)
+    assert code == 2 and "2015-01-01" in err and sim.calls == []
+
+
+# --------------------------------------------------------------------------- as a process
+
+def _env(url: str, cache: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
+    env.update(PANCAKE_BASE_URL=url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN, PANCAKE_CACHE_DIR=str(cache),
+               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()),
+               PYTHONPATH=str(ROOT))
+    return env
+
+
+def test_each_page_failure_is_printed_once(server, tmp_path):
+    """The data layer's log line and the CLI's own line used to say it twice."""
+    sim = Simulator(faults=Faults(rules=[FaultRule("no_data", every=1, page_id=A, path_contains="statistics")]))
+    url = server(sim)
+    d = sim.today() - timedelta(days=1)
+    proc = subprocess.run([sys.executable, "-m", "pancake", "export", "activity", "--page", A, "--page", B,
+                           "--since", str(d), "--until", str(d), "-q"], capture_output=True,
+                          env=_env(url, tmp_path / "cache"), cwd=tmp_path, timeout=120)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1
+    assert len([line for line in err.splitlines() if A in line]) == 1, err
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_stops_at_once_with_no_traceback_and_no_partial_file(server, tmp_path):
+    sim = Simulator(faults=Faults(rules=[FaultRule("slow", latency=0.5, every=1, path_contains="statistics")]))
+    url = server(sim)
+    target = tmp_path / "eng.csv"
+    target.write_bytes(b"previous export")
+    today = sim.today()
+    proc = subprocess.Popen([sys.executable, "-m", "pancake", "export", "engagement", "--page", A, "--page", B,
+                             "--since", str(today - timedelta(days=400)), "--until", str(today - timedelta(days=1)),
+                             "-o", str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=_env(url, tmp_path / "cache"), cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(c.path.endswith("customer_engagements") for c in sim.calls):   # fetching has begun
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)     # a guard against a hang, not a speed figure
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    calls_at_exit = len(sim.calls)
+    assert proc.returncode == cli.EXIT_INTERRUPTED
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
+    assert b"interrupted" in err
+    assert target.read_bytes() == b"previous export"
+    assert leftovers(tmp_path) == [] and not (tmp_path / "eng.incomplete.csv").exists()
+    time.sleep(1.0)
+    assert len(sim.calls) <= calls_at_exit + 10   # answers already on their way; nothing new is asked
