@@ -19,11 +19,13 @@ from typing import Any
 
 import streamlit as st
 
-from pancake import fmt, i18n, metrics
+from pancake import conversations, fmt, i18n, metrics
 from pancake.data import cache
 from pancake.views import activity, ads, customers, engagement, staff, tags
+from pancake.views import conversations as vc
 from pancake.views import standup as sv
 from ui import components, state
+from ui import conversations_data as conv_data
 from ui.page import Page, open_page
 
 PATH_KEY = "_standup_path"   # set by app.py: the URL path's page, the first section
@@ -279,6 +281,23 @@ def standup(page: Page, loads: Loads, side, now_local: datetime) -> None:
                 st.markdown(i18n.t("kiosk.flags.more", lang, n=len(flags) - sv.MAX_FLAGS_SHOWN))
 
 
+MAX_WAITS_SHOWN = 3
+
+
+def waits(page: Page, side) -> None:
+    """Customers waiting longest for a reply right now (the conversations page's list, its
+    default threshold); nothing when nobody waits. A page that could not be read is named by
+    the flags, not here."""
+    loaded = conv_data.waiting(page.page_ids)
+    w = conversations.waiting(loaded.frame, conv_data.now_local())
+    if w.empty:
+        return
+    with side, st.container(border=True, key="kiosk-waits"):
+        st.subheader(i18n.t("kiosk.waits.title", lang))
+        for line in vc.longest_waits(w, MAX_WAITS_SHOWN, lang, page.names):
+            st.markdown(md(line))
+
+
 def status(loads: Loads, section: str, now_utc: datetime) -> None:
     """When the screen was drawn, how old its data is, and its refresh and rotation."""
     tz = cache.tz_name()
@@ -310,7 +329,7 @@ def screen() -> None:
         if problems:
             st.caption(i18n.t("kiosk.problems", lang, p=", ".join(state.plain(p) for p in problems)))
         if pages_error:
-            st.error(i18n.t("sb.pages_error", lang, msg=pages_error))
+            st.error(i18n.t("sb.pages_error", lang, msg=components.escape_markdown(pages_error)))
     loads = Loads(page, notes)
     if not page.page_ids:
         components.empty_state()
@@ -319,7 +338,9 @@ def screen() -> None:
         main, side = st.columns([5, 4], gap="medium")
         slots = Slots(cards=cards_row, chart=main.container(key="kiosk-chart"))
         SECTIONS[section](page, loads, slots)
-        standup(page, loads, side.container(key="kiosk-side"), sv.local(now_utc, cache.tz_name()))
+        side_box = side.container(key="kiosk-side")
+        standup(page, loads, side_box, sv.local(now_utc, cache.tz_name()))
+        waits(page, side_box)
     with corner, st.container(key="kiosk-status"):
         status(loads, section, now_utc)
 

@@ -355,6 +355,33 @@ _TAGS = [
        "days and pages; a conversation tagged on several days counts on each."),
 ]
 
+_CONVERSATIONS = [
+    _m('conversations', 'Hội thoại', 'Conversations', 'sum', None, 'count',
+       'Số hội thoại được tạo trong khoảng thời gian (API conversations, theo inserted_at). Cộng dồn theo ngày và trang.',
+       'Conversations created in the range (conversations API, by inserted_at). Adds up over days and pages.'),
+    _m('with_phone', 'Có số điện thoại', 'Phone captured', 'sum', 'up', 'count',
+       'Hội thoại có số điện thoại của khách (has_phone).',
+       'Conversations where the customer left a phone number (has_phone).'),
+    _m('phone_share', 'Tỷ lệ để lại số điện thoại', 'Phone capture share', 'none', 'up', 'ratio',
+       'Hội thoại có số điện thoại / hội thoại đã biết has_phone, tính từ tổng.',
+       'Conversations with a phone number / conversations whose has_phone is known, from the sums.'),
+    _m('from_ads', 'Từ quảng cáo', 'From ads', 'sum', 'up', 'count',
+       'Hội thoại đến từ quảng cáo (export_data, action=conversations_from_ads).',
+       'Conversations that came from ads (export_data, action=conversations_from_ads).'),
+    _m('waiting', 'Đang chờ trả lời', 'Waiting for a reply', 'none', 'down', 'count',
+       'Hội thoại có tin nhắn cuối của khách và chưa được trả lời.',
+       "Conversations whose last message is the customer's, not answered yet."),
+    _m('wait_ms', 'Thời gian chờ', 'Waiting for', 'none', 'down', 'ms',
+       'Từ tin nhắn chưa được trả lời của khách đến bây giờ.',
+       "From the customer's unanswered message until now."),
+    _m('message_count', 'Số tin nhắn', 'Messages', 'sum', None, 'count',
+       'Số tin nhắn trong hội thoại (message_count).',
+       'Messages in the conversation (message_count).'),
+    _m('customers', 'Khách hàng', 'Customers', 'sum', 'up', 'count',
+       'Khách hàng của trang được tạo trong khoảng thời gian (page_customers).',
+       "The page's customers created in the range (page_customers)."),
+]
+
 METRICS_BY_SOURCE: dict[str, dict[str, Metric]] = {
     "engagement": {m.field: m for m in _ENGAGEMENT},
     "engagement_hourly": {m.field: m for m in _HOURLY},
@@ -364,6 +391,7 @@ METRICS_BY_SOURCE: dict[str, dict[str, Metric]] = {
     "customers": {m.field: m for m in _NEW_CUSTOMERS},
     "activity": {m.field: m for m in _PAGE_ACTIVITY},
     "tags": {m.field: m for m in _TAGS},
+    "conversations": {m.field: m for m in _CONVERSATIONS},   # the conversations page (not a statistics kind)
 }
 SOURCES = tuple(METRICS_BY_SOURCE)
 

@@ -28,8 +28,10 @@ faults=None, sleep=time.sleep, pages_shape="categorized", include_inactive_page=
   "activated_page_ids", "inactivated"}}``, with one inactive page unless
   ``include_inactive_page=False``) or ``"documented"`` (``{"pages": [...]}``). Settable.
 * ``latency`` seconds (uses ``sleep``) and ``faults`` (``Faults``: ``rules=[FaultRule(kind,
-  first_n=, every=, probability=, page_id=, path_contains=, retry_after=, latency=)]``, ``seed``,
-  ``sleep``, ``dead_token_pages``). Fault answers are not rate-limit counted.
+  first_n=, every=, probability=, page_id=, path_contains=, retry_after=, latency=, code=, after=,
+  field=)]``, ``seed``, ``sleep``, ``dead_token_pages``; kinds in ``_faults.FAULT_KINDS``: HTTP errors,
+  HTML and cut-short answers, success without data, any ``error_code``, timeouts, a page token renewed
+  mid-run, extra or missing fields). Fault answers are not rate-limit counted.
 
 Ground truth (``sim.truth``, naive local datetimes, same "now" cut-off as the API)
 -------------------------------------------------------------------------------
@@ -40,7 +42,9 @@ user_ids=None, start=None, end=None)``, ``user_hour(page_id, user_id, hour_dt)``
 ``new_customers_day(page_id, day)``, ``tag_day(page_id, tag_id, day) -> int``,
 ``tag_day_detail(...) -> {"pin", "total"}``, ``ads(page_id, start_date, end_date)`` (numbers, not
 strings), ``ad_day(page_id, ad_spec, day)``, ``conversations(page_id, start_dt, end_dt)``,
-``staff(page_id)``, ``spec(page_id)``. Invariants: see ``pancake.simulator._data``.
+``thread(page_id, t_local, conv)`` (a conversation's messages sent by now: ``times``,
+``from_customer``, ``last_customer_at``), ``waiting(page_id, since_dt)`` (``(conversation id,
+customer's unanswered message time)``, longest wait first), ``staff(page_id)``, ``spec(page_id)``. Invariants: see ``pancake.simulator._data``.
 
 Routes (base ``/api``; any host)
 --------------------------------
@@ -75,6 +79,9 @@ Hour strings are local, no suffix; conversation/message timestamps are UTC, no s
 apportioned by their share. ``statistics/ads`` ``by_id`` = ``pages_campaigns`` rows; ``by_time`` =
 one row per local day and currency. v1 conversations: 60 per page; v2: 60 per call, last 14 days
 unless since/until; messages: 30 per call, newest first, ``current_count`` skips that many.
+A conversation shows the messages sent by now (``message_count``, ``updated_at`` = the latest one);
+a finished thread ends with the page's answer, a thread still going on whose latest message is the
+customer's has ``last_sent_by`` = the customer and ``last_customer_interactive_at`` (waiting).
 The simulator never logs or prints a token.
 """
 from ._app import (

@@ -34,7 +34,7 @@ from ._data import (
     stable_uuid,
     totals_of,
 )
-from ._faults import HTML_502, HTML_504, HTML_MAINTENANCE, Faults
+from ._faults import MUTATIONS, PASS_THROUGH, Faults, fault_response, mutate
 
 DEMO_USER_TOKEN = "sim-user-7f3a9c2e1b5d4f60a8e2c9d1b7f4a6e3"
 DEMO_PAGE_TOKENS: dict[str, str] = {
@@ -216,15 +216,27 @@ class Simulator:
             body = request.read()
         except Exception:  # streamed bodies we cannot read
             body = b""
-        resp = self._handle(request.method.upper(), path, params, body, m, key)
+        try:
+            resp = self._handle(request.method.upper(), path, params, body, m, key)
+        except httpx.TransportError:   # an injected timeout: logged with status 0
+            self._log(t, request.method.upper(), path, key, 0, safe_params)
+            raise
         self._log(t, request.method.upper(), path, key, resp.status_code, safe_params)
         return resp
 
     def _handle(self, method, path, params, body, m, key) -> httpx.Response:
         slow = 0.0
+        mutations = []
         for rule in self.faults.pick(key, path):
             if rule.kind == "slow":
                 slow = max(slow, rule.latency)
+                continue
+            if rule.kind == "renew":
+                if key in self._specs:
+                    self.regenerate_page_token(key)
+                continue
+            if rule.kind in MUTATIONS:
+                mutations.append(rule)
                 continue
             if slow:
                 self.faults.sleep(slow)
@@ -250,25 +262,13 @@ class Simulator:
                 err = self._auth_page(key, params)
             if err is not None:
                 return err
-            return fn(params, body, *args)
+            return mutate(fn(params, body, *args), mutations)
         except BadRequest as e:
             return _json(e.status, {"success": False, "message": str(e)})
 
     def _fault_response(self, rule) -> httpx.Response:
-        k = rule.kind
-        if k == "429":
-            hdr = {"retry-after": _num_str(rule.retry_after)} if rule.retry_after is not None else None
-            return _json(429, RATE_LIMIT_BODY, hdr)
-        if k == "500":
-            return _json(500, {"errors": {"detail": "Internal Server Error"}})
-        if k == "502":
-            return _html(502, HTML_502)
-        if k == "504":
-            return _html(504, HTML_504)
-        if k == "non_json":
-            return _html(200, HTML_MAINTENANCE)
-        return httpx.Response(200, content=b'{"success": true, "data": {"categories": ["2',
-                              headers={"content-type": "application/json"})
+        assert rule.kind not in PASS_THROUGH
+        return fault_response(rule, RATE_LIMIT_BODY)
 
     def _rate_ok(self, key: str) -> bool:
         if not self.rate_limit_per_second:
@@ -635,8 +635,9 @@ class Simulator:
         spec = self._specs[page_id]
         staff = self._staff[page_id]
         st = self._conv_state.get((page_id, c.id), {})
-        ins = t_local.replace(tzinfo=self.tz).astimezone(UTC).replace(tzinfo=None)
-        upd = ins + timedelta(minutes=c.update_minutes)
+        ins = self._utc(t_local)
+        th = self.truth.thread(page_id, t_local, c)
+        upd = self._utc(th.times[-1])
         cust_id = stable_uuid("customer", page_id, c.psid)
         fb_id = f"wa_c.us@{c.psid}" if spec.platform == "whatsapp" else c.psid
         assignee = staff[int(c.psid[-2:]) % len(staff)] if staff else None
@@ -648,18 +649,29 @@ class Simulator:
             "inserted_at": ins.isoformat(), "updated_at": upd.isoformat(),
             "post_id": c.id.rsplit("_", 1)[0] if c.type == "COMMENT" else None,
             "snippet": MESSAGES_CUSTOMER[int(c.psid[-3:]) % len(MESSAGES_CUSTOMER)],
-            "seen": st.get("seen", c.update_minutes % 3 != 0), "message_count": c.message_count,
+            "seen": st.get("seen", c.update_minutes % 3 != 0 and not th.from_customer[-1]),
+            "message_count": len(th.times),
             "has_phone": c.has_phone, "tags": tags, "tag_histories": [], "assignee_histories": [],
             "recent_phone_numbers": ([{"phone_number": "09" + c.psid[-8:], "captured": "09" + c.psid[-8:]}]
                                      if c.has_phone else []),
             "customers": [cust], "from": {"id": fb_id, "name": c.name, "email": None},
-            "last_sent_by": {"id": page_id, "name": spec.name,
-                             "admin_id": assignee.fb_id if assignee else None,
-                             "admin_name": assignee.name if assignee else None},
+            "last_sent_by": ({"id": fb_id, "name": c.name, "email": None} if th.from_customer[-1] else
+                             {"id": page_id, "name": spec.name,
+                              "admin_id": assignee.fb_id if assignee else None,
+                              "admin_name": assignee.name if assignee else None}),
+            "last_customer_interactive_at": (self._utc(th.last_customer_at).isoformat()
+                                             if th.last_customer_at else None),
             "assignee_ids": assignee_ids,
             "current_assign_users": [{"id": s.id, "name": s.name} for s in staff if s.id in assignee_ids],
             "ad_ids": [spec.ads[0].ad_id] if c.from_ad and spec.ads else [],
         }
+
+    def _utc(self, t_local: datetime) -> datetime:
+        return t_local.replace(tzinfo=self.tz).astimezone(UTC).replace(tzinfo=None)
+
+    def _updated(self, page_id, t_local: datetime, c) -> datetime:
+        """Local time of the conversation's latest message so far."""
+        return self.truth.thread(page_id, t_local, c).times[-1]
 
     def _r_conversations_v1(self, params, body, page_id):
         s, e = self._since_until(params)
@@ -672,7 +684,7 @@ class Simulator:
         convs = self.truth.conversations(page_id, s, e)
         convs = self._filter_tags(page_id, convs, params.get("tags"))
         key = (lambda x: x[0]) if order_by == "inserted_at" else \
-            (lambda x: x[0] + timedelta(minutes=x[1].update_minutes))
+            (lambda x: self._updated(page_id, *x))
         convs.sort(key=key, reverse=True)
         chunk = convs[(page_number - 1) * CONV_PAGE_SIZE_V1: page_number * CONV_PAGE_SIZE_V1]
         return _json(200, {"conversations": [self._conv_obj(page_id, t, c) for t, c in chunk],
@@ -702,7 +714,7 @@ class Simulator:
         types = params.get("type")
         if types:
             convs = [x for x in convs if x[1].type in types.split(",")]
-        convs.sort(key=lambda x: (x[0] + timedelta(minutes=x[1].update_minutes), x[1].id), reverse=True)
+        convs.sort(key=lambda x: (self._updated(page_id, *x), x[1].id), reverse=True)
         last = params.get("last_conversation_id")
         start = 0
         if last:
@@ -765,22 +777,20 @@ class Simulator:
         return _json(200, {"success": True})
 
     def _messages_of(self, page_id, t_local, c) -> list[dict]:
-        """All messages of a conversation, newest first."""
+        """The messages of a conversation sent so far (``Truth.thread``), newest first."""
         spec = self._specs[page_id]
         rng = rng_for(self.seed, "msg", page_id, c.id)
-        start = t_local.replace(tzinfo=self.tz).astimezone(UTC).replace(tzinfo=None)
-        step = timedelta(minutes=c.update_minutes) / max(1, c.message_count)
+        th = self.truth.thread(page_id, t_local, c)
         fb_id = f"wa_c.us@{c.psid}" if spec.platform == "whatsapp" else c.psid
         out = []
-        for i in range(c.message_count):
-            from_customer = i % 2 == 0
+        for i, (sent, from_customer) in enumerate(zip(th.times, th.from_customer)):
             text = rng.choice(MESSAGES_CUSTOMER if from_customer else MESSAGES_PAGE)
             out.append({
                 "attachments": [], "conversation_id": c.id,
                 "from": ({"id": fb_id, "name": c.name, "email": f"{c.psid}@facebook.com"} if from_customer
                          else {"id": page_id, "name": spec.name}),
                 "has_phone": "09" in text, "id": f"m_{hashlib.sha1(f'{c.id}|{i}'.encode()).hexdigest()}",
-                "inserted_at": (start + step * i).strftime("%Y-%m-%dT%H:%M:%S.000000"),
+                "inserted_at": self._utc(sent).strftime("%Y-%m-%dT%H:%M:%S.%f"),
                 "is_hidden": False, "is_livestream_order": None, "is_parent": False,
                 "is_parent_hidden": False, "is_removed": False, "like_count": None,
                 "message": text, "original_message": text, "page_id": page_id, "phone_info": [],

@@ -305,6 +305,14 @@ class Conv:
     update_minutes: int
 
 
+@dataclass(frozen=True)
+class Thread:
+    """A conversation's messages sent so far (``Truth.thread``): local times, oldest first."""
+    times: tuple[datetime, ...]
+    from_customer: tuple[bool, ...]
+    last_customer_at: datetime | None
+
+
 @dataclass
 class DayData:
     day: date
@@ -558,6 +566,34 @@ class Truth:
                     out.append((t, c))
             d += timedelta(days=1)
         out.sort(key=lambda x: x[0])
+        return out
+
+    def thread(self, page_id: str, t_local: datetime, c: Conv) -> Thread:
+        """A conversation's messages as they stand at "now" (local times, oldest first).
+
+        Message ``i`` is sent at ``t_local + i * update_minutes / message_count``; only those sent
+        by now exist yet. Senders alternate, the customer first; a finished thread (every message
+        sent) ends with the page's answer, so a customer is left waiting only in a thread still
+        going on: when the last message sent so far is the customer's."""
+        step = timedelta(minutes=c.update_minutes) / max(1, c.message_count)
+        now = self._sim.now()
+        times = [t_local + step * i for i in range(c.message_count)]
+        visible = [t for t in times if t <= now] or times[:1]
+        n = len(visible)
+        senders = tuple(i % 2 == 0 and not (n == c.message_count and i == n - 1) for i in range(n))
+        last_customer = max((t for t, cust in zip(visible, senders) if cust), default=None)
+        return Thread(times=tuple(visible), from_customer=senders, last_customer_at=last_customer)
+
+    def waiting(self, page_id: str, since: datetime) -> list[tuple[str, datetime]]:
+        """``(conversation id, local time of the customer's unanswered message)`` for the
+        conversations inserted from ``since`` to now whose last message is the customer's,
+        longest wait first."""
+        out = []
+        for t, c in self.conversations(page_id, since, self._sim.now()):
+            th = self.thread(page_id, t, c)
+            if th.from_customer[-1]:
+                out.append((c.id, th.times[-1]))
+        out.sort(key=lambda x: (x[1], x[0]))
         return out
 
     # -- ads --

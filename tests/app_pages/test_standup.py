@@ -307,3 +307,27 @@ def test_one_page_that_did_not_load_is_a_flag_not_a_box(monkeypatch):
     flags = [unescape(t) for t in markdowns(at) if "cloud_off" in t]
     assert len(flags) == 1 and "its data did not load" in flags[0]
     assert "Worth raising" in [h.value for h in at.subheader]
+
+
+def test_the_standup_screen_lists_the_longest_waits_from_the_simulators_truth():
+    from pancake import conversations as conv
+    from pancake.data import conversations as dc
+    from pancake.data import core
+    from pancake.views import conversations as vc
+    at = app_test(params={"kiosk": "1", "lang": "en"}, timeout=90)
+    assert not at.exception
+    client = core.make_client(cache.settings())
+    sim = client._http._transport.handler.__self__
+    ids = [str(p) for p in cache.pages()[0]["page_id"]]
+    now = dc.load_waiting(client, ids, sim.now(), cache.tz_name()).frame
+    want = conv.waiting(now, sim.now())
+    # the truth: conversations whose last message is the customer's, as the simulator wrote them
+    truth_ids = {cid for pid in ids for cid, _ in sim.truth.waiting(pid, sim.now() - timedelta(days=2))}
+    assert set(want["conversation_id"]) <= truth_ids and not want.empty
+    title = [h for h in at.subheader if h.value == "Longest waits"]
+    assert title, "the box is drawn when somebody waits"
+    shown = [m for m in markdowns(at) if " · " in m and ("min" in m or " h " in m or " s" in m)]
+    expected = vc.longest_waits(want, 3, "en", cache.page_names())
+    # the same customers and pages, longest first (a wait may have grown by a minute since)
+    strip = lambda line: line.rsplit(" · ", 1)[0].replace("\\", "")   # noqa: E731
+    assert [strip(x) for x in shown[-3:]] == [strip(x) for x in expected]

@@ -1,0 +1,223 @@
+"""Conversations: who is waiting now, what came in over the range and who handled it (by type,
+tag, assignee, phone, day, weekday × hour, from ads), a drill-down filter kept in the URL
+(``drill=``), the table with a read-only message reader, page customers, downloads, and the
+write actions when PANCAKE_ALLOW_WRITES=1. Computations: pancake.views.conversations; loads:
+ui.conversations_data."""
+from __future__ import annotations
+
+import streamlit as st
+
+from pancake import conversations as conv
+from pancake import fmt, i18n
+from pancake.data import conversations as dc
+from pancake.views import conversations as v
+from pancake.views.cards import Kpi
+from ui import components
+from ui import conversations_data as cd
+from ui.page import open_page
+
+page = open_page("nav.conversations")
+lang = page.lang
+
+
+def t(key: str, **kw) -> str:
+    """A string in this run's language (bound now: widgets call their format_func later)."""
+    return i18n.t(key, lang, **kw)
+
+
+tables: dict = {}
+
+# --- waiting now ---------------------------------------------------------------------------------
+st.subheader(t("conv.waiting"))
+wait_min = cd.wait_minutes()
+picked = st.number_input(t("conv.threshold"), min_value=1, max_value=24 * 60, value=wait_min, step=5,
+                         key=f"conv_wait_{wait_min}", help=t("conv.threshold_help"), width=220)
+if int(picked) != wait_min:
+    cd.set_param("wait", None if int(picked) == cd.DEFAULT_WAIT_MINUTES else str(int(picked)))
+    st.rerun()
+with st.spinner(t("conv.loading_waiting")):
+    waiting_loaded = cd.waiting(page.page_ids)
+components.show_errors(waiting_loaded.errors)
+waiting = conv.waiting(waiting_loaded.frame, cd.now_local(), wait_min)
+components.cards([Kpi("waiting", len(waiting), source=v.SOURCE),
+                  Kpi("waiting", int(waiting["breach"].sum()), source=v.SOURCE,
+                      label=t("conv.breaches", n=wait_min))], compare=False)
+if waiting.empty:
+    st.caption(t("conv.nobody_waiting"))
+else:
+    wt = v.waiting_table(waiting, lang, page.names)
+    components.table(wt, "conversations-waiting", page.page_ids, key="dl_conv_waiting")
+    tables["waiting"] = wt
+
+# --- in the range --------------------------------------------------------------------------------
+st.subheader(t("conv.in_range"))
+loaded = cd.conversations(page.page_ids, page.start, page.end)
+components.show_errors(loaded.errors)
+if loaded.capped:
+    st.warning(t("conv.capped", n=fmt.number(dc.MAX_PER_PAGE, lang),
+                 pages=", ".join(page.name(p) for p in loaded.capped)), icon=":material/content_cut:")
+frame = loaded.frame
+drill = cd.drill()
+
+if v.is_empty(frame):
+    components.empty_state()
+else:
+    components.cards(v.kpis(frame, lang), compare=False)
+    components.partial_today_note()
+
+    def chart(fig, key: str, dimension: str, breakdown=None) -> None:
+        """A chart whose bar or cell, clicked, filters the table (the filter goes to the URL)."""
+        event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points")
+        points = list(getattr(getattr(event, "selection", None), "points", None) or [])
+        seen_key = f"_seen_{key}"
+        sig = repr(points)
+        if points and st.session_state.get(seen_key) != sig:
+            st.session_state[seen_key] = sig
+            picked = v.drill_from_point(dimension, points[0], breakdown, lang)
+            if picked is not None and picked != drill:
+                cd.set_param("drill", picked.encode())
+                st.rerun()
+        elif not points:
+            st.session_state.pop(seen_key, None)
+
+    breakdowns = {"type": v.by_type(frame, lang), "tag": v.by_tag(frame, lang),
+                  "assignee": v.by_assignee(frame, lang), "phone": v.by_flag(frame, "has_phone", lang),
+                  "ads": v.by_flag(frame, "from_ads", lang)}
+    label_keys = {"type": "conv.col.type", "tag": "conv.col.tags", "assignee": "conv.col.assignees",
+                  "phone": "conv.col.phone", "ads": "conv.col.from_ads"}
+    st.caption(t("conv.drill_hint"))
+    pairs = [("type", "phone"), ("tag", "assignee")]
+    for left, right in pairs:
+        cols = st.columns(2)
+        for col, dim in zip(cols, (left, right)):
+            with col:
+                st.markdown(f"**{t(v.DIMENSION_LABEL[dim])}**")
+                chart(v.breakdown_figure(breakdowns[dim].head(15), lang), f"conv_chart_{dim}", dim, breakdowns[dim])
+                tables[f"by_{dim}"] = v.breakdown_table(breakdowns[dim], lang, label_keys[dim])
+    st.markdown(f"**{t(v.DIMENSION_LABEL['ads'])}**")
+    if loaded.ads_known and len(loaded.ads_known) < len(loaded.pages_ok):
+        st.caption(t("conv.ads_partial"))
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        chart(v.breakdown_figure(breakdowns["ads"], lang), "conv_chart_ads", "ads", breakdowns["ads"])
+        tables["by_ads"] = v.breakdown_table(breakdowns["ads"], lang, label_keys["ads"])
+    with c2:
+        tbl = tables["by_tag"]
+        components.table(tbl, "conversations-by-tag", page.page_ids, key="dl_conv_by_tag")
+
+    st.markdown(f"**{t('conv.by_day')}**")
+    days = v.by_day(frame, page.start, page.end)
+    chart(v.day_figure(days, lang, partial=page.partial), "conv_chart_day", "day")
+    tables["by_day"] = v.day_table(days, lang)
+    st.markdown(f"**{t('conv.heatmap')}**")
+    grid = v.weekday_hour(frame)
+    chart(v.heatmap_figure(grid, lang), "conv_chart_slot", "slot")
+    tables["weekday_hour"] = v.heatmap_table(grid, lang)
+
+    # --- drill-down filter and the table -------------------------------------------------------------
+    st.subheader(t("conv.table"))
+    dims = ["", *breakdowns]
+    d1, d2, d3 = st.columns([2, 3, 1], vertical_alignment="bottom")
+    with d1:
+        dim = st.selectbox(t("conv.filter_by"), dims, index=dims.index(drill.dimension) if drill and
+                           drill.dimension in dims else 0, key=f"conv_dim_{drill.encode() if drill else ''}_{lang}",
+                           format_func=lambda d: t(v.DIMENSION_LABEL[d]) if d else t("conv.filter_none"))
+    with d2:
+        if dim:
+            b = breakdowns[dim]
+            keys = list(b["key"])
+            current = drill.value if drill and drill.dimension == dim and drill.value in keys else None
+            value = st.selectbox(t("conv.filter_value"), keys, index=keys.index(current) if current else None,
+                                 key=f"conv_val_{dim}_{drill.encode() if drill else ''}_{lang}",
+                                 format_func=dict(zip(b["key"], b["label"])).get, placeholder=t("conv.pick"))
+            if value is not None and (drill is None or conv.Drill(dim, value) != drill):
+                cd.set_param("drill", conv.Drill(dim, value).encode())
+                st.rerun()
+        elif drill is not None and drill.dimension in dims:
+            cd.set_param("drill", None)
+            st.rerun()
+    with d3:
+        if drill is not None and st.button(t("conv.filter_clear"), key="conv_clear", icon=":material/filter_alt_off:"):
+            cd.set_param("drill", None)
+            st.rerun()
+    if drill is not None:
+        st.info(t("conv.filtered", what=v.drill_text(drill, lang)), icon=":material/filter_alt:")
+    shown = conv.apply_drill(frame, drill)
+    query = st.text_input(t("conv.search"), key="conv_search", placeholder=t("conv.search_hint"))
+    shown = conv.search(shown, query)
+    st.caption(t("conv.rows", n=fmt.number(len(shown), lang), total=fmt.number(len(frame), lang)))
+    ctable = v.conversation_table(shown, lang, page.names)
+    components.table(ctable, "conversations", page.page_ids, key="dl_conv_table",
+                     download=v.export_table(shown, lang, page.names))
+    tables["conversations"] = v.export_table(shown, lang, page.names)
+
+    # --- the reader ---------------------------------------------------------------------------------
+    st.subheader(t("conv.reader"))
+    options = list(zip(shown["page_id"], shown["conversation_id"]))[:500]
+    labels = {f"{p}|{c}": r for (p, c), r in zip(options, shown.itertuples())}
+    pick = st.selectbox(t("conv.pick_conversation"), list(labels), index=None, key="conv_pick",
+                        placeholder=t("conv.pick"),
+                        format_func=lambda k: f"{labels[k].customer_name or labels[k].conversation_id} · "
+                                              f"{page.name(labels[k].page_id)} · {labels[k].created_at:%d/%m %H:%M}")
+    if pick:
+        row = labels[pick]
+        r = cd.reader(row.page_id, row.conversation_id, row.customer_id)
+        if r["error"]:
+            st.error(components.escape_markdown(r["error"]))
+        st.caption(t("conv.messages_read", n=len(r["frame"]),
+                     total=fmt.number(row.message_count, lang) if row.message_count is not None else "—"))
+        if not r["done"]:
+            st.button(t("conv.older"), key="conv_older", icon=":material/history:",
+                      on_click=cd.older, args=(row.page_id, row.conversation_id))
+        mt = v.messages_table(r["frame"], lang)
+        components.table(mt, "conversation-messages", [row.page_id], key="dl_conv_messages")
+
+        # --- write actions: only when switched on, each confirmed and sent once ---------------------
+        if cd.writes_allowed():
+            with st.container(border=True):
+                st.markdown(f"**{t('conv.actions')}**")
+                st.caption(t("conv.actions_note"))
+                tag_names, user_names = cd.names(row.page_id)
+                action = st.selectbox(t("conv.action"), dc.WRITE_ACTIONS, key="conv_w_action",
+                                      format_func=lambda a: t(f"conv.action.{a}"))
+                value, value_label = None, ""
+                if action in ("tag_add", "tag_remove"):
+                    value = st.selectbox(t("conv.action_tag"), list(tag_names), key="conv_w_tag",
+                                         format_func=tag_names.get)
+                    value_label = tag_names.get(value, "")
+                elif action == "assign":
+                    value = st.selectbox(t("conv.action_staff"), list(user_names), key="conv_w_staff",
+                                         format_func=user_names.get)
+                    value_label = user_names.get(value, "")
+                st.button(t("conv.action_prepare"), key="conv_w_prepare", on_click=cd.prepare,
+                          args=(action, row.page_id, row.conversation_id, value,
+                                f"{t(f'conv.action.{action}')} {value_label}".strip()))
+                p = cd.pending()
+                if p and p["conversation_id"] == row.conversation_id:
+                    st.warning(t("conv.confirm_text", what=p["label"],
+                                 who=row.customer_name or row.conversation_id), icon=":material/help:")
+                    b1, b2 = st.columns(2)
+                    b1.button(t("conv.confirm"), key="conv_w_confirm", type="primary", on_click=cd.confirm)
+                    b2.button(t("conv.cancel"), key="conv_w_cancel", on_click=cd.cancel)
+                answer = cd.last_answer()
+                if answer:
+                    (st.success if answer["ok"] else st.error)(
+                        t("conv.answer_ok" if answer["ok"] else "conv.answer_failed", what=answer["action"]["label"]))
+                    st.json(answer["answer"], expanded=False)
+
+# --- page customers -----------------------------------------------------------------------------------
+st.subheader(t("conv.customers"))
+with st.spinner(t("conv.loading_customers")):
+    cust = cd.customers(page.page_ids, page.start, page.end)
+components.show_errors(cust.errors)
+if cust.frame.empty:
+    st.caption(t("conv.no_customers"))
+else:
+    components.cards(v.customer_kpis(cust.frame), compare=False)
+    st.plotly_chart(v.customers_day_figure(v.new_customers_by_day(cust.frame, page.start, page.end), lang,
+                                           partial=page.partial), key="conv_customers_day")
+    ct = v.customers_table(cust.frame, lang, page.names)
+    components.table(ct, "page-customers", page.page_ids, key="dl_conv_customers")
+    tables["customers"] = ct
+
+components.download_everything(tables, "conversations", page.page_ids)

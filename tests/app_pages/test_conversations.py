@@ -1,0 +1,245 @@
+"""AppTest of /conversations: the simulator's counts in both languages (demo), the waiting list
+against the simulator's truth, paging back through messages, the drill-down filter through the
+URL, and the write actions: none shown and none sent when off, exactly one request per
+confirmed action when on, whatever the reruns."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from pancake import conversations as conv
+from pancake.client import PancakeClient
+from pancake.errors import ServerError
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from tests.conftest import ROOT
+
+PAGE = "app_pages/conversations.py"
+ONE, WA = DEMO_PAGE_IDS[0], DEMO_PAGE_IDS[4]
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture(autouse=True)
+def _writes_unset(monkeypatch):
+    monkeypatch.delenv("PANCAKE_ALLOW_WRITES", raising=False)
+
+
+def local_today() -> date:
+    return datetime.now(TZ).date()
+
+
+DAY = local_today() - timedelta(days=3)   # a closed day: the same answer from any simulator
+
+
+def open_directly(params, secrets=None):
+    """The page as the first page opened (a shared link), not after the Overview page."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    for k, v in (secrets or {}).items():
+        at.secrets[k] = v
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def truth_day(page_id: str, day: date = DAY):
+    return [c for _, c in Simulator().truth.conversations(page_id, datetime.combine(day, datetime.min.time()),
+                                                          datetime.combine(day, datetime.max.time()))]
+
+
+def first_metrics(at) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in at.metric:
+        out.setdefault(m.label, m.value)
+    return out
+
+
+def frame_with(at, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def conversations_table(at):
+    return next(d.value for d in at.dataframe if {"type_name", "from_ads", "conversation_id"} <= set(d.value.columns))
+
+
+@pytest.mark.parametrize("lang, labels", [
+    ("vi", ("Hội thoại", "Tin nhắn", "Bình luận", "Có số điện thoại", "Từ quảng cáo")),
+    ("en", ("Conversations", "Inbox", "Comment", "Phone captured", "From ads")),
+])
+def test_demo_counts_match_the_simulator(lang, labels):
+    at = open_directly({"pages": ONE, "from": DAY.isoformat(), "to": DAY.isoformat(), "lang": lang})
+    assert not at.exception
+    truth = truth_day(ONE)
+    m = first_metrics(at)
+    total, inbox, comment, phone, ads = labels
+    from pancake import fmt
+    assert m[total] == fmt.number(len(truth), lang)
+    assert m[inbox] == fmt.number(sum(c.type == "INBOX" for c in truth), lang)
+    assert m[comment] == fmt.number(sum(c.type == "COMMENT" for c in truth), lang)
+    assert m[phone] == fmt.number(sum(c.has_phone for c in truth), lang)
+    assert m[ads] == fmt.number(sum(c.from_ad for c in truth), lang)
+    table = conversations_table(at)
+    assert sorted(table["conversation_id"]) == sorted(c.id for c in truth)
+    assert dict(at.query_params)["lang"] == lang
+
+
+# --- over HTTP, the simulator's request log at hand ---------------------------------------------------
+
+@pytest.fixture
+def served():
+    now = datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0)
+    sim = Simulator(now=now)
+    server, thread = serve(sim, "127.0.0.1", 0)
+    host, port = server.server_address[:2]
+    secrets = {"PANCAKE_BASE_URL": f"http://{host}:{port}/api",
+               "PANCAKE_PAGE_TOKENS": ",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items())}
+    yield sim, secrets
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_waiting_list_matches_the_truth(served):
+    sim, secrets = served
+    yesterday = (sim.now() - timedelta(days=1)).date().isoformat()
+    at = open_directly({"pages": f"{ONE},{WA}", "from": yesterday, "to": yesterday, "lang": "en"}, secrets)
+    assert not at.exception
+    since = sim.now() - timedelta(days=2)
+    truth = sorted((pd.Timestamp(t).floor("s"), cid) for pid in (ONE, WA) for cid, t in sim.truth.waiting(pid, since))
+    assert truth, "the simulator should have someone waiting"
+    shown = frame_with(at, "wait_ms")
+    assert list(shown["conversation_id"]) == [cid for _, cid in truth]   # longest wait first
+    assert first_metrics(at)["Waiting for a reply"] == str(len(truth))
+    threshold = dict(at.query_params).get("wait")
+    assert threshold is None   # the default, 15 min, stays out of the link
+    over = [w >= 15 * 60_000 for w in shown["wait_ms"]]
+    assert list(shown["breach"]) == over
+
+
+def test_threshold_lives_in_the_url(served):
+    sim, secrets = served
+    yesterday = (sim.now() - timedelta(days=1)).date().isoformat()
+    at = open_directly({"pages": ONE, "from": yesterday, "to": yesterday, "lang": "en", "wait": "45"}, secrets)
+    assert not at.exception
+    assert any(m.label == "Waiting over 45 min" for m in at.metric)
+    at.number_input[0].set_value(30).run()
+    assert dict(at.query_params)["wait"] == "30"
+    assert any(m.label == "Waiting over 30 min" for m in at.metric)
+
+
+def test_messages_page_back_thirty_at_a_time():
+    at = open_directly({"pages": ONE, "from": DAY.isoformat(), "to": DAY.isoformat(), "lang": "en"})
+    table = conversations_table(at)
+    row = table[table["message_count"] > 60].iloc[0]
+    at.selectbox(key="conv_pick").set_value(f"{ONE}|{row['conversation_id']}").run()
+    assert not at.exception
+    sim = Simulator()
+    client = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
+                           base_url="https://pages.fm/api", transport=sim.transport())
+    newest = client.messages(ONE, row["conversation_id"], row["customer_id"])["messages"]
+    older = client.messages(ONE, row["conversation_id"], row["customer_id"], current_count=30)["messages"]
+    msgs = frame_with(at, "message_id")
+    assert sorted(msgs["message_id"]) == sorted(m["id"] for m in newest)
+    assert list(msgs["sent_at"]) == sorted(msgs["sent_at"])   # read top to bottom, oldest first
+    at.button(key="conv_older").click().run()
+    msgs = frame_with(at, "message_id")
+    assert sorted(msgs["message_id"]) == sorted(m["id"] for m in newest + older)
+    assert len(msgs) == 60
+
+
+def test_drill_down_round_trips_through_the_url():
+    truth = truth_day(ONE)
+    at = open_directly({"pages": ONE, "from": DAY.isoformat(), "to": DAY.isoformat(), "lang": "en",
+                        "drill": "type:COMMENT"})
+    assert not at.exception
+    table = conversations_table(at)
+    assert sorted(table["conversation_id"]) == sorted(c.id for c in truth if c.type == "COMMENT")
+    assert dict(at.query_params)["drill"] == "type:COMMENT"
+    assert any("Filtered: By type: Comment" in i.value for i in at.info)
+    at.button(key="conv_clear").click().run()
+    assert "drill" not in dict(at.query_params)
+    assert len(conversations_table(at)) == len(truth)
+    # the same filter picked with the widgets lands in the URL
+    next(s for s in at.selectbox if s.label == "Filter by").set_value("phone").run()
+    next(s for s in at.selectbox if s.label == "Value").set_value("1").run()
+    assert dict(at.query_params)["drill"] == "phone:1"
+    assert sorted(conversations_table(at)["conversation_id"]) == sorted(c.id for c in truth if c.has_phone)
+
+
+def pick_first(at):
+    table = conversations_table(at)
+    cid = table.iloc[0]["conversation_id"]
+    at.selectbox(key="conv_pick").set_value(f"{ONE}|{cid}").run()
+    return cid
+
+
+def writes(sim):
+    return [c for c in sim.calls if c.method != "GET"]
+
+
+def test_writes_off_shows_no_control_and_sends_nothing(served):
+    sim, secrets = served
+    yesterday = (sim.now() - timedelta(days=1)).date().isoformat()
+    at = open_directly({"pages": ONE, "from": yesterday, "to": yesterday, "lang": "en"}, secrets)
+    pick_first(at)
+    assert not at.exception
+    keys = [b.key for b in at.button] + [s.key for s in at.selectbox]
+    assert not [k for k in keys if k and k.startswith("conv_w_")]
+    assert not any("Conversation actions" in (m.value or "") for m in at.markdown)
+    at.run()
+    assert sim.calls and writes(sim) == []
+
+
+@pytest.mark.parametrize("action", ["read", "tag_add"])
+def test_writes_on_send_exactly_one_request_per_confirmation(served, action):
+    sim, secrets = served
+    yesterday = (sim.now() - timedelta(days=1)).date().isoformat()
+    at = open_directly({"pages": ONE, "from": yesterday, "to": yesterday, "lang": "en"},
+                       {**secrets, "PANCAKE_ALLOW_WRITES": "1"})
+    cid = pick_first(at)
+    at.selectbox(key="conv_w_action").set_value(action).run()
+    at.button(key="conv_w_prepare").click().run()
+    assert writes(sim) == []                      # prepared, not sent: it asks first
+    assert any("Confirm" in w.value for w in at.warning)
+    at.button(key="conv_w_confirm").click().run()
+    sent = writes(sim)
+    assert len(sent) == 1 and sent[0].path.endswith(f"/conversations/{cid}/{'read' if action == 'read' else 'tags'}")
+    assert any("Pancake accepted" in s.value for s in at.success)
+    at.run()
+    at.run()
+    assert len(writes(sim)) == 1                  # reruns send nothing more
+    assert not [b for b in at.button if b.key == "conv_w_confirm"]
+
+
+def test_send_once_guard():
+    from ui import conversations_data as cd
+    store: dict = {}
+    calls = []
+    store[cd.PENDING_KEY] = {"id": "a1", "action": "read", "label": "Mark read"}
+    pending = dict(store[cd.PENDING_KEY])
+    assert cd.send_once(store, lambda p: calls.append(p) or {"success": True}) is True
+    assert cd.send_once(store, lambda p: calls.append(p) or {"success": True}) is False   # a rerun
+    store[cd.PENDING_KEY] = pending                # a stale second click of the same confirmation
+    assert cd.send_once(store, lambda p: calls.append(p) or {"success": True}) is False
+    assert len(calls) == 1 and store[cd.SENT_KEY]["a1"]["ok"] is True
+
+    def fail(p):
+        raise ServerError("[conversations/read · page 1] HTTP 502 page_access_token=SECRET-CANARY-9z",
+                          endpoint="conversations/read")
+    from pancake.redact import register_secret
+    register_secret("SECRET-CANARY-9z")
+    store[cd.PENDING_KEY] = {"id": "b2", "action": "read", "label": "Mark read"}
+    assert cd.send_once(store, fail) is True
+    answer = store[cd.SENT_KEY]["b2"]
+    assert answer["ok"] is False and "SECRET-CANARY-9z" not in str(answer)
+
+
+def test_drill_param_that_does_not_parse_is_ignored():
+    at = open_directly({"pages": ONE, "from": DAY.isoformat(), "to": DAY.isoformat(), "lang": "en",
+                        "drill": "type:POST"})
+    assert not at.exception
+    assert len(conversations_table(at)) == len(truth_day(ONE))
+    assert conv.parse_drill("type:POST") is None

@@ -1,0 +1,134 @@
+"""/conversations computations on hand-built frames: totals and shares from paired sums,
+breakdowns (every type, tags exploded, unknown kept apart), days and weekday × hour, tables,
+the drill-down from a clicked point, the export frame and the standup's longest waits."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+
+from pancake import conversations as conv
+from pancake import fmt
+from pancake.views import cards, tables
+from pancake.views import conversations as v
+
+TZ = "UTC"   # local = UTC here: times read as written
+
+
+def conv_row(cid, *, typ="INBOX", tags=(), staff=(), phone=False, ads=None, at="2026-07-06T09:10:00",
+             count=4, page="p1", customer=None, last=None, updated=None):
+    row = {"id": cid, "page_id": page, "type": typ, "inserted_at": at, "updated_at": updated or at,
+           "tags": list(tags), "current_assign_users": [{"id": s, "name": s.title()} for s in staff],
+           "has_phone": phone, "message_count": count,
+           "customers": [{"id": f"cu-{cid}", "fb_id": f"ps-{cid}", "name": customer or f"Khách {cid}"}],
+           "last_sent_by": last or {"id": page}}
+    if ads is not None:
+        row["ad_ids"] = ["ad1"] if ads else []
+    return row
+
+
+FRAME = conv.conversations_frame([
+    conv_row("a", tags=[1], staff=["linh"], phone=True, ads=True, at="2026-07-06T09:10:00"),    # Monday
+    conv_row("b", typ="COMMENT", tags=[1, 2], phone=False, ads=False, at="2026-07-06T09:40:00"),
+    conv_row("c", tags=[], staff=["linh", "nam"], phone=None, ads=None, at="2026-07-04T20:00:00"),  # Saturday
+], "p1", TZ, tag_names={"1": "Khách mới", "2": "Đã chốt"})
+
+
+def test_totals_pair_the_phone_share_with_known_answers():
+    t = v.totals(FRAME)
+    assert t["conversations"] == 3 and (t["INBOX"], t["COMMENT"], t["LIVESTREAM"]) == (2, 1, 0)
+    assert t["with_phone"] == 1 and t["phone_share"] == 0.5     # 1 of the 2 that say, not 1 of 3
+    assert t["from_ads"] == 1
+
+
+def test_kpi_cards_read_in_both_languages():
+    drawn = {c.label: c.value for c in cards.cards(v.kpis(FRAME, "en"), "en", compare=False)}
+    assert drawn["Conversations"] == "3" and drawn["Livestream"] == "0"
+    assert drawn["Phone capture share"] == fmt.ratio_as_percent(0.5, "en")
+    vi = [c.label for c in cards.cards(v.kpis(FRAME, "vi"), "vi", compare=False)]
+    assert "Hội thoại" in vi and "Bình luận" in vi
+
+
+def test_unknown_from_ads_is_unknown_not_zero():
+    only_unknown = FRAME[FRAME["conversation_id"] == "c"].reset_index(drop=True)
+    assert v.totals(only_unknown)["from_ads"] is None
+    assert v.totals(only_unknown)["phone_share"] is None
+
+
+def test_by_type_lists_every_documented_type():
+    b = v.by_type(FRAME, "en")
+    assert list(b["key"]) == ["INBOX", "COMMENT", "LIVESTREAM"] and list(b["conversations"]) == [2, 1, 0]
+    assert list(b["label"]) == ["Inbox", "Comment", "Livestream"]
+    assert b["share"].round(4).tolist() == [0.6667, 0.3333, 0.0]
+
+
+def test_by_tag_counts_each_tag_and_no_tag():
+    b = v.by_tag(FRAME, "en").set_index("key")["conversations"].to_dict()
+    assert b == {"Khách mới": 2, "Đã chốt": 1, conv.NONE_VALUE: 1}
+    a = v.by_assignee(FRAME, "vi").set_index("key")["conversations"].to_dict()
+    assert a == {"Linh": 2, "Nam": 1, conv.NONE_VALUE: 1}
+
+
+def test_flags_keep_unknown_apart():
+    b = v.by_flag(FRAME, "has_phone", "en")
+    assert list(zip(b["label"], b["conversations"])) == [("Yes", 1), ("No", 1), ("Unknown", 1)]
+
+
+def test_days_and_weekday_hour():
+    d = v.by_day(FRAME, date(2026, 7, 4), date(2026, 7, 6))
+    assert list(d["conversations"]) == [1, 0, 2] and list(d["comment"]) == [0, 0, 1]
+    grid = v.weekday_hour(FRAME)
+    assert grid.shape == (7, 24) and int(grid.loc[0, 9]) == 2 and int(grid.loc[5, 20]) == 1
+    assert int(grid.to_numpy().sum()) == 3
+
+
+def test_drill_from_clicked_points():
+    b = v.by_tag(FRAME, "en")
+    assert v.drill_from_point("tag", {"y": "(no tag)", "x": 1}, b, "en") == conv.Drill("tag", conv.NONE_VALUE)
+    assert v.drill_from_point("tag", {"y": "Khách mới", "x": 2}, b, "en") == conv.Drill("tag", "Khách mới")
+    assert v.drill_from_point("slot", {"x": "09", "y": fmt.weekday_name(0, "vi")}, None, "vi") == conv.Drill("slot", "0-9")
+    assert v.drill_from_point("day", {"x": "2026-07-04 00:00:00", "y": 1}) == conv.Drill("day", "2026-07-04")
+    assert v.drill_from_point("tag", {"y": "nothing"}, b, "en") is None
+    assert v.drill_text(conv.Drill("type", "COMMENT"), "en") == "By type: Comment"
+
+
+def test_conversation_table_holds_values_and_ids():
+    tbl = v.conversation_table(FRAME, "en", {"p1": "Shop"})
+    assert tbl.shown[:3] == ["customer_name", "page_name", "type_name"]
+    assert "conversation_id" in tbl.frame.columns and "conversation_id" not in tbl.shown
+    assert str(tbl.frame["message_count"].dtype) == "Int64"
+    out = tables.for_download(tbl, "en")
+    assert "conversation_id" in out.columns and len(out) == 3   # ids in the file, hidden on screen
+
+
+def test_export_frame_one_row_per_conversation_oldest_first():
+    e = v.export_frame(FRAME, {"p1": "Shop"})
+    assert list(e.columns) == v.EXPORT_COLUMNS
+    assert list(e["conversation_id"]) == ["c", "a", "b"]
+    row = e.set_index("conversation_id").loc["b"]
+    assert row["tags"] == "Khách mới; Đã chốt" and row["page_name"] == "Shop" and bool(row["from_ads"]) is False
+    assert pd.isna(e.set_index("conversation_id").loc["c", "has_phone"])
+
+
+def test_waiting_table_and_longest_waits():
+    frame = conv.conversations_frame([
+        conv_row("x", customer="Hà", last={"id": "ps-x"}, updated="2026-07-06T13:00:00"),
+        conv_row("y", customer="Nam", last={"id": "ps-y"}, updated="2026-07-06T14:20:00"),
+        conv_row("z")], "p1", TZ)
+    w = conv.waiting(frame, datetime(2026, 7, 6, 14, 30), 15)
+    lines = v.longest_waits(w, 5, "en", {"p1": "Shop"})
+    assert lines == ["⚠️ Hà · Shop · 1 h 30 min", "Nam · Shop · 10 min"]
+    assert v.longest_waits(w, 1, "vi", {"p1": "Shop"}) == ["⚠️ Hà · Shop · 1 giờ 30 phút"]
+    wt = v.waiting_table(w, "en", {"p1": "Shop"})
+    assert list(wt.frame["wait_ms"]) == [90 * 60_000.0, 10 * 60_000.0]
+    assert tables.display_values(wt, "en")["over"].tolist() == ["⚠️ over threshold", ""]
+
+
+def test_customers_kpis_and_days():
+    cust = conv.page_customers_frame([{"id": "a", "inserted_at": "2026-07-05T10:00:00", "phone_numbers": ["09"]},
+                                      {"id": "b", "inserted_at": "2026-07-05T11:00:00", "phone_numbers": []}],
+                                     "p1", TZ)
+    k = {x.field: x.value for x in v.customer_kpis(cust)}
+    assert k == {"customers": 2, "with_phone": 1, "phone_share": 0.5}
+    d = v.new_customers_by_day(cust, date(2026, 7, 4), date(2026, 7, 5))
+    assert list(d["customers"]) == [0, 2]

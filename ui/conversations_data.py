@@ -1,0 +1,265 @@
+"""The /conversations page's data in the session: loads through ``pancake.data.conversations``
+with a progress bar, kept in a bounded memory shared by the process (one per configuration;
+a range with today in it for 5 minutes, a closed range for 30), the message reader's batches,
+the URL parameters of the page (``wait``, ``drill``) and the write actions, sent once.
+
+Write actions are drawn only when ``PANCAKE_ALLOW_WRITES=1`` (environment or secrets). Each
+one is prepared (a pending action with its own id), confirmed, then sent by the confirm
+button's callback, which records the id before sending: a rerun, a second click or a stale
+callback finds the id already sent and sends nothing (never retried blindly).
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, MutableMapping
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from pancake import conversations as conv
+from pancake.data import cache
+from pancake.data import conversations as dc
+from pancake.errors import PancakeError
+from pancake.redact import redact
+from pancake.views import conversations as v
+
+from . import state
+
+OPEN_TTL = 300.0       # seconds: a range with today in it moves while the shop works
+CLOSED_TTL = 1800.0
+WAIT_TTL = 60.0        # "waiting now" is about now
+MAX_ENTRIES = 64
+DEFAULT_WAIT_MINUTES = 15
+PENDING_KEY = "_conv_pending"
+SENT_KEY = "_conv_sent"
+LAST_KEY = "_conv_last_answer"
+
+
+# --- a small shared memory ---------------------------------------------------------------------
+
+class _Memo:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+
+    def get(self, key: tuple) -> Any:
+        with self.lock:
+            hit = self.items.get(key)
+            if hit is None or hit[0] < time.monotonic():
+                self.items.pop(key, None)
+                return None
+            self.items.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: tuple, value: Any, ttl: float) -> None:
+        with self.lock:
+            self.items[key] = (time.monotonic() + ttl, value)
+            while len(self.items) > MAX_ENTRIES:
+                self.items.popitem(last=False)
+
+    def drop(self, kind: str) -> None:
+        with self.lock:
+            for k in [k for k in self.items if k[0] == kind]:
+                self.items.pop(k, None)
+
+
+@st.cache_resource(show_spinner=False)
+def _memo() -> _Memo:
+    return _Memo()
+
+
+def _fingerprint() -> str:
+    return cache._fingerprint(cache.settings())
+
+
+def _cached(kind: str, key: tuple, ttl: float, load: Callable[[], dc.Loaded]) -> dc.Loaded:
+    full = (kind, _fingerprint(), *key)
+    got = _memo().get(full)
+    if got is not None:
+        return got
+    result = load()
+    if not result.errors:   # a failing page is asked again on the next run
+        _memo().put(full, result, ttl)
+    return result
+
+
+def forget() -> None:
+    """Drop what this page keeps (after a write, so the table shows the change)."""
+    for kind in ("conversations", "waiting"):
+        _memo().drop(kind)
+
+
+# --- loads -------------------------------------------------------------------------------------------
+
+def now_local() -> datetime:
+    return v.now_local(cache.now_utc(), cache.tz_name())
+
+
+def conversations(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
+    ids = tuple(str(p) for p in page_ids)
+    ttl = OPEN_TTL if end >= cache.today() else CLOSED_TTL
+
+    def load() -> dc.Loaded:
+        bar = st.progress(0.0, text=state.t("conv.loading_pages", done=0, total=len(ids)))
+
+        def on_progress(done: int, total: int, _pid: str) -> None:
+            bar.progress(done / total, text=state.t("conv.loading_pages", done=done, total=total))
+        try:
+            return dc.load_conversations(cache.client(), ids, start, end, cache.tz_name(),
+                                         page_names=cache.page_names(), on_progress=on_progress)
+        finally:
+            bar.empty()
+    return _cached("conversations", (ids, start, end), ttl, load)
+
+
+def waiting(page_ids: Iterable[str]) -> dc.Loaded:
+    ids = tuple(str(p) for p in page_ids)
+    minute = int(time.time() // WAIT_TTL)
+    return _cached("waiting", (ids, minute), WAIT_TTL,
+                   lambda: dc.load_waiting(cache.client(), ids, now_local(), cache.tz_name(),
+                                           page_names=cache.page_names()))
+
+
+def customers(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
+    ids = tuple(str(p) for p in page_ids)
+    ttl = OPEN_TTL if end >= cache.today() else CLOSED_TTL
+    return _cached("customers", (ids, start, end), ttl,
+                   lambda: dc.load_customers(cache.client(), ids, start, end, cache.tz_name(),
+                                             page_names=cache.page_names()))
+
+
+def names(page_id: str) -> tuple[dict[str, str], dict[str, str]]:
+    key = ("names", _fingerprint(), page_id)
+    got = _memo().get(key)
+    if got is None:
+        got = dc.names(cache.client(), page_id)
+        _memo().put(key, got, CLOSED_TTL)
+    return got
+
+
+# --- the message reader: 30 at a time, older ones on demand -------------------------------------------
+
+def _reader_key(page_id: str, conversation_id: str) -> str:
+    return f"_conv_msgs|{page_id}|{conversation_id}"
+
+
+def reader(page_id: str, conversation_id: str, customer_id: str) -> dict[str, Any]:
+    """The messages read so far of one conversation (``frame`` oldest first, ``count`` fetched,
+    ``done`` when there are no older ones, ``error``); the newest 30 on first use."""
+    key = _reader_key(page_id, conversation_id)
+    if key not in st.session_state:
+        st.session_state[key] = {"frame": conv.messages_frame([], page_id, "UTC"), "count": 0, "done": False,
+                                 "error": None, "customer_id": customer_id}
+        older(page_id, conversation_id)
+    return st.session_state[key]
+
+
+def older(page_id: str, conversation_id: str) -> None:
+    """Load the 30 messages before those read (a button's callback)."""
+    key = _reader_key(page_id, conversation_id)
+    r = st.session_state.get(key)
+    if r is None or r["done"]:
+        return
+    try:
+        batch, n = dc.messages(cache.client(), page_id, conversation_id, r["customer_id"], cache.tz_name(),
+                               current_count=r["count"])
+    except PancakeError as exc:
+        r["error"] = redact(str(exc))
+        return
+    known = set(r["frame"]["message_id"])
+    fresh = batch[~batch["message_id"].isin(known)]
+    frame = pd.concat([fresh, r["frame"]], ignore_index=True) if len(r["frame"]) else fresh
+    r.update(frame=frame.sort_values(["sent_at", "message_id"], kind="stable").reset_index(drop=True),
+             count=r["count"] + n, done=n < dc.MESSAGES_PER_CALL or fresh.empty, error=None)
+
+
+# --- URL parameters of this page ------------------------------------------------------------------------
+
+def param(name: str) -> str | None:
+    return state.current().param(name)
+
+
+def set_param(name: str, value: str | None) -> None:
+    """Set (or drop, with None) one of the page's URL parameters and write the URL."""
+    view = state.current()
+    extra = {k: val for k, val in view.extra if k != name}
+    if value not in (None, ""):
+        extra[name] = str(value)
+    state.update(extra=tuple(sorted(extra.items())))
+    state.sync_url()
+
+
+def wait_minutes() -> int:
+    raw = param("wait")
+    try:
+        value = int(float(raw)) if raw not in (None, "") else DEFAULT_WAIT_MINUTES
+    except ValueError:
+        value = DEFAULT_WAIT_MINUTES
+    return max(1, min(value, 24 * 60))
+
+
+def drill() -> conv.Drill | None:
+    return conv.parse_drill(param("drill"))
+
+
+# --- write actions -------------------------------------------------------------------------------------
+
+def writes_allowed() -> bool:
+    try:
+        secrets = {k: st.secrets[k] for k in st.secrets}
+    except Exception:  # noqa: BLE001 - no secrets file
+        secrets = {}
+    return dc.writes_allowed(secrets=secrets)
+
+
+def prepare(action: str, page_id: str, conversation_id: str, value: Any = None, label: str = "") -> None:
+    """Remember one action waiting for confirmation (a new id each time)."""
+    st.session_state[PENDING_KEY] = {"id": uuid.uuid4().hex, "action": action, "page_id": page_id,
+                                     "conversation_id": conversation_id, "value": value, "label": label}
+
+
+def cancel() -> None:
+    st.session_state.pop(PENDING_KEY, None)
+
+
+def send_once(store: MutableMapping[str, Any], send: Callable[[dict[str, Any]], Any]) -> bool:
+    """Send the pending action in ``store`` at most once: the pending action is taken out and
+    its id recorded as sent *before* the call, so a rerun, a second click or a repeated
+    callback sends nothing. Returns whether a request went out. The answer (or the error,
+    redacted) is kept under the id."""
+    pending = store.pop(PENDING_KEY, None)
+    if not pending:
+        return False
+    sent = store.setdefault(SENT_KEY, {})
+    if pending["id"] in sent:
+        return False
+    sent[pending["id"]] = {"action": pending, "ok": None, "answer": None}
+    try:
+        answer = send(pending)
+        sent[pending["id"]].update(ok=bool(answer.get("success", True)) if isinstance(answer, dict) else True,
+                                   answer=answer)
+    except PancakeError as exc:
+        sent[pending["id"]].update(ok=False, answer={"message": redact(str(exc))})
+    store[LAST_KEY] = pending["id"]
+    return True
+
+
+def confirm() -> None:
+    """The confirm button's callback."""
+    if send_once(st.session_state, lambda p: dc.perform(cache.client(), p["action"], p["page_id"],
+                                                        p["conversation_id"], p["value"])):
+        forget()
+
+
+def last_answer() -> dict[str, Any] | None:
+    last = st.session_state.get(LAST_KEY)
+    return (st.session_state.get(SENT_KEY) or {}).get(last) if last else None
+
+
+def pending() -> dict[str, Any] | None:
+    return st.session_state.get(PENDING_KEY)
