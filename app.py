@@ -5,13 +5,17 @@ only draws its own content.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from pancake import i18n
-from ui import sidebar, state
+from ui import auth, sidebar, state
 
-st.set_page_config(page_title="Pancake · Thống kê", page_icon=":material/monitoring:",
+# the favicon is served by this server: no viewer's browser asks a font server for it
+st.set_page_config(page_title="Pancake · Thống kê", page_icon=str(Path(__file__).parent / "ui" / "favicon.png"),
                    layout="wide", initial_sidebar_state="auto")
+who = auth.gate()   # nothing below runs before sign-in when a gate is configured
 
 view = state.current()
 if st.session_state.get("w_lang") in i18n.LANGS and st.session_state["w_lang"] != view.lang:
@@ -24,7 +28,8 @@ GRAIN_PAGES = {"engagement", "customers"}
 # (url path = file name in app_pages/, icon) per navigation section
 PAGES = {
     "reports": [("overview", ":material/dashboard:"), ("engagement", ":material/forum:"),
-                ("staff", ":material/support_agent:"), ("ads", ":material/campaign:"), ("tags", ":material/sell:"),
+                ("staff", ":material/support_agent:"),
+                ("conversations", ":material/chat:"), ("ads", ":material/campaign:"), ("tags", ":material/sell:"),
                 ("customers", ":material/person_add:"), ("activity", ":material/schedule:")],
     "admin": [("settings", ":material/settings:")],
 }
@@ -37,7 +42,10 @@ def pages(script: str | None = None) -> dict[str, list[st.Page]]:
             for section, items in PAGES.items()}
 
 
-if view.kiosk:  # the standup screen at every path, no sidebar; the path's page is its first section
+if not who.admin:      # Settings and its buttons are for admins only
+    PAGES = {k: v for k, v in PAGES.items() if k != "admin"}
+
+if view.kiosk or who.kiosk:  # the standup screen at every path, no sidebar; the path's page is its first section
     nav = st.navigation([p for group in pages("app_pages/standup.py").values() for p in group], position="hidden")
     st.session_state["_standup_path"] = nav.url_path  # read by app_pages/standup.py
 else:

@@ -9,13 +9,14 @@ import streamlit as st
 from pancake import fmt
 from pancake.data import cache
 from pancake.views import settings as vs
-from ui import components, state
+from ui import auth, components, state
 from ui.page import open_page
 
 STATUS_KEY = "_settings_token_status"   # (page ids, status frame, checked at)
 CLEARED_KEY = "_settings_cache_cleared"
 STORE_CLEARED_KEY = "_settings_store_cleared"
 
+auth.require_admin()          # the navigation hides this page from viewers; a direct URL stops here
 page = open_page("nav.settings")
 lang = page.lang
 frame, pages_error = cache.pages()
@@ -39,23 +40,26 @@ st.code(vs.safe_base_url(s.base_url if s else ""), language=None)
 # --- pages and tokens ------------------------------------------------------------------------
 st.subheader(state.t("set.pages"))
 if pages_error:
-    st.warning(state.t("set.pages_error", msg=pages_error), icon=":material/warning:")
+    st.warning(state.t("set.pages_error", msg=components.escape_markdown(pages_error)), icon=":material/warning:")
 if not all_ids:
     components.empty_state("set.no_pages")
 else:
     st.caption(state.t("set.pages_caption"))
     recheck = st.button(state.t("set.recheck"), icon=":material/refresh:", key="set_recheck")
     saved = st.session_state.get(STATUS_KEY)
-    if recheck or saved is None or saved[0] != tuple(all_ids):
+    if (recheck and auth.may_press("recheck")) or saved is None or saved[0] != tuple(all_ids):
         with st.spinner(state.t("common.loading", what=state.t("set.pages"))):
             saved = (tuple(all_ids), cache.token_status(all_ids), cache.now_utc())
         st.session_state[STATUS_KEY] = saved
     _, status, checked_at = saved
     ok, n = vs.token_counts(status)
+    unreachable = vs.unreachable_count(status)
     if ok == n:
         st.success(state.t("set.n_ok", ok=ok, n=n), icon=":material/check_circle:")
-    else:
-        st.error(state.t("set.n_bad", bad=n - ok), icon=":material/key_off:")
+    if unreachable:
+        st.error(state.t("faults.api_unreachable", n=unreachable), icon=":material/cloud_off:")
+    if n - ok - unreachable:
+        st.error(state.t("set.n_bad", bad=n - ok - unreachable), icon=":material/key_off:")
     components.table(vs.token_table(status, lang), "token-status", all_ids, key="dl_token_status")
     st.caption(state.t("set.checked_at", time=vs.local_time(checked_at, cache.tz_name(), lang)))
 
@@ -94,12 +98,16 @@ else:
 
 
 def _clear() -> None:
+    if not auth.may_press("clear"):
+        return
     cache.clear_cache()
     st.session_state.pop(STATUS_KEY, None)
     st.session_state[CLEARED_KEY] = True
 
 
 def _clear_store() -> None:
+    if not auth.may_press("clear_store"):
+        return
     st.session_state[STORE_CLEARED_KEY] = cache.clear_store()
     st.session_state.pop(STATUS_KEY, None)
 

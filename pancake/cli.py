@@ -17,11 +17,25 @@ cost no API call, from any process. The store's own commands:
   the last N closed days (for cron or a Kubernetes CronJob). Progress on stderr; what is
   already stored is skipped, so an interrupted sync resumes; exit 1 when a page failed (the
   other pages are still stored).
+
+Faults (what the exit status and the files tell):
+
+- ``--output FILE`` is checked before any call (the folder exists, FILE is not a folder, a file
+  can be made there); the CSV is written to a hidden temporary file beside it and renamed over
+  FILE when complete, so FILE is either the previous export or a complete new one. An export
+  with failed pages or days leaves FILE alone and writes what was fetched to
+  ``FILE-stem.incomplete.csv`` beside it, naming on stderr which pages and days are missing.
+- Dates are ``YYYY-MM-DD`` from 2015-01-01 to tomorrow; a range reaching past today is cut at
+  today (days to come have no data, never rows of 0), and stderr says so.
+- Ctrl-C stops at once: no traceback, no partial file, exit status 130.
+- Each failing page is named once on stderr; exit 0 only when every page and day came back.
 """
 from __future__ import annotations
 
 import argparse
 import gc
+import logging
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -31,18 +45,27 @@ from typing import TextIO
 
 import pandas as pd
 
-from . import errors, export, kinds, store, timeutil
+from . import cli_access, cli_notify, errors, export, export_conversations, kinds, store, timeutil
 from .config import ConfigError, Settings, load_settings
 from .data import core
 from .redact import install_log_redaction, redact
 
 EXIT_OK, EXIT_PAGE_FAILED, EXIT_USAGE = 0, 1, 2
 
+EXIT_INTERRUPTED = 130
+
+
 def _date(text: str) -> date:
+    """Strictly ``YYYY-MM-DD``, as the help says (not ``20261101`` nor ``2026-W44-1``)."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+        day = timeutil.parse_iso_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if day < timeutil.EARLIEST_DATE:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is before {timeutil.EARLIEST_DATE.isoformat()}: dates go from "
+            f"{timeutil.EARLIEST_DATE.isoformat()} to tomorrow")
+    return day
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,8 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="write one kind of statistics as CSV",
         description="Write one kind of statistics for one or more pages as CSV (UTF-8 with BOM).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="KIND:\n" + "\n".join(f"  {k.name:<11} {k.help}" for k in kinds.REGISTRY.values()))
-    ex.add_argument("kind", choices=kinds.names(), metavar="KIND", help=", ".join(kinds.names()))
+        epilog="KIND:\n" + "\n".join([*(f"  {k.name:<11} {k.help}" for k in kinds.REGISTRY.values()),
+                                        f"  {export_conversations.KIND:<11} {export_conversations.HELP}"]))
+    export_kinds = [*kinds.names(), export_conversations.KIND]
+    ex.add_argument("kind", choices=export_kinds, metavar="KIND", help=", ".join(export_kinds))
     ex.add_argument("--page", action="append", required=True, metavar="ID",
                     help="page id (repeat for several); 'all' = every page the user token sees")
     ex.add_argument("--since", type=_date, required=True, metavar="YYYY-MM-DD",
@@ -67,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="last day (inclusive)")
     ex.add_argument("--by-hour", action="store_true",
                     help="hourly rows (" + ", ".join(k.name for k in kinds.REGISTRY.values() if k.hourly) + ")")
-    ex.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    ex.add_argument("--output", "-o", metavar="FILE",
+                    help="write here instead of stdout (complete, or not at all: an export with failed "
+                         "pages goes to FILE-stem.incomplete.csv and FILE is left as it was)")
     ex.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     ex.add_argument("--no-store", action="store_true",
                     help="ask the API for everything and leave the statistics store untouched")
@@ -90,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--kinds", nargs="+", choices=kinds.names(), metavar="KIND",
                     help="only these kinds (" + ", ".join(kinds.names()) + "); default: all")
     sy.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    cli_notify.add_parsers(sub)
+    cli_access.add_parsers(sub)
     return parser
 
 
@@ -120,10 +149,15 @@ def _resolve_pages(client, settings: Settings, asked: list[str],
         pages = core.list_pages(client, settings.page_tokens) if (
             "all" in asked or client.has_user_token) else None
     except errors.PancakeError as exc:
-        if "all" in asked:
+        if "all" in asked and not settings.page_tokens:
             print(f"error: could not list pages: {redact(exc)}", file=stderr)
             return None
-        pages = None
+        if "all" in asked:   # as the dashboard does: the pages that have a page token
+            print(f"warning: could not list pages ({redact(exc)}); 'all' = the "
+                  f"{len(settings.page_tokens)} page(s) of PANCAKE_PAGE_TOKENS", file=stderr)
+            pages = core.list_pages(_NoUserToken(), settings.page_tokens)
+        else:
+            pages = None
     names = dict(zip(pages["page_id"], pages["name"])) if pages is not None else {}
     page_ids: list[str] = []
     for p in asked:
@@ -131,6 +165,11 @@ def _resolve_pages(client, settings: Settings, asked: list[str],
             if pid not in page_ids:
                 page_ids.append(pid)
     return page_ids, names
+
+
+class _NoUserToken:
+    """What ``core.list_pages`` needs to list the configured pages."""
+    has_user_token = False
 
 
 def make_loader(settings: Settings, *, use_store: bool = True) -> core.Loader:
@@ -149,13 +188,18 @@ def make_loader(settings: Settings, *, use_store: bool = True) -> core.Loader:
                        today=lambda: timeutil.local_today(settings.tz))
 
 
-def _open(asked: list[str], verb: str, stderr: TextIO, *, use_store: bool = True):
+_OPEN_LOADERS: list[core.Loader] = []   # closed on Ctrl-C (their clients refuse further calls)
+
+
+def _open(asked: list[str], verb: str, stderr: TextIO, *, use_store: bool = True,
+          settings: Settings | None = None):
     """The configuration, a loader and the pages asked (``all`` expanded): ``(loader, page_ids,
     names)``, or the exit status after saying on stderr what is wrong."""
-    settings = _settings_with_token(stderr)
+    settings = settings or _settings_with_token(stderr)
     if settings is None:
         return EXIT_USAGE
     loader = make_loader(settings, use_store=use_store)
+    _OPEN_LOADERS.append(loader)
     resolved = _resolve_pages(loader.client, settings, asked, stderr)
     if resolved is None:
         return EXIT_PAGE_FAILED
@@ -170,19 +214,88 @@ def _progress(args: argparse.Namespace, stderr: TextIO):
     return (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=stderr, flush=True))
 
 
+def _export_dates(args: argparse.Namespace, settings: Settings, stderr: TextIO) -> bool:
+    """Check ``--since``/``--until`` against [2015-01-01, tomorrow] in the shop's zone and cut
+    the range at today (saying so). False after an error line."""
+    today = timeutil.local_today(settings.tz)
+    for flag, day in (("--since", args.since), ("--until", args.until)):
+        if not timeutil.in_valid_range(day, today):
+            print(f"error: {flag} {day.isoformat()} is outside the dates that can be exported "
+                  f"({timeutil.valid_range_text(today)})", file=stderr)
+            return False
+    try:
+        args.since, until, cut = timeutil.clamp_to_today(args.since, args.until, today)
+    except ValueError:
+        print(f"error: --since {args.since.isoformat()} is after today ({today.isoformat()} in "
+              f"{settings.timezone}): there is no data yet", file=stderr)
+        return False
+    if cut:
+        print(f"note: --until {args.until.isoformat()} is after today: exporting up to today, "
+              f"{today.isoformat()} ({settings.timezone}; today is not over yet)", file=stderr)
+        args.until = until
+    return True
+
+
+def _incomplete_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.incomplete{path.suffix or '.csv'}")
+
+
 def run_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.until < args.since:
         print(f"error: --until {args.until} is before --since {args.since}", file=stderr)
         return EXIT_USAGE
-    kind = kinds.get(args.kind)
-    if args.by_hour and not kind.hourly:
+    kind = None if args.kind == export_conversations.KIND else kinds.get(args.kind)
+    if args.by_hour and (kind is None or not kind.hourly):
         print(f"error: --by-hour is not available for {args.kind}", file=stderr)
         return EXIT_USAGE
-    opened = _open(args.page, "export", stderr, use_store=not args.no_store)
+    # the output is checked before anything is fetched (and before the token: a typo in a path
+    # should not cost an API run)
+    output = incomplete = None
+    try:
+        if args.output and args.output != "-":
+            output = export.AtomicFile(args.output)
+            incomplete = export.AtomicFile(_incomplete_path(output.path))
+    except export.OutputPathError as exc:
+        if output is not None:
+            output.discard()
+        print(f"error: --output: {exc}", file=stderr)
+        return EXIT_USAGE
+    try:
+        return _export(args, kind, stdout, stderr, output, incomplete)
+    finally:
+        for f in (output, incomplete):
+            if f is not None:
+                f.discard()
+
+
+def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, stderr: TextIO,
+            output: export.AtomicFile | None, incomplete: export.AtomicFile | None) -> int:
+    settings = _settings_with_token(stderr)
+    if settings is None:
+        return EXIT_USAGE
+    if not _export_dates(args, settings, stderr):
+        return EXIT_USAGE
+    progress = _progress(args, stderr)
+    if kind is None:   # conversations: not statistics, one row per conversation, never stored
+        got = export_conversations.run(args, stderr, progress=progress,
+                                       open_pages=lambda *a, **kw: _open(*a, settings=settings, **kw))
+        if isinstance(got, int):
+            return got
+        frame, errs = got
+        for err in errs:
+            print(f"error: page {err.page_name} ({err.page_id}) failed: {err.message}", file=stderr)
+        where = _write(export.to_csv_bytes(frame), len(frame), bool(errs), stdout, output, incomplete)
+        summary = f"done: {len(frame)} conversation(s), {len(errs)} page(s) failed" if errs else \
+            f"done: {len(frame)} conversation(s)"
+        if errs:
+            print(summary + where, file=stderr)
+        else:
+            progress(summary)
+        return EXIT_PAGE_FAILED if errs else EXIT_OK
+    opened = _open(args.page, "export", stderr, use_store=not args.no_store, settings=settings)
     if isinstance(opened, int):
         return opened
     loader, page_ids, names = opened
-    progress = _progress(args, stderr)
 
     options = {"hourly": True} if args.by_hour else {}
     progress(f"exporting {args.kind} for {len(page_ids)} page(s), {args.since} to {args.until}")
@@ -191,25 +304,47 @@ def run_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         progress(f"  [{done}/{total}] page {names.get(pid, pid)} ({pid})")
 
     result = loader.load(kind.name, page_ids, args.since, args.until, page_names=names,
-                         on_progress=on_progress, **options)
+                         on_progress=on_progress, keep_partial=True, **options)
     table = kind.csv(result.frames, hourly=args.by_hour) if result.frames else None
     if table is None:
         table = pd.DataFrame()
-    if args.output:
-        Path(args.output).write_bytes(export.to_csv_bytes(table))
+    data = export.to_csv_bytes(table)
+    for err in result.errors:   # each failing page once
+        print(f"error: page {err.page_name} ({err.page_id}) failed: {err.message}", file=stderr)
+    where = _write(data, len(table), bool(result.errors), stdout, output, incomplete)
+    partial = [e for e in result.errors if e.partial]
+    summary = (f"done: {len(table)} row(s) for {len(result.pages_ok)} page(s)"
+               + (f", {len(partial)} page(s) with missing days" if partial else "")
+               + (f", {len(result.errors) - len(partial)} page(s) failed" if len(result.errors) > len(partial)
+                  else ""))
+    if result.errors:
+        print(summary + where, file=stderr)   # an incomplete export is said even with --quiet
     else:
-        data = export.to_csv_bytes(table)
+        progress(summary)
+    return EXIT_PAGE_FAILED if result.errors else EXIT_OK
+
+
+def _write(data: bytes, rows: int, failed: bool, stdout: TextIO, output: export.AtomicFile | None,
+           incomplete: export.AtomicFile | None) -> str:
+    """The CSV to its place: a complete export replaces ``--output``; an incomplete one leaves
+    it as it was and goes to ``NAME.incomplete.csv`` (when it has rows); without ``--output``,
+    stdout. Returns what to add to the summary line."""
+    if output is None:
         out = getattr(stdout, "buffer", None)
         if out is not None:
             out.write(data)
             out.flush()
         else:
             stdout.write(data.decode("utf-8"))
-    for err in result.errors:
-        print(f"error: page {err.page_name} ({err.page_id}) failed: {err.message}", file=stderr)
-    progress(f"done: {len(table)} row(s) for {len(result.pages_ok)} page(s)"
-             + (f", {len(result.errors)} page(s) failed" if result.errors else ""))
-    return EXIT_PAGE_FAILED if result.errors else EXIT_OK
+        return ""
+    if not failed:
+        output.commit(data)
+        return ""
+    if rows and incomplete is not None:
+        incomplete.commit(data)
+        return (f"; {output.path} left as it was, what was fetched is in {incomplete.path}"
+                if output.path.exists() else f"; what was fetched is in {incomplete.path}")
+    return f"; nothing written ({output.path} left as it was)" if output.path.exists() else "; nothing written"
 
 
 def _size(n: float) -> str:
@@ -287,7 +422,15 @@ def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.days < 1:
         print("error: --days must be at least 1", file=stderr)
         return EXIT_USAGE
-    opened = _open([p for group in args.page for p in group], "sync", stderr)
+    settings = _settings_with_token(stderr)
+    if settings is None:
+        return EXIT_USAGE
+    today = timeutil.local_today(settings.tz)
+    if args.days > (today - timeutil.EARLIEST_DATE).days:
+        print(f"error: --days {args.days} reaches before {timeutil.EARLIEST_DATE.isoformat()} "
+              f"(at most {(today - timeutil.EARLIEST_DATE).days})", file=stderr)
+        return EXIT_USAGE
+    opened = _open([p for group in args.page for p in group], "sync", stderr, settings=settings)
     if isinstance(opened, int):
         return opened
     loader, page_ids, names = opened
@@ -319,11 +462,50 @@ def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_PAGE_FAILED if failed else EXIT_OK
 
 
+def _interrupted(stderr: TextIO) -> None:
+    """Ctrl-C: the clients refuse any further call (queued windows fail at once)."""
+    for loader in _OPEN_LOADERS:
+        try:
+            loader.client.close()
+        except Exception:  # noqa: BLE001 - we are leaving anyway
+            pass
+    try:
+        print("interrupted: stopped, no file written", file=stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+         stderr: TextIO | None = None, *, hard_exit: bool | None = None) -> int:
+    """The command line. ``hard_exit`` (default: when run as the program, ``argv`` None): on
+    Ctrl-C, leave the process at once (calls in flight are not waited for) after the temporary
+    files are removed; otherwise return 130."""
+    if hard_exit is None:
+        hard_exit = argv is None
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     install_log_redaction()
+    # the command prints each failing page itself, once
+    pages_log = logging.getLogger("pancake.data.pages")
+    pages_log.propagate = False
+    if not pages_log.handlers:
+        pages_log.addHandler(logging.NullHandler())
+    try:
+        return _main(argv, stdout, stderr)
+    except KeyboardInterrupt:
+        _interrupted(stderr)
+        if hard_exit:
+            try:
+                stdout.flush()
+            except (OSError, ValueError):
+                pass
+            os._exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
+    finally:
+        _OPEN_LOADERS.clear()
+
+
+def _main(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:
     args = build_parser().parse_args(argv)
     # What the imports made (pandas, numpy, httpx...: some 75,000 objects) lives until exit. The
     # command's own allocations would set off a full collection that rescans all of it (~50 ms,
@@ -336,6 +518,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             return run_cache(args, stdout, stderr)
         if args.command == "sync":
             return run_sync(args, stdout, stderr)
+        if args.command in cli_notify.COMMANDS:
+            return cli_notify.run(args, stdout, stderr)
+        if args.command in cli_access.COMMANDS:
+            return cli_access.run(args, None, stdout, stderr)
     except ConfigError as exc:
         print(f"error: {redact(exc)}", file=stderr)
         return EXIT_USAGE

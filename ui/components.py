@@ -51,14 +51,16 @@ def url_notice() -> None:
     the user's language, the echoed values as plain text."""
     problems = state.problems()
     if problems:
-        lines = state.notice_lines(problems, state.lang(), pages_left=bool(state.current().pages))
+        lines = state.notice_lines(problems, state.lang(), pages_left=bool(state.current().pages),
+                                   today=cache.today())
         st.warning("\n".join([t("url.heading"), ""] + [f"- {line}" for line in lines]), icon=":material/link_off:")
 
 
 def banner() -> None:
     err = cache.settings_error()
     if err:
-        st.error(t("common.config_error", msg=escape_markdown(err)))
+        st.error(t("common.config_error", msg=escape_markdown(err)) + "\n\n" + t("faults.config_demo"),
+                 icon=":material/settings_alert:")
     elif cache.is_demo():
         st.info(t("common.demo_banner"), icon=":material/science:")
 
@@ -142,11 +144,17 @@ def show_errors(errors: Iterable[PageError]) -> None:
     with run.slot.container():
         lines = "\n".join(f"- {line}" for line in error_lines(run.failed, lang))
         st.warning(i18n.t("errors.title", lang, n=len(run.failed)) + "\n\n" + lines, icon=":material/warning:")
-        if not state.current().kiosk:
+        if not state.current().kiosk and _admin():
             st.page_link("app_pages/settings.py", label=i18n.t("errors.settings", lang), icon=":material/settings:",
                          query_params=state.to_query(state.current(), cache.today()))
         with st.expander(i18n.t("errors.details", lang), icon=":material/info:"):
             st.code(error_details(run.failed), language=None, wrap_lines=True)
+
+
+def _admin() -> bool:
+    """Whether this session may open Settings (``ui.auth``; open dashboards: everyone)."""
+    from . import auth  # auth draws with these components: imported when needed
+    return auth.identity().admin
 
 
 def empty_state(message_key: str = "common.empty") -> None:

@@ -19,7 +19,7 @@ import streamlit as st
 from pancake import i18n, timeutil
 from pancake.data import cache
 
-from . import state
+from . import auth, components, state
 
 LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -56,7 +56,7 @@ def render(*, grain: bool = False) -> state.View:
         tr = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
 
         if error:
-            st.error(tr("sb.pages_error", msg=error))
+            st.error(tr("sb.pages_error", msg=components.escape_markdown(error)))
         chosen = [p for p in view.pages if p in ids]
         _seed("w_all", not chosen)
         all_pages = st.toggle(tr("sb.all_pages", n=len(ids)), key="w_all")
@@ -103,6 +103,7 @@ def render(*, grain: bool = False) -> state.View:
                                              format_func=lambda g: tr(f"sb.grain.{g}"),
                                              required=True) or view.grain
         st.caption(tr("sb.tz", tz=cache.tz_name()))
+        auth.sign_out_button()
 
     return state.update(pages=pages, preset=preset, start=start, end=end, compare=compare,
                         grain=new_grain, lang=lang)

@@ -1,0 +1,196 @@
+"""The gate (ui/auth.py) in AppTest: nothing but the sign-in form before sign-in, a viewer sees
+only their pages whatever the URL says, Settings is for admins, a kiosk key opens only its
+standup screen and a wrong one nothing, echoed input never becomes markup, and no canary
+password or key reaches the screen."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pancake import access, i18n
+from pancake.data import cache
+from pancake.simulator import DEMO_PAGES
+from tests.conftest import ROOT
+
+PW = "CANARY-PASSWORD-5e1f9a"
+VIEWER_PW = "CANARY-VIEWER-PW-22d0"
+KEY = "CANARY-KIOSK-KEY-0b7c"
+A, B = DEMO_PAGES[0], DEMO_PAGES[1]
+OTHERS = [p for p in DEMO_PAGES if p.id != A.id]
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")   # CommonMark inline code: a run of n backticks
+
+
+def texts(at: AppTest) -> str:
+    """Every element the run drew, as its protobuf text (labels, bodies, values, options)."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(str(proto))
+        children = getattr(node, "children", None) or {}
+        for child in (children.values() if isinstance(children, dict) else children):
+            walk(child)
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def run(params=None, timeout=30) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    return at
+
+
+@pytest.fixture
+def access_file(tmp_path, monkeypatch):
+    path = tmp_path / "access.toml"
+    path.write_text(f'''
+[[viewer]]
+name = "Shop A"
+password_hash = "{access.hash_secret(VIEWER_PW)}"
+pages = ["{A.id}"]
+
+[[kiosk]]
+name = "TV"
+key_hash = "{access.hash_secret(KEY)}"
+pages = ["{B.id}"]
+''', encoding="utf-8")
+    monkeypatch.setenv("PANCAKE_ACCESS_FILE", str(path))
+    monkeypatch.setenv("PANCAKE_DASHBOARD_PASSWORD", PW)
+    yield path
+
+
+def sign_in(at: AppTest, name: str, password: str) -> AppTest:
+    if at.text_input(key="w_auth_name") is not None and name:
+        at.text_input(key="w_auth_name").input(name)
+    at.text_input(key="w_auth_password").input(password)
+    submit = [b for b in at.button if "FormSubmitter" in b.id]
+    (submit[0] if submit else at.button[0]).click().run()
+    return at
+
+
+def test_nothing_but_the_sign_in_form_before_sign_in(access_file):
+    at = run({"pages": A.id, "range": "last_7"})
+    body = texts(at)
+    assert i18n.t("auth.title", "vi") in body
+    for page in DEMO_PAGES:
+        assert page.name not in body and page.id not in body
+    assert not at.metric and not at.sidebar.children and not at.dataframe
+    assert PW not in body and VIEWER_PW not in body
+
+
+def test_a_wrong_password_is_refused_and_the_shared_one_lets_the_owner_in(access_file):
+    at = run({"lang": "en"})
+    sign_in(at, "Shop A", "wrong")
+    assert i18n.t("auth.failed", "en") in texts(at)
+    assert not at.metric
+    sign_in(at, "", PW)
+    body = texts(at)
+    assert at.metric                                     # the overview's cards
+    assert at.toggle(key="w_all").label == i18n.t("sb.all_pages", "en", n=len(DEMO_PAGES))  # every page
+    at.switch_page("app_pages/settings.py").run()        # and Settings
+    assert i18n.t("set.recheck", "en") in texts(at)
+    assert PW not in body
+
+
+def test_a_viewer_sees_only_their_pages_whatever_the_url_says(access_file):
+    at = run({"lang": "en", "pages": ",".join(p.id for p in DEMO_PAGES)})
+    sign_in(at, "shop a", VIEWER_PW)
+    body = texts(at)
+    assert at.metric and A.name in body
+    assert at.toggle(key="w_all").label == i18n.t("sb.all_pages", "en", n=1)
+    for p in OTHERS:
+        assert p.name not in body                        # never named, not even in the notice
+    assert i18n.t("auth.signed_in_as", "en", name="Shop A") in body
+    assert VIEWER_PW not in body
+    assert cache.SCOPE not in body
+
+
+def test_a_viewer_opening_settings_directly_is_stopped(access_file):
+    at = run({"lang": "en"})
+    sign_in(at, "Shop A", VIEWER_PW)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/settings.py")        # not even registered for a viewer
+    # and the page stops by itself for anyone who is not an admin
+    settings = (ROOT / "app_pages" / "settings.py").read_text()
+    assert settings.index("auth.require_admin()") < settings.index("open_page(")
+
+
+def test_a_kiosk_key_opens_only_its_standup_screen_and_a_wrong_key_nothing(access_file):
+    at = run({"kiosk": "1", "key": KEY, "lang": "en"})
+    body = texts(at)
+    assert i18n.t("kiosk.title", "en") in body and at.metric
+    assert KEY not in body
+    for p in DEMO_PAGES:
+        if p.id != B.id:
+            assert p.name not in body
+    wrong = run({"kiosk": "1", "key": "nope", "lang": "en"})
+    assert texts(wrong).strip() == "" or i18n.t("kiosk.title", "en") not in texts(wrong)
+    assert not wrong.metric and not wrong.text_input   # nothing at all, not even a form
+
+
+def test_the_sign_out_button_closes_the_session(access_file):
+    at = run({"lang": "en"})
+    sign_in(at, "", PW)
+    assert at.metric
+    at.button(key="w_sign_out").click().run()
+    assert not at.metric and i18n.t("auth.title", "en") in texts(at)
+
+
+def test_a_broken_access_file_closes_the_dashboard_with_a_clear_message(tmp_path, monkeypatch):
+    path = tmp_path / "access.toml"
+    path.write_text('[[viewer]]\nname = "A"\npassword = "CANARY-PASSWORD-5e1f9a"\npages = ["1"]\n')
+    monkeypatch.setenv("PANCAKE_ACCESS_FILE", str(path))
+    at = run({"lang": "en"})
+    body = texts(at)
+    assert "never a password" in body and PW not in body
+    assert not at.metric and not at.sidebar.children
+
+
+def test_with_no_gate_the_dashboard_stays_open():
+    at = run({"lang": "en"})
+    assert at.metric and i18n.t("auth.title", "en") not in texts(at)
+    assert i18n.t("auth.open_warning", "en") not in texts(at)      # demo data: no warning
+
+
+@pytest.mark.parametrize("value", [
+    "![x](http://evil.test/track.png)", "[Your token expired - CLICK HERE](http://evil.test/)",
+    "<img src=http://evil.test/a.png>", ":red[**boom**]", "`code` $x^2$",
+])
+def test_echoed_standup_values_never_become_markup(value):
+    at = run({"kiosk": "1", "theme": value, "section": value, "rotate": value, "lang": "en"})
+    echoed = 0
+    for md in list(at.markdown) + list(at.caption) + list(at.warning) + list(at.error):
+        text = md.value
+        if "evil.test" in text or "boom" in text or "x^2" in text:
+            echoed += 1
+            # only ever inside an inline code span: shown as text, never a link, image or colour
+            assert "`" in text
+            outside = [CODE_SPAN.sub("", text)]
+            assert not any("evil.test" in part or "](" in part or "<img" in part or ":red[" in part
+                           or "$" in part for part in outside)
+    assert echoed, "the ignored values are named on screen (as plain text)"
+
+
+PAGES = ["overview", "engagement", "staff", "conversations", "ads", "tags", "customers", "activity", "settings"]
+
+
+def test_no_canary_password_or_key_on_any_page_or_in_the_logs(access_file, caplog):
+    import logging
+    caplog.set_level(logging.DEBUG)
+    at = run({"lang": "en"})
+    sign_in(at, "", PW)
+    seen = []
+    for name in PAGES:
+        at.switch_page(f"app_pages/{name}.py").run()
+        assert not at.exception, name
+        seen.append(texts(at))
+    kiosk = run({"kiosk": "1", "key": KEY})
+    seen.append(texts(kiosk))
+    everything = "\n".join(seen) + caplog.text
+    for canary in (PW, VIEWER_PW, KEY):
+        assert canary not in everything
