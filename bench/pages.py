@@ -1,21 +1,28 @@
-"""Server work of the dashboard's heaviest pages for an agency: ``python -m bench.pages``.
+"""Server work and memory of the dashboard for an agency: ``python -m bench.pages``.
 
 The overview, engagement and staff pages for 24 pages × 90 days (``range=last_90``, compared
 with the 90 days before), each run once in AppTest (app.py and the page: loads, reshaping,
-views, figures, Streamlit's own work) against the simulator in process. The simulator and the
-client share a fake clock, so the API's 5 calls/s/page pace costs no real waiting: what is
-timed is our own work.
+views, figures, Streamlit's own work). The client runs on a fake clock, so the API's
+5 calls/s/page pace costs no real waiting: what is timed is our own work.
 
 - cold: a fresh process state (no frame in memory, an empty store): every call goes out;
 - warm: the same page opened again (the next viewer, the next refresh): frames from memory;
   the median of ``WARM_RUNS`` runs (one run varies by a few tenths of a second).
 
-AppTest's own cost of a run (an empty script) is printed too: it is not the app's work.
+Then every other page of the app (conversations, ads, tags, customers, activity, settings and
+the standup screen, ``kiosk=1``) is visited with the memory kept, and ``--viewers`` more
+viewers (5 by default: new sessions, kept open) visit every page. The process's resident
+memory is printed after each page, with the in-memory cache's entries and bytes.
+
+The API: by default ``bench.sim_server`` in its own process on loopback (no pacing, no
+latency), as the real API is another machine: its generated shop data is not the dashboard's
+memory. ``--api in-process`` puts the simulator in the dashboard's process instead, as demo
+mode does (its generated days are then counted too).
 
 Targets: a warm overview in under 1 s of server work; after a visit to every page, the
-process's peak RSS under 400 MB. The figures are printed and written,
-with the command that made them, to ``--out`` (default /tmp/bench-pages.md); the run exits 1
-when the target is missed or a run raised.
+process's peak RSS under 400 MB. The figures are printed and written, with the command that
+made them, to ``--out`` (default /tmp/bench-pages.md); the run exits 1 when a target is
+missed or a run raised.
 """
 from __future__ import annotations
 
@@ -24,10 +31,13 @@ import logging
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("overview", "engagement", "staff")
@@ -35,8 +45,11 @@ N_PAGES = 24
 RANGE = "last_90"
 WARM_OVERVIEW_TARGET = 1.0
 WARM_RUNS = 3
-OTHER_PAGES = ("ads", "tags", "customers", "activity", "settings")
+OTHER_PAGES = ("conversations", "ads", "tags", "customers", "activity", "settings", "standup")
+ALL_PAGES = PAGES + OTHER_PAGES
+VIEWERS = 5
 RSS_TARGET_MB = 400
+TIMEZONE = "Asia/Ho_Chi_Minh"   # the demo configuration's zone (pancake.config's default)
 
 
 def many_pages(n: int):
@@ -47,52 +60,152 @@ def many_pages(n: int):
             for i in range(n)]
 
 
-def use_simulator(n_pages: int) -> None:
-    """Demo mode's client, with ``n_pages`` simulated pages (tokens generated from the user
-    token) and a fake clock shared by the simulator and the client."""
+def _client_factory(transport=None, base_url="https://pages.fm/api", **sim_options):
+    """``core.make_client`` for the bench: demo mode's client (the user token; page tokens
+    generated from it) on a fake clock, against ``transport`` (in process) or ``base_url``."""
     from pancake import client as client_mod
-    from pancake.data import core
     from pancake.ratelimit import FakeClock
-    from pancake.simulator import DEMO_USER_TOKEN, Simulator
-
-    pages = many_pages(n_pages)
+    from pancake.simulator import DEMO_USER_TOKEN
 
     def make_client(settings, **_options):
         clock = FakeClock()
+        tr = transport(settings, clock) if transport is not None else None
+        return client_mod.PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens={}, base_url=base_url,
+                                        timezone=settings.timezone, transport=tr, clock=clock, sleep=clock.sleep)
+    return make_client
+
+
+def use_simulator(n_pages: int) -> None:
+    """The simulator in this process (demo mode's setup), ``n_pages`` pages, a fake clock
+    shared by the simulator and the client."""
+    from pancake.data import core
+    from pancake.simulator import Simulator
+
+    pages = many_pages(n_pages)
+
+    def transport(settings, clock):
         sim = Simulator(timezone=settings.timezone, pages=pages, clock=clock, sleep=clock.sleep,
                         include_inactive_page=False)
-        return client_mod.PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens={},
-                                        base_url="https://pages.fm/api", timezone=settings.timezone,
-                                        transport=sim.transport(), clock=clock, sleep=clock.sleep)
-    core.make_client = make_client
+        return sim.transport()
+    core.make_client = _client_factory(transport)
 
 
-def run_page(page: str, *, cold: bool, timeout: float = 600) -> tuple[float, int, int]:
-    """(seconds, exceptions, warnings) of one AppTest run of ``page`` over ``RANGE``, every page.
+class ApiServer:
+    """``bench.sim_server`` in its own process (loopback, no pacing, no latency, the shops'
+    clock at the real local time), stopped by its pid."""
 
-    The app's first run draws its default page (the overview): it is made cheap with a one-day
-    range in the future, then the sidebar is set to ``RANGE`` and the timed run opens ``page``.
-    A warning is a page named as failing (a timeout, for example): its numbers are missing."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
+    def __init__(self, n_pages: int) -> None:
+        now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None, microsecond=0)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.sim_server", "--pages", str(n_pages),
+                                      "--latency", "0", "--no-rate-limit", "--now", now.isoformat()],
+                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line.startswith("listening on "):
+            self.stop()
+            raise RuntimeError("bench.sim_server did not start")
+        self.url = line.split()[-1]
 
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def use_server(server: ApiServer) -> None:
+    from pancake.data import core
+    core.make_client = _client_factory(base_url=server.url)
+
+
+# --- memory -------------------------------------------------------------------------------
+
+def rss_mb() -> tuple[float, float]:
+    """(resident now, peak so far) of this process in MB."""
+    now = peak = 0.0
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    peak = max(peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return now, peak
+
+
+def memo_state() -> tuple[int, float]:
+    """(entries, MB) of the dashboard's in-memory cache of frames (all sessions)."""
+    from pancake.data import cache
+    try:
+        info = cache.memory_info()
+    except Exception:  # noqa: BLE001 - no loader yet
+        return 0, 0.0
+    return info["entries"], info["bytes"] / 2**20
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+def _quiet_streamlit() -> None:
     for name in list(logging.root.manager.loggerDict):   # "no runtime" warnings of bare AppTest
         if name.startswith("streamlit"):
             logging.getLogger(name).setLevel(logging.ERROR)
-    if cold:
-        st.cache_data.clear()
-        st.cache_resource.clear()   # a new loader: empty memory, a new store
+
+
+def new_session(timeout: float = 600):
+    """A viewer: app.py's first run made cheap (a one-day range in the future), then the
+    sidebar set to ``RANGE``."""
+    from streamlit.testing.v1 import AppTest
+    _quiet_streamlit()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     at.query_params.update({"pages": "all", "from": "2031-01-01", "to": "2031-01-01", "lang": "vi"})
     at.run()
     at.selectbox(key="w_preset.vi").set_value(RANGE)
+    return at
+
+
+def open_in(at, page: str) -> tuple[float, int, int]:
+    """(seconds, exceptions, warnings) of one run of ``page`` in the session ``at``."""
     at.switch_page(f"app_pages/{page}.py")
     t0 = time.perf_counter()
     at.run()
     seconds = time.perf_counter() - t0
     if at.query_params.get("range") not in (RANGE, [RANGE]):
-        raise RuntimeError(f"the timed run did not show {RANGE}: {dict(at.query_params)}")
+        raise RuntimeError(f"the run of {page} did not show {RANGE}: {dict(at.query_params)}")
     return seconds, len(at.exception), len(at.warning)
+
+
+def open_standup(timeout: float = 600):
+    """(session, seconds, exceptions, warnings): the standup screen (``kiosk=1``, a TV's
+    session of its own) over ``RANGE``."""
+    from streamlit.testing.v1 import AppTest
+    _quiet_streamlit()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.query_params.update({"pages": "all", "range": RANGE, "lang": "vi", "kiosk": "1"})
+    t0 = time.perf_counter()
+    at.run()
+    return at, time.perf_counter() - t0, len(at.exception), len(at.warning)
+
+
+def visit(page: str, at=None) -> tuple[object, float, int, int]:
+    """(session, seconds, exceptions, warnings) of a visit to ``page``, in ``at`` or a new session."""
+    if page == "standup":
+        return open_standup()
+    at = at if at is not None else new_session()
+    return (at, *open_in(at, page))
+
+
+def run_page(page: str, *, cold: bool, timeout: float = 600) -> tuple[float, int, int]:
+    """(seconds, exceptions, warnings) of one AppTest run of ``page`` over ``RANGE``, every page,
+    in a new session. A warning is a page named as failing (a timeout, for example): its
+    numbers are missing."""
+    import streamlit as st
+    if cold:
+        st.cache_data.clear()
+        st.cache_resource.clear()   # a new loader: empty memory, a new store
+    return visit(page)[1:]
 
 
 def apptest_overhead() -> float:
@@ -109,18 +222,47 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=N_PAGES, help="simulated pages")
     ap.add_argument("--out", default="/tmp/bench-pages.md", help="the figures in Markdown")
-    ap.add_argument("--only", nargs="*", choices=PAGES, default=list(PAGES))
+    ap.add_argument("--only", nargs="*", choices=PAGES, default=list(PAGES), help="the timed pages")
+    ap.add_argument("--api", choices=("server", "in-process"), default="server",
+                    help="the simulator in its own process (default) or in this one (demo mode)")
+    ap.add_argument("--visit", nargs="*", choices=OTHER_PAGES, default=list(OTHER_PAGES),
+                    help="the other pages visited (every page by default)")
+    ap.add_argument("--viewers", type=int, default=VIEWERS, help="more viewers visiting every page")
     a = ap.parse_args(argv)
+    kept = {k: v for k, v in os.environ.items() if k.startswith("PANCAKE_MEMORY_")}  # the bounds measured
     for key in [k for k in os.environ if k.startswith("PANCAKE_")]:
         del os.environ[key]
+    os.environ.update(kept)
     os.environ["PANCAKE_DEMO"] = "1"
     os.environ["PANCAKE_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-pages-")
     sys.path.insert(0, str(ROOT))
     logging.getLogger("pancake").setLevel(logging.ERROR)
-    use_simulator(a.pages)
+    server = None
+    if a.api == "server":
+        server = ApiServer(a.pages)
+        use_server(server)
+    else:
+        use_simulator(a.pages)
+    try:
+        return _measure(a, argv)
+    finally:
+        if server is not None:
+            server.stop()
 
+
+def _measure(a: argparse.Namespace, argv: list[str] | None) -> int:
+    from pancake.data import cache
     load_before = os.getloadavg()[0]   # other work on the machine slows the cold runs most
-    rows, failed = [], False
+    start_rss = rss_mb()[0]
+    rows, failed, mem_rows = [], False, []
+
+    def memory_row(what: str) -> None:
+        now, peak = rss_mb()
+        entries, memo_mb = memo_state()
+        mem_rows.append((what, now, peak, entries, memo_mb))
+        print(f"  {what:<34} RSS {now:6.0f} MB  peak {peak:6.0f} MB  cache {entries:5d} entries {memo_mb:6.1f} MB",
+              flush=True)
+
     for page in a.only:
         cold, c_exc, c_warn = run_page(page, cold=True)
         warm_runs = [run_page(page, cold=False) for _ in range(WARM_RUNS)]
@@ -131,13 +273,39 @@ def main(argv: list[str] | None = None) -> int:
                          (("cold", c_exc, "exceptions"), ("warm", w_exc, "exceptions"),
                           ("cold", c_warn, "pages named failing"), ("warm", w_warn, "pages named failing")) if n)
         rows.append((page, cold, warm, note))
-        print(f"{page:<11} cold {cold:6.2f} s   warm {warm:6.2f} s   {note}", flush=True)
-    for page in OTHER_PAGES:            # a visit to every page (memory kept), for the memory figure
-        run_page(page, cold=False)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{page:<13} cold {cold:6.2f} s   warm {warm:6.2f} s   {note}", flush=True)
+        memory_row(f"{page} (cold + {WARM_RUNS} warm)")
+    visits = []
+    pages = [p for p in ALL_PAGES if p in a.only or p in a.visit]
+    for page in pages:                  # a visit to every page (memory kept), for the memory figure
+        if page in a.only:
+            continue
+        seconds, exc, warn = run_page(page, cold=False)
+        failed |= bool(exc)
+        visits.append((page, seconds, exc, warn))
+        print(f"{page:<13} {seconds:6.2f} s{f'   {exc} exceptions' if exc else ''}"
+              f"{f'   {warn} pages named failing' if warn else ''}", flush=True)
+        memory_row(page)
+    peak_mb = rss_mb()[1]
     rss_met = peak_mb < RSS_TARGET_MB
     print(f"{'PASS' if rss_met else 'MISS'}  peak RSS after a visit to every page {peak_mb:.0f} MB "
-          f"(target < {RSS_TARGET_MB} MB)")
+          f"(target < {RSS_TARGET_MB} MB)", flush=True)
+    sessions = []
+    viewer_seconds = []
+    for i in range(a.viewers):          # more viewers, each a session kept open, visiting every page
+        at = new_session()
+        sessions.append(at)
+        for page in pages:
+            other, seconds, exc, _ = visit(page, at)
+            if other is not at:
+                sessions.append(other)
+            failed |= bool(exc)
+            viewer_seconds.append(seconds)
+        memory_row(f"viewer {i + 2} (every page)")
+    viewers_peak = rss_mb()[1]
+    if a.viewers:
+        print(f"peak RSS with {a.viewers} more viewers {viewers_peak:.0f} MB", flush=True)
+    mem = cache.memory_info()
     overhead = apptest_overhead()
     print(f"AppTest's own run (empty script): {overhead:.2f} s")
     warm_overview = next((w for p, _, w, _ in rows if p == "overview"), None)
@@ -146,17 +314,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'PASS' if met else 'MISS'}  warm overview {warm_overview:.2f} s (target < {WARM_OVERVIEW_TARGET:g} s)")
     command = " ".join(["python -m bench.pages", *(argv if argv is not None else sys.argv[1:])])
     table = ["| page | cold (s) | warm, median (s) | notes |", "|---|---:|---:|---|",
-             *(f"| {p} | {c:.2f} | {w:.2f} | {n} |" for p, c, w, n in rows)]
+             *(f"| {p} | {c:.2f} | {w:.2f} | {n} |" for p, c, w, n in rows),
+             *(f"| {p} (visit) | | {s:.2f} | {f'{x} exceptions ' if x else ''}"
+               f"{f'{w} pages named failing' if w else ''} |" for p, s, x, w in visits)]
+    mtable = ["| after | RSS (MB) | peak RSS (MB) | cache entries | cache (MB) |", "|---|---:|---:|---:|---:|",
+              f"| start (imports) | {start_rss:.0f} | | | |",
+              *(f"| {w} | {n:.0f} | {p:.0f} | {e} | {m:.1f} |" for w, n, p, e, m in mem_rows)]
+    api = ("bench.sim_server in its own process (loopback, no pacing)" if a.api == "server"
+           else "the simulator in this process (demo mode; its generated days counted)")
+    viewers_text = (f"Peak RSS with {a.viewers} more viewers (sessions kept open, every page): {viewers_peak:.0f} MB; "
+                    f"their page runs took {statistics.median(viewer_seconds):.2f} s (median), "
+                    f"{max(viewer_seconds):.2f} s (longest).\n\n" if a.viewers else "")
     Path(a.out).write_text(
-        f"# Server work per page: {a.pages} pages × 90 days (and the 90 before), simulator in process\n\n"
+        f"# Server work and memory: {a.pages} pages × 90 days (and the 90 before)\n\n"
         f"Command: `{command}` — one AppTest run of each page (app.py and the page); cold = empty "
-        f"memory and store, warm = the same page again (median of {WARM_RUNS} runs). Fake clock: the API's pace costs no real "
-        f"time. {os.cpu_count()} CPUs, load average {load_before:.1f} at the start.\n\n" + "\n".join(table) + "\n\n"
+        f"memory and store, warm = the same page again (median of {WARM_RUNS} runs). API: {api}. "
+        f"Fake clock: the API's pace costs no real time. {os.cpu_count()} CPUs, load average "
+        f"{load_before:.1f} at the start. In-memory cache bounds: {mem['max_entries']} entries, "
+        f"{mem['max_bytes'] / 2**20:.0f} MB.\n\n" + "\n".join(table) + "\n\n"
         f"AppTest's own run (empty script): {overhead:.2f} s (not the app's work).\n\n"
         f"Target: warm overview < {WARM_OVERVIEW_TARGET:g} s: "
         f"{'met' if met else 'MISSED'}{'' if warm_overview is None else f' ({warm_overview:.2f} s)'}\n\n"
         f"Peak RSS after a visit to every page: {peak_mb:.0f} MB (target < {RSS_TARGET_MB} MB: "
-        f"{'met' if rss_met else 'MISSED'})\n",
+        f"{'met' if rss_met else 'MISSED'})\n\n" + viewers_text + "\n".join(mtable) + "\n",
         encoding="utf-8")
     print(f"written to {a.out}")
     return 0 if met and rss_met and not failed else 1

@@ -34,6 +34,7 @@ OPEN_TTL = 300.0       # seconds: a range with today in it moves while the shop 
 CLOSED_TTL = 1800.0
 WAIT_TTL = 60.0        # "waiting now" is about now
 MAX_ENTRIES = 64
+MAX_BYTES = 32 * 2**20     # conversations kept in memory, every session together
 DEFAULT_WAIT_MINUTES = 15
 PENDING_KEY = "_conv_pending"
 SENT_KEY = "_conv_sent"
@@ -43,29 +44,45 @@ LAST_KEY = "_conv_last_answer"
 # --- a small shared memory ---------------------------------------------------------------------
 
 class _Memo:
-    def __init__(self) -> None:
+    """Loads shared by every session of the process, bounded in entries and bytes (the frames'
+    deep memory use), least recently used out first; an entry bigger than the bound is not kept."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
         self.lock = threading.Lock()
-        self.items: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+        self.items: OrderedDict[tuple, tuple[float, Any, int]] = OrderedDict()
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self.bytes = 0
 
     def get(self, key: tuple) -> Any:
         with self.lock:
             hit = self.items.get(key)
             if hit is None or hit[0] < time.monotonic():
-                self.items.pop(key, None)
+                self._pop(key)
                 return None
             self.items.move_to_end(key)
             return hit[1]
 
     def put(self, key: tuple, value: Any, ttl: float) -> None:
+        frame = getattr(value, "frame", None)
+        size = int(frame.memory_usage(index=True, deep=True).sum()) if frame is not None else 0
+        if size > self.max_bytes:
+            return
         with self.lock:
-            self.items[key] = (time.monotonic() + ttl, value)
-            while len(self.items) > MAX_ENTRIES:
-                self.items.popitem(last=False)
+            self._pop(key)
+            self.items[key] = (time.monotonic() + ttl, value, size)
+            self.bytes += size
+            while self.items and (len(self.items) > self.max_entries or self.bytes > self.max_bytes):
+                self._pop(next(iter(self.items)))
+
+    def _pop(self, key: tuple) -> None:
+        item = self.items.pop(key, None)
+        if item is not None:
+            self.bytes -= item[2]
 
     def drop(self, kind: str) -> None:
         with self.lock:
             for k in [k for k in self.items if k[0] == kind]:
-                self.items.pop(k, None)
+                self._pop(k)
 
 
 @st.cache_resource(show_spinner=False)

@@ -9,9 +9,18 @@ is asked again on the next run.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
-from collections.abc import Iterable
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import weakref
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -27,6 +36,9 @@ from .core import PageError, Result
 
 TODAY_TTL = "5m"     # a range with today in it moves while the shop works (core.OPEN_TTL)
 PAGES_TTL = "10m"
+MULTI_USERS_TTL = 300.0   # seconds the multi-page staff statistics are kept in memory
+
+log = logging.getLogger("pancake.data")
 
 
 # --- settings and client -----------------------------------------------------------------
@@ -40,14 +52,19 @@ def _secrets() -> dict[str, Any]:
 
 
 def settings() -> Settings:
+    """The configuration. A malformed one (``settings_error`` names it on every page) gives the
+    demo configuration meanwhile: the dashboard still draws, Settings stays reachable."""
     install_log_redaction()
-    return load_settings(secrets=_secrets())
+    try:
+        return load_settings(secrets=_secrets())
+    except ConfigError:
+        return Settings(demo=True, cache_dir=os.environ.get("PANCAKE_CACHE_DIR") or None)
 
 
 def settings_error() -> str | None:
     """A readable message when the configuration is malformed (never a token)."""
     try:
-        settings()
+        load_settings(secrets=_secrets())
     except ConfigError as exc:
         return redact(str(exc))
     return None
@@ -79,21 +96,38 @@ def today() -> date:
 
 # --- pages -------------------------------------------------------------------------------
 
-@st.cache_data(ttl=PAGES_TTL, show_spinner=False)
+@st.cache_data(ttl=PAGES_TTL, max_entries=8, show_spinner=False)
 def _pages(fingerprint: str) -> pd.DataFrame:
     s = settings()
     return core.list_pages(client(), s.page_tokens)
 
 
+SCOPE = "_page_scope"   # session state: the signed-in viewer's page ids (None: every page)
+
+
+def set_scope(page_ids: frozenset[str] | None) -> None:
+    """The pages this session may see (``ui.auth`` sets it at sign-in): :func:`pages` and
+    :func:`page_names` return no other, so nothing downstream can ask for or name one."""
+    st.session_state[SCOPE] = None if page_ids is None else frozenset(str(p) for p in page_ids)
+
+
+def _in_scope(frame: pd.DataFrame) -> pd.DataFrame:
+    scope = st.session_state.get(SCOPE)
+    if scope is None:
+        return frame
+    return frame[frame["page_id"].astype(str).isin(scope)].reset_index(drop=True)
+
+
 def pages() -> tuple[pd.DataFrame, str | None]:
-    """(pages frame, error message or None). On error, fall back to the configured page ids."""
+    """(pages frame, error message or None), only the session's scope. On error, fall back to
+    the configured page ids."""
     s = settings()
     try:
-        return _pages(_fingerprint(s)), None
+        return _in_scope(_pages(_fingerprint(s))), None
     except Exception as exc:  # noqa: BLE001
         from .. import reshape
         frame = reshape.pages_frame([{"id": p, "name": p} for p in s.page_tokens])
-        return frame, redact(str(exc))
+        return _in_scope(frame), redact(str(exc))
 
 
 def page_names() -> dict[str, str]:
@@ -101,29 +135,150 @@ def page_names() -> dict[str, str]:
     return dict(zip(frame["page_id"].astype(str), frame["name"].astype(str)))
 
 
-# --- statistics ----------------------------------------------------------------------------
+# --- memory --------------------------------------------------------------------------------
 #
-# One Loader per configuration, shared by every session of the process (st.cache_resource):
-# the store (SQLite file, PostgreSQL, or memory for demo data), a bounded in-memory cache of
-# composed frames, and single-flight of the calls in progress. Nothing here goes through
-# st.cache_data any more: it copied every entry on each hit, kept no byte bound, and the two
-# wrappers of one function it had (past/today) wiped each other.
+# What the process keeps is bounded; the history is in the store (a file, or PostgreSQL):
+# - one in-memory cache of composed frames (``core.FrameMemo``) for every session of the
+#   process, at most ``PANCAKE_MEMORY_CACHE_ENTRIES`` entries and ``PANCAKE_MEMORY_CACHE_MB``
+#   MB (pandas' deep memory usage of the frames); the least recently used go first, and an
+#   evicted entry is composed again from the store (no API call for a closed day). The
+#   multi-page staff statistics are in the same cache, under the same bounds.
+# - demo data is stored in a temporary file of its own (never next to real statistics), not
+#   in an in-memory database;
+# - Arrow (pandas' string columns) allocates from the C library's heap, not from its mimalloc
+#   pool, which keeps the freed memory of each of the loader's threads;
+# - glibc's heap: big blocks (payloads, columns) are mapped and unmapped on their own, and the
+#   loader's many threads share two heaps instead of one each (``tune_malloc``).
 
+ENV_MEMO_ENTRIES = "PANCAKE_MEMORY_CACHE_ENTRIES"
+ENV_MEMO_MB = "PANCAKE_MEMORY_CACHE_MB"
 MEMO_MAX_ENTRIES = 2000
-MEMO_MAX_BYTES = 96 * 2**20     # composed frames kept in memory, all sessions together
+MEMO_MAX_BYTES = 64 * 2**20     # composed frames kept in memory, all sessions together
+LOADERS_MAX = 4                 # configurations with a loader (each with its own cache) at once
 CALL_BUDGET = 40.0              # seconds one API call may take with its retries, in the dashboard
 
 
-@st.cache_resource(show_spinner=False)
+def memo_bounds(env: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """(entries, bytes) of the in-memory cache: ``PANCAKE_MEMORY_CACHE_ENTRIES`` (default
+    2,000) and ``PANCAKE_MEMORY_CACHE_MB`` (default 64; a fraction is fine). 0 keeps nothing
+    in memory (every view composes its frames from the store). A value that is not a number
+    >= 0 is ignored with a warning."""
+    env = os.environ if env is None else env
+    entries = _bound(env, ENV_MEMO_ENTRIES, MEMO_MAX_ENTRIES, int)
+    mb = _bound(env, ENV_MEMO_MB, MEMO_MAX_BYTES / 2**20, float)
+    return int(entries), int(mb * 2**20)
+
+
+def _bound(env: Mapping[str, str], key: str, default: float, kind: type) -> float:
+    raw = (env.get(key) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = -1
+    if not value >= 0:      # also NaN
+        log.warning("%s=%r is not a number >= 0: using %s", key, raw, default)
+        return default
+    return value
+
+
+def use_system_arrow_pool() -> bool:
+    """Arrow's allocations from the C library's heap (``pyarrow.system_memory_pool``) unless
+    ``ARROW_DEFAULT_MEMORY_POOL`` chooses. Arrow's default mimalloc pool keeps what each
+    thread freed: with the loader's threads reshaping strings that was 200 MB of a 24-page
+    view. True when this call set it."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return False
+    try:
+        import pyarrow as pa
+        pa.set_memory_pool(pa.system_memory_pool())
+    except Exception:  # noqa: BLE001 - no pyarrow, or an old one: nothing to choose
+        return False
+    return True
+
+
+# glibc's mallopt parameters, each skipped when its environment variable is set (the operator's
+# choice): name -> (mallopt number, value, variable)
+MALLOC_TUNING = {
+    "trim_threshold": (-1, 128 * 1024, "MALLOC_TRIM_THRESHOLD_"),
+    "mmap_threshold": (-3, 128 * 1024, "MALLOC_MMAP_THRESHOLD_"),
+    "arena_max": (-8, 2, "MALLOC_ARENA_MAX"),
+}
+
+
+def tune_malloc(env: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Make glibc's heap give memory back (Linux; elsewhere nothing happens). By default glibc
+    raises its mmap threshold up to 32 MB as big blocks are freed, after which a view's
+    payloads and columns come from the heap and fragment it, and it gives each thread its own
+    heap (up to 8 per core). Fixed thresholds of 128 KiB and two heaps took 110 MB off a
+    24-page view's peak (``bench.pages``). Returns what was set. A variable the C library reads
+    itself (``MALLOC_ARENA_MAX``, ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``) wins."""
+    env = os.environ if env is None else env
+    if not sys.platform.startswith("linux"):
+        return {}
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):   # no C library to tune (or not glibc's interface)
+        return {}
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    done = {}
+    for name, (param, value, variable) in MALLOC_TUNING.items():
+        if variable not in env and mallopt(param, value) == 1:
+            done[name] = value
+    return done
+
+
+def _open_store(s: Settings) -> tuple[Any, str | None]:
+    """(the configuration's store, a temporary folder to remove with it or None). Demo data
+    goes to a temporary file of its own, so its history is on disk, not in this process's
+    memory; if that cannot be made, ``open_store`` keeps it in memory."""
+    if s.use_demo:
+        folder = None
+        try:
+            folder = tempfile.mkdtemp(prefix="pancake-demo-store-")
+            return store_mod.SQLiteStore(Path(folder) / store_mod.FILE_NAME), folder
+        except Exception as exc:  # noqa: BLE001 - memory will do
+            log.warning("demo store file unavailable (%s): keeping demo data in memory", redact(str(exc)))
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
+    return store_mod.open_store(s), None
+
+
+def _remove_store(st_: Any, folder: str) -> None:
+    try:
+        st_.close()
+    except Exception:  # noqa: BLE001 - removing it anyway
+        pass
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- statistics ----------------------------------------------------------------------------
+#
+# One Loader per configuration, shared by every session of the process (st.cache_resource):
+# the store (SQLite file, PostgreSQL, or a temporary file for demo data), a bounded in-memory
+# cache of composed frames, and single-flight of the calls in progress. Nothing here goes
+# through st.cache_data any more: it copied every entry on each hit, kept no byte bound, and
+# the two wrappers of one function it had (past/today) wiped each other.
+
+
+@st.cache_resource(max_entries=LOADERS_MAX, show_spinner=False)
 def _loader_for(fingerprint: str, _settings: Settings) -> core.Loader:
     s = _settings
-    st_ = store_mod.open_store(s)
+    use_system_arrow_pool()
+    tune_malloc()
+    st_, folder = _open_store(s)
     shared = None
     if not s.use_demo and st_.backend != "memory":
         shared = _shared_limiter(s)
-    cl = core.make_client(s, call_budget=CALL_BUDGET, shared_limiter=shared)
-    return core.Loader(cl, st_, source=store_mod.source_key(s), today=lambda: timeutil.local_today(s.tz),
-                       memo=core.FrameMemo(MEMO_MAX_ENTRIES, MEMO_MAX_BYTES))
+    cl = core.make_client(s, call_budget=CALL_BUDGET, shared_limiter=shared,
+                          token_vault=store_mod.token_vault(st_, s))   # page tokens shared across processes
+    entries, max_bytes = memo_bounds()
+    ld = core.Loader(cl, st_, source=store_mod.source_key(s), today=lambda: timeutil.local_today(s.tz),
+                     memo=core.FrameMemo(entries, max_bytes))
+    if folder is not None:
+        weakref.finalize(ld, _remove_store, st_, folder)
+    return ld
 
 
 def _shared_limiter(s: Settings):
@@ -178,29 +333,23 @@ def _progress_text(done: int, total: int) -> str:
     return f"{done}/{total}"
 
 
-@st.cache_data(ttl=TODAY_TTL, show_spinner=False)
-def _multi_users(fingerprint: str, page_ids: tuple[str, ...], start: date, end: date) -> Result:
-    result = core.multi_page_users(client(), list(page_ids), start, end)
-    if result.errors:
-        raise _Uncacheable(result)
-    return result
-
-
-class _Uncacheable(Exception):
-    def __init__(self, result: Result) -> None:
-        super().__init__("not cached")
-        self.result = result
-
-
 def multi_page_users(page_ids: Iterable[str], start: date, end: date) -> Result:
+    """The user API's staff statistics over several pages at once, kept in the loader's
+    in-memory cache (its bounds) for ``MULTI_USERS_TTL`` seconds; errors are never kept."""
     s = settings()
     if not (s.access_token or s.use_demo):
         return Result(frames={}, errors=[PageError("", "", "config",
                                                    "needs PANCAKE_ACCESS_TOKEN (the user token)")])
-    try:
-        return _multi_users(_fingerprint(s), tuple(str(p) for p in page_ids), start, end)
-    except _Uncacheable as exc:
-        return exc.result
+    ids = tuple(str(p) for p in page_ids)
+    ld = loader()
+    key = ("multi_page_users", ld.source, _fingerprint(s), ids, start, end)
+    hit = ld.memo.get(key) if ld.memo is not None else None
+    if hit is not None:
+        return Result(frames=hit[0], fetched_at=datetime.fromtimestamp(hit[1], UTC), pages_ok=list(ids))
+    result = core.multi_page_users(ld.client, list(ids), start, end)
+    if not result.errors and ld.memo is not None:
+        ld.memo.put(key, result.frames, result.fetched_at.timestamp(), MULTI_USERS_TTL)
+    return result
 
 
 def token_status(page_ids: Iterable[str]) -> pd.DataFrame:
@@ -237,7 +386,6 @@ def clear_cache() -> None:
     except Exception:  # noqa: BLE001 - a broken store must not break the button
         pass
     _pages.clear()
-    _multi_users.clear()
     for key in ("_pancake_last_fetch", "_pancake_oldest_fetch"):
         st.session_state.pop(key, None)
 
@@ -281,6 +429,16 @@ def store_info() -> dict[str, Any]:
             "entries": info.entries, "warning": info.warning, "pages": pages_frame,
             "memory_entries": len(ld.memo) if ld.memo is not None else 0,
             "memory_bytes": ld.memo.bytes if ld.memo is not None else 0}
+
+
+def memory_info() -> dict[str, Any]:
+    """The in-memory cache of this configuration's loader: ``entries``, ``bytes``,
+    ``max_entries``, ``max_bytes``, ``hits``, ``misses``."""
+    memo = loader().memo
+    if memo is None:
+        return {"entries": 0, "bytes": 0, "max_entries": 0, "max_bytes": 0, "hits": 0, "misses": 0}
+    return {"entries": len(memo), "bytes": memo.bytes, "max_entries": memo.max_entries,
+            "max_bytes": memo.max_bytes, "hits": memo.hits, "misses": memo.misses}
 
 
 def now_utc() -> datetime:

@@ -37,7 +37,7 @@ import hashlib
 import math
 import random
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -419,7 +419,7 @@ class Truth:
 
     def __init__(self, sim) -> None:
         self._sim = sim
-        self._cache: dict = {}
+        self._cache: OrderedDict = OrderedDict()   # (page id, day) -> DayData, least recent first
         self._lock = threading.Lock()
 
     # -- plumbing --
@@ -429,13 +429,24 @@ class Truth:
     def staff(self, page_id: str) -> tuple[StaffSpec, ...]:
         return self._sim._staff[page_id]
 
+    # (page, day)s kept: a day is generated again (the same numbers: seeded by page and day) when
+    # it was dropped. Unbounded, 24 pages x 180 days with their conversations held 450 MB in the
+    # dashboard's process in demo mode (bench.pages --api in-process).
+    MAX_DAYS = 2048
+
     def day_data(self, page_id: str, d: date) -> DayData:
         key = (page_id, d)
-        got = self._cache.get(key)
-        if got is None:
-            got = gen_day(self._sim.seed, self.spec(page_id), self.staff(page_id), d)
-            with self._lock:
-                got = self._cache.setdefault(key, got)
+        with self._lock:
+            got = self._cache.get(key)
+            if got is not None:
+                self._cache.move_to_end(key)
+                return got
+        got = gen_day(self._sim.seed, self.spec(page_id), self.staff(page_id), d)
+        with self._lock:
+            got = self._cache.setdefault(key, got)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.MAX_DAYS:
+                self._cache.popitem(last=False)
         return got
 
     def convs_of(self, page_id: str, d: date) -> list[Conv]:

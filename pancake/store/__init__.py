@@ -7,8 +7,9 @@
 - otherwise SQLite in WAL mode: ``$PANCAKE_CACHE_DIR/store.sqlite3``, by default in the user's
   cache directory (``platformdirs.user_cache_dir("pancake-dashboard")``, e.g.
   ``~/.cache/pancake-dashboard``);
-- demo data (no token, or ``PANCAKE_DEMO=1``) stays in memory: it is made up, and is never
-  written next to real statistics.
+- demo data (no token, or ``PANCAKE_DEMO=1``) is never written next to real statistics: the
+  dashboard keeps it in a temporary SQLite file of its own, removed with its loader
+  (``pancake.data.cache``; on disk rather than in the process's memory), the CLI in memory.
 
 A store that cannot be opened (unreachable database, unwritable directory) is replaced by an
 in-memory one with a warning (``StoreInfo.warning``): the dashboard still works, only without
@@ -32,7 +33,7 @@ log = logging.getLogger("pancake.store")
 APP_NAME = "pancake-dashboard"
 
 __all__ = ["Entry", "PageKindInfo", "SQLStore", "StoreError", "StoreInfo", "SQLiteStore", "open_store",
-           "memory_store", "default_cache_dir", "cache_dir", "source_key"]
+           "memory_store", "default_cache_dir", "cache_dir", "source_key", "TokenVault", "token_vault"]
 
 
 def default_cache_dir() -> Path:
@@ -53,6 +54,39 @@ def source_key(settings: Settings) -> str:
     """Which numbers these are: the API (base URL, or demo) and the time zone. Never a token."""
     what = "demo" if settings.use_demo else settings.base_url.rstrip("/")
     return hashlib.sha256(f"{what}|{settings.timezone}".encode()).hexdigest()[:16]
+
+
+class TokenVault:
+    """The page tokens known to work, shared through the store by every process of one
+    configuration (``PancakeClient(token_vault=...)``): ``get``, ``put`` and a cross-process
+    ``lock`` per page. A broken store never breaks a call: it reads as empty."""
+
+    def __init__(self, store: SQLStore, source: str) -> None:
+        self.store, self.source = store, source
+
+    def get(self, page_id: str) -> str | None:
+        try:
+            return self.store.page_token(self.source, page_id)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("page token store unavailable (%s)", type(exc).__name__)
+            return None
+
+    def put(self, page_id: str, token: str) -> None:
+        import time
+        try:
+            self.store.save_page_token(self.source, page_id, token, time.time())
+        except Exception as exc:  # noqa: BLE001
+            log.warning("page token store unavailable (%s)", type(exc).__name__)
+
+    def lock(self, page_id: str):
+        return self.store.token_lock(self.source, page_id)
+
+
+def token_vault(store: SQLStore | None, settings: Settings) -> TokenVault | None:
+    """The vault of a persistent store (None for demo data or an in-memory store)."""
+    if store is None or settings.use_demo or store.backend == "memory":
+        return None
+    return TokenVault(store, source_key(settings))
 
 
 def memory_store() -> SQLiteStore:

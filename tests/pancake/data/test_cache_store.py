@@ -1,7 +1,7 @@
 """The dashboard's data layer (pancake.data.cache) over the store: a second tab, a compare toggle
 and a standup screen refreshing make no API call for closed days; the memory cache is bounded;
 Settings gets the store's facts and a clear button's function. Demo mode (in-process simulator,
-in-memory store) unless a test configures a server."""
+a temporary store file) unless a test configures a server."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -118,9 +118,9 @@ def test_store_info_and_clear_for_the_settings_page(tmp_path, monkeypatch):
         server.server_close()
 
 
-def test_demo_store_is_in_memory_and_says_so():
-    info = cache.store_info()
-    assert info["backend"] == "memory" and info["location"] == ":memory:"
+def test_demo_store_is_a_temporary_file_and_says_so():
+    info = cache.store_info()      # its own file, not in memory (tests/pancake/data/test_memory_bounds.py)
+    assert info["backend"] == "sqlite" and "pancake-demo-store-" in info["location"]
 
 
 @pytest.mark.parametrize("deadline", [None, 5.0])
