@@ -174,17 +174,20 @@ class _NoUserToken:
 
 def make_loader(settings: Settings, *, use_store: bool = True) -> core.Loader:
     """The CLI's loader: the same store (and shared rate limit) as the dashboard."""
-    st = store.open_store(settings) if use_store else None
+    # the store is opened even with --no-store: it shares page tokens with the dashboard and other jobs
+    st = store.open_store(settings)
     shared = None
-    if st is not None and not settings.use_demo and st.backend != "memory":
+    if use_store and not settings.use_demo and st.backend != "memory":
         from .ratelimit import SharedLimiter
         try:
             shared = (SharedLimiter.postgres(settings.store_url) if settings.store_url
                       else SharedLimiter.sqlite(str(store.cache_dir(settings) / "ratelimit.sqlite3")))
         except Exception:  # noqa: BLE001 - pacing in this process still holds
             shared = None
-    client = core.make_client(settings, shared_limiter=shared) if shared else core.make_client(settings)
-    return core.Loader(client, st, source=store.source_key(settings),
+    vault = store.token_vault(st, settings)   # page tokens shared with the dashboard and other jobs
+    options = {k: v for k, v in (("shared_limiter", shared), ("token_vault", vault)) if v is not None}
+    client = core.make_client(settings, **options)
+    return core.Loader(client, st if use_store else None, source=store.source_key(settings),
                        today=lambda: timeutil.local_today(settings.tz))
 
 

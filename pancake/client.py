@@ -265,7 +265,7 @@ class PancakeClient:
                  jitter: Callable[[], float] | None = None,
                  call_budget: float | None = DEFAULT_CALL_BUDGET, rate_margin: float = PERIOD_MARGIN,
                  shared_limiter: SharedLimiter | None = None,
-                 max_connections: int = MAX_CONNECTIONS) -> None:
+                 max_connections: int = MAX_CONNECTIONS, token_vault: Any = None) -> None:
         s = settings
         self._access_token: str | None = access_token if access_token is not None else (
             s.access_token if s else None)
@@ -298,6 +298,10 @@ class PancakeClient:
         self._new_customers_route: str | None = None
         self._new_customers_by_page: dict[str, str] = {}
         self._generated_pages: set[str] = set()
+        # page tokens shared with the other processes of this configuration (pancake.store.TokenVault):
+        # get(page_id), put(page_id, token), lock(page_id); None: this process only
+        self._vault = token_vault
+        self._published: set[str] = set()
         self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -544,11 +548,14 @@ class PancakeClient:
                 token = self._page_tokens.get(page_id)
             if token:
                 return token
+            shared = self._shared_token(page_id)
+            if shared:   # another process has one that works: generating would kill it
+                return self._adopt(page_id, shared)
             if not self._access_token:
                 raise AuthError(f"no page token for page {page_id} — paste one (Settings → Tools in "
                                 "Pancake) or configure PANCAKE_ACCESS_TOKEN",
                                 endpoint=endpoint, page_id=page_id)
-            return self._generate(page_id)
+            return self._generate_once(page_id, None)
 
     def _regenerate(self, page_id: str, bad_token: str) -> str:
         with self._page_lock(page_id):
@@ -556,7 +563,62 @@ class PancakeClient:
                 current = self._page_tokens.get(page_id)
             if current and current != bad_token:  # another thread already renewed it
                 return current
+            return self._generate_once(page_id, bad_token)
+
+    # -- page tokens shared across processes ----------------------------------------------------
+    def _shared_token(self, page_id: str) -> str | None:
+        if self._vault is None:
+            return None
+        try:
+            token = self._vault.get(page_id)
+        except Exception:  # noqa: BLE001 - a broken store: this process only
+            return None
+        if token:
+            _redact.register_secret(token)
+        return token or None
+
+    def _adopt(self, page_id: str, token: str) -> str:
+        with self._lock:
+            self._page_tokens[page_id] = token
+            self._published.add(page_id)
+        return token
+
+    def _generate_once(self, page_id: str, bad_token: str | None) -> str:
+        """A new page token, made at most once per renewal across processes: under the vault's
+        lock, a token another process stored meanwhile (different from the refused one) is
+        used instead of generating again (every generation kills the previous token)."""
+        if self._vault is None:
             return self._generate(page_id)
+        try:
+            lock = self._vault.lock(page_id)
+        except Exception:  # noqa: BLE001
+            return self._generate(page_id)
+        with lock:
+            shared = self._shared_token(page_id)
+            if shared and shared != bad_token:
+                return self._adopt(page_id, shared)
+            token = self._generate(page_id)
+            try:
+                self._vault.put(page_id, token)
+            except Exception:  # noqa: BLE001 - sharing is a courtesy; the token works here
+                pass
+            with self._lock:
+                self._published.add(page_id)
+            return token
+
+    def _publish(self, page_id: str, token: str) -> None:
+        """Share a token that works with the other processes (once per page and process)."""
+        if self._vault is None:
+            return
+        with self._lock:
+            if page_id in self._published:
+                return
+            self._published.add(page_id)
+        try:
+            if self._vault.get(page_id) != token:
+                self._vault.put(page_id, token)
+        except Exception:  # noqa: BLE001 - sharing is a courtesy; the call worked
+            pass
 
     def _generate(self, page_id: str) -> str:
         endpoint = "generate_page_access_token"
@@ -586,10 +648,14 @@ class PancakeClient:
             p["page_access_token"] = token
             failure: AuthError | None = None
             try:
-                return self._call(method, url, p, endpoint=endpoint, page_id=page_id,
-                                  limit_key=page_id, json_body=json_body, budget=budget)
+                answer = self._call(method, url, p, endpoint=endpoint, page_id=page_id,
+                                    limit_key=page_id, json_body=json_body, budget=budget)
             except AuthError as exc:
                 failure = exc
+            else:
+                if page_id not in self._published:
+                    self._publish(page_id, token)   # it works: the other processes use it too
+                return answer
             code = failure.error_code
             if code not in AUTH_REGENERABLE:
                 raise failure

@@ -23,6 +23,13 @@ statistics are kept).
 ``python -m pancake alert`` remembers between runs: the flags already sent, per scope (one scope
 per configuration, pages and notification target), so a 10-minute cron does not repeat itself.
 ``cache clear`` leaves it alone: it is not a copy of the API.
+
+``pancake_page_tokens(source, page_id, token, updated_at)`` (version 3) holds the page tokens
+known to work, shared by every process on the store: a process with no configured token for a
+page uses the one another process has (pasted or generated) instead of generating a new one,
+which would kill it; a token is generated at most once per page under a cross-process lock
+(``token_lock``). The SQLite file is readable by its owner only; never logged, never shown.
+``cache clear`` leaves it alone.
 """
 from __future__ import annotations
 
@@ -35,10 +42,11 @@ from typing import Any
 
 log = logging.getLogger("pancake.store")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TABLE = "pancake_stats"
 META = "pancake_store_meta"
 ALERTS = "pancake_alert_state"
+TOKENS = "pancake_page_tokens"
 KEY_COLUMNS = ("source", "kind", "variant", "grain", "page_id", "start_day", "end_day")
 
 
@@ -105,12 +113,15 @@ class SQLStore:
             scope TEXT NOT NULL, flag_key TEXT NOT NULL, page_id TEXT NOT NULL,
             first_seen DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL,
             PRIMARY KEY (scope, flag_key))""",
+        f"""CREATE TABLE IF NOT EXISTS {TOKENS} (
+            source TEXT NOT NULL, page_id TEXT NOT NULL, token TEXT NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (source, page_id))""",
     )
     # the tables a rebuild drops (an unknown schema version, a damaged file)
-    TABLES = (TABLE, META, ALERTS)
+    TABLES = (TABLE, META, ALERTS, TOKENS)
     # in-place upgrades: {from version: statements that make it the next version}; a version
     # without a step here (older, or newer code's) is rebuilt instead
-    MIGRATIONS: dict[int, tuple[str, ...]] = {1: (CREATE[-1],)}
+    MIGRATIONS: dict[int, tuple[str, ...]] = {1: (CREATE[-2],), 2: (CREATE[-1],)}
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -236,6 +247,22 @@ class SQLStore:
                                               f"last_seen) VALUES (?,?,?,?,?)"), rows)
                 finally:
                     cur.close()
+
+    # -- page tokens shared across processes (``pancake.client``'s token vault) ----------------------
+    def page_token(self, source: str, page_id: str) -> str | None:
+        rows = self._query(f"SELECT token FROM {TOKENS} WHERE source = ? AND page_id = ?", [source, str(page_id)])
+        return str(rows[0][0]) if rows else None
+
+    def save_page_token(self, source: str, page_id: str, token: str, now: float) -> None:
+        with self._write() as conn:
+            conn.execute(self._sql(f"INSERT INTO {TOKENS} (source, page_id, token, updated_at) VALUES (?,?,?,?) "
+                                   f"ON CONFLICT (source, page_id) DO UPDATE SET token = excluded.token, "
+                                   f"updated_at = excluded.updated_at"),
+                         (source, str(page_id), token, float(now))).close()
+
+    def token_lock(self, source: str, page_id: str):  # pragma: no cover - abstract
+        """A context manager held by one process (and thread) at a time per (source, page)."""
+        raise NotImplementedError
 
     def schema_version(self) -> int | None:
         rows = self._query(f"SELECT value FROM {META} WHERE key = 'schema_version'")

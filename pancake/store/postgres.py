@@ -7,6 +7,7 @@ version that differs is rebuilt with a warning (the store is a cache of the API)
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
@@ -69,6 +70,18 @@ class PostgresStore(SQLStore):
                 yield conn
         except self._psycopg.Error as exc:
             raise StoreError(f"PostgreSQL store: {type(exc).__name__}: {exc}") from None
+
+    @contextmanager
+    def token_lock(self, source: str, page_id: str):
+        """One process at a time per page across every replica: a session advisory lock."""
+        key = int.from_bytes(hashlib.sha256(f"pancake-token|{source}|{page_id}".encode()).digest()[:8],
+                             "big", signed=True)
+        with self._conn() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def _migrate(self) -> None:
         with self._pool.connection() as conn, conn.transaction():

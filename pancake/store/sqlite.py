@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import queue
@@ -60,6 +61,7 @@ class SQLiteStore(SQLStore):
         self._inode: int | None = None
         self._memory: sqlite3.Connection | None = None
         self._closed = False
+        self._token_locks: dict[tuple[str, str], threading.Lock] = {}
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lockfile = FileLock(str(self.path) + ".lock", timeout=BUSY_TIMEOUT_S * 2)
@@ -194,6 +196,7 @@ class SQLiteStore(SQLStore):
                     raise StoreError(f"SQLite store {self.path}: {exc}") from None
                 self._rebuild_locked(f"the file could not be read ({exc})", move_aside=True)
             self._inode = self._file_inode()
+            self._owner_only()
 
     @contextmanager
     def _borrow_raw(self):
@@ -227,6 +230,23 @@ class SQLiteStore(SQLStore):
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def token_lock(self, source: str, page_id: str):
+        """One process at a time per page: a file lock beside the store (a thread lock in memory)."""
+        if self.path is None:
+            with self._lock:
+                lk = self._token_locks.setdefault((source, str(page_id)), threading.Lock())
+            return lk
+        digest = hashlib.sha256(f"{source}|{page_id}".encode()).hexdigest()[:16]
+        return FileLock(str(self.path) + f".token-{digest}.lock", timeout=BUSY_TIMEOUT_S * 2)
+
+    def _owner_only(self) -> None:
+        """The store holds page tokens: readable and writable by its owner only (WAL files too)."""
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.chmod(str(self.path) + suffix, 0o600)
+            except OSError:
+                pass
 
     def _rebuild(self, reason: str, *, move_aside: bool) -> None:
         if self.path is None:
