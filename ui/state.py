@@ -12,10 +12,11 @@ the user's language (``Problem``, ``notice_lines``).
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import streamlit as st
@@ -26,6 +27,7 @@ from pancake.data import cache
 STATE_KEY = "_view"
 PROBLEMS_KEY = "_view_problems"
 DEFAULT_PRESET = "last_7"
+MAX_RANGE_DAYS = 731       # two years: the default bound of a range (PANCAKE_MAX_RANGE_DAYS)
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,32 @@ def _range(params: Mapping[str, str], today: date, problems: list[Problem]) -> t
         return (preset, *timeutil.preset_range(preset, today))
     if start or end:
         start, end = start or end, end or start
+        start = _within_max(start, end, problems)
         for name in timeutil.PRESETS[:-1]:  # a URL that matches a preset today shows as that preset
             if timeutil.preset_range(name, today) == (start, end):
                 return name, start, end
         return "custom", start, end
     return (DEFAULT_PRESET, *timeutil.preset_range(DEFAULT_PRESET, today))
+
+
+def max_range_days() -> int:
+    """The longest range a viewer may ask for: ``PANCAKE_MAX_RANGE_DAYS`` (default two years; a
+    long range is many calls on the owner's tokens)."""
+    raw = os.environ.get("PANCAKE_MAX_RANGE_DAYS", "")
+    try:
+        days = int(raw) if raw.strip() else MAX_RANGE_DAYS
+    except ValueError:
+        days = MAX_RANGE_DAYS
+    return max(1, days)
+
+
+def _within_max(start: date, end: date, problems: list[Problem]) -> date:
+    """``start``, moved up so that [start, end] is at most ``max_range_days()`` long (and said)."""
+    longest = max_range_days()
+    if (end - start).days + 1 > longest:
+        problems.append(Problem("range!long", f"{start.isoformat()}..{end.isoformat()}"))
+        return end - timedelta(days=longest - 1)
+    return start
 
 
 def parse_query(params: Mapping[str, str], today: date) -> tuple[View, list[Problem]]:
@@ -217,6 +240,8 @@ def notice_lines(problems: Iterable[Problem], lang: str, *, pages_left: bool,
                                 what=plain(f"{p.param.split('!')[0]}={p.value}"),
                                 first=timeutil.EARLIEST_DATE.isoformat(),
                                 last=timeutil.latest_date(today).isoformat()))
+        elif p.param == "range!long":
+            lines.append(i18n.t("url.too_long", lang, value=plain(p.value), days=max_range_days()))
         elif p.param == "to!future":
             lines.append(i18n.t("faults.url_future", lang, value=plain(p.value), today=today.isoformat()))
         else:
@@ -251,8 +276,11 @@ def problems() -> list[Problem]:
 def update(**changes) -> View:
     old = current()
     view = replace(old, **changes)
+    long: list[Problem] = []
+    if view.preset == "custom" and view.start and view.end:   # the sidebar's own dates: the same bound
+        view = replace(view, start=_within_max(view.start, view.end, long))
     if replace(view, lang=old.lang) != old:
-        st.session_state[PROBLEMS_KEY] = []
+        st.session_state[PROBLEMS_KEY] = long
     st.session_state[STATE_KEY] = view
     return view
 

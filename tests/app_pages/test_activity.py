@@ -75,9 +75,13 @@ def test_one_page_english():
     assert at.query_params["pages"] == ONE and at.query_params["lang"] == "en"
 
 
-def test_future_range_is_empty_not_an_error():
+def test_future_range_is_refused_and_named():
+    """Days after tomorrow are refused (issue 10): the link's dates are named in a notice and the
+    default range is shown instead, never rows of 0 for days that have not come."""
     today = timeutil.local_today(TZ)
     at = app_test(PAGE, params={"from": (today + timedelta(days=20)).isoformat(),
                                 "to": (today + timedelta(days=21)).isoformat()})
-    assert not at.exception and not at.metric
-    assert any("Không có dữ liệu" in i.value for i in at.info)
+    assert not at.exception
+    notice = " ".join(w.value for w in at.warning)
+    assert str(timeutil.EARLIEST_DATE) in notice            # the valid range is named
+    assert at.metric                                         # the default range, with its numbers

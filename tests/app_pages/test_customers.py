@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from pancake import fmt
+from pancake import fmt, timeutil
 from pancake.simulator import DEMO_PAGE_IDS
 from tests.app_pages.test_staff import simulated
 from tests.conftest import app_test
@@ -76,8 +76,12 @@ def test_all_pages_english():
     assert dict(at.query_params)["pages"] == "all"
 
 
-def test_future_range_is_empty():
+def test_future_range_is_refused_and_named():
+    """Days after tomorrow are refused (issue 10): the link's dates are named in a notice and the
+    default range is shown instead, never rows of 0 for days that have not come."""
     future = date.today() + timedelta(days=40)
     at = app_test(PAGE, params={"pages": ONE, "from": future.isoformat(), "to": future.isoformat()})
     assert not at.exception
-    assert any("Không có dữ liệu" in i.value for i in at.info)
+    notice = " ".join(w.value for w in at.warning)
+    assert str(timeutil.EARLIEST_DATE) in notice            # the valid range is named
+    assert at.metric                                         # the default range, with its numbers

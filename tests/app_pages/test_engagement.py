@@ -84,13 +84,16 @@ def test_hour_grain_uses_hourly_figures():
     assert at.query_params["grain"] == "hour"
 
 
-def test_future_range_shows_the_empty_state():
+def test_future_range_is_refused_and_named():
+    """Days after tomorrow are refused (issue 10): the link's dates are named in a notice and the
+    default range is shown instead, never rows of 0 for days that have not come."""
     today = timeutil.local_today(TZ)
     a, b = today + timedelta(days=30), today + timedelta(days=32)
     at = app_test(PAGE, params={"from": a.isoformat(), "to": b.isoformat(), "lang": "en"})
     assert not at.exception
-    assert not at.metric
-    assert any("No data in this date range" in i.value for i in at.info)
+    notice = " ".join(w.value for w in at.warning)
+    assert str(timeutil.EARLIEST_DATE) in notice            # the valid range is named
+    assert at.metric                                         # the default range, with its numbers
 
 
 def _hourly_table(at):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from pancake import fmt
+from pancake import fmt, timeutil
 from pancake.client import PancakeClient
 from pancake.data import core
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
@@ -100,9 +100,12 @@ def test_all_pages_english_combines_people_across_pages():
     assert len(at.get("download_button")) >= 5  # tables + ZIP + XLSX
 
 
-def test_future_range_shows_empty_state():
+def test_future_range_is_refused_and_named():
+    """Days after tomorrow are refused (issue 10): the link's dates are named in a notice and the
+    default range is shown instead, never rows of 0 for days that have not come."""
     future = date.today() + timedelta(days=30)
     at = app_test(PAGE, params={"pages": ONE, "from": future.isoformat(), "to": future.isoformat()})
     assert not at.exception
-    assert any("Không có dữ liệu" in i.value for i in at.info)
-    assert len(at.metric) == 0
+    notice = " ".join(w.value for w in at.warning)
+    assert str(timeutil.EARLIEST_DATE) in notice            # the valid range is named
+    assert at.metric                                         # the default range, with its numbers

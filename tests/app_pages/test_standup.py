@@ -256,12 +256,14 @@ def test_standup_token_flag_when_a_page_token_dies(monkeypatch):
         "inbox", truth.engagement(s, others, start, end)["inbox"], "en")
 
 
-def test_standup_future_range_shows_no_exception():
+def test_standup_future_range_is_refused_and_named():
+    """Days after tomorrow are refused (issue 10): the link's dates are named in a notice and the
+    default range is shown instead, never rows of 0 for days that have not come."""
     at = app_test(params={"kiosk": "1", "from": "2031-01-01", "to": "2031-01-03", "lang": "en"}, timeout=90)
     assert not at.exception
-    shown = metric_map(at)
-    assert (not shown and any("No data" in i.value for i in at.info)) \
-        or shown["Total engagements (inbox + comment)"][0] == "0"
+    notice = " ".join(w.value for w in at.warning)
+    assert str(timeutil.EARLIEST_DATE) in notice            # the valid range is named
+    assert at.metric                                         # the default range, with its numbers
 
 
 def test_the_dark_screen_keeps_the_cards_sparklines():

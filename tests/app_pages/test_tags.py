@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from pancake import fmt
+from pancake import fmt, timeutil
 from pancake.simulator import DEMO_PAGE_IDS
 from pancake.timeutil import previous_period
 from pancake.views import cards
@@ -57,8 +57,12 @@ def test_all_pages_english_has_matrix():
     assert "Download Excel (.xlsx)" in labels
 
 
-def test_future_range_is_empty():
+def test_future_range_is_refused_and_named():
+    """Days after tomorrow are refused (issue 10): the link's dates are named in a notice and the
+    default range is shown instead, never rows of 0 for days that have not come."""
     future = date.today() + timedelta(days=40)
     at = app_test(PAGE, params={"pages": ONE, "from": future.isoformat(), "to": future.isoformat(), "lang": "en"})
     assert not at.exception
-    assert any("No data" in i.value for i in at.info)
+    notice = " ".join(w.value for w in at.warning)
+    assert str(timeutil.EARLIEST_DATE) in notice            # the valid range is named
+    assert at.metric                                         # the default range, with its numbers

@@ -256,3 +256,26 @@ def test_partial_today_is_compared_with_the_same_hours_and_says_so():
     at = app_test("app_pages/engagement.py", params={"pages": ONE, "lang": "en"})  # last 7 days, to yesterday
     assert not any("Today is not over" in c for c in captions(at))
     assert {m.proto.delta_description for m in at.metric if m.delta} == {i18n.t("common.vs_prev_short", "en")}
+
+
+def test_a_range_longer_than_the_maximum_keeps_its_last_days_and_says_so(monkeypatch):
+    today = date(2026, 11, 26)
+    view, problems = state.parse_query({"from": "2016-01-01", "to": "2026-11-20"}, today)
+    assert view.resolved(today) == (date(2026, 11, 20) - timedelta(days=730), date(2026, 11, 20))
+    assert problems == [Problem("range!long", "2016-01-01..2026-11-20")]
+    line = state.notice_lines(problems, "en", pages_left=False, today=today)[0]
+    assert "731 days" in line and "`2016-01-01..2026-11-20`" in line
+    monkeypatch.setenv("PANCAKE_MAX_RANGE_DAYS", "30")
+    view, problems = state.parse_query({"from": "2026-10-01", "to": "2026-11-20"}, today)
+    assert view.resolved(today) == (date(2026, 10, 22), date(2026, 11, 20)) and problems
+    view, problems = state.parse_query({"from": "2026-10-22", "to": "2026-11-20"}, today)
+    assert problems == []                                  # exactly the maximum: kept as asked
+    monkeypatch.setenv("PANCAKE_MAX_RANGE_DAYS", "many")
+    assert state.max_range_days() == state.MAX_RANGE_DAYS
+
+
+def test_a_too_long_link_is_named_on_screen(monkeypatch):
+    monkeypatch.setenv("PANCAKE_MAX_RANGE_DAYS", "10")
+    at = app_test(params={"from": "2026-09-01", "to": "2026-11-20", "lang": "en", "pages": ONE})
+    assert any("longer than 10 days" in w.value for w in at.warning)
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-11-11", "2026-11-20")
