@@ -55,9 +55,10 @@ BASE_CSS = """
 [data-testid="stMetricDeltaDescription"] p { font-size: 24px !important; }
 [data-testid="stMetricDelta"] svg { width: 24px !important; height: 24px !important; }
 .st-key-kiosk-head h1 { font-size: 44px !important; padding: 0 !important; line-height: 1.15 !important; }
-.st-key-kiosk-side h3 { font-size: 30px !important; padding: 0 0 0.2rem 0 !important; }
+.st-key-kiosk-side h3, .st-key-kiosk-waits h3 { font-size: 30px !important; padding: 0 0 0.2rem 0 !important; }
 .st-key-kiosk-chart h3 { font-size: 28px !important; padding: 0 !important; }
-.st-key-kiosk-side [data-testid="stMarkdownContainer"] p { margin-bottom: 0 !important; }
+.st-key-kiosk-side [data-testid="stMarkdownContainer"] p, .st-key-kiosk-waits [data-testid="stMarkdownContainer"] p {
+  margin-bottom: 0 !important; }
 </style>
 """
 DARK_CSS = """
@@ -72,7 +73,7 @@ DARK_CSS = """
 [data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] svg { filter: brightness(1.6); }
 [data-testid="stMetricChart"] svg { background-color: transparent !important; }
 [data-testid="stMetricChart"] .mark-area path { fill-opacity: 0.15 !important; }
-.st-key-kiosk-lines, .st-key-kiosk-flags { border-color: #334155 !important; }
+.st-key-kiosk-lines, .st-key-kiosk-flags, .st-key-kiosk-waits { border-color: #334155 !important; }
 </style>
 """
 
@@ -284,17 +285,24 @@ def standup(page: Page, loads: Loads, side, now_local: datetime) -> None:
 MAX_WAITS_SHOWN = 3
 
 
-def waits(page: Page, side) -> None:
+def waits(page: Page, side, under_chart) -> None:
     """Customers waiting longest for a reply right now (the conversations page's list, its
-    default threshold); nothing when nobody waits. A page that could not be read is named by
+    default threshold); nothing when nobody waits. One page: three lines under the flags. Several
+    pages: the right column holds the pages needing attention, so the longest wait is one line
+    under the chart (the screen must fit a 1080p TV). A page that could not be read is named by
     the flags, not here."""
     loaded = conv_data.waiting(page.page_ids)
     w = conversations.waiting(loaded.frame, conv_data.now_local())
     if w.empty:
         return
+    lines = vc.longest_waits(w, MAX_WAITS_SHOWN, lang, page.names)
+    if len(page.page_ids) > 1:
+        with under_chart, st.container(key="kiosk-waits"):
+            st.markdown(":material/hourglass_top: " + md(i18n.t("kiosk.waits.one", lang, line=lines[0])))
+        return
     with side, st.container(border=True, key="kiosk-waits"):
         st.subheader(i18n.t("kiosk.waits.title", lang))
-        for line in vc.longest_waits(w, MAX_WAITS_SHOWN, lang, page.names):
+        for line in lines:
             st.markdown(md(line))
 
 
@@ -340,7 +348,7 @@ def screen() -> None:
         SECTIONS[section](page, loads, slots)
         side_box = side.container(key="kiosk-side")
         standup(page, loads, side_box, sv.local(now_utc, cache.tz_name()))
-        waits(page, side_box)
+        waits(page, side_box, main.container(key="kiosk-waits-slot"))
     with corner, st.container(key="kiosk-status"):
         status(loads, section, now_utc)
 

@@ -195,13 +195,14 @@ def test_each_page_failure_is_printed_once(server, tmp_path):
 
 
 def test_ctrl_c_stops_at_once_with_no_traceback_and_no_partial_file(server, tmp_path):
-    sim = Simulator(faults=Faults(rules=[FaultRule("slow", latency=0.5, every=1, path_contains="statistics")]))
+    # long enough to be interrupted on a busy machine: 49 windows a page, paced at 5 calls/s, 1 s each
+    sim = Simulator(faults=Faults(rules=[FaultRule("slow", latency=1.0, every=1, path_contains="statistics")]))
     url = server(sim)
     target = tmp_path / "eng.csv"
     target.write_bytes(b"previous export")
     today = sim.today()
     proc = subprocess.Popen([sys.executable, "-m", "pancake", "export", "engagement", "--page", A, "--page", B,
-                             "--since", str(today - timedelta(days=400)), "--until", str(today - timedelta(days=1)),
+                             "--since", str(today - timedelta(days=1500)), "--until", str(today - timedelta(days=1)),
                              "-o", str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=_env(url, tmp_path / "cache"), cwd=tmp_path)
     try:
