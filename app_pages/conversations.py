@@ -54,7 +54,7 @@ st.subheader(t("conv.in_range"))
 loaded = cd.conversations(page.page_ids, page.start, page.end)
 components.show_errors(loaded.errors)
 if loaded.capped:
-    st.warning(t("conv.capped", n=fmt.number(dc.MAX_PER_PAGE, lang),
+    st.warning(t("conv.capped", n=fmt.number(loaded.cap, lang),
                  pages=", ".join(page.name(p) for p in loaded.capped)), icon=":material/content_cut:")
 frame = loaded.frame
 drill = cd.drill()
@@ -147,9 +147,9 @@ else:
     shown = conv.search(shown, query)
     st.caption(t("conv.rows", n=fmt.number(len(shown), lang), total=fmt.number(len(frame), lang)))
     ctable = v.conversation_table(shown, lang, page.names)
+    tables["conversations"] = v.export_table(shown, lang, page.names)   # built once: the CSV and the ZIP
     components.table(ctable, "conversations", page.page_ids, key="dl_conv_table",
-                     download=v.export_table(shown, lang, page.names))
-    tables["conversations"] = v.export_table(shown, lang, page.names)
+                     download=tables["conversations"])
 
     # --- the reader ---------------------------------------------------------------------------------
     st.subheader(t("conv.reader"))
@@ -213,7 +213,10 @@ components.show_errors(cust.errors)
 if cust.frame.empty:
     st.caption(t("conv.no_customers"))
 else:
-    components.cards(v.customer_kpis(cust.frame), compare=False)
+    components.cards(v.customer_kpis(cust.frame, cust.reported_total(), complete=not cust.capped), compare=False)
+    if cust.capped:
+        st.warning(t("convperf.customers_capped", n=fmt.number(cust.cap, lang),
+                     pages=", ".join(page.name(p) for p in cust.capped)), icon=":material/content_cut:")
     st.plotly_chart(v.customers_day_figure(v.new_customers_by_day(cust.frame, page.start, page.end), lang,
                                            partial=page.partial), key="conv_customers_day")
     ct = v.customers_table(cust.frame, lang, page.names)

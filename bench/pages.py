@@ -49,6 +49,13 @@ OTHER_PAGES = ("conversations", "ads", "tags", "customers", "activity", "setting
 ALL_PAGES = PAGES + OTHER_PAGES
 VIEWERS = 5
 RSS_TARGET_MB = 400
+CUT_ICON = ":material/content_cut:"   # a "the range is very large: the newest N per page" notice
+
+
+def _failing(at) -> int:
+    """Warnings naming failing pages: every warning but the notices that a large range was
+    capped (those say what was fetched, nothing failed)."""
+    return sum(1 for w in at.warning if getattr(w, "icon", "") != CUT_ICON)
 TIMEZONE = "Asia/Ho_Chi_Minh"   # the demo configuration's zone (pancake.config's default)
 
 
@@ -174,7 +181,7 @@ def open_in(at, page: str) -> tuple[float, int, int]:
     seconds = time.perf_counter() - t0
     if at.query_params.get("range") not in (RANGE, [RANGE]):
         raise RuntimeError(f"the run of {page} did not show {RANGE}: {dict(at.query_params)}")
-    return seconds, len(at.exception), len(at.warning)
+    return seconds, len(at.exception), _failing(at)
 
 
 def open_standup(timeout: float = 600):
@@ -186,7 +193,7 @@ def open_standup(timeout: float = 600):
     at.query_params.update({"pages": "all", "range": RANGE, "lang": "vi", "kiosk": "1"})
     t0 = time.perf_counter()
     at.run()
-    return at, time.perf_counter() - t0, len(at.exception), len(at.warning)
+    return at, time.perf_counter() - t0, len(at.exception), _failing(at)
 
 
 def visit(page: str, at=None) -> tuple[object, float, int, int]:

@@ -128,7 +128,8 @@ def conversations(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
             bar.progress(done / total, text=state.t("conv.loading_pages", done=done, total=total))
         try:
             return dc.load_conversations(cache.client(), ids, start, end, cache.tz_name(),
-                                         page_names=cache.page_names(), on_progress=on_progress)
+                                         page_names=cache.page_names(), total=dc.MAX_TOTAL,
+                                         deadline=dc.LOAD_DEADLINE, on_progress=on_progress)
         finally:
             bar.empty()
     return _cached("conversations", (ids, start, end), ttl, load)
@@ -147,7 +148,7 @@ def customers(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
     ttl = OPEN_TTL if end >= cache.today() else CLOSED_TTL
     return _cached("customers", (ids, start, end), ttl,
                    lambda: dc.load_customers(cache.client(), ids, start, end, cache.tz_name(),
-                                             page_names=cache.page_names()))
+                                             page_names=cache.page_names(), total=dc.MAX_CUSTOMERS_TOTAL))
 
 
 def names(page_id: str) -> tuple[dict[str, str], dict[str, str]]:

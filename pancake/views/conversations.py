@@ -340,11 +340,15 @@ def customer_totals(customers: pd.DataFrame) -> dict[str, Any]:
             "phone_share": metrics.safe_div(phones, known) if known else None}
 
 
-def customer_kpis(customers: pd.DataFrame, reported_total: int | None = None) -> list[Kpi]:
+def customer_kpis(customers: pd.DataFrame, reported_total: int | None = None, *,
+                  complete: bool = True) -> list[Kpi]:
+    """Customers (the API's count when given), with phone and the phone share. When the list
+    was capped (``complete`` False) the phone figures of a part are not the range's: unknown."""
     t = customer_totals(customers)
     value = reported_total if reported_total is not None else t["customers"]
-    return [Kpi("customers", value, source=SOURCE), Kpi("with_phone", t["with_phone"], source=SOURCE),
-            Kpi("phone_share", t["phone_share"], source=SOURCE)]
+    with_phone, share = (t["with_phone"], t["phone_share"]) if complete else (None, None)
+    return [Kpi("customers", value, source=SOURCE), Kpi("with_phone", with_phone, source=SOURCE),
+            Kpi("phone_share", share, source=SOURCE)]
 
 
 def customers_table(customers: pd.DataFrame, lang: str, page_names: Mapping[str, str] | None = None) -> Table:

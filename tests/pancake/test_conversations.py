@@ -257,3 +257,87 @@ def test_writes_are_not_retried_on_a_server_error():
     with pytest.raises(Exception):
         dc.perform(cl, "read", PID, "c1")
     assert sent == ["POST"]
+
+
+# --- an agency's range: newest kept, a total over the pages, a deadline -------------------------------
+
+def test_a_capped_range_keeps_each_pages_newest_conversations(sim):
+    start, end = date(2026, 5, 1), date(2026, 7, 5)   # three windows of at most a month
+    loaded = dc.load_conversations(client_for(sim), [P1], start, end, TZ, cap=150)
+    truth = sorted(sim.truth.conversations(P1, datetime(2026, 5, 1), datetime(2026, 7, 5, 23, 59, 59)),
+                   key=lambda x: x[0], reverse=True)
+    assert loaded.capped == [P1] and loaded.cap == 150 and len(loaded.frame) == 150
+    assert set(loaded.frame["conversation_id"]) == {x.id for _, x in truth[:150]}
+
+
+def test_a_total_is_shared_between_the_pages():
+    assert dc.per_page_cap(1, 12_000, 3000) == 3000
+    assert dc.per_page_cap(24, 12_000, 3000) == 500
+    assert dc.per_page_cap(7, 1000, 3000) == dc.MIN_PER_PAGE   # 143 a page is too few: the floor
+    assert dc.per_page_cap(24, None, 3000) == 3000             # no total (the CLI)
+    assert dc.per_page_cap(5, 12_000, 100) == 100              # never more than the per-page cap
+
+
+def test_the_total_caps_every_page_and_from_ads_stays_right(sim, monkeypatch):
+    monkeypatch.setattr(dc, "MIN_PER_PAGE", 1)   # a day of the demo pages is under the floor
+    day = date(2026, 7, 5)
+    n = len(sim.truth.conversations(P1, datetime(2026, 7, 5), datetime(2026, 7, 5, 23, 59, 59)))
+    total = 2 * (n // 2)
+    loaded = dc.load_conversations(client_for(sim), [P1, P2], day, day, TZ, total=total)
+    per_page = dc.per_page_cap(2, total)
+    assert loaded.cap == per_page and P1 in loaded.capped
+    assert (loaded.frame.groupby("page_id").size() <= per_page).all()
+    truth = {x.id: x for pid in (P1, P2)
+             for _, x in sim.truth.conversations(pid, datetime(2026, 7, 5), datetime(2026, 7, 5, 23, 59, 59))}
+    assert loaded.ads_known == [P1, P2]
+    assert all(bool(a) == truth[i].from_ad for i, a in zip(loaded.frame["conversation_id"], loaded.frame["from_ads"]))
+
+
+class _Gate(httpx.BaseTransport):
+    """The simulator's transport, holding one page's conversation calls until ``open`` is set."""
+
+    def __init__(self, inner, page_id):
+        import threading
+        self.inner, self.page_id = inner, page_id
+        self.open = threading.Event()
+        self.calls = 0
+
+    def handle_request(self, request):
+        if f"/pages/{self.page_id}/conversations" in request.url.path:
+            self.calls += 1
+            self.open.wait(30)
+        return self.inner.handle_request(request)
+
+
+def test_a_late_page_is_named_and_collected_by_the_next_load(sim):
+    day = date(2026, 7, 5)
+    gate = _Gate(sim.transport(), P2)
+    cl = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
+                       base_url="https://pages.fm/api", transport=gate, timezone=TZ)
+    first = dc.load_conversations(cl, [P1, P2], day, day, TZ, deadline=8)
+    assert first.late == [P2] and first.pages_ok == [P1] and set(first.frame["page_id"]) == {P1}
+    assert [(e.page_id, e.kind) for e in first.errors] == [(P2, "timeout")]
+    calls = gate.calls
+    gate.open.set()
+    second = dc.load_conversations(cl, [P1, P2], day, day, TZ, deadline=30)
+    assert not second.late and not second.errors and second.pages_ok == [P1, P2]
+    truth = sim.truth.conversations(P2, datetime(2026, 7, 5), datetime(2026, 7, 5, 23, 59, 59))
+    assert sorted(second.frame.loc[second.frame["page_id"] == P2, "conversation_id"]) == sorted(x.id for _, x in truth)
+    assert gate.calls == calls + (-(-len(truth) // 60) - 1)   # the late load went on; nothing asked twice
+
+
+def test_customers_over_a_total_keep_the_apis_count_and_the_newest(sim, monkeypatch):
+    monkeypatch.setattr(dc, "MIN_PER_PAGE", 1)
+    start, end = date(2026, 7, 1), date(2026, 7, 5)
+    truth = {pid: sorted(((t, x) for t, x in sim.truth.conversations(pid, datetime(2026, 7, 1),
+                                                                     datetime(2026, 7, 5, 23, 59, 59)) if x.is_new),
+                         key=lambda y: y[0], reverse=True) for pid in (P1, P2)}
+    total = 2 * 150   # 150 a page: two calls of 100 each
+    loaded = dc.load_customers(client_for(sim), [P1, P2], start, end, TZ, total=total)
+    assert loaded.cap == 150 and not loaded.errors
+    assert loaded.reported_total() == sum(len(v) for v in truth.values())   # the API's count, not the rows
+    for pid in (P1, P2):
+        got = loaded.frame[loaded.frame["page_id"] == pid]
+        assert len(got) == min(150, len(truth[pid])) and (pid in loaded.capped) == (len(truth[pid]) > 150)
+        newest = [pd.Timestamp(t).floor("s") for t, _ in truth[pid][:150]]
+        assert sorted(got["created_at"]) == sorted(newest)

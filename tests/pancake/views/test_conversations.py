@@ -132,3 +132,12 @@ def test_customers_kpis_and_days():
     assert k == {"customers": 2, "with_phone": 1, "phone_share": 0.5}
     d = v.new_customers_by_day(cust, date(2026, 7, 4), date(2026, 7, 5))
     assert list(d["customers"]) == [0, 2]
+
+
+def test_capped_customers_show_the_apis_count_and_no_phone_figures():
+    frame = pd.DataFrame({"page_id": ["p"] * 3, "customer_id": ["a", "b", "c"],
+                          "has_phone": pd.array([True, False, True], dtype="boolean")})
+    full = {k.field: k.value for k in v.customer_kpis(frame)}
+    assert full["customers"] == 3 and full["with_phone"] == 2
+    part = {k.field: k.value for k in v.customer_kpis(frame, 40, complete=False)}
+    assert part == {"customers": 40, "with_phone": None, "phone_share": None}
