@@ -193,15 +193,7 @@ def sum_staff(staff: pd.DataFrame) -> pd.DataFrame:
         sums = g[counts].sum(min_count=1)
         sums.insert(0, "user_name", g["user_name"].last())
         return sums.reset_index()[cols]
-    groups: dict[tuple[str, str], int] = {}
-    first: list[int] = []           # the first row of each group
-    codes_list: list[int] = []
-    for i, key in enumerate(zip(pids, uids)):
-        g = groups.get(key)
-        if g is None:
-            g = groups[key] = len(first)
-            first.append(i)
-        codes_list.append(g)
+    codes_list, first = _group_codes(pids, uids)
     codes = np.array(codes_list, dtype=np.intp)
     n = len(first)
     last_name: dict[int, str] = {}
@@ -224,6 +216,21 @@ def sum_staff(staff: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({c: data[c] for c in cols}, copy=False)
 
 
+def _group_codes(pids: list, uids: list) -> tuple[list[int], list[int]]:
+    """(each row's group number, the first row of each group) for (page_id, user_id) pairs, in
+    order of first appearance: the grouping both staff sums share."""
+    groups: dict[tuple[str, str], int] = {}
+    first: list[int] = []
+    codes: list[int] = []
+    for i, key in enumerate(zip(pids, uids)):
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = len(first)
+            first.append(i)
+        codes.append(g)
+    return codes, first
+
+
 def sum_staff_columns(staff: dict) -> dict | None:
     """:func:`sum_staff` in columns form (text ids and name, whole-number counts, every row with
     its ids); None when pandas has to do it."""
@@ -235,15 +242,7 @@ def sum_staff_columns(staff: dict) -> dict | None:
     pids, uids, names = data[0], data[1], data[2]
     if not all(type(v) is str for v in pids) or not all(type(v) is str for v in uids):
         return None
-    groups: dict[tuple[str, str], int] = {}
-    first: list[int] = []
-    codes: list[int] = []
-    for i, key in enumerate(zip(pids, uids)):
-        g = groups.get(key)
-        if g is None:
-            g = groups[key] = len(first)
-            first.append(i)
-        codes.append(g)
+    codes, first = _group_codes(pids, uids)
     n = len(first)
     last_name: list = [None] * n
     for g, name in zip(codes, names):
