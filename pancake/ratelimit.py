@@ -11,11 +11,10 @@ arrivals inside one server second would need 6 slots held at once: impossible. N
 and server queueing cannot push two calls closer together than the limiter spaced them,
 whatever the latency. ``acquire(key)`` is the old form: a call that takes no time.
 
-:class:`SharedLimiter` (across processes). The dashboard, a CLI sync and replicas on other
-machines share one budget per page through pyrate-limiter buckets kept next to the store
-(SQLite file with a file lock, or PostgreSQL tables): ``limit`` calls per ``period + margin``
-per page, with the margin absorbing the jitter between processes. It is used on top of the
-in-process limiter, never instead of it.
+:class:`SharedLimiter` (across processes, exact too). The dashboard, a CLI sync and replicas on
+other machines share one budget per page: the same slots, kept in a table every process sees (a
+SQLite file next to the store under a file lock, or the store's PostgreSQL database stamped with
+its clock). It is used on top of the in-process limiter, never instead of it.
 
 Both take injectable ``clock``/``sleep`` (tests use :class:`FakeClock`). Thread-safe.
 """
@@ -40,7 +39,7 @@ log = logging.getLogger("pancake.ratelimit")
 
 USER_KEY = "user"
 PERIOD_MARGIN = 0.05        # seconds added to the server's 1 s window in process (clock granularity)
-SHARED_MARGIN = 0.25        # seconds added across processes (no answer time to anchor on there)
+SHARED_MARGIN = 0.05        # the same across processes: calls are held until their answer there too
 
 
 @dataclass
@@ -131,9 +130,12 @@ class RateLimiter:
         call, waited = self._take(key, end_now=False)
         slot = self._slot(str(key))
         try:
-            if self.shared is not None:
-                waited += self.shared.acquire(str(key))
-            yield waited
+            if self.shared is None:
+                yield waited
+            else:
+                # the shared slot ends first, so it is free again before this process's slot is
+                with self.shared.slot(str(key)) as shared_wait:
+                    yield waited + shared_wait
         finally:
             with slot.cond:
                 call.end = self._clock()
@@ -148,114 +150,225 @@ class RateLimiter:
 
 
 class SharedLimiter:
-    """A per-page budget shared by every process using the same store, kept by pyrate-limiter
-    (sliding-window log): ``limit`` calls per ``period + margin`` seconds per key.
+    """A per-page budget shared by every process using the same store, exact as the server counts:
+    the same rule as :class:`RateLimiter`, with the slots kept in a table all processes see.
 
-    ``SharedLimiter.sqlite(path)``: a SQLite file next to the store, guarded by a file lock
-    (processes on one machine). ``SharedLimiter.postgres(url)``: tables in the store's database
-    (replicas on several machines). One bucket (table) per page, created on first use.
+    ``slot(key)`` holds one of the key's ``limit`` slots from before the request is sent (a row
+    stamped *start*) until ``period + margin`` after its answer (the row's *end*, stamped when the
+    answer came back). Any 6 server arrivals inside one second would need 6 rows live at once,
+    across all processes together: impossible, whatever the latency, jitter or scheduling delay
+    of any process. (Counting the send time only, as a sliding-window log does, let a process
+    that stalled between its stamp and its send land a sixth call inside a server second.)
+
+    ``SharedLimiter.sqlite(path)``: a SQLite file next to the store, each check-and-take under a
+    file lock (processes on one machine; their clock). ``SharedLimiter.postgres(url)``: a table in
+    the store's database, under a per-page advisory lock, stamped with the database's clock
+    (replicas on several machines, whatever their clocks). A row still open after ``stale_after``
+    seconds (a process killed mid-call) stops counting.
     """
 
-    def __init__(self, make_bucket: Callable[[str, list], object], *, limit: int = 5, period: float = 1.0,
-                 margin: float = SHARED_MARGIN, max_wait: float = 120.0, where: str = "") -> None:
-        from pyrate_limiter import BucketFactory, Limiter, Rate, RateItem
-
-        self.rate = Rate(int(limit), int(round((period + margin) * 1000)))
-        self.where = where
+    def __init__(self, backend: _SlotTable, *, limit: int = 5, period: float = 1.0,
+                 margin: float = SHARED_MARGIN, max_wait: float = 120.0, stale_after: float = 300.0,
+                 sleep: Callable[[float], None] = time.sleep, where: str = "") -> None:
+        self.backend = backend
+        self.limit = int(limit)
+        self.hold = float(period) + float(margin)
         self.max_wait = max_wait
-        rates = [self.rate]
-
-        class _PerPage(BucketFactory):
-            def __init__(self) -> None:
-                self.buckets: dict[str, object] = {}
-                self.lock = threading.Lock()
-
-            def _bucket(self, name: str):
-                with self.lock:
-                    b = self.buckets.get(name)
-                    if b is None:
-                        b = self.buckets[name] = make_bucket(_table(name), rates)
-                        self.schedule_leak(b)
-                    return b
-
-            def wrap_item(self, name: str, weight: int = 1):
-                return RateItem(name, self._bucket(name).now(), weight=weight)
-
-            def get(self, item):
-                return self._bucket(item.name)
-
-        self._factory = _PerPage()
-        self._limiter = Limiter(self._factory)
+        self.stale_after = stale_after
+        self._sleep = sleep
+        self.where = where
+        self._broken = False
 
     @classmethod
-    def sqlite(cls, path: str, **kw) -> SharedLimiter:
-        from pyrate_limiter import SQLiteBucket, SQLiteQueries
-
-        lock = FileMutex.of(str(path) + ".lock")
-        shared: list[sqlite3.Connection] = []
-
-        def make(table: str, rates: list):
-            # SQLiteBucket.init_from_file(rates, table=table, db_path=path, use_file_lock=True): the
-            # same file, tables, statements and lock file. Two differences, neither in what is
-            # counted: the lock is a FileMutex (filelock's FileLock polled every 50 ms, so a call
-            # that met the leaker or another process at the lock waited 50 ms, and its bookkeeping
-            # cost 0.3 ms a call, in the path of every request), and the buckets of this process
-            # share one connection: every use of it is under that one lock, one at a time.
-            with lock:
-                if not shared:
-                    conn = sqlite3.connect(str(path), isolation_level="DEFERRED", check_same_thread=False)
-                    conn.execute("PRAGMA journal_mode=WAL;").close()
-                    conn.execute("PRAGMA synchronous=NORMAL;").close()
-                    shared.append(conn)
-                conn = shared[0]
-                cur = conn.cursor()
-                cur.execute(SQLiteQueries.CREATE_BUCKET_TABLE.format(table=table))
-                cur.execute(SQLiteQueries.CREATE_INDEX_ON_TIMESTAMP.format(
-                    index_name=f"idx_{table}_rate_item_timestamp", table_name=table))
-                cur.close()
-                conn.commit()
-            return SQLiteBucket(rates, conn, table=table, lock=lock)
-        return cls(make, where=str(path), **kw)
+    def sqlite(cls, path: str, *, clock: Callable[[], float] = time.time, **kw) -> SharedLimiter:
+        return cls(_SQLiteSlots(str(path), clock), where=str(path), **kw)
 
     @classmethod
     def postgres(cls, url: str, **kw) -> SharedLimiter:
-        from psycopg_pool import ConnectionPool
-        from pyrate_limiter import PostgresBucket
-        pool = ConnectionPool(url, min_size=1, max_size=4, open=True,  # transactions: LOCK TABLE needs one
-                              name="pancake-ratelimit")
+        return cls(_PostgresSlots(url), where="postgresql", **kw)
 
-        def make(table: str, rates: list):
-            return PostgresBucket(pool, table, rates)
-        limiter = cls(make, where="postgresql", **kw)
-        limiter._pool = pool
-        return limiter
+    def _take(self, key: str) -> str | None:
+        """Wait for a slot of ``key`` and take it; its row id, or None when the table failed
+        (then pacing in this process still holds) or no slot came within ``max_wait``."""
+        if self._broken:
+            return None
+        t0 = time.monotonic()
+        while True:
+            try:
+                row, delay = self.backend.take(str(key), self.limit, self.hold, self.stale_after)
+            except Exception as exc:  # noqa: BLE001 - a broken shared limiter must not stop the app
+                self._broken = True
+                log.warning("shared rate limiter (%s) failed (%s); pacing in this process only",
+                            self.where, type(exc).__name__)
+                return None
+            if row is not None:
+                return row
+            if time.monotonic() - t0 > self.max_wait:
+                log.warning("shared rate limiter: no room for %s within %.0f s; going ahead", key, self.max_wait)
+                return None
+            # no slot frees before the earliest ended call's expiry: one in flight ends at the
+            # earliest now, and then counts for `hold` more
+            self._sleep(max(0.001, delay))
+
+    def _end(self, row: str | None) -> None:
+        if row is None:
+            return
+        try:
+            self.backend.end(row)
+        except Exception as exc:  # noqa: BLE001 - the row goes stale and stops counting
+            log.warning("shared rate limiter (%s): could not end a call (%s)", self.where, type(exc).__name__)
+
+    @contextmanager
+    def slot(self, key: str) -> Iterator[float]:
+        """Hold a shared slot for one request; yields the seconds waited for it."""
+        t0 = time.monotonic()
+        row = self._take(key)
+        try:
+            yield time.monotonic() - t0
+        finally:
+            self._end(row)
 
     def acquire(self, key: str) -> float:
-        """Block until the shared budget of ``key`` has room; returns the seconds waited."""
-        t0 = time.monotonic()
-        try:
-            ok = self._limiter.try_acquire(str(key), blocking=True, timeout=self.max_wait)
-        except TimeoutError:
-            ok = False
-        except Exception as exc:  # noqa: BLE001 - a broken shared limiter must not stop the app
-            log.warning("shared rate limiter (%s) failed (%s); pacing in this process only",
-                        self.where, type(exc).__name__)
-            ok = True
-        if not ok:
-            log.warning("shared rate limiter: no room for %s within %.0f s; going ahead", key, self.max_wait)
-        return time.monotonic() - t0
+        """Wait for room for a call that takes no time (counted from now); the seconds waited."""
+        with self.slot(key) as waited:
+            return waited
+
+    def live(self, key: str) -> int:
+        """How many calls of ``key`` count now, across all processes."""
+        return self.backend.live(str(key), self.hold, self.stale_after)
 
     def close(self) -> None:
         try:
-            self._limiter.close()
+            self.backend.close()
         except Exception:  # noqa: BLE001
             pass
-        pool = getattr(self, "_pool", None)
-        if pool is not None:
+
+
+class _SlotTable:
+    """Where the shared slots live. ``take`` returns (row id, None) when a slot was free and is now
+    taken, else (None, seconds until a slot can free at the earliest: the earliest ended call's
+    expiry, or ``hold`` when every call is still in flight)."""
+
+    def take(self, key: str, limit: int, hold: float, stale: float) -> tuple[str | None, float | None]:
+        raise NotImplementedError
+
+    def end(self, row: str) -> None:
+        raise NotImplementedError
+
+    def live(self, key: str, hold: float, stale: float) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+_SLOTS_DDL = ("CREATE TABLE IF NOT EXISTS pancake_rate_slots (id TEXT PRIMARY KEY, page TEXT NOT NULL, "
+              "started DOUBLE PRECISION NOT NULL, ended DOUBLE PRECISION)")
+_SLOTS_INDEX = "CREATE INDEX IF NOT EXISTS pancake_rate_slots_page ON pancake_rate_slots (page)"
+# expired: ended more than `hold` ago, open longer than `stale`, or stamped in the future (a clock
+# set back, or a machine restarted under a monotonic clock)
+_SLOTS_PRUNE = ("DELETE FROM pancake_rate_slots WHERE page = {p} AND ((ended IS NOT NULL AND ended + {p} <= {p}) "
+                "OR (ended IS NULL AND started < {p}) OR started > {p})")
+_SLOTS_LIVE = "SELECT COUNT(*), MIN(ended) FROM pancake_rate_slots WHERE page = {p}"
+
+
+def _prune_args(key: str, now: float, hold: float, stale: float) -> tuple:
+    return key, hold, now, now - stale, now + 1.0
+
+
+class _SQLiteSlots(_SlotTable):
+    def __init__(self, path: str, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.lock = FileMutex.of(path + ".lock")
+        with self.lock:
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            self.conn.execute("PRAGMA journal_mode=WAL").close()
+            self.conn.execute("PRAGMA synchronous=NORMAL").close()
+            self.conn.execute(_SLOTS_DDL).close()
+            self.conn.execute(_SLOTS_INDEX).close()
+
+    def take(self, key, limit, hold, stale):
+        with self.lock:       # one process, one thread at a time: the check and the take are one step
+            now = self.clock()
+            c = self.conn
+            c.execute("BEGIN IMMEDIATE")
             try:
-                pool.close()
-            except Exception:  # noqa: BLE001
-                pass
+                c.execute(_SLOTS_PRUNE.format(p="?"), _prune_args(key, now, hold, stale))
+                n, first_end = c.execute(_SLOTS_LIVE.format(p="?"), (key,)).fetchone()
+                row = None
+                if n < limit:
+                    row = os.urandom(12).hex()
+                    c.execute("INSERT INTO pancake_rate_slots (id, page, started) VALUES (?, ?, ?)", (row, key, now))
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+        if row is not None:
+            return row, None
+        return None, (first_end + hold - now) if first_end is not None else hold
+
+    def end(self, row):
+        with self.lock:
+            self.conn.execute("UPDATE pancake_rate_slots SET ended = ? WHERE id = ?", (self.clock(), row)).close()
+
+    def live(self, key, hold, stale):
+        with self.lock:
+            now = self.clock()
+            self.conn.execute(_SLOTS_PRUNE.format(p="?"), _prune_args(key, now, hold, stale)).close()
+            return self.conn.execute(_SLOTS_LIVE.format(p="?"), (key,)).fetchone()[0]
+
+    def close(self):
+        with self.lock:
+            self.conn.close()
+
+
+_PG_NOW = "extract(epoch from clock_timestamp())::double precision"
+
+
+class _PostgresSlots(_SlotTable):
+    """Stamped with the database's clock, so replicas' clocks never matter."""
+
+    def __init__(self, url: str) -> None:
+        from psycopg_pool import ConnectionPool
+        self.pool = ConnectionPool(url, min_size=1, max_size=4, open=False, kwargs={"autocommit": True},
+                                   name="pancake-ratelimit")
+        self.pool.open(wait=True, timeout=10)
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_id("pancake-rate-slots-ddl"),))
+            conn.execute(_SLOTS_DDL)
+            conn.execute(_SLOTS_INDEX)
+
+    def take(self, key, limit, hold, stale):
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_id("pancake-rate|" + key),))
+            now = conn.execute(f"SELECT {_PG_NOW}").fetchone()[0]
+            conn.execute(_SLOTS_PRUNE.format(p="%s"), _prune_args(key, now, hold, stale))
+            n, first_end = conn.execute(_SLOTS_LIVE.format(p="%s"), (key,)).fetchone()
+            if n < limit:
+                row = os.urandom(12).hex()
+                # stamped by the database as it commits: still before the request is sent
+                conn.execute(f"INSERT INTO pancake_rate_slots (id, page, started) VALUES (%s, %s, {_PG_NOW})",
+                             (row, key))
+                return row, None
+        return None, (first_end + hold - now) if first_end is not None else hold
+
+    def end(self, row):
+        with self.pool.connection() as conn:
+            conn.execute(f"UPDATE pancake_rate_slots SET ended = {_PG_NOW} WHERE id = %s", (row,))
+
+    def live(self, key, hold, stale):
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_id("pancake-rate|" + key),))
+            now = conn.execute(f"SELECT {_PG_NOW}").fetchone()[0]
+            conn.execute(_SLOTS_PRUNE.format(p="%s"), _prune_args(key, now, hold, stale))
+            return conn.execute(_SLOTS_LIVE.format(p="%s"), (key,)).fetchone()[0]
+
+    def close(self):
+        self.pool.close()
+
+
+def _lock_id(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 class FileMutex:
@@ -328,11 +441,6 @@ class FileMutex:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-def _table(key: str) -> str:
-    """A bucket table name for a page id (ids are digits, but never trust a name in SQL)."""
-    return "pancake_rl_" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 class FakeClock:

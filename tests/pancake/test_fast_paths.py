@@ -20,7 +20,7 @@ import pytest
 from pancake import cli, export, kinds, reshape
 from pancake.client import Chunk, PancakeClient, _PoolPerPage
 from pancake.data import core
-from pancake.ratelimit import FileMutex, SharedLimiter
+from pancake.ratelimit import FileMutex
 from pancake.simulator import DEMO_PAGE_TOKENS, Simulator
 from pancake.store import codec
 
@@ -229,18 +229,6 @@ def test_file_mutex_waits_for_filelock_in_another_process(tmp_path):
         assert waited > 0.3
     finally:
         holder.wait(10)
-
-
-def test_shared_limiter_buckets_share_one_connection(tmp_path):
-    shared = SharedLimiter.sqlite(str(tmp_path / "ratelimit.sqlite3"))
-    try:
-        for key in ("p1", "p2", "p1"):
-            shared.acquire(key)
-        buckets = list(shared._factory.buckets.values())
-        assert len(buckets) == 2 and buckets[0].conn is buckets[1].conn
-        assert [b.count() for b in buckets] == [2, 1]
-    finally:
-        shared.close()
 
 
 # --- the client's pools ----------------------------------------------------------------------------

@@ -312,7 +312,9 @@ EXPORT = [sys.executable, "-m", "pancake", "export", "--quiet", "--output", os.d
 
 
 def test_the_limit_holds_across_processes(server_factory, tmp_path):
-    srv = server_factory(1, latency=0.05)
+    # answers take 50..450 ms at random: a process's slot must be held until its answer
+    faults = Faults(rules=[FaultRule("slow", probability=0.4, latency=0.4)], seed=5)
+    srv = server_factory(1, latency=0.05, faults=faults)
     pid = srv.ids[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PYTHONPATH=str(ROOT), PANCAKE_BASE_URL=srv.url, PANCAKE_CACHE_DIR=str(tmp_path),

@@ -1,0 +1,181 @@
+"""The shared (cross-process) rate limit: a call holds one of its page's 5 slots, in a table every
+process sees, from before it is sent until 1 s + margin after its answer. Exact as the server
+counts, whatever the latency or a process's stall between taking a slot and sending; on SQLite
+(a file, a file lock) and on PostgreSQL (when PANCAKE_TEST_POSTGRES_URL is set)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from pancake.ratelimit import FakeClock, RateLimiter, SharedLimiter
+from tests.pancake.store.backends import PgSchema
+
+ROOT = Path(__file__).resolve().parents[2]
+HOLD = 1.05
+
+
+def most_live_at_once(intervals: list[tuple[float, float]], period: float = 1.0) -> int:
+    """The most calls that could have arrived within one server second: calls whose
+    [taken, released + period) intervals overlap at one instant."""
+    events = sorted([(a, 1) for a, _ in intervals] + [(b + period, -1) for _, b in intervals],
+                    key=lambda e: (e[0], e[1]))
+    best = live = 0
+    for _, step in events:
+        live += step
+        best = max(best, live)
+    return best
+
+
+def test_a_sixth_call_waits_for_the_first_answer_plus_the_window(tmp_path):
+    clock = FakeClock(5000.0)
+    lim = SharedLimiter.sqlite(str(tmp_path / "rl.sqlite3"), clock=clock, sleep=clock.sleep)
+    try:
+        with ExitStack() as calls:
+            for _ in range(5):
+                calls.enter_context(lim.slot("p"))
+            clock.advance(2.0)                       # five slow answers, still in flight
+            assert lim.live("p") == 5
+        # they ended at 5002.0; the window runs to 5003.05
+        clock.advance(0.5)
+        with lim.slot("p") as waited:
+            assert clock() == pytest.approx(5002.0 + HOLD)
+        assert sum(clock.sleeps) == pytest.approx(HOLD - 0.5)
+        assert waited >= 0
+        # another page never waited on this one
+        clock.sleeps.clear()
+        with ExitStack() as calls:
+            for _ in range(5):
+                calls.enter_context(lim.slot("q"))
+        assert clock.sleeps == []
+    finally:
+        lim.close()
+
+
+def test_two_processes_share_one_budget_and_in_flight_calls_count(tmp_path):
+    path = str(tmp_path / "rl.sqlite3")
+    a, b = SharedLimiter.sqlite(path), SharedLimiter.sqlite(path)
+    try:
+        with ExitStack() as calls:
+            for _ in range(5):
+                calls.enter_context(a.slot("p"))
+            got = threading.Event()
+            waited: list[float] = []
+
+            def sixth():
+                with b.slot("p") as w:
+                    waited.append(w)
+                    got.set()
+
+            t = threading.Thread(target=sixth)
+            t.start()
+            assert not got.wait(0.5), "a sixth call went out while five were in flight"
+            ended = time.time()
+        t.join(10)
+        assert got.is_set()
+        assert waited[0] >= 0.5 + HOLD - 0.1      # until 1 s + margin after the five answers
+        assert time.time() - ended >= HOLD - 0.05
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_call_left_open_by_a_killed_process_stops_counting(tmp_path):
+    clock = FakeClock(5000.0)
+    lim = SharedLimiter.sqlite(str(tmp_path / "rl.sqlite3"), clock=clock, sleep=clock.sleep, stale_after=300)
+    try:
+        for _ in range(5):
+            lim.backend.take("p", 5, HOLD, 300)          # never ended: the process died mid-call
+        assert lim.live("p") == 5
+        clock.advance(299)
+        assert lim.live("p") == 5
+        clock.advance(2)
+        assert lim.live("p") == 0
+        # a row stamped in the future (the clock was set back) does not block either
+        lim.backend.take("p", 5, HOLD, 300)
+        clock.advance(-60)
+        assert lim.live("p") == 0
+    finally:
+        lim.close()
+
+
+def test_a_broken_table_leaves_pacing_to_the_process(tmp_path, caplog):
+    lim = SharedLimiter.sqlite(str(tmp_path / "rl.sqlite3"))
+    lim.backend.conn.close()                            # every use now fails
+    local = RateLimiter(5.0, shared=lim)
+    with local.slot("p") as waited:
+        assert waited < 1
+    assert "pacing in this process only" in caplog.text
+
+
+_CHILD = r"""
+import json, random, sys, threading, time
+from pancake.ratelimit import RateLimiter, SharedLimiter
+path, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+lim = RateLimiter(5.0, margin=0.05, shared=SharedLimiter.sqlite(path))
+rnd = random.Random(seed)
+out, lock = [], threading.Lock()
+def work():
+    for _ in range(n):
+        with lim.slot("page"):
+            t0 = time.time()
+            time.sleep(rnd.random() * 0.4)       # a stall before sending, then the call itself
+            t1 = time.time()
+        with lock:
+            out.append((t0, t1))
+ts = [threading.Thread(target=work) for _ in range(3)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(json.dumps(out))
+"""
+
+
+def test_three_processes_never_have_six_calls_in_one_server_second(tmp_path):
+    path = str(tmp_path / "rl.sqlite3")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-c", _CHILD, path, "3", str(seed)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for seed in range(3)]
+    intervals = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+        intervals += [tuple(x) for x in json.loads(out)]
+    assert len(intervals) == 27
+    # any arrival lies between a call's taking and its answer: 6 in one second would need 6
+    # [taken, answered + 1 s) intervals over one instant
+    assert most_live_at_once(intervals) <= 5
+    # and the budget was used, not wasted: 27 calls took well under 27 / 5 * 3 s
+    span = max(b for _, b in intervals) - min(a for a, _ in intervals)
+    assert span < 15
+
+
+def test_postgres_slots_are_shared_and_stamped_by_the_database():
+    pg = PgSchema()
+    a = b = None
+    try:
+        a, b = SharedLimiter.postgres(pg.url), SharedLimiter.postgres(pg.url)
+        with ExitStack() as calls:
+            for _ in range(5):
+                calls.enter_context(a.slot("p"))
+            assert b.live("p") == 5
+            got = threading.Event()
+            t = threading.Thread(target=lambda: (b.acquire("p"), got.set()))
+            t.start()
+            assert not got.wait(0.5)
+            ended = time.monotonic()
+        t.join(10)
+        assert got.is_set() and time.monotonic() - ended >= HOLD - 0.1
+        with a.slot("q"):                            # another page: no wait
+            assert a.live("q") == 1
+    finally:
+        for lim in (a, b):
+            if lim is not None:
+                lim.close()
+        pg.drop()
