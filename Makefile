@@ -9,6 +9,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
+# pytest-xdist workers for `make test` (the suite waits on servers and latency as much as on CPU)
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint test-fast test-browser test-store test-postgres bench bench-store bench-pages simulator export-help cache-info sync clean
 
@@ -28,7 +30,7 @@ run: $(RUN_STAMP)
 	$(PY) -m streamlit run app.py
 
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # ruff: lint and import order (configured in pyproject.toml)
 lint: $(TEST_STAMP)

@@ -38,11 +38,12 @@ def _clear_streamlit_cache():
 
 
 def app_test(page: str | None = None, *, params: dict[str, str] | None = None,
-             secrets: dict | None = None, timeout: float = 30):
+             secrets: dict | None = None, timeout: float = 30, after_overview: bool = False):
     """Run app.py in AppTest (demo data unless secrets/env say otherwise), optionally on one page.
 
     ``page`` is the file path, e.g. "app_pages/engagement.py". Query parameters are set before
-    the first run, as opening a shared URL would.
+    the first run, as opening a shared URL would. ``after_overview``: the overview (the default
+    page) runs first and the session then goes to ``page``, as a viewer clicking through does.
     """
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
@@ -50,10 +51,15 @@ def app_test(page: str | None = None, *, params: dict[str, str] | None = None,
         at.query_params[k] = v
     for k, v in (secrets or {}).items():
         at.secrets[k] = v
-    at.run()
-    if page:
-        at.switch_page(page)
+    if after_overview:
         at.run()
+        if page:
+            at.switch_page(page)
+    elif page and Path(page).stem != "overview":
+        # straight onto the page, as opening its URL does: url_path is the file's stem, which is
+        # how AppTest names a page before the first run (the overview is the default page: "")
+        at.switch_page(page)
+    at.run()
     return at
 
 

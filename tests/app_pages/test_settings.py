@@ -107,9 +107,9 @@ def test_demo_mode_vietnamese_lists_pages_and_explains_configuration():
 
 
 def test_cache_age_and_clear_button_english():
-    at = app_test(PAGE, params={"lang": "en", "pages": P1})
+    at = app_test(PAGE, params={"lang": "en", "pages": P1}, after_overview=True)
     assert not at.exception
-    # app_test opened Overview first: its data's fetch time is shown
+    # Overview was opened first: its data's fetch time is shown
     assert any(m.value.startswith("The data on screen was fetched at ") and "(just now)" in m.value
                for m in at.markdown)
     at.button(key="set_clear").click().run()
@@ -167,7 +167,7 @@ def test_canary_tokens_never_rendered_and_a_wrong_token_is_reported(canary_serve
 
 def test_the_store_is_shown_with_each_pages_newest_data_and_can_be_cleared():
     """Settings shows where the store is and, per page, what it holds; "Clear the store" empties it."""
-    at = app_test(PAGE, params={"lang": "en", "pages": P1})   # the overview ran first: data stored
+    at = app_test(PAGE, params={"lang": "en", "pages": P1}, after_overview=True)   # data stored
     assert not at.exception
     assert any(m.value.startswith("Figures for days that are over are stored once") for m in at.markdown)
     store = next(d.value for d in at.dataframe if "kinds" in d.value.columns)
