@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pancake.ratelimit import FakeClock, RateLimiter, SharedLimiter
+from tests.pancake.data.test_concurrency import peak_overlap
 from tests.pancake.store.backends import PgSchema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,13 +26,7 @@ HOLD = 1.05
 def most_live_at_once(intervals: list[tuple[float, float]], period: float = 1.0) -> int:
     """The most calls that could have arrived within one server second: calls whose
     [taken, released + period) intervals overlap at one instant."""
-    events = sorted([(a, 1) for a, _ in intervals] + [(b + period, -1) for _, b in intervals],
-                    key=lambda e: (e[0], e[1]))
-    best = live = 0
-    for _, step in events:
-        live += step
-        best = max(best, live)
-    return best
+    return peak_overlap([(a, b + period) for a, b in intervals])
 
 
 def test_a_sixth_call_waits_for_the_first_answer_plus_the_window(tmp_path):

@@ -146,16 +146,21 @@ def process_server():
         s.stop()
 
 
-def in_flight_at_once(arrivals: list[float], latency: float) -> int:
-    """The most calls the server was answering at one moment (each takes ``latency``): one at a
-    time gives 1; every call at once gives them all. Counted from the server's arrival times, so
-    a busy machine that sends a little late still shows the overlap."""
-    events = sorted([(t, 1) for t in arrivals] + [(t + latency, -1) for t in arrivals])
+def peak_overlap(intervals: list[tuple[float, float]]) -> int:
+    """The most [start, end) intervals covering one instant (one ending as another starts: 1)."""
+    events = sorted([(a, 1) for a, _ in intervals] + [(b, -1) for _, b in intervals])
     most = now = 0
     for _, step in events:
         now += step
         most = max(most, now)
     return most
+
+
+def in_flight_at_once(arrivals: list[float], latency: float) -> int:
+    """The most calls the server was answering at one moment (each takes ``latency``): one at a
+    time gives 1; every call at once gives them all. Counted from the server's arrival times, so
+    a busy machine that sends a little late still shows the overlap."""
+    return peak_overlap([(t, t + latency) for t in arrivals])
 
 
 def test_every_window_of_every_page_goes_out_at_once(process_server):
