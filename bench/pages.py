@@ -31,13 +31,14 @@ import logging
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from bench.sim_server import SimProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("overview", "engagement", "staff")
@@ -97,30 +98,13 @@ def use_simulator(n_pages: int) -> None:
     core.make_client = _client_factory(transport)
 
 
-class ApiServer:
+class ApiServer(SimProcess):
     """``bench.sim_server`` in its own process (loopback, no pacing, no latency, the shops'
     clock at the real local time), stopped by its pid."""
 
     def __init__(self, n_pages: int) -> None:
         now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None, microsecond=0)
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench.sim_server", "--pages", str(n_pages),
-                                      "--latency", "0", "--no-rate-limit", "--now", now.isoformat()],
-                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline() if self.proc.stdout else ""
-        if not line.startswith("listening on "):
-            self.stop()
-            raise RuntimeError("bench.sim_server did not start")
-        self.url = line.split()[-1]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().__init__(n_pages, 0, "--no-rate-limit", "--now", now.isoformat(), memo=False)
 
 
 def use_server(server: ApiServer) -> None:

@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
+import os
+import re
+import subprocess
 import sys
 import threading
+import urllib.request
 from datetime import datetime
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 
 from pancake.simulator import DEMO_PAGES, PageSpec, Simulator
-from pancake.simulator.server import _Handler
+from pancake.simulator.server import _Handler, serve_until_signalled
 
 NOW = datetime(2026, 11, 24, 15, 30)
 
@@ -112,16 +116,42 @@ def main(argv: list[str] | None = None) -> int:
     server = _Server(("127.0.0.1", args.port), type("BenchSim", (_BenchHandler,), {"sim": sim}))
     print(f"listening on http://127.0.0.1:{server.server_address[1]}/api", flush=True)
 
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    serve_until_signalled(server)
     return 0
+
+
+class SimProcess:
+    """``python -m bench.sim_server`` in its own process (its CPU does not share our GIL), stopped
+    by its pid: ``url``, ``raw_calls()`` (``[[t, path, page_id, status], ...]``), ``reset()``, ``stop()``."""
+
+    def __init__(self, pages: int, latency: float, *extra: str, memo: bool = True) -> None:
+        root = Path(__file__).resolve().parent.parent
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.sim_server", "--pages", str(pages),
+                                      "--latency", str(latency), *(["--memo"] if memo else []), *extra], cwd=root,
+                                     stdout=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(root)})
+        line = self.proc.stdout.readline()
+        m = re.search(r"(http://\S+/api)", line)
+        if not m:
+            self.stop()
+            raise RuntimeError(f"bench.sim_server did not start: {line!r}")
+        self.url = m.group(1)
+
+    def raw_calls(self) -> list:
+        return json.loads(urllib.request.urlopen(self.url.replace("/api", "/__bench/calls"), timeout=30).read())
+
+    def reset(self) -> None:
+        req = urllib.request.Request(self.url.replace("/api", "/__bench/reset"), method="POST")
+        urllib.request.urlopen(req, timeout=30).read()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
 
 
 if __name__ == "__main__":

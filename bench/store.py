@@ -20,16 +20,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
+
+from bench.sim_server import SimProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = 20
@@ -54,32 +54,12 @@ def over_limit(calls: list, limit: int = 5, period: float = 1.0) -> int:
     return n + sum(1 for c in calls if c[3] == 429)
 
 
-class Server:
+class Server(SimProcess):
     def __init__(self, pages: int = PAGES, latency: float = LATENCY) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench.sim_server", "--pages", str(pages),
-                                      "--latency", str(latency), "--memo", "--now", f"{TODAY}T15:30:00"],
-                                     cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        m = re.search(r"(http://\S+/api)", self.proc.stdout.readline())
-        if not m:
-            self.stop()
-            raise RuntimeError("bench.sim_server did not start")
-        self.url = m.group(1)
+        super().__init__(pages, latency, "--now", f"{TODAY}T15:30:00")
 
     def calls(self) -> list:
-        return json.loads(urllib.request.urlopen(self.url.replace("/api", "/__bench/calls"), timeout=30).read())
-
-    def reset(self) -> None:
-        req = urllib.request.Request(self.url.replace("/api", "/__bench/reset"), method="POST")
-        urllib.request.urlopen(req, timeout=30).read()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        return self.raw_calls()
 
 
 # --- one case, in a fresh process -----------------------------------------------------------------

@@ -93,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     shown = f"[{host}]" if ":" in host else host
     print(f"Pancake simulator listening on http://{shown}:{port}/api", flush=True)
 
+    serve_until_signalled(server)
+    return 0
+
+
+def serve_until_signalled(server) -> None:
+    """Serve until SIGTERM or SIGINT (stop it by its pid), then close the socket."""
     def stop(signum, frame):  # shutdown() blocks until serve_forever returns: call it from another thread
         threading.Thread(target=server.shutdown, daemon=True).start()
 
@@ -102,7 +108,6 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
-    return 0
 
 
 if __name__ == "__main__":

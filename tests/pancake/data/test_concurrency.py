@@ -13,10 +13,12 @@ import time
 from datetime import datetime, timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
+from bench.sim_server import SimProcess, page_ids, token
 from pancake import errors
 from pancake.client import PancakeClient
 from pancake.data import core
@@ -95,42 +97,19 @@ def stats(calls):
 
 # --- every call at once, within the limit ---------------------------------------------------
 
-class ProcessServer:
+class ProcessServer(SimProcess):
     """bench.sim_server in its own process (its CPU does not share our GIL), stopped by its pid."""
 
     def __init__(self, pages: int, latency: float) -> None:
-        import re
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench.sim_server", "--pages", str(pages),
-                                      "--latency", str(latency), "--memo"], cwd=ROOT, stdout=subprocess.PIPE,
-                                     text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        line = self.proc.stdout.readline()
-        m = re.search(r"(http://\S+/api)", line)
-        if not m:
-            self.stop()
-            raise RuntimeError(f"bench.sim_server did not start: {line!r}")
-        self.url = m.group(1)
-        from bench.sim_server import page_ids, token
+        super().__init__(pages, latency)
         self.ids = page_ids(pages)
         self.tokens = {p: token(p) for p in self.ids}
 
     def calls(self) -> list:
-        import json
-        import urllib.request
-        from types import SimpleNamespace
-        raw = json.loads(urllib.request.urlopen(self.url.replace("/api", "/__bench/calls"), timeout=10).read())
-        return [SimpleNamespace(t=t, path=path, page_id=pid, status=st) for t, path, pid, st in raw]
+        return [SimpleNamespace(t=t, path=path, page_id=pid, status=st) for t, path, pid, st in self.raw_calls()]
 
     def client(self, **kw) -> PancakeClient:
         return PancakeClient(page_tokens=self.tokens, base_url=self.url, **kw)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
 
 
 @pytest.fixture
