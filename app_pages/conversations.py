@@ -37,7 +37,7 @@ if int(picked) != wait_min:
     st.rerun()
 with st.spinner(t("conv.loading_waiting")):
     waiting_loaded = cd.waiting(page.page_ids)
-components.show_errors(waiting_loaded.errors)
+components.show_errors(waiting_loaded.errors, of=len(page.page_ids))
 waiting = conv.waiting(waiting_loaded.frame, cd.now_local(), wait_min)
 components.cards([Kpi("waiting", len(waiting), source=v.SOURCE),
                   Kpi("waiting", int(waiting["breach"].sum()), source=v.SOURCE,
@@ -52,7 +52,7 @@ else:
 # --- in the range --------------------------------------------------------------------------------
 st.subheader(t("conv.in_range"))
 loaded = cd.conversations(page.page_ids, page.start, page.end)
-components.show_errors(loaded.errors)
+components.show_errors(loaded.errors, of=len(page.page_ids))
 if loaded.capped:
     st.warning(t("conv.capped", n=fmt.number(loaded.cap, lang),
                  pages=", ".join(page.name(p) for p in loaded.capped)), icon=":material/content_cut:")
@@ -209,7 +209,7 @@ else:
 st.subheader(t("conv.customers"))
 with st.spinner(t("conv.loading_customers")):
     cust = cd.customers(page.page_ids, page.start, page.end)
-components.show_errors(cust.errors)
+components.show_errors(cust.errors, of=len(page.page_ids))
 if cust.frame.empty:
     st.caption(t("conv.no_customers"))
 else:

@@ -55,6 +55,7 @@ INITIAL_RETRY_DELAY = 0.5   # seconds
 MAX_RETRY_DELAY = 8.0       # cap of the exponential backoff
 MAX_RETRY_AFTER = 60.0      # cap of a server's Retry-After
 DEFAULT_CALL_BUDGET = 90.0  # seconds one call may take with all its retries (then it gives up)
+UNREACHABLE_MEMORY = 60.0   # seconds the calls after a failed connect try once (no retries)
 MAX_CONNECTIONS = 128       # HTTP connections kept by one client (every window of every page at once)
 AUTH_REGENERABLE = (102, 105)
 AUTH_CODES = (102, 103, 105)
@@ -279,6 +280,9 @@ class PancakeClient:
         tz = timezone if timezone is not None else (s.timezone if s else DEFAULT_TIMEZONE)
         self.tz: ZoneInfo = tz if isinstance(tz, ZoneInfo) else ZoneInfo(str(tz))
         self.max_retries = max(0, int(max_retries))
+        # after a call gave up connecting, the calls of the next UNREACHABLE_MEMORY seconds try once:
+        # a view of 24 pages with the network down says so in seconds, not after every page's retries
+        self._unreachable_until = float("-inf")
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter or random.random
@@ -366,6 +370,7 @@ class PancakeClient:
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             err = TransportError(f"could not connect ({type(exc).__name__}: {_short(exc, 120)})",
                                  endpoint=endpoint, page_id=page_id)
+            err.unreachable = not isinstance(exc, httpx.PoolTimeout)   # a full pool is ours, not the API's
             not_sent = True
         except httpx.TimeoutException as exc:
             err = TransportError(f"timed out ({type(exc).__name__})", endpoint=endpoint, page_id=page_id)
@@ -458,6 +463,8 @@ class PancakeClient:
         method = method.upper()
         is_write = method in WRITE_METHODS
         attempt = 0
+        # the API could not be reached moments ago: one try, no waiting through retries
+        retries = 0 if self._clock() < self._unreachable_until else self.max_retries
         call_budget = budget if budget is not None else self.call_budget
         deadline = self._clock() + call_budget if call_budget else None
         while True:
@@ -466,6 +473,9 @@ class PancakeClient:
             with self.limiter.slot(limit_key):
                 payload, err, not_processed = self._send_once(method, url, params, json_body, endpoint, page_id,
                                                               self._attempt_timeout(deadline))
+            unreachable = getattr(err, "unreachable", False)
+            if not unreachable:
+                self._unreachable_until = float("-inf")    # an answer came (or no connect failure)
             if err is None:
                 return payload
             retriable = (isinstance(err, (RateLimitError, ServerError, TransportError))
@@ -475,15 +485,22 @@ class PancakeClient:
                 retriable = not_processed and getattr(err, "retriable", True)
             delay = backoff_delay(attempt, getattr(err, "retry_after", None), self._jitter) if retriable else 0.0
             over_budget = deadline is not None and self._clock() + delay >= deadline - 0.5
-            if not retriable or attempt >= self.max_retries or over_budget:
+            if unreachable and self._clock() < self._unreachable_until:
+                retries = min(retries, attempt)       # another call gave up connecting meanwhile
+            if not retriable or attempt >= retries or over_budget:
                 if retriable and attempt:
-                    why = (f"no time left within {call_budget:g} s" if over_budget and attempt < self.max_retries
+                    why = (f"no time left within {call_budget:g} s" if over_budget and attempt < retries
                            else f"gave up after {attempt + 1} attempts")
                     err = type(err)(f"{err.detail} ({why})", **_err_kwargs(err))
+                elif unreachable and retries < self.max_retries:
+                    err = type(err)(f"{err.detail} (tried once: the API could not be reached moments ago)",
+                                    **_err_kwargs(err))
+                if unreachable:
+                    self._unreachable_until = self._clock() + UNREACHABLE_MEMORY
                 raise err
             attempt += 1
             log.debug(_redact.redact(
-                f"retry {attempt}/{self.max_retries} of {method} {endpoint}"
+                f"retry {attempt}/{retries} of {method} {endpoint}"
                 f"{f' page {page_id}' if page_id else ''} in {delay:.2f} s after "
                 f"{type(err).__name__}: {err.detail}"))
             if delay > 0:

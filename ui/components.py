@@ -77,6 +77,7 @@ class _Run:
         self.slot = None
         self.grids = 0
         self.same_hours: dt_time | None = None   # today's cut: the previous period ends at it too
+        self.of = 0                               # the most pages one load of this run asked for
 
 
 def _run() -> _Run:
@@ -124,12 +125,14 @@ def error_details(failed: Mapping[str, Sequence[PageError]]) -> str:
     return "\n".join(seen)
 
 
-def show_errors(errors: Iterable[PageError]) -> None:
+def show_errors(errors: Iterable[PageError], of: int = 0) -> None:
     """The failing pages, grouped per page in one notice (the rest of the page still renders):
     one short line per page with the reason in the viewer's language, a link to Settings that
     keeps the view, and the technical detail in an expander. Later loads in the same run that
-    fail add to the same notice."""
+    fail add to the same notice. ``of``: how many pages the load asked for (when every one of
+    them failed, the notice does not promise a rest)."""
     run = _run()
+    run.of = max(run.of, of)
     new = False
     for err in errors:
         group = run.failed.setdefault(err.page_id or err.page_name, [])
@@ -143,7 +146,8 @@ def show_errors(errors: Iterable[PageError]) -> None:
         run.slot = st.empty()
     with run.slot.container():
         lines = "\n".join(f"- {line}" for line in error_lines(run.failed, lang))
-        st.warning(i18n.t("errors.title", lang, n=len(run.failed)) + "\n\n" + lines, icon=":material/warning:")
+        title = "errors.title_all" if run.of and len(run.failed) >= run.of else "errors.title"
+        st.warning(i18n.t(title, lang, n=len(run.failed)) + "\n\n" + lines, icon=":material/warning:")
         if not state.current().kiosk and _admin():
             st.page_link("app_pages/settings.py", label=i18n.t("errors.settings", lang), icon=":material/settings:",
                          query_params=state.to_query(state.current(), cache.today()))
@@ -392,5 +396,5 @@ def load(kind: str, page_ids: Sequence[str], start: date, end: date, *, progress
     with st.spinner(t("common.loading", what=kinds.get(kind).label(state.lang()))):
         result = cache.load(kind, page_ids, start, end, progress=progress, **options)
     if warn:
-        show_errors(result.errors)
+        show_errors(result.errors, of=len(page_ids))
     return result

@@ -169,6 +169,48 @@ def test_transport_error_exhausted_no_url_no_chain():
     assert clock.sleeps == [0.5, 1.0, 2.0]
 
 
+def test_after_a_call_gave_up_connecting_the_next_calls_try_once_until_the_api_answers():
+    """A view of many pages with the network down says so at once after the first give-up,
+    instead of every later call waiting through its own retries; an answer ends that."""
+    up = {"v": False}
+
+    def handler(req):
+        if not up["v"]:
+            raise httpx.ConnectError("refused", request=req)
+        return ok({"tags": []})
+
+    client, rec, clock = make(handler, max_retries=3)
+    raises(lambda: client.tags(PID), errors.TransportError)
+    assert len(rec.requests) == 4                          # the first call: every retry
+    clock.sleeps.clear()
+    err = raises(lambda: client.tags(PID), errors.TransportError)
+    assert len(rec.requests) == 5 and clock.sleeps == []   # the next: one try, no waiting
+    assert "tried once" in str(err) and PID in str(err)
+    clock.advance(61)                                      # a minute on: retries again
+    raises(lambda: client.tags(PID), errors.TransportError)
+    assert len(rec.requests) == 9
+    up["v"] = True                                         # the API is back: asked at once, answers
+    client.tags(PID)
+    up["v"] = False                                        # and a later failure has its retries again
+    raises(lambda: client.tags(PID), errors.TransportError)
+    assert len(rec.requests) == 10 + 4
+
+
+def test_a_timeout_or_a_server_error_is_not_taken_for_an_unreachable_api():
+    seq = [httpx.ReadTimeout("slow")] * 4 + [httpx.Response(502, text="bad gateway")] * 4
+
+    def handler(req):
+        item = seq.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    client, rec, clock = make(handler, max_retries=3)
+    raises(lambda: client.tags(PID), errors.TransportError)
+    raises(lambda: client.tags(PID), errors.ServerError)
+    assert len(rec.requests) == 8                           # both calls had all their retries
+
+
 # --------------------------------------------------------------------------- retries
 
 def test_429_with_retry_after_seconds_honoured_and_capped():
