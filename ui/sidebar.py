@@ -103,7 +103,12 @@ def render(*, grain: bool = False) -> state.View:
                                              format_func=lambda g: tr(f"sb.grain.{g}"),
                                              required=True) or view.grain
         st.caption(tr("sb.tz", tz=cache.tz_name()))
+        tv = st.empty()          # the standup link, once the view below is known
         auth.sign_out_button()
 
-    return state.update(pages=pages, preset=preset, start=start, end=end, compare=compare,
-                        grain=new_grain, lang=lang)
+    new = state.update(pages=pages, preset=preset, start=start, end=end, compare=compare,
+                       grain=new_grain, lang=lang)
+    # the same pages and range on the office TV: a new tab, the URL ready to copy to the TV's browser
+    tv.link_button(tr("sb.standup"), state.kiosk_link(new, today), icon=":material/tv:",
+                   help=tr("sb.standup_help"), width="stretch")
+    return new

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -198,6 +199,12 @@ def to_query(view: View, today: date) -> dict[str, str]:
         q["kiosk"] = "1"
     q.update(dict(view.extra))
     return q
+
+
+def kiosk_link(view: View, today: date) -> str:
+    """The standup screen of this view (its pages, range and language), as a link relative to
+    the page it is on: that page becomes the screen's first section."""
+    return "?" + urlencode({**to_query(view, today), "kiosk": "1"})
 
 
 # --- the notice naming ignored input --------------------------------------------------------

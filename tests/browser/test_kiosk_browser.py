@@ -71,6 +71,23 @@ def test_kiosk_url_path_names_the_first_section(page):
     assert "/staff" in page.url and "kiosk=1" in page.url
 
 
+def test_the_sidebar_button_opens_the_tv_screen_of_the_same_view_in_a_new_tab(page):
+    page.goto("/staff?lang=en&range=last_30")
+    settle(page)
+    # the visible one: Streamlit keeps a hidden copy of a button that has a tooltip
+    button = page.locator("[data-testid='stSidebar'] a[href*='kiosk=1']").first
+    assert "Standup screen (TV)" in button.inner_text()
+    with page.context.expect_page() as opened:
+        button.click()
+    tv = opened.value
+    tv.set_default_timeout(45_000)
+    settle(tv)
+    assert "/staff" in tv.url and "kiosk=1" in tv.url and "range=last_30" in tv.url and "lang=en" in tv.url
+    assert tv.locator(".st-key-kiosk-head h1").inner_text().startswith("Staff · Standup screen")
+    assert not tv.locator("[data-testid='stSidebar']").is_visible()
+    assert "kiosk" not in page.url          # this tab stays on the report
+
+
 # --- on a 1080p TV ------------------------------------------------------------------------------
 
 MEASURE = """() => {

@@ -279,3 +279,22 @@ def test_a_too_long_link_is_named_on_screen(monkeypatch):
     at = app_test(params={"from": "2026-09-01", "to": "2026-11-20", "lang": "en", "pages": ONE})
     assert any("longer than 10 days" in w.value for w in at.warning)
     assert (at.query_params["from"], at.query_params["to"]) == ("2026-11-11", "2026-11-20")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_sidebar_opens_the_standup_screen_of_the_same_view(lang):
+    """The link to the TV screen carries the pages, range and language chosen, adds kiosk=1, and
+    opening it shows the standup screen of those pages with this page as its first section."""
+    from urllib.parse import parse_qsl
+    at = app_test("app_pages/staff.py", params={"lang": lang, "range": "last_30", "pages": "all"})
+    assert not at.exception
+    (link,) = [e for e in at.sidebar.children.values() if type(e).__name__ == "LinkButton"]
+    assert link.proto.label == i18n.t("sb.standup", lang)
+    assert link.proto.url.startswith("?")
+    params = dict(parse_qsl(link.proto.url[1:]))
+    assert params["kiosk"] == "1" and params["range"] == "last_30" and params["lang"] == lang
+    assert params["pages"] == "all"
+    tv = app_test("app_pages/staff.py", params=params)
+    assert not tv.exception
+    assert [t.value for t in tv.title] == [f"{i18n.t('nav.staff', lang)} · {i18n.t('kiosk.title', lang)}"]
+    assert not [e for e in tv.sidebar.children.values() if type(e).__name__ == "LinkButton"]
