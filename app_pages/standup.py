@@ -168,7 +168,7 @@ def staff_section(page: Page, loads: Loads, slots: Slots) -> None:
     if empty(result, totals, slots):
         return
     cards("staff", staff.kpis(totals, previous, compare=page.compare), slots)
-    chart(sv.staff_figure(totals, page.names, lang, opts.theme, several_pages=len(page.page_ids) > 1), slots,
+    chart(sv.staff_figure(totals, page.names, lang, opts.theme), slots,
           i18n.t("kiosk.staff_board", lang))
 
 

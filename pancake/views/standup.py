@@ -41,9 +41,9 @@ import plotly.graph_objects as go
 
 from .. import charts, fmt, i18n, metrics
 from . import format_metric, is_missing
+from . import staff as staff_views
 from .cards import Kpi
 from .engagement import series as summed_series
-from .staff import labels as staff_labels
 
 SECTIONS = ("overview", "staff", "ads", "customers", "activity", "tags")
 SECTION_ALIASES = {"engagement": "overview", "settings": "overview"}
@@ -192,17 +192,16 @@ def top_ads(ads: pd.DataFrame | None, currency: str | None, n: int = 8) -> pd.Da
 
 def staff_board(totals: pd.DataFrame | None, page_names: Mapping[str, str] | None = None,
                 n: int = 10) -> pd.DataFrame:
-    """Staff ranked by replies (messages + comment replies): one row per page and member (the
-    ``staff`` kind's totals already are), with their weighted response time. Columns: page_id,
-    page_name, user_id, user_name, replies, average_response_time."""
+    """The Staff page's ranking (``views.staff.board``: one row per member across pages, counts
+    summed, response time weighted by reply sessions), its first ``n``, with their replies: the
+    TV and the Staff page rank the same people with the same numbers. Columns: page_id (the
+    member's pages, joined with ","), page_name, user_id, user_name, replies, average_response_time."""
     cols = ["page_id", "page_name", "user_id", "user_name", "replies", "average_response_time"]
-    if totals is None or totals.empty:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "average_response_time" else "object")
+    board = staff_views.board(totals, page_names, n)
+    if board.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("replies", "average_response_time") else "str")
                              for c in cols})
-    board = totals.assign(replies=metrics.replies(totals),
-                          page_name=totals["page_id"].map(lambda p: (page_names or {}).get(p, p)))
-    board = board.sort_values(["replies", "user_name"], ascending=[False, True], kind="stable")
-    return board[cols].head(n).reset_index(drop=True)
+    return board.assign(replies=metrics.replies(board))[cols].reset_index(drop=True)
 
 
 def hourly_today(activity: pd.DataFrame | None, day: date, tz: str | None = None,
@@ -636,16 +635,14 @@ def trend_labels(frame: pd.DataFrame | None, fields: Sequence[str], lang: str, s
     return {f: metrics.label(f, lang, source) for f in fields if metrics.total(frame, f) is not None}
 
 
-def staff_figure(totals: pd.DataFrame | None, page_names: Mapping[str, str], lang: str, theme: str, *,
-                 several_pages: bool) -> go.Figure:
+def staff_figure(totals: pd.DataFrame | None, page_names: Mapping[str, str], lang: str, theme: str) -> go.Figure:
     """The ten members with most replies, each bar saying replies · response time."""
     board = staff_board(totals, page_names, n=10)
-    names = [f"{u} · {p}" for u, p in zip(board["user_name"], board["page_name"])] if several_pages \
-        else board["user_name"]
+    # as the Staff page labels them: by name, namesakes with their pages
+    names = staff_views.labels(board["user_name"], board["page_name"])
     texts = [f"{fmt.number(r, lang)} · {fmt.duration_ms(t, lang)}"
              for r, t in zip(board["replies"], board["average_response_time"])]
-    return bars_figure(staff_labels(names), list(board["replies"]), texts, theme,
-                       lang=lang, key="replies")
+    return bars_figure(names, list(board["replies"]), texts, theme, lang=lang, key="replies")
 
 
 def top_ads_figure(ads: pd.DataFrame | None, currency: str, lang: str, theme: str) -> go.Figure | None:

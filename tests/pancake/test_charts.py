@@ -345,7 +345,7 @@ def test_standup_staff_bars_never_merge_namesakes():
                            "inbox_count": pd.array([5, 3], "Int64"), "comment_count": pd.array([0, 0], "Int64"),
                            "unique_inbox_count": pd.array([1, 1], "Int64"),
                            "unique_comment_count": pd.array([0, 0], "Int64"), "average_response_time": [1.0, 2.0]})
-    fig = kv.staff_figure(totals, {"a": "Shop A"}, "vi", "light", several_pages=False)
+    fig = kv.staff_figure(totals, {"a": "Shop A"}, "vi", "light")
     assert list(fig.data[0].y) == ["Lan (2)", "Lan (1)"]   # first on top
 
 

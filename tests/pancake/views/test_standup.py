@@ -292,18 +292,27 @@ def test_token_flag_only_for_auth_errors_once_per_page():
 
 # --- boards and figures -------------------------------------------------------------------
 
-def test_staff_board_ranks_by_replies():
+def test_staff_board_is_the_staff_pages_ranking_across_pages():
+    """One member on two pages is one bar, as on the Staff page: replies summed, response time
+    weighted by reply sessions (Lan: 6 sessions at 1 s on Shop A, 2 at 9 s on b -> 3 s)."""
+    from pancake.views import staff as staff_views
     totals = pd.DataFrame({"page_id": ["a", "a", "b"], "user_id": ["u1", "u2", "u1"],
                            "user_name": ["Lan", "Nam", "Lan"],
                            "inbox_count": pd.array([5, 20, 1], "Int64"), "comment_count": pd.array([1, 0, 1], "Int64"),
                            "unique_inbox_count": pd.array([5, 10, 1], "Int64"),
                            "unique_comment_count": pd.array([1, 0, 1], "Int64"),
-                           "average_response_time": [1000.0, 2000.0, 3000.0]})
+                           "average_response_time": [1000.0, 2000.0, 9000.0]})
     board = sv.staff_board(totals, {"a": "Shop A"})
-    assert list(board["user_name"]) == ["Nam", "Lan", "Lan"]
-    assert list(board["replies"]) == [20, 6, 2] and list(board["page_name"]) == ["Shop A", "Shop A", "b"]
-    fig = sv.staff_figure(totals, {"a": "Shop A"}, "en", "light", several_pages=True)
-    assert list(fig.data[0].y)[-1] == "Nam · Shop A" and "20 · 2 s" in list(fig.data[0].text)
+    assert list(board["user_name"]) == ["Nam", "Lan"]
+    assert list(board["replies"]) == [20, 8] and list(board["page_name"]) == ["Shop A", "Shop A, b"]
+    assert list(board["average_response_time"]) == [2000.0, 3000.0]
+    # the same people, order and response times as the Staff page's leaderboard
+    page = staff_views.leaderboard(totals, {"a": "Shop A"})
+    assert list(page["user_id"]) == list(board["user_id"])
+    assert list(page["average_response_time"]) == list(board["average_response_time"])
+    fig = sv.staff_figure(totals, {"a": "Shop A"}, "en", "light")
+    assert list(fig.data[0].y) == ["Lan", "Nam"]               # first on top; no namesakes: no page
+    assert "20 · 2 s" in list(fig.data[0].text) and "8 · 3 s" in list(fig.data[0].text)
 
 
 def test_figures_carry_the_numbers():
@@ -388,7 +397,7 @@ def test_figures_are_sized_and_lettered_for_the_tv():
                            "customer_inbox_count": pd.array([3], "Int64"), "page_inbox_count": pd.array([1], "Int64")})
     figs = [sv.hourly_figure(sv.hourly_today(hourly, D), {"customer_inbox_count": "K"}, "light", lang="vi"),
             sv.trend_figure(_daily([0, 2]), D - timedelta(days=1), D, {"inbox": "Inbox"}, "dark", lang="en"),
-            sv.staff_figure(TOTALS, {}, "vi", "dark", several_pages=False),
+            sv.staff_figure(TOTALS, {}, "vi", "dark"),
             sv.top_ads_figure(ADS, "VND", "vi", "light"),
             sv.tags_figure(pd.DataFrame({"tag_name": ["Spam"], "count": [9]}), "vi", "light")]
     for fig in figs:
