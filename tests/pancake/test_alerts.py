@@ -8,19 +8,17 @@ import sqlite3
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-import pytest
 
 from pancake import alerts, i18n
 from pancake.client import PancakeClient
 from pancake.data import core
 from pancake.notify import Target
 from pancake.ratelimit import FakeClock
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.store import SQLiteStore, memory_store
 from pancake.store.base import ALERTS, SCHEMA_VERSION, TABLE
 from pancake.views import standup as sv
 from tests.pancake import notify_cli
-from tests.pancake.receiver import Receiver, guard_network
 from tests.pancake.store.backends import PgSchema, backend, pg_url  # noqa: F401 - fixture
 
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
@@ -188,24 +186,6 @@ def test_the_flags_of_now_are_said_for_today():
 
 
 # --- end to end over HTTP ----------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def sim_server():
-    sim = Simulator()
-    server, _ = serve(sim, "127.0.0.1", 0)
-    host, port = server.server_address[:2]
-    yield sim, f"http://{host}:{port}/api"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def receiver(monkeypatch):
-    guard_network(monkeypatch)
-    r = Receiver()
-    yield r
-    r.close()
-
 
 def no_purchase_ads(sim, pids):
     day = sim.today()

@@ -13,21 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
 CANARY = "CANARY-CLI-PAGE-TOKEN-3e7b1f"
-
-
-@pytest.fixture(scope="module")
-def sim_server():
-    sim = Simulator()
-    server, thread = serve(sim, "127.0.0.1", 0)
-    host, port = server.server_address[:2]
-    yield sim, f"http://{host}:{port}/api"
-    server.shutdown()
-    server.server_close()
 
 
 def run_cli(args, base_url, *, access_token=DEMO_USER_TOKEN, page_tokens=None, cwd=None):

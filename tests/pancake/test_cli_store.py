@@ -11,21 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
 from tests.pancake.store.backends import PgSchema
 
 ROOT = Path(__file__).resolve().parents[2]
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
-
-
-@pytest.fixture(scope="module")
-def sim_server():
-    sim = Simulator()
-    server, _ = serve(sim, "127.0.0.1", 0)
-    host, port = server.server_address[:2]
-    yield sim, f"http://{host}:{port}/api"
-    server.shutdown()
-    server.server_close()
 
 
 def cli(args, url, store_env, *, page_tokens=None, access_token=DEMO_USER_TOKEN):

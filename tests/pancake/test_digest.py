@@ -12,11 +12,10 @@ from pancake import digest, fmt, i18n, metrics
 from pancake.client import PancakeClient
 from pancake.data import core
 from pancake.ratelimit import FakeClock
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.store import memory_store
 from pancake.views import standup as sv
 from tests.pancake import notify_cli
-from tests.pancake.receiver import Receiver, guard_network
 
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
 NOW = datetime(2026, 11, 24, 9, 30)          # a Tuesday morning, the shops' local time
@@ -147,24 +146,6 @@ def test_a_failing_page_is_named_and_left_out_of_the_totals_the_others_still_cou
 
 
 # --- end to end over HTTP ----------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def sim_server():
-    sim = Simulator()                       # real "now": the CLI's yesterday is the simulator's
-    server, _ = serve(sim, "127.0.0.1", 0)
-    host, port = server.server_address[:2]
-    yield sim, f"http://{host}:{port}/api"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def receiver(monkeypatch):
-    guard_network(monkeypatch)
-    r = Receiver()
-    yield r
-    r.close()
-
 
 def _line(text: str, field: str, source: str, lang: str, currency: str | None = None) -> str:
     label = metrics.label(field, lang, source)
