@@ -1,6 +1,6 @@
-"""Fixtures shared by the CLI, digest and alerts tests: the simulator over HTTP on loopback (one
-per test module, at the real "now": the CLI's yesterday is the simulator's) and a webhook
-receiver with the network closed to anything else."""
+"""Fixtures shared by the CLI, fault, digest and alerts tests: the simulator over HTTP on loopback
+(one per test module, at the real "now": the CLI's yesterday is the simulator's; or one per
+test, built by the test), and a webhook receiver with the network closed to anything else."""
 from __future__ import annotations
 
 import pytest
@@ -25,3 +25,19 @@ def receiver(monkeypatch):
     r = Receiver()
     yield r
     r.close()
+
+
+@pytest.fixture
+def server():
+    """``start(sim) -> base URL``: the simulator over HTTP on loopback, stopped after the test."""
+    started = []
+
+    def start(sim: Simulator) -> str:
+        srv, _ = serve(sim, "127.0.0.1", 0)
+        started.append(srv)
+        host, port = srv.server_address[:2]
+        return f"http://{host}:{port}/api"
+    yield start
+    for srv in started:
+        srv.shutdown()
+        srv.server_close()

@@ -17,27 +17,12 @@ import pandas as pd
 import pytest
 
 from pancake import cli
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, FaultRule, Faults, Simulator, serve
+from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, FaultRule, Faults, Simulator
 
 pytestmark = pytest.mark.timeout(120)
 
 ROOT = Path(__file__).resolve().parents[2]
 A, B = DEMO_PAGE_IDS[0], DEMO_PAGE_IDS[1]
-
-
-@pytest.fixture
-def server():
-    started = []
-
-    def start(sim: Simulator) -> str:
-        srv, _ = serve(sim, "127.0.0.1", 0)
-        started.append(srv)
-        host, port = srv.server_address[:2]
-        return f"http://{host}:{port}/api"
-    yield start
-    for srv in started:
-        srv.shutdown()
-        srv.server_close()
 
 
 def env_for(url: str, monkeypatch) -> None:

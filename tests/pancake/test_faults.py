@@ -28,7 +28,6 @@ from pancake.simulator import (
     FaultRule,
     Faults,
     Simulator,
-    serve,
 )
 
 pytestmark = pytest.mark.timeout(120)
@@ -277,22 +276,6 @@ def test_a_slow_page_is_cut_at_the_view_deadline():
 
 
 # --------------------------------------------------------------------------- the CLI
-
-@pytest.fixture
-def server():
-    """``start(sim) -> base URL``: the simulator over HTTP on loopback, stopped after the test."""
-    started = []
-
-    def start(sim: Simulator) -> str:
-        srv, _ = serve(sim, "127.0.0.1", 0)
-        started.append(srv)
-        host, port = srv.server_address[:2]
-        return f"http://{host}:{port}/api"
-    yield start
-    for srv in started:
-        srv.shutdown()
-        srv.server_close()
-
 
 def run(args, url, monkeypatch, tmp_path, *, user=True, tokens=None):
     monkeypatch.chdir(tmp_path)
