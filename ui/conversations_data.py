@@ -10,10 +10,8 @@ callback finds the id already sent and sends nothing (never retried blindly).
 """
 from __future__ import annotations
 
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, MutableMapping
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +22,7 @@ import streamlit as st
 from pancake import conversations as conv
 from pancake.data import cache
 from pancake.data import conversations as dc
+from pancake.data.core import BoundedLRU
 from pancake.errors import PancakeError
 from pancake.redact import redact
 from pancake.views import conversations as v
@@ -43,51 +42,21 @@ LAST_KEY = "_conv_last_answer"
 
 # --- a small shared memory ---------------------------------------------------------------------
 
-class _Memo:
-    """Loads shared by every session of the process, bounded in entries and bytes (the frames'
-    deep memory use), least recently used out first; an entry bigger than the bound is not kept."""
+def _nbytes(value: Any) -> int:
+    """A load's size: its frame's deep memory use (names and other small values: 0)."""
+    frame = getattr(value, "frame", None)
+    return int(frame.memory_usage(index=True, deep=True).sum()) if frame is not None else 0
 
-    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
-        self.lock = threading.Lock()
-        self.items: OrderedDict[tuple, tuple[float, Any, int]] = OrderedDict()
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self.bytes = 0
 
-    def get(self, key: tuple) -> Any:
-        with self.lock:
-            hit = self.items.get(key)
-            if hit is None or hit[0] < time.monotonic():
-                self._pop(key)
-                return None
-            self.items.move_to_end(key)
-            return hit[1]
-
-    def put(self, key: tuple, value: Any, ttl: float) -> None:
-        frame = getattr(value, "frame", None)
-        size = int(frame.memory_usage(index=True, deep=True).sum()) if frame is not None else 0
-        if size > self.max_bytes:
-            return
-        with self.lock:
-            self._pop(key)
-            self.items[key] = (time.monotonic() + ttl, value, size)
-            self.bytes += size
-            while self.items and (len(self.items) > self.max_entries or self.bytes > self.max_bytes):
-                self._pop(next(iter(self.items)))
-
-    def _pop(self, key: tuple) -> None:
-        item = self.items.pop(key, None)
-        if item is not None:
-            self.bytes -= item[2]
-
-    def drop(self, kind: str) -> None:
-        with self.lock:
-            for k in [k for k in self.items if k[0] == kind]:
-                self._pop(k)
+def new_memo(max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> BoundedLRU:
+    """Loads shared by every session of the process, bounded in entries and bytes, least
+    recently used out first; an entry bigger than the bound is not kept."""
+    return BoundedLRU(max_entries, max_bytes, size_of=_nbytes, clock=time.monotonic)
 
 
 @st.cache_resource(show_spinner=False)
-def _memo() -> _Memo:
-    return _Memo()
+def _memo() -> BoundedLRU:
+    return new_memo()
 
 
 def _fingerprint() -> str:
@@ -107,8 +76,7 @@ def _cached(kind: str, key: tuple, ttl: float, load: Callable[[], dc.Loaded]) ->
 
 def forget() -> None:
     """Drop what this page keeps (after a write, so the table shows the change)."""
-    for kind in ("conversations", "waiting"):
-        _memo().drop(kind)
+    _memo().discard(lambda key, _expires: key[0] in ("conversations", "waiting"))
 
 
 # --- loads -------------------------------------------------------------------------------------------

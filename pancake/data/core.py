@@ -349,6 +349,62 @@ def frames_nbytes(frames: Mapping[str, pd.DataFrame]) -> int:
     return int(sum(int(f.memory_usage(index=True, deep=True).sum()) for f in frames.values()))
 
 
+class BoundedLRU:
+    """A thread-safe LRU bounded in entries and in bytes (``size_of(value)`` when put), with an
+    optional expiry per entry: the least recently used go first, an expired entry is dropped
+    when met, and an entry bigger than the whole byte bound is not kept. The frame memo below
+    and the conversations page's memory (``ui.conversations_data``) are each one."""
+
+    def __init__(self, max_entries: int, max_bytes: int, *, size_of: Callable[[Any], int],
+                 clock: Callable[[], float] = time.time) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._size_of = size_of
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, tuple[Any, float | None, int]] = OrderedDict()   # value, expires, size
+        self.bytes = 0
+
+    def get(self, key: tuple) -> Any:
+        """The value, or None (never put, evicted or expired)."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[1] is not None and self._clock() >= item[1]:
+                self._drop(key)
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: tuple, value: Any, ttl: float | None = None) -> None:
+        """Keep ``value`` (for ``ttl`` seconds; None: until evicted)."""
+        size = self._size_of(value)
+        if size > self.max_bytes:
+            return
+        expires = None if ttl is None else self._clock() + ttl
+        with self._lock:
+            self._drop(key)
+            self._items[key] = (value, expires, size)
+            self.bytes += size
+            while self._items and (len(self._items) > self.max_entries or self.bytes > self.max_bytes):
+                self._drop(next(iter(self._items)))
+
+    def discard(self, where: Callable[[tuple, float | None], bool]) -> None:
+        """Drop every entry for which ``where(key, expires)`` holds."""
+        with self._lock:
+            for key in [k for k, v in self._items.items() if where(k, v[1])]:
+                self._drop(key)
+
+    def _drop(self, key: tuple) -> None:
+        item = self._items.pop(key, None)
+        if item is not None:
+            self.bytes -= item[2]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class FrameMemo:
     """A bounded LRU of composed frames (entries and bytes), shared by every session of the
     process. Entries that include today expire after ``ttl``; closed ones stay until evicted.
@@ -356,53 +412,41 @@ class FrameMemo:
 
     def __init__(self, max_entries: int = 2000, max_bytes: int = 96 * 2**20,
                  clock: Callable[[], float] = time.time) -> None:
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple, tuple[dict[str, pd.DataFrame], float, float | None, int]] = OrderedDict()
-        self.bytes = 0
+        self._lru = BoundedLRU(max_entries, max_bytes, size_of=lambda item: frames_nbytes(item[0]), clock=clock)
+        self._counts = threading.Lock()
         self.hits = 0
         self.misses = 0
 
+    @property
+    def max_entries(self) -> int:
+        return self._lru.max_entries
+
+    @property
+    def max_bytes(self) -> int:
+        return self._lru.max_bytes
+
+    @property
+    def bytes(self) -> int:
+        return self._lru.bytes
+
     def get(self, key: tuple) -> tuple[dict[str, pd.DataFrame], float] | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None or (item[2] is not None and self._clock() >= item[2]):
-                if item is not None:
-                    self._drop(key)
+        item = self._lru.get(key)
+        with self._counts:
+            if item is None:
                 self.misses += 1
                 return None
-            self._items.move_to_end(key)
             self.hits += 1
-            frames, fetched_at = item[0], item[1]
+        frames, fetched_at = item
         return {n: f.copy(deep=False) for n, f in frames.items()}, fetched_at
 
     def put(self, key: tuple, frames: dict[str, pd.DataFrame], fetched_at: float, ttl: float | None) -> None:
-        size = frames_nbytes(frames)
-        if size > self.max_bytes:
-            return
-        expires = None if ttl is None else self._clock() + ttl
-        with self._lock:
-            if key in self._items:
-                self._drop(key)
-            self._items[key] = ({n: f.copy(deep=False) for n, f in frames.items()}, fetched_at, expires, size)
-            self.bytes += size
-            while self._items and (len(self._items) > self.max_entries or self.bytes > self.max_bytes):
-                self._drop(next(iter(self._items)))
-
-    def _drop(self, key: tuple) -> None:
-        item = self._items.pop(key, None)
-        if item is not None:
-            self.bytes -= item[3]
+        self._lru.put(key, ({n: f.copy(deep=False) for n, f in frames.items()}, fetched_at), ttl)
 
     def clear(self, *, open_only: bool = False) -> None:
-        with self._lock:
-            for key in [k for k, v in self._items.items() if not open_only or v[2] is not None]:
-                self._drop(key)
+        self._lru.discard(lambda _key, expires: not open_only or expires is not None)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._lru)
 
 
 # --- the loader ------------------------------------------------------------------------------

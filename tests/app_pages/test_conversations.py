@@ -254,16 +254,16 @@ def test_the_conversations_memory_is_bounded_in_entries_and_bytes():
     def loaded(n: int):
         return dc.Loaded(frame=pd.DataFrame({"conversation_id": [f"c{i:06d}" for i in range(n)]}))
     one = int(loaded(1000).frame.memory_usage(index=True, deep=True).sum())
-    memo = cd._Memo(max_entries=3, max_bytes=int(one * 2.5))
+    memo = cd.new_memo(max_entries=3, max_bytes=int(one * 2.5))
     for k in range(3):
         memo.put(("conversations", k), loaded(1000), 60)
     assert memo.get(("conversations", 0)) is None             # two fit in the bytes, not three
     assert memo.get(("conversations", 2)) is not None and memo.bytes <= memo.max_bytes
     memo.put(("conversations", "big"), loaded(10_000), 60)    # bigger than the bound: not kept
     assert memo.get(("conversations", "big")) is None and memo.get(("conversations", 2)) is not None
-    small = cd._Memo(max_entries=2, max_bytes=10**9)
+    small = cd.new_memo(max_entries=2, max_bytes=10**9)
     for k in range(3):
         small.put(("waiting", k), loaded(1), 60)
-    assert small.get(("waiting", 0)) is None and len(small.items) == 2
-    small.drop("waiting")
-    assert not small.items and small.bytes == 0
+    assert small.get(("waiting", 0)) is None and len(small) == 2
+    small.discard(lambda key, _expires: key[0] == "waiting")
+    assert len(small) == 0 and small.bytes == 0

@@ -107,7 +107,7 @@ def test_the_bytes_bound_is_honoured_and_an_evicted_entry_comes_from_the_store(m
     for a, b in rs:
         first.append(cache.load("engagement", DEMO_PAGE_IDS, a, b, progress=False, hourly=True))
         assert 0 < ld.memo.bytes <= ld.memo.max_bytes          # at every step
-        assert ld.memo.bytes == sum(core.frames_nbytes(v[0]) for v in ld.memo._items.values())
+        assert ld.memo.bytes == sum(core.frames_nbytes(v[0][0]) for v in ld.memo._lru._items.values())
     calls = len(stat_calls(sim))
     misses = ld.memo.misses
     again = cache.load("engagement", DEMO_PAGE_IDS, *rs[0], progress=False, hourly=True)
