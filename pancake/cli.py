@@ -177,11 +177,9 @@ def make_loader(settings: Settings, *, use_store: bool = True) -> core.Loader:
     # the store is opened even with --no-store: it shares page tokens with the dashboard and other jobs
     st = store.open_store(settings)
     shared = None
-    if use_store and not settings.use_demo and st.backend != "memory":
-        from .ratelimit import SharedLimiter
+    if use_store:
         try:
-            shared = (SharedLimiter.postgres(settings.store_url) if settings.store_url
-                      else SharedLimiter.sqlite(str(store.cache_dir(settings) / "ratelimit.sqlite3")))
+            shared = store.shared_limiter(st, settings)
         except Exception:  # noqa: BLE001 - pacing in this process still holds
             shared = None
     vault = store.token_vault(st, settings)   # page tokens shared with the dashboard and other jobs

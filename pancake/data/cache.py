@@ -268,9 +268,7 @@ def _loader_for(fingerprint: str, _settings: Settings) -> core.Loader:
     use_system_arrow_pool()
     tune_malloc()
     st_, folder = _open_store(s)
-    shared = None
-    if not s.use_demo and st_.backend != "memory":
-        shared = _shared_limiter(s)
+    shared = _shared_limiter(st_, s)
     cl = core.make_client(s, call_budget=CALL_BUDGET, shared_limiter=shared,
                           token_vault=store_mod.token_vault(st_, s))   # page tokens shared across processes
     entries, max_bytes = memo_bounds()
@@ -281,15 +279,11 @@ def _loader_for(fingerprint: str, _settings: Settings) -> core.Loader:
     return ld
 
 
-def _shared_limiter(s: Settings):
-    from ..ratelimit import SharedLimiter
+def _shared_limiter(st_: Any, s: Settings):
     try:
-        if s.store_url:
-            return SharedLimiter.postgres(s.store_url)
-        return SharedLimiter.sqlite(str(store_mod.cache_dir(s) / "ratelimit.sqlite3"))
+        return store_mod.shared_limiter(st_, s)
     except Exception as exc:  # noqa: BLE001 - pacing in this process still holds
-        import logging
-        logging.getLogger("pancake.data").warning("shared rate limiter unavailable (%s)", redact(str(exc)))
+        log.warning("shared rate limiter unavailable (%s)", redact(str(exc)))
         return None
 
 

@@ -33,7 +33,8 @@ log = logging.getLogger("pancake.store")
 APP_NAME = "pancake-dashboard"
 
 __all__ = ["Entry", "PageKindInfo", "SQLStore", "StoreError", "StoreInfo", "SQLiteStore", "open_store",
-           "memory_store", "default_cache_dir", "cache_dir", "source_key", "TokenVault", "token_vault"]
+           "memory_store", "default_cache_dir", "cache_dir", "source_key", "TokenVault", "token_vault",
+           "shared_limiter"]
 
 
 def default_cache_dir() -> Path:
@@ -87,6 +88,18 @@ def token_vault(store: SQLStore | None, settings: Settings) -> TokenVault | None
     if store is None or settings.use_demo or store.backend == "memory":
         return None
     return TokenVault(store, source_key(settings))
+
+
+def shared_limiter(store: SQLStore, settings: Settings):
+    """The rate limit shared by every process of a persistent store (None for demo data or an
+    in-memory store): slots in the store's PostgreSQL database, or in ``ratelimit.sqlite3``
+    beside the SQLite file. Raises when it cannot be made (the caller then paces in process)."""
+    if settings.use_demo or store.backend == "memory":
+        return None
+    from ..ratelimit import SharedLimiter
+    if settings.store_url:
+        return SharedLimiter.postgres(settings.store_url)
+    return SharedLimiter.sqlite(str(cache_dir(settings) / "ratelimit.sqlite3"))
 
 
 def memory_store() -> SQLiteStore:
