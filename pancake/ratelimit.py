@@ -20,7 +20,6 @@ Both take injectable ``clock``/``sleep`` (tests use :class:`FakeClock`). Thread-
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import sqlite3
@@ -29,6 +28,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from .store.postgres import advisory_key  # the store's own locks take their keys the same way
 
 try:
     import fcntl
@@ -334,13 +335,13 @@ class _PostgresSlots(_SlotTable):
                                    name="pancake-ratelimit")
         self.pool.open(wait=True, timeout=10)
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_id("pancake-rate-slots-ddl"),))
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("pancake-rate-slots-ddl"),))
             conn.execute(_SLOTS_DDL)
             conn.execute(_SLOTS_INDEX)
 
     def take(self, key, limit, hold, stale):
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_id("pancake-rate|" + key),))
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("pancake-rate|" + key),))
             now = conn.execute(f"SELECT {_PG_NOW}").fetchone()[0]
             conn.execute(_SLOTS_PRUNE.format(p="%s"), _prune_args(key, now, hold, stale))
             n, first_end = conn.execute(_SLOTS_LIVE.format(p="%s"), (key,)).fetchone()
@@ -358,17 +359,13 @@ class _PostgresSlots(_SlotTable):
 
     def live(self, key, hold, stale):
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_id("pancake-rate|" + key),))
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("pancake-rate|" + key),))
             now = conn.execute(f"SELECT {_PG_NOW}").fetchone()[0]
             conn.execute(_SLOTS_PRUNE.format(p="%s"), _prune_args(key, now, hold, stale))
             return conn.execute(_SLOTS_LIVE.format(p="%s"), (key,)).fetchone()[0]
 
     def close(self):
         self.pool.close()
-
-
-def _lock_id(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 class FileMutex:

@@ -17,6 +17,11 @@ from .base import META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
 log = logging.getLogger("pancake.store")
 
 MIGRATION_LOCK = 0x70616E63  # advisory lock key ("panc")
+
+
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit number) for a name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 POOL_MAX = 8
 CONNECT_TIMEOUT_S = 10
 
@@ -74,8 +79,7 @@ class PostgresStore(SQLStore):
     @contextmanager
     def token_lock(self, source: str, page_id: str):
         """One process at a time per page across every replica: a session advisory lock."""
-        key = int.from_bytes(hashlib.sha256(f"pancake-token|{source}|{page_id}".encode()).digest()[:8],
-                             "big", signed=True)
+        key = advisory_key(f"pancake-token|{source}|{page_id}")
         with self._conn() as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (key,))
             try:
