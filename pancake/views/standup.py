@@ -197,10 +197,7 @@ def staff_board(totals: pd.DataFrame | None, page_names: Mapping[str, str] | Non
     TV and the Staff page rank the same people with the same numbers. Columns: page_id (the
     member's pages, joined with ","), page_name, user_id, user_name, replies, average_response_time."""
     cols = ["page_id", "page_name", "user_id", "user_name", "replies", "average_response_time"]
-    board = staff_views.board(totals, page_names, n)
-    if board.empty:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("replies", "average_response_time") else "str")
-                             for c in cols})
+    board = staff_views.board(totals, page_names, n)   # typed columns even when empty
     return board.assign(replies=metrics.replies(board))[cols].reset_index(drop=True)
 
 
