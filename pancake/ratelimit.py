@@ -273,8 +273,19 @@ _SLOTS_PRUNE = ("DELETE FROM pancake_rate_slots WHERE page = {p} AND ((ended IS 
 _SLOTS_LIVE = "SELECT COUNT(*), MIN(ended) FROM pancake_rate_slots WHERE page = {p}"
 
 
-def _prune_args(key: str, now: float, hold: float, stale: float) -> tuple:
-    return key, hold, now, now - stale, now + 1.0
+def _prune_and_count(execute: Callable, mark: str, key: str, now: float, hold: float,
+                     stale: float) -> tuple[int, float | None]:
+    """Drop the key's expired rows, then (live rows, the earliest end among them). ``execute``
+    is a connection's, ``mark`` its parameter placeholder."""
+    execute(_SLOTS_PRUNE.format(p=mark), (key, hold, now, now - stale, now + 1.0))
+    n, first_end = execute(_SLOTS_LIVE.format(p=mark), (key,)).fetchone()
+    return n, first_end
+
+
+def _free_in(first_end: float | None, hold: float, now: float) -> float:
+    """Seconds until a slot can free at the earliest: the earliest ended call's expiry, or
+    ``hold`` when every call is still in flight (one ending now counts ``hold`` more)."""
+    return first_end + hold - now if first_end is not None else hold
 
 
 class _SQLiteSlots(_SlotTable):
@@ -294,8 +305,7 @@ class _SQLiteSlots(_SlotTable):
             c = self.conn
             c.execute("BEGIN IMMEDIATE")
             try:
-                c.execute(_SLOTS_PRUNE.format(p="?"), _prune_args(key, now, hold, stale))
-                n, first_end = c.execute(_SLOTS_LIVE.format(p="?"), (key,)).fetchone()
+                n, first_end = _prune_and_count(c.execute, "?", key, now, hold, stale)
                 row = None
                 if n < limit:
                     row = os.urandom(12).hex()
@@ -304,9 +314,7 @@ class _SQLiteSlots(_SlotTable):
             except BaseException:
                 c.execute("ROLLBACK")
                 raise
-        if row is not None:
-            return row, None
-        return None, (first_end + hold - now) if first_end is not None else hold
+        return (row, None) if row is not None else (None, _free_in(first_end, hold, now))
 
     def end(self, row):
         with self.lock:
@@ -314,9 +322,7 @@ class _SQLiteSlots(_SlotTable):
 
     def live(self, key, hold, stale):
         with self.lock:
-            now = self.clock()
-            self.conn.execute(_SLOTS_PRUNE.format(p="?"), _prune_args(key, now, hold, stale)).close()
-            return self.conn.execute(_SLOTS_LIVE.format(p="?"), (key,)).fetchone()[0]
+            return _prune_and_count(self.conn.execute, "?", key, self.clock(), hold, stale)[0]
 
     def close(self):
         with self.lock:
@@ -343,15 +349,14 @@ class _PostgresSlots(_SlotTable):
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("pancake-rate|" + key),))
             now = conn.execute(f"SELECT {_PG_NOW}").fetchone()[0]
-            conn.execute(_SLOTS_PRUNE.format(p="%s"), _prune_args(key, now, hold, stale))
-            n, first_end = conn.execute(_SLOTS_LIVE.format(p="%s"), (key,)).fetchone()
+            n, first_end = _prune_and_count(conn.execute, "%s", key, now, hold, stale)
             if n < limit:
                 row = os.urandom(12).hex()
                 # stamped by the database as it commits: still before the request is sent
                 conn.execute(f"INSERT INTO pancake_rate_slots (id, page, started) VALUES (%s, %s, {_PG_NOW})",
                              (row, key))
                 return row, None
-        return None, (first_end + hold - now) if first_end is not None else hold
+        return None, _free_in(first_end, hold, now)
 
     def end(self, row):
         with self.pool.connection() as conn:
@@ -361,8 +366,7 @@ class _PostgresSlots(_SlotTable):
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("pancake-rate|" + key),))
             now = conn.execute(f"SELECT {_PG_NOW}").fetchone()[0]
-            conn.execute(_SLOTS_PRUNE.format(p="%s"), _prune_args(key, now, hold, stale))
-            return conn.execute(_SLOTS_LIVE.format(p="%s"), (key,)).fetchone()[0]
+            return _prune_and_count(conn.execute, "%s", key, now, hold, stale)[0]
 
     def close(self):
         self.pool.close()
