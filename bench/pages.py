@@ -38,7 +38,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.sim_server import SimProcess
+from bench.sim_server import SimProcess, many_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("overview", "engagement", "staff")
@@ -58,14 +58,6 @@ def _failing(at) -> int:
     capped (those say what was fetched, nothing failed)."""
     return sum(1 for w in at.warning if getattr(w, "icon", "") != CUT_ICON)
 TIMEZONE = "Asia/Ho_Chi_Minh"   # the demo configuration's zone (pancake.config's default)
-
-
-def many_pages(n: int):
-    """``n`` simulated pages: the demo pages' shapes over and over, each with its own id."""
-    from pancake.simulator import DEMO_PAGES, PageSpec
-    base = list(DEMO_PAGES)
-    return [PageSpec(**{**base[i % len(base)].__dict__, "id": f"9{i:014d}", "name": f"{base[i % len(base)].name} #{i}"})
-            for i in range(n)]
 
 
 def _client_factory(transport=None, base_url="https://pages.fm/api", **sim_options):

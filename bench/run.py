@@ -19,22 +19,14 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from bench.sim_server import many_pages
 from pancake import export, reshape
 from pancake.client import PancakeClient
 from pancake.data import core
 from pancake.ratelimit import FakeClock
-from pancake.simulator import DEMO_PAGES, DEMO_USER_TOKEN, PageSpec, Simulator
+from pancake.simulator import DEMO_USER_TOKEN, Simulator
 
 NOW = datetime(2026, 11, 24, 12, 0)
-
-
-def many_pages(n: int):
-    base = list(DEMO_PAGES)
-    pages = []
-    for i in range(n):
-        spec = base[i % len(base)]
-        pages.append(PageSpec(**{**spec.__dict__, "id": f"9{i:014d}", "name": f"{spec.name} #{i}"}))
-    return pages
 
 
 def setup(n_pages: int):

@@ -38,6 +38,7 @@ def page_ids(n: int) -> list[str]:
 
 
 def many_pages(n: int) -> list[PageSpec]:
+    """``n`` simulated pages: the demo pages' shapes over and over, each with its own id."""
     base = list(DEMO_PAGES)
     return [PageSpec(**{**base[i % len(base)].__dict__, "id": pid, "name": f"{base[i % len(base)].name} #{i}"})
             for i, pid in enumerate(page_ids(n))]
