@@ -18,24 +18,18 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from bench.sim_server import SimProcess, page_ids, token
+from bench.sim_server import SimProcess, many_pages, page_ids, token
 from pancake import errors
 from pancake.client import PancakeClient
 from pancake.data import core
 from pancake.ratelimit import FakeClock, RateLimiter
-from pancake.simulator import DEMO_PAGES, DEMO_USER_TOKEN, FaultRule, Faults, PageSpec, Simulator
+from pancake.simulator import DEMO_USER_TOKEN, FaultRule, Faults, Simulator
 from pancake.simulator.server import _Handler
 from pancake.store import memory_store
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 24, 15, 30)
 TODAY = NOW.date()
-
-
-def many_pages(n: int) -> list[PageSpec]:
-    base = list(DEMO_PAGES)
-    return [PageSpec(**{**base[i % len(base)].__dict__, "id": f"9{i:014d}", "name": f"Shop #{i}"})
-            for i in range(n)]
 
 
 class _Server(ThreadingHTTPServer):
