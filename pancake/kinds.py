@@ -64,6 +64,9 @@ class Kind:
     hourly: ClassVar[bool] = False              # an hourly variant exists (--by-hour, grain=hour)
     csv_drop_if_empty: ClassVar[tuple[str, ...]] = ()  # optional series the API may not send
     help: ClassVar[str]                         # one line for the CLI's KIND list
+    # the endpoint can be asked to a time of day (``until``: a partial today compared with the
+    # same hours of the previous period); False for an endpoint that counts whole days only
+    cuts_by_time: ClassVar[bool] = True
 
     # --- what the registry readers call -----------------------------------------------------
     def label(self, lang: str) -> str:
@@ -74,6 +77,7 @@ class Kind:
         """One page's frames over [start, end]: every window fetched, reshaped and merged."""
         if hourly and not self.hourly:
             raise ValueError(f"{self.name} has no hourly variant")
+        self.check_cut(options.get("until"))
         chunks = self.chunks(client, page_id, start, end, hourly=hourly, **options)
         with CPU_TURN:
             parts = [self.reshape(c, page_id, hourly=hourly) for c in chunks]
@@ -84,6 +88,11 @@ class Kind:
         frame = frames.get(self.csv_frame, pd.DataFrame())
         drop = [c for c in self.csv_drop_if_empty if c in frame.columns and frame[c].isna().all()]
         return frame.drop(columns=drop)
+
+    def check_cut(self, until: Any) -> None:
+        """Refuse a cut at a time of day (``until``) that the endpoint cannot make."""
+        if until is not None and not self.cuts_by_time:
+            raise ValueError(f"{self.endpoint} counts whole days: it cannot be cut at {until}")
 
     # --- what a kind defines ---------------------------------------------------------------
     def chunks(self, client: PancakeClient, page_id: str, start: date, end: date, *,
@@ -337,9 +346,12 @@ class Tags(Kind):
     keys = {"daily": ["page_id", "date", "tag_id"]}
     csv_frame = "daily"
     help = "conversations per tag per day (statistics/tags)"
+    # the reference's answer is one count per tag per day: a day cannot be cut at an hour
+    cuts_by_time = False
 
     def chunks(self, client, page_id, start, end, *, hourly, **options):
-        return client.tag_stats(page_id, start, end, until=options.get("until"))
+        self.check_cut(options.get("until"))
+        return client.tag_stats(page_id, start, end)
 
     def reshape(self, chunk, page_id, *, hourly):
         return {"daily": reshape.tags_frame(chunk.payload, page_id, chunk.start, chunk.end)}
@@ -409,9 +421,13 @@ class Ads(Kind):
     frames = ("ads",)
     csv_frame = "ads"
     help = "one row per ad (statistics/pages_campaigns); budgets in the currency's main unit"
+    # Facebook's ads reports count whole days (statistics/ads by_time answers per date, never
+    # per hour): a day cannot be cut at an hour
+    cuts_by_time = False
 
     def chunks(self, client, page_id, start, end, *, hourly, **options):
-        return client.ads_campaigns(page_id, start, end, until=options.get("until"))
+        self.check_cut(options.get("until"))
+        return client.ads_campaigns(page_id, start, end)
 
     def reshape(self, chunk, page_id, *, hourly):
         return {"ads": reshape.ads_frame(chunk.payload, page_id)}

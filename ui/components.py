@@ -4,6 +4,7 @@ only draws."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from datetime import time as dt_time
 
@@ -77,6 +78,7 @@ class _Run:
         self.slot = None
         self.grids = 0
         self.same_hours: dt_time | None = None   # today's cut: the previous period ends at it too
+        self.whole_days: list[str] = []           # kinds not compared: their endpoint counts whole days
         self.of = 0                               # the most pages one load of this run asked for
 
 
@@ -173,6 +175,23 @@ def compared_until(until: dt_time) -> None:
     run.same_hours = until if run.same_hours is None else min(run.same_hours, until)
 
 
+def whole_days_only(kind: str) -> None:
+    """Record that this run does not compare ``kind`` while today is partial: its endpoint
+    counts whole days, so there are no same hours to compare with (``Page.load_pair``). Its
+    cards say "not compared" and the note says why."""
+    run = _run()
+    if kind not in run.whole_days:
+        run.whole_days.append(kind)
+
+
+def _whole_days_text() -> str | None:
+    kinds_ = _run().whole_days
+    if not kinds_:
+        return None
+    lang = state.lang()
+    return ", ".join(kinds.get(k).label(lang) for k in kinds_)
+
+
 def _same_hours_text() -> str | None:
     cut = _run().same_hours
     return None if cut is None else fmt.clock(cut, state.lang())
@@ -187,6 +206,9 @@ def partial_today_note() -> None:
             st.caption(":material/schedule: " + t("common.partial_today_cmp", time=cut))
         else:
             st.caption(":material/schedule: " + t("common.partial_today"))
+        whole = _whole_days_text()
+        if state.current().compare and whole is not None:
+            st.caption(":material/schedule: " + t("common.partial_today_whole_days", kinds=whole))
 
 
 # --- KPI cards ----------------------------------------------------------------------------------
@@ -252,7 +274,8 @@ def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str 
     cut off: it shrinks to fit its card, up to ``value_rem``."""
     lang = state.lang()
     compare = state.current().compare if compare is None else compare
-    drawn = vcards.cards(list(kpis), lang, compare=compare)
+    kpis = list(kpis)
+    drawn = vcards.cards(kpis, lang, compare=compare)
     if not drawn:
         return
     cut = _same_hours_text() if state.partial_today() else None
@@ -262,12 +285,17 @@ def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str 
     key = f"kpis-{run.grids}"
     min_width = width if isinstance(width, int) else MIN_CARD
     st.html(grid_css(key, len(drawn), max(len(c.value) for c in drawn), min_width=min_width, value_rem=value_rem))
+    uncut = set(run.whole_days) if compare and state.partial_today() else set()
     with st.container(key=key), st.container(key=f"{key}-row", horizontal=True, gap="small"):
-        for c in drawn:
+        for k, c in zip(kpis, drawn):
+            described = c.delta is not None
+            if not described and k.source in uncut:   # counted by whole days: said on the card
+                c = replace(c, delta=t("card.whole_days"), color="gray", arrow="off",
+                            help="\n\n".join(x for x in (c.help, t("card.whole_days_help")) if x))
             st.metric(c.label, c.value, delta=c.delta, delta_color=c.color, delta_arrow=c.arrow,
                       help=c.help or None, border=True, width="stretch",
                       chart_data=list(c.spark) if c.spark else None, chart_type="area",
-                      delta_description=vs_prev if c.delta is not None else None)
+                      delta_description=vs_prev if described else None)
 
 
 def _file_name(kind: str, page_ids: Sequence[str], ext: str) -> str:

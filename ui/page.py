@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from pancake import metrics
+from pancake import kinds, metrics
 from pancake.data import cache
 from pancake.data.core import Result
 
@@ -58,6 +58,11 @@ class Page:
         if not self.compare:
             return current, None
         until = self.same_hours(current)
+        if until is not None and not kinds.get(kind).cuts_by_time:
+            # the endpoint counts whole days: no same hours to compare with, so no change
+            # (the cards and the note say so) rather than today so far against a whole day
+            components.whole_days_only(kind)
+            return current, None
         if until is not None:   # today until now against the same hours one period earlier
             components.compared_until(until)
             options = {**options, "until": until}

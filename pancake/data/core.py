@@ -133,6 +133,7 @@ def fetch_page(client: PancakeClient, kind: str, page_id: str, start: date, end:
     (``Kind.reshape_columns``: what the store keeps and ``Kind.merge_columns`` takes).
     The loader calls this once per window, so every window of every page goes out at once."""
     k = kinds.get(kind)
+    k.check_cut(options.get("until"))
     if not parts:
         return k.fetch(client, page_id, start, end, **options)
     hourly = bool(options.pop("hourly", False))
@@ -517,6 +518,7 @@ class Loader:
         ids = list(dict.fromkeys(str(p) for p in page_ids))
         until = options.pop("until", None)
         if until is not None:
+            k.check_cut(until)
             return self._load_until(k, ids, start, end, until, page_names=page_names, deadline=deadline,
                                     on_progress=on_progress, **options)
         t0 = time.monotonic()
@@ -531,7 +533,7 @@ class Loader:
         if end < start or (options.get("hourly") and not k.hourly):
             return
         if options.pop("until", None) is not None:   # the closed days; the cut day is asked by load
-            if start == end:
+            if start == end or not k.cuts_by_time:
                 return
             end = end - timedelta(days=1)
         self._plan(k, list(dict.fromkeys(str(p) for p in page_ids)), start, end, options)
@@ -590,9 +592,16 @@ class Loader:
                 on_progress(done, len(ids), pid)
         ok = [p for p in ids if p in results and p not in errs]
         with kinds.CPU_TURN:
-            cut = _assemble([p for p in ids if p in ok], results, {})
-            parts = ([_only_pages(whole.frames, ok)] if whole is not None else []) + [cut.frames]
-            frames = k.merge(parts, hourly=hourly) if len(parts) > 1 else parts[0]
+            cut = _assemble([p for p in ids if p in ok], results, {}).frames
+            before = _only_pages(whole.frames, ok) if whole is not None else None
+            if before is None:
+                frames = cut
+            elif not ok:    # no page answered both parts: nothing to merge (the frames, empty)
+                frames = before
+            else:           # two windows of one range, each with every frame (an absent one empty)
+                parts = [{n: p.get(n, q[n].iloc[0:0]) for n in {**before, **cut}}
+                         for p, q in ((before, cut), (cut, before))]
+                frames = k.merge(parts, hourly=hourly)
         result = Result(frames=frames, errors=[errs[p] for p in ids if p in errs], pages_ok=ok)
         if whole is not None:
             fetched.append((whole.fetched_at.timestamp(), True))

@@ -12,7 +12,7 @@ import httpx
 
 from ._data import rng_for
 
-FAULT_KINDS = ("429", "500", "502", "504", "non_json", "bad_json", "slow",
+FAULT_KINDS = ("429", "403", "500", "502", "504", "non_json", "bad_json", "slow",
                # answers that claim success without what they should carry
                "no_data", "null_data", "empty_object", "not_object",
                # success:false with any error_code (``code``), a timeout, a page token renewed
@@ -39,7 +39,8 @@ class FaultRule:
 
     kinds: ``"429"`` (observed JSON body; ``Retry-After: retry_after`` header when set, as for
     ``"500"``, ``"502"`` and ``"504"``),
-    ``"500"`` (JSON error), ``"502"``/``"504"`` (nginx HTML pages), ``"non_json"`` (HTTP 200 HTML
+    ``"403"`` (JSON refusal: the token may not read this, e.g. ads statistics without the
+    permission to view ad reports), ``"500"`` (JSON error), ``"502"``/``"504"`` (nginx HTML pages), ``"non_json"`` (HTTP 200 HTML
     page), ``"bad_json"`` (HTTP 200 truncated JSON), ``"slow"`` (sleep ``latency`` seconds via
     the injectable ``Faults.sleep``, then answer normally).
 
@@ -134,6 +135,8 @@ def fault_response(rule: FaultRule, rate_limit_body: dict) -> httpx.Response:
     html = {"content-type": "text/html; charset=utf-8"}
     if k == "429":
         return _json_response(429, rate_limit_body, hdr)
+    if k == "403":
+        return _json_response(403, {"success": False, "message": "Forbidden"})
     if k == "500":
         return _json_response(500, {"errors": {"detail": "Internal Server Error"}}, hdr)
     if k == "502":

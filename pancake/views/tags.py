@@ -168,7 +168,7 @@ def kpis(daily: pd.DataFrame | None, previous: pd.DataFrame | None, start: date,
     used = top_frame["count"] > 0
     out = [sum_kpi("count", daily, previous, start, end, source=SOURCE, compare=compared),
            Kpi("tags_used", int(used.sum()), int((top_frame["previous"] > 0).sum()) if compared else None,
-               label=i18n.t("tags.distinct", lang), note=i18n.t("tags.distinct_help", lang))]
+               label=i18n.t("tags.distinct", lang), note=i18n.t("tags.distinct_help", lang), source=SOURCE)]
     if used.any():
         best = top_frame.iloc[0]
         out.append(Kpi("count", int(best["count"]), int(best["previous"]) if compared else None, source=SOURCE,

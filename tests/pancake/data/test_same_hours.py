@@ -12,6 +12,7 @@ import pytest
 
 from pancake import kinds, metrics
 from pancake.data import core
+from pancake.simulator import FaultRule, Faults
 from pancake.store import SQLiteStore
 from tests.pancake.store.test_store import (
     CO_BA,
@@ -32,6 +33,8 @@ START, END = date(2026, 10, 8), date(2026, 10, 31)
 # reach is not additive, so two windows blank it, and the API's own per-window ratios are
 # recomputed from the summed fields (metrics.merge_ad_windows; the screens use paired sums anyway)
 NOT_ADDITIVE = {("ads", "ads"): ["reach", "cpc", "cpm", "ctr", "purchase_roas"]}
+# the kinds whose endpoint can be asked to a time of day (ads and tags count whole days)
+CUT_KINDS = [(k, o) for k, o in VARIANTS if kinds.get(k).cuts_by_time]
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def store(tmp_path):
     s.close()
 
 
-@pytest.mark.parametrize("kind,options", VARIANTS, ids=lambda v: str(v))
+@pytest.mark.parametrize("kind,options", CUT_KINDS, ids=lambda v: str(v))
 def test_a_range_cut_at_a_time_equals_the_apis_own_cut(store, kind, options):
     sim, client = sim_client()
     result = loader(client, store).load(kind, PIDS, START, END, until=CUT, **options)
@@ -131,9 +134,9 @@ def test_a_page_that_fails_the_cut_day_is_left_out_of_both_parts(store, monkeypa
 def test_a_single_day_cut_makes_one_call_per_page_and_prefetch_skips_it():
     sim, client = sim_client()
     ld = core.Loader(client)
-    ld.prefetch("tags", PIDS, END, END, until=CUT)
+    ld.prefetch("activity", PIDS, END, END, until=CUT)
     assert stat_calls(sim) == []
-    ld.load("tags", PIDS, END, END, until=CUT)
+    ld.load("activity", PIDS, END, END, until=CUT)
     assert len(stat_calls(sim)) == len(PIDS)
     assert {int(c.params["until"]) for c in stat_calls(sim)} == {
         int(datetime.combine(END, CUT, tzinfo=client.tz).timestamp())}
@@ -143,6 +146,8 @@ def test_every_kind_takes_the_cut():
     # a kind added without passing ``until`` to its call would compare a whole day again
     sim, client = sim_client()
     for kind in kinds.names():
+        if not kinds.get(kind).cuts_by_time:
+            continue
         sim.reset_calls()
         core.fetch_page(client, kind, LINH_CHI, END, END, until=CUT)
         asked = stat_calls(sim)
@@ -154,6 +159,28 @@ def test_every_kind_takes_the_cut():
             assert ends or c.params.get("group_by") == "hour", (kind, c.path, c.params)
 
 
+@pytest.mark.parametrize("kind", ["ads", "tags"])
+def test_a_kind_counted_by_whole_days_is_never_cut(kind):
+    """Regression (issue 17, 5): ads and tags were 'cut' by sending since/until to the minute,
+    but their endpoints count whole days (the reference's statistics/tags answers per day, the
+    ads statistics come from Facebook's daily reports): the 'same hours' were the whole of
+    yesterday. The loader now refuses the cut (the screens then show no change and say why),
+    and makes no call."""
+    assert kinds.get(kind).cuts_by_time is False
+    sim, client = sim_client()
+    with pytest.raises(ValueError, match="whole days"):
+        core.Loader(client).load(kind, PIDS, END, END, until=CUT)
+    with pytest.raises(ValueError, match="whole days"):
+        core.fetch_page(client, kind, LINH_CHI, END, END, until=CUT)
+    core.Loader(client).prefetch(kind, PIDS, START, END, until=CUT)
+    assert stat_calls(sim) == []
+
+
+def test_the_kinds_that_are_cut_by_time():
+    assert {k for k in kinds.names() if kinds.get(k).cuts_by_time} == {
+        "engagement", "staff", "activity", "customers"}
+
+
 def test_a_day_before_the_cut_is_unchanged():
     sim, client = sim_client()
     a = core.Loader(client).load("engagement", PIDS, END - timedelta(days=3), END - timedelta(days=1))
@@ -161,3 +188,46 @@ def test_a_day_before_the_cut_is_unchanged():
     before = b["daily"][b["daily"]["date"] < pd.Timestamp(END)].sort_values(["page_id", "date"])
     pd.testing.assert_frame_equal(before.reset_index(drop=True),
                                   a["daily"].sort_values(["page_id", "date"]).reset_index(drop=True))
+
+
+# --- issue 17 item 4: the cut day refused for every page -------------------------------------
+
+
+@pytest.mark.parametrize("kind,options", CUT_KINDS, ids=lambda v: str(v))
+def test_every_page_refusing_the_cut_day_gives_no_page_not_an_exception(store, kind, options):
+    """Regression (issue 17, 4): "this month" compares today until now with the previous period
+    cut at the same hour; when the cut day's call fails for every page (a 403 on every page from
+    the simulator, the whole days already in the store) the load merged a part with no frames
+    and raised. Now: no page answered, one error per page, and the frames (if any) are empty."""
+    sim, client = sim_client()
+    ld = loader(client, store)
+    whole = ld.load(kind, PIDS, START, END - timedelta(days=1), **options)
+    assert whole.pages_ok == PIDS                      # the whole days are stored
+    sim.faults.rules.append(FaultRule("403", every=1, path_contains="/statistics/"))
+    result = ld.load(kind, PIDS, START, END, until=CUT, **options)
+    assert result.pages_ok == []
+    assert [e.page_id for e in result.errors] == PIDS
+    assert {e.kind for e in result.errors} == {"auth"}
+    for frame in result.frames.values():
+        assert frame.empty
+
+
+@pytest.mark.parametrize("kind,options", CUT_KINDS, ids=lambda v: str(v))
+def test_a_single_day_refused_for_every_page_gives_no_page(kind, options):
+    sim, client = sim_client(faults=Faults([FaultRule("403", every=1, path_contains="/statistics/")]))
+    result = core.Loader(client).load(kind, PIDS, END, END, until=CUT, **options)
+    assert result.pages_ok == [] and [e.page_id for e in result.errors] == PIDS
+    assert all(f.empty for f in result.frames.values())
+
+
+def test_one_page_answering_the_cut_day_keeps_its_rows_only(store):
+    """The same with one page still answering: its whole days and its cut day, merged; the
+    others left out of both (hand count: 2 refused of 3)."""
+    sim, client = sim_client()
+    ld = loader(client, store)
+    ld.load("staff", PIDS, START, END - timedelta(days=1))
+    sim.faults.rules.extend(FaultRule("403", every=1, path_contains="/statistics/", page_id=p) for p in (SNEAKER, CO_BA))
+    result = ld.load("staff", PIDS, START, END, until=CUT)
+    assert result.pages_ok == [LINH_CHI]
+    assert sorted(e.page_id for e in result.errors) == sorted([SNEAKER, CO_BA])
+    assert set(result["totals"]["page_id"]) == {LINH_CHI}
