@@ -169,8 +169,11 @@ else:
         if not r["done"]:
             st.button(t("conv.older"), key="conv_older", icon=":material/history:",
                       on_click=cd.older, args=(row.page_id, row.conversation_id))
-        mt = v.messages_table(r["frame"], lang)
-        components.table(mt, "conversation-messages", [row.page_id], key="dl_conv_messages")
+        components.chat(v.chat_lines(r["frame"], lang, customer_name=row.customer_name or "",
+                                     page_name=page.name(row.page_id)))
+        with st.expander(t("conv.as_table"), icon=":material/table_rows:"):
+            mt = v.messages_table(r["frame"], lang)
+            components.table(mt, "conversation-messages", [row.page_id], key="dl_conv_messages")
 
         # --- write actions: only when switched on, each confirmed and sent once ---------------------
         if cd.writes_allowed():

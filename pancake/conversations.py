@@ -30,7 +30,7 @@ CONVERSATION_COLUMNS = [
     "ad_ids", "from_ads", "last_from_customer", "waiting_since", "seen", "snippet", "post_id",
 ]
 MESSAGE_COLUMNS = ["page_id", "conversation_id", "message_id", "sent_at", "from_customer", "sender",
-                   "text", "has_phone", "attachments"]
+                   "text", "has_phone", "attachments", "staff_name", "bot"]
 CUSTOMER_COLUMNS = ["page_id", "customer_id", "name", "created_at", "updated_at", "phone_numbers",
                     "has_phone", "can_inbox", "gender"]
 
@@ -217,7 +217,10 @@ def concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 def messages_frame(payload_messages: Iterable[Mapping[str, Any]], page_id: str, tz: ZoneInfo | str,
                    customer_ids: Iterable[str] = ()) -> pd.DataFrame:
     """Messages oldest first. A message is the customer's when its sender is not the page and
-    no staff member (``admin_id``/``uid``) sent it."""
+    no staff member (``admin_id``/``uid``) sent it. ``staff_name`` is the staff member who sent a
+    page reply (``from.admin_name``; "" when the API names none), ``bot`` whether the reply was
+    sent automatically or written by AI (``from.is_automated``/``ai_generated``, or the same on
+    the message; ``<NA>`` when the API does not say)."""
     known = {_str(x) for x in customer_ids} - {""}
     rows = []
     for m in payload_messages:
@@ -232,14 +235,25 @@ def messages_frame(payload_messages: Iterable[Mapping[str, Any]], page_id: str, 
                      "from_customer": customer,
                      "sender": _str(frm.get("admin_name") or frm.get("name")),
                      "text": _str(m.get("original_message") or m.get("message")),
-                     "has_phone": _bool(m.get("has_phone")), "attachments": len(m.get("attachments") or [])})
+                     "has_phone": _bool(m.get("has_phone")), "attachments": len(m.get("attachments") or []),
+                     "staff_name": _str(frm.get("admin_name")).strip(),
+                     "bot": _automated(frm, m)})
     frame = pd.DataFrame(rows, columns=MESSAGE_COLUMNS)
     frame["sent_at"] = pd.to_datetime(frame["sent_at"]).astype("datetime64[ns]").dt.floor("s")
     frame["from_customer"] = frame["from_customer"].astype("boolean")
+    frame["bot"] = frame["bot"].astype("boolean")
     frame["has_phone"] = frame["has_phone"].astype("boolean")
     frame["attachments"] = frame["attachments"].astype("int64")
     frame = frame.drop_duplicates("message_id", keep="first")
     return frame.sort_values(["sent_at", "message_id"], kind="stable").reset_index(drop=True)
+
+
+def _automated(*where: Mapping[str, Any]) -> Any:
+    """True when any of ``where`` says the message was sent automatically or written by AI,
+    False when one says no and none says yes, ``<NA>`` when none says."""
+    said = [_bool(w.get(k)) for w in where for k in ("is_automated", "ai_generated") if k in w]
+    known = [v for v in said if v is not pd.NA]
+    return any(known) if known else pd.NA
 
 
 def page_customers_frame(customers: Iterable[Mapping[str, Any]], page_id: str, tz: ZoneInfo | str) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from pancake import export, fmt, i18n, kinds, views
 from pancake.data import cache
 from pancake.data.core import PageError, Result
 from pancake.views import cards as vcards
+from pancake.views import conversations as vconv
 from pancake.views import tables as vtables
 from pancake.views.cards import Kpi
 from pancake.views.tables import Table
@@ -296,6 +297,25 @@ def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str 
                       help=c.help or None, border=True, width="stretch",
                       chart_data=list(c.spark) if c.spark else None, chart_type="area",
                       delta_description=vs_prev if described else None)
+
+
+# --- the conversation reader ---------------------------------------------------------------------
+
+CHAT_ICON = {"customer": ":material/person:", "page": ":material/storefront:", "unknown": ":material/help:"}
+
+
+def chat(lines: Iterable[vconv.ChatLine]) -> None:
+    """The reader as a chat (``views.conversations.chat_lines``): the customer's messages on the
+    left, the page's on the right, each with who sent it and when (a bot's reply marked with its
+    icon). Names and texts from the API are shown as they are: escaped in the caption, plain
+    text (``st.text``) in the bubble, never markdown."""
+    for line in lines:
+        page_side = line.side == "page"
+        left, right = st.columns([1, 4] if page_side else [4, 1])
+        icon = ":material/smart_toy:" if line.bot else CHAT_ICON.get(line.side, CHAT_ICON["unknown"])
+        with right if page_side else left, st.container(border=True):
+            st.caption(f"{icon} " + escape_markdown(" · ".join(x for x in (line.who, line.at) if x)))
+            st.text(line.text)
 
 
 def _file_name(kind: str, page_ids: Sequence[str], ext: str) -> str:

@@ -10,6 +10,7 @@ or from-ads answer is unknown counts in neither "yes" nor "no": it shows as "unk
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -320,9 +321,72 @@ def longest_waits(w: pd.DataFrame, n: int, lang: str, page_names: Mapping[str, s
     return out
 
 
+def message_side(from_customer: Any) -> str:
+    """"customer", "page" or "unknown" for a message's ``from_customer`` (a Python or numpy
+    bool, or ``<NA>`` when the API did not say who sent it)."""
+    if is_missing(from_customer):
+        return "unknown"
+    return "customer" if bool(from_customer) else "page"
+
+
+def _is_bot(value: Any) -> bool:
+    return not is_missing(value) and bool(value)
+
+
+def _side_label(side: str, bot: bool, lang: str) -> str:
+    if side == "page" and bot:
+        return i18n.t("conv.bot", lang)
+    return i18n.t({"customer": "conv.customer", "page": "conv.page"}.get(side, "conv.unknown"), lang)
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """One message of the reader as a chat bubble: plain text (the renderer escapes nothing
+    into markdown: it shows it as text)."""
+    side: str           # "customer" (one side), "page" (the other side), "unknown"
+    who: str            # the customer, the staff member who replied, or the bot (marked)
+    at: str             # "06/07 14:59" local; "" when the API gave no time
+    text: str
+    bot: bool
+
+
+def chat_lines(msgs: pd.DataFrame | None, lang: str, *, customer_name: str = "",
+               page_name: str = "") -> list[ChatLine]:
+    """The messages oldest first as a chat: the customer's on one side, the page's on the
+    other, each page reply named by the staff member who sent it (``staff_name``) and a reply
+    sent automatically or by AI marked as the bot's. A page reply no staff member is named on
+    carries the page's name; a message without text says what it holds."""
+    out: list[ChatLine] = []
+    if msgs is None or msgs.empty:
+        return out
+    for r in msgs.itertuples(index=False):
+        side = message_side(r.from_customer)
+        bot = _is_bot(getattr(r, "bot", None))
+        staff = str(getattr(r, "staff_name", "") or "").strip()
+        sender = str(r.sender or "").strip()
+        if side == "customer":
+            who = sender or customer_name or i18n.t("conv.customer", lang)
+        elif side == "page":
+            who = staff or page_name or sender or i18n.t("conv.page", lang)
+            if bot:
+                who = i18n.t("conv.bot_reply", lang, name=who)
+        else:
+            who = sender or i18n.t("conv.unknown", lang)
+        text = str(r.text or "").strip()
+        if not text:
+            n = int(r.attachments or 0) if not is_missing(r.attachments) else 0
+            text = i18n.t("conv.attachments", lang, n=n) if n else i18n.t("conv.no_text", lang)
+        at = "" if is_missing(r.sent_at) else f"{pd.Timestamp(r.sent_at):%d/%m %H:%M}"
+        out.append(ChatLine(side=side, who=who, at=at, text=text, bot=bot))
+    return out
+
+
 def messages_table(msgs: pd.DataFrame, lang: str) -> Table:
-    data = msgs.assign(who=[i18n.t("conv.customer", lang) if v is True else i18n.t("conv.page", lang)
-                            if v is False else i18n.t("conv.unknown", lang) for v in msgs["from_customer"]])
+    """The messages as a table (the download): the side (customer, page or bot), the sender
+    (the staff member on a page reply) and the text."""
+    bots = msgs["bot"] if "bot" in msgs.columns else pd.Series(pd.NA, index=msgs.index)
+    data = msgs.assign(who=[_side_label(message_side(v), _is_bot(b), lang)
+                            for v, b in zip(msgs["from_customer"], bots)])
     cols = [Column("sent_at", i18n.t("conv.col.sent", lang), unit="text"),
             Column("who", i18n.t("conv.col.who", lang), unit="text"),
             Column("sender", i18n.t("conv.col.sender", lang), unit="text"),

@@ -267,3 +267,30 @@ def test_the_conversations_memory_is_bounded_in_entries_and_bytes():
     assert small.get(("waiting", 0)) is None and len(small) == 2
     small.discard(lambda key, _expires: key[0] == "waiting")
     assert len(small) == 0 and small.bytes == 0
+
+
+def test_the_reader_shows_a_chat_with_sides_and_staff_names():
+    """Regression (issue 17, 11): the reader said "Unknown" as the side of every message. Now a
+    chat: the customer's messages (left) named by the customer, the page's (right) by the staff
+    member who sent them (the simulator names one on every page reply), texts as plain text."""
+    at = open_directly({"pages": ONE, "from": DAY.isoformat(), "to": DAY.isoformat(), "lang": "en"})
+    table = conversations_table(at)
+    row = table[table["message_count"] >= 4].iloc[0]
+    at.selectbox(key="conv_pick").set_value(f"{ONE}|{row['conversation_id']}").run()
+    assert not at.exception
+    msgs = frame_with(at, "message_id")
+    assert "Unknown" not in set(msgs["who"])
+    assert set(msgs["who"]) == {"Customer", "Page"}
+    sim = Simulator()
+    staff = {s.name for s in sim.truth.staff(ONE)}
+    bubbles = [c.value for c in at.caption if c.value.startswith((":material/person:", ":material/storefront:"))]
+    assert len(bubbles) == len(msgs)
+    page_side = [b for b in bubbles if b.startswith(":material/storefront:")]
+    assert page_side and all(any(components_escaped(n) in b for n in staff) for b in page_side)
+    texts = [t.value for t in at.text]
+    assert all(m in texts for m in msgs["text"])
+
+
+def components_escaped(name: str) -> str:
+    from ui.components import escape_markdown
+    return escape_markdown(name)

@@ -141,3 +141,68 @@ def test_capped_customers_show_the_apis_count_and_no_phone_figures():
     assert full["customers"] == 3 and full["with_phone"] == 2
     part = {k.field: k.value for k in v.customer_kpis(frame, 40, complete=False)}
     assert part == {"customers": 40, "with_phone": None, "phone_share": None}
+
+
+# --- the reader (issue 17, item 11) ------------------------------------------------------------
+
+READER_PID = "110699180573884"
+# shaped like the reference's messages: ``from`` with admin_id/admin_name on page replies,
+# is_automated/ai_generated on a bot's; ids as numbers or strings, nulls where the API sends them
+READER_MESSAGES = [
+    {"id": "m4", "inserted_at": "2026-07-06T01:20:00", "conversation_id": "c1", "message": "<div>Dạ còn ạ</div>",
+     "original_message": "Dạ còn ạ", "from": {"id": 110699180573884, "name": "MemeViet",
+                                              "admin_id": "570423649807405", "admin_name": "Quyết Nguyễn"}},
+    {"id": "m3", "inserted_at": "2026-07-06T01:10:00", "conversation_id": "c1", "message": "Shop **đang bận**",
+     "from": {"id": READER_PID, "name": "MemeViet", "admin_id": "web_1", "admin_name": "BotcakeAI",
+              "is_automated": "true", "ai_generated": None}},
+    {"id": "m2", "inserted_at": "2026-07-06T01:05:00", "conversation_id": "c1", "message": None,
+     "attachments": [{"type": "photo"}], "from": {"id": "2810250135746666", "name": "Hà [link](x)"}},
+    {"id": "m1", "inserted_at": "2026-07-06T01:00:00", "conversation_id": "c1", "message": "Còn size M?",
+     "from": {"id": "2810250135746666", "name": "Hà [link](x)"}},
+    {"id": "m5", "inserted_at": None, "conversation_id": "c1", "message": "?", "from": {}},
+]
+
+
+def test_the_reader_names_each_side_not_unknown():
+    """Regression (issue 17, 11): every message read "Unknown" as its side (``v is True`` on
+    numpy booleans). By hand: m1, m2 the customer's; m3 a bot's reply; m4 Quyết Nguyễn's; m5 no
+    sender (unknown)."""
+    f = conv.messages_frame(READER_MESSAGES, READER_PID, TZ)
+    assert list(f["message_id"]) == ["m1", "m2", "m3", "m4", "m5"]
+    table = v.messages_table(f, "en").frame
+    assert list(table["who"]) == ["Customer", "Customer", "Bot", "Page", "Unknown"]
+    assert list(v.messages_table(f, "vi").frame["who"]) == ["Khách", "Khách", "Tự động", "Trang", "Không rõ"]
+    assert list(f["staff_name"]) == ["", "", "BotcakeAI", "Quyết Nguyễn", ""]
+    assert list(f["bot"].astype(object).where(f["bot"].notna(), None)) == [None, None, True, None, None]
+
+
+def test_the_reader_as_a_chat():
+    f = conv.messages_frame(READER_MESSAGES, READER_PID, TZ)
+    lines = v.chat_lines(f, "en", customer_name="Nguyễn Thu Hà", page_name="MemeViet")
+    assert [(x.side, x.who, x.at, x.text, x.bot) for x in lines] == [
+        ("customer", "Hà [link](x)", "06/07 01:00", "Còn size M?", False),
+        ("customer", "Hà [link](x)", "06/07 01:05", "[1 attachment(s)]", False),
+        ("page", "BotcakeAI (bot)", "06/07 01:10", "Shop **đang bận**", True),   # text kept as written
+        ("page", "Quyết Nguyễn", "06/07 01:20", "Dạ còn ạ", False),
+        ("unknown", "Unknown", "", "?", False),
+    ]
+    vi = v.chat_lines(f, "vi", page_name="MemeViet")
+    assert vi[2].who == "BotcakeAI (tự động)" and vi[1].text == "[1 tệp đính kèm]"
+
+
+def test_a_page_reply_without_a_staff_name_carries_the_pages_name():
+    msgs = [{"id": "a", "inserted_at": "2026-07-06T01:00:00", "message": "", "from": {"id": READER_PID}}]
+    lines = v.chat_lines(conv.messages_frame(msgs, READER_PID, TZ), "en", page_name="MemeViet")
+    assert [(x.side, x.who, x.text) for x in lines] == [("page", "MemeViet", "[no text]")]
+
+
+def test_the_reader_of_no_message_is_empty():
+    empty = conv.messages_frame([], READER_PID, TZ)
+    assert v.chat_lines(empty, "en") == [] and v.chat_lines(None, "en") == []
+    assert v.messages_table(empty, "en").frame.empty
+
+
+def test_numpy_booleans_name_their_side():
+    import numpy as np
+    assert [v.message_side(x) for x in (np.bool_(True), np.bool_(False), True, False, pd.NA, None)] == [
+        "customer", "page", "customer", "page", "unknown", "unknown"]
