@@ -8,7 +8,8 @@ unknown (``<NA>``), never False or 0.
 
 Both reference shapes are read: ``tags`` as tag ids (``[1, 26]``, the Vietnamese reference) or
 as objects (``[{"id": 1, "text": "..."}]``, the OpenAPI file; ``null`` entries skipped);
-assignees from ``current_assign_users`` or, failing that, ``assignee_ids`` named through
+assignees from ``current_assign_users`` or, failing that, ``assignee_ids`` (or, when neither is
+sent, ``assignee_histories`` replayed) named through
 ``GET users``.
 """
 from __future__ import annotations
@@ -103,10 +104,36 @@ def assignee_list(conv: Mapping[str, Any], names: Mapping[str, str] | None = Non
                 uid = _str(u["id"])
                 out.append((uid, _str(u.get("name")) or (names or {}).get(uid) or uid))
         return out
+    if conv.get("assignee_ids") is None and conv.get("current_assign_users") is None:
+        return _assigned_by_history(conv.get("assignee_histories"), names)
     for uid in conv.get("assignee_ids") or []:
         if uid is not None:
             out.append((_str(uid), (names or {}).get(_str(uid)) or _str(uid)))
     return out
+
+
+def _assigned_by_history(histories: Any, names: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """The staff assigned now, replayed from ``assignee_histories`` (the reference's own example
+    carries only these): each change's ``payload.added_users`` added and ``deleted_users``
+    removed, oldest change first (by ``inserted_at``; changes without a time keep their place
+    before the timed ones)."""
+    if not isinstance(histories, list):
+        return []
+    changes = [h for h in histories if isinstance(h, Mapping) and isinstance(h.get("payload"), Mapping)]
+    changes.sort(key=lambda h: _str(h.get("inserted_at")))
+    now: dict[str, str] = {}
+    for h in changes:
+        for key, add in (("deleted_users", False), ("added_users", True)):
+            users = h["payload"].get(key)
+            for u in users if isinstance(users, list) else []:
+                if not isinstance(u, Mapping) or u.get("id") is None or _str(u.get("id")).strip() == "":
+                    continue
+                uid = _str(u["id"])
+                if add:
+                    now[uid] = _str(u.get("name")) or now.get(uid) or (names or {}).get(uid) or uid
+                else:
+                    now.pop(uid, None)
+    return list(now.items())
 
 
 def last_from_customer(conv: Mapping[str, Any], page_id: str) -> Any:

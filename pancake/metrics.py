@@ -195,9 +195,11 @@ _CUR_EN = "Amounts in different currencies are never added: totals are per curre
 _DIV_VI = "Chia cho 0 hiển thị “—”."
 _DIV_EN = "A division by zero shows “—”."
 _BUD_VI = ("API gửi ngân sách theo đơn vị nhỏ nhất của tiền tệ (cent với USD); bảng, CSV và Excel "
-           "đều quy ra đơn vị chính (30,00 US$, không phải 3000). Theo từng quảng cáo, không cộng.")
+           "đều quy ra đơn vị chính (30,00 US$, không phải 3000). Theo từng quảng cáo, không cộng. "
+           "Quảng cáo không có tiền tệ thì không rõ đơn vị: ngân sách để trống (—).")
 _BUD_EN = ("The API sends budgets in the currency's smallest unit (cents for USD); every table, CSV "
-           "and workbook shows the main unit (US$30.00, not 3000). Per ad, not added.")
+           "and workbook shows the main unit (US$30.00, not 3000). Per ad, not added. An ad without a "
+           "currency has no known unit: its budget is left blank (—).")
 _ADS = [
     _m("spend", "Chi tiêu", "Spend", "sum", None, "money",
        f"Số tiền đã chi cho quảng cáo. Trường API: spend ({_AD}), gửi dưới dạng chuỗi. {_CUR_VI}",

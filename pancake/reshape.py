@@ -922,7 +922,8 @@ def ads_frame(payload: Any, page_id: str) -> pd.DataFrame:
     impressions included: ad numbers arrive as strings and may be fractional. ``currency``
     is kept per row (never add across currencies). Payload order is kept. Budgets arrive in
     the currency's smallest unit (cents for USD) and leave in its main unit (USD 30.0), the
-    one unit of every table and file.
+    one unit of every table and file; an ad without a currency has no budget (NaN): its unit
+    is unknown, and a currency is never assumed.
     """
     what = "statistics/pages_campaigns"
     payload = _check_payload(payload, what, allow_list=True)
@@ -933,7 +934,9 @@ def ads_frame(payload: Any, page_id: str) -> pd.DataFrame:
     cols, extras = _columns_from_records(records, _ADS, _to_str(page_id), what)
     frame = _frame(cols, len(records), _ADS, extras)
     if not frame.empty:  # budgets: the currency's smallest unit (Facebook) -> its main unit
-        scale = frame["currency"].map(lambda c: 10.0 ** currency_decimals(None if _is_null(c) else str(c)))
+        # without a currency the unit is unknown: no budget (never one guessed from USD's cents)
+        scale = frame["currency"].map(lambda c: math.nan if _is_null(c) or not str(c).strip()
+                                      else 10.0 ** currency_decimals(str(c).strip()))
         for c in ("daily_budget", "lifetime_budget", "budget_remaining"):
             frame[c] = (frame[c] / scale.astype("float64")).astype("float64")
     return frame

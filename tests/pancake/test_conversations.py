@@ -57,6 +57,56 @@ def test_assignees_from_current_users_else_ids_named():
     assert b.loc[0, "assignee_names"] == "Linh; u3" and b.loc[0, "assignee_ids"] == "u1; u3"
 
 
+# the reference's own example (pancake-api-docs-vi.txt, "conversations"): only assignee_histories
+REFERENCE_CONVERSATION = {
+    "page_id": "wa_c.us@84328290781", "customer_id": "72bea3ea-722a-4e33-b415-2b2281f44724",
+    "assignee_histories": [{"conversation_id": "wa_84328290781@c.us_62818166016@c.us",
+                            "inserted_at": "2021-08-26T06:29:56",
+                            "payload": {"added_users": [{"email": "phamdongtx@gmail.com", "fb_id": "1831989023699268",
+                                                         "id": "82be33ea-729a-4e83-be15-2b7c83f34724",
+                                                         "name": "Pham Dong"}],
+                                        "deleted_users": []}}],
+    "type": "INBOX", "inserted_at": "2021-08-26T06:29:56", "tags": [], "recent_phone_numbers": [],
+    "customers": [{"avatar_url": "84328290781@c.us_1621224114", "fb_id": "wa_c.us@62818166016",
+                   "id": "d8526c77-832a-425c-8aee-e5d7dfcd7cd0", "name": "Babywearit (+62 81 816 6016)"}],
+    "has_phone": False, "tag_histories": [], "post_id": None, "id": "wa_84328290781@c.us_62818166016@c.us",
+    "last_sent_by": {"avatar_url": "84328290781@c.us_1621224114", "id": "wa_c.us@62818166016",
+                     "name": "Babywearit (+62 81 816 6016)", "phone_number": "62818166016"}}
+
+
+def test_the_references_own_conversation_is_assigned_from_its_history():
+    """Regression (issue 17, 12b): a conversation shaped like the reference's example (only
+    ``assignee_histories``, no ``assignee_ids``) read as unassigned. By hand: Pham Dong."""
+    f = conv.conversations_frame([REFERENCE_CONVERSATION], "wa_c.us@84328290781", TZ)
+    assert f.loc[0, "assignee_ids"] == "82be33ea-729a-4e83-be15-2b7c83f34724"
+    assert f.loc[0, "assignee_names"] == "Pham Dong"
+
+
+def test_assignee_history_replayed_oldest_first():
+    """Changes out of order in the list: 08:00 Linh and Nam added, 10:00 Linh removed and An
+    (id a number) added, 09:00 Nam's name changed. By hand: Nam (renamed), An. Nulls skipped."""
+    def change(at, added=(), deleted=()):
+        return {"inserted_at": at, "payload": {"added_users": list(added), "deleted_users": list(deleted)}}
+    hist = [change("2026-07-06T10:00:00", added=[{"id": 7, "name": "An"}, None, {"id": None, "name": "x"}],
+                   deleted=[{"id": "u1"}]),
+            change("2026-07-06T08:00:00", added=[{"id": "u1", "name": "Linh"}, {"id": "u2", "name": "Nam"}]),
+            change("2026-07-06T09:00:00", added=[{"id": "u2", "name": "Nam B"}]),
+            {"inserted_at": "2026-07-06T11:00:00", "payload": None}, None]
+    base = {k: v for k, v in c().items() if k != "assignee_ids"}
+    f = conv.conversations_frame([{**base, "assignee_histories": hist}], PID, TZ)
+    assert f.loc[0, "assignee_ids"] == "u2; 7" and f.loc[0, "assignee_names"] == "Nam B; An"
+
+
+def test_assignee_ids_sent_win_over_the_history():
+    """``assignee_ids`` (even empty) is the current state: the history is not replayed then."""
+    hist = REFERENCE_CONVERSATION["assignee_histories"]
+    empty = conv.conversations_frame([c(assignee_ids=[], assignee_histories=hist)], PID, TZ)
+    ids = conv.conversations_frame([c(assignee_ids=["u9"], assignee_histories=hist)], PID, TZ)
+    none = conv.conversations_frame([{**c(), "assignee_ids": None, "assignee_histories": None}], PID, TZ)
+    assert empty.loc[0, "assignee_names"] == "" and ids.loc[0, "assignee_ids"] == "u9"
+    assert none.loc[0, "assignee_names"] == ""
+
+
 def test_unknowns_stay_unknown():
     raw = c()
     for k in ("has_phone", "message_count", "last_sent_by"):

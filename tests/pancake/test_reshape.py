@@ -423,6 +423,25 @@ def test_ads_example_bare_array():
     assert str(f["ad_id"].dtype) == "str"
 
 
+@pytest.mark.parametrize("currency", [None, "", "  "])
+def test_an_ad_without_a_currency_has_no_budget(currency):
+    """Regression (issue 17, 12a): an ad with no currency had its budget divided by 100 (USD's
+    cents assumed). Its unit is unknown: no budget. The same payload's VND ad keeps its whole
+    đồng and its USD ad is in dollars (by hand: 150000 đồng, 3000 cents = 30.00)."""
+    rows = [{**ADS_EXAMPLE[0], "ad_id": "1", "currency": currency, "daily_budget": "3000",
+             "budget_remaining": 2500, "lifetime_budget": None},
+            {**ADS_EXAMPLE[0], "ad_id": "2", "currency": "VND", "daily_budget": "150000",
+             "budget_remaining": "150000", "lifetime_budget": "0"},
+            {**ADS_EXAMPLE[0], "ad_id": "3", "currency": "usd", "daily_budget": 3000,
+             "budget_remaining": "1234", "lifetime_budget": "0"}]
+    f = reshape.ads_frame({"data": rows}, "P").set_index("ad_id")
+    for c in ("daily_budget", "budget_remaining", "lifetime_budget"):
+        assert pd.isna(f.loc["1", c]), c
+    assert (f.loc["2", "daily_budget"], f.loc["2", "budget_remaining"], f.loc["2", "lifetime_budget"]) == (
+        150000.0, 150000.0, 0.0)
+    assert (f.loc["3", "daily_budget"], f.loc["3", "budget_remaining"]) == (30.0, 12.34)
+
+
 def test_ads_wrapped_numbers_mixed_currencies():
     payload = {"success": True, "data": [
         {"ad_id": 1, "currency": "VND", "spend": "150000", "impressions": 1000, "link_click": "12"},
