@@ -26,7 +26,7 @@ else:
     components.partial_today_note()
 
     now = datetime.now(cache.settings().tz).replace(tzinfo=None) if grain == "hour" else None
-    s = v.series(data, page.start, page.end, grain, last=now)
+    s = v.series(data, page.start, page.end, grain, last=now, tz=cache.tz_name())
     grain_word = state.t(f"customers.grain.{grain}")
     drawn = v.chart_grain(s, grain)   # hours over a long range are drawn per day
     st.subheader(state.t(f"customers.trend_{drawn}"))

@@ -4,7 +4,7 @@ Pure (no Streamlit), unit-tested. A series the API did not send stays unknown ("
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from .. import charts, i18n, metrics
 from . import tables
 from .cards import Kpi, sum_kpi
+from .engagement import hour_slots
 
 SOURCE = "customers"
 FIELDS = ("new_customer_count", "new_page_inbox_count", "new_phone_number_count", "phone_number_count")
@@ -27,14 +28,14 @@ def _with_rate(sums: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def series(frame: pd.DataFrame | None, start: date, end: date, grain: str = "day",
-           last: datetime | None = None) -> pd.DataFrame:
+           last: datetime | None = None, tz: str | None = None) -> pd.DataFrame:
     """One row per day (or hour) over [start, end], summed over pages, 0 where a bucket has
     no row (``metrics.daily_series`` / ``metrics.hourly_sums``); ``phone_capture_rate`` from
     that bucket's sums. For hours, buckets after ``last`` (now: the hour in progress included)
-    are left out, not shown as zeros."""
+    are left out, not shown as zeros, and the hours are the local clock hours of zone ``tz``
+    (``engagement.hour_slots``: no skipped spring hour, a repeated autumn hour twice)."""
     if grain == "hour":
-        slots = pd.date_range(datetime.combine(start, datetime.min.time()),
-                              datetime.combine(end, datetime.min.time()) + timedelta(hours=23), freq="h")
+        slots = hour_slots(start, end, tz)
         if last is not None:
             slots = slots[slots <= pd.Timestamp(last)]
         sums = metrics.hourly_sums(frame, FIELDS, slots, hour_col="date")

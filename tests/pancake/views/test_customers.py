@@ -144,3 +144,40 @@ def test_empty():
     assert v.series(None, date(2026, 1, 1), date(2026, 1, 2))["new_customer_count"].isna().all()  # not loaded
     h = v.series(DAYS.iloc[0:0], date(2026, 1, 1), date(2026, 1, 1), "hour")
     assert len(h) == 24 and (h["new_customer_count"] == 0).all()
+
+
+# --- issue 17, item 12c: no hour that did not exist ---------------------------------------------
+
+SPRING = date(2026, 3, 8)      # America/New_York: 02:00 -> 03:00
+AUTUMN = date(2026, 11, 1)     # America/New_York: 01:00 twice
+
+
+def _hour_labels(fig) -> list[pd.Timestamp]:
+    return sorted({pd.Timestamp(x) for tr in fig.data for x in (tr.x if tr.x is not None else [])})
+
+
+def test_no_phantom_two_oclock_on_a_spring_forward_day():
+    """Regression (issue 17, 12c): the hourly new-customers chart drew 02:00 on 8 March 2026 in
+    New York, an hour that did not exist there. By hand: 23 hours; 01:00 has 2 + 1 = 3 new
+    customers, 03:00 has 5; the phone capture rate of 03:00 is 1 / 4."""
+    h = frame([("p1", datetime(2026, 3, 8, 1), 2, 2, 1, 1), ("p2", datetime(2026, 3, 8, 1), 1, 1, 0, 0),
+               ("p1", datetime(2026, 3, 8, 3), 5, 4, 1, 1)])
+    s = v.series(h, SPRING, SPRING, "hour", tz="America/New_York")
+    assert len(s) == 23
+    assert pd.Timestamp(2026, 3, 8, 2) not in set(s["date"])
+    by = s.set_index("date")
+    assert by.loc[pd.Timestamp(2026, 3, 8, 1), "new_customer_count"] == 3
+    assert by.loc[pd.Timestamp(2026, 3, 8, 3), "new_customer_count"] == 5
+    assert by.loc[pd.Timestamp(2026, 3, 8, 3), "phone_capture_rate"] == 0.25
+    for fig in (v.trend_figure(s, "en", "hour"), v.rate_figure(s, "vi", "hour")):
+        assert pd.Timestamp(2026, 3, 8, 2) not in _hour_labels(fig)
+    assert len(v.series_table(s, "en", "hour").frame) == 23
+
+
+def test_an_ordinary_day_and_a_zone_without_daylight_saving_have_24_hours():
+    empty = frame([])
+    assert len(v.series(empty, SPRING, SPRING, "hour", tz="Asia/Ho_Chi_Minh")) == 24
+    assert len(v.series(empty, SPRING + pd.Timedelta(days=1), SPRING + pd.Timedelta(days=1), "hour",
+                        tz="America/New_York")) == 24
+    assert len(v.series(empty, AUTUMN, AUTUMN, "hour", tz="America/New_York")) == 25   # 01:00 twice
+    assert len(v.series(None, SPRING, SPRING, "hour", tz="America/New_York")) == 23
