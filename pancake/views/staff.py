@@ -61,6 +61,34 @@ def labels(names: Sequence[Any], pages: Sequence[Any] | None = None) -> list[str
     return out
 
 
+_NO_NAME = ("", "nan", "None", "<NA>")
+
+
+def member_ids(ids: pd.Series) -> pd.Series:
+    """Pancake user ids as one text form (an id sent as a number or with spaces is the same id)."""
+    return ids.astype("str").str.strip()
+
+
+def member_names(frame: pd.DataFrame | None) -> dict[str, str]:
+    """One name per person (Pancake user id) across pages, the same wherever they are shown:
+    the name most of their pages give (ties: the name of the page first by id); a missing or
+    empty name never wins over a given one. People without any name are left out (they show
+    as "#id")."""
+    if frame is None or frame.empty or "user_name" not in frame.columns:
+        return {}
+    work = pd.DataFrame({"user_id": member_ids(frame["user_id"]).to_numpy(),
+                         "page_id": frame["page_id"].astype("str").to_numpy(),
+                         "name": frame["user_name"].astype("str").str.strip().to_numpy()})
+    given = work["name"].notna() & ~work["name"].isin(_NO_NAME) & frame["user_name"].notna().to_numpy()
+    pairs = work[given.to_numpy()].drop_duplicates(["user_id", "page_id", "name"])
+    if pairs.empty:
+        return {}
+    votes = pairs.groupby(["user_id", "name"], sort=False)["page_id"].agg(["nunique", "min"]).reset_index()
+    votes = votes.sort_values(["user_id", "nunique", "min", "name"], ascending=[True, False, True, True], kind="stable")
+    best = votes.drop_duplicates("user_id", keep="first")
+    return dict(zip(best["user_id"], best["name"]))
+
+
 def _page_names(ids: str, names: Mapping[str, str]) -> str:
     return ", ".join(names.get(p, p) for p in ids.split(",") if p)
 
@@ -84,15 +112,16 @@ def leaderboard(totals: pd.DataFrame | None, names: Mapping[str, str] | None = N
     if totals is None or totals.empty:
         return pd.DataFrame({c: pd.Series(dtype="str" if c in _TEXT else "float64" if c in _FLOAT else "Int64")
                              for c in LEADERBOARD_COLUMNS})
-    work = totals.assign(user_id=totals["user_id"].astype("str"))
+    work = totals.assign(user_id=member_ids(totals["user_id"]))
     for c in COUNT_FIELDS:
         if c not in work.columns:
             work[c] = pd.Series(pd.NA, index=work.index, dtype="Int64")
     board = metrics.combine_users(work[["page_id", "user_id", "user_name", *COUNT_FIELDS, "average_response_time"]],
                                   by=["user_id"])
     board["share_of_replies"] = metrics.share_of_replies(board).to_numpy()
-    shown = board["user_name"].astype("str")
-    board["user_name"] = shown.where(~shown.isin(["", "nan", "None", "<NA>"]), "#" + board["user_id"])
+    names_of = member_names(work)     # one name per person, the same on every table and chart
+    board["user_name"] = pd.Series([names_of.get(u, "#" + u) for u in board["user_id"]],
+                                   index=board.index, dtype="str")
     board["page_name"] = board["page_id"].map(lambda ids: _page_names(ids, names or {})).astype("str")
     board = board.sort_values(["share_of_replies", "user_name"], ascending=[False, True], kind="stable",
                               na_position="last")
@@ -185,15 +214,14 @@ def hour_matrix(hourly: pd.DataFrame | None, top: int = 15,
     cols = list(range(24))
     if hourly is None or hourly.empty:
         return pd.DataFrame(columns=cols, dtype="float64")
-    work = pd.DataFrame({"user_id": hourly["user_id"].astype("str"),
+    work = pd.DataFrame({"user_id": member_ids(hourly["user_id"]),
                          "hour_of_day": pd.to_datetime(hourly["hour"]).dt.hour,
                          "replies": metrics.replies(hourly)})
     order = metrics.sums_by(work, "user_id", ["replies"])["replies"].sort_values(ascending=False, kind="stable")
     users = list(order.index[:top])
     sums = metrics.sums_by(work, ["user_id", "hour_of_day"], ["replies"])["replies"]
     grid = sums.unstack("hour_of_day").reindex(index=users, columns=cols).fillna(0.0).astype("float64")
-    names = (hourly.assign(user_id=work["user_id"]).dropna(subset=["user_name"])
-             .drop_duplicates("user_id", keep="last").set_index("user_id")["user_name"])
+    names = member_names(hourly)
     pages = hourly.assign(user_id=work["user_id"]).groupby("user_id")["page_id"].agg(
         lambda ps: _page_names(",".join(dict.fromkeys(ps.astype("str"))), page_names or {}))
     grid.index = labels([names.get(u, f"#{u}") for u in users], [pages.get(u) for u in users])

@@ -93,6 +93,7 @@ def test_all_pages_english_combines_people_across_pages():
     board = at.dataframe[0].value
     assert len(board) == exp["n_users"] + 1 and board.iloc[-1]["user_name"] == "Total"   # the totals row last
     assert board["user_id"].iloc[:-1].is_unique
+    assert board["user_name"].iloc[:-1].is_unique      # namesakes (two accounts) told apart by their pages
     assert board["order_count"].iloc[:-1].notna().all()   # orders closed, from the user API (merged in)
     subheaders = [s.value for s in at.subheader]
     assert "Multi-page statistics (user API)" not in subheaders and "By page" in subheaders

@@ -237,3 +237,94 @@ def test_empty_inputs():
     assert v.hour_matrix(None).empty
     assert v.per_page(None).empty
     assert v.leaderboard_table(b, "en").frame.empty
+
+
+# --- issue 17, item 10: people merged across pages by their Pancake user id, named once ----------
+
+QUYET = "c5a50cce-fb0a-4eb3-892a-74ad182f7c03"     # the reference's own user id
+
+
+def page_staff(page_id: str, users: dict, hours: dict | None = None) -> dict:
+    """A reference-shaped statistics/users payload of one page through the staff kind."""
+    kind = kinds.get("staff")
+    payload = {"data": {"statistics": hours or {}, "users": users}, "success": True}
+    chunk = Chunk(start=date(2026, 1, 5), end=date(2026, 1, 11), payload=payload)
+    return kind.merge([kind.reshape(chunk, page_id, hourly=False)], hourly=False)
+
+
+def reference_user(name, inbox, comment, sessions, art):
+    """Numbers as the API may send them: strings, and a null."""
+    return {"average_response_time": art, "comment_count": comment, "hour": "2026-01-11T13:00:00",
+            "inbox_count": inbox, "phone_number_count": None, "private_reply_count": "0",
+            "unique_comment_count": 0, "unique_inbox_count": sessions, "user_fb_id": "570423649807405",
+            "user_name": name}
+
+
+def hour_row(hour, inbox, comment):
+    return {"average_response_time": 60_000, "comment_count": comment, "hour": hour, "inbox_count": inbox,
+            "phone_number_count": 0, "private_reply_count": 0, "unique_comment_count": 0, "unique_inbox_count": 1}
+
+
+def three_pages():
+    """Quyết (one Pancake user id) on three pages, named "Quyết Nguyễn" on two of them and "Quyết"
+    on the third; two different people called "An" (two ids) on p1 and p2."""
+    p1 = page_staff("p1", {QUYET: reference_user("Quyết", "100", 10, "10", 60_000),
+                           "an-1": reference_user("An", 30, 0, 5, 30_000)},
+                    {QUYET: [hour_row("2026-01-05T09:00:00", 4, 1)], "an-1": [hour_row("2026-01-05T10:00:00", 2, 0)]})
+    p2 = page_staff("p2", {QUYET: reference_user("Quyết Nguyễn", 50, "0", 30, "120000"),
+                           "an-2": reference_user("An", 20, 0, 5, None)},
+                    {QUYET: [hour_row("2026-01-06T09:00:00", 3, 0)], "an-2": [hour_row("2026-01-06T11:00:00", 1, 0)]})
+    p3 = page_staff("p3", {QUYET: reference_user("Quyết Nguyễn", 10, 0, 0, None)},
+                    {QUYET: [hour_row("2026-01-07T20:00:00", 1, 0)]})
+    return {n: pd.concat([p[n] for p in (p1, p2, p3)], ignore_index=True) for n in ("totals", "hourly")}
+
+
+PAGES = {"p1": "Shop A", "p2": "Shop B", "p3": "Shop C"}
+
+
+def test_the_same_user_id_on_three_pages_is_one_person_named_once():
+    """Regression (issue 17, 10). By hand: Quyết sent 100 + 50 + 10 = 160 messages and 10 + 0 +
+    0 = 10 comment replies; response time (60000 * 10 + 120000 * 30) / 40 = 105000 ms (p3 has no
+    session); named "Quyết Nguyễn" (two pages of three say so) everywhere: the leaderboard, its
+    table, the chart and the heatmap."""
+    f = three_pages()
+    b = v.leaderboard(f["totals"], PAGES)
+    assert list(b["user_id"]).count(QUYET) == 1 and len(b) == 3
+    q = b.set_index("user_id").loc[QUYET]
+    assert (q["inbox_count"], q["comment_count"]) == (160, 10)
+    assert q["average_response_time"] == pytest.approx(105_000.0)
+    assert q["user_name"] == "Quyết Nguyễn" and q["page_name"] == "Shop A, Shop B, Shop C"
+    shown = v.leaderboard_table(b, "en").frame["user_name"].dropna().tolist()
+    assert shown.count("Quyết Nguyễn") == 1 and "Quyết" not in shown
+    m = v.hour_matrix(f["hourly"], page_names=PAGES)
+    assert list(m.index).count("Quyết Nguyễn") == 1 and "Quyết" not in list(m.index)
+    assert m.loc["Quyết Nguyễn", 9] == 8 and m.loc["Quyết Nguyễn", 20] == 1    # (4+1) + 3, and 1
+    bars = [y for tr in v.replies_figure(b, "en").data for y in tr.y]
+    assert bars.count("Quyết Nguyễn") == 2          # one bar per series, one person
+
+
+def test_the_same_name_with_different_ids_stays_two_people_labelled_apart():
+    f = three_pages()
+    b = v.leaderboard(f["totals"], PAGES)
+    ans = b[b["user_name"] == "An"]
+    assert sorted(ans["user_id"]) == ["an-1", "an-2"]
+    assert sorted(ans["inbox_count"]) == [20, 30]
+    labels = v.leaderboard_table(b, "en").frame["user_name"].dropna().tolist()
+    assert "An · Shop A" in labels and "An · Shop B" in labels
+    m = v.hour_matrix(f["hourly"], page_names=PAGES)
+    assert {"An · Shop A", "An · Shop B"} <= set(m.index)
+
+
+def test_one_name_per_person_rule_and_its_empty_cases():
+    t = totals([("p2", " u1", "Linh B", "f", 1, 0, 0, 0, 1, 0, 1.0, pd.NA),
+                ("p1", "u1", "Linh A", "f", 1, 0, 0, 0, 1, 0, 1.0, pd.NA),      # tie: p1 first by id
+                ("p1", "u2", None, "f", 1, 0, 0, 0, 1, 0, 1.0, pd.NA),
+                ("p2", "u2", "", "f", 1, 0, 0, 0, 1, 0, 1.0, pd.NA),
+                ("p3", 7, "Bảy", "f", 1, 0, 0, 0, 1, 0, 1.0, pd.NA),
+                ("p4", "7", None, "f", 1, 0, 0, 0, 1, 0, 1.0, pd.NA)])
+    assert v.member_names(t) == {"u1": "Linh A", "7": "Bảy"}
+    b = v.leaderboard(t)
+    assert sorted(b["user_id"]) == ["7", "u1", "u2"]
+    assert dict(zip(b["user_id"], b["user_name"])) == {"u1": "Linh A", "u2": "#u2", "7": "Bảy"}
+    assert v.member_names(t.iloc[0:0]) == {} and v.member_names(None) == {}
+    assert v.member_names(t[t["user_name"] == "nobody"]) == {}
