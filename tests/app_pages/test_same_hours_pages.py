@@ -73,3 +73,16 @@ def test_this_month_with_ads_refused_and_the_cut_day_refused_on_every_page(monke
     assert "No ads" in text or "no ads" in text.lower()
     assert at.warning                        # the pages whose ads were refused are named
     assert "nan" not in text and "None" not in text
+
+
+def test_overview_today_compares_the_same_hours_and_leaves_ads_uncompared():
+    """On the overview today: the kinds that can be cut compare the same hours (a % change, "vs
+    the same hours"), the ads cards say "not compared" (no % against the whole of yesterday)."""
+    at = app_test("app_pages/overview.py", params={"pages": "all", "lang": "en", "range": "today"})
+    assert not at.exception
+    shown = {m.label: m.delta for m in at.metric}
+    assert shown["Total engagements (inbox + comment)"] and "%" in shown["Total engagements (inbox + comment)"]
+    ads = [m.delta for m in at.metric if m.label.startswith(("Ad spend", "Spend", "Purchases"))]
+    assert ads and set(ads) == {"Not compared: counted by whole days"}
+    text = _text(at)
+    assert "same hours of the previous period" in text and "No comparison for ad figures" in text
