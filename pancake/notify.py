@@ -35,7 +35,17 @@ from . import i18n
 from .redact import RedactingFilter, redact, register_secret
 
 ENV = "PANCAKE_NOTIFY"
-DEFAULT_TIMEOUT_S = 30.0
+# a channel has CONNECT_TIMEOUT_S to accept the connection, then DELIVERY_TIMEOUT_S to answer
+# once it has the message (a slow webhook or mail server); a URL's own ``cto=``/``rto=`` win.
+# The whole call is cut after DEFAULT_TIMEOUT_S (apprise then reports a timeout).
+CONNECT_TIMEOUT_S = 5.0
+DELIVERY_TIMEOUT_S = 30.0
+DEFAULT_TIMEOUT_S = 60.0
+# what a failed send logged when the message had gone out and no answer came (a read timeout,
+# a connection dropped while waiting): the outcome is unknown, not a failure to retry blindly
+_UNKNOWN_OUTCOME = re.compile(r"(?i)read timed out|ReadTimeout|timed out while reading|Connection aborted|"
+                              r"RemoteDisconnected|Connection reset by peer|IncompleteRead|ChunkedEncodingError|"
+                              r"Response ended prematurely")
 # apprise converts Markdown to HTML for HTML channels (Telegram, email): tags make the text
 # longer than the Markdown it came from, so such channels get this share of their limit
 HTML_MARGIN = 0.75
@@ -284,12 +294,27 @@ class Message:
 
 # --- sending -----------------------------------------------------------------------------------------
 
+SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
+
+
 @dataclass(frozen=True)
 class Delivery:
+    """One channel's result. ``outcome``: ``sent`` (the channel said so), ``failed`` (it did not
+    get the message, or refused it: sending again is safe) or ``unknown`` (it got the message and
+    never answered: it may have arrived, so it is not sent again blindly)."""
     target: Target
     ok: bool
     error: str | None = None     # redacted: safe to show
     length: int = 0               # characters of body sent
+    outcome: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            object.__setattr__(self, "outcome", SENT if self.ok else FAILED)
+
+    @property
+    def unknown(self) -> bool:
+        return self.outcome == UNKNOWN
 
     def __str__(self) -> str:
         return self.target.label + (": ok" if self.ok else f": {self.error or 'failed'}")
@@ -326,12 +351,33 @@ def _reason(entries: Iterable[Any]) -> str | None:
     return redact(best[1]) if best else None
 
 
+def _query_keys(url: str) -> set[str]:
+    try:
+        return {k.lower() for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    except ValueError:
+        return set()
+
+
+def set_timeouts(plugin: Any, url: str, *, connect: float = CONNECT_TIMEOUT_S,
+                 delivery: float = DELIVERY_TIMEOUT_S) -> tuple[float, float]:
+    """Give a loaded apprise service a short connect timeout and a longer one for the answer
+    to a message it has (unless its URL sets ``cto=``/``rto=``). Returns (connect, delivery)."""
+    asked = _query_keys(url)
+    if "cto" not in asked:
+        plugin.socket_connect_timeout = connect
+    if "rto" not in asked:
+        plugin.socket_read_timeout = delivery
+    return float(plugin.socket_connect_timeout), float(plugin.socket_read_timeout)
+
+
 def send_one(message: Message, target: Target, *, notify_type: str = "info",
              timeout: float = DEFAULT_TIMEOUT_S) -> Delivery:
     """Send ``message`` to one channel; never raises (a failure is a :class:`Delivery` with
-    ``ok=False`` and a redacted reason)."""
+    ``ok=False`` and a redacted reason; a message sent and never answered has the outcome
+    ``unknown``)."""
     try:
         import apprise
+        from apprise.result import AppriseResultStatus
         obj = apprise.Apprise()
         with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
             added = obj.add(target.url)
@@ -339,20 +385,33 @@ def send_one(message: Message, target: Target, *, notify_type: str = "info",
             why = _reason_from_text(captured.getvalue())
             return Delivery(target, False, redact(i18n.t("notify.bad_url", message.lang)
                                                   + (f" ({why})" if why else "")))
+        _, waited = set_timeouts(obj[0], target.url)
         ch = channel(obj[0])
         title, body = message.render(markdown=ch.markdown, limit=ch.limit, title_in_body=not ch.title)
-        result = obj.notify(body=body, title=title, notify_type=notify_type,
-                            body_format=apprise.NotifyFormat.MARKDOWN if ch.markdown else apprise.NotifyFormat.TEXT,
-                            timeout=timeout)
+        # DEBUG: the socket exception that tells "never connected" from "sent, no answer"
+        with apprise.LogCapture(level=logging.DEBUG, fmt="%(message)s") as detail:
+            result = obj.notify(body=body, title=title, notify_type=notify_type,
+                                body_format=(apprise.NotifyFormat.MARKDOWN if ch.markdown
+                                             else apprise.NotifyFormat.TEXT),
+                                timeout=timeout)
         if result:
             return Delivery(target, True, None, len(body))
         try:
             why = _reason(result.logs())
+            timed_out = getattr(result, "status", None) == AppriseResultStatus.TIMEOUT
         finally:
             result.close()
+        if timed_out or _UNKNOWN_OUTCOME.search(detail.getvalue()):
+            seconds = fmt_seconds(timeout if timed_out else waited)
+            return Delivery(target, False, i18n.t("notify.unknown", message.lang, s=seconds), len(body),
+                            outcome=UNKNOWN)
         return Delivery(target, False, why or redact(i18n.t("notify.failed", message.lang)), len(body))
     except Exception as exc:  # noqa: BLE001 - one channel's failure never stops the others
         return Delivery(target, False, redact(f"{type(exc).__name__}: {exc}"))
+
+
+def fmt_seconds(value: float) -> str:
+    return f"{value:g}"
 
 
 def _reason_from_text(text: str) -> str | None:

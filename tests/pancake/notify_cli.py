@@ -39,8 +39,8 @@ def command() -> list[str]:
     return [sys.executable, "-m", "pancake"] if wired() else [sys.executable, "-c", STAND_IN]
 
 
-def run(args, base_url: str, cache_dir, *, access_token: str | None = DEMO_USER_TOKEN, page_tokens=None,
-        env_extra: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def environment(base_url: str, cache_dir, *, access_token: str | None = DEMO_USER_TOKEN, page_tokens=None,
+                env_extra: dict | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env["PANCAKE_CACHE_DIR"] = str(cache_dir)
     env["PANCAKE_BASE_URL"] = base_url
@@ -51,4 +51,18 @@ def run(args, base_url: str, cache_dir, *, access_token: str | None = DEMO_USER_
         env["PANCAKE_PAGE_TOKENS"] = ",".join(f"{k}:{v}" for k, v in tokens.items())
     env["PYTHONPATH"] = str(ROOT)
     env.update(env_extra or {})
+    return env
+
+
+def run(args, base_url: str, cache_dir, *, access_token: str | None = DEMO_USER_TOKEN, page_tokens=None,
+        env_extra: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = environment(base_url, cache_dir, access_token=access_token, page_tokens=page_tokens, env_extra=env_extra)
     return subprocess.run([*command(), *args], capture_output=True, env=env, cwd=cache_dir, timeout=timeout)
+
+
+def start(args, base_url: str, cache_dir, **kw) -> subprocess.Popen:
+    """The same command started, not waited for (several runs at once); read it with
+    ``communicate``."""
+    env = environment(base_url, cache_dir, **kw)
+    return subprocess.Popen([*command(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            cwd=cache_dir)
