@@ -254,3 +254,16 @@ def test_today_is_not_reported_before_it_is_over(sim_server, tmp_path):
     proc = notify_cli.run(["digest", "--page", HANA, "--date", future, "--dry-run"], url, tmp_path)
     assert proc.returncode == 2 and b"future" in proc.stderr
     assert date.fromisoformat(future) > sim.today()
+
+
+def test_today_is_refused_in_one_line_a_part_of_a_day_is_not_compared_with_a_whole_one(sim_server, receiver,
+                                                                                       tmp_path):
+    sim, url = sim_server
+    today = sim.today()
+    for extra in (["--dry-run"], ["--notify", receiver.url("/today")]):
+        proc = notify_cli.run(["digest", "--page", HANA, "--date", today.isoformat(), *extra], url, tmp_path)
+        assert proc.returncode == 2 and proc.stdout == b""
+        assert proc.stderr.decode().splitlines() == [
+            f"error: --date {today} is today, which is not over: a part of a day is not compared with a whole "
+            f"one (give {today - timedelta(days=1)} or an earlier day)"]
+    assert receiver.requests == []

@@ -215,3 +215,39 @@ def test_a_failing_bot_reports_a_reason_without_its_key(bots_on_loopback, caplog
     assert not d.ok and d.error
     assert len(receiver.posts("/fail/")) == 1
     assert_no_canary(str(d), caplog.text)
+
+
+# --- timeouts and unknown outcomes (issue 23) --------------------------------------------------------
+
+def test_a_channel_connects_within_5_s_and_has_30_s_to_answer_unless_its_url_says_otherwise():
+    import apprise
+    for url, expected in ((f"json://127.0.0.1:9/{PATH_KEY}", (5.0, 30.0)),
+                          ("json://127.0.0.1:9/x?rto=2", (5.0, 2.0)),
+                          ("json://127.0.0.1:9/x?cto=1&rto=90", (1.0, 90.0))):
+        obj = apprise.Apprise()
+        assert obj.add(url)
+        assert notify.set_timeouts(obj[0], url) == expected
+        assert (obj[0].socket_connect_timeout, obj[0].socket_read_timeout) == expected
+
+
+def test_a_webhook_answering_after_4_s_is_sent_once_and_ok(receiver):
+    receiver.delay = 4.5                  # apprise's own read timeout (4 s) called this a connection error
+    (t,) = notify.targets([receiver.url(f"/slow/{PATH_KEY}")], env={})
+    (d,) = notify.send(message(), [t])
+    assert d.ok and d.outcome == "sent" and not d.unknown
+    assert len(receiver.posts("/slow/")) == 1
+
+
+def test_no_answer_after_sending_is_an_unknown_outcome_a_refused_connection_a_failure(receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    receiver.delay = 2.0
+    ts = notify.targets([receiver.url(f"/slow/{PATH_KEY}?rto=0.5"), f"json://127.0.0.1:1/{PATH_KEY}x",
+                         receiver.url(f"/fail/{PATH_KEY}")], env={})
+    slow, refused, failing = notify.send(message(), ts)
+    assert (slow.ok, slow.outcome, slow.unknown) == (False, "unknown", True)
+    assert slow.error == "sent, but no answer within 0.5 s: the message may have arrived"
+    assert (refused.outcome, failing.outcome) == ("failed", "failed")   # safe to send again
+    assert len(receiver.posts("/slow/")) == 1
+    assert_no_canary(str(slow), str(refused), str(failing), caplog.text)
+    vi = notify.send(message(lang="vi"), ts[:1])[0]
+    assert vi.error == "đã gửi nhưng không có trả lời sau 0.5 giây: tin có thể đã đến"
