@@ -8,9 +8,9 @@ each service, this module never writes a sender of its own. The URLs come from `
 
 What this module adds to apprise:
 
-- **Secrets stay hidden.** Before apprise sees a URL, its secret parts (passwords, bot tokens,
-  webhook keys: the parts apprise itself declares private, plus anything token-like in the path
-  or query) are registered with ``pancake.redact``; apprise's log records (and urllib3's, which
+- **Secrets stay hidden.** Before apprise sees a URL, its secret parts (user and password, bot
+  tokens, webhook keys: the parts apprise itself declares private, the whole path and query, and
+  each key-like segment or value) are registered with ``pancake.redact``; apprise's log records (and urllib3's, which
   print request paths such as ``/bot<token>/sendMessage``) are redacted. A channel is shown by a
   safe label (``#2 tgram``, ``#1 json://127.0.0.1:8080``), never by its URL.
 - **Per-channel results.** Each channel is sent on its own (:func:`send` returns one
@@ -101,6 +101,22 @@ def _secretish(value: str) -> bool:
     return (has_digit and has_alpha) or len(value) >= 20
 
 
+# the words of a service's own API paths: never a key, and masking them everywhere would
+# blank ordinary words in logs and errors
+_PUBLIC_WORDS = frozenset({"api", "hook", "hooks", "webhook", "webhooks", "service", "services", "chat",
+                           "bot", "json", "xml", "form", "notify", "notification", "notifications",
+                           "message", "messages", "send", "sendmessage", "rest", "channel", "channels"})
+
+
+def _keyish(value: str) -> bool:
+    """A path segment or query value that may be a key on its own: the rule of
+    :func:`_secretish`, or six characters or more with a digit (``s3cr3t``), or twelve or more."""
+    value = value.strip()
+    if len(value) < 4 or value.lower() in _PUBLIC_WORDS or _HOSTNAME.match(value):
+        return False
+    return _secretish(value) or (len(value) >= 6 and any(c.isdigit() for c in value)) or len(value) >= 12
+
+
 def _register(values: Iterable[Any]) -> None:
     for v in values:
         if v is None:
@@ -115,22 +131,36 @@ def _register(values: Iterable[Any]) -> None:
 
 def protect(url: str) -> None:
     """Register the secret parts of a notification URL with ``pancake.redact`` (before apprise
-    sees it: apprise logs some of them when it refuses a URL)."""
+    sees it: apprise logs some of them, and at DEBUG the URL it posts to).
+
+    Every part that can carry a secret is masked wherever it is printed: the user name and the
+    password; the whole path and the whole query (as URLs are logged: ``POST /hooks/<key>``),
+    plus each segment or value that looks like a key (:func:`_keyish`) or sits under a
+    secret-sounding name (``token=``, ``sig=``…); a host that is not a host name (a bot token in
+    the host's place); and what apprise itself declares private for that service."""
     register_secret(url)
     rest = _SCHEME.sub("", url, count=1)
-    netloc, _, tail = rest.partition("/")
+    rest = rest.split("#", 1)[0]
+    netloc, slash, tail = rest.partition("/")
+    netloc, qmark, netloc_query = netloc.partition("?")
     path, _, query = tail.partition("?")
+    query = query or netloc_query
     userinfo, at, hostport = netloc.rpartition("@")
     found: list[str] = []
     if at:
         user, colon, password = userinfo.partition(":")
-        found += [password] if colon else []
-        found += [user] if _secretish(user) else []
+        found += [userinfo, password] if colon else [userinfo]
+        found += [user] if user.lower() not in _PUBLIC_WORDS else []
     found += [p for p in (hostport, *hostport.split(":")) if _secretish(p)]
-    found += [seg for seg in path.split("/") if _secretish(unquote(seg))]
-    for key, value in parse_qsl(query, keep_blank_values=False):
-        if _SECRET_PARAMS.search(key) or _secretish(value):
-            found.append(value)
+    if path.strip("/"):
+        found.append(f"/{path}")
+        found += [path, path.rstrip("/")] if "/" in path.strip("/") else []
+        found += [seg for seg in path.split("/") if _keyish(unquote(seg))]
+    if query:
+        found.append(query)
+        for key, value in parse_qsl(query, keep_blank_values=False):
+            if _SECRET_PARAMS.search(key) or _keyish(value):
+                found.append(value)
     _register(found)
     _register(_apprise_private(url))
 

@@ -367,3 +367,25 @@ def test_two_alert_runs_at_once_send_each_flag_once(sim_server, receiver, tmp_pa
     assert len(posts) == 1
     errs = sorted(o[1].decode() for o in outs)
     assert sum("nothing new for #1" in e for e in errs) == 1
+
+
+def test_a_secret_in_a_notify_url_never_shows_in_any_commands_output_or_debug_log(sim_server, receiver,
+                                                                                   tmp_path):
+    sim, url = sim_server
+    path_url = receiver.url("/path/s3cr3t", auth="usr9x:pw-Kx7q")
+    letters = receiver.url("/hooks/qwertyzx?sig=abcd")
+    canaries = ("s3cr3t", "usr9x", "pw-Kx7q", "qwertyzx", "abcd")
+    runs = []
+    for cmd in (["alert", "--page", HANA], ["digest", "--page", HANA]):
+        for extra in (["--dry-run"], []):
+            for how in ("--notify", "env"):
+                args = [*cmd, *extra] + (["--notify", path_url, "--notify", letters] if how == "--notify" else [])
+                env = {} if how == "--notify" else {"PANCAKE_NOTIFY": f"{path_url},{letters}"}
+                (tmp_path / how).mkdir(exist_ok=True)
+                proc = notify_cli.run(args, url, tmp_path / how, env_extra=env, debug=True)
+                assert proc.returncode in (0, 1), proc.stderr.decode()[-2000:]
+                runs.append(proc.stdout.decode() + proc.stderr.decode())
+    assert any("DEBUG" in r for r in runs) and any("/path/" in r.path for r in receiver.requests)
+    for text in runs:
+        for c in canaries:
+            assert c not in text, f"{c} leaked"

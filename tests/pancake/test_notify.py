@@ -251,3 +251,32 @@ def test_no_answer_after_sending_is_an_unknown_outcome_a_refused_connection_a_fa
     assert_no_canary(str(slow), str(refused), str(failing), caplog.text)
     vi = notify.send(message(lang="vi"), ts[:1])[0]
     assert vi.error == "đã gửi nhưng không có trả lời sau 0.5 giây: tin có thể đã đến"
+
+
+# --- every part of a URL that can carry a secret (issue 23) ------------------------------------------
+
+@pytest.mark.parametrize("path,hidden", [
+    ("/path/s3cr3t", ("s3cr3t", "/path/s3cr3t")),                   # a short key with a digit
+    ("/hooks/qwertyzx", ("/hooks/qwertyzx",)),                      # letters only: the path as logged
+    ("/in?sig=abcd&topic=plainword", ("abcd", "plainword")),        # the query, every value of it
+])
+def test_a_secret_in_the_path_or_query_never_reaches_the_debug_logs(receiver, caplog, path, hidden):
+    caplog.set_level(logging.DEBUG)
+    for name in ("", "apprise", "urllib3", "urllib3.connectionpool"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    url = receiver.url(path, auth="usr9x:pw-Kx7q")
+    (t,) = notify.targets([url], env={})
+    (d,) = notify.send(message(), [t])
+    assert d.ok
+    (req,) = receiver.requests
+    assert req.path.startswith(path.split("?")[0])                  # the key was used ...
+    assert "JSON POST URL" in caplog.text                           # ... apprise logged where it posted ...
+    for secret in (*hidden, "usr9x", "pw-Kx7q"):                   # ... and no part of it shows
+        assert secret not in caplog.text and secret not in t.label and secret not in str(d)
+
+
+def test_the_secret_of_a_path_is_masked_and_the_words_of_a_service_path_are_not():
+    notify.protect("json://127.0.0.1:9/hooks/s3cr3tW0rd?token=zz11")
+    text = redact("POST /hooks/s3cr3tW0rd?token=zz11 sent to hooks at /hooks; s3cr3tW0rd")
+    assert "s3cr3tW0rd" not in text and "zz11" not in text
+    assert text.endswith("sent to hooks at /hooks; ***")
