@@ -122,6 +122,14 @@ def _setup(args: argparse.Namespace, stderr: TextIO):
     return settings, secrets, channels, loader, page_ids, names, asked
 
 
+def _link_base(settings, stderr: TextIO) -> str | None:
+    """The dashboard's address for the links (``PANCAKE_PUBLIC_URL``), or None; a refused one is
+    said in one line (even with -q: the messages go out without their link) and dropped."""
+    if settings.public_url_problem:
+        print("warning: " + i18n.t(f"config.public_url.{settings.public_url_problem}", "en"), file=stderr)
+    return settings.public_url
+
+
 def _page_errors(errors, stderr: TextIO) -> None:
     for e in errors:
         print(redact(f"error: page {e.page_name} ({e.page_id}) failed: {e.message}"), file=stderr)
@@ -167,7 +175,7 @@ def run_digest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     say(f"digest: {len(page_ids)} page(s), {day}")
     data = digest.load_day(loader, page_ids, names, day, now_local=_now_local(loader))
     result = digest.build(data, args.lang, page_ids, names, today=today,
-                          link_base=digest.public_url(secrets=secrets), asked_all="all" in asked,
+                          link_base=_link_base(settings, stderr), asked_all="all" in asked,
                           silent_hours=args.silent_hours)
     _page_errors(result.errors, stderr)
     if args.dry_run:
@@ -193,7 +201,7 @@ def _state_store(settings, loader, stderr: TextIO):
 
 
 def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from . import alerts, digest
+    from . import alerts
     from .store import StoreError
     setup = _setup(args, stderr)
     if isinstance(setup, int):
@@ -204,7 +212,7 @@ def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     check = alerts.evaluate(loader, page_ids, names, now_local=now, lang=args.lang,
                             silent_hours=args.silent_hours, waiting_minutes=args.waiting_minutes)
     _page_errors(check.errors, stderr)
-    link = digest.public_url(secrets=secrets)
+    link = _link_base(settings, stderr)
     state = _state_store(settings, loader, stderr)
     failed = bool(check.errors)
     for target in (channels or [None]):

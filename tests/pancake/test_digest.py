@@ -267,3 +267,26 @@ def test_today_is_refused_in_one_line_a_part_of_a_day_is_not_compared_with_a_who
             f"error: --date {today} is today, which is not over: a part of a day is not compared with a whole "
             f"one (give {today - timedelta(days=1)} or an earlier day)"]
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize("public,line", [
+    ("https://boss:PubPassw0rd-77@dash.example.com",
+     "warning: PANCAKE_PUBLIC_URL must not carry a user name or password (they would be printed in every "
+     "message): messages go out without the link to the dashboard"),
+    ("javascript:alert(1)//dash.example.com",
+     "warning: PANCAKE_PUBLIC_URL must be an http:// or https:// address with a host and no ?… or #… "
+     "(e.g. https://stats.example.com): messages go out without the link to the dashboard"),
+])
+def test_a_refused_public_url_is_said_in_one_line_and_the_message_has_no_link(sim_server, receiver, tmp_path,
+                                                                             public, line):
+    sim, url = sim_server
+    for cmd in (["digest"], ["alert"]):
+        proc = notify_cli.run([*cmd, "--page", HANA, "-q", "--notify", receiver.url(f"/{cmd[0]}")], url, tmp_path,
+                              env_extra={"PANCAKE_PUBLIC_URL": public})
+        err = proc.stderr.decode()
+        assert proc.returncode == 0 and err.splitlines() == [line], err
+    for req in receiver.requests:
+        body = req.body.decode()
+        assert "dash.example.com" not in body and "PubPassw0rd" not in body and "javascript" not in body
+        assert "boss" not in body
+    assert len(receiver.requests) == 2
