@@ -152,7 +152,7 @@ def protect(url: str) -> None:
         found += [userinfo, password] if colon else [userinfo]
         found += [user] if user.lower() not in _PUBLIC_WORDS else []
     found += [p for p in (hostport, *hostport.split(":")) if _secretish(p)]
-    if path.strip("/"):
+    if any(seg and unquote(seg).lower() not in _PUBLIC_WORDS for seg in path.split("/")):
         found.append(f"/{path}")
         found += [path, path.rstrip("/")] if "/" in path.strip("/") else []
         found += [seg for seg in path.split("/") if _keyish(unquote(seg))]
@@ -245,12 +245,38 @@ def targets(cli: Sequence[str] | None = None, env: Mapping[str, str] | None = No
 
 # --- the message -------------------------------------------------------------------------------------
 
+# One rule for every text in a message (names from the API included: pages, ads, tags, staff):
+# it is one line (control characters and line breaks become spaces: a name cannot start a line of
+# its own or fake a bullet), and on a channel that renders Markdown every character with a meaning
+# there is backslash-escaped, so it arrives as it was written (an HTML entity in a name, "&lt;",
+# may be shown as its character: text all the same, never a tag); a line carrying an escaped character
+# is never put inside emphasis (Telegram refuses escapes inside an entity). Only the footer's
+# links, which this module's callers build from quoted ids, are left as they are.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: control characters and line breaks become a space."""
+    return _CONTROL.sub(" ", str(text))
 
 
 def md_escape(text: str) -> str:
-    """Text shown as it is in Markdown (a page named "*Shop*" stays "*Shop*")."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """Text shown as it is in Markdown (a page named "*Shop*" stays "*Shop*"), on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", one_line(text))
+
+
+def escape(text: str, markdown: bool) -> str:
+    """The one escaping rule: ``text`` for a Markdown channel or a plain-text one."""
+    return md_escape(text) if markdown else one_line(text)
+
+
+def strong(text: str, markdown: bool) -> str:
+    """A title or a heading: bold in Markdown unless it carries an escaped character."""
+    if not markdown:
+        return one_line(text)
+    escaped = md_escape(text).strip()
+    return f"**{escaped}**" if escaped and escaped == one_line(text).strip() else escaped
 
 
 @dataclass
@@ -284,13 +310,12 @@ class Message:
             if out:
                 out.append("")
             if sec.heading:
-                out.append(f"**{md_escape(sec.heading)}**" if markdown else sec.heading)
+                out.append(strong(sec.heading, markdown))
             for item in sec.items[:n]:
-                body = md_escape(item) if markdown else item
+                body = escape(item, markdown)
                 out.append((("- " if markdown else "• ") + body) if sec.bullet else body)
             if n < len(sec.items):
-                more = i18n.t(sec.more_key, self.lang, n=len(sec.items) - n)
-                out.append(md_escape(more) if markdown else more)
+                out.append(escape(i18n.t(sec.more_key, self.lang, n=len(sec.items) - n), markdown))
         if self.footer:
             out.append("")
             out.extend(self.footer)   # links: never escaped (an escaped URL is a broken URL)
@@ -303,7 +328,7 @@ class Message:
         shown = [len(s.items) for s in self.sections]
         head = ""
         if title_in_body:
-            head = (f"**{md_escape(self.title)}**" if markdown else self.title) + "\n\n"
+            head = strong(self.title, markdown) + "\n\n"
 
         def body() -> str:
             return head + "\n".join(self._lines(shown, markdown)).strip("\n")
@@ -319,7 +344,7 @@ class Message:
                 text = body()
             if len(text) > limit:
                 text = text[:max(0, limit - 1)].rstrip() + "…"
-        return ("" if title_in_body else self.title), text
+        return ("" if title_in_body else one_line(self.title)), text
 
 
 # --- sending -----------------------------------------------------------------------------------------
@@ -358,6 +383,11 @@ class Channel:
     title: bool
 
 
+# services that render Markdown in a message sent as plain text (Discord draws **bold** and
+# [masked](links) in any content): they get escaped Markdown, the title inside the body
+RENDERS_TEXT_AS_MARKDOWN = ("discord",)
+
+
 def channel(plugin: Any) -> Channel:
     """A loaded apprise service's format (its preferred one), body length limit and title."""
     from apprise import NotifyFormat
@@ -367,7 +397,12 @@ def channel(plugin: Any) -> Channel:
     limit = int(getattr(plugin, "body_maxlen", 0) or 0) or None
     if limit is not None and preferred == NotifyFormat.HTML:
         limit = int(limit * HTML_MARGIN)
-    return Channel(markdown=markdown, limit=limit, title=int(getattr(plugin, "title_maxlen", 0) or 0) > 0)
+    title = int(getattr(plugin, "title_maxlen", 0) or 0) > 0
+    protocols = getattr(plugin, "secure_protocol", ()) or ()
+    protocols = (protocols,) if isinstance(protocols, str) else tuple(protocols)
+    if not markdown and any(str(p).lower() in RENDERS_TEXT_AS_MARKDOWN for p in protocols):
+        markdown, title = True, False
+    return Channel(markdown=markdown, limit=limit, title=title)
 
 
 def _reason(entries: Iterable[Any]) -> str | None:

@@ -290,3 +290,20 @@ def test_a_refused_public_url_is_said_in_one_line_and_the_message_has_no_link(si
         assert "dash.example.com" not in body and "PubPassw0rd" not in body and "javascript" not in body
         assert "boss" not in body
     assert len(receiver.requests) == 2
+
+
+def test_a_hostile_page_name_arrives_escaped_in_markdown_and_as_written_in_plain_text():
+    hostile = "**B** [lnk](http://x) <b>bold</b> ![i](http://x/t.png)"
+    sim, loader = sim_loader()
+    pids = [LINH_CHI, HANA]
+    names = {**names_of(sim), LINH_CHI: hostile}
+    y = NOW.date() - timedelta(days=1)
+    d = digest.build(digest.load_day(loader, pids, names, y, now_local=NOW), "en", pids, names, today=NOW.date(),
+                     link_base="https://dash.example.com")
+    _, md = d.message.render(markdown=True, title_in_body=True)
+    assert "[lnk](http://x)" not in md and "<b>" not in md and "**B**" not in md
+    assert "\\*\\*B\\*\\* \\[lnk\\](http://x) \\<b\\>bold\\</b\\> !\\[i\\](http://x/t.png)" in md.splitlines()[0]
+    title, text = d.message.render(markdown=False)
+    assert hostile in title
+    assert md.splitlines()[-1] == text.splitlines()[-1] == i18n.t(
+        "digest.link", "en", url=f"https://dash.example.com/overview?pages={LINH_CHI},{HANA}&from={y}&to={y}&lang=en")

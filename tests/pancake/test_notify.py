@@ -116,7 +116,7 @@ def test_plain_text_has_the_title_bullets_and_the_link():
 
 def test_markdown_escapes_names_but_never_the_link():
     title, body = message().render(markdown=True, title_in_body=True)
-    assert title == "" and body.startswith("**Digest \\*title\\***")
+    assert title == "" and body.startswith("Digest \\*title\\*\n")     # escaped: never inside bold
     assert "- flag number 1 about page\\_1" in body and "**Flags**" in body
     assert body.endswith("Details: https://dash.example.com/overview?pages=a,b&lang=en")
     title, body = message().render(markdown=False, title_in_body=False)
@@ -200,7 +200,7 @@ def test_telegram_and_zalo_get_markdown_within_their_limits_and_their_bot_keys_s
     assert TG_KEY in tg.path and ZALO_KEY in zl.path          # the keys were used ...
     assert_no_canary(*(str(d) for d in out), caplog.text, *(t.label for t in ts))   # ... and never shown
     zalo_text = zl.json["text"]
-    assert len(zalo_text) <= 2000 and zalo_text.startswith("**Digest \\*title\\***")
+    assert len(zalo_text) <= 2000 and zalo_text.startswith("Digest \\*title\\*\n")
     assert out[1].length == len(zalo_text)
     assert len(tg.json["text"]) <= 4096 and tg.json["parse_mode"].lower() == "markdown"
     assert "*Totals*" in tg.json["text"]   # apprise's Telegram Markdown: bold is one star
@@ -280,3 +280,96 @@ def test_the_secret_of_a_path_is_masked_and_the_words_of_a_service_path_are_not(
     text = redact("POST /hooks/s3cr3tW0rd?token=zz11 sent to hooks at /hooks; s3cr3tW0rd")
     assert "s3cr3tW0rd" not in text and "zz11" not in text
     assert text.endswith("sent to hooks at /hooks; ***")
+
+
+# --- names from the API arrive as written (issue 23) -------------------------------------------------
+
+HOSTILE = "**B** [lnk](http://x) <b>bold</b> ![i](http://x/t.png) &amp; _i_ `c` # h | ~s~ \\"
+
+
+def hostile_message(name, lang="en"):
+    return notify.Message(f"Digest · {name}", [
+        notify.Section("Flags", [f"page {name} is silent", f"ad “{name}” spent"], keep=2),
+    ], footer=["Details: https://dash.example.com/overview?pages=1&lang=en"], lang=lang)
+
+
+def test_a_hostile_name_is_escaped_for_markdown_and_literal_in_plain_text():
+    _, md = hostile_message(HOSTILE).render(markdown=True, title_in_body=True)
+    assert md.splitlines()[0] == ("Digest · \\*\\*B\\*\\* \\[lnk\\](http://x) \\<b\\>bold\\</b\\> !\\[i\\](http://x/t.png) "
+                                  "&amp; \\_i\\_ \\`c\\` \\# h \\| \\~s\\~ \\\\")
+    title, text = hostile_message(HOSTILE).render(markdown=False)
+    assert title == f"Digest · {HOSTILE}" and f"• page {HOSTILE} is silent" in text.splitlines()
+    # a line break in a name never makes a line (or a bullet) of its own
+    _, text = hostile_message("Shop\n• FAKE FLAG\r\n# big").render(markdown=False, title_in_body=True)
+    assert "• page Shop • FAKE FLAG # big is silent" in text.splitlines()
+    assert not any(ln.startswith("• FAKE") or ln.startswith("# big") for ln in text.splitlines())
+    # the footer's link is left as it is
+    assert md.splitlines()[-1] == "Details: https://dash.example.com/overview?pages=1&lang=en"
+
+
+def _html_of(markdown_text):
+    """What apprise makes of Markdown for an HTML channel (email, Telegram): (tags, visible text)."""
+    import html
+    from html.parser import HTMLParser
+
+    from apprise.conversion import convert_between
+    tags, texts = [], []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append((tag, tuple(attrs)))
+
+        def handle_data(self, data):
+            texts.append(data)
+
+    P(convert_charrefs=True).feed(convert_between("markdown", "html", markdown_text))
+    return tags, html.unescape("".join(texts))
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+NAME_PARTS = st.sampled_from(["**", "*", "_", "__", "`", "```", "[", "]", "(", ")", "![i](http://x/t.png)",
+                              "[lnk](http://x)", "<b>", "</b>", "<img src=x onerror=alert(1)>", "<a href='x'>",
+                              "&amp;", "&lt;", "&#60;", "#", "## ", "> ", "- ", "1. ", "|", "~~", "\\", "\\*",
+                              ":red[RED]", "$x^2$", "http://bare.example/p", "@everyone", " ", "Shop", "Linh Chi",
+                              "Cửa hàng", "😀", "\n", "\t", "<", ">", "&", "=", "==", "---", "+", "!", "{", "}"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(NAME_PARTS, min_size=1, max_size=12).map("".join))
+def test_any_name_arrives_as_written_through_markdown_to_html(name):
+    msg = hostile_message(name)
+    _, md = msg.render(markdown=True, title_in_body=True)
+    tags, text = _html_of(md)
+    # only the message's own structure: a list of plain items, no link, image, emphasis or raw HTML
+    assert {t for t, _ in tags} <= {"p", "ul", "li", "strong", "br"} and all(not attrs for _, attrs in tags)
+    import html
+    flat = " ".join(text.split())
+    shown = html.unescape(notify.one_line(name))          # an entity may show as its character
+    assert " ".join(f"page {shown} is silent".split()) in flat
+    assert " ".join(f"ad “{shown}” spent".split()) in flat
+    assert flat.startswith(" ".join(f"Digest · {shown}".split()))
+    # plain text: literally, on one line
+    _, plain = msg.render(markdown=False, title_in_body=True)
+    assert f"• page {notify.one_line(name)} is silent" in plain.splitlines()
+
+
+def test_discord_renders_plain_text_as_markdown_so_it_gets_escaped_markdown_with_the_title_inside(receiver):
+    import apprise
+    from apprise.plugins.discord import NotifyDiscord
+    obj = apprise.Apprise()
+    url = f"discord://4174216298/{DISCORD_TOKEN}"
+    notify.protect(url)
+    assert obj.add(url)
+    assert notify.channel(obj[0]) == notify.Channel(markdown=True, limit=2000, title=False)
+    old = NotifyDiscord.notify_url
+    NotifyDiscord.notify_url = f"http://127.0.0.1:{receiver.port}/discord"
+    try:
+        (d,) = notify.send(hostile_message(HOSTILE), notify.targets([url], env={}))
+    finally:
+        NotifyDiscord.notify_url = old
+    assert d.ok, str(d)
+    content = receiver.posts("/discord")[0].json["content"]
+    assert "[lnk](http://x)" not in content and "**B**" not in content and "<b>" not in content
+    assert content.startswith("Digest · \\*\\*B\\*\\* \\[lnk\\](http://x) \\<b\\>")
