@@ -143,8 +143,9 @@ def _deliver(msg, channels, say, stderr: TextIO, *, notify_type: str, unknown_no
     for d in out:
         if d.ok:
             say(f"sent to {d.target.label}")
-        elif d.unknown:
-            print(redact(f"error: channel {d.target.label}: {d.error}; {unknown_note}"), file=stderr)
+        elif d.unknown:   # said in English, as every line of the command is
+            said = i18n.t("notify.unknown", "en", s=notify.fmt_seconds(d.waited)) if d.waited else d.error
+            print(redact(f"error: channel {d.target.label}: {said}; {unknown_note}"), file=stderr)
         else:
             print(redact(f"error: channel {d.target.label} failed: {d.error}"), file=stderr)
     return out

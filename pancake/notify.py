@@ -362,6 +362,7 @@ class Delivery:
     error: str | None = None     # redacted: safe to show
     length: int = 0               # characters of body sent
     outcome: str = ""
+    waited: float | None = None   # seconds waited for an answer, when the outcome is unknown
 
     def __post_init__(self) -> None:
         if not self.outcome:
@@ -469,7 +470,7 @@ def send_one(message: Message, target: Target, *, notify_type: str = "info",
         if timed_out or _UNKNOWN_OUTCOME.search(detail.getvalue()):
             seconds = fmt_seconds(timeout if timed_out else waited)
             return Delivery(target, False, i18n.t("notify.unknown", message.lang, s=seconds), len(body),
-                            outcome=UNKNOWN)
+                            outcome=UNKNOWN, waited=float(seconds))
         return Delivery(target, False, why or redact(i18n.t("notify.failed", message.lang)), len(body))
     except Exception as exc:  # noqa: BLE001 - one channel's failure never stops the others
         return Delivery(target, False, redact(f"{type(exc).__name__}: {exc}"))

@@ -307,3 +307,16 @@ def test_a_hostile_page_name_arrives_escaped_in_markdown_and_as_written_in_plain
     assert hostile in title
     assert md.splitlines()[-1] == text.splitlines()[-1] == i18n.t(
         "digest.link", "en", url=f"https://dash.example.com/overview?pages={LINH_CHI},{HANA}&from={y}&to={y}&lang=en")
+
+
+def test_a_digest_sent_and_never_answered_is_reported_as_an_unknown_outcome_not_a_failure(sim_server, receiver,
+                                                                                           tmp_path):
+    sim, url = sim_server
+    receiver.delay = 2.0
+    proc = notify_cli.run(["digest", "--page", HANA, "-q", "--notify", receiver.url("/slow/d?rto=0.5"),
+                           "--notify", receiver.url("/ok")], url, tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.decode().splitlines() == [
+        f"error: channel #1 json://127.0.0.1:{receiver.port}: sent, but no answer within 0.5 s: the message may "
+        f"have arrived; not sent again: look in the channel before sending it by hand"]
+    assert len(receiver.posts("/slow/d")) == 1 and len(receiver.posts("/ok")) == 1
