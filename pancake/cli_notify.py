@@ -5,7 +5,10 @@
   flags and, for several pages, the pages needing attention (``pancake.digest``).
 - ``alert --page all|ID… [--lang vi|en] --notify URL … [--dry-run] [--silent-hours N] [--waiting-minutes M]``:
   the standup flags now, only those not already sent to that channel (``pancake.alerts``; the
-  state is kept in the statistics store).
+  state is kept in the statistics store). Each channel's turn (read the state, send, remember) runs
+  under the store's ``alert_lock``, so runs at once send each flag once; a message the channel
+  took and never answered is remembered as sent with an unknown outcome and not sent again.
+- ``digest --date`` today is refused: a part of a day is not compared with a whole one.
 
 Channels: apprise URLs from ``--notify``, else ``PANCAKE_NOTIFY``, else the secrets
 (``pancake.notify``). ``--dry-run`` prints the message and sends nothing (nor remembers

@@ -14,7 +14,11 @@ What this module adds to apprise:
   print request paths such as ``/bot<token>/sendMessage``) are redacted. A channel is shown by a
   safe label (``#2 tgram``, ``#1 json://127.0.0.1:8080``), never by its URL.
 - **Per-channel results.** Each channel is sent on its own (:func:`send` returns one
-  :class:`Delivery` each): a failing channel never stops the others.
+  :class:`Delivery` each): a failing channel never stops the others. A channel has a short time
+  to connect and a longer one to answer; a channel that had the message and never answered is an
+  *unknown* outcome (it may have arrived), never a failure to resend blindly.
+- **Names arrive as written.** One escaping rule (:func:`escape`, :func:`strong`) for every text
+  of a message: one line, and Markdown specials escaped on a Markdown channel.
 - **Each channel's length limit and format.** A :class:`Message` is made of sections; it is
   rendered per channel in Markdown where the channel renders it (Telegram, Zalo, Slack, email)
   and plain text elsewhere, and shortened to the channel's limit by dropping the least
