@@ -36,6 +36,8 @@ c2.markdown(f"**{state.t('set.user_token')}**  \n" + vs.yes_no(bool(s and s.acce
 c3.markdown(f"**{state.t('set.page_tokens')}**  \n" + str(len(s.page_tokens) if s else 0))
 st.markdown(f"**{state.t('set.base_url')}**")
 st.code(vs.safe_base_url(s.base_url if s else ""), language=None)
+if s is not None and s.public_url_problem:   # PANCAKE_PUBLIC_URL refused: why, never the value
+    st.warning(state.t(f"config.public_url.{s.public_url_problem}"), icon=":material/link_off:")
 
 # --- pages and tokens ------------------------------------------------------------------------
 st.subheader(state.t("set.pages"))

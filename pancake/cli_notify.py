@@ -5,7 +5,10 @@
   flags and, for several pages, the pages needing attention (``pancake.digest``).
 - ``alert --page all|ID… [--lang vi|en] --notify URL … [--dry-run] [--silent-hours N] [--waiting-minutes M]``:
   the standup flags now, only those not already sent to that channel (``pancake.alerts``; the
-  state is kept in the statistics store).
+  state is kept in the statistics store). Each channel's turn (read the state, send, remember) runs
+  under the store's ``alert_lock``, so runs at once send each flag once; a message the channel
+  took and never answered is remembered as sent with an unknown outcome and not sent again.
+- ``digest --date`` today is refused: a part of a day is not compared with a whole one.
 
 Channels: apprise URLs from ``--notify``, else ``PANCAKE_NOTIFY``, else the secrets
 (``pancake.notify``). ``--dry-run`` prints the message and sends nothing (nor remembers
@@ -122,17 +125,30 @@ def _setup(args: argparse.Namespace, stderr: TextIO):
     return settings, secrets, channels, loader, page_ids, names, asked
 
 
+def _link_base(settings, stderr: TextIO) -> str | None:
+    """The dashboard's address for the links (``PANCAKE_PUBLIC_URL``), or None; a refused one is
+    said in one line (even with -q: the messages go out without their link) and dropped."""
+    if settings.public_url_problem:
+        print("warning: " + i18n.t(f"config.public_url.{settings.public_url_problem}", "en"), file=stderr)
+    return settings.public_url
+
+
 def _page_errors(errors, stderr: TextIO) -> None:
     for e in errors:
         print(redact(f"error: page {e.page_name} ({e.page_id}) failed: {e.message}"), file=stderr)
 
 
-def _deliver(msg, channels, say, stderr: TextIO, *, notify_type: str) -> list:
+def _deliver(msg, channels, say, stderr: TextIO, *, notify_type: str, unknown_note: str = "not sent again") -> list:
+    """Send to each channel and say how each went: sent, failed, or sent with an unknown outcome
+    (the channel had the message and never answered: it may have arrived)."""
     from . import notify
     out = notify.send(msg, channels, notify_type=notify_type)
     for d in out:
         if d.ok:
             say(f"sent to {d.target.label}")
+        elif d.unknown:   # said in English, as every line of the command is
+            said = i18n.t("notify.unknown", "en", s=notify.fmt_seconds(d.waited)) if d.waited else d.error
+            print(redact(f"error: channel {d.target.label}: {said}; {unknown_note}"), file=stderr)
         else:
             print(redact(f"error: channel {d.target.label} failed: {d.error}"), file=stderr)
     return out
@@ -156,16 +172,21 @@ def run_digest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if day > today:
         print(f"error: --date {day} is in the future (today is {today})", file=stderr)
         return EXIT_USAGE
+    if day == today:
+        print(f"error: --date {day} is today, which is not over: a part of a day is not compared with a "
+              f"whole one (give {today - timedelta(days=1)} or an earlier day)", file=stderr)
+        return EXIT_USAGE
     say(f"digest: {len(page_ids)} page(s), {day}")
     data = digest.load_day(loader, page_ids, names, day, now_local=_now_local(loader))
     result = digest.build(data, args.lang, page_ids, names, today=today,
-                          link_base=digest.public_url(secrets=secrets), asked_all="all" in asked,
+                          link_base=_link_base(settings, stderr), asked_all="all" in asked,
                           silent_hours=args.silent_hours)
     _page_errors(result.errors, stderr)
     if args.dry_run:
         print(result.message.text(), file=stdout)
         return EXIT_FAILED if result.errors else EXIT_OK
-    deliveries = _deliver(result.message, channels, say, stderr, notify_type="info")
+    deliveries = _deliver(result.message, channels, say, stderr, notify_type="info",
+                          unknown_note="not sent again: look in the channel before sending it by hand")
     failed = result.errors or any(not d.ok for d in deliveries)
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -184,7 +205,8 @@ def _state_store(settings, loader, stderr: TextIO):
 
 
 def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from . import alerts, digest
+    from . import alerts
+    from .store import StoreError
     setup = _setup(args, stderr)
     if isinstance(setup, int):
         return setup
@@ -194,28 +216,68 @@ def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     check = alerts.evaluate(loader, page_ids, names, now_local=now, lang=args.lang,
                             silent_hours=args.silent_hours, waiting_minutes=args.waiting_minutes)
     _page_errors(check.errors, stderr)
-    link = digest.public_url(secrets=secrets)
+    link = _link_base(settings, stderr)
     state = _state_store(settings, loader, stderr)
     failed = bool(check.errors)
     for target in (channels or [None]):
         scope = alerts.scope(loader.source, asked, target)
-        remembered = state.alert_state(scope)
-        new = alerts.new_flags(check, remembered)
-        where = target.label if target is not None else "stdout"
-        if not new:
-            say(f"alert: nothing new for {where} ({len(check.flags)} flag(s) active, already sent)")
-            if not args.dry_run:
-                state.save_alert_state(scope, alerts.next_state(check, remembered), time.time())
-            continue
-        msg = alerts.message(new, args.lang, page_ids, names, now=now, link_base=link, asked_all="all" in asked)
-        if args.dry_run:
-            if target is not None:
-                print(f"== {target.label} ==", file=stdout)
-            print(msg.text(), file=stdout)
-            continue
-        delivery = _deliver(msg, [target], say, stderr, notify_type="warning")[0]
-        if delivery.ok:
-            state.save_alert_state(scope, alerts.next_state(check, remembered), time.time())
-        else:
-            failed = True   # nothing remembered: this channel gets these flags on the next run
+        try:
+            if args.dry_run:
+                _alert_dry_run(args, check, state, scope, target, page_ids, names, now, link, asked, stdout, say)
+                continue
+            # read the state, send, write the state: one run at a time per channel, so two runs
+            # at once send each flag once
+            with state.alert_lock(scope):
+                failed |= not _alert_channel(args, check, state, scope, target, page_ids, names, now, link,
+                                             asked, say, stderr)
+        except StoreError as exc:
+            print(redact(f"error: channel {target.label if target else 'stdout'}: alert state: {exc}; "
+                         f"nothing sent"), file=stderr)
+            failed = True
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _nothing_new(check, state, scope: str, where: str, say) -> None:
+    from . import alerts
+    active = alerts.current_keys(check)
+    unknown = sum(1 for k, o in state.alert_outcomes(scope).items() if o == "unknown" and k in active)
+    say(f"alert: nothing new for {where} ({len(check.flags)} flag(s) active, already sent"
+        + (f"; {unknown} of them with an unknown outcome: the channel never answered" if unknown else "") + ")")
+
+
+def _alert_dry_run(args, check, state, scope, target, page_ids, names, now, link, asked, stdout, say) -> None:
+    from . import alerts
+    new = alerts.new_flags(check, state.alert_state(scope))
+    if not new:
+        _nothing_new(check, state, scope, target.label if target is not None else "stdout", say)
+        return
+    msg = alerts.message(new, args.lang, page_ids, names, now=now, link_base=link, asked_all="all" in asked)
+    if target is not None:
+        print(f"== {target.label} ==", file=stdout)
+    print(msg.text(), file=stdout)
+
+
+def _alert_channel(args, check, state, scope, target, page_ids, names, now, link, asked, say,
+                   stderr: TextIO) -> bool:
+    """One channel's turn (under its lock): the flags not sent to it yet, sent and remembered.
+    False when it failed or its outcome is unknown."""
+    from . import alerts
+    remembered = state.alert_state(scope)
+    new = alerts.new_flags(check, remembered)
+    if not new:
+        _nothing_new(check, state, scope, target.label, say)
+        state.save_alert_state(scope, alerts.next_state(check, remembered), time.time())
+        return True
+    msg = alerts.message(new, args.lang, page_ids, names, now=now, link_base=link, asked_all="all" in asked)
+    note = (f"its {len(new)} flag(s) are remembered as sent with an unknown outcome and are not sent "
+            f"again: look in the channel")
+    delivery = _deliver(msg, [target], say, stderr, notify_type="warning", unknown_note=note)[0]
+    if delivery.ok:
+        state.save_alert_state(scope, alerts.next_state(check, remembered), time.time())
+        return True
+    if delivery.unknown:
+        # it may have arrived: remembered (as unknown), never sent again blindly
+        keys = [k for k, f in alerts.current_keys(check).items() if any(f is n for n in new)]
+        state.save_alert_state(scope, alerts.next_state(check, remembered), time.time(), unknown=keys)
+    # a failure: nothing remembered, this channel gets these flags on the next run
+    return False

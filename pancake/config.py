@@ -21,6 +21,8 @@ ENV_KEYS = ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
 # Where the statistics store lives (see pancake.store). Kept apart from ENV_KEYS, which lists
 # the API configuration the Settings page shows.
 STORE_ENV_KEYS = ("PANCAKE_CACHE_DIR", "PANCAKE_STORE_URL")
+# Where the dashboard is served, for the links in the digest and the alerts
+PUBLIC_URL_ENV = "PANCAKE_PUBLIC_URL"
 
 
 class ConfigError(ValueError):
@@ -80,6 +82,43 @@ def check_base_url(url: str) -> None:
     del port
 
 
+def check_public_url(value: Any) -> str | None:
+    """Why ``PANCAKE_PUBLIC_URL`` cannot be used, or None: ``"credentials"`` (a user name or
+    password in it: it would be printed in every message) or ``"not_http"`` (not an http(s)
+    address with a host and no query or fragment: ``javascript:``, ``file:``, a bare word...).
+    The reason is a key of ``config.public_url.*`` in ``pancake/strings.toml``; it never echoes
+    the value. The credentials of a refused URL are registered as secrets."""
+    text = str(value).strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port   # noqa: B018 - ValueError when not a number
+    except ValueError:
+        return "not_http"
+    if parts.username or parts.password or "@" in parts.netloc:
+        register_secret(parts.username, parts.password, parts.netloc.rpartition("@")[0])
+        return "credentials"
+    if (parts.scheme.lower() not in ("http", "https") or not host or parts.query or parts.fragment
+            or any(not c.isprintable() or c.isspace() for c in text)):
+        return "not_http"
+    return None
+
+
+def public_url(env: Mapping[str, str] | None = None,
+               secrets: Mapping[str, Any] | None = None) -> tuple[str | None, str | None]:
+    """``PANCAKE_PUBLIC_URL`` (environment, then secrets: ``PANCAKE_PUBLIC_URL`` or ``public_url``
+    in the ``[pancake]`` table) as (the URL without its trailing slash, or None; why it was
+    refused, or None). A refused URL is dropped: the messages go out without the link."""
+    env = os.environ if env is None else env
+    secrets = dict(secrets or {})
+    table = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
+    for value in (env.get(PUBLIC_URL_ENV), secrets.get(PUBLIC_URL_ENV), table.get("public_url")):
+        if value is not None and str(value).strip():
+            problem = check_public_url(value)
+            return (None, problem) if problem else (str(value).strip().rstrip("/"), None)
+    return None, None
+
+
 def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -93,6 +132,8 @@ class Settings:
     demo: bool = False
     cache_dir: str | None = None                            # PANCAKE_CACHE_DIR (None: the user's cache dir)
     store_url: str | None = field(default=None, repr=False)  # PANCAKE_STORE_URL (postgresql://...)
+    public_url: str | None = field(default=None, repr=False)  # PANCAKE_PUBLIC_URL, when usable
+    public_url_problem: str | None = None                     # why it was refused (check_public_url)
 
     def __post_init__(self) -> None:
         register_secret(self.access_token, *self.page_tokens.values())
@@ -154,6 +195,7 @@ def load_settings(env: Mapping[str, str] | None = None,
         return None
 
     base_url = str(pick("PANCAKE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    link, link_problem = public_url(env, secrets)
     return Settings(
         access_token=(str(pick("PANCAKE_ACCESS_TOKEN")).strip() or None) if pick("PANCAKE_ACCESS_TOKEN") else None,
         page_tokens=parse_page_tokens(pick("PANCAKE_PAGE_TOKENS")),
@@ -162,4 +204,6 @@ def load_settings(env: Mapping[str, str] | None = None,
         demo=_truthy(pick("PANCAKE_DEMO") or ""),
         cache_dir=(str(pick("PANCAKE_CACHE_DIR")).strip() or None) if pick("PANCAKE_CACHE_DIR") else None,
         store_url=(str(pick("PANCAKE_STORE_URL")).strip() or None) if pick("PANCAKE_STORE_URL") else None,
+        public_url=link,
+        public_url_problem=link_problem,
     )

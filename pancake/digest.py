@@ -18,7 +18,6 @@ here adds, averages or divides. Changes and their text are the KPI cards' (``vie
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -27,13 +26,13 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from . import fmt, i18n, metrics
+from . import config, fmt, i18n, metrics
 from .notify import Message, Section
 from .views import is_missing
 from .views import standup as sv
 from .views.cards import Kpi, card
 
-PUBLIC_URL_ENV = "PANCAKE_PUBLIC_URL"
+PUBLIC_URL_ENV = config.PUBLIC_URL_ENV
 MAX_TITLE_PAGES = 3          # more pages than this: "12 trang" in the title
 
 # the key totals: (field, metrics source, frame). ``spend`` is one line per currency.
@@ -207,14 +206,9 @@ def pages_text(page_ids: Sequence[str], names: Mapping[str, str], lang: str) -> 
 
 
 def public_url(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None) -> str | None:
-    """``PANCAKE_PUBLIC_URL`` (environment, then secrets): where the dashboard is served."""
-    env = os.environ if env is None else env
-    secrets = dict(secrets or {})
-    table = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
-    for value in (env.get(PUBLIC_URL_ENV), secrets.get(PUBLIC_URL_ENV), table.get("public_url")):
-        if value and str(value).strip():
-            return str(value).strip().rstrip("/")
-    return None
+    """``PANCAKE_PUBLIC_URL`` (environment, then secrets): where the dashboard is served; None
+    when unset or refused (``config.public_url`` says why)."""
+    return config.public_url(env, secrets)[0]
 
 
 def dashboard_link(base: str | None, page_ids: Sequence[str], lang: str, *, day: date | None = None,

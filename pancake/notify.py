@@ -8,13 +8,17 @@ each service, this module never writes a sender of its own. The URLs come from `
 
 What this module adds to apprise:
 
-- **Secrets stay hidden.** Before apprise sees a URL, its secret parts (passwords, bot tokens,
-  webhook keys: the parts apprise itself declares private, plus anything token-like in the path
-  or query) are registered with ``pancake.redact``; apprise's log records (and urllib3's, which
+- **Secrets stay hidden.** Before apprise sees a URL, its secret parts (user and password, bot
+  tokens, webhook keys: the parts apprise itself declares private, the whole path and query, and
+  each key-like segment or value) are registered with ``pancake.redact``; apprise's log records (and urllib3's, which
   print request paths such as ``/bot<token>/sendMessage``) are redacted. A channel is shown by a
   safe label (``#2 tgram``, ``#1 json://127.0.0.1:8080``), never by its URL.
 - **Per-channel results.** Each channel is sent on its own (:func:`send` returns one
-  :class:`Delivery` each): a failing channel never stops the others.
+  :class:`Delivery` each): a failing channel never stops the others. A channel has a short time
+  to connect and a longer one to answer; a channel that had the message and never answered is an
+  *unknown* outcome (it may have arrived), never a failure to resend blindly.
+- **Names arrive as written.** One escaping rule (:func:`escape`, :func:`strong`) for every text
+  of a message: one line, and Markdown specials escaped on a Markdown channel.
 - **Each channel's length limit and format.** A :class:`Message` is made of sections; it is
   rendered per channel in Markdown where the channel renders it (Telegram, Zalo, Slack, email)
   and plain text elsewhere, and shortened to the channel's limit by dropping the least
@@ -35,7 +39,17 @@ from . import i18n
 from .redact import RedactingFilter, redact, register_secret
 
 ENV = "PANCAKE_NOTIFY"
-DEFAULT_TIMEOUT_S = 30.0
+# a channel has CONNECT_TIMEOUT_S to accept the connection, then DELIVERY_TIMEOUT_S to answer
+# once it has the message (a slow webhook or mail server); a URL's own ``cto=``/``rto=`` win.
+# The whole call is cut after DEFAULT_TIMEOUT_S (apprise then reports a timeout).
+CONNECT_TIMEOUT_S = 5.0
+DELIVERY_TIMEOUT_S = 30.0
+DEFAULT_TIMEOUT_S = 60.0
+# what a failed send logged when the message had gone out and no answer came (a read timeout,
+# a connection dropped while waiting): the outcome is unknown, not a failure to retry blindly
+_UNKNOWN_OUTCOME = re.compile(r"(?i)read timed out|ReadTimeout|timed out while reading|Connection aborted|"
+                              r"RemoteDisconnected|Connection reset by peer|IncompleteRead|ChunkedEncodingError|"
+                              r"Response ended prematurely")
 # apprise converts Markdown to HTML for HTML channels (Telegram, email): tags make the text
 # longer than the Markdown it came from, so such channels get this share of their limit
 HTML_MARGIN = 0.75
@@ -91,6 +105,22 @@ def _secretish(value: str) -> bool:
     return (has_digit and has_alpha) or len(value) >= 20
 
 
+# the words of a service's own API paths: never a key, and masking them everywhere would
+# blank ordinary words in logs and errors
+_PUBLIC_WORDS = frozenset({"api", "hook", "hooks", "webhook", "webhooks", "service", "services", "chat",
+                           "bot", "json", "xml", "form", "notify", "notification", "notifications",
+                           "message", "messages", "send", "sendmessage", "rest", "channel", "channels"})
+
+
+def _keyish(value: str) -> bool:
+    """A path segment or query value that may be a key on its own: the rule of
+    :func:`_secretish`, or six characters or more with a digit (``s3cr3t``), or twelve or more."""
+    value = value.strip()
+    if len(value) < 4 or value.lower() in _PUBLIC_WORDS or _HOSTNAME.match(value):
+        return False
+    return _secretish(value) or (len(value) >= 6 and any(c.isdigit() for c in value)) or len(value) >= 12
+
+
 def _register(values: Iterable[Any]) -> None:
     for v in values:
         if v is None:
@@ -105,22 +135,36 @@ def _register(values: Iterable[Any]) -> None:
 
 def protect(url: str) -> None:
     """Register the secret parts of a notification URL with ``pancake.redact`` (before apprise
-    sees it: apprise logs some of them when it refuses a URL)."""
+    sees it: apprise logs some of them, and at DEBUG the URL it posts to).
+
+    Every part that can carry a secret is masked wherever it is printed: the user name and the
+    password; the whole path and the whole query (as URLs are logged: ``POST /hooks/<key>``),
+    plus each segment or value that looks like a key (:func:`_keyish`) or sits under a
+    secret-sounding name (``token=``, ``sig=``…); a host that is not a host name (a bot token in
+    the host's place); and what apprise itself declares private for that service."""
     register_secret(url)
     rest = _SCHEME.sub("", url, count=1)
-    netloc, _, tail = rest.partition("/")
+    rest = rest.split("#", 1)[0]
+    netloc, slash, tail = rest.partition("/")
+    netloc, qmark, netloc_query = netloc.partition("?")
     path, _, query = tail.partition("?")
+    query = query or netloc_query
     userinfo, at, hostport = netloc.rpartition("@")
     found: list[str] = []
     if at:
         user, colon, password = userinfo.partition(":")
-        found += [password] if colon else []
-        found += [user] if _secretish(user) else []
+        found += [userinfo, password] if colon else [userinfo]
+        found += [user] if user.lower() not in _PUBLIC_WORDS else []
     found += [p for p in (hostport, *hostport.split(":")) if _secretish(p)]
-    found += [seg for seg in path.split("/") if _secretish(unquote(seg))]
-    for key, value in parse_qsl(query, keep_blank_values=False):
-        if _SECRET_PARAMS.search(key) or _secretish(value):
-            found.append(value)
+    if any(seg and unquote(seg).lower() not in _PUBLIC_WORDS for seg in path.split("/")):
+        found.append(f"/{path}")
+        found += [path, path.rstrip("/")] if "/" in path.strip("/") else []
+        found += [seg for seg in path.split("/") if _keyish(unquote(seg))]
+    if query:
+        found.append(query)
+        for key, value in parse_qsl(query, keep_blank_values=False):
+            if _SECRET_PARAMS.search(key) or _keyish(value):
+                found.append(value)
     _register(found)
     _register(_apprise_private(url))
 
@@ -205,12 +249,38 @@ def targets(cli: Sequence[str] | None = None, env: Mapping[str, str] | None = No
 
 # --- the message -------------------------------------------------------------------------------------
 
+# One rule for every text in a message (names from the API included: pages, ads, tags, staff):
+# it is one line (control characters and line breaks become spaces: a name cannot start a line of
+# its own or fake a bullet), and on a channel that renders Markdown every character with a meaning
+# there is backslash-escaped, so it arrives as it was written (an HTML entity in a name, "&lt;",
+# may be shown as its character: text all the same, never a tag); a line carrying an escaped character
+# is never put inside emphasis (Telegram refuses escapes inside an entity). Only the footer's
+# links, which this module's callers build from quoted ids, are left as they are.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: control characters and line breaks become a space."""
+    return _CONTROL.sub(" ", str(text))
 
 
 def md_escape(text: str) -> str:
-    """Text shown as it is in Markdown (a page named "*Shop*" stays "*Shop*")."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """Text shown as it is in Markdown (a page named "*Shop*" stays "*Shop*"), on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", one_line(text))
+
+
+def escape(text: str, markdown: bool) -> str:
+    """The one escaping rule: ``text`` for a Markdown channel or a plain-text one."""
+    return md_escape(text) if markdown else one_line(text)
+
+
+def strong(text: str, markdown: bool) -> str:
+    """A title or a heading: bold in Markdown unless it carries an escaped character."""
+    if not markdown:
+        return one_line(text)
+    escaped = md_escape(text).strip()
+    return f"**{escaped}**" if escaped and escaped == one_line(text).strip() else escaped
 
 
 @dataclass
@@ -244,13 +314,12 @@ class Message:
             if out:
                 out.append("")
             if sec.heading:
-                out.append(f"**{md_escape(sec.heading)}**" if markdown else sec.heading)
+                out.append(strong(sec.heading, markdown))
             for item in sec.items[:n]:
-                body = md_escape(item) if markdown else item
+                body = escape(item, markdown)
                 out.append((("- " if markdown else "• ") + body) if sec.bullet else body)
             if n < len(sec.items):
-                more = i18n.t(sec.more_key, self.lang, n=len(sec.items) - n)
-                out.append(md_escape(more) if markdown else more)
+                out.append(escape(i18n.t(sec.more_key, self.lang, n=len(sec.items) - n), markdown))
         if self.footer:
             out.append("")
             out.extend(self.footer)   # links: never escaped (an escaped URL is a broken URL)
@@ -263,7 +332,7 @@ class Message:
         shown = [len(s.items) for s in self.sections]
         head = ""
         if title_in_body:
-            head = (f"**{md_escape(self.title)}**" if markdown else self.title) + "\n\n"
+            head = strong(self.title, markdown) + "\n\n"
 
         def body() -> str:
             return head + "\n".join(self._lines(shown, markdown)).strip("\n")
@@ -279,17 +348,33 @@ class Message:
                 text = body()
             if len(text) > limit:
                 text = text[:max(0, limit - 1)].rstrip() + "…"
-        return ("" if title_in_body else self.title), text
+        return ("" if title_in_body else one_line(self.title)), text
 
 
 # --- sending -----------------------------------------------------------------------------------------
 
+SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
+
+
 @dataclass(frozen=True)
 class Delivery:
+    """One channel's result. ``outcome``: ``sent`` (the channel said so), ``failed`` (it did not
+    get the message, or refused it: sending again is safe) or ``unknown`` (it got the message and
+    never answered: it may have arrived, so it is not sent again blindly)."""
     target: Target
     ok: bool
     error: str | None = None     # redacted: safe to show
     length: int = 0               # characters of body sent
+    outcome: str = ""
+    waited: float | None = None   # seconds waited for an answer, when the outcome is unknown
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            object.__setattr__(self, "outcome", SENT if self.ok else FAILED)
+
+    @property
+    def unknown(self) -> bool:
+        return self.outcome == UNKNOWN
 
     def __str__(self) -> str:
         return self.target.label + (": ok" if self.ok else f": {self.error or 'failed'}")
@@ -303,6 +388,11 @@ class Channel:
     title: bool
 
 
+# services that render Markdown in a message sent as plain text (Discord draws **bold** and
+# [masked](links) in any content): they get escaped Markdown, the title inside the body
+RENDERS_TEXT_AS_MARKDOWN = ("discord",)
+
+
 def channel(plugin: Any) -> Channel:
     """A loaded apprise service's format (its preferred one), body length limit and title."""
     from apprise import NotifyFormat
@@ -312,7 +402,12 @@ def channel(plugin: Any) -> Channel:
     limit = int(getattr(plugin, "body_maxlen", 0) or 0) or None
     if limit is not None and preferred == NotifyFormat.HTML:
         limit = int(limit * HTML_MARGIN)
-    return Channel(markdown=markdown, limit=limit, title=int(getattr(plugin, "title_maxlen", 0) or 0) > 0)
+    title = int(getattr(plugin, "title_maxlen", 0) or 0) > 0
+    protocols = getattr(plugin, "secure_protocol", ()) or ()
+    protocols = (protocols,) if isinstance(protocols, str) else tuple(protocols)
+    if not markdown and any(str(p).lower() in RENDERS_TEXT_AS_MARKDOWN for p in protocols):
+        markdown, title = True, False
+    return Channel(markdown=markdown, limit=limit, title=title)
 
 
 def _reason(entries: Iterable[Any]) -> str | None:
@@ -326,12 +421,33 @@ def _reason(entries: Iterable[Any]) -> str | None:
     return redact(best[1]) if best else None
 
 
+def _query_keys(url: str) -> set[str]:
+    try:
+        return {k.lower() for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    except ValueError:
+        return set()
+
+
+def set_timeouts(plugin: Any, url: str, *, connect: float = CONNECT_TIMEOUT_S,
+                 delivery: float = DELIVERY_TIMEOUT_S) -> tuple[float, float]:
+    """Give a loaded apprise service a short connect timeout and a longer one for the answer
+    to a message it has (unless its URL sets ``cto=``/``rto=``). Returns (connect, delivery)."""
+    asked = _query_keys(url)
+    if "cto" not in asked:
+        plugin.socket_connect_timeout = connect
+    if "rto" not in asked:
+        plugin.socket_read_timeout = delivery
+    return float(plugin.socket_connect_timeout), float(plugin.socket_read_timeout)
+
+
 def send_one(message: Message, target: Target, *, notify_type: str = "info",
              timeout: float = DEFAULT_TIMEOUT_S) -> Delivery:
     """Send ``message`` to one channel; never raises (a failure is a :class:`Delivery` with
-    ``ok=False`` and a redacted reason)."""
+    ``ok=False`` and a redacted reason; a message sent and never answered has the outcome
+    ``unknown``)."""
     try:
         import apprise
+        from apprise.result import AppriseResultStatus
         obj = apprise.Apprise()
         with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
             added = obj.add(target.url)
@@ -339,20 +455,33 @@ def send_one(message: Message, target: Target, *, notify_type: str = "info",
             why = _reason_from_text(captured.getvalue())
             return Delivery(target, False, redact(i18n.t("notify.bad_url", message.lang)
                                                   + (f" ({why})" if why else "")))
+        _, waited = set_timeouts(obj[0], target.url)
         ch = channel(obj[0])
         title, body = message.render(markdown=ch.markdown, limit=ch.limit, title_in_body=not ch.title)
-        result = obj.notify(body=body, title=title, notify_type=notify_type,
-                            body_format=apprise.NotifyFormat.MARKDOWN if ch.markdown else apprise.NotifyFormat.TEXT,
-                            timeout=timeout)
+        # DEBUG: the socket exception that tells "never connected" from "sent, no answer"
+        with apprise.LogCapture(level=logging.DEBUG, fmt="%(message)s") as detail:
+            result = obj.notify(body=body, title=title, notify_type=notify_type,
+                                body_format=(apprise.NotifyFormat.MARKDOWN if ch.markdown
+                                             else apprise.NotifyFormat.TEXT),
+                                timeout=timeout)
         if result:
             return Delivery(target, True, None, len(body))
         try:
             why = _reason(result.logs())
+            timed_out = getattr(result, "status", None) == AppriseResultStatus.TIMEOUT
         finally:
             result.close()
+        if timed_out or _UNKNOWN_OUTCOME.search(detail.getvalue()):
+            seconds = fmt_seconds(timeout if timed_out else waited)
+            return Delivery(target, False, i18n.t("notify.unknown", message.lang, s=seconds), len(body),
+                            outcome=UNKNOWN, waited=float(seconds))
         return Delivery(target, False, why or redact(i18n.t("notify.failed", message.lang)), len(body))
     except Exception as exc:  # noqa: BLE001 - one channel's failure never stops the others
         return Delivery(target, False, redact(f"{type(exc).__name__}: {exc}"))
+
+
+def fmt_seconds(value: float) -> str:
+    return f"{value:g}"
 
 
 def _reason_from_text(text: str) -> str | None:

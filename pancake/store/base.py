@@ -19,10 +19,13 @@ rebuilt (with a warning): it is a cache of the API, so rebuilding loses nothing 
 fetched again. A version with a step in ``MIGRATIONS`` is upgraded in place instead (its
 statistics are kept).
 
-``pancake_alert_state(scope, flag_key, page_id, first_seen, last_seen)`` (version 2) is what
-``python -m pancake alert`` remembers between runs: the flags already sent, per scope (one scope
-per configuration, pages and notification target), so a 10-minute cron does not repeat itself.
-``cache clear`` leaves it alone: it is not a copy of the API.
+``pancake_alert_state(scope, flag_key, page_id, first_seen, last_seen, outcome)`` (version 2;
+``outcome`` since version 4) is what ``python -m pancake alert`` remembers between runs: the flags
+already sent, per scope (one scope per configuration, pages and notification target), so a 10-minute
+cron does not repeat itself. ``outcome`` is ``sent``, or ``unknown`` when the channel took the
+message but never answered (it may have arrived: it is not sent again). Runs sending to one scope
+take turns (``alert_lock``: a file lock beside the SQLite file, an advisory lock on PostgreSQL), so
+two runs at once send each flag once. ``cache clear`` leaves it alone: it is not a copy of the API.
 
 ``pancake_page_tokens(source, page_id, token, updated_at)`` (version 3) holds the page tokens
 known to work, shared by every process on the store: a process with no configured token for a
@@ -42,11 +45,14 @@ from typing import Any
 
 log = logging.getLogger("pancake.store")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TABLE = "pancake_stats"
 META = "pancake_store_meta"
 ALERTS = "pancake_alert_state"
 TOKENS = "pancake_page_tokens"
+# how long an alert run waits for another one sending to the same channel (a send is bounded by
+# pancake.notify's timeouts, well under this)
+ALERT_LOCK_WAIT_S = 180.0
 KEY_COLUMNS = ("source", "kind", "variant", "grain", "page_id", "start_day", "end_day")
 
 
@@ -112,6 +118,7 @@ class SQLStore:
         f"""CREATE TABLE IF NOT EXISTS {ALERTS} (
             scope TEXT NOT NULL, flag_key TEXT NOT NULL, page_id TEXT NOT NULL,
             first_seen DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL,
+            outcome TEXT NOT NULL DEFAULT 'sent',
             PRIMARY KEY (scope, flag_key))""",
         f"""CREATE TABLE IF NOT EXISTS {TOKENS} (
             source TEXT NOT NULL, page_id TEXT NOT NULL, token TEXT NOT NULL,
@@ -121,7 +128,14 @@ class SQLStore:
     TABLES = (TABLE, META, ALERTS, TOKENS)
     # in-place upgrades: {from version: statements that make it the next version}; a version
     # without a step here (older, or newer code's) is rebuilt instead
-    MIGRATIONS: dict[int, tuple[str, ...]] = {1: (CREATE[-2],), 2: (CREATE[-1],)}
+    MIGRATIONS: dict[int, tuple[str, ...]] = {
+        1: (f"""CREATE TABLE IF NOT EXISTS {ALERTS} (
+            scope TEXT NOT NULL, flag_key TEXT NOT NULL, page_id TEXT NOT NULL,
+            first_seen DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (scope, flag_key))""",),
+        2: (CREATE[-1],),
+        3: (f"ALTER TABLE {ALERTS} ADD COLUMN outcome TEXT NOT NULL DEFAULT 'sent'",),
+    }
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -229,24 +243,43 @@ class SQLStore:
         rows = self._query(f"SELECT flag_key, page_id FROM {ALERTS} WHERE scope = ?", [scope])
         return {str(k): str(p) for k, p in rows}
 
-    def save_alert_state(self, scope: str, flags: Mapping[str, str], now: float) -> None:
+    def alert_outcomes(self, scope: str) -> dict[str, str]:
+        """How the remembered flags of ``scope`` went out: {flag key: "sent" | "unknown"}."""
+        rows = self._query(f"SELECT flag_key, outcome FROM {ALERTS} WHERE scope = ?", [scope])
+        return {str(k): str(o) for k, o in rows}
+
+    def save_alert_state(self, scope: str, flags: Mapping[str, str], now: float, *,
+                         unknown: Iterable[str] = ()) -> None:
         """Make ``flags`` ({flag key: page id}) the remembered flags of ``scope``, in one
-        transaction: the others are forgotten, a flag already known keeps its first sighting."""
+        transaction: the others are forgotten, a flag already known keeps its first sighting and
+        its outcome; a new flag in ``unknown`` is remembered with the outcome ``unknown`` (sent,
+        never answered), the others ``sent``."""
+        unknown = {str(k) for k in unknown}
         with self._write() as conn:
-            cur = conn.execute(self._sql(f"SELECT flag_key, first_seen FROM {ALERTS} WHERE scope = ?"), (scope,))
+            cur = conn.execute(self._sql(f"SELECT flag_key, first_seen, outcome FROM {ALERTS} WHERE scope = ?"),
+                               (scope,))
             try:
-                first = {str(k): float(t) for k, t in cur.fetchall()}
+                known = {str(k): (float(t), str(o)) for k, t, o in cur.fetchall()}
             finally:
                 cur.close()
             conn.execute(self._sql(f"DELETE FROM {ALERTS} WHERE scope = ?"), (scope,)).close()
-            rows = [(scope, str(k), str(p), first.get(str(k), float(now)), float(now)) for k, p in flags.items()]
+            rows = []
+            for k, p in flags.items():
+                first, outcome = known.get(str(k), (float(now), "unknown" if str(k) in unknown else "sent"))
+                rows.append((scope, str(k), str(p), first, float(now), outcome))
             if rows:
                 cur = conn.cursor()
                 try:
                     cur.executemany(self._sql(f"INSERT INTO {ALERTS} (scope, flag_key, page_id, first_seen, "
-                                              f"last_seen) VALUES (?,?,?,?,?)"), rows)
+                                              f"last_seen, outcome) VALUES (?,?,?,?,?,?)"), rows)
                 finally:
                     cur.close()
+
+    def alert_lock(self, scope: str):  # pragma: no cover - abstract
+        """A context manager held by one process (and thread) at a time per alert scope, across
+        every process on the store: read the state, send, write the state inside it. Raises
+        :class:`StoreError` when another run holds it for longer than ``ALERT_LOCK_WAIT_S``."""
+        raise NotImplementedError
 
     # -- page tokens shared across processes (``pancake.client``'s token vault) ----------------------
     def page_token(self, source: str, page_id: str) -> str | None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
-from .base import META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
+from .base import ALERT_LOCK_WAIT_S, META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
 
 log = logging.getLogger("pancake.store")
 
@@ -82,6 +83,22 @@ class PostgresStore(SQLStore):
         key = advisory_key(f"pancake-token|{source}|{page_id}")
         with self._conn() as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+    @contextmanager
+    def alert_lock(self, scope: str):
+        """One alert run at a time per scope across every machine: a session advisory lock,
+        asked again every 0.2 s for at most ``ALERT_LOCK_WAIT_S``."""
+        key = advisory_key(f"pancake-alert|{scope}")
+        deadline = time.monotonic() + ALERT_LOCK_WAIT_S
+        with self._conn() as conn:
+            while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                if time.monotonic() > deadline:
+                    raise StoreError("another alert run is still sending to this channel")
+                time.sleep(0.2)
             try:
                 yield
             finally:

@@ -22,9 +22,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
-from .base import META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
+from .base import ALERT_LOCK_WAIT_S, META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
 
 log = logging.getLogger("pancake.store")
 
@@ -239,6 +239,31 @@ class SQLiteStore(SQLStore):
             return lk
         digest = hashlib.sha256(f"{source}|{page_id}".encode()).hexdigest()[:16]
         return FileLock(str(self.path) + f".token-{digest}.lock", timeout=BUSY_TIMEOUT_S * 2)
+
+    @contextmanager
+    def alert_lock(self, scope: str):
+        """One alert run at a time per scope: a file lock beside the store (a thread lock in
+        memory: the state is this process's only)."""
+        if self.path is None:
+            with self._lock:
+                lk = self._token_locks.setdefault(("alert", scope), threading.Lock())
+            if not lk.acquire(timeout=ALERT_LOCK_WAIT_S):
+                raise StoreError("another alert run is still sending to this channel")
+            try:
+                yield
+            finally:
+                lk.release()
+            return
+        digest = hashlib.sha256(f"alert|{scope}".encode()).hexdigest()[:16]
+        lock = FileLock(str(self.path) + f".alert-{digest}.lock", timeout=ALERT_LOCK_WAIT_S)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError("another alert run is still sending to this channel") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _owner_only(self) -> None:
         """The store holds page tokens: readable and writable by its owner only (WAL files too)."""

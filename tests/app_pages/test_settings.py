@@ -178,3 +178,22 @@ def test_the_store_is_shown_with_each_pages_newest_data_and_can_be_cleared():
                for s in at.success)
     assert "The store holds nothing yet: open a report or run `python -m pancake sync`." in \
         [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("url,reason", [
+    ("https://boss:PubPassw0rd-77@stats.example.com", "không được chứa tên người dùng hay mật khẩu"),
+    ("javascript:alert(1)", "phải là một địa chỉ http:// hoặc https://"),
+])
+def test_a_refused_public_url_is_explained_on_settings_and_never_shown(url, reason, monkeypatch):
+    monkeypatch.setenv("PANCAKE_PUBLIC_URL", url)
+    at = app_test(PAGE)
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "PANCAKE_PUBLIC_URL" in w.value]
+    assert reason in warning
+    assert "PubPassw0rd-77" not in "\n".join(texts(at)) and "alert(1)" not in "\n".join(texts(at))
+
+
+def test_a_usable_public_url_says_nothing(monkeypatch):
+    monkeypatch.setenv("PANCAKE_PUBLIC_URL", "https://stats.example.com/")
+    at = app_test(PAGE, params={"lang": "en"})
+    assert not at.exception and not [w for w in at.warning if "PANCAKE_PUBLIC_URL" in w.value]

@@ -35,12 +35,23 @@ def wired() -> bool:
     return "digest" in sub.choices and "alert" in sub.choices
 
 
-def command() -> list[str]:
+# the same entry point with every log record at DEBUG on stderr (what a curious admin would turn on)
+DEBUG = """
+import logging, runpy, sys
+logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+runpy.run_module("pancake", run_name="__main__", alter_sys=True)
+"""
+
+
+def command(debug: bool = False) -> list[str]:
+    if debug:
+        return [sys.executable, "-c", DEBUG if wired() else "import logging, sys\n"
+                "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n" + STAND_IN]
     return [sys.executable, "-m", "pancake"] if wired() else [sys.executable, "-c", STAND_IN]
 
 
-def run(args, base_url: str, cache_dir, *, access_token: str | None = DEMO_USER_TOKEN, page_tokens=None,
-        env_extra: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def environment(base_url: str, cache_dir, *, access_token: str | None = DEMO_USER_TOKEN, page_tokens=None,
+                env_extra: dict | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env["PANCAKE_CACHE_DIR"] = str(cache_dir)
     env["PANCAKE_BASE_URL"] = base_url
@@ -51,4 +62,19 @@ def run(args, base_url: str, cache_dir, *, access_token: str | None = DEMO_USER_
         env["PANCAKE_PAGE_TOKENS"] = ",".join(f"{k}:{v}" for k, v in tokens.items())
     env["PYTHONPATH"] = str(ROOT)
     env.update(env_extra or {})
-    return subprocess.run([*command(), *args], capture_output=True, env=env, cwd=cache_dir, timeout=timeout)
+    return env
+
+
+def run(args, base_url: str, cache_dir, *, access_token: str | None = DEMO_USER_TOKEN, page_tokens=None,
+        env_extra: dict | None = None, timeout: float = 120, debug: bool = False) -> subprocess.CompletedProcess:
+    """``debug``: every log record at DEBUG goes to stderr too."""
+    env = environment(base_url, cache_dir, access_token=access_token, page_tokens=page_tokens, env_extra=env_extra)
+    return subprocess.run([*command(debug), *args], capture_output=True, env=env, cwd=cache_dir, timeout=timeout)
+
+
+def start(args, base_url: str, cache_dir, **kw) -> subprocess.Popen:
+    """The same command started, not waited for (several runs at once); read it with
+    ``communicate``."""
+    env = environment(base_url, cache_dir, **kw)
+    return subprocess.Popen([*command(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            cwd=cache_dir)

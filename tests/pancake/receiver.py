@@ -1,12 +1,14 @@
 """A webhook receiver on loopback for the notification tests: apprise's ``json://`` target (and
 the Telegram and Zalo plugins pointed at it) post here. Every request is kept (path, headers,
-body); a path containing ``/fail`` answers 500 while ``failing`` is set. Also a guard that
+body); a path containing ``/fail`` answers 500 while ``failing`` is set; a path containing
+``/slow`` answers after ``delay`` seconds (a slow webhook: the request is kept when it arrives). Also a guard that
 refuses any connection off loopback, so a test can never reach a real service."""
 from __future__ import annotations
 
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,6 +31,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.failing = True
+        self.delay = 0.0
         self._lock = threading.Lock()
         owner = self
 
@@ -38,6 +41,8 @@ class Receiver:
                 body = self.rfile.read(n) if n else b""
                 with owner._lock:
                     owner.requests.append(Request(self.command, self.path, dict(self.headers), body))
+                if "/slow" in self.path and owner.delay:
+                    time.sleep(owner.delay)      # the server is slow to answer (not a test waiting)
                 fail = owner.failing and "/fail" in self.path
                 payload = b'{"ok": false, "error": "boom"}' if fail else b'{"ok": true, "result": {}}'
                 self.send_response(500 if fail else 200)

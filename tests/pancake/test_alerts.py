@@ -111,13 +111,32 @@ def test_a_version_1_sqlite_store_is_upgraded_in_place_keeping_its_statistics(tm
     path = tmp_path / "store.sqlite3"
     _v1_sqlite(path)
     store = SQLiteStore(path)
-    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 3
+    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 4
     assert store.page_token("s", "p1") is None          # version 3: the shared page tokens table is there too
     assert store.info().entries == 1
-    store.save_alert_state("s", {"k|p1": "p1"}, 1.0)
+    store.save_alert_state("s", {"k|p1": "p1"}, 1.0, unknown=["k|p1"])   # version 4: the outcome
     store.close()
     store = SQLiteStore(path)                 # reopened: nothing to do, nothing lost
     assert store.alert_state("s") == {"k|p1": "p1"} and store.info().entries == 1 and store.warning is None
+    assert store.alert_outcomes("s") == {"k|p1": "unknown"}
+    store.close()
+
+
+def test_a_version_3_store_keeps_its_alert_state_which_reads_as_sent(tmp_path):
+    path = tmp_path / "store.sqlite3"
+    _v1_sqlite(path)
+    conn = sqlite3.connect(path)
+    conn.execute(f"""CREATE TABLE {ALERTS} (scope TEXT NOT NULL, flag_key TEXT NOT NULL, page_id TEXT NOT NULL,
+        first_seen DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL, PRIMARY KEY (scope, flag_key))""")
+    conn.execute(f"INSERT INTO {ALERTS} VALUES ('s', 'k|p1', 'p1', 1.0, 2.0)")
+    conn.execute("""CREATE TABLE pancake_page_tokens (source TEXT NOT NULL, page_id TEXT NOT NULL,
+        token TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (source, page_id))""")
+    conn.execute("UPDATE pancake_store_meta SET value = '3' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    store = SQLiteStore(path)
+    assert store.warning is None and store.schema_version() == 4 and store.info().entries == 1
+    assert store.alert_state("s") == {"k|p1": "p1"} and store.alert_outcomes("s") == {"k|p1": "sent"}
     store.close()
 
 
@@ -269,3 +288,102 @@ def test_dry_run_prints_and_remembers_nothing(sim_server, receiver, tmp_path):
 def test_the_cli_default_silence_is_the_standup_screens():
     from pancake import cli_notify
     assert cli_notify.DEFAULT_SILENT_HOURS == sv.DEFAULT_SILENT_HOURS
+
+
+# --- unknown outcomes and runs at once (issue 23) ----------------------------------------------------
+
+def test_a_slow_webhook_gets_its_alert_once_over_three_runs_and_the_run_says_the_outcome_is_unknown(
+        sim_server, receiver, tmp_path):
+    sim, url = sim_server
+    receiver.delay = 3.0                                   # answers after 3 s; this channel waits 1 s
+    hook = receiver.url(f"/slow/{KEY_CANARY}?rto=1")
+    args = ["alert", "--page", LINH_CHI, HANA, "--notify", hook, "--lang", "en"]
+    proc = notify_cli.run(args, url, tmp_path)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert (f"error: channel #1 json://127.0.0.1:{receiver.port}: sent, but no answer within 1 s: the message "
+            f"may have arrived; its ") in err
+    assert "remembered as sent with an unknown outcome and are not sent again" in err
+    n = receiver.posts("/slow/")[0].json["message"].count("• ")
+    assert n >= 1
+    for _ in range(2):
+        proc = notify_cli.run(args, url, tmp_path)
+        err = proc.stderr.decode()
+        assert proc.returncode == 0, err
+        assert f"nothing new for #1 json://127.0.0.1:{receiver.port}" in err
+        assert f"; {n} of them with an unknown outcome: the channel never answered)" in err
+        assert KEY_CANARY not in err + proc.stdout.decode()
+    assert len(receiver.posts("/slow/")) == 1              # 3 runs, 1 delivery
+
+
+def test_the_state_remembers_which_flags_went_out_with_an_unknown_outcome(backend):  # noqa: F811
+    name, store, _ = backend
+    store.save_alert_state("s", {"a|p1": "p1", "b|p1": "p1"}, 10.0, unknown=["b|p1"])
+    assert store.alert_state("s") == {"a|p1": "p1", "b|p1": "p1"}
+    assert store.alert_outcomes("s") == {"a|p1": "sent", "b|p1": "unknown"}
+    # a later successful run keeps what is known about a flag still active; a new one is "sent"
+    store.save_alert_state("s", {"b|p1": "p1", "c|p2": "p2"}, 20.0)
+    assert store.alert_outcomes("s") == {"b|p1": "unknown", "c|p2": "sent"}
+    store.save_alert_state("s", {}, 30.0)
+    assert store.alert_outcomes("s") == {}
+
+
+def test_the_alert_lock_is_held_by_one_holder_at_a_time(backend):  # noqa: F811
+    import threading
+    name, store, _ = backend
+    order = []
+    go = threading.Event()
+
+    def second():
+        go.wait(30)
+        with store.alert_lock("scope-1"):
+            order.append("second")
+
+    t = threading.Thread(target=second)
+    t.start()
+    with store.alert_lock("scope-1"):
+        go.set()
+        with store.alert_lock("scope-2"):          # another channel is not held up
+            order.append("other scope")
+        order.append("first")
+    t.join(30)
+    assert order == ["other scope", "first", "second"]
+
+
+def test_two_alert_runs_at_once_send_each_flag_once(sim_server, receiver, tmp_path, backend):  # noqa: F811
+    sim, url = sim_server
+    name, store, env = backend
+    receiver.delay = 1.5                                   # a slow channel: the runs overlap while sending
+    hook = receiver.url("/slow/at-once")
+    args = ["alert", "--page", LINH_CHI, HANA, "--notify", hook, "--lang", "en"]
+    procs = [notify_cli.start(args, url, tmp_path, env_extra=env) for _ in range(2)]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1].decode() for o in outs]
+    posts = receiver.posts("/slow/at-once")
+    lines = [ln for r in posts for ln in r.json["message"].splitlines() if ln.startswith("• ")]
+    assert lines and len(lines) == len(set(lines))         # each flag delivered once
+    assert len(posts) == 1
+    errs = sorted(o[1].decode() for o in outs)
+    assert sum("nothing new for #1" in e for e in errs) == 1
+
+
+def test_a_secret_in_a_notify_url_never_shows_in_any_commands_output_or_debug_log(sim_server, receiver,
+                                                                                   tmp_path):
+    sim, url = sim_server
+    path_url = receiver.url("/path/s3cr3t", auth="usr9x:pw-Kx7q")
+    letters = receiver.url("/hooks/qwertyzx?sig=abcd")
+    canaries = ("s3cr3t", "usr9x", "pw-Kx7q", "qwertyzx", "abcd")
+    runs = []
+    for cmd in (["alert", "--page", HANA], ["digest", "--page", HANA]):
+        for extra in (["--dry-run"], []):
+            for how in ("--notify", "env"):
+                args = [*cmd, *extra] + (["--notify", path_url, "--notify", letters] if how == "--notify" else [])
+                env = {} if how == "--notify" else {"PANCAKE_NOTIFY": f"{path_url},{letters}"}
+                (tmp_path / how).mkdir(exist_ok=True)
+                proc = notify_cli.run(args, url, tmp_path / how, env_extra=env, debug=True)
+                assert proc.returncode in (0, 1), proc.stderr.decode()[-2000:]
+                runs.append(proc.stdout.decode() + proc.stderr.decode())
+    assert any("DEBUG" in r for r in runs) and any("/path/" in r.path for r in receiver.requests)
+    for text in runs:
+        for c in canaries:
+            assert c not in text, f"{c} leaked"

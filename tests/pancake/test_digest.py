@@ -254,3 +254,69 @@ def test_today_is_not_reported_before_it_is_over(sim_server, tmp_path):
     proc = notify_cli.run(["digest", "--page", HANA, "--date", future, "--dry-run"], url, tmp_path)
     assert proc.returncode == 2 and b"future" in proc.stderr
     assert date.fromisoformat(future) > sim.today()
+
+
+def test_today_is_refused_in_one_line_a_part_of_a_day_is_not_compared_with_a_whole_one(sim_server, receiver,
+                                                                                       tmp_path):
+    sim, url = sim_server
+    today = sim.today()
+    for extra in (["--dry-run"], ["--notify", receiver.url("/today")]):
+        proc = notify_cli.run(["digest", "--page", HANA, "--date", today.isoformat(), *extra], url, tmp_path)
+        assert proc.returncode == 2 and proc.stdout == b""
+        assert proc.stderr.decode().splitlines() == [
+            f"error: --date {today} is today, which is not over: a part of a day is not compared with a whole "
+            f"one (give {today - timedelta(days=1)} or an earlier day)"]
+    assert receiver.requests == []
+
+
+@pytest.mark.parametrize("public,line", [
+    ("https://boss:PubPassw0rd-77@dash.example.com",
+     "warning: PANCAKE_PUBLIC_URL must not carry a user name or password (they would be printed in every "
+     "message): messages go out without the link to the dashboard"),
+    ("javascript:alert(1)//dash.example.com",
+     "warning: PANCAKE_PUBLIC_URL must be an http:// or https:// address with a host and no ?… or #… "
+     "(e.g. https://stats.example.com): messages go out without the link to the dashboard"),
+])
+def test_a_refused_public_url_is_said_in_one_line_and_the_message_has_no_link(sim_server, receiver, tmp_path,
+                                                                             public, line):
+    sim, url = sim_server
+    for cmd in (["digest"], ["alert"]):
+        proc = notify_cli.run([*cmd, "--page", HANA, "-q", "--notify", receiver.url(f"/{cmd[0]}")], url, tmp_path,
+                              env_extra={"PANCAKE_PUBLIC_URL": public})
+        err = proc.stderr.decode()
+        assert proc.returncode == 0 and err.splitlines() == [line], err
+    for req in receiver.requests:
+        body = req.body.decode()
+        assert "dash.example.com" not in body and "PubPassw0rd" not in body and "javascript" not in body
+        assert "boss" not in body
+    assert len(receiver.requests) == 2
+
+
+def test_a_hostile_page_name_arrives_escaped_in_markdown_and_as_written_in_plain_text():
+    hostile = "**B** [lnk](http://x) <b>bold</b> ![i](http://x/t.png)"
+    sim, loader = sim_loader()
+    pids = [LINH_CHI, HANA]
+    names = {**names_of(sim), LINH_CHI: hostile}
+    y = NOW.date() - timedelta(days=1)
+    d = digest.build(digest.load_day(loader, pids, names, y, now_local=NOW), "en", pids, names, today=NOW.date(),
+                     link_base="https://dash.example.com")
+    _, md = d.message.render(markdown=True, title_in_body=True)
+    assert "[lnk](http://x)" not in md and "<b>" not in md and "**B**" not in md
+    assert "\\*\\*B\\*\\* \\[lnk\\](http://x) \\<b\\>bold\\</b\\> !\\[i\\](http://x/t.png)" in md.splitlines()[0]
+    title, text = d.message.render(markdown=False)
+    assert hostile in title
+    assert md.splitlines()[-1] == text.splitlines()[-1] == i18n.t(
+        "digest.link", "en", url=f"https://dash.example.com/overview?pages={LINH_CHI},{HANA}&from={y}&to={y}&lang=en")
+
+
+def test_a_digest_sent_and_never_answered_is_reported_as_an_unknown_outcome_not_a_failure(sim_server, receiver,
+                                                                                           tmp_path):
+    sim, url = sim_server
+    receiver.delay = 2.0
+    proc = notify_cli.run(["digest", "--page", HANA, "-q", "--notify", receiver.url("/slow/d?rto=0.5"),
+                           "--notify", receiver.url("/ok")], url, tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.decode().splitlines() == [
+        f"error: channel #1 json://127.0.0.1:{receiver.port}: sent, but no answer within 0.5 s: the message may "
+        f"have arrived; not sent again: look in the channel before sending it by hand"]
+    assert len(receiver.posts("/slow/d")) == 1 and len(receiver.posts("/ok")) == 1

@@ -116,7 +116,7 @@ def test_plain_text_has_the_title_bullets_and_the_link():
 
 def test_markdown_escapes_names_but_never_the_link():
     title, body = message().render(markdown=True, title_in_body=True)
-    assert title == "" and body.startswith("**Digest \\*title\\***")
+    assert title == "" and body.startswith("Digest \\*title\\*\n")     # escaped: never inside bold
     assert "- flag number 1 about page\\_1" in body and "**Flags**" in body
     assert body.endswith("Details: https://dash.example.com/overview?pages=a,b&lang=en")
     title, body = message().render(markdown=False, title_in_body=False)
@@ -200,7 +200,7 @@ def test_telegram_and_zalo_get_markdown_within_their_limits_and_their_bot_keys_s
     assert TG_KEY in tg.path and ZALO_KEY in zl.path          # the keys were used ...
     assert_no_canary(*(str(d) for d in out), caplog.text, *(t.label for t in ts))   # ... and never shown
     zalo_text = zl.json["text"]
-    assert len(zalo_text) <= 2000 and zalo_text.startswith("**Digest \\*title\\***")
+    assert len(zalo_text) <= 2000 and zalo_text.startswith("Digest \\*title\\*\n")
     assert out[1].length == len(zalo_text)
     assert len(tg.json["text"]) <= 4096 and tg.json["parse_mode"].lower() == "markdown"
     assert "*Totals*" in tg.json["text"]   # apprise's Telegram Markdown: bold is one star
@@ -215,3 +215,161 @@ def test_a_failing_bot_reports_a_reason_without_its_key(bots_on_loopback, caplog
     assert not d.ok and d.error
     assert len(receiver.posts("/fail/")) == 1
     assert_no_canary(str(d), caplog.text)
+
+
+# --- timeouts and unknown outcomes (issue 23) --------------------------------------------------------
+
+def test_a_channel_connects_within_5_s_and_has_30_s_to_answer_unless_its_url_says_otherwise():
+    import apprise
+    for url, expected in ((f"json://127.0.0.1:9/{PATH_KEY}", (5.0, 30.0)),
+                          ("json://127.0.0.1:9/x?rto=2", (5.0, 2.0)),
+                          ("json://127.0.0.1:9/x?cto=1&rto=90", (1.0, 90.0))):
+        obj = apprise.Apprise()
+        assert obj.add(url)
+        assert notify.set_timeouts(obj[0], url) == expected
+        assert (obj[0].socket_connect_timeout, obj[0].socket_read_timeout) == expected
+
+
+def test_a_webhook_answering_after_4_s_is_sent_once_and_ok(receiver):
+    receiver.delay = 4.5                  # apprise's own read timeout (4 s) called this a connection error
+    (t,) = notify.targets([receiver.url(f"/slow/{PATH_KEY}")], env={})
+    (d,) = notify.send(message(), [t])
+    assert d.ok and d.outcome == "sent" and not d.unknown
+    assert len(receiver.posts("/slow/")) == 1
+
+
+def test_no_answer_after_sending_is_an_unknown_outcome_a_refused_connection_a_failure(receiver, caplog):
+    caplog.set_level(logging.DEBUG)
+    receiver.delay = 2.0
+    ts = notify.targets([receiver.url(f"/slow/{PATH_KEY}?rto=0.5"), f"json://127.0.0.1:1/{PATH_KEY}x",
+                         receiver.url(f"/fail/{PATH_KEY}")], env={})
+    slow, refused, failing = notify.send(message(), ts)
+    assert (slow.ok, slow.outcome, slow.unknown) == (False, "unknown", True)
+    assert slow.error == "sent, but no answer within 0.5 s: the message may have arrived"
+    assert (refused.outcome, failing.outcome) == ("failed", "failed")   # safe to send again
+    assert len(receiver.posts("/slow/")) == 1
+    assert_no_canary(str(slow), str(refused), str(failing), caplog.text)
+    vi = notify.send(message(lang="vi"), ts[:1])[0]
+    assert vi.error == "đã gửi nhưng không có trả lời sau 0.5 giây: tin có thể đã đến"
+
+
+# --- every part of a URL that can carry a secret (issue 23) ------------------------------------------
+
+@pytest.mark.parametrize("path,hidden", [
+    ("/path/s3cr3t", ("s3cr3t", "/path/s3cr3t")),                   # a short key with a digit
+    ("/hooks/qwertyzx", ("/hooks/qwertyzx",)),                      # letters only: the path as logged
+    ("/in?sig=abcd&topic=plainword", ("abcd", "plainword")),        # the query, every value of it
+])
+def test_a_secret_in_the_path_or_query_never_reaches_the_debug_logs(receiver, caplog, path, hidden):
+    caplog.set_level(logging.DEBUG)
+    for name in ("", "apprise", "urllib3", "urllib3.connectionpool"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    url = receiver.url(path, auth="usr9x:pw-Kx7q")
+    (t,) = notify.targets([url], env={})
+    (d,) = notify.send(message(), [t])
+    assert d.ok
+    (req,) = receiver.requests
+    assert req.path.startswith(path.split("?")[0])                  # the key was used ...
+    assert "JSON POST URL" in caplog.text                           # ... apprise logged where it posted ...
+    for secret in (*hidden, "usr9x", "pw-Kx7q"):                   # ... and no part of it shows
+        assert secret not in caplog.text and secret not in t.label and secret not in str(d)
+
+
+def test_the_secret_of_a_path_is_masked_and_the_words_of_a_service_path_are_not():
+    notify.protect("json://127.0.0.1:9/hooks/s3cr3tW0rd?token=zz11")
+    text = redact("POST /hooks/s3cr3tW0rd?token=zz11 sent to hooks at /hooks; s3cr3tW0rd")
+    assert "s3cr3tW0rd" not in text and "zz11" not in text
+    assert text.endswith("sent to hooks at /hooks; ***")
+
+
+# --- names from the API arrive as written (issue 23) -------------------------------------------------
+
+HOSTILE = "**B** [lnk](http://x) <b>bold</b> ![i](http://x/t.png) &amp; _i_ `c` # h | ~s~ \\"
+
+
+def hostile_message(name, lang="en"):
+    return notify.Message(f"Digest · {name}", [
+        notify.Section("Flags", [f"page {name} is silent", f"ad “{name}” spent"], keep=2),
+    ], footer=["Details: https://dash.example.com/overview?pages=1&lang=en"], lang=lang)
+
+
+def test_a_hostile_name_is_escaped_for_markdown_and_literal_in_plain_text():
+    _, md = hostile_message(HOSTILE).render(markdown=True, title_in_body=True)
+    assert md.splitlines()[0] == ("Digest · \\*\\*B\\*\\* \\[lnk\\](http://x) \\<b\\>bold\\</b\\> !\\[i\\](http://x/t.png) "
+                                  "&amp; \\_i\\_ \\`c\\` \\# h \\| \\~s\\~ \\\\")
+    title, text = hostile_message(HOSTILE).render(markdown=False)
+    assert title == f"Digest · {HOSTILE}" and f"• page {HOSTILE} is silent" in text.splitlines()
+    # a line break in a name never makes a line (or a bullet) of its own
+    _, text = hostile_message("Shop\n• FAKE FLAG\r\n# big").render(markdown=False, title_in_body=True)
+    assert "• page Shop • FAKE FLAG # big is silent" in text.splitlines()
+    assert not any(ln.startswith("• FAKE") or ln.startswith("# big") for ln in text.splitlines())
+    # the footer's link is left as it is
+    assert md.splitlines()[-1] == "Details: https://dash.example.com/overview?pages=1&lang=en"
+
+
+def _html_of(markdown_text):
+    """What apprise makes of Markdown for an HTML channel (email, Telegram): (tags, visible text)."""
+    import html
+    from html.parser import HTMLParser
+
+    from apprise.conversion import convert_between
+    tags, texts = [], []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append((tag, tuple(attrs)))
+
+        def handle_data(self, data):
+            texts.append(data)
+
+    P(convert_charrefs=True).feed(convert_between("markdown", "html", markdown_text))
+    return tags, html.unescape("".join(texts))
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+NAME_PARTS = st.sampled_from(["**", "*", "_", "__", "`", "```", "[", "]", "(", ")", "![i](http://x/t.png)",
+                              "[lnk](http://x)", "<b>", "</b>", "<img src=x onerror=alert(1)>", "<a href='x'>",
+                              "&amp;", "&lt;", "&#60;", "#", "## ", "> ", "- ", "1. ", "|", "~~", "\\", "\\*",
+                              ":red[RED]", "$x^2$", "http://bare.example/p", "@everyone", " ", "Shop", "Linh Chi",
+                              "Cửa hàng", "😀", "\n", "\t", "<", ">", "&", "=", "==", "---", "+", "!", "{", "}"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(NAME_PARTS, min_size=1, max_size=12).map("".join))
+def test_any_name_arrives_as_written_through_markdown_to_html(name):
+    msg = hostile_message(name)
+    _, md = msg.render(markdown=True, title_in_body=True)
+    tags, text = _html_of(md)
+    # only the message's own structure: a list of plain items, no link, image, emphasis or raw HTML
+    assert {t for t, _ in tags} <= {"p", "ul", "li", "strong", "br"} and all(not attrs for _, attrs in tags)
+    import html
+    flat = " ".join(text.split())
+    shown = html.unescape(notify.one_line(name))          # an entity may show as its character
+    assert " ".join(f"page {shown} is silent".split()) in flat
+    assert " ".join(f"ad “{shown}” spent".split()) in flat
+    assert flat.startswith(" ".join(f"Digest · {shown}".split()))
+    # plain text: literally, on one line
+    _, plain = msg.render(markdown=False, title_in_body=True)
+    assert f"• page {notify.one_line(name)} is silent" in plain.splitlines()
+
+
+def test_discord_renders_plain_text_as_markdown_so_it_gets_escaped_markdown_with_the_title_inside(receiver):
+    import apprise
+    from apprise.plugins.discord import NotifyDiscord
+    obj = apprise.Apprise()
+    url = f"discord://4174216298/{DISCORD_TOKEN}"
+    notify.protect(url)
+    assert obj.add(url)
+    assert notify.channel(obj[0]) == notify.Channel(markdown=True, limit=2000, title=False)
+    old = NotifyDiscord.notify_url
+    NotifyDiscord.notify_url = f"http://127.0.0.1:{receiver.port}/discord"
+    try:
+        (d,) = notify.send(hostile_message(HOSTILE), notify.targets([url], env={}))
+    finally:
+        NotifyDiscord.notify_url = old
+    assert d.ok, str(d)
+    content = receiver.posts("/discord")[0].json["content"]
+    assert "[lnk](http://x)" not in content and "**B**" not in content and "<b>" not in content
+    assert content.startswith("Digest · \\*\\*B\\*\\* \\[lnk\\](http://x) \\<b\\>")

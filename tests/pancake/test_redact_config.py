@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from pancake import errors, redact, timeutil
+from pancake import config, errors, redact, timeutil
 from pancake.config import ConfigError, Settings, load_settings, parse_page_tokens
 
 TOK = "CANARY-CFG-5b7d1f3a9e"
@@ -154,3 +154,42 @@ def test_presets_and_previous_period():
     assert timeutil.preset_range("last_month", today) == (date(2024, 2, 1), date(2024, 2, 29))
     assert timeutil.previous_period(date(2024, 3, 9), today) == (date(2024, 3, 2), date(2024, 3, 8))
     assert timeutil.includes_today(date(2024, 3, 1), today, today)
+
+
+# --------------------------------------------------------------------------- PANCAKE_PUBLIC_URL (issue 20)
+
+@pytest.mark.parametrize("value,expected", [
+    ("https://stats.example.com/", ("https://stats.example.com", None)),
+    ("  http://10.0.0.5:8501/dash  ", ("http://10.0.0.5:8501/dash", None)),
+    ("HTTPS://Stats.Example.com", ("HTTPS://Stats.Example.com", None)),
+    ("https://user:PubPw-4471@stats.example.com", (None, "credentials")),
+    ("https://PubUser-4471@stats.example.com", (None, "credentials")),
+    ("https://:PubPw-4471@stats.example.com", (None, "credentials")),
+    ("javascript:alert(document.cookie)", (None, "not_http")),
+    ("JavaScript://stats.example.com/%0aalert(1)", (None, "not_http")),
+    ("file:///etc/passwd", (None, "not_http")),
+    ("data:text/html,<b>x</b>", (None, "not_http")),
+    ("stats.example.com", (None, "not_http")),
+    ("https://", (None, "not_http")),
+    ("https://stats.example.com/?x=1", (None, "not_http")),
+    ("https://stats.example.com/#top", (None, "not_http")),
+    ("https://stats.example.com:99999", (None, "not_http")),
+    ("https://stats.exa mple.com", (None, "not_http")),
+    ("https://[::1", (None, "not_http")),
+])
+def test_public_url_is_http_without_credentials(value, expected):
+    assert config.public_url({"PANCAKE_PUBLIC_URL": value}, {}) == expected
+    s = load_settings({"PANCAKE_PUBLIC_URL": value}, {})
+    assert (s.public_url, s.public_url_problem) == expected
+    assert "4471" not in repr(s) and "4471" not in redact.redact(f"link {value}")
+
+
+def test_public_url_from_the_environment_then_the_secrets_and_unset():
+    assert config.public_url({}, {}) == (None, None)
+    assert config.public_url({"PANCAKE_PUBLIC_URL": "   "}, {}) == (None, None)
+    assert config.public_url({}, {"PANCAKE_PUBLIC_URL": "https://a.example"}) == ("https://a.example", None)
+    assert config.public_url({}, {"pancake": {"public_url": "https://b.example"}}) == ("https://b.example", None)
+    assert config.public_url({"PANCAKE_PUBLIC_URL": "javascript:x"}, {"pancake": {"public_url": "https://b.example"}}) \
+        == (None, "not_http")          # the environment wins, even refused: never a silent other link
+    s = load_settings({}, {})
+    assert s.public_url is None and s.public_url_problem is None
