@@ -307,19 +307,6 @@ def waiting_table(w: pd.DataFrame, lang: str, page_names: Mapping[str, str] | No
     return Table(frame=data[keep].reset_index(drop=True), columns=cols)
 
 
-def longest_waits(w: pd.DataFrame, n: int, lang: str, page_names: Mapping[str, str] | None = None) -> list[str]:
-    """The standup screen's "longest waits": ``n`` plain lines, longest first
-    ("Nguyễn Thu Hà · Shop A · 42 phút"); over the threshold marked ⚠️. Plain text (escape it
-    for markdown). ``w`` is ``pancake.conversations.waiting``'s frame."""
-    out = []
-    for _, r in w.head(max(0, n)).iterrows():
-        page = (page_names or {}).get(r["page_id"], r["page_id"])
-        who = r["customer_name"] or r["conversation_id"]
-        sign = "⚠️ " if bool(r.get("breach")) else ""
-        out.append(f"{sign}{who} · {page} · {fmt.duration_ms(r['wait_ms'], lang)}")
-    return out
-
-
 def messages_table(msgs: pd.DataFrame, lang: str) -> Table:
     data = msgs.assign(who=[i18n.t("conv.customer", lang) if v is True else i18n.t("conv.page", lang)
                             if v is False else i18n.t("conv.unknown", lang) for v in msgs["from_customer"]])
