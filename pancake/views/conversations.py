@@ -1,7 +1,7 @@
 """/conversations page computations: who is waiting now, what came in over the range and who
 handled it (by type, tag, assignee, phone captured, day, weekday × hour, from ads), the table
-of conversations, the message reader, page customers, the one-row-per-conversation export
-and the standup's "longest waits" lines. Pure (no Streamlit), unit-tested.
+of conversations, the message reader, page customers and the one-row-per-conversation export
+(the standup's "longest waits" lines are ``views.briefing.longest_waits``). Pure (no Streamlit), unit-tested.
 
 Counting is ``metrics.sums_by`` / ``metrics.weekday_hour_sums`` over a column of ones (one per
 conversation); shares are paired sums through ``metrics.safe_div``. A conversation whose phone
