@@ -36,6 +36,8 @@ NO_AD_QUALIFIES = ads_payload(
     {"ad_id": "3", "name": "Tết preview", "status": "PAUSED", "spend": "12.00", "purchases": "0"},
     {"ad_id": "4", "name": "Idle", "spend": "0", "purchases": "0"},                     # spent nothing
     {"ad_id": "5", "name": "Old", "status": "PAUSED", "spend": None, "purchases": None},
+    {"ad_id": "6", "name": "Penny", "spend": "0.004", "purchases": "0"},             # "spent $0.00": no news
+    {"ad_id": "7", "name": None, "spend": None, "purchases": None},
 )
 
 
@@ -52,7 +54,7 @@ def test_a_day_when_no_ad_qualifies_raises_no_ads_flag():
 
 def test_a_day_when_one_ad_qualifies_names_it_with_its_spend():
     ads = reshape.ads_frame(NO_AD_QUALIFIES + ads_payload(
-        {"ad_id": "6", "name": "Flash sale", "spend": "23.45", "purchases": "0"}), "p1")
+        {"ad_id": "9", "name": "Flash sale", "spend": "23.45", "purchases": "0"}), "p1")
     (flag,) = bf.ads_no_purchase_flags(ads, DAY)
     assert (flag.kind, flag.page_id, flag.subject, flag.figures["spend"], flag.figures["currency"]) == \
         ("ads_no_purchase", "p1", "Flash sale", 23.45, "USD")
@@ -158,7 +160,7 @@ BAD = re.compile(r"\b(nan|none|<na>|nat|null)\b", re.IGNORECASE)
 maybe_text = st.one_of(st.none(), st.just(float("nan")), st.sampled_from(["", " ", "nan", "None", "NaN", "<NA>"]),
                        st.text(alphabet="abcXYZ ăđ#1", min_size=1, max_size=8))
 maybe_number = st.one_of(st.none(), st.just(float("nan")), st.floats(-5, 1e6, allow_nan=False),
-                         st.sampled_from(["0", "12.5", "", "abc", "1e3"]))
+                         st.sampled_from(["0", "12.5", "", "abc", "1e3", "0.004", "0.4"]))
 pages = st.sampled_from(["p1", "p2", "p3"])
 
 
@@ -220,6 +222,7 @@ def test_a_flag_never_names_nan_none_or_nothing(ads, activity, staff, errors, na
         for lang in ("vi", "en"):
             text = bf.flag_text(flag, lang, names, today=TODAY)
             assert not BAD.search(text) and "“”" not in text and "()" not in text, text
+            assert not re.search(r"(?<![\d.,])0[.,]00(?!\d)", text), text      # never "spent 0.00"
     for lang in ("vi", "en"):
         for item in bf.attention(found, lang, names):
             assert item.page.strip() and not BAD.search(item.text), item
@@ -240,6 +243,9 @@ def test_the_ads_flag_follows_the_one_rule_over_any_frame(ads):
     purchases = pd.to_numeric(ads["purchases"], errors="coerce")
     status = ads["status"].map(lambda s: "" if not isinstance(s, str) else s.strip().upper()) \
         if "status" in ads.columns else pd.Series("", index=ads.index)
-    want = ((spend > 0) & (purchases == 0) & ~status.isin(["PAUSED", "ARCHIVED", "DELETED"])).sum()
+    currency = ads["currency"].map(lambda c: c if isinstance(c, str) and c not in ("", "nan") else "")
+    shown = [round(v, 0 if c == "VND" else 2) if v == v else v for v, c in zip(spend, currency)]
+    want = ((pd.Series(shown, index=ads.index) > 0) & (purchases == 0)
+            & ~status.isin(["PAUSED", "ARCHIVED", "DELETED"])).sum()
     assert len(found) == want
     assert all(f.figures["spend"] > 0 for f in found)
