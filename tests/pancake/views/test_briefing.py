@@ -52,6 +52,14 @@ def test_a_day_when_no_ad_qualifies_raises_no_ads_flag():
     assert found == [] and bf.attention(found, "en", NAMES) == []
 
 
+def test_the_issues_own_day_ads_with_purchases_unknown_or_nothing_spent():
+    """The issue's case exactly: no ad matches, so the selection is empty; before, every ad came
+    back as a flag named "nan" (page "nan", spend "106.66", "40.10", "0.00", "—", "—")."""
+    ads = reshape.ads_frame([NO_AD_QUALIFIES[i] for i in (0, 1, 3, 4, 6)], "p1")
+    assert bf.ads_no_purchase_flags(ads, DAY) == []
+    assert bf.ads_no_purchase_flags(ads.iloc[:0], DAY) == []                   # no ad at all
+
+
 def test_a_day_when_one_ad_qualifies_names_it_with_its_spend():
     ads = reshape.ads_frame(NO_AD_QUALIFIES + ads_payload(
         {"ad_id": "9", "name": "Flash sale", "spend": "23.45", "purchases": "0"}), "p1")
