@@ -8,7 +8,8 @@ pages: the section's KPI cards (with their sparklines, on either theme) across t
 chart under them on the left, and on the right "yesterday in five lines" and the flags worth
 raising (one page) or the pages needing attention, worst first (several pages). Text is at
 least 24 px, chart text 18 px. The cards are the pages' own KPIs (``pancake.views.*.kpis``); the
-rest comes from ``pancake.views.standup``.
+rest comes from ``pancake.views.standup`` (layout, charts) and ``pancake.views.briefing`` (what the
+team is told: the five lines, the flags, the waits, the data's age; the digest's and alerts' too).
 """
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ import streamlit as st
 
 from pancake import conversations, fmt, i18n, metrics
 from pancake.data import cache
+from pancake.data.core import OPEN_TTL
 from pancake.views import activity, ads, customers, engagement, staff, tags
-from pancake.views import conversations as vc
+from pancake.views import briefing as bf
 from pancake.views import standup as sv
 from ui import components, state
 from ui import conversations_data as conv_data
@@ -31,9 +33,9 @@ from ui.page import Page, open_page
 PATH_KEY = "_standup_path"   # set by app.py: the URL path's page, the first section
 CARD_WIDTH = "stretch"
 FLAG_ICONS = {"token": ":material/key_off:", "failed": ":material/cloud_off:",
-              "no_reply": ":material/speaker_notes_off:", "response_time": ":material/timer:",
-              "ads_no_purchase": ":material/money_off:"}
-FLAG_COLOURS = {"token": "red", "failed": "red", "no_reply": "red", "response_time": "orange",
+              "no_reply": ":material/speaker_notes_off:", "waiting": ":material/hourglass_top:",
+              "response_time": ":material/timer:", "ads_no_purchase": ":material/money_off:"}
+FLAG_COLOURS = {"token": "red", "failed": "red", "no_reply": "red", "waiting": "red", "response_time": "orange",
                 "ads_no_purchase": "orange"}
 
 # Sized for 1920×1080 read across the room: no text under 24 px (charts: 18 px, sv.CHART_FONT_SIZE),
@@ -224,9 +226,10 @@ SECTIONS = {"overview": overview, "staff": staff_section, "ads": ads_section, "c
             "activity": activity_section, "tags": tags_section}
 
 
-def yesterday(page: Page, loads: Loads, now_local: datetime) -> tuple[list[sv.Line], list[sv.Flag]]:
+def yesterday(page: Page, loads: Loads, now_local: datetime) -> tuple[list[bf.Line], list[bf.Flag]]:
     """Yesterday in five lines (against the same weekday last week) and the flags, most
-    serious first. A failing page is a flag too (its token, or its data missing)."""
+    serious first (``briefing``: the digest's and the alerts' too). A failing page is a flag
+    too (its token, or its data missing)."""
     y = cache.today() - timedelta(days=1)
     lw = y - timedelta(days=7)
     days = {"engagement": loads.one("engagement", lw, y).get("daily"),
@@ -236,13 +239,10 @@ def yesterday(page: Page, loads: Loads, now_local: datetime) -> tuple[list[sv.Li
     ads_y, ads_lw = loads.one("ads", y, y), loads.one("ads", lw, lw)
     # spend compared over the same pages on both days, or not at all
     ads_then = ads_lw.get("ads") if metrics.comparable(ads_y.pages_ok, ads_lw.pages_ok) else None
-    lines = sv.five_lines(sv.day_values(y, **days, ads=ads_y.get("ads")), sv.day_values(lw, **days, ads=ads_then),
+    lines = bf.five_lines(bf.day_values(y, **days, ads=ads_y.get("ads")), bf.day_values(lw, **days, ads=ads_then),
                           lang)
-    errors = sv.errors_of(loads.results)
-    flags = sv.by_severity(sv.token_flags(errors, lang) + sv.failure_flags(errors, lang)
-                           + sv.no_reply_flags(days["activity"], now_local, lang, page.names, hours=opts.silent_hours)
-                           + sv.response_time_flags(days["staff_hourly"], y, lang, page.names)
-                           + sv.ads_no_purchase_flags(ads_y.get("ads"), lang, page.names))
+    flags = bf.flags(day=y, now=now_local, errors=bf.errors_of(loads.results), activity=days["activity"],
+                     staff_hourly=days["staff_hourly"], ads=ads_y.get("ads"), silent_hours=opts.silent_hours)
     return lines, flags
 
 
@@ -251,33 +251,35 @@ def mark(kind: str) -> str:
 
 
 md = components.escape_markdown   # names and amounts as they are ("27,83 US$" is no formula)
+ARROWS = {"up": "▲", "down": "▼", "flat": "■"}
 
 
 def standup(page: Page, loads: Loads, side, now_local: datetime) -> None:
     """The five lines, then the flags (one page) or the pages needing attention (several)."""
     lines, flags = yesterday(page, loads, now_local)
+    today = cache.today()
     with side, st.container(border=True, key="kiosk-lines"):
-        st.subheader(sv.lines_title(cache.today() - timedelta(days=1), lang))
+        st.subheader(bf.lines_title(today - timedelta(days=1), today, lang))
         if not lines:
             st.markdown(i18n.t("kiosk.lines.none", lang))
         for line in lines:
-            arrow = "▲" if line.current > line.previous else ("▼" if line.current < line.previous else "■")
-            colour = "blue" if line.good is None else ("green" if line.good else "red")
-            st.markdown(f":{colour}[{arrow}] {md(line.text)}")
+            colour = "gray" if line.direction == "flat" else "blue" if line.good is None \
+                else ("green" if line.good else "red")
+            st.markdown(f":{colour}[{ARROWS[line.direction]}] {md(line.text)}")
     several = len(page.page_ids) > 1
     with side, st.container(border=True, key="kiosk-flags"):
         st.subheader(i18n.t("kiosk.attention.title" if several else "kiosk.flags.title", lang))
         if not flags:
             st.markdown(":material/check_circle: " + i18n.t("kiosk.flags.none", lang))
         elif several:
-            pages = sv.attention(flags, lang, page.names)
+            pages = bf.attention(flags, lang, page.names)
             for item in pages[:sv.MAX_PAGES_SHOWN]:
                 st.markdown(f"{mark(item.worst)} {md(item.text)}")
             if len(pages) > sv.MAX_PAGES_SHOWN:
                 st.markdown(i18n.t("kiosk.attention.more", lang, n=len(pages) - sv.MAX_PAGES_SHOWN))
         else:
             for flag in flags[:sv.MAX_FLAGS_SHOWN]:
-                st.markdown(f"{mark(flag.kind)} {md(flag.text)}")
+                st.markdown(f"{mark(flag.kind)} {md(bf.flag_text(flag, lang, page.names, today=today))}")
             if len(flags) > sv.MAX_FLAGS_SHOWN:
                 st.markdown(i18n.t("kiosk.flags.more", lang, n=len(flags) - sv.MAX_FLAGS_SHOWN))
 
@@ -295,7 +297,7 @@ def waits(page: Page, side, under_chart) -> None:
     w = conversations.waiting(loaded.frame, conv_data.now_local())
     if w.empty:
         return
-    lines = vc.longest_waits(w, MAX_WAITS_SHOWN, lang, page.names)
+    lines = bf.longest_waits(w, MAX_WAITS_SHOWN, lang, page.names)
     if len(page.page_ids) > 1:
         with under_chart, st.container(key="kiosk-waits"):
             st.markdown(":material/hourglass_top: " + md(i18n.t("kiosk.waits.one", lang, line=lines[0])))
@@ -307,13 +309,19 @@ def waits(page: Page, side, under_chart) -> None:
 
 
 def status(loads: Loads, section: str, now_utc: datetime) -> None:
-    """When the screen was drawn, how old its data is, and its refresh and rotation."""
+    """When the screen was drawn, when its data was last refreshed successfully (a warning only
+    when that is older than twice the refresh interval: the screen's, or the data's own
+    ``OPEN_TTL`` when longer), and its refresh and rotation."""
     tz = cache.tz_name()
     st.markdown(":material/update: " + i18n.t("kiosk.updated", lang, time=sv.clock(now_utc, tz)))
-    fetched = sv.fetched_at(loads.results) or cache.last_fetch()
-    if fetched is not None:
+    fetched = bf.last_refresh(loads.results) or cache.last_fetch()
+    if bf.is_stale(fetched, now_utc, max(opts.refresh_seconds, OPEN_TTL)):
+        st.markdown(":orange[:material/warning:] " + (
+            i18n.t("kiosk.stale", lang, time=sv.clock(fetched, tz), age=bf.age_text(fetched, now_utc, lang))
+            if fetched is not None else i18n.t("kiosk.stale_never", lang)))
+    elif fetched is not None:
         st.markdown(":material/database: " + i18n.t("kiosk.fetched", lang, time=sv.clock(fetched, tz),
-                                                    age=sv.age_text(fetched, now_utc, lang)))
+                                                    age=bf.age_text(fetched, now_utc, lang)))
     st.caption(sv.schedule_text(opts, section, lang))
 
 

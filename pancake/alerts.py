@@ -4,7 +4,7 @@
 against their median of the 7 days before, ads spending today with no purchase, a page with
 customer messages and no reply for ``silent_hours`` hours, a dead token, and (with
 ``waiting_minutes``) customers waiting longer than that for an answer in their conversation.
-The flags are the standup screen's (``pancake.views.standup``), said for "today".
+The flags are the standup screen's (``pancake.views.briefing.flags``), worded for "today".
 
 Each flag has a key (:func:`flag_key`): what it is about, and for a daily fact (a response-time
 jump, an ad's spend) the day. The store remembers, per *scope* (the API, the pages asked and one
@@ -23,20 +23,17 @@ from typing import Any
 import pandas as pd
 
 from . import fmt, i18n
-from .digest import dashboard_link, retext
+from .digest import dashboard_link
 from .notify import Message, Section, Target
-from .views import standup as sv
+from .views import briefing as bf
 
-# most serious first
-ALERT_KINDS = ("token", "no_reply", "waiting", "response_time", "ads_no_purchase")
-DAILY_KINDS = ("response_time", "ads_no_purchase")   # facts of one day: the day is part of the key
-DEFAULT_WAITING_MINUTES = 30
+DEFAULT_WAITING_MINUTES = bf.DEFAULT_WAITING_MINUTES
 
 
 @dataclass
 class Check:
     """One evaluation: the flags now, the per-page errors, and when."""
-    flags: list[sv.Flag]
+    flags: list[bf.Flag]
     errors: list = field(default_factory=list)
     day: date | None = None
     now: datetime | None = None
@@ -46,37 +43,17 @@ class Check:
         return {str(e.page_id) for e in self.errors}
 
 
-def flag_key(flag: sv.Flag, day: date) -> str:
+def flag_key(flag: bf.Flag, day: date) -> str:
     """What a flag is about: its kind, page and subject (a staff member, an ad), plus the day for
     the daily facts. Ongoing states (a dead token, a silent page, customers waiting) keep one key
     while they last."""
     parts = [flag.kind, flag.page_id]
-    if flag.kind in ("response_time", "ads_no_purchase"):
-        parts.append(flag.subject)
-    if flag.kind in DAILY_KINDS:
-        parts.append(day.isoformat())
+    if flag.kind in bf.DAILY_KINDS:
+        parts += [flag.subject, day.isoformat()]
     return "|".join(parts)
 
 
 # --- customers waiting (the conversations) ------------------------------------------------------------
-
-def waiting_flags(waiting: pd.DataFrame | None, lang: str, names: Mapping[str, str],
-                  minutes: float) -> list[sv.Flag]:
-    """One flag per page with conversations waiting ``minutes`` or more for an answer (the
-    ``breach`` rows of ``pancake.conversations.waiting``): how many, and the longest wait."""
-    if waiting is None or waiting.empty or "breach" not in waiting.columns:
-        return []
-    hit = waiting[waiting["breach"].fillna(False).astype(bool)]
-    out = []
-    for pid, rows in hit.groupby("page_id", sort=True):
-        page = names.get(str(pid), str(pid))
-        longest = float(rows["wait_ms"].max())
-        out.append(sv.Flag("waiting", str(pid), page,
-                           i18n.t("alert.flag.waiting", lang, page=page, n=fmt.number(len(rows), lang),
-                                  minutes=fmt.number(minutes, lang), longest=fmt.duration_ms(longest, lang)),
-                           longest))
-    return sorted(out, key=lambda f: -f.value)
-
 
 def load_waiting(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], now: datetime,
                  minutes: float) -> tuple[pd.DataFrame | None, list]:
@@ -103,29 +80,28 @@ def load_waiting(loader: Any, page_ids: Sequence[str], names: Mapping[str, str],
 # --- evaluating now -----------------------------------------------------------------------------------
 
 def evaluate(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], *, now_local: datetime,
-             lang: str, silent_hours: int = sv.DEFAULT_SILENT_HOURS,
+             lang: str | None = None, silent_hours: float = bf.DEFAULT_SILENT_HOURS,
              waiting_minutes: float | None = None) -> Check:
     """The flags of the current moment (``now_local``: naive, the shop's wall clock), from the
-    data layer (today's open windows are asked again after the store's TTL)."""
+    data layer (today's open windows are asked again after the store's TTL): ``briefing.flags``
+    of today. A page that failed for another reason than its token is not a flag here (its
+    remembered flags are kept: see ``next_state``). The flags are data; ``message`` words them
+    (``lang`` is not needed to evaluate)."""
     today = now_local.date()
     plan = [("activity", today - timedelta(days=1), today), ("staff", today - timedelta(days=7), today),
             ("ads", today, today)]
     for kind, a, b in plan:
         loader.prefetch(kind, page_ids, a, b)
     act, staff, ads = (loader.load(kind, page_ids, a, b, page_names=names) for kind, a, b in plan)
-    errors = sv.errors_of([act, staff, ads])
-    when = i18n.t("digest.when.today", lang)
-    found = (sv.token_flags(errors, lang)
-             + sv.no_reply_flags(act.get("hourly"), now_local, lang, names, hours=silent_hours)
-             + [retext(f, lang, when, names, ads.get("ads"))
-                for f in sv.response_time_flags(staff.get("hourly"), today, lang, names)
-                + sv.ads_no_purchase_flags(ads.get("ads"), lang, names)])
+    errors = bf.errors_of([act, staff, ads])
+    waiting = None
     if waiting_minutes is not None:
-        frame, werrors = load_waiting(loader, page_ids, names, now_local, waiting_minutes)
-        found += waiting_flags(frame, lang, names, waiting_minutes)
+        waiting, werrors = load_waiting(loader, page_ids, names, now_local, waiting_minutes)
         seen = {(e.page_id, e.message) for e in errors}
         errors = errors + [e for e in werrors if (e.page_id, e.message) not in seen]
-    found.sort(key=lambda f: ALERT_KINDS.index(f.kind) if f.kind in ALERT_KINDS else len(ALERT_KINDS))
+    found = bf.flags(day=today, now=now_local, errors=errors, activity=act.get("hourly"),
+                     staff_hourly=staff.get("hourly"), ads=ads.get("ads"), silent_hours=silent_hours,
+                     waiting=waiting, waiting_minutes=waiting_minutes, failures=False)
     return Check(flags=found, errors=errors, day=today, now=now_local)
 
 
@@ -138,12 +114,12 @@ def scope(source: str, asked: Sequence[str], target: Target | None) -> str:
     return f"{source}|{pages}|{target.key if target is not None else '-'}"
 
 
-def current_keys(check: Check) -> dict[str, sv.Flag]:
+def current_keys(check: Check) -> dict[str, bf.Flag]:
     assert check.day is not None
     return {flag_key(f, check.day): f for f in check.flags}
 
 
-def new_flags(check: Check, remembered: Mapping[str, str]) -> list[sv.Flag]:
+def new_flags(check: Check, remembered: Mapping[str, str]) -> list[bf.Flag]:
     """The flags of ``check`` not active at the last run, in ``check``'s order."""
     return [f for k, f in current_keys(check).items() if k not in remembered]
 
@@ -159,12 +135,13 @@ def next_state(check: Check, remembered: Mapping[str, str]) -> dict[str, str]:
     return state
 
 
-def message(new: Sequence[sv.Flag], lang: str, page_ids: Sequence[str], names: Mapping[str, str], *,
+def message(new: Sequence[bf.Flag], lang: str, page_ids: Sequence[str], names: Mapping[str, str], *,
             now: datetime, link_base: str | None = None, asked_all: bool = False) -> Message:
-    """The alert: a title with how many and when, the new flags most serious first, the link to
-    today's dashboard."""
+    """The alert: a title with how many and when, the new flags most serious first (worded by
+    ``briefing.flag_text``: "today" for today's facts), the link to today's dashboard."""
     title = i18n.t("alert.title", lang, n=len(new), time=now.strftime("%H:%M"),
                    day=fmt.date(now.date(), lang))
     link = dashboard_link(link_base, page_ids, lang, preset="today", asked_all=asked_all)
-    return Message(title, [Section(None, [f.text for f in new], keep=3, drop=0)],
+    texts = [bf.flag_text(f, lang, names, today=now.date()) for f in bf.by_severity(new)]
+    return Message(title, [Section(None, texts, keep=3, drop=0)],
                    [i18n.t("digest.link", lang, url=link)] if link else [], lang=lang)

@@ -31,7 +31,7 @@ from .redact import redact
 
 # pancake.cli imports this module for every command: what only digest and alert need (pandas
 # views, plotly through the standup module, apprise) is imported when they run
-DEFAULT_SILENT_HOURS = 3     # pancake.views.standup.DEFAULT_SILENT_HOURS (a test checks they agree)
+DEFAULT_SILENT_HOURS = 3     # pancake.views.briefing.DEFAULT_SILENT_HOURS (a test checks they agree)
 
 COMMANDS = ("digest", "alert")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -8,13 +8,13 @@ In the chosen language, a :class:`pancake.notify.Message` made of:
    engagements, new customers, phone numbers, average response time (weighted by reply
    sessions), spend per currency (never added across currencies);
 4. "yesterday in five lines" and 5. the flags: the standup screen's own
-   (``pancake.views.standup``: ``day_values``, ``five_lines``, the flag functions), over the
-   same loads as the screen;
-6. for several pages, the pages needing attention, worst first (``standup.attention``);
+   (``pancake.views.briefing``: ``day_values``, ``five_lines``, ``flags``, ``flag_text``), over
+   the same loads as the screen;
+6. for several pages, the pages needing attention, worst first (``briefing.attention``);
 7. a link to the same view of the dashboard when ``PANCAKE_PUBLIC_URL`` is set.
 
-Every number comes from ``pancake.metrics`` (through the standup and card functions); nothing
-here adds, averages or divides. Changes and their text are the KPI cards' (``views.cards``).
+Every number comes from ``pancake.metrics`` (through the briefing and card functions); nothing
+here adds, averages or divides, and nothing is worded twice. Changes and their text are the KPI cards' (``views.cards``).
 """
 from __future__ import annotations
 
@@ -28,19 +28,18 @@ import pandas as pd
 
 from . import config, fmt, i18n, metrics
 from .notify import Message, Section
-from .views import is_missing
-from .views import standup as sv
+from .views import briefing as bf
 from .views.cards import Kpi, card
 
 PUBLIC_URL_ENV = config.PUBLIC_URL_ENV
 MAX_TITLE_PAGES = 3          # more pages than this: "12 trang" in the title
 
-# the key totals: (field, metrics source, frame). ``spend`` is one line per currency.
-KEY_TOTALS = (("total", "engagement", "engagement"),
-              ("new_customer_count", "customers", "customers"),
-              ("phone_number_count", "customers", "customers"),
-              ("average_response_time", "staff", "staff_hourly"),
-              ("spend", "ads", "ads"))
+# the key totals: (field, metrics source). ``spend`` is one line per currency.
+KEY_TOTALS = (("total", "engagement"),
+              ("new_customer_count", "customers"),
+              ("phone_number_count", "customers"),
+              ("average_response_time", "staff"),
+              ("spend", "ads"))
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -64,7 +63,7 @@ class DayData:
 
     @property
     def errors(self) -> list:
-        return sv.errors_of(self.results)
+        return bf.errors_of(self.results)
 
     @property
     def frames(self) -> dict[str, pd.DataFrame | None]:
@@ -100,37 +99,20 @@ def load_day(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], day
 
 # --- the key totals -------------------------------------------------------------------------------
 
-def _on_day(frame: pd.DataFrame | None, col: str, day: date) -> pd.DataFrame | None:
-    """The rows of one local day (a selection, no arithmetic)."""
-    if frame is None or frame.empty or col not in frame.columns:
-        return frame
-    return frame[pd.to_datetime(frame[col]).dt.normalize() == pd.Timestamp(day)]
-
-
-def _day_value(data: DayData, field_: str, frame: str, day: date) -> Any:
-    if frame == "staff_hourly":
-        rows = _on_day(data.staff_hourly, "hour", day)
-        return None if rows is None else metrics.response_time(rows)
-    rows = _on_day(getattr(data, frame), "date", day)
-    return metrics.total(rows, field_)
-
-
 def key_totals(data: DayData) -> list[Kpi]:
     """The digest's key totals as KPI cards: the day's value and the same weekday's a week
-    before (the previous value None when unknown: then no change is shown, never a change
-    from 0). Spend: one card per currency of the day."""
+    before (``briefing.day_values``; the previous value None when unknown: then no change is
+    shown, never a change from 0). Spend: one card per currency of the day."""
+    now = bf.day_values(data.day, **data.frames, ads=data.ads)
+    before = bf.day_values(data.last_week, **data.frames, ads=data.ads_before)
     out: list[Kpi] = []
-    for f, source, frame in KEY_TOTALS:
+    for f, source in KEY_TOTALS:
         if f == "spend":
-            now, before = metrics.ads_kpi_values(data.ads), metrics.ads_kpi_values(data.ads_before)
-            for currency in sorted(now):
-                prev = None if data.ads_before is None else before.get(currency, {}).get("spend", 0)
-                out.append(Kpi(f, now[currency].get("spend"), prev, currency=currency or None, source=source))
+            for (field_, currency) in sorted(k for k in now if k[0] == "spend"):
+                prev = None if data.ads_before is None else before.get((field_, currency), 0.0)
+                out.append(Kpi(f, now[(field_, currency)], prev, currency=currency or None, source=source))
             continue
-        value = _day_value(data, f, frame, data.day)
-        prev = _day_value(data, f, frame, data.last_week)
-        out.append(Kpi(f, None if is_missing(value) else value, None if is_missing(prev) else prev,
-                       source=source))
+        out.append(Kpi(f, now.get((f, None)), before.get((f, None)), source=source))
     return out
 
 
@@ -143,58 +125,17 @@ def total_line(kpi: Kpi, lang: str, last_week: date) -> str:
         return i18n.t("digest.total.only", lang, label=label, value=c.value)
     prev = card(Kpi(kpi.field, kpi.previous, currency=kpi.currency, source=kpi.source), lang).value
     return i18n.t("digest.total.line", lang, label=label, value=c.value, delta=c.delta, prev=prev,
-                  weekday=sv.weekday_word(last_week, lang))
+                  weekday=bf.weekday_word(last_week, lang))
 
 
 # --- flags ----------------------------------------------------------------------------------------
 
-def when_word(day: date, today: date, lang: str) -> str:
-    if day == today:
-        return i18n.t("digest.when.today", lang)
-    if day == today - timedelta(days=1):
-        return i18n.t("digest.when.yesterday", lang)
-    return i18n.t("digest.when.day", lang, day=fmt.date(day, lang))
-
-
-def _ad_currency(ads: pd.DataFrame | None, flag: sv.Flag) -> str | None:
-    if ads is None or ads.empty:
-        return None
-    rows = ads[(ads["page_id"].astype(str) == flag.page_id)
-               & ((ads["name"].astype(str) == flag.subject) | (ads["ad_id"].astype(str) == flag.subject))]
-    if rows.empty:
-        return None
-    return metrics.currency_key(rows["currency"].iloc[0]) or None
-
-
-def retext(flag: sv.Flag, lang: str, when: str, names: Mapping[str, str], ads: pd.DataFrame | None) -> sv.Flag:
-    """A staff or ads flag said for another day than "yesterday" (the standup screen's words):
-    the same flag and numbers, with ``when`` ("today", "on 20/11/2026")."""
-    page = names.get(flag.page_id, flag.page_id)
-    if flag.kind == "response_time":
-        text = i18n.t("digest.flag.response_time", lang, staff=flag.subject, page=page, when=when,
-                      x=fmt.number(flag.value, lang, decimals=1))
-    elif flag.kind == "ads_no_purchase":
-        text = i18n.t("digest.flag.ads_no_purchase", lang, ad=flag.subject, page=page, when=when,
-                      spend=fmt.money(flag.value, _ad_currency(ads, flag), lang))
-    else:
-        return flag
-    return sv.Flag(flag.kind, flag.page_id, flag.subject, text, flag.value)
-
-
-def flags(data: DayData, lang: str, names: Mapping[str, str], *, today: date,
-          silent_hours: int = sv.DEFAULT_SILENT_HOURS) -> list[sv.Flag]:
-    """The standup flags of ``data.day``, most serious first: dead tokens, pages that did not
-    load, customers with no reply (at ``data.moment``), response-time jumps, ads spending with
-    no purchase."""
-    errors = data.errors
-    out = (sv.token_flags(errors, lang) + sv.failure_flags(errors, lang)
-           + sv.no_reply_flags(data.activity, data.moment, lang, names, hours=silent_hours)
-           + sv.response_time_flags(data.staff_hourly, data.day, lang, names)
-           + sv.ads_no_purchase_flags(data.ads, lang, names))
-    if data.day != today - timedelta(days=1):   # the screen's texts say "yesterday"
-        when = when_word(data.day, today, lang)
-        out = [retext(f, lang, when, names, data.ads) for f in out]
-    return sv.by_severity(out)
+def flags(data: DayData, *, silent_hours: float = bf.DEFAULT_SILENT_HOURS) -> list[bf.Flag]:
+    """The flags of ``data.day`` (``briefing.flags``), most serious first: dead tokens, pages
+    that did not load, customers with no reply (at ``data.moment``), response-time jumps, ads
+    spending with no purchase."""
+    return bf.flags(day=data.day, now=data.moment, errors=data.errors, activity=data.activity,
+                    staff_hourly=data.staff_hourly, ads=data.ads, silent_hours=silent_hours)
 
 
 # --- the message ----------------------------------------------------------------------------------
@@ -231,45 +172,44 @@ class Digest:
     message: Message
     errors: list               # the pages that failed (PageError)
     totals: list[Kpi]
-    lines: list[sv.Line]
-    flags: list[sv.Flag]
+    lines: list[bf.Line]
+    flags: list[bf.Flag]
+    flag_texts: list[str]      # the flags in the digest's language, in order
 
 
 def build(data: DayData, lang: str, page_ids: Sequence[str], names: Mapping[str, str], *, today: date,
           link_base: str | None = None, asked_all: bool = False,
-          silent_hours: int = sv.DEFAULT_SILENT_HOURS) -> Digest:
+          silent_hours: float = bf.DEFAULT_SILENT_HOURS) -> Digest:
     """The digest of ``data.day`` in ``lang``."""
     day, lw = data.day, data.last_week
     errors = data.errors
-    title = i18n.t("digest.title", lang, weekday=sv.weekday_word(day, lang), day=fmt.date(day, lang),
+    title = i18n.t("digest.title", lang, weekday=bf.weekday_word(day, lang), day=fmt.date(day, lang),
                    pages=pages_text(page_ids, names, lang))
     sections: list[Section] = []
     if errors:
-        failed = list(dict.fromkeys(e.page_name or e.page_id for e in errors))
+        failed = list(dict.fromkeys(bf.name_of(e.page_name, e.page_id) for e in errors))
         sections.append(Section(None, [i18n.t("digest.missing", lang, pages=", ".join(failed))],
                                 bullet=False, drop=9))
 
     totals = key_totals(data)
-    sections.append(Section(i18n.t("digest.totals.title", lang, weekday=sv.weekday_word(lw, lang),
+    sections.append(Section(i18n.t("digest.totals.title", lang, weekday=bf.weekday_word(lw, lang),
                                     day=fmt.date(lw, lang)),
                             [total_line(k, lang, lw) for k in totals], keep=len(totals), drop=8))
 
-    lines = sv.five_lines(sv.day_values(day, **data.frames, ads=data.ads),
-                          sv.day_values(lw, **data.frames, ads=data.ads_before), lang)
-    lines_title = (sv.lines_title(day, lang) if day == today - timedelta(days=1)
-                   else i18n.t("digest.lines.title", lang, day=fmt.date(day, lang),
-                               weekday=sv.weekday_word(day, lang)))
-    sections.append(Section(lines_title, [ln.text for ln in lines] or [i18n.t("kiosk.lines.none", lang)],
-                            keep=3, drop=2))
+    lines = bf.five_lines(bf.day_values(day, **data.frames, ads=data.ads),
+                          bf.day_values(lw, **data.frames, ads=data.ads_before), lang)
+    sections.append(Section(bf.lines_title(day, today, lang),
+                            [ln.text for ln in lines] or [i18n.t("kiosk.lines.none", lang)], keep=3, drop=2))
 
-    found = flags(data, lang, names, today=today, silent_hours=silent_hours)
+    found = flags(data, silent_hours=silent_hours)
+    texts = [bf.flag_text(f, lang, names, today=today) for f in found]
     several = len(page_ids) > 1
     sections.append(Section(i18n.t("kiosk.flags.title", lang),
-                            [f.text for f in found] or [i18n.t("kiosk.flags.none", lang)], keep=2, drop=0))
+                            texts or [i18n.t("kiosk.flags.none", lang)], keep=2, drop=0))
     if several and found:
         sections.append(Section(i18n.t("kiosk.attention.title", lang),
-                                [a.text for a in sv.attention(found, lang, names)], keep=3, drop=1,
+                                [a.text for a in bf.attention(found, lang, names)], keep=3, drop=1,
                                 more_key="kiosk.attention.more"))
     link = dashboard_link(link_base, page_ids, lang, day=day, asked_all=asked_all)
     footer = [i18n.t("digest.link", lang, url=link)] if link else []
-    return Digest(Message(title, sections, footer, lang=lang), errors, totals, lines, found)
+    return Digest(Message(title, sections, footer, lang=lang), errors, totals, lines, found, texts)

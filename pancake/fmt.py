@@ -47,7 +47,7 @@ __all__ = [
     "MISSING", "LANGS", "ZERO_DECIMAL_CURRENCIES",
     "number", "compact", "money", "compact_money", "budget", "currency_decimals", "duration_ms",
     "percent", "ratio_as_percent", "signed_percent",
-    "date", "date_range", "hour", "weekday_name", "by_unit",
+    "date", "date_range", "hour", "weekday_name", "weekday_long", "day_month", "by_unit",
 ]
 
 MISSING = "—"
@@ -339,6 +339,25 @@ def weekday_name(i: Any, lang: str) -> str:
     if not 0 <= i <= 6:
         raise ValueError(f"weekday must be 0–6 (Monday = 0), got {i}")
     return _WEEKDAYS[lang][i]
+
+
+_WEEKDAYS_LONG = {"vi": ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"),
+                  "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+
+
+def weekday_long(d: Any, lang: str) -> str:
+    """A date's weekday written out, as inside a sentence: vi "thứ Hai" … "Chủ nhật", en
+    "Monday" … "Sunday"; missing → "—"."""
+    _check_lang(lang)
+    x = _as_date(d)
+    return MISSING if x is None else _WEEKDAYS_LONG[lang][x.weekday()]
+
+
+def day_month(d: Any, lang: str) -> str:
+    """A date without its year: vi "29/11", en "29 Nov"; missing → "—"."""
+    _check_lang(lang)
+    x = _as_date(d)
+    return MISSING if x is None else _babel_date(x, _DAY_MONTH[lang], locale=_LOCALES[lang])
 
 
 def by_unit(unit: str, x: Any, lang: str, currency: str | None = None) -> str:

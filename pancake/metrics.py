@@ -747,6 +747,12 @@ def is_improvement(field: str, change: Any, source: str | None = None) -> bool |
     return (c > 0) if m.better == "up" else (c < 0)
 
 
+# the neutral band: a change smaller than this is grey, with no arrow (cards, sparklines, the five
+# lines, the digest): under 1 % for a count, money or duration, under 0.5 percentage points for a ratio
+NEUTRAL_PCT = 1.0
+NEUTRAL_PP = 0.5
+
+
 @dataclass(frozen=True)
 class Change:
     """How a value moved against the previous period. ``kind`` is ``"pct"`` (relative change,
@@ -756,6 +762,30 @@ class Change:
     value: float
     difference: float
     good: bool | None
+
+    @property
+    def neutral(self) -> bool:
+        """Too small to matter (``NEUTRAL_PCT`` %, ``NEUTRAL_PP`` points, or no change at all):
+        every surface shows it grey, with no arrow and no colour."""
+        if self.difference == 0:
+            return True
+        if self.kind == "pct":
+            return abs(self.value) < NEUTRAL_PCT
+        if self.kind == "pp":
+            return abs(self.value) < NEUTRAL_PP
+        return False
+
+    @property
+    def direction(self) -> Literal["up", "down", "flat"]:
+        """Which way it moved, "flat" inside the neutral band."""
+        if self.neutral:
+            return "flat"
+        return "up" if self.difference > 0 else "down"
+
+    @property
+    def tone(self) -> bool | None:
+        """``good``, or None inside the neutral band (no colour)."""
+        return None if self.neutral else self.good
 
 
 def change(field: str, current: Any, previous: Any, source: str | None = None) -> Change | None:

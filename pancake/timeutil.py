@@ -183,7 +183,13 @@ def preset_range(name: str, today: date) -> tuple[date, date]:
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:
-    """Same length, ending the day before ``start``."""
+    """What a range is compared with, everywhere (cards, the standup screen, the digest): a
+    single day with the same weekday a week before (a Sunday against the Sunday before, never
+    against a Saturday); a longer range with the period of the same length ending the day
+    before ``start``."""
+    if start == end:
+        before = start - timedelta(days=7)
+        return before, before
     length = (end - start).days + 1
     prev_end = start - timedelta(days=1)
     return prev_end - timedelta(days=length - 1), prev_end

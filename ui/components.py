@@ -42,7 +42,7 @@ def header(title_key: str, page_ids: Sequence[str]) -> None:
     scope = i18n.t("common.scope", lang, pages=page_scope(page_ids),
                    range=fmt.date_range(start, end, lang), tz=cache.tz_name())
     if state.current().compare:
-        scope += " · " + i18n.t("common.vs_prev", lang, range=fmt.date_range(*state.previous_range(), lang))
+        scope += " · " + vcards.vs_text(*state.previous_range(), lang)
     st.caption(scope)
     banner()
     url_notice()
@@ -279,8 +279,8 @@ def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str 
     drawn = vcards.cards(kpis, lang, compare=compare)
     if not drawn:
         return
-    cut = _same_hours_text() if state.partial_today() else None
-    vs_prev = t("common.vs_prev_partial", time=cut) if cut is not None else t("common.vs_prev_short")
+    cut = _run().same_hours if state.partial_today() else None
+    vs_prev = vcards.vs_text(*state.previous_range(), lang, until=cut)
     run = _run()
     run.grids += 1
     key = f"kpis-{run.grids}"

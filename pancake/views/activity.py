@@ -83,8 +83,27 @@ def hourly_series(frame: pd.DataFrame | None, start: date, end: date, tz: str | 
 
 
 def silent_mask(frame: pd.DataFrame) -> pd.Series:
-    """Rows (page-hours) where customers sent messages and the page sent none."""
+    """Rows (page-hours) where customers sent messages and the page sent none (a null count is
+    none). The one silent-hour rule: this page's table and heatmap, and the no-reply flag
+    (``unanswered_since``)."""
     return (_counts(frame, "customer_inbox_count") > 0) & (_counts(frame, "page_inbox_count") == 0)
+
+
+def unanswered_since(rows: pd.DataFrame) -> tuple[pd.Timestamp | None, Any]:
+    """Of one page's hourly rows: the first silent hour (``silent_mask``) after the last hour in
+    which the page sent a message (its customers' first unanswered message falls in that hour),
+    and the customer messages from then on; (None, 0) when none is unanswered. Within one hour
+    the order of messages is unknown: an hour in which the page answered counts as answered."""
+    if rows is None or rows.empty:
+        return None, 0
+    rows = rows.assign(_h=pd.to_datetime(rows["hour"])).sort_values("_h", kind="stable")
+    answered = _counts(rows, "page_inbox_count") > 0
+    after = rows[rows["_h"] > rows["_h"][answered].iloc[-1]] if answered.any() else rows
+    silent = after[silent_mask(after)]
+    if silent.empty:
+        return None, 0
+    since = silent["_h"].iloc[0]
+    return since, metrics.total(after[after["_h"] >= since], "customer_inbox_count")
 
 
 def _marked(frame: pd.DataFrame) -> pd.DataFrame:

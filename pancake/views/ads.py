@@ -108,10 +108,18 @@ def parse_status_param(value: str | None, available: Sequence[str]) -> list[str]
 
 # --- per ad ------------------------------------------------------------------------------------
 
-def _flag(spend: Any, purchases: Any) -> str:
-    """``no_purchases`` for an ad that spent with 0 purchases, ``no_purchase_data`` for one
-    that spent while its purchases are unknown, "" otherwise."""
-    if is_missing(spend) or spend <= 0:
+# statuses of an ad that is not running: never flagged (its owner has already stopped it)
+STOPPED_STATUSES = frozenset({"PAUSED", "ARCHIVED", "DELETED"})
+
+
+def _flag(spend: Any, purchases: Any, status: Any = None, currency: str | None = None) -> str:
+    """The one "spent with no purchase" rule (this page and the standup flags):
+    ``no_purchases`` for a running ad that spent with exactly 0 purchases, ``no_purchase_data``
+    for one that spent while its purchases are unknown (null: never "no purchase"), "" otherwise
+    (a paused, archived or deleted ad included, and a spend that rounds to 0 in its currency:
+    "spent 0.00" is no news)."""
+    if is_missing(spend) or round(float(spend), fmt.currency_decimals(currency or None)) <= 0 \
+            or _status_key(status) in STOPPED_STATUSES:
         return ""
     if is_missing(purchases):
         return FLAG_NO_PURCHASE_DATA
@@ -137,7 +145,8 @@ def ad_table(frame: pd.DataFrame | None, names: Mapping[str, str] | None = None)
     out["currency"] = df["currency"].map(metrics.currency_key).astype("str")
     for c in NUMBER_COLUMNS:
         out[c] = pd.to_numeric(df[c], errors="coerce").astype("float64") if c in df.columns else float("nan")
-    out["flag"] = [_flag(s, p) for s, p in zip(out["spend"], out["purchases"])]
+    out["flag"] = [_flag(s, p, st, c) for s, p, st, c in zip(out["spend"], out["purchases"], out["status"],
+                                                          out["currency"])]
     out["_c"] = _order_by_currency(out, currencies(out))
     out["_s"] = out["spend"].fillna(-1.0)
     out = out.sort_values(["_c", "_s", "name"], ascending=[True, False, True], kind="stable")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date, time
 from typing import Any
 
 from .. import fmt, i18n, metrics
@@ -70,15 +71,17 @@ def change_text(field: str, current: Any, previous: Any, lang: str, *, source: s
 def card(kpi: Kpi, lang: str, *, compare: bool = True) -> Card:
     """The card of one KPI: label and tooltip from the metric catalogue (for the KPI's source),
     the value formatted for ``lang`` and its unit, and the change; the arrow follows the sign
-    and the colour the metric's better direction (lower response time is green)."""
+    and the colour the metric's better direction (lower response time is green); a change inside
+    the neutral band (under 1 %, under 0.5 points for a ratio) is grey with no arrow."""
     previous = kpi.previous if compare else None
     delta = change_text(kpi.field, kpi.value, previous, lang, source=kpi.source,
                         currency=kpi.currency) if previous is not None else None
     color, arrow = "gray", "off"
     ch = metrics.change(kpi.field, kpi.value, previous, kpi.source) if delta is not None else None
     if ch is not None:
-        arrow = "up" if ch.difference > 0 else "down" if ch.difference < 0 else "off"
-        color = "gray" if ch.good is None else ("green" if ch.good else "red")
+        # inside the neutral band (``metrics.Change.neutral``): grey, no arrow
+        arrow = {"up": "up", "down": "down"}.get(ch.direction, "off")
+        color = "gray" if ch.tone is None else ("green" if ch.tone else "red")
     help_ = metrics.help_text(kpi.field, lang, kpi.source)
     if kpi.note:
         help_ = f"{help_}\n\n{kpi.note}" if help_ else kpi.note
@@ -98,6 +101,20 @@ def sum_kpi(field: str, current, previous, start, end, *, source: str, date_col:
     return Kpi(field=field, value=metrics.total(current, field),
                previous=metrics.total(previous, field) if compare and previous is not None else None,
                spark=metrics.daily_series(current, field, start, end, date_col=date_col), source=source)
+
+
+def vs_text(prev_start: date, prev_end: date, lang: str, *, until: time | None = None) -> str:
+    """What a change is set against, named (``timeutil.previous_period`` picks it): one day by
+    its weekday and date ("so với Chủ nhật 29/11", "vs Sunday 29 Nov"), a longer period by its
+    dates; ``until``: cut at that time of its last day (a partial today)."""
+    if prev_start == prev_end:
+        what = i18n.t("common.vs_day", lang, weekday=fmt.weekday_long(prev_start, lang),
+                      day=fmt.day_month(prev_start, lang))
+    else:
+        what = i18n.t("common.vs_prev", lang, range=fmt.date_range(prev_start, prev_end, lang))
+    if until is not None:
+        what = i18n.t("common.vs_until", lang, what=what, time=fmt.clock(until, lang))
+    return what
 
 
 def cards(kpis: Sequence[Kpi], lang: str, *, compare: bool = True) -> list[Card]:

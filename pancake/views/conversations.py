@@ -1,7 +1,7 @@
 """/conversations page computations: who is waiting now, what came in over the range and who
 handled it (by type, tag, assignee, phone captured, day, weekday × hour, from ads), the table
-of conversations, the message reader, page customers, the one-row-per-conversation export
-and the standup's "longest waits" lines. Pure (no Streamlit), unit-tested.
+of conversations, the message reader, page customers and the one-row-per-conversation export
+(the standup's "longest waits" lines are ``views.briefing.longest_waits``). Pure (no Streamlit), unit-tested.
 
 Counting is ``metrics.sums_by`` / ``metrics.weekday_hour_sums`` over a column of ones (one per
 conversation); shares are paired sums through ``metrics.safe_div``. A conversation whose phone
@@ -306,19 +306,6 @@ def waiting_table(w: pd.DataFrame, lang: str, page_names: Mapping[str, str] | No
             Column("waiting_since", i18n.t("conv.col.since", lang), unit="text"),
             Column("snippet", i18n.t("conv.col.snippet", lang), unit="text")]
     return Table(frame=data[keep].reset_index(drop=True), columns=cols)
-
-
-def longest_waits(w: pd.DataFrame, n: int, lang: str, page_names: Mapping[str, str] | None = None) -> list[str]:
-    """The standup screen's "longest waits": ``n`` plain lines, longest first
-    ("Nguyễn Thu Hà · Shop A · 42 phút"); over the threshold marked ⚠️. Plain text (escape it
-    for markdown). ``w`` is ``pancake.conversations.waiting``'s frame."""
-    out = []
-    for _, r in w.head(max(0, n)).iterrows():
-        page = (page_names or {}).get(r["page_id"], r["page_id"])
-        who = r["customer_name"] or r["conversation_id"]
-        sign = "⚠️ " if bool(r.get("breach")) else ""
-        out.append(f"{sign}{who} · {page} · {fmt.duration_ms(r['wait_ms'], lang)}")
-    return out
 
 
 def message_side(from_customer: Any) -> str:

@@ -1,27 +1,14 @@
 """The standup screen (``?kiosk=1``): options from the URL, the section playlist, which of the
-pages' KPI cards each section shows, "yesterday in five lines" and the flags worth raising at a
-standup. Pure: no Streamlit.
+pages' KPI cards each section shows, its charts and its status corner. Pure: no Streamlit.
+"Yesterday in five lines", the flags, the pages needing attention, the longest waits and the
+data's age are ``pancake.views.briefing``'s (shared with the digest and the alerts).
 
 The cards are the pages' own (``engagement.kpis``, ``staff.kpis``, ``ads.kpis``,
 ``customers.kpis``, ``activity.kpis``): the screen picks some of them and never recomputes a
-number, so it always agrees with the pages. The arithmetic of the five lines and the flags is
-``pancake.metrics``'s.
-
-Flags and their thresholds (all overridable through the flag functions' arguments):
-
-* ``response_time`` - a staff member's weighted average response time on the day is at least
-  ``RT_RATIO`` (1.5) times their median over the 7 days before, and at least ``RT_MIN_INCREASE_MS``
-  (2 minutes) more, with at least ``RT_MIN_SESSIONS`` (5) reply sessions on the day and at least
-  ``RT_MIN_BASELINE_DAYS`` (3) active days in the 7 before.
-* ``ads_no_purchase`` - an ad spent money on the day (spend > 0) and reported 0 purchases (a null
-  is unknown, not 0: never flagged).
-* ``no_reply`` - a page received customer messages and sent none for ``silent_hours`` (3) hours or
-  more, counted up to the current hour.
-* ``token`` - a page whose data load failed with an auth error (dead, renewed or revoked token).
-* ``failed`` - a page whose data load failed for another reason (a timeout, a server error).
+number, so it always agrees with the pages.
 
 On one page the screen lists the flags themselves (``MAX_FLAGS_SHOWN``); for several pages it
-lists the pages needing attention (``attention``), worst first, one short line each.
+lists the pages needing attention (``briefing.attention``), worst first, one short line each.
 
 Everything is sized for a 1920×1080 screen read across the room: ``CHART_HEIGHT`` is what is left
 for the chart under the header and the cards.
@@ -29,19 +16,17 @@ for the chart under the header and the cards.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from .. import charts, fmt, i18n, metrics
-from . import format_metric, is_missing
 from . import staff as staff_views
+from .briefing import DEFAULT_SILENT_HOURS
 from .cards import Kpi
 from .engagement import series as summed_series
 
@@ -54,14 +39,6 @@ MIN_REFRESH_MINUTES = 0.05       # 3 s: small enough for browser tests, not a bu
 MAX_REFRESH_MINUTES = 24 * 60.0
 DEFAULT_EVERY_SECONDS = 60.0
 MIN_EVERY_SECONDS = 3.0
-DEFAULT_SILENT_HOURS = 3
-
-RT_RATIO = 1.5
-RT_MIN_INCREASE_MS = 120_000.0
-RT_MIN_SESSIONS = 5
-RT_MIN_BASELINE_DAYS = 3
-
-MIN_BASE_FOR_LINE = 10           # a count smaller than this on both days is noise, not news
 MAX_FLAGS_SHOWN = 4              # one page: its flags (two lines each at most) under the five lines
 MAX_PAGES_SHOWN = 5              # several pages: the pages needing attention (one line each)
 CHART_HEIGHT = 520               # px: a 1080-pixel screen less the header, the cards and the margins
@@ -215,336 +192,6 @@ def hours_of_day(frame: pd.DataFrame | None, fields: Sequence[str], day: date, t
     return summed_series(frame, list(fields), day, day, grain="hour", tz=tz, now=now)
 
 
-# --- yesterday in five lines -------------------------------------------------------------
-
-_WEEKDAY_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
-_WEEKDAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-Key = tuple[str, "str | None"]   # (field, currency): currency None for a non-money field
-
-
-def weekday_word(d: date, lang: str) -> str:
-    return (_WEEKDAY_VI if lang == "vi" else _WEEKDAY_EN)[d.weekday()]
-
-
-def lines_title(day: date, lang: str) -> str:
-    """The five lines' title: the day and the weekday they are set against (a week before)."""
-    return i18n.t("kiosk.lines.title", lang, day=fmt.date(day, lang), weekday=weekday_word(day, lang))
-
-
-def _on_day(frame: pd.DataFrame | None, col: str, day: date) -> pd.DataFrame | None:
-    if frame is None or frame.empty:
-        return None
-    return frame[pd.to_datetime(frame[col]).dt.normalize() == pd.Timestamp(day)]
-
-
-def day_values(day: date, *, engagement: pd.DataFrame | None = None, activity: pd.DataFrame | None = None,
-               customers: pd.DataFrame | None = None, staff_hourly: pd.DataFrame | None = None,
-               ads: pd.DataFrame | None = None) -> dict[Key, float]:
-    """One day's numbers for the five lines, keyed by (field, currency). ``ads`` covers exactly
-    that day (ads come aggregated over the asked range); its spend is per currency, the ads
-    with no currency keyed "" (never added to VND). An unknown number (a series the API did
-    not send, such as orders on some accounts) is left out, never 0."""
-    values: dict[Key, Any] = {}
-    for frame, col, fields in ((engagement, "date", ("inbox", "comment", "order_count")),
-                               (activity, "hour", ("customer_inbox_count", "page_inbox_count")),
-                               (customers, "date", ("new_customer_count", "new_phone_number_count"))):
-        rows = _on_day(frame, col, day)
-        if rows is not None:
-            values.update({(f, None): metrics.total(rows, f) for f in fields})
-    staff_rows = _on_day(staff_hourly, "hour", day)
-    if staff_rows is not None:
-        values[("average_response_time", None)] = metrics.response_time(staff_rows)
-    for currency, sums in metrics.ads_kpi_values(ads).items():
-        values[("spend", currency)] = sums.get("spend")
-    return {k: float(v) for k, v in values.items() if not is_missing(v)}
-
-
-# the endpoint each five-lines number comes from (the catalogue's meaning for it)
-LINE_SOURCES = {"inbox": "engagement", "comment": "engagement", "order_count": "engagement",
-                "customer_inbox_count": "activity", "page_inbox_count": "activity",
-                "new_customer_count": "customers", "new_phone_number_count": "customers",
-                "average_response_time": "staff", "spend": "ads"}
-
-
-@dataclass(frozen=True)
-class Line:
-    field: str
-    currency: str | None
-    current: float
-    previous: float
-    pct: float | None          # None when last week was 0
-    good: bool | None          # the metric moved its better way (colour)
-    text: str
-
-
-def _label(field: str, lang: str, currency: str | None) -> str:
-    text = metrics.label(field, lang, LINE_SOURCES.get(field))
-    if currency is not None:
-        text = f"{text} ({currency or fmt.MISSING})"
-    return text[:1].upper() + text[1:]
-
-
-def _line(key: Key, cur: float, prev: float, lang: str) -> tuple[float, Line]:
-    """One line and its rank: |percent change|, infinite for a metric that was 0 last week."""
-    field, currency = key
-    ch = metrics.change(field, cur, prev, LINE_SOURCES.get(field))
-    change, pct = ch.difference, (ch.value if ch.kind == "pct" else None)
-    fv = lambda v: format_metric(field, v, lang, currency or None, source=LINE_SOURCES.get(field))  # noqa: E731
-    label = _label(field, lang, currency)
-    if pct is None:
-        text = i18n.t("kiosk.line.from_zero", lang, label=label, cur=fv(cur), prev=fv(prev))
-        score = math.inf
-    elif change == 0:
-        text = i18n.t("kiosk.line.same", lang, label=label, cur=fv(cur))
-        score = 0.0
-    else:
-        text = i18n.t("kiosk.line.up" if change > 0 else "kiosk.line.down", lang, label=label,
-                      pct=fmt.percent(abs(pct), lang, decimals=0), cur=fv(cur), prev=fv(prev))
-        score = abs(pct)
-    good = metrics.is_improvement(field, change, LINE_SOURCES.get(field))
-    return score, Line(field, currency, cur, prev, pct, good, text)
-
-
-def five_lines(current: Mapping[Key, float], previous: Mapping[Key, float], lang: str, n: int = 5,
-               min_base: float = MIN_BASE_FOR_LINE) -> list[Line]:
-    """The ``n`` biggest relative changes between two days (yesterday and the same weekday a
-    week before: ``lines_title`` says which), as short lines.
-
-    Changes are ranked by |percent change|; a metric that was 0 last week and is not now ranks
-    first (it appeared). A count below ``min_base`` on both days is left out (1 vs 2 is not news);
-    a missing value on either day too."""
-    scored: list[tuple[float, Line]] = []
-    for key, cur in current.items():
-        prev = previous.get(key)
-        if is_missing(cur) or is_missing(prev):
-            continue
-        cur, prev = float(cur), float(prev)
-        m = metrics.metric(key[0], LINE_SOURCES.get(key[0]))
-        if (m is None or m.unit == "count") and max(cur, prev) < min_base:
-            continue
-        if cur == prev == 0:
-            continue
-        scored.append(_line(key, cur, prev, lang))
-    scored.sort(key=lambda x: -x[0])
-    return [line for _, line in scored[:n]]
-
-
-# --- flags -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Flag:
-    kind: str            # response_time | ads_no_purchase | no_reply | token
-    page_id: str
-    subject: str
-    text: str
-    value: float = math.nan
-
-
-def _jump(day_rows: pd.DataFrame, ts: pd.Timestamp, *, ratio_threshold: float, min_increase_ms: float,
-          min_sessions: int, min_baseline_days: int) -> tuple[float, float] | None:
-    """(response time on ``ts``, median of the 7 days before) when it jumped, else None."""
-    today = day_rows[day_rows["day"] == ts]
-    if today.empty:
-        return None
-    cur = today["average_response_time"].iloc[0]
-    if is_missing(cur) or today["sessions"].iloc[0] < min_sessions:
-        return None
-    before = day_rows[(day_rows["day"] >= ts - pd.Timedelta(days=7)) & (day_rows["day"] < ts)
-                      & (day_rows["sessions"] > 0)]["average_response_time"].dropna()
-    if len(before) < min_baseline_days:
-        return None
-    median, cur = float(before.astype("float64").median()), float(cur)
-    if median <= 0 or cur < ratio_threshold * median or cur - median < min_increase_ms:
-        return None
-    return cur, median
-
-
-def response_time_flags(staff_hourly: pd.DataFrame | None, day: date, lang: str,
-                        page_names: Mapping[str, str] | None = None, *, ratio_threshold: float = RT_RATIO,
-                        min_increase_ms: float = RT_MIN_INCREASE_MS, min_sessions: int = RT_MIN_SESSIONS,
-                        min_baseline_days: int = RT_MIN_BASELINE_DAYS) -> list[Flag]:
-    """Staff whose response time on ``day`` jumped against their median of the 7 days before."""
-    if staff_hourly is None or staff_hourly.empty:
-        return []
-    daily = metrics.daily_response_times(staff_hourly, by=["page_id", "user_id"])
-    names = staff_hourly.drop_duplicates(["page_id", "user_id"], keep="last") \
-        .set_index(["page_id", "user_id"])["user_name"]
-    flags = []
-    for (pid, uid), rows in daily.groupby(["page_id", "user_id"], sort=True):
-        jump = _jump(rows, pd.Timestamp(day), ratio_threshold=ratio_threshold, min_increase_ms=min_increase_ms,
-                     min_sessions=min_sessions, min_baseline_days=min_baseline_days)
-        if jump is None:
-            continue
-        cur, median = jump
-        staff = str(names.get((pid, uid), uid))
-        text = i18n.t("kiosk.flag.response_time", lang, staff=staff, page=(page_names or {}).get(pid, pid),
-                      cur=fmt.duration_ms(cur, lang), x=fmt.number(cur / median, lang, decimals=1),
-                      median=fmt.duration_ms(median, lang))
-        flags.append(Flag("response_time", str(pid), staff, text, cur / median))
-    flags.sort(key=lambda f: -f.value)
-    return flags
-
-
-def ads_no_purchase_flags(ads: pd.DataFrame | None, lang: str,
-                          page_names: Mapping[str, str] | None = None) -> list[Flag]:
-    """Ads that spent money (over the frame's range, yesterday on the screen) and reported 0
-    purchases. Null purchases are unknown (the API sent no result), never "no purchase"; an ad
-    with no currency shows its spend as a bare amount, never as đồng."""
-    if ads is None or ads.empty:
-        return []
-    spend = pd.to_numeric(ads["spend"], errors="coerce")
-    purchases = pd.to_numeric(ads["purchases"], errors="coerce")
-    hit = ads[(spend > 0) & (purchases == 0)].assign(_spend=spend)
-    flags = []
-    for _, r in hit.sort_values("_spend", ascending=False, kind="stable").iterrows():
-        pid = str(r["page_id"])
-        name = str(r["ad_id"]) if is_missing(r["name"]) else str(r["name"])
-        text = i18n.t("kiosk.flag.ads_no_purchase", lang, ad=name, page=(page_names or {}).get(pid, pid),
-                      spend=fmt.money(r["_spend"], metrics.currency_key(r["currency"]) or None, lang))
-        flags.append(Flag("ads_no_purchase", pid, name, text, float(r["_spend"])))
-    return flags
-
-
-def _silence(rows: pd.DataFrame, now_hour: pd.Timestamp) -> tuple[pd.Timestamp, int, Any]:
-    """(first silent hour, silent hours up to ``now_hour``, customer messages since then) of one
-    page: the stretch after the last hour the page sent a message (else from the first hour)."""
-    rows = rows.sort_values("hour")
-    hours = pd.to_datetime(rows["hour"])
-    sent = pd.to_numeric(rows["page_inbox_count"], errors="coerce") > 0
-    since = hours[sent].iloc[-1] + pd.Timedelta(hours=1) if sent.any() else hours.iloc[0]
-    silent = int((now_hour - since) / pd.Timedelta(hours=1)) + 1
-    return since, silent, metrics.total(rows[hours >= since], "customer_inbox_count")
-
-
-def no_reply_flags(activity: pd.DataFrame | None, now: datetime, lang: str,
-                   page_names: Mapping[str, str] | None = None, *, hours: int = DEFAULT_SILENT_HOURS) -> list[Flag]:
-    """Pages where customers wrote and the page sent nothing for ``hours`` hours or more.
-
-    ``now`` is naive local time; its hour counts (Pancake reports the running hour). The silent
-    stretch starts after the last hour in which the page sent a message (or at the first hour of
-    the data when it sent none) and runs to the current hour."""
-    if activity is None or activity.empty:
-        return []
-    now_hour = pd.Timestamp(now).floor("h")
-    flags = []
-    for pid, rows in activity[pd.to_datetime(activity["hour"]) <= now_hour].groupby("page_id", sort=True):
-        since, silent, waiting = _silence(rows, now_hour)
-        if silent < hours or is_missing(waiting) or waiting <= 0:
-            continue
-        page = (page_names or {}).get(str(pid), str(pid))
-        text = i18n.t("kiosk.flag.no_reply", lang, page=page, n=fmt.number(waiting, lang), hours=silent,
-                      since=fmt.hour(since, lang) if since.normalize() == now_hour.normalize()
-                      else f"{fmt.hour(since, lang)} {fmt.date(since, lang)}")
-        flags.append(Flag("no_reply", str(pid), page, text, float(silent)))
-    flags.sort(key=lambda f: -f.value)
-    return flags
-
-
-def token_flags(errors: Iterable[Any], lang: str) -> list[Flag]:
-    """Pages whose load failed with an auth error (``PageError.kind == "auth"``), once each."""
-    seen: dict[str, Flag] = {}
-    for err in errors:
-        if getattr(err, "kind", None) != "auth" or err.page_id in seen:
-            continue
-        page = err.page_name or err.page_id
-        seen[err.page_id] = Flag("token", err.page_id, page,
-                                 i18n.t("kiosk.flag.token", lang, page=page, msg=err.message))
-    return list(seen.values())
-
-
-def failure_flags(errors: Iterable[Any], lang: str) -> list[Flag]:
-    """Pages whose load failed for another reason than their token (a timeout, a server
-    error), once each: their numbers are missing from the screen."""
-    seen: dict[str, Flag] = {}
-    for err in errors:
-        if getattr(err, "kind", None) == "auth" or err.page_id in seen:
-            continue
-        page = err.page_name or err.page_id
-        seen[err.page_id] = Flag("failed", err.page_id, page, i18n.t("kiosk.flag.failed", lang, page=page))
-    return list(seen.values())
-
-
-# the flags' kinds, most serious first: a page whose numbers are missing, then customers
-# waiting, then slow staff, then money spent for nothing
-SEVERITY = ("token", "failed", "no_reply", "response_time", "ads_no_purchase")
-
-
-def by_severity(flags: Iterable[Flag]) -> list[Flag]:
-    """The flags most serious first (``SEVERITY``), each kind in its own order."""
-    return sorted(flags, key=lambda f: SEVERITY.index(f.kind))
-
-
-@dataclass(frozen=True)
-class Attention:
-    """A page needing attention: its flags in one short line."""
-    page_id: str
-    page: str
-    worst: str          # the most serious flag kind (its icon and colour)
-    count: int          # how many flags the page has
-    text: str
-
-
-def _reasons(flags: Sequence[Flag], lang: str) -> list[str]:
-    """One short phrase per kind of flag of one page, most serious first."""
-    out = []
-    for kind in SEVERITY:
-        these = [f for f in flags if f.kind == kind]
-        if not these:
-            continue
-        if kind in ("token", "failed"):
-            out.append(i18n.t(f"kiosk.why.{kind}", lang))
-        elif kind == "no_reply":
-            out.append(i18n.t("kiosk.why.no_reply", lang, hours=int(max(f.value for f in these))))
-        else:
-            key = "slow" if kind == "response_time" else "ads"
-            out.append(i18n.t(f"kiosk.why.{key}_one", lang, name=these[0].subject) if len(these) == 1
-                       else i18n.t(f"kiosk.why.{key}_many", lang, n=len(these)))
-    return out
-
-
-def attention(flags: Iterable[Flag], lang: str, page_names: Mapping[str, str] | None = None) -> list[Attention]:
-    """The pages needing attention, worst first: by their most serious flag (``SEVERITY``),
-    then by how many flags they have, then by name ("#2" before "#12"). One line each: the page
-    and what is wrong."""
-    by_page: dict[str, list[Flag]] = {}
-    for f in flags:
-        by_page.setdefault(f.page_id, []).append(f)
-    out = []
-    for pid, these in by_page.items():
-        worst = min((f.kind for f in these), key=SEVERITY.index)
-        page = (page_names or {}).get(pid) or next((f.subject for f in these if f.kind in ("token", "failed")), pid)
-        out.append(Attention(pid, page, worst, len(these),
-                             i18n.t("kiosk.attention.line", lang, page=page,
-                                    reasons=" · ".join(_reasons(these, lang)))))
-    out.sort(key=lambda a: (SEVERITY.index(a.worst), -a.count, _natural(a.page)))
-    return out
-
-
-def _natural(name: str) -> tuple:
-    """A sort key that puts "Shop #2" before "Shop #12"."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
-                 for part in re.split(r"(\d+)", name))
-
-
-# --- the loads of one screen run -----------------------------------------------------------
-
-def errors_of(results: Iterable[Any]) -> list[Any]:
-    """The per-page errors of several loads, each (page, message) once."""
-    seen, out = set(), []
-    for r in results:
-        for e in r.errors:
-            if (e.page_id, e.message) not in seen:
-                seen.add((e.page_id, e.message))
-                out.append(e)
-    return out
-
-
-def fetched_at(results: Iterable[Any]) -> datetime | None:
-    """When the oldest data on screen was fetched: it decides how fresh the screen is."""
-    return min((r.fetched_at for r in results), default=None)
-
-
 # --- the status corner --------------------------------------------------------------------
 
 def interval_text(seconds: float, lang: str) -> str:
@@ -554,12 +201,6 @@ def interval_text(seconds: float, lang: str) -> str:
         n = int(round(minutes)) if abs(minutes - round(minutes)) < 1e-9 else fmt.number(minutes, lang, decimals=1)
         return i18n.t("kiosk.minutes", lang, n=n)
     return i18n.t("kiosk.seconds", lang, n=fmt.number(seconds, lang, decimals=0))
-
-
-def age_text(fetched: datetime, now: datetime, lang: str) -> str:
-    """How old the data is: "vừa xong" under a minute, else whole minutes."""
-    minutes = int((now - fetched).total_seconds() // 60)
-    return i18n.t("kiosk.age.now", lang) if minutes < 1 else i18n.t("kiosk.age.min", lang, n=minutes)
 
 
 def local(at: datetime, tz: str) -> datetime:

@@ -13,6 +13,7 @@ import pandas as pd
 from pancake import fmt, metrics, timeutil
 from pancake.data import cache
 from pancake.data.core import PageError
+from pancake.views import briefing as bf
 from pancake.views import format_metric
 from pancake.views import standup as sv
 from pancake.views.cards import change_text
@@ -43,14 +44,14 @@ def shown_lines(at) -> list[str]:
 def attention_lines(at) -> list[str]:
     """The pages needing attention (several pages), as shown: "page: reasons"."""
     return [unescape(re.sub(r"^:\w+\[:material/\w+:\] ", "", t)) for t in markdowns(at)
-            if re.match(r"^:\w+\[:material/(key_off|cloud_off|speaker_notes_off|timer|money_off):\] ", t)]
+            if re.match(r"^:\w+\[:material/(key_off|cloud_off|speaker_notes_off|hourglass_top|timer|money_off):\] ", t)]
 
 
 def expected_lines(s, ids, lang) -> list[str]:
     today = s.today()
     y, lw = today - timedelta(days=1), today - timedelta(days=8)
     cur, prev = truth.standup_day_values(s, ids, y), truth.standup_day_values(s, ids, lw)
-    return [line.text for line in sv.five_lines(cur, prev, lang)]
+    return [line.text for line in bf.five_lines(cur, prev, lang)]
 
 
 def paired(rows, currency) -> dict[str, float]:
@@ -79,11 +80,11 @@ def test_standup_overview_all_pages_vi_matches_truth():
     # no sidebar, the markers, the five lines as the truth says
     assert len(at.sidebar) == 0
     text = "\n".join(markdowns(at) + [c.value for c in at.caption])
-    assert "Cập nhật lúc" in text and "Dữ liệu lấy lúc" in text and "Tự làm mới mỗi 5 phút" in text
+    assert "Cập nhật lúc" in text and "Làm mới thành công lúc" in text and "Tự làm mới mỗi 5 phút" in text
     assert shown_lines(at) == expected_lines(s, ACTIVE, "vi")
     assert len(shown_lines(at)) == 5
     subheaders = [h.value for h in at.subheader]
-    assert sv.lines_title(s.today() - timedelta(days=1), "vi") in subheaders
+    assert bf.lines_title(s.today() - timedelta(days=1), s.today(), "vi") in subheaders
     assert "Trang cần chú ý" in subheaders   # several pages: the pages needing attention
     q = dict(at.query_params)
     assert q["kiosk"] == "1" and q["pages"] == "all" and q["lang"] == "vi"
@@ -228,7 +229,7 @@ def test_spend_line_needs_the_same_pages_on_both_days(monkeypatch):
     assert not any(t.startswith("Spend") for t in shown_lines(at))
     cur = truth.standup_day_values(s, ACTIVE, s.today() - timedelta(days=1))
     prev = {k: v for k, v in truth.standup_day_values(s, ACTIVE, lw).items() if k[0] != "spend"}
-    assert shown_lines(at) == [li.text for li in sv.five_lines(cur, prev, "en")]
+    assert shown_lines(at) == [li.text for li in bf.five_lines(cur, prev, "en")]
 
 
 def test_standup_token_flag_when_a_page_token_dies(monkeypatch):
@@ -316,7 +317,6 @@ def test_the_standup_screen_lists_the_longest_waits_from_the_simulators_truth(mo
     from pancake import conversations as conv
     from pancake.data import conversations as dc
     from pancake.data import core
-    from pancake.views import conversations as vc
     # one moment for the screen and for the truth: a customer writing between the two would
     # change who is waiting (seen on a busy CI machine)
     frozen = simulator.Simulator(timezone=cache.settings().timezone).now()
@@ -339,13 +339,13 @@ def test_the_standup_screen_lists_the_longest_waits_from_the_simulators_truth(mo
     truth_ids = {cid for cid, _ in sim.truth.waiting(one, sim.now() - timedelta(days=2))}
     assert not want.empty and set(want["conversation_id"]) <= truth_ids
     assert [h for h in at.subheader if h.value == "Longest waits"]
-    expected = vc.longest_waits(want, 3, "en", cache.page_names())
+    expected = bf.longest_waits(want, 3, "en", cache.page_names())
     shown = [m for m in markdowns(at) if any(strip(e) in m.replace("\\", "") for e in expected)]
     assert [strip(x) for x in shown] == [strip(x) for x in expected]
     # several pages: the right column is the attention list; the longest wait is one line
     at = app_test(params={"kiosk": "1", "lang": "en"}, timeout=90)
     want = conv.waiting(dc.load_waiting(client, ids, sim.now(), cache.tz_name()).frame, sim.now())
-    first = strip(vc.longest_waits(want, 1, "en", cache.page_names())[0])
+    first = strip(bf.longest_waits(want, 1, "en", cache.page_names())[0])
     assert not [h for h in at.subheader if h.value == "Longest waits"]
     assert [m for m in markdowns(at) if m.replace("\\", "").startswith(":material/hourglass_top: Longest wait: ")
             and first in m.replace("\\", "")]

@@ -52,7 +52,7 @@ def test_kiosk_screen_and_self_refresh(page):
     assert page.locator(".st-key-kiosk-flags").get_by_text("Trang cần chú ý").count() == 1
     status = page.locator(".st-key-kiosk-status")
     first = status.get_by_text("Cập nhật lúc").inner_text()
-    assert "Dữ liệu lấy lúc" in status.inner_text() and "3 giây" in status.inner_text()
+    assert "Làm mới thành công lúc" in status.inner_text() and "3 giây" in status.inner_text()
     shot(page, "kiosk_vi_light")
     page.evaluate("window.__no_reload = 1")
     # the fragment re-runs by itself (3 s): the marker changes, the document stays the same

@@ -17,7 +17,7 @@ from pancake.ratelimit import FakeClock
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.store import SQLiteStore, memory_store
 from pancake.store.base import ALERTS, SCHEMA_VERSION, TABLE
-from pancake.views import standup as sv
+from pancake.views import briefing as bf
 from tests.pancake import notify_cli
 from tests.pancake.store.backends import PgSchema, backend, pg_url  # noqa: F401 - fixture
 
@@ -28,7 +28,7 @@ KEY_CANARY = "CanaryAlertWebhookKey4d4d9"
 
 
 def flag(kind, page, subject="x", value=1.0):
-    return sv.Flag(kind, page, subject, f"{kind} {page} {subject}", value)
+    return bf.Flag(kind, page, subject, {"wait_ms": value, "spend": value, "x": value})
 
 
 # --- what is new ----------------------------------------------------------------------------------
@@ -67,10 +67,12 @@ def test_customers_waiting_make_one_flag_per_page():
     frame = pd.DataFrame({"page_id": ["p1", "p1", "p2", "p3"], "conversation_id": ["a", "b", "c", "d"],
                           "wait_ms": [3_600_000.0, 2_000_000.0, 1_900_000.0, 60_000.0],
                           "breach": [True, True, True, False]})
-    out = alerts.waiting_flags(frame, "en", {"p1": "Shop 1"}, 30)
-    assert [(f.page_id, f.subject, f.value) for f in out] == [("p1", "Shop 1", 3_600_000.0), ("p2", "p2", 1_900_000.0)]
-    assert "2" in out[0].text and "1 h" in out[0].text
-    assert alerts.waiting_flags(None, "en", {}, 30) == [] and alerts.waiting_flags(frame.iloc[3:], "en", {}, 30) == []
+    out = bf.waiting_flags(frame, 30)
+    assert [(f.page_id, f.figures["count"], f.figures["longest_ms"]) for f in out] == \
+        [("p1", 2, 3_600_000.0), ("p2", 1, 1_900_000.0)]
+    assert bf.flag_text(out[0], "en", {"p1": "Shop 1"}, today=date(2026, 11, 24)) == \
+        "Page Shop 1: 2 customers waiting 30 min or more for an answer (longest 1 h)"
+    assert bf.waiting_flags(None, 30) == [] and bf.waiting_flags(frame.iloc[3:], 30) == []
 
 
 # --- the state in the store ------------------------------------------------------------------------
@@ -196,12 +198,14 @@ def test_the_flags_of_now_are_said_for_today():
     assert check.day == NOW.date() and check.failed_pages == {MINH_ANH}
     kinds = [f.kind for f in check.flags]
     assert kinds[0] == "token" and check.flags[0].page_id == MINH_ANH
-    assert kinds == sorted(kinds, key=alerts.ALERT_KINDS.index)
+    assert kinds == sorted(kinds, key=bf.SEVERITY.index)
     ads = [f for f in check.flags if f.kind == "ads_no_purchase"]
     assert {f.page_id for f in ads} == {LINH_CHI, HANA}
+    msg = alerts.message(check.flags, "vi", [LINH_CHI, HANA, MINH_ANH], names, now=NOW).text()
     for f in ads:
-        assert i18n.t("digest.when.today", "vi") in f.text and "hôm qua" not in f.text
-    assert TOKEN_CANARY not in " ".join(f.text for f in check.flags)
+        text = bf.flag_text(f, "vi", names, today=NOW.date())
+        assert i18n.t("digest.when.today", "vi") in text and "hôm qua" not in text and text in msg
+    assert TOKEN_CANARY not in msg
 
 
 # --- end to end over HTTP ----------------------------------------------------------------------------
@@ -287,7 +291,7 @@ def test_dry_run_prints_and_remembers_nothing(sim_server, receiver, tmp_path):
 
 def test_the_cli_default_silence_is_the_standup_screens():
     from pancake import cli_notify
-    assert cli_notify.DEFAULT_SILENT_HOURS == sv.DEFAULT_SILENT_HOURS
+    assert cli_notify.DEFAULT_SILENT_HOURS == bf.DEFAULT_SILENT_HOURS
 
 
 # --- unknown outcomes and runs at once (issue 23) ----------------------------------------------------

@@ -14,7 +14,7 @@ from pancake.data import core
 from pancake.ratelimit import FakeClock
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.store import memory_store
-from pancake.views import standup as sv
+from pancake.views import briefing as bf
 from tests.pancake import notify_cli
 
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
@@ -93,18 +93,20 @@ def test_the_message_reads_in_the_language_with_the_cards_numbers(lang):
     d = digest.build(data, lang, pids, names, today=NOW.date(), link_base="https://dash.example.com")
     text = d.message.text()
     title = text.splitlines()[0]
-    assert fmt.date(y, lang) in title and sv.weekday_word(y, lang) in title
+    assert fmt.date(y, lang) in title and bf.weekday_word(y, lang) in title
     assert names[LINH_CHI] in title and names[HANA] in title
     truth, _ = truth_totals(sim, pids, y)
     total_label = metrics.label("total", lang, "engagement")
     line = next(ln for ln in text.splitlines() if ln.startswith("• " + total_label[:1].upper() + total_label[1:]))
     assert f": {fmt.number(truth['total'], lang)} (" in line
-    assert sv.lines_title(y, lang) in text           # yesterday in five lines, titled as on the screen
+    assert bf.lines_title(y, NOW.date(), lang) in text           # yesterday in five lines, titled as on the screen
     for ln in d.lines:
         assert "• " + ln.text in text
     assert i18n.t("kiosk.flags.title", lang) in text and i18n.t("kiosk.attention.title", lang) in text
-    for f in d.flags:
-        assert "• " + f.text in text
+    assert len(d.flag_texts) == len(d.flags)
+    for f, t in zip(d.flags, d.flag_texts):
+        assert t == bf.flag_text(f, lang, names, today=NOW.date())
+        assert "• " + t in text
     assert text.splitlines()[-1] == i18n.t(
         "digest.link", lang, url=f"https://dash.example.com/overview?pages={LINH_CHI},{HANA}"
                                  f"&from={y}&to={y}&lang={lang}")
@@ -119,7 +121,8 @@ def test_flags_of_an_earlier_day_name_that_day_not_yesterday():
     ads_flags = [f for f in d.flags if f.kind == "ads_no_purchase"]
     assert ads_flags, "the simulator's no-purchase ads spend every day"
     for f in ads_flags:
-        assert fmt.date(day, "en") in f.text and "yesterday" not in f.text
+        text = bf.flag_text(f, "en", names, today=NOW.date())
+        assert fmt.date(day, "en") in text and "yesterday" not in text
     assert "Yesterday" not in d.message.text()
     assert d.message.footer == []       # no PANCAKE_PUBLIC_URL: no link
 
@@ -163,7 +166,7 @@ def test_digest_end_to_end_numbers_equal_the_truth(sim_server, receiver, tmp_pat
     y = sim.today() - timedelta(days=1)
     names = names_of(sim)
     title, text = req.json["title"], req.json["message"]
-    assert title == i18n.t("digest.title", "vi", weekday=sv.weekday_word(y, "vi"), day=fmt.date(y, "vi"),
+    assert title == i18n.t("digest.title", "vi", weekday=bf.weekday_word(y, "vi"), day=fmt.date(y, "vi"),
                            pages=f"{names[LINH_CHI]}, {names[SNEAKER]}")
     (t, spend), (lw, lw_spend) = truth_totals(sim, pids, y), truth_totals(sim, pids, y - timedelta(days=7))
     for f, src in (("total", "engagement"), ("new_customer_count", "customers"),
@@ -189,7 +192,7 @@ def test_digest_in_english_for_a_given_date_dry_run_sends_nothing(sim_server, re
     assert proc.returncode == 0, proc.stderr.decode()
     assert receiver.requests == []
     text = proc.stdout.decode()
-    assert text.startswith(f"Pancake · Digest for {sv.weekday_word(day, 'en')} {fmt.date(day, 'en')}")
+    assert text.startswith(f"Pancake · Digest for {bf.weekday_word(day, 'en')} {fmt.date(day, 'en')}")
     t, _ = truth_totals(sim, [HANA], day)
     assert f": {fmt.number(t['total'], 'en')} (" in _line(text, "total", "engagement", "en")
 

@@ -64,3 +64,13 @@ def test_a_range_can_end_at_a_time_of_day():
     since, until = day_bounds_unix(date(2027, 1, 2), date(2027, 1, 2), "Asia/Ho_Chi_Minh", until=time(14, 35))
     assert until - since == 14 * 3600 + 35 * 60
     assert day_bounds_unix(date(2027, 1, 2), date(2027, 1, 2), "Asia/Ho_Chi_Minh")[1] - since == 86399
+
+
+def test_a_single_day_is_compared_with_the_same_weekday_a_week_before():
+    """Issue 17 item 6: "yesterday" on a Monday (Sunday 6/12/2026) against Sunday 29/11, never
+    Saturday 5/12; a longer range keeps the previous period of the same length."""
+    from datetime import date
+    assert timeutil.previous_period(date(2026, 12, 6), date(2026, 12, 6)) == (date(2026, 11, 29), date(2026, 11, 29))
+    assert timeutil.previous_period(date(2026, 12, 7), date(2026, 12, 7)) == (date(2026, 11, 30), date(2026, 11, 30))
+    assert timeutil.previous_period(date(2026, 12, 5), date(2026, 12, 6)) == (date(2026, 12, 3), date(2026, 12, 4))
+    assert timeutil.previous_period(date(2026, 12, 1), date(2026, 12, 7)) == (date(2026, 11, 24), date(2026, 11, 30))

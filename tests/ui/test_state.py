@@ -4,10 +4,12 @@ its echoed values plain text, the view falling back to defaults."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from datetime import time as dt_time
 
 import pytest
 
 from pancake import i18n, timeutil
+from pancake.views import cards
 from tests.conftest import app_test
 from ui import state
 from ui.state import Problem, View
@@ -242,20 +244,26 @@ def test_partial_today_is_compared_with_the_same_hours_and_says_so():
     described = {m.proto.delta_description for m in at.metric if m.delta}
     assert len(described) == 1
     cut = next(iter(described)).rsplit(" ", 1)[1].strip(")")          # "… (to 14:35)"
-    assert described == {i18n.t("common.vs_prev_partial", "en", time=cut)}
+    # issue 17 item 6: a single day against the same weekday a week before, named
+    week_before = before.date() - timedelta(days=7)
+    hh, mm = map(int, cut.split(":"))
+    assert described == {cards.vs_text(week_before, week_before, "en", until=dt_time(hh, mm))}
+    assert described == {f"vs {week_before:%A} {week_before.day} {week_before:%b} (to {cut})"}
     hh, mm = map(int, cut.split(":"))
     assert before.time() <= before.replace(hour=hh, minute=mm).time() <= after.time()
     assert any(i18n.t("common.partial_today_cmp", "en", time=cut) in c for c in captions(at))
-    # yesterday was asked until that minute, never as a whole day
+    # the same weekday last week was asked until that minute, never as a whole day
     sim = cache.loader().client._http._transport.handler.__self__
-    yesterday = before.date() - timedelta(days=1)
+    yesterday = week_before
     asked = [c.params["date_range"] for c in sim.calls if c.path.endswith("customer_engagements")
              and c.params.get("date_range", "").startswith(f"{yesterday:%d/%m/%Y}")]
     assert f"{yesterday:%d/%m/%Y} 00:00:00 - {yesterday:%d/%m/%Y} {cut}:00" in asked
     assert f"{yesterday:%d/%m/%Y} 00:00:00 - {yesterday:%d/%m/%Y} 23:59:59" not in asked
     at = app_test("app_pages/engagement.py", params={"pages": ONE, "lang": "en"})  # last 7 days, to yesterday
     assert not any("Today is not over" in c for c in captions(at))
-    assert {m.proto.delta_description for m in at.metric if m.delta} == {i18n.t("common.vs_prev_short", "en")}
+    start, end = timeutil.preset_range("last_7", before.date())
+    assert {m.proto.delta_description for m in at.metric if m.delta} == \
+        {cards.vs_text(*timeutil.previous_period(start, end), "en")}
 
 
 def test_a_range_longer_than_the_maximum_keeps_its_last_days_and_says_so(monkeypatch):

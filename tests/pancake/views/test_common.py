@@ -40,10 +40,41 @@ def test_a_ratio_changes_in_percentage_points():
     """Regression: the reply ratio, CTR and capture rate showed a relative change."""
     rr = cards.card(cards.Kpi("reply_ratio", 0.62, 0.50, source="activity"), "vi")
     assert rr.value == "62,0 %" and rr.delta == "+12,0 điểm %"
-    ctr = cards.card(cards.Kpi("ctr", 1.2, 1.5, source="ads"), "en")
-    assert ctr.delta == "-0.3 pp" and ctr.color == "red"
+    ctr = cards.card(cards.Kpi("ctr", 1.2, 1.8, source="ads"), "en")
+    assert ctr.delta == "-0.6 pp" and ctr.color == "red"
     cap = cards.card(cards.Kpi("phone_capture_rate", 0.25, 0.30, source="customers"), "en")
     assert cap.delta == "-5.0 pp"
+
+
+def test_a_change_inside_the_neutral_band_is_grey_with_no_arrow():
+    """Issue 17 item 7: under 1 % (under 0.5 points for a ratio) is grey, no arrow, no colour;
+    "+0,0 điểm %" got a green up arrow."""
+    cases = [  # (field, source, current, previous, delta shown, arrow, colour)
+        ("inbox", "engagement", 1001, 1000, "+0,1 %", "off", "gray"),            # +0.1 %
+        ("inbox", "engagement", 999, 1000, "-0,1 %", "off", "gray"),
+        ("inbox", "engagement", 1010, 1000, "+1,0 %", "up", "green"),            # exactly 1 %: shown
+        ("average_response_time", "staff", 60_500, 60_000, "+0,8 %", "off", "gray"),
+        ("reply_ratio", "activity", 0.5004, 0.5, "+0,0 điểm %", "off", "gray"),  # +0.04 pp
+        ("reply_ratio", "activity", 0.4996, 0.5, "-0,0 điểm %", "off", "gray"),
+        ("reply_ratio", "activity", 0.504, 0.5, "+0,4 điểm %", "off", "gray"),   # 0.4 pp
+        ("reply_ratio", "activity", 0.505, 0.5, "+0,5 điểm %", "up", "green"),   # 0.5 pp: shown
+        ("ctr", "ads", 1.2, 1.6, "-0,4 điểm %", "off", "gray"),                  # percent unit, 0.4 pp
+        ("inbox", "engagement", 5, 0, "+5", "up", "green"),                       # from nothing
+        ("inbox", "engagement", 7, 7, "0,0 %", "off", "gray"),
+    ]
+    for field, source, cur, prev, delta, arrow, colour in cases:
+        c = cards.card(cards.Kpi(field, cur, prev, source=source), "vi")
+        assert (c.delta, c.arrow, c.color) == (delta, arrow, colour), (field, cur, prev)
+
+
+def test_the_comparison_is_named():
+    """Issue 17 item 6: the label names what is compared."""
+    from datetime import date, time
+    assert cards.vs_text(date(2026, 11, 29), date(2026, 11, 29), "vi") == "so với Chủ nhật 29/11"
+    assert cards.vs_text(date(2026, 11, 29), date(2026, 11, 29), "en") == "vs Sunday 29 Nov"
+    assert cards.vs_text(date(2026, 11, 30), date(2026, 11, 30), "vi", until=time(11, 35)) \
+        == "so với thứ Hai 30/11 (đến 11:35)"
+    assert cards.vs_text(date(2026, 11, 1), date(2026, 11, 7), "en") == "vs 1 – 7 Nov 2026"
 
 
 def test_card_note_goes_into_the_tooltip_and_sparks_skip_unknowns():

@@ -9,7 +9,7 @@ import pandas as pd
 
 from pancake import conversations as conv
 from pancake import fmt
-from pancake.views import cards, tables
+from pancake.views import briefing, cards, tables
 from pancake.views import conversations as v
 
 TZ = "UTC"   # local = UTC here: times read as written
@@ -116,9 +116,9 @@ def test_waiting_table_and_longest_waits():
         conv_row("y", customer="Nam", last={"id": "ps-y"}, updated="2026-07-06T14:20:00"),
         conv_row("z")], "p1", TZ)
     w = conv.waiting(frame, datetime(2026, 7, 6, 14, 30), 15)
-    lines = v.longest_waits(w, 5, "en", {"p1": "Shop"})
+    lines = briefing.longest_waits(w, 5, "en", {"p1": "Shop"})
     assert lines == ["⚠️ Hà · Shop · 1 h 30 min", "Nam · Shop · 10 min"]
-    assert v.longest_waits(w, 1, "vi", {"p1": "Shop"}) == ["⚠️ Hà · Shop · 1 giờ 30 phút"]
+    assert briefing.longest_waits(w, 1, "vi", {"p1": "Shop"}) == ["⚠️ Hà · Shop · 1 giờ 30 phút"]
     wt = v.waiting_table(w, "en", {"p1": "Shop"})
     assert list(wt.frame["wait_ms"]) == [90 * 60_000.0, 10 * 60_000.0]
     assert tables.display_values(wt, "en")["over"].tolist() == ["⚠️ over threshold", ""]

@@ -11,6 +11,7 @@ import pytest
 from pancake import metrics
 from pancake.data.core import PageError, Result
 from pancake.views import ads as va
+from pancake.views import briefing as bf
 from pancake.views import engagement as ve
 from pancake.views import staff as vs
 from pancake.views import standup as sv
@@ -56,19 +57,31 @@ def test_status_texts():
     assert sv.interval_text(300, "vi") == "5 phút" and sv.interval_text(12, "en") == "12 s"
     assert sv.interval_text(90, "vi") == "1,5 phút"
     now = datetime(2026, 7, 7, 3, 0, tzinfo=UTC)
-    assert sv.age_text(now - timedelta(seconds=30), now, "vi") == "vừa xong"
-    assert sv.age_text(now - timedelta(minutes=7, seconds=5), now, "en") == "7 min ago"
+    assert bf.age_text(now - timedelta(seconds=30), now, "vi") == "vừa xong"
+    assert bf.age_text(now - timedelta(minutes=7, seconds=5), now, "en") == "7 min ago"
+    # issue 17 item 8: hours as hours, never "125 minutes"
+    assert bf.age_text(now - timedelta(minutes=125, seconds=40), now, "en") == "2 h 5 min ago"
+    assert bf.age_text(now - timedelta(minutes=125), now, "vi") == "2 giờ 5 phút trước"
     assert sv.clock(now, "Asia/Ho_Chi_Minh") == "10:00:00"
     opts = sv.parse_options({"rotate": "ads,customers", "every": "45"})[0]
     assert sv.schedule_text(opts, "customers", "vi") == "Tự làm mới mỗi 5 phút · Mục 2/2 · chuyển mục mỗi 45 giây"
 
 
-def test_loads_errors_once_and_oldest_fetch():
-    t0, t1 = datetime(2026, 7, 7, 1, tzinfo=UTC), datetime(2026, 7, 7, 2, tzinfo=UTC)
+def test_loads_errors_once_and_the_last_successful_refresh():
+    """Issue 17 item 8: the data-age line gives the last successful refresh, not the oldest
+    stored fetch (a closed day kept in the store since 11:09), and warns only past twice the
+    refresh interval."""
+    t0, t1, t2 = (datetime(2026, 7, 7, h, tzinfo=UTC) for h in (1, 2, 3))
     err = PageError("p1", "Shop A", "auth", "token renewed")
-    results = [Result({}, [err], fetched_at=t1), Result({}, [err, PageError("p2", "B", "server", "502")], fetched_at=t0)]
-    assert [e.page_id for e in sv.errors_of(results)] == ["p1", "p2"]
-    assert sv.fetched_at(results) == t0 and sv.fetched_at([]) is None
+    results = [Result({}, [err], fetched_at=t1, pages_ok=["p2"]),
+               Result({}, [err, PageError("p2", "B", "server", "502")], fetched_at=t0, pages_ok=["p3"]),
+               Result({}, [err], fetched_at=t2, pages_ok=[])]      # failed everywhere: refreshed nothing
+    assert [e.page_id for e in bf.errors_of(results)] == ["p1", "p2"]
+    assert bf.last_refresh(results) == t1 and bf.last_refresh([]) is None
+    now = datetime(2026, 7, 7, 2, 9, tzinfo=UTC)
+    assert not bf.is_stale(t1, now, 300)                       # 9 min, refresh every 5: fine
+    assert bf.is_stale(t1, now + timedelta(minutes=2), 300)    # 11 min > 2 × 5
+    assert bf.is_stale(None, now, 300)
 
 
 # --- the pages' cards ---------------------------------------------------------------------
@@ -108,9 +121,9 @@ def test_orders_the_api_did_not_send_are_no_card_and_no_line():
     daily = _daily([pd.NA, pd.NA])
     cards = sv.pick("overview", ve.kpis(daily, None, D - timedelta(days=1), D))
     assert "order_count" not in [k.field for k in cards]
-    assert ("order_count", None) not in sv.day_values(D, engagement=daily)
-    assert ("order_count", None) not in sv.day_values(D, engagement=daily.drop(columns="order_count"))
-    assert sv.day_values(D, engagement=_daily([0, 2]))[("order_count", None)] == 2
+    assert ("order_count", None) not in bf.day_values(D, engagement=daily)
+    assert ("order_count", None) not in bf.day_values(D, engagement=daily.drop(columns="order_count"))
+    assert bf.day_values(D, engagement=_daily([0, 2]))[("order_count", None)] == 2
 
 
 def test_cards_keep_their_sparklines_on_either_theme():
@@ -150,9 +163,9 @@ def test_an_ad_without_currency_is_never_added_to_vnd():
     assert vnd[0].value == 900_000  # not 970.000
     assert list(sv.top_ads(ADS, "VND")["ad_id"]) == ["3", "2", "1"]
     assert list(sv.top_ads(ADS, "")["ad_id"]) == ["4"]
-    values = sv.day_values(D, ads=ADS)
+    values = bf.day_values(D, ads=ADS)
     assert values[("spend", "VND")] == 900_000 and values[("spend", "")] == 70_000
-    line = sv.five_lines({("spend", ""): 70_000.0}, {("spend", ""): 35_000.0}, "vi")[0]
+    line = bf.five_lines({("spend", ""): 70_000.0}, {("spend", ""): 35_000.0}, "vi")[0]
     assert line.text == "Chi tiêu (—): 70.000,00, tăng 100 % (tuần trước 35.000,00)"
 
 
@@ -165,7 +178,7 @@ def test_five_lines_ranks_changes_and_words_them():
     prev = {("inbox", None): 305.0, ("comment", None): 200.0, ("order_count", None): 1.0,
             ("average_response_time", None): 300_000.0, ("spend", "VND"): 0.0,
             ("customer_inbox_count", None): 0.0}
-    lines = sv.five_lines(cur, prev, "vi")
+    lines = bf.five_lines(cur, prev, "vi")
     # appeared from 0 first, then +100 % response time, then -50 % comments, then +35 % inbox;
     # orders (5 vs 1) are below the noise floor, 0 vs 0 spend is no news
     assert [(li.field, li.currency) for li in lines] == [("customer_inbox_count", None),
@@ -176,7 +189,7 @@ def test_five_lines_ranks_changes_and_words_them():
     assert lines[0].text == "Tin nhắn của khách: 50 (tuần trước 0)"
     assert lines[1].good is False  # slower replies are bad news
     assert lines[3].good is True
-    en = sv.five_lines(cur, prev, "en")
+    en = bf.five_lines(cur, prev, "en")
     assert en[3].text == "Inbox engagements: 412, up 35% (last week 305)"
     assert "10 min" in en[1].text and "5 min" in en[1].text
 
@@ -188,16 +201,16 @@ def test_five_lines_keeps_five_and_skips_missing():
     prev = {k: 100.0 for k in cur}
     cur[("average_response_time", None)] = math.nan
     prev[("average_response_time", None)] = 1000.0
-    lines = sv.five_lines(cur, prev, "en")
+    lines = bf.five_lines(cur, prev, "en")
     assert len(lines) == 5 and lines[0].field == "new_customer_count"
     assert all(li.field != "average_response_time" for li in lines)
-    assert sv.five_lines({}, {}, "vi") == []
+    assert bf.five_lines({}, {}, "vi") == []
 
 
 def test_lines_title_names_the_day_and_the_weekday_it_is_set_against():
-    assert sv.lines_title(D, "vi") == "Hôm qua (07/07/2026) so với thứ Ba tuần trước"
-    assert sv.lines_title(D, "en") == "Yesterday (7 Jul 2026) against last Tuesday"
-    same = sv.five_lines({("inbox", None): 40.0}, {("inbox", None): 40.0}, "en")
+    assert bf.lines_title(D, D + timedelta(days=1), "vi") == "Hôm qua (07/07/2026) so với thứ Ba tuần trước"
+    assert bf.lines_title(D, D + timedelta(days=1), "en") == "Yesterday (7 Jul 2026) against last Tuesday"
+    same = bf.five_lines({("inbox", None): 40.0}, {("inbox", None): 40.0}, "en")
     assert [li.text for li in same] == ["Inbox engagements: 40, unchanged on last week"]
 
 
@@ -213,7 +226,7 @@ def test_day_values_picks_one_day_and_weights_response_time():
                           "average_response_time": [100_000.0, 200_000.0, 9_000_000.0]})
     ads = pd.DataFrame({"page_id": ["a", "b", "b"], "currency": ["VND", "VND", "USD"],
                         "spend": [1000.0, math.nan, 2.5]})
-    v = sv.day_values(D, engagement=eng, staff_hourly=staff, ads=ads)
+    v = bf.day_values(D, engagement=eng, staff_hourly=staff, ads=ads)
     assert v[("inbox", None)] == 15 and v[("comment", None)] == 1 and v[("order_count", None)] == 5
     assert v[("average_response_time", None)] == pytest.approx((100_000 + 3 * 200_000) / 4)  # not a mean of means
     assert v[("spend", "VND")] == 1000 and v[("spend", "USD")] == 2.5
@@ -236,18 +249,21 @@ def _staff_days(values_by_day: dict[date, tuple[float, int]], user="u1", name="L
 def test_response_time_flag_fires_on_a_jump_against_the_7_day_median():
     base = {D - timedelta(days=i): (240_000.0 + i * 1000, 10) for i in range(1, 8)}
     jump = _staff_days({**base, D: (600_000.0, 8)})
-    flags = sv.response_time_flags(jump, D, "vi", {"p1": "Shop A"})
+    flags = bf.response_time_flags(jump, D)
     assert len(flags) == 1 and flags[0].kind == "response_time" and flags[0].subject == "Lan"
     median = 244_000.0
-    assert flags[0].value == pytest.approx(600_000 / median)
-    assert flags[0].text == "Lan (Shop A): thời gian phản hồi hôm qua 10 phút, gấp 2,5 lần trung vị 7 ngày (4 phút 4 giây)"
+    assert flags[0].figures["x"] == pytest.approx(600_000 / median) and flags[0].day == D
+    assert bf.flag_text(flags[0], "vi", {"p1": "Shop A"}, today=D + timedelta(days=1)) == \
+        "Lan (Shop A): thời gian phản hồi hôm qua 10 phút, gấp 2,5 lần trung vị 7 ngày (4 phút 4 giây)"
+    assert bf.flag_text(flags[0], "en", {"p1": "Shop A"}, today=D) == \
+        "Lan (Shop A): response time today 10 min, 2.5× the 7-day median (4 min 4 s)"
     # not enough of a jump (ratio), too small in absolute terms, too few sessions, no baseline
-    assert sv.response_time_flags(_staff_days({**base, D: (300_000.0, 8)}), D, "vi") == []
+    assert bf.response_time_flags(_staff_days({**base, D: (300_000.0, 8)}), D) == []
     small = {d: (20_000.0, 10) for d in base}
-    assert sv.response_time_flags(_staff_days({**small, D: (100_000.0, 8)}), D, "vi") == []
-    assert sv.response_time_flags(_staff_days({**base, D: (600_000.0, 2)}), D, "vi") == []
+    assert bf.response_time_flags(_staff_days({**small, D: (100_000.0, 8)}), D) == []
+    assert bf.response_time_flags(_staff_days({**base, D: (600_000.0, 2)}), D) == []
     two_days = {D - timedelta(days=1): (200_000.0, 10), D - timedelta(days=2): (200_000.0, 10)}
-    assert sv.response_time_flags(_staff_days({**two_days, D: (900_000.0, 10)}), D, "vi") == []
+    assert bf.response_time_flags(_staff_days({**two_days, D: (900_000.0, 10)}), D) == []
 
 
 def test_ads_no_purchase_flag_only_on_a_reported_zero():
@@ -258,36 +274,40 @@ def test_ads_no_purchase_flag_only_on_a_reported_zero():
                         "currency": ["VND", "VND", "USD", "VND", None],
                         "spend": [150_000.0, 90_000.0, 6.5, 0.0, 80_000.0],
                         "purchases": [0.0, 3.0, math.nan, 0.0, 0.0]})
-    flags = sv.ads_no_purchase_flags(ads, "en", {"p1": "Shop A"})
+    flags = bf.ads_no_purchase_flags(ads, D)
     assert [f.subject for f in flags] == ["Sale", "Nocur"]  # "Free" (null purchases) is unknown
-    assert flags[0].text == "Ad “Sale” (Shop A) spent ₫150,000 yesterday with no purchase"
-    assert flags[1].text == "Ad “Nocur” (p2) spent 80,000.00 yesterday with no purchase"  # no ₫
+    texts = [bf.flag_text(f, "en", {"p1": "Shop A"}, today=D + timedelta(days=1)) for f in flags]
+    assert texts[0] == "Ad “Sale” (Shop A) spent ₫150,000 yesterday with no purchase"
+    assert texts[1] == "Ad “Nocur” (p2) spent 80,000.00 yesterday with no purchase"  # no ₫
 
 
-def test_no_reply_flag_counts_silent_hours_up_to_now():
+def test_no_reply_flag_counts_from_the_first_unanswered_hour_up_to_now():
     hours = pd.date_range("2026-07-07 08:00", periods=6, freq="h")  # 08..13
     f = pd.DataFrame({"page_id": ["p1"] * 6, "hour": hours,
                       "customer_inbox_count": pd.array([5, 4, 3, 2, 6, 9], "Int64"),
                       "page_inbox_count": pd.array([4, 3, 0, 0, 0, 0], "Int64")})
     other = f.assign(page_id="p2", page_inbox_count=pd.array([1, 1, 1, 1, 1, 0], "Int64"))
     frame = pd.concat([f, other], ignore_index=True)
-    now = datetime(2026, 7, 7, 12, 40)  # 13:00 is in the future: ignored
-    flags = sv.no_reply_flags(frame, now, "vi", {"p1": "Shop A"}, hours=3)
-    assert len(flags) == 1 and flags[0].page_id == "p1" and flags[0].value == 3  # 10, 11, 12
-    assert flags[0].text == "Trang Shop A: 11 tin nhắn của khách, chưa có trả lời trong 3 giờ (từ 10:00)"
-    assert sv.no_reply_flags(frame, now, "vi", hours=4) == []
+    now = datetime(2026, 7, 7, 13, 10)  # 10:00 .. 13:10: 3 h 10 min at most
+    flags = bf.no_reply_flags(frame, now, hours=3)
+    assert len(flags) == 1 and flags[0].page_id == "p1"
+    assert flags[0].figures["wait_ms"] == (3 * 60 + 10) * 60_000
+    assert flags[0].figures["messages"] == 3 + 2 + 6 + 9
+    assert bf.flag_text(flags[0], "vi", {"p1": "Shop A"}, today=D) == \
+        "Trang Shop A: 20 tin nhắn của khách từ 10:00 chưa được trả lời (chờ tối đa 3 giờ 10 phút)"
+    assert bf.no_reply_flags(frame, now, hours=4) == []
     # customers silent too: nothing to raise
     quiet = f.assign(customer_inbox_count=pd.array([5, 4, 0, 0, 0, 0], "Int64"))
-    assert sv.no_reply_flags(quiet, now, "vi", hours=2) == []
+    assert bf.no_reply_flags(quiet, now, hours=2) == []
 
 
 def test_token_flag_only_for_auth_errors_once_per_page():
     errs = [PageError("p1", "Shop A", "auth", "statistics/pages: page token was renewed (105)"),
             PageError("p1", "Shop A", "auth", "statistics/users: page token was renewed (105)"),
             PageError("p2", "Shop B", "server", "HTTP 502")]
-    flags = sv.token_flags(errs, "en")
+    flags = bf.token_flags(errs)
     assert [f.page_id for f in flags] == ["p1"]
-    assert flags[0].text.startswith("Page Shop A: its token stopped working (statistics/pages")
+    assert bf.flag_text(flags[0], "en", today=D).startswith("Page Shop A: its token stopped working (statistics/pages")
 
 
 # --- boards and figures -------------------------------------------------------------------
@@ -350,22 +370,23 @@ ERRS = [PageError("p1", "Shop A", "auth", "page token was renewed (105)"),
 def test_a_page_whose_data_did_not_load_is_a_flag_once():
     """Regression: a page failing for another reason than its token stacked one warning box
     per load above the screen (and pushed the flags off it); it is one flag per page now."""
-    flags = sv.failure_flags(ERRS, "en")
+    flags = bf.failure_flags(ERRS)
     assert [(f.kind, f.page_id) for f in flags] == [("failed", "p2"), ("failed", "p3")]
-    assert flags[0].text == "Page Shop B: its data did not load; the numbers on screen leave it out."
-    assert [f.page_id for f in sv.token_flags(ERRS, "en")] == ["p1"]
+    assert bf.flag_text(flags[0], "en", today=D) == "Page Shop B: its data did not load; the numbers on screen leave it out."
+    assert [f.page_id for f in bf.token_flags(ERRS)] == ["p1"]
 
 
-def _flag(kind: str, page: str, subject: str = "", value: float = math.nan) -> sv.Flag:
-    return sv.Flag(kind, page, subject or page, f"{kind} {page}", value)
+def _flag(kind: str, page: str, subject: str = "", wait_h: float = 1.0) -> bf.Flag:
+    figures = {"wait_ms": wait_h * 3_600_000, "x": 2.0, "spend": 1.0}
+    return bf.Flag(kind, page, subject or page, figures)
 
 
 def test_flags_most_serious_first():
     flags = [_flag("ads_no_purchase", "a"), _flag("response_time", "b"), _flag("token", "c"),
              _flag("no_reply", "d"), _flag("failed", "e"), _flag("ads_no_purchase", "f")]
-    assert [f.kind for f in sv.by_severity(flags)] == ["token", "failed", "no_reply", "response_time",
+    assert [f.kind for f in bf.by_severity(flags)] == ["token", "failed", "no_reply", "response_time",
                                                       "ads_no_purchase", "ads_no_purchase"]
-    assert [f.page_id for f in sv.by_severity(flags)][-2:] == ["a", "f"]  # a kind keeps its own order
+    assert [f.page_id for f in bf.by_severity(flags)][-2:] == ["a", "f"]  # a kind keeps its own order
 
 
 def test_pages_needing_attention_worst_first_one_line_each():
@@ -376,18 +397,18 @@ def test_pages_needing_attention_worst_first_one_line_each():
              _flag("no_reply", "c", "Shop C", 4.0), _flag("ads_no_purchase", "c", "Tết"),
              _flag("token", "d", "Shop D"),
              _flag("failed", "x", "Gone shop")]
-    items = sv.attention(flags, "vi", names)
+    items = bf.attention(flags, "vi", names)
     # the token first, then data missing, then customers waiting; then by how many flags
     assert [i.page_id for i in items] == ["d", "x", "c", "a", "b"]
     assert [i.worst for i in items] == ["token", "failed", "no_reply", "response_time", "ads_no_purchase"]
     assert items[0].text == "Shop D: token hỏng, vào Cài đặt"
     assert items[1].text == "Gone shop: không tải được số liệu"   # a page without a name: its error's
-    assert items[2].text == "Shop C: khách chờ trả lời 4 giờ · quảng cáo “Tết” chi tiền, chưa có lượt mua"
+    assert items[2].text == "Shop C: khách chờ trả lời tới 4 giờ · quảng cáo “Tết” chi tiền, chưa có lượt mua"
     assert items[3].text == "Shop A: Lan trả lời chậm · 2 quảng cáo chi tiền, chưa có lượt mua"
     assert items[3].count == 3
-    en = sv.attention(flags, "en", names)
+    en = bf.attention(flags, "en", names)
     assert en[3].text == "Shop A: Lan slow to reply · 2 ads spent with no purchase"
-    assert sv.attention([], "en") == []
+    assert bf.attention([], "en") == []
 
 
 def test_figures_are_sized_and_lettered_for_the_tv():
@@ -413,7 +434,7 @@ def test_figures_are_sized_and_lettered_for_the_tv():
 def test_pages_of_equal_need_are_in_natural_name_order():
     flags = [_flag("ads_no_purchase", p, "Sale") for p in ("s12", "s2", "s1")]
     names = {"s12": "Shop #12", "s2": "Shop #2", "s1": "shop #1"}
-    assert [i.page for i in sv.attention(flags, "en", names)] == ["shop #1", "Shop #2", "Shop #12"]
+    assert [i.page for i in bf.attention(flags, "en", names)] == ["shop #1", "Shop #2", "Shop #12"]
 
 
 def test_a_one_day_range_charts_its_hours_summed_over_pages_and_the_future_blank():
