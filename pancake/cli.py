@@ -255,7 +255,8 @@ def run_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         if args.output and args.output != "-":
             output = export.AtomicFile(args.output)
-            incomplete = export.AtomicFile(_incomplete_path(output.path))
+            if not output.stream:   # a device, a FIFO or /dev/stdout gets what was fetched, as stdout does
+                incomplete = export.AtomicFile(_incomplete_path(Path(args.output)))
     except export.OutputPathError as exc:
         if output is not None:
             output.discard()
@@ -285,7 +286,9 @@ def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, s
         frame, errs = got
         for err in errs:
             print(f"error: page {err.page_name} ({err.page_id}) failed: {err.message}", file=stderr)
-        where = _write(export.to_csv_bytes(frame), len(frame), bool(errs), stdout, output, incomplete)
+        where = _write(export.to_csv_bytes(frame), len(frame), bool(errs), stdout, output, incomplete, stderr)
+        if where is None:
+            return EXIT_PAGE_FAILED
         summary = f"done: {len(frame)} conversation(s), {len(errs)} page(s) failed" if errs else \
             f"done: {len(frame)} conversation(s)"
         if errs:
@@ -312,7 +315,9 @@ def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, s
     data = export.to_csv_bytes(table)
     for err in result.errors:   # each failing page once
         print(f"error: page {err.page_name} ({err.page_id}) failed: {err.message}", file=stderr)
-    where = _write(data, len(table), bool(result.errors), stdout, output, incomplete)
+    where = _write(data, len(table), bool(result.errors), stdout, output, incomplete, stderr)
+    if where is None:
+        return EXIT_PAGE_FAILED
     partial = [e for e in result.errors if e.partial]
     summary = (f"done: {len(table)} row(s) for {len(result.pages_ok)} page(s)"
                + (f", {len(partial)} page(s) with missing days" if partial else "")
@@ -326,11 +331,27 @@ def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, s
 
 
 def _write(data: bytes, rows: int, failed: bool, stdout: TextIO, output: export.AtomicFile | None,
-           incomplete: export.AtomicFile | None) -> str:
+           incomplete: export.AtomicFile | None, stderr: TextIO | None = None) -> str | None:
     """The CSV to its place: a complete export replaces ``--output``; an incomplete one leaves
     it as it was and goes to ``NAME.incomplete.csv`` (when it has rows); without ``--output``,
-    stdout. Returns what to add to the summary line."""
-    if output is None:
+    stdout; a device, a FIFO or ``/dev/stdout`` as ``--output`` is written through, complete or
+    not, as stdout is. Returns what to add to the summary line, or None after saying on stderr
+    (one line: the path and the cause) that the file could not be written."""
+    try:
+        return _write_to(data, rows, failed, stdout, output, incomplete)
+    except export.OutputWriteError as exc:
+        kept = (f"; {output.path} left as it was" if output is not None and not output.stream
+                and output.path.exists() else "")
+        print(f"error: --output: {exc}{kept}", file=stderr or sys.stderr)
+        return None
+
+
+def _write_to(data: bytes, rows: int, failed: bool, stdout: TextIO, output: export.AtomicFile | None,
+              incomplete: export.AtomicFile | None) -> str:
+    if output is None or output.stream:
+        if output is not None:
+            output.commit(data)
+            return ""
         out = getattr(stdout, "buffer", None)
         if out is not None:
             out.write(data)
