@@ -46,7 +46,7 @@ from typing import TextIO
 import pandas as pd
 
 from . import cli_access, cli_notify, errors, export, export_conversations, kinds, store, timeutil
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Settings, check_page_id, load_settings
 from .data import core
 from .redact import install_log_redaction, redact
 
@@ -196,6 +196,12 @@ def _open(asked: list[str], verb: str, stderr: TextIO, *, use_store: bool = True
           settings: Settings | None = None):
     """The configuration, a loader and the pages asked (``all`` expanded): ``(loader, page_ids,
     names)``, or the exit status after saying on stderr what is wrong."""
+    for pid in asked:   # before the configuration: nothing is asked, nor a token made, for a bad id
+        try:
+            check_page_id(pid)
+        except ConfigError as exc:
+            print(f"error: --page {exc}", file=stderr)
+            return EXIT_USAGE
     settings = settings or _settings_with_token(stderr)
     if settings is None:
         return EXIT_USAGE

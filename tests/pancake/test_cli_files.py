@@ -358,3 +358,18 @@ def test_a_full_disk_is_one_line_naming_the_path_and_the_file_is_kept(server, mo
                                 f"{target} left as it was"]
     assert target.read_bytes() == b"yesterday's complete export\r\n"
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("args", [["export", "tags", "--page", "", "--since", "2026-01-01", "--until", "2026-01-02"],
+                                  ["export", "conversations", "--page", " ", "--since", "2026-01-01",
+                                   "--until", "2026-01-02"],
+                                  ["sync", "--page", A, "", "--days", "3"]])
+def test_an_empty_page_id_is_refused_in_one_line_before_any_call(args, monkeypatch, tmp_path):
+    """#23: ``--page ''`` sent a token-generation POST for an empty page id. Nothing listens at
+    the base URL: a call would end in another message."""
+    monkeypatch.setenv("PANCAKE_BASE_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setenv("PANCAKE_ACCESS_TOKEN", DEMO_USER_TOKEN)
+    code, err = run(args, monkeypatch, tmp_path)
+    assert code == 2
+    bad = "''" if "" in args else "' '"
+    assert err.splitlines() == [f"error: --page {bad} is not a page id"]
