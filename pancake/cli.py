@@ -38,10 +38,10 @@ import logging
 import os
 import sys
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -172,10 +172,10 @@ class _NoUserToken:
     has_user_token = False
 
 
-def make_loader(settings: Settings, *, use_store: bool = True) -> core.Loader:
+def make_loader(settings: Settings, *, use_store: bool = True, warn: bool = True) -> core.Loader:
     """The CLI's loader: the same store (and shared rate limit) as the dashboard."""
     # the store is opened even with --no-store: it shares page tokens with the dashboard and other jobs
-    st = store.open_store(settings)
+    st = store.open_store(settings, warn=warn)
     shared = None
     if use_store:
         try:
@@ -193,7 +193,7 @@ _OPEN_LOADERS: list[core.Loader] = []   # closed on Ctrl-C (their clients refuse
 
 
 def _open(asked: list[str], verb: str, stderr: TextIO, *, use_store: bool = True,
-          settings: Settings | None = None):
+          settings: Settings | None = None, require_store: Callable[[Any], int | None] | None = None):
     """The configuration, a loader and the pages asked (``all`` expanded): ``(loader, page_ids,
     names)``, or the exit status after saying on stderr what is wrong."""
     for pid in asked:   # before the configuration: nothing is asked, nor a token made, for a bad id
@@ -205,8 +205,12 @@ def _open(asked: list[str], verb: str, stderr: TextIO, *, use_store: bool = True
     settings = settings or _settings_with_token(stderr)
     if settings is None:
         return EXIT_USAGE
-    loader = make_loader(settings, use_store=use_store)
+    loader = make_loader(settings, use_store=use_store, warn=require_store is None)
     _OPEN_LOADERS.append(loader)
+    if require_store is not None:   # a command whose point is the store: checked before any call
+        refused = require_store(loader.store)
+        if refused is not None:
+            return refused
     resolved = _resolve_pages(loader.client, settings, asked, stderr)
     if resolved is None:
         return EXIT_PAGE_FAILED
@@ -395,7 +399,12 @@ def _age(seconds: float) -> str:
 
 def run_cache(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     settings = load_settings(secrets=_read_secrets())
-    st = store.open_store(settings, persistent=True)
+    st = store.open_store(settings, persistent=True, warn=False)
+    if st.unavailable:
+        print(f"error: the statistics store is unavailable ({st.unavailable}): nothing to "
+              f"{'clear' if args.cache_command == 'clear' else 'show'}", file=stderr)
+        st.close()
+        return EXIT_PAGE_FAILED
     try:
         if args.cache_command == "clear":
             pages = args.page or [None]
@@ -446,7 +455,20 @@ def sync_plan(kind: kinds.Kind, hourly: bool, today, days: int) -> list[tuple]:
     return sorted(wanted)
 
 
+def _not_stored_text(missing: dict[str, set[date]], first: date, last: date) -> str:
+    """``40 of 90 day(s) not stored (2026-09-08..2026-10-17) for 2 page(s)``: a day is stored when
+    every page and kind has it."""
+    days = set().union(*missing.values()) if missing else set()
+    total = (last - first).days + 1
+    pages = len([p for p, d in missing.items() if d])
+    return (f"{len(days)} of {total} day(s) not stored ({core.runs_text(core.day_runs(days))}) "
+            f"for {pages} page(s)")
+
+
 def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Fill the store. Its point is the store: an unavailable store fails before any call, and
+    the first failed write stops the sync (the calls still queued are never sent); either way
+    the exit status is 1 and stderr says how many days were not stored."""
     if args.days < 1:
         print("error: --days must be at least 1", file=stderr)
         return EXIT_USAGE
@@ -458,10 +480,21 @@ def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print(f"error: --days {args.days} reaches before {timeutil.EARLIEST_DATE.isoformat()} "
               f"(at most {(today - timeutil.EARLIEST_DATE).days})", file=stderr)
         return EXIT_USAGE
-    opened = _open([p for group in args.page for p in group], "sync", stderr, settings=settings)
+    first, last = today - timedelta(days=args.days), today - timedelta(days=1)
+
+    def require_store(st) -> int | None:
+        if st is None or not st.unavailable or settings.use_demo:
+            return None
+        print(f"error: the statistics store is unavailable ({st.unavailable}): nothing synced, "
+              f"{args.days} of {args.days} day(s) not stored", file=stderr)
+        return EXIT_PAGE_FAILED
+
+    opened = _open([p for group in args.page for p in group], "sync", stderr, settings=settings,
+                   require_store=require_store)
     if isinstance(opened, int):
         return opened
     loader, page_ids, names = opened
+    loader.strict_store = True
     progress = _progress(args, stderr)
     today = loader.today()
     jobs = []
@@ -478,16 +511,38 @@ def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for name, hourly, a, b in jobs:   # every call of every job out at once, paced per page
         loader.prefetch(name, page_ids, a, b, **({"hourly": True} if hourly else {}))
     failed: dict[str, str] = {}
+    missing: dict[str, set[date]] = {}
+    stopped = False
     for i, (name, hourly, a, b) in enumerate(jobs, start=1):
-        result = loader.load(name, page_ids, a, b, page_names=names, **({"hourly": True} if hourly else {}))
+        result = loader.load(name, page_ids, a, b, page_names=names, keep_partial=True,
+                             **({"hourly": True} if hourly else {}))
+        if loader.store_failure is not None:
+            # the loader sends no call after the first failed write; the remaining jobs only read
+            # what is stored, to count what is not
+            stopped = True
         for err in result.errors:
             failed.setdefault(err.page_id, f"{name}: {err.message}")
-            print(f"error: page {err.page_name} ({err.page_id}) {name}{' hourly' if hourly else ''} "
-                  f"{a}..{b}: {err.message}", file=stderr)
-        progress(f"  [{i}/{len(jobs)}] {name}{' hourly' if hourly else ''} {a}..{b}: "
-                 f"{len(result.pages_ok)} page(s) stored" + (f", {len(result.errors)} failed" if result.errors else ""))
-    progress(f"done: {len(page_ids) - len(failed)} page(s) complete" + (f", {len(failed)} page(s) failed" if failed else ""))
-    return EXIT_PAGE_FAILED if failed else EXIT_OK
+            lost = ([d for run in err.missing for d in timeutil.daterange(*run)] if err.missing
+                    else timeutil.daterange(a, b))
+            missing.setdefault(err.page_id, set()).update(lost)
+            if not stopped:
+                print(f"error: page {err.page_name} ({err.page_id}) {name}{' hourly' if hourly else ''} "
+                      f"{a}..{b}: {err.message}", file=stderr)
+        if not stopped:
+            progress(f"  [{i}/{len(jobs)}] {name}{' hourly' if hourly else ''} {a}..{b}: "
+                     f"{len(result.pages_ok)} page(s) stored"
+                     + (f", {len(result.errors)} failed" if result.errors else ""))
+    if stopped:
+        cause = redact(str(loader.store_failure))
+        print(f"error: sync stopped at the first failed write to the statistics store {where} ({cause}): "
+              f"{_not_stored_text(missing, first, last)}; what was stored before is kept", file=stderr)
+        return EXIT_PAGE_FAILED
+    if failed:
+        print(f"done: {len(page_ids) - len(failed)} page(s) complete, {len(failed)} page(s) failed; "
+              f"{_not_stored_text(missing, first, last)}", file=stderr)
+        return EXIT_PAGE_FAILED
+    progress(f"done: {len(page_ids)} page(s) complete")
+    return EXIT_OK
 
 
 def _interrupted(stderr: TextIO) -> None:

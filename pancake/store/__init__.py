@@ -106,9 +106,10 @@ def memory_store() -> SQLiteStore:
     return SQLiteStore(None)
 
 
-def open_store(settings: Settings, *, persistent: bool = False) -> SQLStore:
-    """The store for this configuration; an in-memory one (with a warning) when it cannot be
-    opened. Demo data stays in memory unless ``persistent`` (the ``cache`` commands)."""
+def open_store(settings: Settings, *, persistent: bool = False, warn: bool = True) -> SQLStore:
+    """The store for this configuration; an in-memory one (with a warning, logged unless not
+    ``warn``; the reason in ``unavailable``) when it cannot be opened. Demo data stays in memory
+    unless ``persistent`` (the ``cache`` commands)."""
     if settings.use_demo and not persistent:
         return memory_store()
     try:
@@ -119,7 +120,9 @@ def open_store(settings: Settings, *, persistent: bool = False) -> SQLStore:
     except (StoreError, OSError) as exc:
         from ..redact import redact
         reason = redact(str(exc))
-        log.warning("statistics store unavailable (%s): keeping statistics in memory only", reason)
+        if warn:
+            log.warning("statistics store unavailable (%s): keeping statistics in memory only", reason)
         store = memory_store()
         store.warning = f"unavailable ({reason}): in memory only"
+        store.unavailable = reason      # a command whose point is the store fails on this (sync, cache)
         return store

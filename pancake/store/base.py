@@ -99,6 +99,7 @@ class SQLStore:
     location = ""
     placeholder = "?"
     warning: str | None = None
+    unavailable: str | None = None   # why the configured store could not be opened (then in memory)
 
     CREATE = (
         f"CREATE TABLE IF NOT EXISTS {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",

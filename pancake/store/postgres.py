@@ -50,6 +50,11 @@ class PostgresStore(SQLStore):
         self._psycopg = psycopg
         self.url = url
         self.location = safe_url(url)
+        try:   # one direct connection first: its error says why (the pool's would only time out)
+            psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True).close()
+        except psycopg.Error as exc:
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StoreError(f"PostgreSQL store {self.location} unreachable: {why}") from None
         try:
             self._pool = ConnectionPool(url, min_size=1, max_size=pool_max, open=False,
                                         kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},

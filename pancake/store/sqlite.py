@@ -44,6 +44,17 @@ def is_corruption(exc: BaseException) -> bool:
     return "not a database" in text or "malformed" in text
 
 
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back what is left of a transaction. SQLite rolls back by itself on some errors (a
+    full disk, an I/O error): a ROLLBACK then fails with "no transaction is active", which would
+    hide the cause."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
 class SQLiteStore(SQLStore):
     backend = "sqlite"
 
@@ -150,9 +161,13 @@ class SQLiteStore(SQLStore):
                 try:
                     yield conn
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    _rollback(conn)
                     raise
-                conn.execute("COMMIT")
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _rollback(conn)
+                    raise
         except sqlite3.DatabaseError as exc:
             self._on_error(exc)
             raise StoreError(f"SQLite store: {type(exc).__name__}: {exc}") from None
