@@ -176,12 +176,10 @@ def make_loader(settings: Settings, *, use_store: bool = True, warn: bool = True
     """The CLI's loader: the same store (and shared rate limit) as the dashboard."""
     # the store is opened even with --no-store: it shares page tokens with the dashboard and other jobs
     st = store.open_store(settings, warn=warn)
-    shared = None
-    if use_store:
-        try:
-            shared = store.shared_limiter(st, settings)
-        except Exception:  # noqa: BLE001 - pacing in this process still holds
-            shared = None
+    try:   # the shared rate limit holds whatever the store setting (--no-store included)
+        shared = store.shared_limiter(st, settings)
+    except Exception:  # noqa: BLE001 - pacing in this process still holds
+        shared = None
     vault = store.token_vault(st, settings)   # page tokens shared with the dashboard and other jobs
     options = {k: v for k, v in (("shared_limiter", shared), ("token_vault", vault)) if v is not None}
     client = core.make_client(settings, **options)

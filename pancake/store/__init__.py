@@ -90,16 +90,20 @@ def token_vault(store: SQLStore | None, settings: Settings) -> TokenVault | None
     return TokenVault(store, source_key(settings))
 
 
-def shared_limiter(store: SQLStore, settings: Settings):
-    """The rate limit shared by every process of a persistent store (None for demo data or an
-    in-memory store): slots in the store's PostgreSQL database, or in ``ratelimit.sqlite3``
-    beside the SQLite file. Raises when it cannot be made (the caller then paces in process)."""
-    if settings.use_demo or store.backend == "memory":
+def shared_limiter(store: SQLStore | None, settings: Settings):
+    """The rate limit shared by every process of this configuration, whatever the store setting
+    (``--no-store``, a store that fell back to memory): slots in the store's PostgreSQL database,
+    or in ``ratelimit.sqlite3`` in the cache directory (also when PostgreSQL is unreachable: the
+    processes of this machine still share it). None for demo data only. Raises when it cannot be
+    made (the caller then paces in process)."""
+    if settings.use_demo:
         return None
     from ..ratelimit import SharedLimiter
-    if settings.store_url:
+    if settings.store_url and store is not None and store.backend == "postgresql":
         return SharedLimiter.postgres(settings.store_url)
-    return SharedLimiter.sqlite(str(cache_dir(settings) / "ratelimit.sqlite3"))
+    folder = cache_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    return SharedLimiter.sqlite(str(folder / "ratelimit.sqlite3"))
 
 
 def memory_store() -> SQLiteStore:
