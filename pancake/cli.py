@@ -33,6 +33,7 @@ Faults (what the exit status and the files tell):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import logging
 import os
@@ -494,6 +495,25 @@ def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     loader, page_ids, names = opened
     loader.strict_store = True
     progress = _progress(args, stderr)
+
+    def waiting(pid: str) -> None:
+        progress(f"sync: waiting for another sync of page {names.get(pid, pid)} ({pid}) to finish; "
+                 "what it stores is not asked again")
+    lock = (loader.store.sync_lock(loader.source, page_ids, on_wait=waiting) if loader.store is not None
+            else contextlib.nullcontext())
+    try:
+        lock.__enter__()
+    except Exception as exc:  # noqa: BLE001 - the lock is a saving, not the point: sync without it
+        print(f"warning: could not coordinate with other syncs ({redact(str(exc))}); going on", file=stderr)
+        lock = contextlib.nullcontext()
+    try:
+        return _sync(args, loader, page_ids, names, progress, first, last, stderr)
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _sync(args: argparse.Namespace, loader: core.Loader, page_ids: list[str], names: dict[str, str],
+          progress: Callable[[str], None], first: date, last: date, stderr: TextIO) -> int:
     today = loader.today()
     jobs = []
     for name in (args.kinds or kinds.names()):

@@ -22,7 +22,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from .base import META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
 
@@ -254,6 +254,28 @@ class SQLiteStore(SQLStore):
             return lk
         digest = hashlib.sha256(f"{source}|{page_id}".encode()).hexdigest()[:16]
         return FileLock(str(self.path) + f".token-{digest}.lock", timeout=BUSY_TIMEOUT_S * 2)
+
+    @contextmanager
+    def sync_lock(self, source, page_ids, on_wait=None):
+        if self.path is None:
+            yield
+            return
+        held: list[FileLock] = []
+        try:
+            for pid in sorted({str(p) for p in page_ids}):
+                digest = hashlib.sha256(f"{source}|{pid}".encode()).hexdigest()[:16]
+                lock = FileLock(str(self.path) + f".sync-{digest}.lock", thread_local=False)
+                try:
+                    lock.acquire(timeout=0)
+                except Timeout:
+                    if on_wait is not None:
+                        on_wait(pid)
+                    lock.acquire()           # released by the other sync, or by its death
+                held.append(lock)
+            yield
+        finally:
+            for lock in reversed(held):
+                lock.release()
 
     def _owner_only(self) -> None:
         """The store holds page tokens: readable and writable by its owner only (WAL files too)."""

@@ -201,3 +201,26 @@ def test_sync_on_a_full_disk_stops_at_the_first_failed_write(sim_server, monkeyp
     # 13 windows a page were planned (400 days in 31-day calls); only the calls already out
     # when the first write failed were sent: at most 5 a page
     assert stat_calls(sim) <= 10
+
+
+def test_two_syncs_at_once_share_the_work_through_the_store(server, store_env):
+    """#23: two syncs at once made 775 calls where one makes 420. The second waits for the
+    first's pages and finds their days stored."""
+    from pancake.simulator import Simulator
+    sim = Simulator()
+    url = server(sim)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
+    env.update(store_env)
+    env.update(PANCAKE_BASE_URL=url, PYTHONPATH=str(ROOT), PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
+               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()))
+    args = [sys.executable, "-m", "pancake", "sync", "--page", HANA, SNEAKER, "--days", "60", "--kinds", "activity"]
+    procs = [subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(2)]
+    errs = []
+    for p in procs:
+        _, err = p.communicate(timeout=180)
+        errs.append(err.decode())
+        assert p.returncode == 0, err.decode()
+    # 60 days of one day-grain kind: a 31-day and a 29-day call per page, 2 pages: 4 calls, once
+    assert stat_calls(sim) == 4
+    assert all("done: 2 page(s) complete" in e for e in errs)
