@@ -16,7 +16,7 @@ other machines share one budget per page: the same slots, kept in a table every 
 SQLite file next to the store under a file lock, or the store's PostgreSQL database stamped with
 its clock). It is used on top of the in-process limiter, never instead of it.
 
-Both take injectable ``clock``/``sleep`` (tests use :class:`FakeClock`). Thread-safe.
+Both take injectable ``clock``/``sleep`` (tests use ``tests.clock.FakeClock``). Thread-safe.
 """
 from __future__ import annotations
 
@@ -31,13 +31,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from filelock import FileLock
+
 from .store.postgres import advisory_key  # the store's own locks take their keys the same way
 from .store.sqlite import is_corruption  # what the store counts as a damaged file
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
 
 log = logging.getLogger("pancake.ratelimit")
 
@@ -113,7 +110,7 @@ class RateLimiter:
                 elif delay is None:
                     slot.cond.wait(0.01)           # only calls in flight: wait for one to finish
                 elif delay > 0:
-                    slot.cond.release()            # injected sleep (FakeClock): others may go on
+                    slot.cond.release()            # injected sleep (a fake clock): others may go on
                     try:
                         self._sleep(delay)
                     finally:
@@ -356,7 +353,7 @@ class _SQLiteSlots(_SlotTable):
     def __init__(self, path: str, clock: Callable[[], float]) -> None:
         self.path = path
         self.clock = clock
-        self.lock = FileMutex.of(path + ".lock")
+        self.lock = ProcessFileLock.of(path + ".lock")
         self.conn: sqlite3.Connection | None = None
         with self.lock:
             self._run(lambda c: None)
@@ -483,96 +480,47 @@ class _PostgresSlots(_SlotTable):
         self.pool.close()
 
 
-class FileMutex:
-    """An exclusive lock held by one thread of one process at a time: a re-entrant thread lock
-    inside the process, ``fcntl.flock`` on a lock file across processes (the lock filelock's
-    ``FileLock`` takes on the same file, so both kinds of holder exclude each other). A waiting
-    process sleeps in the kernel until the lock is free. One per lock file per process
-    (``FileMutex.of``). Where ``fcntl`` is missing (Windows), filelock's ``FileLock`` is used.
-    """
+class ProcessFileLock:
+    """One thread of one process at a time: a thread lock inside the process (a waiting thread
+    sleeps until it is free), then filelock's ``FileLock`` on the lock file across processes.
+    Re-entrant. One per lock file per process (``ProcessFileLock.of``)."""
 
-    _made: dict[str, FileMutex] = {}
+    _made: dict[tuple[str, int], ProcessFileLock] = {}
     _made_lock = threading.Lock()
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._thread_lock = threading.RLock()
-        self._depth = 0
-        self._fd: int | None = None
-        self._pid = os.getpid()
+        # shared by this process's threads (the thread lock above lets one in at a time); polled
+        # briefly while another process holds it: its check-and-take lasts a few milliseconds
+        self._file_lock = FileLock(path, thread_local=False, poll_interval=0.002)
 
     @classmethod
-    def of(cls, path: str):
-        if fcntl is None:   # pragma: no cover - Windows
-            from filelock import FileLock
-            return FileLock(path)
-        path = os.path.abspath(path)
+    def of(cls, path: str) -> ProcessFileLock:
+        key = (os.path.abspath(path), os.getpid())     # a forked child makes its own
         with cls._made_lock:
-            mutex = cls._made.get(path)
-            if mutex is None or mutex._pid != os.getpid():     # a forked child makes its own
-                mutex = cls._made[path] = cls(path)
-            return mutex
+            lock = cls._made.get(key)
+            if lock is None:
+                lock = cls._made[key] = cls(key[0])
+            return lock
 
     def acquire(self) -> None:
         self._thread_lock.acquire()
         try:
-            if self._depth == 0:
-                self._fd = self._lock_file()
-            self._depth += 1
+            self._file_lock.acquire()
         except BaseException:
             self._thread_lock.release()
             raise
 
-    def _lock_file(self) -> int:
-        while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                if os.fstat(fd).st_nlink > 0:       # not a file unlinked meanwhile
-                    return fd
-            except BaseException:
-                os.close(fd)
-                raise
-            os.close(fd)
-
     def release(self) -> None:
-        self._depth -= 1
         try:
-            if self._depth == 0 and self._fd is not None:
-                fd, self._fd = self._fd, None
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                finally:
-                    os.close(fd)
+            self._file_lock.release()
         finally:
             self._thread_lock.release()
 
-    def __enter__(self) -> FileMutex:
+    def __enter__(self) -> ProcessFileLock:
         self.acquire()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-class FakeClock:
-    """A manual clock whose ``sleep`` advances time: for tests and the simulator. Thread-safe."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self._now = float(start)
-        self._lock = threading.Lock()
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(float(seconds))
-            if seconds > 0:
-                self._now += float(seconds)
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += float(seconds)

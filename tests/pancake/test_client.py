@@ -13,8 +13,8 @@ import pytest
 from pancake import errors
 from pancake.client import Chunk, PancakeClient, backoff_delay, parse_retry_after
 from pancake.config import Settings
-from pancake.ratelimit import FakeClock
 from pancake.timeutil import day_bounds_unix, parse_date_range
+from tests.clock import FakeClock
 
 USER = "CANARY-USER-7f3a9c1e5b"
 PAGE = "CANARY-PAGE-4d2b8e6a0f"

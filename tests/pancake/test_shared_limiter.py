@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pancake.ratelimit import FakeClock, RateLimiter, SharedLimiter
+from pancake.ratelimit import RateLimiter, SharedLimiter
+from tests.clock import FakeClock
 from tests.pancake.data.test_concurrency import peak_overlap
 from tests.pancake.store.backends import PgSchema
 

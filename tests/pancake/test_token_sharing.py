@@ -16,9 +16,9 @@ import pytest
 
 from pancake.client import PancakeClient
 from pancake.config import Settings
-from pancake.ratelimit import FakeClock
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_USER_TOKEN, Simulator, serve
 from pancake.store import SQLiteStore, TokenVault, memory_store, token_vault
+from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 PID = DEMO_PAGE_IDS[0]

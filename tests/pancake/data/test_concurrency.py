@@ -22,10 +22,11 @@ from bench.sim_server import SimProcess, many_pages, page_ids, token
 from pancake import errors
 from pancake.client import PancakeClient
 from pancake.data import core
-from pancake.ratelimit import FakeClock, RateLimiter
+from pancake.ratelimit import RateLimiter
 from pancake.simulator import DEMO_USER_TOKEN, FaultRule, Faults, Simulator
 from pancake.simulator.server import _Handler
 from pancake.store import memory_store
+from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 24, 15, 30)
