@@ -16,7 +16,9 @@ cost no API call, from any process. The store's own commands:
 - ``python -m pancake sync --page all|ID ... --days N [--kinds KIND ...]``: fill the store with
   the last N closed days (for cron or a Kubernetes CronJob). Progress on stderr; what is
   already stored is skipped, so an interrupted sync resumes; exit 1 when a page failed (the
-  other pages are still stored).
+  other pages are still stored), when the store cannot be reached (before any call) or at its
+  first failed write (no call after it), saying how many days were not stored. Two syncs of
+  the same pages share the work through the store (the second waits for the first's pages).
 
 Faults (what the exit status and the files tell):
 
@@ -25,6 +27,9 @@ Faults (what the exit status and the files tell):
   FILE when complete, so FILE is either the previous export or a complete new one. An export
   with failed pages or days leaves FILE alone and writes what was fetched to
   ``FILE-stem.incomplete.csv`` beside it, naming on stderr which pages and days are missing.
+  Through a symlink its target is written (the link kept); a character device, a FIFO or
+  ``/dev/stdout`` is written through like stdout, never replaced. A failed write (a full disk)
+  is one line naming FILE and the cause, FILE kept.
 - Dates are ``YYYY-MM-DD`` from 2015-01-01 to tomorrow; a range reaching past today is cut at
   today (days to come have no data, never rows of 0), and stderr says so.
 - Ctrl-C stops at once: no traceback, no partial file, exit status 130.
