@@ -287,7 +287,7 @@ def test_single_flight_also_for_overlapping_day_ranges(server_factory):
 
 # --- one budget per page across processes ---------------------------------------------------------
 
-EXPORT = [sys.executable, "-m", "pancake", "export", "--quiet", "--output", os.devnull]
+EXPORT = [sys.executable, "-m", "pancake", "export", "--quiet"]   # --output: a file in the test's folder
 
 
 def test_the_limit_holds_across_processes(server_factory, tmp_path):
@@ -299,7 +299,8 @@ def test_the_limit_holds_across_processes(server_factory, tmp_path):
     env.update(PYTHONPATH=str(ROOT), PANCAKE_BASE_URL=srv.url, PANCAKE_CACHE_DIR=str(tmp_path),
                PANCAKE_PAGE_TOKENS=f"{pid}:{srv.sim.page_token(pid)}")
     start, end = (TODAY - timedelta(days=600)).isoformat(), (TODAY - timedelta(days=1)).isoformat()
-    procs = [subprocess.Popen(EXPORT[:4] + [kind, "--page", pid, "--since", start, "--until", end] + EXPORT[4:],
+    procs = [subprocess.Popen(EXPORT[:4] + [kind, "--page", pid, "--since", start, "--until", end] + EXPORT[4:]
+                              + ["--output", str(tmp_path / f"{kind}.csv")],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for kind in ("activity", "tags")]
     try:
