@@ -241,6 +241,7 @@ def test_a_damaged_limiter_file_is_made_again_in_process(tmp_path, caplog):
 
 # --------------------------------------------------------------------------- a killed process's slots (#23)
 
+@pytest.mark.timeout(120)
 def test_the_slots_of_a_killed_sync_are_released_at_once(server, tmp_path):
     """``kill -9`` of a sync with 5 calls in flight left its rows counted for 300 s: the next
     export of that page waited about 120 s. A row whose process is gone frees its slot at once."""
