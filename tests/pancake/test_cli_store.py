@@ -163,6 +163,9 @@ def test_sync_and_cache_fail_when_the_store_is_unreachable(sim_server, tmp_path)
         "error: the statistics store is unavailable (PostgreSQL store postgresql://pancake@127.0.0.1:1/nothing-"
         "listens-here unreachable: connection failed: connection to server at \"127.0.0.1\", port 1 failed: "
         "Connection refused): nothing to show"]
+    cleared = cli(["cache", "clear"], url, env)
+    assert cleared.returncode == 1 and cleared.stdout == b""
+    assert cleared.stderr.decode().rstrip().endswith("Connection refused): nothing to clear")
 
 
 def test_sync_on_a_full_disk_stops_at_the_first_failed_write(sim_server, monkeypatch, tmp_path):
