@@ -64,8 +64,8 @@ def _client_factory(transport=None, base_url="https://pages.fm/api", **sim_optio
     """``core.make_client`` for the bench: demo mode's client (the user token; page tokens
     generated from it) on a fake clock, against ``transport`` (in process) or ``base_url``."""
     from pancake import client as client_mod
-    from pancake.ratelimit import FakeClock
     from pancake.simulator import DEMO_USER_TOKEN
+    from tests.clock import FakeClock
 
     def make_client(settings, **_options):
         clock = FakeClock()

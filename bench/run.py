@@ -23,8 +23,8 @@ from bench.sim_server import many_pages
 from pancake import export, reshape
 from pancake.client import PancakeClient
 from pancake.data import core
-from pancake.ratelimit import FakeClock
 from pancake.simulator import DEMO_USER_TOKEN, Simulator
+from tests.clock import FakeClock
 
 NOW = datetime(2026, 11, 24, 12, 0)
 

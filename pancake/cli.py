@@ -16,7 +16,9 @@ cost no API call, from any process. The store's own commands:
 - ``python -m pancake sync --page all|ID ... --days N [--kinds KIND ...]``: fill the store with
   the last N closed days (for cron or a Kubernetes CronJob). Progress on stderr; what is
   already stored is skipped, so an interrupted sync resumes; exit 1 when a page failed (the
-  other pages are still stored).
+  other pages are still stored), when the store cannot be reached (before any call) or at its
+  first failed write (no call after it), saying how many days were not stored. Two syncs of
+  the same pages share the work through the store (the second waits for the first's pages).
 
 Faults (what the exit status and the files tell):
 
@@ -25,6 +27,9 @@ Faults (what the exit status and the files tell):
   FILE when complete, so FILE is either the previous export or a complete new one. An export
   with failed pages or days leaves FILE alone and writes what was fetched to
   ``FILE-stem.incomplete.csv`` beside it, naming on stderr which pages and days are missing.
+  Through a symlink its target is written (the link kept); a character device, a FIFO or
+  ``/dev/stdout`` is written through like stdout, never replaced. A failed write (a full disk)
+  is one line naming FILE and the cause, FILE kept.
 - Dates are ``YYYY-MM-DD`` from 2015-01-01 to tomorrow; a range reaching past today is cut at
   today (days to come have no data, never rows of 0), and stderr says so.
 - Ctrl-C stops at once: no traceback, no partial file, exit status 130.
@@ -33,20 +38,21 @@ Faults (what the exit status and the files tell):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import logging
 import os
 import sys
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import pandas as pd
 
 from . import cli_access, cli_notify, errors, export, export_conversations, kinds, store, timeutil
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Settings, check_page_id, load_settings
 from .data import core
 from .redact import install_log_redaction, redact
 
@@ -172,16 +178,14 @@ class _NoUserToken:
     has_user_token = False
 
 
-def make_loader(settings: Settings, *, use_store: bool = True) -> core.Loader:
+def make_loader(settings: Settings, *, use_store: bool = True, warn: bool = True) -> core.Loader:
     """The CLI's loader: the same store (and shared rate limit) as the dashboard."""
     # the store is opened even with --no-store: it shares page tokens with the dashboard and other jobs
-    st = store.open_store(settings)
-    shared = None
-    if use_store:
-        try:
-            shared = store.shared_limiter(st, settings)
-        except Exception:  # noqa: BLE001 - pacing in this process still holds
-            shared = None
+    st = store.open_store(settings, warn=warn)
+    try:   # the shared rate limit holds whatever the store setting (--no-store included)
+        shared = store.shared_limiter(st, settings)
+    except Exception:  # noqa: BLE001 - pacing in this process still holds
+        shared = None
     vault = store.token_vault(st, settings)   # page tokens shared with the dashboard and other jobs
     options = {k: v for k, v in (("shared_limiter", shared), ("token_vault", vault)) if v is not None}
     client = core.make_client(settings, **options)
@@ -193,14 +197,24 @@ _OPEN_LOADERS: list[core.Loader] = []   # closed on Ctrl-C (their clients refuse
 
 
 def _open(asked: list[str], verb: str, stderr: TextIO, *, use_store: bool = True,
-          settings: Settings | None = None):
+          settings: Settings | None = None, require_store: Callable[[Any], int | None] | None = None):
     """The configuration, a loader and the pages asked (``all`` expanded): ``(loader, page_ids,
     names)``, or the exit status after saying on stderr what is wrong."""
+    for pid in asked:   # before the configuration: nothing is asked, nor a token made, for a bad id
+        try:
+            check_page_id(pid)
+        except ConfigError as exc:
+            print(f"error: --page {exc}", file=stderr)
+            return EXIT_USAGE
     settings = settings or _settings_with_token(stderr)
     if settings is None:
         return EXIT_USAGE
-    loader = make_loader(settings, use_store=use_store)
+    loader = make_loader(settings, use_store=use_store, warn=require_store is None)
     _OPEN_LOADERS.append(loader)
+    if require_store is not None:   # a command whose point is the store: checked before any call
+        refused = require_store(loader.store)
+        if refused is not None:
+            return refused
     resolved = _resolve_pages(loader.client, settings, asked, stderr)
     if resolved is None:
         return EXIT_PAGE_FAILED
@@ -255,7 +269,8 @@ def run_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         if args.output and args.output != "-":
             output = export.AtomicFile(args.output)
-            incomplete = export.AtomicFile(_incomplete_path(output.path))
+            if not output.stream:   # a device, a FIFO or /dev/stdout gets what was fetched, as stdout does
+                incomplete = export.AtomicFile(_incomplete_path(Path(args.output)))
     except export.OutputPathError as exc:
         if output is not None:
             output.discard()
@@ -285,7 +300,9 @@ def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, s
         frame, errs = got
         for err in errs:
             print(f"error: page {err.page_name} ({err.page_id}) failed: {err.message}", file=stderr)
-        where = _write(export.to_csv_bytes(frame), len(frame), bool(errs), stdout, output, incomplete)
+        where = _write(export.to_csv_bytes(frame), len(frame), bool(errs), stdout, output, incomplete, stderr)
+        if where is None:
+            return EXIT_PAGE_FAILED
         summary = f"done: {len(frame)} conversation(s), {len(errs)} page(s) failed" if errs else \
             f"done: {len(frame)} conversation(s)"
         if errs:
@@ -312,7 +329,9 @@ def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, s
     data = export.to_csv_bytes(table)
     for err in result.errors:   # each failing page once
         print(f"error: page {err.page_name} ({err.page_id}) failed: {err.message}", file=stderr)
-    where = _write(data, len(table), bool(result.errors), stdout, output, incomplete)
+    where = _write(data, len(table), bool(result.errors), stdout, output, incomplete, stderr)
+    if where is None:
+        return EXIT_PAGE_FAILED
     partial = [e for e in result.errors if e.partial]
     summary = (f"done: {len(table)} row(s) for {len(result.pages_ok)} page(s)"
                + (f", {len(partial)} page(s) with missing days" if partial else "")
@@ -326,11 +345,27 @@ def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, s
 
 
 def _write(data: bytes, rows: int, failed: bool, stdout: TextIO, output: export.AtomicFile | None,
-           incomplete: export.AtomicFile | None) -> str:
+           incomplete: export.AtomicFile | None, stderr: TextIO | None = None) -> str | None:
     """The CSV to its place: a complete export replaces ``--output``; an incomplete one leaves
     it as it was and goes to ``NAME.incomplete.csv`` (when it has rows); without ``--output``,
-    stdout. Returns what to add to the summary line."""
-    if output is None:
+    stdout; a device, a FIFO or ``/dev/stdout`` as ``--output`` is written through, complete or
+    not, as stdout is. Returns what to add to the summary line, or None after saying on stderr
+    (one line: the path and the cause) that the file could not be written."""
+    try:
+        return _write_to(data, rows, failed, stdout, output, incomplete)
+    except export.OutputWriteError as exc:
+        kept = (f"; {output.path} left as it was" if output is not None and not output.stream
+                and output.path.exists() else "")
+        print(f"error: --output: {exc}{kept}", file=stderr or sys.stderr)
+        return None
+
+
+def _write_to(data: bytes, rows: int, failed: bool, stdout: TextIO, output: export.AtomicFile | None,
+              incomplete: export.AtomicFile | None) -> str:
+    if output is None or output.stream:
+        if output is not None:
+            output.commit(data)
+            return ""
         out = getattr(stdout, "buffer", None)
         if out is not None:
             out.write(data)
@@ -368,7 +403,12 @@ def _age(seconds: float) -> str:
 
 def run_cache(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     settings = load_settings(secrets=_read_secrets())
-    st = store.open_store(settings, persistent=True)
+    st = store.open_store(settings, persistent=True, warn=False)
+    if st.unavailable:
+        print(f"error: the statistics store is unavailable ({st.unavailable}): nothing to "
+              f"{'clear' if args.cache_command == 'clear' else 'show'}", file=stderr)
+        st.close()
+        return EXIT_PAGE_FAILED
     try:
         if args.cache_command == "clear":
             pages = args.page or [None]
@@ -419,7 +459,20 @@ def sync_plan(kind: kinds.Kind, hourly: bool, today, days: int) -> list[tuple]:
     return sorted(wanted)
 
 
+def _not_stored_text(missing: dict[str, set[date]], first: date, last: date) -> str:
+    """``40 of 90 day(s) not stored (2026-09-08..2026-10-17) for 2 page(s)``: a day is stored when
+    every page and kind has it."""
+    days = set().union(*missing.values()) if missing else set()
+    total = (last - first).days + 1
+    pages = len([p for p, d in missing.items() if d])
+    return (f"{len(days)} of {total} day(s) not stored ({core.runs_text(core.day_runs(days))}) "
+            f"for {pages} page(s)")
+
+
 def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Fill the store. Its point is the store: an unavailable store fails before any call, and
+    the first failed write stops the sync (the calls still queued are never sent); either way
+    the exit status is 1 and stderr says how many days were not stored."""
     if args.days < 1:
         print("error: --days must be at least 1", file=stderr)
         return EXIT_USAGE
@@ -431,11 +484,41 @@ def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print(f"error: --days {args.days} reaches before {timeutil.EARLIEST_DATE.isoformat()} "
               f"(at most {(today - timeutil.EARLIEST_DATE).days})", file=stderr)
         return EXIT_USAGE
-    opened = _open([p for group in args.page for p in group], "sync", stderr, settings=settings)
+    first, last = today - timedelta(days=args.days), today - timedelta(days=1)
+
+    def require_store(st) -> int | None:
+        if st is None or not st.unavailable or settings.use_demo:
+            return None
+        print(f"error: the statistics store is unavailable ({st.unavailable}): nothing synced, "
+              f"{args.days} of {args.days} day(s) not stored", file=stderr)
+        return EXIT_PAGE_FAILED
+
+    opened = _open([p for group in args.page for p in group], "sync", stderr, settings=settings,
+                   require_store=require_store)
     if isinstance(opened, int):
         return opened
     loader, page_ids, names = opened
+    loader.strict_store = True
     progress = _progress(args, stderr)
+
+    def waiting(pid: str) -> None:
+        progress(f"sync: waiting for another sync of page {names.get(pid, pid)} ({pid}) to finish; "
+                 "what it stores is not asked again")
+    lock = (loader.store.sync_lock(loader.source, page_ids, on_wait=waiting) if loader.store is not None
+            else contextlib.nullcontext())
+    try:
+        lock.__enter__()
+    except Exception as exc:  # noqa: BLE001 - the lock is a saving, not the point: sync without it
+        print(f"warning: could not coordinate with other syncs ({redact(str(exc))}); going on", file=stderr)
+        lock = contextlib.nullcontext()
+    try:
+        return _sync(args, loader, page_ids, names, progress, first, last, stderr)
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _sync(args: argparse.Namespace, loader: core.Loader, page_ids: list[str], names: dict[str, str],
+          progress: Callable[[str], None], first: date, last: date, stderr: TextIO) -> int:
     today = loader.today()
     jobs = []
     for name in (args.kinds or kinds.names()):
@@ -451,16 +534,38 @@ def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for name, hourly, a, b in jobs:   # every call of every job out at once, paced per page
         loader.prefetch(name, page_ids, a, b, **({"hourly": True} if hourly else {}))
     failed: dict[str, str] = {}
+    missing: dict[str, set[date]] = {}
+    stopped = False
     for i, (name, hourly, a, b) in enumerate(jobs, start=1):
-        result = loader.load(name, page_ids, a, b, page_names=names, **({"hourly": True} if hourly else {}))
+        result = loader.load(name, page_ids, a, b, page_names=names, keep_partial=True,
+                             **({"hourly": True} if hourly else {}))
+        if loader.store_failure is not None:
+            # the loader sends no call after the first failed write; the remaining jobs only read
+            # what is stored, to count what is not
+            stopped = True
         for err in result.errors:
             failed.setdefault(err.page_id, f"{name}: {err.message}")
-            print(f"error: page {err.page_name} ({err.page_id}) {name}{' hourly' if hourly else ''} "
-                  f"{a}..{b}: {err.message}", file=stderr)
-        progress(f"  [{i}/{len(jobs)}] {name}{' hourly' if hourly else ''} {a}..{b}: "
-                 f"{len(result.pages_ok)} page(s) stored" + (f", {len(result.errors)} failed" if result.errors else ""))
-    progress(f"done: {len(page_ids) - len(failed)} page(s) complete" + (f", {len(failed)} page(s) failed" if failed else ""))
-    return EXIT_PAGE_FAILED if failed else EXIT_OK
+            lost = ([d for run in err.missing for d in timeutil.daterange(*run)] if err.missing
+                    else timeutil.daterange(a, b))
+            missing.setdefault(err.page_id, set()).update(lost)
+            if not stopped:
+                print(f"error: page {err.page_name} ({err.page_id}) {name}{' hourly' if hourly else ''} "
+                      f"{a}..{b}: {err.message}", file=stderr)
+        if not stopped:
+            progress(f"  [{i}/{len(jobs)}] {name}{' hourly' if hourly else ''} {a}..{b}: "
+                     f"{len(result.pages_ok)} page(s) stored"
+                     + (f", {len(result.errors)} failed" if result.errors else ""))
+    if stopped:
+        cause = redact(str(loader.store_failure))
+        print(f"error: sync stopped at the first failed write to the statistics store {where} ({cause}): "
+              f"{_not_stored_text(missing, first, last)}; what was stored before is kept", file=stderr)
+        return EXIT_PAGE_FAILED
+    if failed:
+        print(f"done: {len(page_ids) - len(failed)} page(s) complete, {len(failed)} page(s) failed; "
+              f"{_not_stored_text(missing, first, last)}", file=stderr)
+        return EXIT_PAGE_FAILED
+    progress(f"done: {len(page_ids)} page(s) complete")
+    return EXIT_OK
 
 
 def _interrupted(stderr: TextIO) -> None:

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from . import redact as _redact
-from .config import DEFAULT_BASE_URL, DEFAULT_TIMEZONE, Settings, check_base_url
+from .config import DEFAULT_BASE_URL, DEFAULT_TIMEZONE, Settings, check_base_url, check_page_id
 from .errors import (
     ApiError,
     AuthError,
@@ -274,6 +274,9 @@ class PancakeClient:
         tokens = page_tokens if page_tokens is not None else (s.page_tokens if s else {})
         self._page_tokens: dict[str, str] = {str(k): str(v).strip() for k, v in (tokens or {}).items()
                                              if v and str(v).strip()}
+        # the tokens pasted into the configuration: one refused is reported, never replaced by a
+        # generated one (generating kills the shop's real token everywhere else)
+        self._pasted: dict[str, str] = dict(self._page_tokens)
         _redact.register_secret(self._access_token, *self._page_tokens.values())
         self.base_url = str(base_url or (s.base_url if s else DEFAULT_BASE_URL)).rstrip("/")
         check_base_url(self.base_url)   # a configuration error fails here, never as retried calls
@@ -556,6 +559,7 @@ class PancakeClient:
             return lk
 
     def _page_token(self, page_id: str, endpoint: str) -> str:
+        check_page_id(page_id)
         with self._lock:
             token = self._page_tokens.get(page_id)
         if token:
@@ -680,6 +684,17 @@ class PancakeClient:
             if not self._access_token:
                 raise AuthError(f"page token for page {page_id} is invalid ({code}) — paste a new one "
                                 "or configure PANCAKE_ACCESS_TOKEN", **kw)
+            if self._pasted.get(page_id) == token:
+                # a pasted token (a typo, or renewed elsewhere): another process's working token
+                # may be taken, but none is ever generated in its place
+                shared = None if renewed else self._shared_token(page_id)
+                if shared and shared != token:
+                    self._adopt(page_id, shared)
+                    renewed = True
+                    continue
+                raise AuthError(f"the page token pasted for page {page_id} is refused ({code}); it is not "
+                                "replaced by a generated one (that would stop the page's token everywhere "
+                                "else): paste the page's current token (Pancake: page Settings → Tools)", **kw)
             if renewed or not regenerate:
                 raise AuthError(f"page token for page {page_id} is still refused ({code})"
                                 + (" after regenerating it from the user token" if renewed else ""), **kw)
@@ -763,6 +778,7 @@ class PancakeClient:
     def generate_page_token(self, page_id: str) -> str:
         """Make a new page token from the user token (kills the old one) and cache it."""
         page_id = str(page_id)
+        check_page_id(page_id)
         with self._page_lock(page_id):
             return self._generate(page_id)
 

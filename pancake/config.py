@@ -29,6 +29,15 @@ class ConfigError(ValueError):
     """A setting is malformed. The message never contains a token."""
 
 
+def check_page_id(page_id: str) -> str:
+    """A page id as it goes into a URL path: not empty, no spaces, slashes or URL syntax.
+    Raises ``ConfigError`` (never a call, never a token generated for it)."""
+    pid = str(page_id)
+    if not pid or not pid.isprintable() or any(c.isspace() or c in "/?#%\\" for c in pid) or pid in (".", ".."):
+        raise ConfigError(f"{pid!r} is not a page id")
+    return pid
+
+
 def parse_page_tokens(value: Any) -> dict[str, str]:
     """``"page_id:token,page_id:token"`` or a mapping ``{page_id: token}`` -> dict."""
     if value is None or value == "":

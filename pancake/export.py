@@ -30,6 +30,7 @@ import io
 import math
 import os
 import re
+import stat
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,7 +48,7 @@ __all__ = [
     "BOM", "LINE_TERMINATOR", "FORMULA_PREFIXES",
     "sanitize_cell", "to_csv_bytes", "write_csv", "CsvWriter",
     "safe_filename", "with_extension", "zip_bytes", "xlsx_bytes", "sheet_names", "Sheet",
-    "money_format", "AtomicFile", "OutputPathError",
+    "money_format", "AtomicFile", "OutputPathError", "OutputWriteError", "output_target",
 ]
 
 BOM = b"\xef\xbb\xbf"
@@ -598,47 +599,119 @@ class OutputPathError(ValueError):
     permission). The message is one line naming the path."""
 
 
-class AtomicFile:
-    """A file that appears complete or not at all.
+class OutputWriteError(Exception):
+    """Writing the output failed (a full disk, an I/O error): one line naming the path and
+    the cause (``errno`` is the system's). A regular file is left as it was."""
 
-    ``AtomicFile(path)`` checks the path at once, before any work (the folder exists, the target
-    is not a folder, a file can be created there: a hidden temporary file in the same folder,
-    so the final rename never crosses file systems) and raises :class:`OutputPathError`
-    otherwise. ``commit(data)`` writes the temporary file, flushes it to disk and renames it
-    over ``path``: an existing file is replaced only by a complete new one. ``discard()``
-    (also on leaving a ``with`` block without a commit, an exception or Ctrl-C included)
-    removes the temporary file and leaves ``path`` as it was. The file gets the permissions a
-    new file would get (umask), or those of the file it replaces.
+    def __init__(self, errno: int | None, message: str) -> None:
+        super().__init__(message)
+        self.errno = errno
+
+
+REPLACE, THROUGH = "replace", "through"
+_MAX_LINKS = 40
+
+
+def output_target(path: str | os.PathLike) -> tuple[str, Path]:
+    """How ``-o PATH`` is written, without writing anything: ``("replace", real path)`` for a
+    regular file or a path that does not exist yet (a symlink's target: the link stays and its
+    target is replaced), ``("through", path)`` for what is not a file (a character device, a
+    FIFO) and a process's own descriptor (``/dev/stdout``, ``/dev/fd/N``, ``/proc/self/fd/N``):
+    opened and written like a shell redirection, never replaced. Raises
+    :class:`OutputPathError` for a folder, a block device (a disk), a socket, a missing folder
+    or a link loop."""
+    given = str(path)
+    p = os.path.abspath(given)
+    for _ in range(_MAX_LINKS):
+        parent = os.path.realpath(os.path.dirname(p))
+        p = os.path.join(parent, os.path.basename(p))
+        if p.startswith("/proc/") and "/fd/" in p:     # a descriptor: a pipe, a terminal, a file
+            if not os.path.exists(p):
+                raise OutputPathError(f"{given} is not an open file descriptor")
+            return THROUGH, Path(p)
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            if not os.path.isdir(parent):
+                raise OutputPathError(f"folder {parent} does not exist") from None
+            return REPLACE, Path(p)
+        except OSError as exc:
+            raise OutputPathError(f"{given}: {exc.strerror or type(exc).__name__}") from None
+        mode = st.st_mode
+        if stat.S_ISLNK(mode):
+            p = os.path.join(os.path.dirname(p), os.readlink(p))
+            continue
+        if stat.S_ISREG(mode):
+            return REPLACE, Path(p)
+        if stat.S_ISDIR(mode):
+            raise OutputPathError(f"{given} is a folder: give a file name")
+        if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+            return THROUGH, Path(p)
+        if stat.S_ISBLK(mode):
+            raise OutputPathError(f"{given} is a block device (a disk): refusing to write a CSV onto it")
+        raise OutputPathError(f"{given} is not a file, a device or a FIFO")
+    raise OutputPathError(f"{given}: too many symbolic links")
+
+
+class AtomicFile:
+    """A file that appears complete or not at all, or a stream written through.
+
+    ``AtomicFile(path)`` checks the path at once, before any work, and raises
+    :class:`OutputPathError` when it cannot be written. What ``path`` is decides how it is
+    written (:func:`output_target`):
+
+    - a regular file or a new path (through any symlinks: the link is kept and its target
+      written): ``commit(data)`` writes a hidden temporary file in the target's folder (so the
+      rename never crosses file systems), flushes it to disk and renames it over the target: an
+      existing file is replaced only by a complete new one, keeping its permissions (and owner,
+      when run as root). ``discard()`` (also on leaving a ``with`` block without a commit)
+      removes the temporary file and leaves the target as it was.
+    - a character device, a FIFO or a process's own descriptor (``/dev/stdout``): never
+      replaced; ``commit`` opens it and writes through, as a shell redirection does
+      (``stream`` is True).
+
+    A failed write raises :class:`OutputWriteError` (one line: the path and the cause).
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
         import tempfile
-        self.path = Path(path)
         if str(path) in ("", "-"):
             raise OutputPathError("the output path is empty")
-        if self.path.is_dir():
-            raise OutputPathError(f"{self.path} is a folder: give a file name")
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            raise OutputPathError(f"folder {folder} does not exist")
-        if not self.path.name or self.path.name in (".", ".."):
-            raise OutputPathError(f"{self.path} is not a file name")
+        self.given = Path(path)
+        if not self.given.name or self.given.name in (".", ".."):
+            if os.path.isdir(path):
+                raise OutputPathError(f"{self.given} is a folder: give a file name")
+            raise OutputPathError(f"{self.given} is not a file name")
+        self.how, self.path = output_target(path)
+        self.stream = self.how == THROUGH
+        self.tmp: Path | None = None
+        self.committed = False
+        if self.stream:
+            if not os.access(self.path, os.W_OK):
+                raise OutputPathError(f"cannot write to {self.given} (permission denied)")
+            return
+        folder = self.path.parent
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=folder)
         except OSError as exc:
             raise OutputPathError(f"cannot write in folder {folder} ({exc.strerror or type(exc).__name__})") from None
         os.close(fd)
-        self.tmp: Path | None = Path(tmp)
-        self.committed = False
+        self.tmp = Path(tmp)
 
     def commit(self, data: bytes) -> None:
+        if self.stream:
+            self._write_through(data)
+            return
         if self.tmp is None:
             raise ValueError("AtomicFile is closed")
         try:
-            mode = None
             try:
-                mode = self.path.stat().st_mode & 0o777
+                old = self.path.stat()
             except OSError:
+                old = None
+            if old is not None:
+                mode = old.st_mode & 0o777
+            else:
                 umask = os.umask(0)
                 os.umask(umask)
                 mode = 0o666 & ~umask
@@ -647,11 +720,36 @@ class AtomicFile:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(self.tmp, mode)
+            if old is not None and os.geteuid() == 0:
+                try:
+                    os.chown(self.tmp, old.st_uid, old.st_gid)
+                except OSError:
+                    pass
             os.replace(self.tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise OutputWriteError(exc.errno, f"could not write {self.given}: "
+                                              f"{exc.strerror or type(exc).__name__}") from None
         except BaseException:
             self.discard()
             raise
         self.tmp = None
+        self.committed = True
+
+    def _write_through(self, data: bytes) -> None:
+        try:
+            # no O_CREAT, no O_TRUNC: a device or a FIFO is written, never made or emptied; a
+            # descriptor a shell opened (``> f`` or ``>> f``) keeps what it was given
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOCTTY", 0))
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise OutputWriteError(exc.errno, f"could not write {self.given}: "
+                                              f"{exc.strerror or type(exc).__name__}") from None
         self.committed = True
 
     def discard(self) -> None:

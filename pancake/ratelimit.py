@@ -16,25 +16,25 @@ other machines share one budget per page: the same slots, kept in a table every 
 SQLite file next to the store under a file lock, or the store's PostgreSQL database stamped with
 its clock). It is used on top of the in-process limiter, never instead of it.
 
-Both take injectable ``clock``/``sleep`` (tests use :class:`FakeClock`). Thread-safe.
+Both take injectable ``clock``/``sleep`` (tests use ``tests.clock.FakeClock``). Thread-safe.
 """
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
+
+from filelock import FileLock
 
 from .store.postgres import advisory_key  # the store's own locks take their keys the same way
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+from .store.sqlite import is_corruption  # what the store counts as a damaged file
 
 log = logging.getLogger("pancake.ratelimit")
 
@@ -110,7 +110,7 @@ class RateLimiter:
                 elif delay is None:
                     slot.cond.wait(0.01)           # only calls in flight: wait for one to finish
                 elif delay > 0:
-                    slot.cond.release()            # injected sleep (FakeClock): others may go on
+                    slot.cond.release()            # injected sleep (a fake clock): others may go on
                     try:
                         self._sleep(delay)
                     finally:
@@ -264,8 +264,65 @@ class _SlotTable:
 
 
 _SLOTS_DDL = ("CREATE TABLE IF NOT EXISTS pancake_rate_slots (id TEXT PRIMARY KEY, page TEXT NOT NULL, "
-              "started DOUBLE PRECISION NOT NULL, ended DOUBLE PRECISION)")
+              "started DOUBLE PRECISION NOT NULL, ended DOUBLE PRECISION, owner TEXT)")
 _SLOTS_INDEX = "CREATE INDEX IF NOT EXISTS pancake_rate_slots_page ON pancake_rate_slots (page)"
+# a table made before rows named their process (``owner``)
+_SLOTS_OWNER = "ALTER TABLE pancake_rate_slots ADD COLUMN owner TEXT"
+_SLOTS_OPEN = "SELECT id, owner FROM pancake_rate_slots WHERE page = {p} AND ended IS NULL AND owner LIKE {p}"
+_SLOTS_DROP = "DELETE FROM pancake_rate_slots WHERE id = {p}"
+
+_HOST = socket.gethostname()
+
+
+def _start_time(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), so that a pid reused by
+    a new process is not taken for the dead one; None where /proc is missing or the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    if fields and fields[0] == b"Z":     # a zombie: dead, not yet reaped
+        return "zombie"
+    return fields[19].decode() if len(fields) > 19 else None
+
+
+def process_owner(pid: int | None = None) -> str:
+    """``host|pid|start``: which process holds a row (``pid`` defaults to this one)."""
+    pid = os.getpid() if pid is None else pid
+    return f"{_HOST}|{pid}|{_start_time(pid) or ''}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    """False only for a row of this host whose process is gone (or its pid now another process's).
+    A row of another host, or of unknown owner, is alive: it counts until ``stale_after``."""
+    try:
+        host, pid_text, start = (owner or "").split("|")
+        pid = int(pid_text)
+    except ValueError:
+        return True
+    if host != _HOST or pid <= 0:
+        return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    now = _start_time(pid)
+    if now == "zombie":
+        return False
+    return not (start and now is not None and now != start)
+
+
+def _drop_dead(execute: Callable, mark: str, key: str) -> None:
+    """Release the key's slots still open for a process of this host that is gone (killed
+    mid-call): they stop counting at once, not after ``stale_after``."""
+    for row, owner in execute(_SLOTS_OPEN.format(p=mark), (key, f"{_HOST}|%")).fetchall():
+        if not owner_alive(owner):
+            execute(_SLOTS_DROP.format(p=mark), (row,))
 # expired: ended more than `hold` ago, open longer than `stale`, or stamped in the future (a clock
 # set back, or a machine restarted under a monotonic clock)
 _SLOTS_PRUNE = ("DELETE FROM pancake_rate_slots WHERE page = {p} AND ((ended IS NOT NULL AND ended + {p} <= {p}) "
@@ -278,6 +335,7 @@ def _prune_and_count(execute: Callable, mark: str, key: str, now: float, hold: f
     """Drop the key's expired rows, then (live rows, the earliest end among them). ``execute``
     is a connection's, ``mark`` its parameter placeholder."""
     execute(_SLOTS_PRUNE.format(p=mark), (key, hold, now, now - stale, now + 1.0))
+    _drop_dead(execute, mark, key)
     n, first_end = execute(_SLOTS_LIVE.format(p=mark), (key,)).fetchone()
     return n, first_end
 
@@ -289,44 +347,93 @@ def _free_in(first_end: float | None, hold: float, now: float) -> float:
 
 
 class _SQLiteSlots(_SlotTable):
+    """The slots in ``ratelimit.sqlite3``. A damaged file (not a database, malformed) is removed
+    and made again, as the store is: it holds only calls of the last seconds."""
+
     def __init__(self, path: str, clock: Callable[[], float]) -> None:
+        self.path = path
         self.clock = clock
-        self.lock = FileMutex.of(path + ".lock")
+        self.lock = ProcessFileLock.of(path + ".lock")
+        self.conn: sqlite3.Connection | None = None
         with self.lock:
-            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-            self.conn.execute("PRAGMA journal_mode=WAL").close()
-            self.conn.execute("PRAGMA synchronous=NORMAL").close()
-            self.conn.execute(_SLOTS_DDL).close()
-            self.conn.execute(_SLOTS_INDEX).close()
+            self._run(lambda c: None)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").close()
+            conn.execute("PRAGMA synchronous=NORMAL").close()
+            conn.execute(_SLOTS_DDL).close()
+            conn.execute(_SLOTS_INDEX).close()
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(pancake_rate_slots)").fetchall()}
+            if "owner" not in columns:
+                conn.execute(_SLOTS_OWNER).close()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _rebuild(self, exc: BaseException) -> None:
+        log.warning("shared rate limiter %s is damaged (%s); making it again", self.path, exc)
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except sqlite3.Error:
+                pass
+            self.conn = None
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(self.path + suffix)
+            except FileNotFoundError:
+                pass
+
+    def _run(self, step: Callable[[sqlite3.Connection], Any]) -> Any:
+        """``step(conn)`` under the file lock (held by the caller); a damaged file is made again
+        and the step run once more."""
+        for attempt in (0, 1):
+            try:
+                if self.conn is None:
+                    self.conn = self._connect()
+                return step(self.conn)
+            except sqlite3.DatabaseError as exc:
+                if attempt or not is_corruption(exc):
+                    raise
+                self._rebuild(exc)
+        return None  # pragma: no cover - the loop returns or raises
 
     def take(self, key, limit, hold, stale):
-        with self.lock:       # one process, one thread at a time: the check and the take are one step
+        def step(c):
             now = self.clock()
-            c = self.conn
             c.execute("BEGIN IMMEDIATE")
             try:
                 n, first_end = _prune_and_count(c.execute, "?", key, now, hold, stale)
                 row = None
                 if n < limit:
                     row = os.urandom(12).hex()
-                    c.execute("INSERT INTO pancake_rate_slots (id, page, started) VALUES (?, ?, ?)", (row, key, now))
+                    c.execute("INSERT INTO pancake_rate_slots (id, page, started, owner) VALUES (?, ?, ?, ?)",
+                              (row, key, now, process_owner()))
                 c.execute("COMMIT")
             except BaseException:
-                c.execute("ROLLBACK")
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
                 raise
-        return (row, None) if row is not None else (None, _free_in(first_end, hold, now))
+            return (row, None) if row is not None else (None, _free_in(first_end, hold, now))
+        with self.lock:       # one process, one thread at a time: the check and the take are one step
+            return self._run(step)
 
     def end(self, row):
         with self.lock:
-            self.conn.execute("UPDATE pancake_rate_slots SET ended = ? WHERE id = ?", (self.clock(), row)).close()
+            self._run(lambda c: c.execute("UPDATE pancake_rate_slots SET ended = ? WHERE id = ?",
+                                          (self.clock(), row)).close())
 
     def live(self, key, hold, stale):
         with self.lock:
-            return _prune_and_count(self.conn.execute, "?", key, self.clock(), hold, stale)[0]
+            return self._run(lambda c: _prune_and_count(c.execute, "?", key, self.clock(), hold, stale)[0])
 
     def close(self):
         with self.lock:
-            self.conn.close()
+            if self.conn is not None:
+                self.conn.close()
 
 
 _PG_NOW = "extract(epoch from clock_timestamp())::double precision"
@@ -344,6 +451,7 @@ class _PostgresSlots(_SlotTable):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("pancake-rate-slots-ddl"),))
             conn.execute(_SLOTS_DDL)
             conn.execute(_SLOTS_INDEX)
+            conn.execute("ALTER TABLE pancake_rate_slots ADD COLUMN IF NOT EXISTS owner TEXT")
 
     def take(self, key, limit, hold, stale):
         with self.pool.connection() as conn, conn.transaction():
@@ -353,8 +461,8 @@ class _PostgresSlots(_SlotTable):
             if n < limit:
                 row = os.urandom(12).hex()
                 # stamped by the database as it commits: still before the request is sent
-                conn.execute(f"INSERT INTO pancake_rate_slots (id, page, started) VALUES (%s, %s, {_PG_NOW})",
-                             (row, key))
+                conn.execute(f"INSERT INTO pancake_rate_slots (id, page, started, owner) "
+                             f"VALUES (%s, %s, {_PG_NOW}, %s)", (row, key, process_owner()))
                 return row, None
         return None, _free_in(first_end, hold, now)
 
@@ -372,96 +480,47 @@ class _PostgresSlots(_SlotTable):
         self.pool.close()
 
 
-class FileMutex:
-    """An exclusive lock held by one thread of one process at a time: a re-entrant thread lock
-    inside the process, ``fcntl.flock`` on a lock file across processes (the lock filelock's
-    ``FileLock`` takes on the same file, so both kinds of holder exclude each other). A waiting
-    process sleeps in the kernel until the lock is free. One per lock file per process
-    (``FileMutex.of``). Where ``fcntl`` is missing (Windows), filelock's ``FileLock`` is used.
-    """
+class ProcessFileLock:
+    """One thread of one process at a time: a thread lock inside the process (a waiting thread
+    sleeps until it is free), then filelock's ``FileLock`` on the lock file across processes.
+    Re-entrant. One per lock file per process (``ProcessFileLock.of``)."""
 
-    _made: dict[str, FileMutex] = {}
+    _made: dict[tuple[str, int], ProcessFileLock] = {}
     _made_lock = threading.Lock()
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._thread_lock = threading.RLock()
-        self._depth = 0
-        self._fd: int | None = None
-        self._pid = os.getpid()
+        # shared by this process's threads (the thread lock above lets one in at a time); polled
+        # briefly while another process holds it: its check-and-take lasts a few milliseconds
+        self._file_lock = FileLock(path, thread_local=False, poll_interval=0.002)
 
     @classmethod
-    def of(cls, path: str):
-        if fcntl is None:   # pragma: no cover - Windows
-            from filelock import FileLock
-            return FileLock(path)
-        path = os.path.abspath(path)
+    def of(cls, path: str) -> ProcessFileLock:
+        key = (os.path.abspath(path), os.getpid())     # a forked child makes its own
         with cls._made_lock:
-            mutex = cls._made.get(path)
-            if mutex is None or mutex._pid != os.getpid():     # a forked child makes its own
-                mutex = cls._made[path] = cls(path)
-            return mutex
+            lock = cls._made.get(key)
+            if lock is None:
+                lock = cls._made[key] = cls(key[0])
+            return lock
 
     def acquire(self) -> None:
         self._thread_lock.acquire()
         try:
-            if self._depth == 0:
-                self._fd = self._lock_file()
-            self._depth += 1
+            self._file_lock.acquire()
         except BaseException:
             self._thread_lock.release()
             raise
 
-    def _lock_file(self) -> int:
-        while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                if os.fstat(fd).st_nlink > 0:       # not a file unlinked meanwhile
-                    return fd
-            except BaseException:
-                os.close(fd)
-                raise
-            os.close(fd)
-
     def release(self) -> None:
-        self._depth -= 1
         try:
-            if self._depth == 0 and self._fd is not None:
-                fd, self._fd = self._fd, None
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                finally:
-                    os.close(fd)
+            self._file_lock.release()
         finally:
             self._thread_lock.release()
 
-    def __enter__(self) -> FileMutex:
+    def __enter__(self) -> ProcessFileLock:
         self.acquire()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-class FakeClock:
-    """A manual clock whose ``sleep`` advances time: for tests and the simulator. Thread-safe."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self._now = float(start)
-        self._lock = threading.Lock()
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(float(seconds))
-            if seconds > 0:
-                self._now += float(seconds)
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += float(seconds)

@@ -24,7 +24,7 @@ from .. import errors, kinds, reshape, timeutil
 from ..client import PancakeClient
 from ..config import Settings
 from ..redact import redact
-from ..store import codec
+from ..store import StoreError, codec
 
 log = logging.getLogger("pancake.data")
 # A failing page, once per load: the caller also gets it as a PageError (and shows it), so a
@@ -489,6 +489,10 @@ class Loader:
         self._inflight: dict[tuple, Future] = {}
         self._late: dict[str, float] = {}
         self.store_errors = 0
+        # a sync (``strict_store``): storing is the point, so a failed write fails its window (the
+        # caller stops and says so) instead of going on without the store; the first is kept here
+        self.strict_store = False
+        self.store_failure: BaseException | None = None
 
     @property
     def pool(self) -> PageExecutor:
@@ -751,6 +755,8 @@ class Loader:
                options: Mapping[str, Any]) -> dict[Any, tuple[str, float, bool, list | None]]:
         """One call (one window) for one page -> {key: (body, fetched_at, closed, parts or None)},
         stored. The parts just reshaped come along, so composing them needs no decoding."""
+        if self.store_failure is not None:   # strict: after the first failed write, no more calls
+            raise StoreError(f"not fetched: the store failed ({redact(str(self.store_failure))})")
         today = self.today()            # before the call: a day that ends during it stays open
         fetched_at = self._clock()
         opts = dict(options)
@@ -783,6 +789,10 @@ class Loader:
                                [((key, key) if mode == "day" else key) + (closed, body)
                                 for key, (body, _, closed, _) in out.items()], fetched_at)
             except Exception as exc:  # noqa: BLE001
+                if self.strict_store:
+                    with self._lock:
+                        self.store_failure = self.store_failure or exc
+                    raise
                 self._store_failed("write", exc)
         return out
 

@@ -90,25 +90,30 @@ def token_vault(store: SQLStore | None, settings: Settings) -> TokenVault | None
     return TokenVault(store, source_key(settings))
 
 
-def shared_limiter(store: SQLStore, settings: Settings):
-    """The rate limit shared by every process of a persistent store (None for demo data or an
-    in-memory store): slots in the store's PostgreSQL database, or in ``ratelimit.sqlite3``
-    beside the SQLite file. Raises when it cannot be made (the caller then paces in process)."""
-    if settings.use_demo or store.backend == "memory":
+def shared_limiter(store: SQLStore | None, settings: Settings):
+    """The rate limit shared by every process of this configuration, whatever the store setting
+    (``--no-store``, a store that fell back to memory): slots in the store's PostgreSQL database,
+    or in ``ratelimit.sqlite3`` in the cache directory (also when PostgreSQL is unreachable: the
+    processes of this machine still share it). None for demo data only. Raises when it cannot be
+    made (the caller then paces in process)."""
+    if settings.use_demo:
         return None
     from ..ratelimit import SharedLimiter
-    if settings.store_url:
+    if settings.store_url and store is not None and store.backend == "postgresql":
         return SharedLimiter.postgres(settings.store_url)
-    return SharedLimiter.sqlite(str(cache_dir(settings) / "ratelimit.sqlite3"))
+    folder = cache_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    return SharedLimiter.sqlite(str(folder / "ratelimit.sqlite3"))
 
 
 def memory_store() -> SQLiteStore:
     return SQLiteStore(None)
 
 
-def open_store(settings: Settings, *, persistent: bool = False) -> SQLStore:
-    """The store for this configuration; an in-memory one (with a warning) when it cannot be
-    opened. Demo data stays in memory unless ``persistent`` (the ``cache`` commands)."""
+def open_store(settings: Settings, *, persistent: bool = False, warn: bool = True) -> SQLStore:
+    """The store for this configuration; an in-memory one (with a warning, logged unless not
+    ``warn``; the reason in ``unavailable``) when it cannot be opened. Demo data stays in memory
+    unless ``persistent`` (the ``cache`` commands)."""
     if settings.use_demo and not persistent:
         return memory_store()
     try:
@@ -119,7 +124,9 @@ def open_store(settings: Settings, *, persistent: bool = False) -> SQLStore:
     except (StoreError, OSError) as exc:
         from ..redact import redact
         reason = redact(str(exc))
-        log.warning("statistics store unavailable (%s): keeping statistics in memory only", reason)
+        if warn:
+            log.warning("statistics store unavailable (%s): keeping statistics in memory only", reason)
         store = memory_store()
         store.warning = f"unavailable ({reason}): in memory only"
+        store.unavailable = reason      # a command whose point is the store fails on this (sync, cache)
         return store

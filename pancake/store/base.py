@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -105,6 +106,7 @@ class SQLStore:
     location = ""
     placeholder = "?"
     warning: str | None = None
+    unavailable: str | None = None   # why the configured store could not be opened (then in memory)
 
     CREATE = (
         f"CREATE TABLE IF NOT EXISTS {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -296,6 +298,16 @@ class SQLStore:
     def token_lock(self, source: str, page_id: str):  # pragma: no cover - abstract
         """A context manager held by one process (and thread) at a time per (source, page)."""
         raise NotImplementedError
+
+    @contextmanager
+    def sync_lock(self, source: str, page_ids: Iterable[str],
+                  on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Held by one ``sync`` at a time per (source, page), across processes: a second sync of
+        the same pages waits for the first and then finds its days stored, instead of asking the
+        API for them too. Pages are locked in sorted order (two syncs never deadlock);
+        ``on_wait(page_id)`` is called before waiting for a page another sync holds. In memory
+        (one process): nothing to share."""
+        yield
 
     def schema_version(self) -> int | None:
         rows = self._query(f"SELECT value FROM {META} WHERE key = 'schema_version'")

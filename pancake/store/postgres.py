@@ -51,6 +51,11 @@ class PostgresStore(SQLStore):
         self._psycopg = psycopg
         self.url = url
         self.location = safe_url(url)
+        try:   # one direct connection first: its error says why (the pool's would only time out)
+            psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True).close()
+        except psycopg.Error as exc:
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StoreError(f"PostgreSQL store {self.location} unreachable: {why}") from None
         try:
             self._pool = ConnectionPool(url, min_size=1, max_size=pool_max, open=False,
                                         kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
@@ -103,6 +108,22 @@ class PostgresStore(SQLStore):
                 yield
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+    @contextmanager
+    def sync_lock(self, source, page_ids, on_wait=None):
+        """Session advisory locks on one connection of its own (not the pool's: a sync of many
+        pages would hold them all); closing it releases them, as a dead process's are."""
+        conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        try:
+            for pid in sorted({str(p) for p in page_ids}):
+                key = advisory_key(f"pancake-sync|{source}|{pid}")
+                if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                    if on_wait is not None:
+                        on_wait(pid)
+                    conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            yield
+        finally:
+            conn.close()
 
     def _migrate(self) -> None:
         with self._pool.connection() as conn, conn.transaction():

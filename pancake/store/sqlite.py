@@ -44,6 +44,17 @@ def is_corruption(exc: BaseException) -> bool:
     return "not a database" in text or "malformed" in text
 
 
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back what is left of a transaction. SQLite rolls back by itself on some errors (a
+    full disk, an I/O error): a ROLLBACK then fails with "no transaction is active", which would
+    hide the cause."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
 class SQLiteStore(SQLStore):
     backend = "sqlite"
 
@@ -150,9 +161,13 @@ class SQLiteStore(SQLStore):
                 try:
                     yield conn
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    _rollback(conn)
                     raise
-                conn.execute("COMMIT")
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _rollback(conn)
+                    raise
         except sqlite3.DatabaseError as exc:
             self._on_error(exc)
             raise StoreError(f"SQLite store: {type(exc).__name__}: {exc}") from None
@@ -264,6 +279,28 @@ class SQLiteStore(SQLStore):
             yield
         finally:
             lock.release()
+
+    @contextmanager
+    def sync_lock(self, source, page_ids, on_wait=None):
+        if self.path is None:
+            yield
+            return
+        held: list[FileLock] = []
+        try:
+            for pid in sorted({str(p) for p in page_ids}):
+                digest = hashlib.sha256(f"{source}|{pid}".encode()).hexdigest()[:16]
+                lock = FileLock(str(self.path) + f".sync-{digest}.lock", thread_local=False)
+                try:
+                    lock.acquire(timeout=0)
+                except Timeout:
+                    if on_wait is not None:
+                        on_wait(pid)
+                    lock.acquire()           # released by the other sync, or by its death
+                held.append(lock)
+            yield
+        finally:
+            for lock in reversed(held):
+                lock.release()
 
     def _owner_only(self) -> None:
         """The store holds page tokens: readable and writable by its owner only (WAL files too)."""

@@ -13,11 +13,11 @@ from pancake import alerts, i18n
 from pancake.client import PancakeClient
 from pancake.data import core
 from pancake.notify import Target
-from pancake.ratelimit import FakeClock
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.store import SQLiteStore, memory_store
 from pancake.store.base import ALERTS, SCHEMA_VERSION, TABLE
 from pancake.views import briefing as bf
+from tests.clock import FakeClock
 from tests.pancake import notify_cli
 from tests.pancake.store.backends import PgSchema, backend, pg_url  # noqa: F401 - fixture
 

@@ -212,3 +212,164 @@ def test_ctrl_c_stops_at_once_with_no_traceback_and_no_partial_file(server, tmp_
     assert leftovers(tmp_path) == [] and not (tmp_path / "eng.incomplete.csv").exists()
     time.sleep(1.0)
     assert len(sim.calls) <= calls_at_exit + 10   # answers already on their way; nothing new is asked
+
+
+# --------------------------------------------------------------------------- what the output path is (#23)
+# Every path here is in the test's temporary folder: nothing under /dev is ever written or made.
+
+def test_a_symlink_keeps_its_link_and_its_target_is_replaced(server, monkeypatch, tmp_path):
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    real = tmp_path / "real.csv"
+    real.write_bytes(b"old")
+    link = tmp_path / "latest.csv"
+    link.symlink_to("real.csv")
+    code, err = run(export_args(link, days_ago(sim, 2), days_ago(sim, 1)), monkeypatch, tmp_path)
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == "real.csv"
+    assert len(pd.read_csv(real, encoding="utf-8-sig")) == 48          # 2 days x 24 hours
+    assert leftovers(tmp_path) == []
+
+
+def test_a_dangling_symlink_makes_its_target(server, monkeypatch, tmp_path):
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    (tmp_path / "out").mkdir()
+    link = tmp_path / "latest.csv"
+    link.symlink_to(tmp_path / "out" / "new.csv")
+    code, err = run(export_args(link, days_ago(sim, 1), days_ago(sim, 1)), monkeypatch, tmp_path)
+    assert code == 0, err
+    assert link.is_symlink()
+    assert len(pd.read_csv(tmp_path / "out" / "new.csv", encoding="utf-8-sig")) == 24
+
+
+def test_a_fifo_is_written_through_never_replaced(server, monkeypatch, tmp_path):
+    import stat
+    import threading
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+
+    def reader() -> None:
+        with open(fifo, "rb") as fh:       # blocks until the export opens it
+            got.append(fh.read())
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    code, err = run(export_args(fifo, days_ago(sim, 1), days_ago(sim, 1)), monkeypatch, tmp_path)
+    t.join(timeout=30)
+    assert code == 0, err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)                       # still a FIFO
+    assert got and got[0].startswith(b"\xef\xbb\xbfpage_id,hour,")
+    assert got[0].count(b"\r\n") == 25                                  # header + 24 hours
+    assert leftovers(tmp_path) == [] and not (tmp_path / "pipe.incomplete.csv").exists()
+
+
+def _null_device_in(folder: Path) -> Path | None:
+    """A character device node for the null device (1, 3), made in the test's folder; None when
+    this user may not make one."""
+    import stat
+    node = folder / "nul"
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        return None
+    try:
+        with open(node, "wb") as fh:       # a folder mounted nodev refuses devices
+            fh.write(b"")
+    except OSError:
+        node.unlink()
+        return None
+    return node
+
+
+def test_a_character_device_is_written_through_never_replaced(server, monkeypatch, tmp_path):
+    import stat
+    node = _null_device_in(tmp_path)
+    if node is None:
+        # no device can be made here: classify the real one, reading it only (never written)
+        from pancake.export import THROUGH, output_target
+        assert output_target("/dev/null")[0] == THROUGH
+        return
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    code, err = run(export_args(node, days_ago(sim, 1), days_ago(sim, 1)), monkeypatch, tmp_path)
+    assert code == 0, err
+    st = os.lstat(node)
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3)  # still the device
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_export_to_a_fifo_writes_what_came_back_and_says_so(server, monkeypatch, tmp_path):
+    """As stdout does: a stream cannot be 'left as it was'; no '.incomplete.csv' is made beside it."""
+    import threading
+    sim = Simulator(faults=Faults(rules=[FaultRule("500", every=1, retry_after=0, page_id=B,
+                                                   path_contains="statistics")]))
+    env_for(server(sim), monkeypatch)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+
+    def reader() -> None:
+        with open(fifo, "rb") as fh:
+            got.append(fh.read())
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    code, err = run(export_args(fifo, days_ago(sim, 1), days_ago(sim, 1), A, B), monkeypatch, tmp_path)
+    t.join(timeout=30)
+    assert code == 1
+    assert got and got[0].count(b"\r\n") == 25          # page A's 24 hours
+    assert err.count("failed:") == 1 and B in err
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
+def test_stdout_through_a_link_works_for_a_normal_user(server, tmp_path):
+    """``-o /dev/stdout`` is a link to ``/proc/self/fd/1``: the same link is made in the test's folder."""
+    sim = Simulator()
+    url = server(sim)
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    d = sim.today() - timedelta(days=1)
+    proc = subprocess.run([sys.executable, "-m", "pancake", "export", "activity", "--page", A,
+                           "--since", str(d), "--until", str(d), "-q", "-o", str(link)], capture_output=True,
+                          env=_env(url, tmp_path / "cache"), cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.startswith(b"\xef\xbb\xbfpage_id,hour,") and proc.stdout.count(b"\r\n") == 25
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+    assert proc.stderr == b""
+
+
+def test_a_full_disk_is_one_line_naming_the_path_and_the_file_is_kept(server, monkeypatch, tmp_path):
+    import errno
+
+    from pancake import export as export_mod
+    sim = Simulator()
+    env_for(server(sim), monkeypatch)
+    target = tmp_path / "act.csv"
+    target.write_bytes(b"yesterday's complete export\r\n")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(export_mod.os, "fsync", full)
+    code, err = run(export_args(target, days_ago(sim, 1), days_ago(sim, 1)), monkeypatch, tmp_path)
+    assert code == 1
+    assert err.splitlines() == [f"error: --output: could not write {target}: No space left on device; "
+                                f"{target} left as it was"]
+    assert target.read_bytes() == b"yesterday's complete export\r\n"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("args", [["export", "tags", "--page", "", "--since", "2026-01-01", "--until", "2026-01-02"],
+                                  ["export", "conversations", "--page", " ", "--since", "2026-01-01",
+                                   "--until", "2026-01-02"],
+                                  ["sync", "--page", A, "", "--days", "3"]])
+def test_an_empty_page_id_is_refused_in_one_line_before_any_call(args, monkeypatch, tmp_path):
+    """#23: ``--page ''`` sent a token-generation POST for an empty page id. Nothing listens at
+    the base URL: a call would end in another message."""
+    monkeypatch.setenv("PANCAKE_BASE_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setenv("PANCAKE_ACCESS_TOKEN", DEMO_USER_TOKEN)
+    code, err = run(args, monkeypatch, tmp_path)
+    assert code == 2
+    bad = "''" if "" in args else "' '"
+    assert err.splitlines() == [f"error: --page {bad} is not a page id"]

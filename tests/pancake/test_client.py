@@ -13,8 +13,8 @@ import pytest
 from pancake import errors
 from pancake.client import Chunk, PancakeClient, backoff_delay, parse_retry_after
 from pancake.config import Settings
-from pancake.ratelimit import FakeClock
 from pancake.timeutil import day_bounds_unix, parse_date_range
+from tests.clock import FakeClock
 
 USER = "CANARY-USER-7f3a9c1e5b"
 PAGE = "CANARY-PAGE-4d2b8e6a0f"
@@ -359,24 +359,73 @@ def regen_handler(bad_codes, state):
 
 
 @pytest.mark.parametrize("code", [102, 105])
-def test_regenerate_once_on_102_105(code):
-    state = {"generated": 0, "bad": {PAGE}}
-    client, rec, _ = make(regen_handler(code, state))
+def test_a_generated_token_refused_is_regenerated_once(code):
+    """No pasted token: the generated one, renewed elsewhere, is generated again once."""
+    state = {"generated": 0, "bad": {GEN}}
+    client, rec, _ = make(regen_handler(code, state), pages={})
     assert client.tags(PID) == {"success": True, "tags": [{"id": 1}]}
-    assert state["generated"] == 1
-    assert [r.url.params.get("page_access_token") for r in rec.requests if "tags" in r.url.path] == [PAGE, GEN]
+    assert state["generated"] == 2
+    assert [r.url.params.get("page_access_token") for r in rec.requests if "tags" in r.url.path] == [GEN, GEN2]
     # the new token is remembered
     client.tags(PID)
-    assert state["generated"] == 1
+    assert state["generated"] == 2
 
 
 def test_regenerate_only_once_then_auth_error():
-    state = {"generated": 0, "bad": {PAGE, GEN, GEN2}}
-    client, rec, _ = make(regen_handler(102, state))
+    state = {"generated": 0, "bad": {GEN, GEN2}}
+    client, rec, _ = make(regen_handler(102, state), pages={})
     err = raises(lambda: client.tags(PID), errors.AuthError)
-    assert state["generated"] == 1
+    assert state["generated"] == 2          # the first token, then one renewal
     assert "still refused (102)" in str(err) and PID in str(err)
     assert len([r for r in rec.requests if r.url.path.endswith("/tags")]) == 2
+
+
+@pytest.mark.parametrize("code", [102, 105])
+def test_a_pasted_token_refused_is_reported_never_replaced_by_a_generated_one(code):
+    """#23: a one-character typo in a pasted token made the tool generate a new one, which
+    killed the shop's real token everywhere else (105)."""
+    state = {"generated": 0, "bad": {PAGE}}
+    client, rec, _ = make(regen_handler(code, state))
+    err = raises(lambda: client.tags(PID), errors.AuthError)
+    assert state["generated"] == 0
+    assert not any(r.url.path.endswith("/generate_page_access_token") for r in rec.requests)
+    assert str(err) == (f"[tags · page {PID}] the page token pasted for page {PID} is refused ({code}); it is not "
+                        "replaced by a generated one (that would stop the page's token everywhere else): paste "
+                        "the page's current token (Pancake: page Settings → Tools)")
+    assert PAGE not in text_of(err)
+    err = raises(lambda: client.tags(PID), errors.AuthError)      # asked again: still never generated
+    assert state["generated"] == 0
+
+
+class _Vault:
+    def __init__(self, tokens):
+        self.tokens = dict(tokens)
+
+    def get(self, page_id):
+        return self.tokens.get(page_id)
+
+    def put(self, page_id, token):
+        self.tokens[page_id] = token
+
+    def lock(self, page_id):
+        return threading.Lock()
+
+
+def test_a_pasted_token_refused_takes_another_processs_working_one_but_never_generates():
+    state = {"generated": 0, "bad": {PAGE}}
+    client, rec, _ = make(regen_handler(105, state), token_vault=_Vault({PID: GEN}))
+    assert client.tags(PID) == {"success": True, "tags": [{"id": 1}]}
+    assert state["generated"] == 0
+    assert [r.url.params.get("page_access_token") for r in rec.requests if "tags" in r.url.path] == [PAGE, GEN]
+
+
+@pytest.mark.parametrize("bad", ["", " ", "12 3", "1/2", "..", "a?b", "x#", "%2F"])
+def test_a_page_id_that_is_not_one_never_reaches_the_api(bad):
+    client, rec, _ = make(lambda req: ok(page_access_token=GEN), pages={})
+    for call in (lambda: client.tags(bad), lambda: client.generate_page_token(bad)):
+        err = raises(call, ValueError)
+        assert str(err) == f"{bad!r} is not a page id"
+    assert rec.requests == []
 
 
 def test_invalid_page_token_without_user_token_clear_message():
@@ -694,8 +743,8 @@ def test_no_token_in_logs_at_debug(caplog):
     caplog.set_level(logging.DEBUG)
     for name in ("httpx", "httpcore", "pancake"):
         logging.getLogger(name).setLevel(logging.DEBUG)
-    state = {"generated": 0, "bad": {PAGE}}
-    client, rec, _ = make(regen_handler(105, state))
+    state = {"generated": 0, "bad": {GEN}}
+    client, rec, _ = make(regen_handler(105, state), pages={})   # generated, refused, generated again
     client.tags(PID)
     client.list_pages = client.list_pages  # noqa
     with pytest.raises(errors.PancakeError):

@@ -9,7 +9,7 @@ import pytest
 
 from pancake import errors
 from pancake.client import PancakeClient
-from pancake.ratelimit import FakeClock
+from tests.clock import FakeClock
 
 sim_mod = pytest.importorskip("pancake.simulator")
 Simulator, FaultRule, Faults = sim_mod.Simulator, sim_mod.FaultRule, sim_mod.Faults

@@ -11,10 +11,10 @@ import pytest
 from pancake import digest, fmt, i18n, metrics
 from pancake.client import PancakeClient
 from pancake.data import core
-from pancake.ratelimit import FakeClock
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.store import memory_store
 from pancake.views import briefing as bf
+from tests.clock import FakeClock
 from tests.pancake import notify_cli
 
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS

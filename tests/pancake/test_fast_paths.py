@@ -20,7 +20,7 @@ import pytest
 from pancake import cli, export, kinds, reshape
 from pancake.client import Chunk, PancakeClient, _PoolPerPage
 from pancake.data import core
-from pancake.ratelimit import FileMutex
+from pancake.ratelimit import ProcessFileLock
 from pancake.simulator import DEMO_PAGE_TOKENS, Simulator
 from pancake.store import codec
 
@@ -189,9 +189,9 @@ def gc_state() -> tuple:
 
 # --- the shared limiter's lock -------------------------------------------------------------------
 
-def test_file_mutex_excludes_threads_and_is_reentrant(tmp_path):
-    lock = FileMutex.of(str(tmp_path / "x.lock"))
-    assert FileMutex.of(str(tmp_path / "x.lock")) is lock
+def test_process_file_lock_excludes_threads_and_is_reentrant(tmp_path):
+    lock = ProcessFileLock.of(str(tmp_path / "x.lock"))
+    assert ProcessFileLock.of(str(tmp_path / "x.lock")) is lock
     inside, overlap = [0], []
 
     def work():
@@ -218,13 +218,13 @@ with FileLock(sys.argv[1]):
 """
 
 
-def test_file_mutex_waits_for_filelock_in_another_process(tmp_path):
+def test_process_file_lock_waits_for_filelock_in_another_process(tmp_path):
     path = str(tmp_path / "rl.sqlite3.lock")
     holder = subprocess.Popen([sys.executable, "-c", HOLD, path], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         t0 = time.monotonic()
-        with FileMutex.of(path):
+        with ProcessFileLock.of(path):
             waited = time.monotonic() - t0
         assert waited > 0.3
     finally:

@@ -256,14 +256,28 @@ def timeutil_windows(start, end):
     return timeutil.split_windows(start, end)
 
 
-def test_a_page_token_renewed_mid_run_with_a_user_token_is_regenerated_once():
+def test_a_generated_page_token_renewed_mid_run_is_regenerated_once():
+    """No token pasted for A: the one generated from the user token, renewed elsewhere, is
+    generated again once and the run goes on."""
     start, end = _range(93)
-    sim, loader = _loader([FaultRule("renew", after=1, page_id=A, path_contains="statistics")])
+    tokens = {B: DEMO_PAGE_TOKENS[B]}
+    sim, loader = _loader([FaultRule("renew", after=1, page_id=A, path_contains="statistics")], tokens=tokens)
     res = loader.load("engagement", [A, B], start, end)
     assert res.errors == []
     ref = reference("engagement", start, end)
     assert_same_rows(rows(res, A), rows(ref, A))
-    assert len([c for c in sim.calls if c.path.endswith("generate_page_access_token")]) == 1
+    assert len([c for c in sim.calls if c.path.endswith("generate_page_access_token")]) == 2   # made, renewed
+
+
+def test_a_pasted_page_token_renewed_mid_run_is_reported_never_regenerated():
+    """#23: generating would kill the token the shop uses everywhere else."""
+    start, end = _range(93)
+    sim, loader = _loader([FaultRule("renew", after=1, page_id=A, path_contains="statistics")], per_page=1)
+    res = loader.load("engagement", [A, B], start, end, keep_partial=True)
+    assert [e.page_id for e in res.errors] == [A]
+    assert "the page token pasted for page" in res.errors[0].message and "(105)" in res.errors[0].message
+    assert res.pages_ok == [B]
+    assert [c for c in sim.calls if c.path.endswith("generate_page_access_token")] == []
 
 
 def test_a_slow_page_is_cut_at_the_view_deadline():

@@ -5,7 +5,8 @@ import threading
 
 import pytest
 
-from pancake.ratelimit import FakeClock, RateLimiter
+from pancake.ratelimit import RateLimiter
+from tests.clock import FakeClock
 
 
 def max_in_any_window(stamps: list[float], period: float = 1.0) -> int:

@@ -11,11 +11,13 @@ import sys
 import threading
 import time
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from pancake.ratelimit import FakeClock, RateLimiter, SharedLimiter
+from pancake.ratelimit import RateLimiter, SharedLimiter
+from tests.clock import FakeClock
 from tests.pancake.data.test_concurrency import peak_overlap
 from tests.pancake.store.backends import PgSchema
 
@@ -174,3 +176,133 @@ def test_postgres_slots_are_shared_and_stamped_by_the_database():
             if lim is not None:
                 lim.close()
         pg.drop()
+
+
+# --------------------------------------------------------------------------- whatever the store setting (#23)
+
+def _cli_env(url: str, cache: Path) -> dict:
+    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
+    env.update(PANCAKE_BASE_URL=url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN, PANCAKE_CACHE_DIR=str(cache),
+               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()), PYTHONPATH=str(ROOT))
+    return env
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("case", ["--no-store", "a damaged limiter file"])
+def test_two_exports_at_once_are_held_to_5_a_second_at_the_server(case, server, tmp_path):
+    """Two processes exporting the same pages: with ``--no-store`` they had no shared limit, and a
+    damaged ``ratelimit.sqlite3`` was never rebuilt: 10 calls in a server second, 429s."""
+    from pancake.simulator import DEMO_PAGE_IDS, Simulator
+    sim = Simulator()                                   # counts 5 calls per page per second, answers 429 over it
+    url = server(sim)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    if case != "--no-store":
+        (cache / "ratelimit.sqlite3").write_bytes(b"this is not a database" * 100)
+    a, b = DEMO_PAGE_IDS[:2]
+    end = sim.today() - timedelta(days=1)
+    start = end - timedelta(days=309)                   # 10 windows a page, each process
+    procs = [subprocess.Popen([sys.executable, "-m", "pancake", "export", "engagement", "--page", a, "--page", b,
+                               "--since", str(start), "--until", str(end), "-q", "-o", str(tmp_path / f"{n}.csv"),
+                               *(["--no-store"] if case == "--no-store" else [])],
+                              env=_cli_env(url, cache), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for n in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=200)
+        assert p.returncode == 0, err.decode()
+    stats = [c for c in sim.calls if "/statistics/" in c.path]
+    if case == "--no-store":
+        assert len(stats) == 40                          # 2 processes x 2 pages x 10 windows
+    else:                                                # the second may find windows the first stored
+        assert 20 <= len(stats) <= 40
+    assert [c for c in stats if c.status == 429] == []
+    if case != "--no-store":
+        with open(cache / "ratelimit.sqlite3", "rb") as fh:
+            assert fh.read(16) == b"SQLite format 3\x00"   # made again
+
+
+def test_a_damaged_limiter_file_is_made_again_in_process(tmp_path, caplog):
+    path = tmp_path / "rl.sqlite3"
+    path.write_bytes(b"\x00garbage" * 512)
+    lim = SharedLimiter.sqlite(str(path))
+    try:
+        with lim.slot("p"):
+            assert lim.live("p") == 1
+        assert "is damaged" in caplog.text and "making it again" in caplog.text
+        assert not lim._broken
+        path.write_bytes(b"\x00garbage" * 512)            # damaged again while in use
+        with lim.slot("p"):
+            pass
+        assert not lim._broken
+    finally:
+        lim.close()
+
+
+# --------------------------------------------------------------------------- a killed process's slots (#23)
+
+@pytest.mark.timeout(120)
+def test_the_slots_of_a_killed_sync_are_released_at_once(server, tmp_path):
+    """``kill -9`` of a sync with 5 calls in flight left its rows counted for 300 s: the next
+    export of that page waited about 120 s. A row whose process is gone frees its slot at once."""
+    import sqlite3
+
+    from pancake.simulator import DEMO_PAGE_IDS, FaultRule, Faults, Simulator
+    page = DEMO_PAGE_IDS[0]
+    sim = Simulator(faults=Faults(rules=[FaultRule("slow", latency=5.0, every=1, path_contains="statistics")]))
+    url = server(sim)
+    cache = tmp_path / "cache"
+    proc = subprocess.Popen([sys.executable, "-m", "pancake", "sync", "--page", page, "--days", "200",
+                             "--kinds", "activity", "-q"], env=_cli_env(url, cache), cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    path = cache / "ratelimit.sqlite3"
+
+    def open_rows() -> int:
+        if not path.exists():
+            return 0
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM pancake_rate_slots WHERE page = ? AND ended IS NULL",
+                                (page,)).fetchone()[0]
+        except sqlite3.Error:
+            return 0
+        finally:
+            conn.close()
+    try:
+        deadline = time.monotonic() + 60                  # a guard against a hang, not a speed figure
+        while open_rows() < 5:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        proc.kill()                                       # SIGKILL: nothing of it runs any more
+        proc.wait(30)
+    assert open_rows() == 5                               # its five calls are still in the table
+    sleeps: list[float] = []
+    lim = SharedLimiter.sqlite(str(path), sleep=sleeps.append)
+    try:
+        assert lim.live(page) == 0                        # the dead process's slots no longer count
+        with ExitStack() as calls:
+            waits = [calls.enter_context(lim.slot(page)) for _ in range(5)]
+            assert lim.live(page) == 5
+        assert sleeps == []                               # the limiter never had to wait for a slot
+        assert len(waits) == 5
+    finally:
+        lim.close()
+
+
+def test_owner_alive_tells_this_hosts_dead_processes_only():
+    from pancake.ratelimit import owner_alive, process_owner
+    assert owner_alive(process_owner())
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        owner = process_owner(child.pid)
+        assert owner_alive(owner)
+        host, pid, start = owner.split("|")
+        assert start                                      # Linux: /proc gives the start time
+        assert not owner_alive(f"{host}|{pid}|{int(start) - 1}")   # the pid is another process's now
+    finally:
+        child.kill()
+        child.wait(30)
+    assert not owner_alive(owner)                         # gone
+    assert owner_alive(f"another-host|{child.pid}|1")     # another machine's row: counts until stale_after
+    assert owner_alive(None) and owner_alive("garbage")

@@ -16,9 +16,9 @@ import pytest
 
 from pancake.client import PancakeClient
 from pancake.config import Settings
-from pancake.ratelimit import FakeClock
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_USER_TOKEN, Simulator, serve
 from pancake.store import SQLiteStore, TokenVault, memory_store, token_vault
+from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 PID = DEMO_PAGE_IDS[0]
@@ -127,7 +127,7 @@ def test_two_cli_processes_with_only_the_user_token_never_knock_each_other_out(t
         pages = [a for p in DEMO_PAGE_IDS[:3] for a in ("--page", p)]
         since, until = (DAY - timedelta(days=60)).isoformat(), DAY.isoformat()
         procs = [subprocess.Popen([sys.executable, "-m", "pancake", "export", kind, *pages, "--since", since,
-                                   "--until", until, "--output", os.devnull, "--quiet", "--no-store"],
+                                   "--until", until, "--output", str(tmp_path / f"{kind}.csv"), "--quiet", "--no-store"],
                                   env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                  for kind in ("staff", "engagement")]
         try:

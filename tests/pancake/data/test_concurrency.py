@@ -22,10 +22,11 @@ from bench.sim_server import SimProcess, many_pages, page_ids, token
 from pancake import errors
 from pancake.client import PancakeClient
 from pancake.data import core
-from pancake.ratelimit import FakeClock, RateLimiter
+from pancake.ratelimit import RateLimiter
 from pancake.simulator import DEMO_USER_TOKEN, FaultRule, Faults, Simulator
 from pancake.simulator.server import _Handler
 from pancake.store import memory_store
+from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 24, 15, 30)
@@ -286,7 +287,7 @@ def test_single_flight_also_for_overlapping_day_ranges(server_factory):
 
 # --- one budget per page across processes ---------------------------------------------------------
 
-EXPORT = [sys.executable, "-m", "pancake", "export", "--quiet", "--output", os.devnull]
+EXPORT = [sys.executable, "-m", "pancake", "export", "--quiet"]   # --output: a file in the test's folder
 
 
 def test_the_limit_holds_across_processes(server_factory, tmp_path):
@@ -298,7 +299,8 @@ def test_the_limit_holds_across_processes(server_factory, tmp_path):
     env.update(PYTHONPATH=str(ROOT), PANCAKE_BASE_URL=srv.url, PANCAKE_CACHE_DIR=str(tmp_path),
                PANCAKE_PAGE_TOKENS=f"{pid}:{srv.sim.page_token(pid)}")
     start, end = (TODAY - timedelta(days=600)).isoformat(), (TODAY - timedelta(days=1)).isoformat()
-    procs = [subprocess.Popen(EXPORT[:4] + [kind, "--page", pid, "--since", start, "--until", end] + EXPORT[4:],
+    procs = [subprocess.Popen(EXPORT[:4] + [kind, "--page", pid, "--since", start, "--until", end] + EXPORT[4:]
+                              + ["--output", str(tmp_path / f"{kind}.csv")],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for kind in ("activity", "tags")]
     try:

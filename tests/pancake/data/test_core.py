@@ -10,8 +10,8 @@ import pytest
 
 from pancake.client import PancakeClient
 from pancake.data import core
-from pancake.ratelimit import FakeClock
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Faults, Simulator
+from tests.clock import FakeClock
 
 NOW = datetime(2026, 11, 24, 15, 30)       # local time of the simulated shops
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS

@@ -18,10 +18,10 @@ from pancake import kinds
 from pancake.client import PancakeClient
 from pancake.config import load_settings
 from pancake.data import core
-from pancake.ratelimit import FakeClock
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.store import SQLiteStore, codec, memory_store, open_store, source_key
 from pancake.store.base import SCHEMA_VERSION
+from tests.clock import FakeClock
 from tests.pancake.store.backends import PgSchema, backend, pg_url  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[3]
