@@ -273,6 +273,13 @@ def current() -> View:
     return st.session_state[STATE_KEY]
 
 
+def reread_url() -> None:
+    """Read the view from the URL again on next use (``ui.auth``: the session's page scope
+    changed, so the linked page ids are checked against the new one)."""
+    st.session_state.pop(STATE_KEY, None)
+    st.session_state.pop(PROBLEMS_KEY, None)
+
+
 def problems() -> list[Problem]:
     """The URL input this session ignored, until the user changes the view (a language switch
     keeps them: the reader may want the notice in the other language)."""
