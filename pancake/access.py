@@ -79,7 +79,7 @@ def hash_secret(secret: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = S
     if not secret:
         raise ValueError("an empty password or key cannot be hashed")
     salt = salt or _secrets.token_bytes(16)
-    digest = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=256 * n * r + 2**20)
     return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
 
 
@@ -572,7 +572,7 @@ class Throttle:
 
     def delay(self, *keys: str) -> float:
         n = max((self._count(k) for k in keys), default=0)
-        return 0.0 if n < self.free else min(self.cap, 2.0 ** (n - self.free))
+        return 0.0 if n == 0 or n < self.free else min(self.cap, 2.0 ** (n - self.free))
 
     def wait(self, *keys: str) -> float:
         d = self.delay(*keys)
