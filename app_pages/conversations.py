@@ -199,11 +199,7 @@ else:
                     b1, b2 = st.columns(2)
                     b1.button(t("conv.confirm"), key="conv_w_confirm", type="primary", on_click=cd.confirm)
                     b2.button(t("conv.cancel"), key="conv_w_cancel", on_click=cd.cancel)
-                answer = cd.last_answer()
-                if answer:
-                    (st.success if answer["ok"] else st.error)(
-                        t("conv.answer_ok" if answer["ok"] else "conv.answer_failed", what=answer["action"]["label"]))
-                    st.json(answer["answer"], expanded=False)
+                cd.show_answer(row, lang)
 
 # --- page customers -----------------------------------------------------------------------------------
 st.subheader(t("conv.customers"))

@@ -43,9 +43,10 @@ def identity() -> access.Identity:
 
 def _client() -> str:
     try:
-        return st.context.ip_address or "unknown"
+        ip = st.context.ip_address
     except Exception:  # noqa: BLE001
-        return "unknown"
+        ip = None
+    return ip if isinstance(ip, str) and ip else "unknown"
 
 
 def _enter(ident: access.Identity) -> access.Identity:

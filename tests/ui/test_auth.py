@@ -194,3 +194,99 @@ def test_no_canary_password_or_key_on_any_page_or_in_the_logs(access_file, caplo
     everything = "\n".join(seen) + caplog.text
     for canary in (PW, VIEWER_PW, KEY):
         assert canary not in everything
+
+
+# --- issue 20 / 23: failing closed, throttles, ended sessions, deep links -------------------------
+
+@pytest.mark.parametrize("text", ["", "[[kiosk]]\nname = \"TV\"\nkey_hash = \"{kh}\"\npages = [\"{b}\"]\n",
+                                  "[[viewers]]\nname = \"A\"\nemail = \"a@b.vn\"\npages = [\"*\"]\n"])
+def test_an_access_file_that_grants_nobody_keeps_the_dashboard_closed(tmp_path, monkeypatch, text):
+    path = tmp_path / "access.toml"
+    path.write_text(text.format(kh=access.hash_secret(KEY), b=B.id), encoding="utf-8")
+    monkeypatch.setenv("PANCAKE_ACCESS_FILE", str(path))
+    at = run({"lang": "en", "pages": A.id})
+    body = texts(at)
+    assert not at.metric and not at.sidebar.children and not at.dataframe
+    for page in DEMO_PAGES:
+        assert page.name not in body
+    if "viewers" in text:        # a misspelt table: the error names it and its line
+        shown = " ".join(e.value for e in at.error).replace("\\", "")     # the message is escaped markdown
+        assert "line 1: unknown table or key 'viewers'" in shown
+    else:
+        assert i18n.t("auth.nobody_granted", "en") in body
+    if "kiosk" in text:          # the TV still opens with its key
+        tv = run({"kiosk": "1", "key": KEY, "lang": "en"})
+        assert tv.metric and i18n.t("kiosk.title", "en") in texts(tv)
+
+
+def test_a_wrong_kiosk_key_is_a_clear_sentence_and_guessing_is_slowed(access_file, monkeypatch):
+    from ui import auth
+    slept: list[float] = []
+    monkeypatch.setattr(auth, "THROTTLE", access.Throttle(free=2, cap=30, sleep=slept.append))
+    for i in range(4):
+        wrong = run({"kiosk": "1", "key": f"guess-{i}", "lang": "en"})
+        assert [e.value for e in wrong.error] == [i18n.t("auth.kiosk_wrong", "en")]
+        assert not wrong.metric and not wrong.text_input
+    assert slept == [1.0, 2.0]                  # the 3rd and 4th wrong keys wait 1 s, then 2 s
+    tv = run({"kiosk": "1", "key": KEY, "lang": "en"})     # the right key also waits (4 failures: 4 s) ...
+    assert slept == [1.0, 2.0, 4.0] and tv.metric
+    run({"kiosk": "1", "key": KEY, "lang": "en"})          # ... but once known it never waits again
+    assert slept == [1.0, 2.0, 4.0]
+
+
+def test_an_insiders_own_sign_ins_do_not_reset_guessing_at_another_name(tmp_path, monkeypatch):
+    from ui import auth
+    path = tmp_path / "access.toml"
+    path.write_text(f'''
+[[viewer]]
+name = "Shop A"
+password_hash = "{access.hash_secret(VIEWER_PW)}"
+pages = ["{A.id}"]
+
+[[viewer]]
+name = "Boss"
+password_hash = "{access.hash_secret(PW)}"
+pages = ["*"]
+role = "admin"
+''', encoding="utf-8")
+    monkeypatch.setenv("PANCAKE_ACCESS_FILE", str(path))
+    slept: list[float] = []
+    monkeypatch.setattr(auth, "THROTTLE", access.Throttle(free=1, cap=30, sleep=slept.append))
+    for _ in range(3):       # own sign-in, then a guess at the boss, same address
+        assert sign_in(run({"lang": "en"}), "Shop A", VIEWER_PW).metric
+        assert not sign_in(run({"lang": "en"}), "Boss", "guess").metric
+    # before: each own sign-in cleared the address's count, so no guess ever waited
+    assert slept == [1.0, 1.0, 2.0, 2.0]
+
+
+def test_signing_out_in_one_tab_ends_the_other_tabs(access_file):
+    one = sign_in(run({"lang": "en"}), "Shop A", VIEWER_PW)
+    two = sign_in(run({"lang": "en"}), "shop a", VIEWER_PW)
+    assert one.metric and two.metric
+    one.button(key="w_sign_out").click().run()
+    assert not one.metric
+    two.run()                                   # the other tab's next run
+    assert not two.metric and not two.sidebar.children
+    assert i18n.t("auth.ended", "en") in texts(two) and i18n.t("auth.title", "en") in texts(two)
+    assert sign_in(two, "Shop A", VIEWER_PW).metric   # signing in again works
+
+
+def test_removing_a_viewer_ends_their_open_tab(access_file):
+    at = sign_in(run({"lang": "en"}), "Shop A", VIEWER_PW)
+    assert at.metric
+    text = access_file.read_text(encoding="utf-8")
+    access_file.write_text(text.replace('name = "Shop A"', 'name = "Shop B"'), encoding="utf-8")
+    at.run()
+    assert not at.metric and i18n.t("auth.ended", "en") in texts(at)
+
+
+def test_a_deep_link_outside_the_scope_shows_the_linked_page_and_says_an_id_was_left_out(access_file):
+    from tests.conftest import app_test
+    at = app_test("app_pages/staff.py", params={"lang": "en", "pages": f"{A.id},{B.id}"})
+    sign_in(at, "Shop A", VIEWER_PW)
+    body = texts(at)
+    assert not at.exception
+    assert [t.value for t in at.title] == [i18n.t("nav.staff", "en")]     # the page the link names
+    assert B.id in body and B.name not in body                            # the id is named, never its page
+    assert any(B.id in w.value for w in at.warning)
+    assert dict(at.query_params)["pages"] == A.id
