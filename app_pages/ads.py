@@ -64,7 +64,7 @@ if not no_data.empty:
 
 # --- KPI cards, one block per currency -------------------------------------------------------
 for group in va.kpis(ads, prev_ads, compare=page.compare, lang=lang):
-    st.subheader(state.t("ads.kpi_currency", currency=group.label))
+    st.subheader(state.t("ads.kpi_currency", currency=components.escape_markdown(group.label)))
     st.caption(state.t("ads.kpi_caption", n=group.ad_count))
     components.cards(group.items)
 components.partial_today_note()

@@ -65,7 +65,7 @@ class Page:
         if not metrics.comparable(current.pages_ok, previous.pages_ok):
             odd = sorted(set(current.pages_ok) ^ set(previous.pages_ok)
                          | {e.page_id for e in previous.errors} | {e.page_id for e in current.errors})
-            components.note(state.t("card.no_compare_pages", pages=", ".join(self.name(p) for p in odd)))
+            components.note(state.t("card.no_compare_pages", pages=", ".join(components.escape_markdown(self.name(p)) for p in odd)))
             return current, None
         return current, previous
 
