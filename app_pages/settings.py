@@ -125,6 +125,7 @@ if cleared is not None:
 
 # --- demo mode and configuration -------------------------------------------------------------
 st.subheader(state.t("set.config"))
+auth.metrics_warning()
 st.markdown(state.t("set.demo_body") if demo else state.t("set.live_body"))
 st.markdown(state.t("set.config_body"))
 components.table(vs.env_table(lang), "configuration", all_ids, key="dl_configuration",

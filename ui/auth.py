@@ -247,14 +247,26 @@ def may_press(what: str) -> bool:
     return False
 
 
+def beyond_loopback(address: str | None = None) -> bool:
+    """Whether the server listens beyond this machine (``server.address``; empty: every
+    interface, Streamlit's default)."""
+    address = str(st.get_option("server.address") or "") if address is None else str(address)
+    try:
+        return not (bool(address) and ipaddress.ip_address(address).is_loopback)
+    except ValueError:
+        return address != "localhost"
+
+
+def metrics_warning() -> None:
+    """Settings: Streamlit 1.67 always serves ``/_stcore/metrics`` (no option closes it), outside
+    any gate. Served beyond loopback, say that the reverse proxy must deny it (README)."""
+    if beyond_loopback():
+        st.warning(i18n.t("set.metrics_public", state.lang()), icon=":material/monitoring:")
+
+
 def _open_warning() -> None:
     """Real data, no gate, and a server reachable from other machines: say so."""
     if cache.is_demo():
         return
-    address = str(st.get_option("server.address") or "")
-    try:
-        loopback = bool(address) and ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        loopback = address == "localhost"
-    if not loopback:
+    if beyond_loopback():
         st.warning(i18n.t("auth.open_warning", state.lang()), icon=":material/lock_open:")
