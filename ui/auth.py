@@ -12,6 +12,7 @@ import ipaddress
 import os
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pancake import access, i18n
 from pancake.config import ConfigError
@@ -147,6 +148,7 @@ def gate() -> access.Identity:
         st.warning(i18n.t("auth.not_allowed", lang), icon=":material/block:")
         st.button(i18n.t("auth.sign_out", lang), on_click=st.logout)
         st.stop()
+    _remember_asked_page()
     signed = _sign_in_form(cfg, lang)
     if signed is None:
         st.stop()
@@ -180,6 +182,31 @@ def _oidc_email() -> str | None:
         return st.user.get("email")
     except Exception:  # noqa: BLE001
         return None
+
+
+ASKED_PAGE = "_asked_page"
+
+
+def _remember_asked_page() -> None:
+    """The page the URL named when the sign-in form was first drawn (``/staff``): the form's
+    own runs lose the path, so :func:`go_to_asked_page` opens it after sign-in."""
+    if ASKED_PAGE in st.session_state:
+        return
+    try:
+        ctx = get_script_run_ctx()
+        name = ctx.pages_manager.intended_page_name if ctx is not None else None
+    except Exception:  # noqa: BLE001 - Streamlit internals: without them the default page opens
+        name = None
+    st.session_state[ASKED_PAGE] = str(name or "")
+
+
+def go_to_asked_page(current: str, pages: list) -> None:
+    """Right after sign-in, open the page the link named (once) when the run is on another."""
+    asked = st.session_state.pop(ASKED_PAGE, "")
+    if asked and asked != current:
+        target = next((p for p in pages if p.url_path == asked), None)
+        if target is not None:
+            st.switch_page(target)
 
 
 def _sign_in_form(cfg: access.AccessConfig, lang: str) -> access.Identity | None:
