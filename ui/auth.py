@@ -123,8 +123,9 @@ def gate() -> access.Identity:
         st.error(i18n.t("auth.config_error", lang, msg=components.escape_markdown(str(exc))))
         st.stop()
     key = st.query_params.get("key")
-    if key is not None and cfg.kiosks:
-        return _kiosk(cfg, key, lang)
+    held = st.session_state.get(IDENTITY)
+    if key is not None and (cfg.kiosks or (isinstance(held, access.Identity) and held.kiosk)):
+        return _kiosk(cfg, key, lang)   # a TV whose kiosk was removed is told so, not shown a form
     if cfg.closed:
         _leave()
         st.error(i18n.t("auth.nobody_granted", lang), icon=":material/lock:")
