@@ -75,7 +75,8 @@ def test_hostile_names_and_a_phishing_drill_stay_text(browser, hostile_url):
                      f"/conversations?pages={first}&drill={drill}"):
             pg.goto(path)
             settle(pg)
-            assert pg.locator("a[href*='evil']").count() == 0, path           # no link, bare URLs included
+            hrefs = pg.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+            assert [h for h in hrefs if urlparse(h).netloc != own] == [], path   # no link out, bare URLs too
             assert pg.locator("img[src*='evil']").count() == 0, path          # no image
             assert pg.get_by_text("**B**", exact=False).count() > 0, path     # shown as it reads
         pg.screenshot(path=str(ARTIFACTS / "hostile-conversations.png"), full_page=False)
