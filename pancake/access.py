@@ -554,17 +554,23 @@ class Throttle:
     name is slowed from everywhere), the address and, when a shared password is set, the
     owner; a success clears only the name it signed in (an insider's own sign-ins do not reset
     the count of the name they guess at). Kiosk keys count under the address and all keys
-    together."""
+    together.
+
+    Attempts at once do not share a wait: each one reserves its turn, one delay after the turn
+    before it, so ten browsers guessing together get ten turns in a row, not ten at a time. An
+    attempt whose turn is more than ``max_wait`` away is refused without being checked."""
 
     def __init__(self, free: int = 3, cap: float = 30.0, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, max_clients: int = 10_000,
-                 forget_after: float = 900.0) -> None:
+                 forget_after: float = 900.0, max_wait: float | None = None) -> None:
         self.free, self.cap = free, cap
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
         self._failures: dict[str, tuple[int, float]] = {}
+        self._turn: dict[str, float] = {}      # key -> the earliest time of its next attempt
         self.max_clients = max_clients
         self.forget_after = forget_after
+        self.max_wait = 2 * cap if max_wait is None else max_wait
 
     def _count(self, key: str) -> int:
         n, last = self._failures.get(key, (0, 0.0))
@@ -574,22 +580,36 @@ class Throttle:
         n = max((self._count(k) for k in keys), default=0)
         return 0.0 if n == 0 or n < self.free else min(self.cap, 2.0 ** (n - self.free))
 
-    def wait(self, *keys: str) -> float:
-        d = self.delay(*keys)
-        if d:
-            self._sleep(d)
-        return d
+    def wait(self, *keys: str) -> float | None:
+        """Wait for this attempt's turn (0 s while the keys' failures are free) and return the
+        seconds waited; None, at once, when the turn is more than ``max_wait`` away (refuse the
+        attempt without checking it)."""
+        with self._lock:
+            d = self.delay(*keys)
+            if not d:
+                return 0.0
+            now = self._clock()
+            pause = max([d] + [self._turn[k] - now for k in keys if k in self._turn])
+            if pause > self.max_wait:
+                return None
+            for key in keys:
+                self._turn[key] = now + pause + d
+        self._sleep(pause)
+        return pause
 
     def failed(self, *keys: str) -> None:
         with self._lock:
             for key in keys:
                 if len(self._failures) >= self.max_clients and key not in self._failures:
-                    self._failures.pop(next(iter(self._failures)))
+                    old = next(iter(self._failures))
+                    self._failures.pop(old)
+                    self._turn.pop(old, None)
                 self._failures[key] = (self._count(key) + 1, self._clock())
 
     def succeeded(self, key: str) -> None:
         with self._lock:
             self._failures.pop(key, None)
+            self._turn.pop(key, None)
 
 
 class Cooldown:

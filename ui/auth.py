@@ -84,7 +84,10 @@ def _kiosk(cfg: access.AccessConfig, key: str, lang: str) -> access.Identity:
     ident = cfg.kiosk_known(key)
     if ident is None:
         keys = ("kiosk-addr:" + _client(), "kiosk:*")
-        THROTTLE.wait(*keys)
+        if THROTTLE.wait(*keys) is None:      # too many wrong keys just now: not even checked
+            _leave()
+            st.error(i18n.t("auth.too_many", lang), icon=":material/timer:")
+            st.stop()
         ident = cfg.kiosk(key)
         if ident is None:
             THROTTLE.failed(*keys)
@@ -231,7 +234,9 @@ def _sign_in_form(cfg: access.AccessConfig, lang: str) -> access.Identity | None
         keys = ["name:" + access.name_key(name), "addr:" + _client()]
         if cfg.shared_password:
             keys.append("name:" + access.OWNER)
-        THROTTLE.wait(*keys)      # repeated failures slow down
+        if THROTTLE.wait(*keys) is None:     # repeated failures slow down; too many: not checked
+            st.error(i18n.t("auth.too_many", lang), icon=":material/timer:")
+            return None
         ident = cfg.sign_in(name, password)
         if ident is None:
             THROTTLE.failed(*keys)

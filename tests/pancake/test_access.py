@@ -109,9 +109,25 @@ def test_a_missing_file_is_named(tmp_path):
         access.load_access({"PANCAKE_ACCESS_FILE": str(tmp_path / "nope.toml")}, {})
 
 
+class Clock:
+    """Time that moves only when the throttle sleeps (or the test says so)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, s: float) -> None:
+        self.slept.append(s)
+        self.now += s
+
+
 def test_the_throttle_slows_repeated_failures_per_client():
-    slept = []
-    t = access.Throttle(free=3, cap=30, sleep=slept.append)
+    clock = Clock()
+    slept = clock.slept
+    t = access.Throttle(free=3, cap=30, clock=clock, sleep=clock.sleep, max_wait=60)
     for _ in range(3):
         t.wait("1.2.3.4")
         t.failed("1.2.3.4")
@@ -229,8 +245,9 @@ def test_a_session_ends_when_its_grant_goes_or_its_name_signs_out(tmp_path):
 
 
 def test_a_success_clears_only_its_own_name_and_one_name_is_slowed_from_any_address():
-    slept = []
-    t = access.Throttle(free=3, cap=30, sleep=slept.append)
+    clock = Clock()
+    slept = clock.slept
+    t = access.Throttle(free=3, cap=30, clock=clock, sleep=clock.sleep)
     for _ in range(6):     # an insider: own sign-in, then a guess at the boss, from one address
         t.wait("name:shop a", "addr:10.0.0.5")
         t.succeeded("name:shop a")
@@ -282,3 +299,16 @@ def test_the_cli_says_non_utf8_input_in_one_line(monkeypatch):
     out, err = io.StringIO(), io.StringIO()
     assert cli.main(["access", "hash"], out, err) == 2
     assert err.getvalue() == "error: the password on stdin is not UTF-8 text\n" and out.getvalue() == ""
+
+
+def test_attempts_at_once_take_turns_and_those_too_far_ahead_are_refused_unchecked():
+    clock = Clock()
+    t = access.Throttle(free=0, cap=30, clock=clock, sleep=lambda s: clock.slept.append(s), max_wait=60)
+    for _ in range(5):
+        t.failed("kiosk:*")                     # 5 failures: the delay is at its cap, 30 s
+    # ten browsers at the same moment (the clock does not move between them)
+    waits = [t.wait(f"kiosk-addr:10.0.0.{i}", "kiosk:*") for i in range(10)]
+    assert waits == [30.0, 60.0] + [None] * 8   # two turns within a minute; the rest refused at once
+    assert clock.slept == [30.0, 60.0]
+    clock.now += 90.0                            # after both turns
+    assert t.wait("kiosk-addr:10.0.0.99", "kiosk:*") == 30.0

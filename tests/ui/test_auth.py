@@ -13,6 +13,7 @@ from pancake import access, i18n
 from pancake.data import cache
 from pancake.simulator import DEMO_PAGES
 from tests.conftest import ROOT
+from tests.pancake.test_access import Clock
 
 PW = "CANARY-PASSWORD-5e1f9a"
 VIEWER_PW = "CANARY-VIEWER-PW-22d0"
@@ -219,8 +220,9 @@ def test_an_access_file_that_grants_nobody_keeps_the_dashboard_closed(tmp_path, 
 
 def test_a_wrong_kiosk_key_is_a_clear_sentence_and_guessing_is_slowed(access_file, monkeypatch):
     from ui import auth
-    slept: list[float] = []
-    monkeypatch.setattr(auth, "THROTTLE", access.Throttle(free=2, cap=30, sleep=slept.append))
+    clock = Clock()
+    slept = clock.slept
+    monkeypatch.setattr(auth, "THROTTLE", access.Throttle(free=2, cap=30, clock=clock, sleep=clock.sleep))
     for i in range(4):
         wrong = run({"kiosk": "1", "key": f"guess-{i}", "lang": "en"})
         assert [e.value for e in wrong.error] == [i18n.t("auth.kiosk_wrong", "en")]
@@ -248,8 +250,9 @@ pages = ["*"]
 role = "admin"
 ''', encoding="utf-8")
     monkeypatch.setenv("PANCAKE_ACCESS_FILE", str(path))
-    slept: list[float] = []
-    monkeypatch.setattr(auth, "THROTTLE", access.Throttle(free=1, cap=30, sleep=slept.append))
+    clock = Clock()
+    slept = clock.slept
+    monkeypatch.setattr(auth, "THROTTLE", access.Throttle(free=1, cap=30, clock=clock, sleep=clock.sleep))
     for _ in range(3):       # own sign-in, then a guess at the boss, same address
         assert sign_in(run({"lang": "en"}), "Shop A", VIEWER_PW).metric
         assert not sign_in(run({"lang": "en"}), "Boss", "guess").metric
@@ -298,3 +301,17 @@ def test_removing_a_kiosk_ends_its_tv(access_file):
     access_file.write_text(text.split("[[kiosk]]")[0], encoding="utf-8")
     tv.run()                                    # the TV's next refresh
     assert not tv.metric and [e.value for e in tv.error] == [i18n.t("auth.kiosk_wrong", "en")]
+
+
+def test_a_key_whose_turn_is_too_far_away_is_refused_unchecked_in_one_sentence(access_file, monkeypatch):
+    from ui import auth
+    clock = Clock()
+    monkeypatch.setattr(auth, "THROTTLE", access.Throttle(free=0, cap=30, clock=clock, sleep=clock.sleep,
+                                                          max_wait=1))
+    first = run({"kiosk": "1", "key": "guess-1", "lang": "en"})
+    assert [e.value for e in first.error] == [i18n.t("auth.kiosk_wrong", "en")]
+    checked = []
+    monkeypatch.setattr(access.AccessConfig, "kiosk", lambda self, key: checked.append(key))
+    second = run({"kiosk": "1", "key": "guess-2", "lang": "en"})    # its turn is 2 s away: over 1 s
+    assert [e.value for e in second.error] == [i18n.t("auth.too_many", "en")]
+    assert checked == [] and not second.metric
