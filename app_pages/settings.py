@@ -79,7 +79,7 @@ if info["location"]:
     st.markdown(f"**{state.t('set.store.where')}**")
     st.code(str(info["location"]), language=None)
 if info["warning"]:
-    st.warning(str(info["warning"]), icon=":material/warning:")
+    st.warning(components.escape_markdown(info["warning"]), icon=":material/warning:")
 if info["pages"].empty:
     st.caption(state.t("set.store.empty"))
 else:
