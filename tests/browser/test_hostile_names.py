@@ -24,9 +24,14 @@ HOSTILE = ("**B** ![i](http://evil.test/t.png) [lnk](http://evil.test/x) :red[RE
 
 @pytest.fixture(scope="module")
 def hostile_url():
+    yield from _served(HOSTILE)
+
+
+def _served(name: str):
+    """A simulator whose page names and one tag name are ``name``, and the app on it."""
     from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_PAGES, DEMO_USER_TOKEN, Simulator, _data, serve
-    tags = tuple((HOSTILE if i == 1 else text, *rest) for i, (text, *rest) in enumerate(_data.TAG_DEFS))
-    pages = [replace(p, name=f"{HOSTILE} {i}", tags=tags) for i, p in enumerate(DEMO_PAGES)]
+    tags = tuple((name if i == 1 else text, *rest) for i, (text, *rest) in enumerate(_data.TAG_DEFS))
+    pages = [replace(p, name=f"{name} {i}", tags=tags) for i, p in enumerate(DEMO_PAGES)]
     server, thread = serve(Simulator(pages=pages), "127.0.0.1", 0)
     host, port = server.server_address[:2]
     app_port = _free_port()
@@ -83,3 +88,26 @@ def test_hostile_names_and_a_phishing_drill_stay_text(browser, hostile_url):
     finally:
         context.close()
     assert outside == []
+
+
+@pytest.fixture(scope="module")
+def plotly_link_url():
+    yield from _served('Shop <a href="http://evil.test/p">A</a>')
+
+
+@pytest.mark.xfail(strict=True, reason="not fixed yet: Plotly draws <a href> in a name (axis, legend, hover) "
+                                       "as a link; charts need their own escaping of names (&lt; &gt; &amp;)")
+def test_a_link_in_a_tag_name_is_no_link_in_the_charts(browser, plotly_link_url):
+    url, first = plotly_link_url
+    own = urlparse(url).netloc
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=url)
+    pg = context.new_page()
+    pg.set_default_timeout(45_000)
+    try:
+        pg.goto(f"/tags?pages={first}&range=last_30")
+        settle(pg)
+        hrefs = pg.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href') || "
+                                             "e.getAttribute('xlink:href') || '')")
+    finally:
+        context.close()
+    assert [h for h in hrefs if h.startswith("http") and urlparse(h).netloc != own] == []
