@@ -49,7 +49,9 @@ if view.kiosk or who.kiosk:  # the standup screen at every path, no sidebar; the
     nav = st.navigation([p for group in pages("app_pages/standup.py").values() for p in group], position="hidden")
     st.session_state["_standup_path"] = nav.url_path  # read by app_pages/standup.py
 else:
-    nav = st.navigation({i18n.t(f"nav.section.{k}", lang): v for k, v in pages().items()})
+    sections = pages()
+    nav = st.navigation({i18n.t(f"nav.section.{k}", lang): v for k, v in sections.items()})
+    auth.go_to_asked_page(nav.url_path, [p for group in sections.values() for p in group])
     sidebar.render(grain=nav.url_path in GRAIN_PAGES)
 state.sync_url()
 nav.run()

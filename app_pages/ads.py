@@ -55,16 +55,17 @@ table = va.ad_table(ads, page.names)
 zero = va.flagged(table, va.FLAG_NO_PURCHASES)
 if not zero.empty:
     st.warning(state.t("ads.flag_summary", n=len(zero),
-                       amounts=va.amounts_text(va.spend_by_currency(zero), lang)),
+                       amounts=components.escape_markdown(va.amounts_text(va.spend_by_currency(zero), lang))),
                icon=":material/money_off:")
 no_data = va.flagged(table, va.FLAG_NO_PURCHASE_DATA)
 if not no_data.empty:
     st.caption(":material/help: " + state.t("ads.flag_summary_nodata", n=len(no_data),
-                                           amounts=va.amounts_text(va.spend_by_currency(no_data), lang)))
+                                           amounts=components.escape_markdown(
+                                               va.amounts_text(va.spend_by_currency(no_data), lang))))
 
 # --- KPI cards, one block per currency -------------------------------------------------------
 for group in va.kpis(ads, prev_ads, compare=page.compare, lang=lang):
-    st.subheader(state.t("ads.kpi_currency", currency=group.label))
+    st.subheader(state.t("ads.kpi_currency", currency=components.escape_markdown(group.label)))
     st.caption(state.t("ads.kpi_caption", n=group.ad_count))
     components.cards(group.items)
 components.partial_today_note()

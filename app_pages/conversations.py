@@ -55,7 +55,8 @@ loaded = cd.conversations(page.page_ids, page.start, page.end)
 components.show_errors(loaded.errors, of=len(page.page_ids))
 if loaded.capped:
     st.warning(t("conv.capped", n=fmt.number(loaded.cap, lang),
-                 pages=", ".join(page.name(p) for p in loaded.capped)), icon=":material/content_cut:")
+                 pages=", ".join(components.escape_markdown(page.name(p)) for p in loaded.capped)),
+               icon=":material/content_cut:")
 frame = loaded.frame
 drill = cd.drill()
 
@@ -141,7 +142,7 @@ else:
             cd.set_param("drill", None)
             st.rerun()
     if drill is not None:
-        st.info(t("conv.filtered", what=v.drill_text(drill, lang)), icon=":material/filter_alt:")
+        st.info(t("conv.filtered", what=components.escape_markdown(v.drill_text(drill, lang))), icon=":material/filter_alt:")
     shown = conv.apply_drill(frame, drill)
     query = st.text_input(t("conv.search"), key="conv_search", placeholder=t("conv.search_hint"))
     shown = conv.search(shown, query)
@@ -197,16 +198,13 @@ else:
                                 f"{t(f'conv.action.{action}')} {value_label}".strip()))
                 p = cd.pending()
                 if p and p["conversation_id"] == row.conversation_id:
-                    st.warning(t("conv.confirm_text", what=p["label"],
-                                 who=row.customer_name or row.conversation_id), icon=":material/help:")
+                    st.warning(t("conv.confirm_text", what=components.escape_markdown(p["label"]),
+                                 who=components.escape_markdown(row.customer_name or row.conversation_id)),
+                               icon=":material/help:")
                     b1, b2 = st.columns(2)
                     b1.button(t("conv.confirm"), key="conv_w_confirm", type="primary", on_click=cd.confirm)
                     b2.button(t("conv.cancel"), key="conv_w_cancel", on_click=cd.cancel)
-                answer = cd.last_answer()
-                if answer:
-                    (st.success if answer["ok"] else st.error)(
-                        t("conv.answer_ok" if answer["ok"] else "conv.answer_failed", what=answer["action"]["label"]))
-                    st.json(answer["answer"], expanded=False)
+                cd.show_answer(row, lang)
 
 # --- page customers -----------------------------------------------------------------------------------
 st.subheader(t("conv.customers"))
@@ -219,7 +217,8 @@ else:
     components.cards(v.customer_kpis(cust.frame, cust.reported_total(), complete=not cust.capped), compare=False)
     if cust.capped:
         st.warning(t("convperf.customers_capped", n=fmt.number(cust.cap, lang),
-                     pages=", ".join(page.name(p) for p in cust.capped)), icon=":material/content_cut:")
+                     pages=", ".join(components.escape_markdown(page.name(p)) for p in cust.capped)),
+                   icon=":material/content_cut:")
     st.plotly_chart(v.customers_day_figure(v.new_customers_by_day(cust.frame, page.start, page.end), lang,
                                            partial=page.partial), key="conv_customers_day")
     ct = v.customers_table(cust.frame, lang, page.names)

@@ -81,7 +81,7 @@ if info["location"]:
     st.markdown(f"**{state.t('set.store.where')}**")
     st.code(str(info["location"]), language=None)
 if info["warning"]:
-    st.warning(str(info["warning"]), icon=":material/warning:")
+    st.warning(components.escape_markdown(info["warning"]), icon=":material/warning:")
 if info["pages"].empty:
     st.caption(state.t("set.store.empty"))
 else:
@@ -127,6 +127,7 @@ if cleared is not None:
 
 # --- demo mode and configuration -------------------------------------------------------------
 st.subheader(state.t("set.config"))
+auth.metrics_warning()
 st.markdown(state.t("set.demo_body") if demo else state.t("set.live_body"))
 st.markdown(state.t("set.config_body"))
 components.table(vs.env_table(lang), "configuration", all_ids, key="dl_configuration",

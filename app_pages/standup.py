@@ -182,10 +182,10 @@ def ads_section(page: Page, loads: Loads, slots: Slots) -> None:
     main = groups[0]   # the Ads page's first currency
     cards("ads", main.items, slots)
     if len(groups) > 1:
-        caption(i18n.t("kiosk.other_currencies", lang, c=", ".join(g.label for g in groups[1:])), slots)
+        caption(i18n.t("kiosk.other_currencies", lang, c=", ".join(components.escape_markdown(g.label) for g in groups[1:])), slots)
     fig = sv.top_ads_figure(frame, main.currency, lang, opts.theme)
     if fig is not None:
-        chart(fig, slots, i18n.t("kiosk.top_ads", lang, currency=main.label))
+        chart(fig, slots, i18n.t("kiosk.top_ads", lang, currency=components.escape_markdown(main.label)))
 
 
 def customers_section(page: Page, loads: Loads, slots: Slots) -> None:

@@ -30,10 +30,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, stdin: TextIO | None, stdout: TextIO, stderr: TextIO) -> int:
     stdin = stdin or sys.stdin
     what = "key" if args.key else "password"
-    if stdin.isatty():
-        secret = getpass.getpass(f"{what}: ", stream=stderr)
-    else:
-        secret = stdin.readline().rstrip("\r\n")
+    try:
+        if stdin.isatty():
+            secret = getpass.getpass(f"{what}: ", stream=stderr)
+        else:
+            secret = stdin.readline().rstrip("\r\n")
+    except UnicodeError:      # bytes that are not UTF-8: one line, never a traceback
+        print(f"error: the {what} on stdin is not UTF-8 text", file=stderr)
+        return 2
     if not secret:
         print(f"error: no {what} on stdin", file=stderr)
         return 2

@@ -33,6 +33,7 @@ from __future__ import annotations
 import decimal
 import functools
 import math
+import re
 from datetime import date as _date
 from datetime import datetime as _datetime
 from datetime import time as _time
@@ -377,3 +378,27 @@ def by_unit(unit: str, x: Any, lang: str, currency: str | None = None) -> str:
         return number(x, lang, decimals=2) + "×"
     f = float(x)
     return number(f, lang, decimals=0 if f.is_integer() else 1)
+
+
+# --- text from Pancake or a link, shown in markdown ------------------------------------------------
+
+_MD_PUNCTUATION = frozenset("\\`*_{}[]()<>#+-.!|~$:=\"'&%@^,;/?")
+_MD_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+WORD_JOINER = "\u2060"
+# GFM turns bare "http://…", "www.…" and "a@b.c" in text into links even when every mark is
+# escaped (the autolink pass works on the text after escapes): an invisible word joiner breaks them
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)")
+
+
+def literal(text: Any) -> str:
+    """THE escaping rule for any text from the API (page, tag, staff, customer, ad names,
+    messages) or from the URL, wherever Streamlit renders markdown (markdown, captions,
+    labels, warnings, card labels, the TV): shown exactly as it reads, never as bold, a
+    link, an image, HTML, a formula, a colour directive or an autolinked URL or address.
+    Every ASCII punctuation mark is backslash-escaped, line breaks and control characters
+    become spaces, and a word joiner (invisible) breaks ``://``, ``www.`` and ``@``. None
+    is the empty text."""
+    if text is None:
+        return ""
+    text = _AUTOLINK.sub(WORD_JOINER, _MD_CONTROL.sub(" ", str(text)))
+    return "".join("\\" + ch if ch in _MD_PUNCTUATION else ch for ch in text)

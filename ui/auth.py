@@ -12,6 +12,7 @@ import ipaddress
 import os
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pancake import access, i18n
 from pancake.config import ConfigError
@@ -43,50 +44,107 @@ def identity() -> access.Identity:
 
 def _client() -> str:
     try:
-        return st.context.ip_address or "unknown"
+        ip = st.context.ip_address
     except Exception:  # noqa: BLE001
-        return "unknown"
+        ip = None
+    return ip if isinstance(ip, str) and ip else "unknown"
 
 
 def _enter(ident: access.Identity) -> access.Identity:
+    """This session is ``ident`` from now on. When its scope differs from the one the view was
+    read under (the sign-in run, a changed access file), the URL is read again against the
+    new scope, so a linked page outside it is named in the notice, never dropped silently."""
+    old = st.session_state.get(cache.SCOPE, "unset")
     st.session_state[IDENTITY] = ident
     cache.set_scope(ident.pages)
+    if old != st.session_state.get(cache.SCOPE):
+        state.reread_url()
     return ident
+
+
+def _leave() -> None:
+    """Forget this session's identity (its tab shows the sign-in form again)."""
+    st.session_state.pop(IDENTITY, None)
+    st.session_state.pop(KIOSK_KEY, None)
+    cache.set_scope(frozenset())     # nothing in scope until someone signs in again
+
+
+KIOSK_KEY = "_kiosk_key"
+
+
+def _kiosk(cfg: access.AccessConfig, key: str, lang: str) -> access.Identity:
+    """The kiosk a key opens; a wrong key says so in one sentence and stops the run. A key
+    this process has seen open before is let in at once; any other waits out the throttle
+    (per address, and for every key together: ten browsers are slowed as one)."""
+    held = st.session_state.get(IDENTITY)
+    if isinstance(held, access.Identity) and held.kiosk and st.session_state.get(KIOSK_KEY) == key:
+        fresh = cfg.current(held)
+        if fresh is not None:
+            return _enter(fresh)
+    ident = cfg.kiosk_known(key)
+    if ident is None:
+        keys = ("kiosk-addr:" + _client(), "kiosk:*")
+        if THROTTLE.wait(*keys) is None:      # too many wrong keys just now: not even checked
+            _leave()
+            st.error(i18n.t("auth.too_many", lang), icon=":material/timer:")
+            st.stop()
+        ident = cfg.kiosk(key)
+        if ident is None:
+            THROTTLE.failed(*keys)
+            _leave()
+            st.error(i18n.t("auth.kiosk_wrong", lang), icon=":material/key_off:")
+            st.stop()
+    st.session_state[KIOSK_KEY] = key
+    return _enter(ident)
+
+
+def _still_granted(cfg: access.AccessConfig, held: access.Identity) -> access.Identity | None:
+    """The session's identity as the configuration grants it now, or None (removed, password
+    changed, signed out in another tab, OIDC account gone)."""
+    fresh = cfg.current(held)
+    if fresh is not None and held.method == "oidc":
+        email = _oidc_email() if _oidc_signed_in() else None
+        if cfg.by_email(email) is None or cfg.by_email(email).grant != held.grant:
+            return None
+    return fresh
 
 
 def gate() -> access.Identity:
     """Who is looking; draws the sign-in form and stops the run when nobody is signed in yet.
 
     Order: a kiosk key in the URL (the standup screen of its pages, no sign-in; a wrong key
-    shows nothing), the session's identity, an OIDC sign-in, then the password form. With no
-    gate configured everyone is let in (as on demo data), with a warning when real data is
-    served on an address other than loopback."""
+    is told so in one sentence), the session's identity (checked on every run against the
+    access file as it is now and the sign-out record), an OIDC sign-in, then the password
+    form. An access file that grants nobody keeps the dashboard closed. With no gate
+    configured everyone is let in (as on demo data), with a warning when real data is served
+    on an address other than loopback."""
     lang = state.lang()
     try:
         cfg = config()
     except ConfigError as exc:   # a broken access file closes the door, it never opens it
+        _leave()
         st.error(i18n.t("auth.config_error", lang, msg=components.escape_markdown(str(exc))))
         st.stop()
     key = st.query_params.get("key")
-    if key is not None and cfg.kiosks:
-        held = st.session_state.get(IDENTITY)
-        if isinstance(held, access.Identity) and held.kiosk and st.session_state.get("_kiosk_key") == key:
-            return _enter(held)
-        THROTTLE.wait(_client())
-        ident = cfg.kiosk(key)
-        if ident is None:
-            THROTTLE.failed(_client())
-            st.session_state.pop(IDENTITY, None)
-            st.stop()              # a wrong key shows nothing at all
-        THROTTLE.succeeded(_client())
-        st.session_state["_kiosk_key"] = key
-        return _enter(ident)
+    held = st.session_state.get(IDENTITY)
+    if key is not None and (cfg.kiosks or (isinstance(held, access.Identity) and held.kiosk)):
+        return _kiosk(cfg, key, lang)   # a TV whose kiosk was removed is told so, not shown a form
+    if cfg.closed:
+        _leave()
+        st.error(i18n.t("auth.nobody_granted", lang), icon=":material/lock:")
+        st.stop()
     if not cfg.gated:
         _open_warning()
         return _enter(access.OPEN)
     held = st.session_state.get(IDENTITY)
     if isinstance(held, access.Identity) and not held.kiosk and held.method != "open":
-        return _enter(held)
+        fresh = _still_granted(cfg, held)
+        if fresh is not None:
+            return _enter(fresh)
+        _leave()
+        st.info(i18n.t("auth.ended", lang), icon=":material/logout:")
+    else:
+        cache.set_scope(frozenset())
     if cfg.oidc and _oidc_signed_in():
         ident = cfg.by_email(_oidc_email())
         if ident is not None:
@@ -94,8 +152,26 @@ def gate() -> access.Identity:
         st.warning(i18n.t("auth.not_allowed", lang), icon=":material/block:")
         st.button(i18n.t("auth.sign_out", lang), on_click=st.logout)
         st.stop()
-    _sign_in_form(cfg, lang)
-    st.stop()
+    _remember_asked_page()
+    signed = _sign_in_form(cfg, lang)
+    if signed is None:
+        st.stop()
+    return signed
+
+
+def recheck() -> None:
+    """For runs that do not go through :func:`gate` (a self-refreshing fragment): when the
+    session's identity is no longer granted, rerun the whole app (the gate then says so)."""
+    held = st.session_state.get(IDENTITY)
+    if not isinstance(held, access.Identity) or held.method == "open":
+        return
+    try:
+        cfg = config()
+    except ConfigError:
+        cfg = None
+    if cfg is None or _still_granted(cfg, held) is None:
+        _leave()
+        st.rerun(scope="app")
 
 
 def _oidc_signed_in() -> bool:
@@ -112,31 +188,68 @@ def _oidc_email() -> str | None:
         return None
 
 
-def _sign_in_form(cfg: access.AccessConfig, lang: str) -> None:
-    st.title(i18n.t("auth.title", lang))
-    if cfg.oidc:
-        st.button(i18n.t("auth.oidc", lang), on_click=st.login, icon=":material/login:", key="w_oidc")
-    if not cfg.password_sign_in:
+ASKED_PAGE = "_asked_page"
+
+
+def _remember_asked_page() -> None:
+    """The page the URL named when the sign-in form was first drawn (``/staff``): the form's
+    own runs lose the path, so :func:`go_to_asked_page` opens it after sign-in."""
+    if ASKED_PAGE in st.session_state:
         return
-    with st.form("sign_in", border=True):
-        name = st.text_input(i18n.t("auth.name", lang), key="w_auth_name") if cfg.names_asked else ""
-        password = st.text_input(i18n.t("auth.password", lang), type="password", key="w_auth_password")
-        sent = st.form_submit_button(i18n.t("auth.submit", lang), type="primary")
-    if sent:
-        client = _client()
-        THROTTLE.wait(client)      # repeated failures slow down
+    try:
+        ctx = get_script_run_ctx()
+        name = ctx.pages_manager.intended_page_name if ctx is not None else None
+    except Exception:  # noqa: BLE001 - Streamlit internals: without them the default page opens
+        name = None
+    st.session_state[ASKED_PAGE] = str(name or "")
+
+
+def go_to_asked_page(current: str, pages: list) -> None:
+    """Right after sign-in, open the page the link named (once) when the run is on another."""
+    asked = st.session_state.pop(ASKED_PAGE, "")
+    if asked and asked != current:
+        target = next((p for p in pages if p.url_path == asked), None)
+        if target is not None:
+            st.switch_page(target)
+
+
+def _sign_in_form(cfg: access.AccessConfig, lang: str) -> access.Identity | None:
+    """The sign-in form; the identity when this run signed someone in (the form is then
+    cleared and the run goes on to the page the URL names), else None."""
+    slot = st.empty()
+    with slot.container():
+        st.title(i18n.t("auth.title", lang))
+        if cfg.oidc:
+            st.button(i18n.t("auth.oidc", lang), on_click=st.login, icon=":material/login:", key="w_oidc")
+        if not cfg.password_sign_in:
+            return None
+        with st.form("sign_in", border=True):
+            name = st.text_input(i18n.t("auth.name", lang), key="w_auth_name") if cfg.names_asked else ""
+            password = st.text_input(i18n.t("auth.password", lang), type="password", key="w_auth_password")
+            sent = st.form_submit_button(i18n.t("auth.submit", lang), type="primary")
+        if not sent:
+            return None
+        # counted per name tried (from any address), per address, and against the shared
+        # password (every wrong password is also a wrong guess at it)
+        keys = ["name:" + access.name_key(name), "addr:" + _client()]
+        if cfg.shared_password:
+            keys.append("name:" + access.OWNER)
+        if THROTTLE.wait(*keys) is None:     # repeated failures slow down; too many: not checked
+            st.error(i18n.t("auth.too_many", lang), icon=":material/timer:")
+            return None
         ident = cfg.sign_in(name, password)
         if ident is None:
-            THROTTLE.failed(client)
+            THROTTLE.failed(*keys)
             st.error(i18n.t("auth.failed", lang), icon=":material/lock:")
-            return
-        THROTTLE.succeeded(client)
-        _enter(ident)
-        st.rerun()
+            return None
+    THROTTLE.succeeded("name:" + ident.key)    # only the name it signed in
+    slot.empty()
+    return _enter(ident)
 
 
 def sign_out_button() -> None:
-    """In the sidebar: who is signed in and a sign-out button (nothing when the gate is open)."""
+    """In the sidebar: who is signed in and a sign-out button (nothing when the gate is open).
+    Signing out ends every session of the same name (other tabs, other devices)."""
     ident = identity()
     if ident.method in ("open", "kiosk"):
         return
@@ -144,8 +257,8 @@ def sign_out_button() -> None:
     if ident.name:
         st.caption(i18n.t("auth.signed_in_as", lang, name=components.escape_markdown(ident.name)))
     if st.button(i18n.t("auth.sign_out", lang), icon=":material/logout:", key="w_sign_out"):
-        st.session_state.pop(IDENTITY, None)
-        cache.set_scope(None)
+        access.SIGN_OUTS.sign_out(ident.key)
+        _leave()
         if ident.method == "oidc":
             st.logout()
         st.rerun()
@@ -167,14 +280,26 @@ def may_press(what: str) -> bool:
     return False
 
 
+def beyond_loopback(address: str | None = None) -> bool:
+    """Whether the server listens beyond this machine (``server.address``; empty: every
+    interface, Streamlit's default)."""
+    address = str(st.get_option("server.address") or "") if address is None else str(address)
+    try:
+        return not (bool(address) and ipaddress.ip_address(address).is_loopback)
+    except ValueError:
+        return address != "localhost"
+
+
+def metrics_warning() -> None:
+    """Settings: Streamlit 1.67 always serves ``/_stcore/metrics`` (no option closes it), outside
+    any gate. Served beyond loopback, say that the reverse proxy must deny it (README)."""
+    if beyond_loopback():
+        st.warning(i18n.t("set.metrics_public", state.lang()), icon=":material/monitoring:")
+
+
 def _open_warning() -> None:
     """Real data, no gate, and a server reachable from other machines: say so."""
     if cache.is_demo():
         return
-    address = str(st.get_option("server.address") or "")
-    try:
-        loopback = bool(address) and ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        loopback = address == "localhost"
-    if not loopback:
+    if beyond_loopback():
         st.warning(i18n.t("auth.open_warning", state.lang()), icon=":material/lock_open:")

@@ -28,9 +28,10 @@ def t(key: str, **kw) -> str:
 
 
 def page_scope(page_ids: Sequence[str]) -> str:
+    """The pages in the scope line (markdown: a page's name escaped)."""
     names = cache.page_names()
     if len(page_ids) == 1:
-        return names.get(page_ids[0], page_ids[0])
+        return escape_markdown(names.get(page_ids[0], page_ids[0]))
     return i18n.t("common.n_pages", state.lang(), n=len(page_ids))
 
 
@@ -100,13 +101,9 @@ def reason(kind: str, lang: str) -> str:
     return i18n.t(f"errors.reason.{kind if kind in REASON_ORDER else 'error'}", lang)
 
 
-def escape_markdown(text: str) -> str:
-    """``text`` shown as it is in Streamlit markdown: every ASCII punctuation mark escaped (no
-    bold, link, emoji code, colour directive or formula from an API's or a page's text)."""
-    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in str(text)).replace("\n", " ")
-
-
-_PUNCTUATION = set("\\`*_{}[]()<>#+-.!|~$:=\"'&%@^,;/?")
+# The one escaping rule for text from the API or the URL in markdown (``fmt.literal``), under
+# the name the pages use.
+escape_markdown = fmt.literal
 
 
 def error_lines(failed: Mapping[str, Sequence[PageError]], lang: str) -> list[str]:

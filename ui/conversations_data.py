@@ -3,13 +3,17 @@ with a progress bar, kept in a bounded memory shared by the process (one per con
 a range with today in it for 5 minutes, a closed range for 30), the message reader's batches,
 the URL parameters of the page (``wait``, ``drill``) and the write actions, sent once.
 
-Write actions are drawn only when ``PANCAKE_ALLOW_WRITES=1`` (environment or secrets). Each
-one is prepared (a pending action with its own id), confirmed, then sent by the confirm
-button's callback, which records the id before sending: a rerun, a second click or a stale
-callback finds the id already sent and sends nothing (never retried blindly).
+Write actions are drawn only when ``PANCAKE_ALLOW_WRITES=1`` (environment or secrets) and
+for an admin (checked when drawn and again when sent). Each one is prepared (a pending action
+with its own id), confirmed, then sent by the confirm button's callback, which records the id
+before sending: a rerun, a second click or a stale callback finds the id already sent and
+sends nothing (never retried blindly). A write with no answer (a timeout after sending, a
+gateway's 502/504) has an unknown outcome: it is said so, with a button that reads the
+conversation again to see whether it took effect.
 """
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterable, MutableMapping
@@ -20,14 +24,15 @@ import pandas as pd
 import streamlit as st
 
 from pancake import conversations as conv
+from pancake import fmt, i18n
 from pancake.data import cache
 from pancake.data import conversations as dc
 from pancake.data.core import BoundedLRU
-from pancake.errors import PancakeError
+from pancake.errors import PancakeError, ServerError, TransportError
 from pancake.redact import redact
 from pancake.views import conversations as v
 
-from . import state
+from . import auth, components, state
 
 OPEN_TTL = 300.0       # seconds: a range with today in it moves while the shop works
 CLOSED_TTL = 1800.0
@@ -180,13 +185,34 @@ def set_param(name: str, value: str | None) -> None:
     state.sync_url()
 
 
-def wait_minutes() -> int:
-    raw = param("wait")
+MAX_WAIT_MINUTES = 24 * 60
+
+
+def parse_wait(raw: str | None) -> tuple[int, bool]:
+    """``wait=`` in minutes, clamped to 1..1440, and whether the URL's value was used as it
+    is (False: not a number, infinite, out of range: a notice names it)."""
+    if raw in (None, ""):
+        return DEFAULT_WAIT_MINUTES, True
     try:
-        value = int(float(raw)) if raw not in (None, "") else DEFAULT_WAIT_MINUTES
+        number = float(raw)
     except ValueError:
-        value = DEFAULT_WAIT_MINUTES
-    return max(1, min(value, 24 * 60))
+        return DEFAULT_WAIT_MINUTES, False
+    if math.isnan(number):
+        return DEFAULT_WAIT_MINUTES, False
+    value = max(1, min(MAX_WAIT_MINUTES, int(number) if math.isfinite(number) else
+                       (MAX_WAIT_MINUTES if number > 0 else 1)))
+    return value, value == number
+
+
+def wait_minutes() -> int:
+    """The waiting threshold from the URL; a value it could not use as it is is named on
+    screen (never an exception: ``wait=1e309`` is infinite)."""
+    raw = param("wait")
+    value, as_is = parse_wait(raw)
+    if not as_is:
+        st.warning(state.t("url.heading") + "\n\n- " + state.t("url.bad_value", what=state.plain(f"wait={raw}")),
+                   icon=":material/link_off:")
+    return value
 
 
 def drill() -> conv.Drill | None:
@@ -196,6 +222,10 @@ def drill() -> conv.Drill | None:
 # --- write actions -------------------------------------------------------------------------------------
 
 def writes_allowed() -> bool:
+    """Whether this session may write: writes switched on, and an admin looking (a viewer
+    never gets the controls, whatever the switch)."""
+    if not auth.identity().admin:
+        return False
     try:
         secrets = {k: st.secrets[k] for k in st.secrets}
     except Exception:  # noqa: BLE001 - no secrets file
@@ -205,6 +235,8 @@ def writes_allowed() -> bool:
 
 def prepare(action: str, page_id: str, conversation_id: str, value: Any = None, label: str = "") -> None:
     """Remember one action waiting for confirmation (a new id each time)."""
+    if not writes_allowed():
+        return
     st.session_state[PENDING_KEY] = {"id": uuid.uuid4().hex, "action": action, "page_id": page_id,
                                      "conversation_id": conversation_id, "value": value, "label": label}
 
@@ -224,22 +256,89 @@ def send_once(store: MutableMapping[str, Any], send: Callable[[dict[str, Any]], 
     sent = store.setdefault(SENT_KEY, {})
     if pending["id"] in sent:
         return False
-    sent[pending["id"]] = {"action": pending, "ok": None, "answer": None}
+    sent[pending["id"]] = {"action": pending, "ok": None, "answer": None, "unknown": False}
     try:
         answer = send(pending)
         sent[pending["id"]].update(ok=bool(answer.get("success", True)) if isinstance(answer, dict) else True,
                                    answer=answer)
     except PancakeError as exc:
-        sent[pending["id"]].update(ok=False, answer={"message": redact(str(exc))})
+        sent[pending["id"]].update(ok=None if outcome_unknown(exc) else False, unknown=outcome_unknown(exc),
+                                   answer={"message": redact(str(exc))})
     store[LAST_KEY] = pending["id"]
     return True
 
 
+def outcome_unknown(exc: PancakeError) -> bool:
+    """Whether a write that failed this way may still have been done: no answer came after it
+    was sent (a timeout, a dropped connection) or a gateway gave up waiting (502, 504). A
+    connect failure or a 429 surely was not processed; any other answer is Pancake's own."""
+    if isinstance(exc, TransportError):
+        return not getattr(exc, "unreachable", False) and getattr(exc, "retriable", True)
+    return isinstance(exc, ServerError) and exc.status_code in (502, 504)
+
+
 def confirm() -> None:
-    """The confirm button's callback."""
+    """The confirm button's callback (an admin only: the check is made again at send)."""
+    if not writes_allowed():
+        st.session_state.pop(PENDING_KEY, None)
+        return
     if send_once(st.session_state, lambda p: dc.perform(cache.client(), p["action"], p["page_id"],
                                                         p["conversation_id"], p["value"])):
         forget()
+
+
+def took_effect(action: str, value: Any, row: Any) -> bool | None:
+    """Whether the conversation as read now shows ``action`` done (a tag on or off, the staff
+    member assigned, read or unread); None when the row cannot tell."""
+    def ids(text: Any) -> list[str]:
+        return [] if text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA \
+            else [x for x in str(text).split(conv.LIST_SEP) if x]
+    if action in ("tag_add", "tag_remove"):
+        on = str(value) in ids(getattr(row, "tag_ids", None))
+        return on if action == "tag_add" else not on
+    if action == "assign":
+        wanted = [value] if isinstance(value, str) else list(value or [])
+        have = ids(getattr(row, "assignee_ids", None))
+        return all(str(w) in have for w in wanted)
+    seen = getattr(row, "seen", None)
+    if seen is None or seen is pd.NA or (isinstance(seen, float) and math.isnan(seen)):
+        return None
+    return bool(seen) if action == "read" else not bool(seen)
+
+
+CHECKED_KEY = "_conv_checked"
+
+
+def check_again(answer_id: str) -> None:
+    """The "check the conversation" button's callback: read the conversations again (nothing
+    is sent), remembering which answer asked."""
+    forget()
+    st.session_state[CHECKED_KEY] = {"id": answer_id, "at": cache.now_utc()}
+
+
+def show_answer(row: Any, lang: str) -> None:
+    """The last write's outcome: accepted, refused, or unknown (no answer after it was sent)
+    with a button that reads the conversation again and what it shows now."""
+    last = st.session_state.get(LAST_KEY)
+    answer = last_answer()
+    if not answer:
+        return
+    label = components.escape_markdown(answer["action"]["label"])
+    if answer.get("unknown"):
+        st.warning(i18n.t("conv.answer_unknown", lang, what=label), icon=":material/help:")
+        st.button(i18n.t("conv.check_state", lang), key="conv_w_check", icon=":material/refresh:",
+                  on_click=check_again, args=(last,))
+        checked = st.session_state.get(CHECKED_KEY)
+        same = answer["action"]["conversation_id"] == getattr(row, "conversation_id", None)
+        if checked and checked["id"] == last and same:
+            done = took_effect(answer["action"]["action"], answer["action"]["value"], row)
+            key = {True: "conv.check_done", False: "conv.check_not_done", None: "conv.check_cannot_tell"}[done]
+            when = fmt.clock(v.now_local(checked["at"], cache.tz_name()), lang)
+            st.info(i18n.t(key, lang, what=label, time=when), icon=":material/fact_check:")
+    else:
+        (st.success if answer["ok"] else st.error)(
+            i18n.t("conv.answer_ok" if answer["ok"] else "conv.answer_failed", lang, what=label))
+    st.json(answer["answer"], expanded=False)
 
 
 def last_answer() -> dict[str, Any] | None:
@@ -249,3 +348,4 @@ def last_answer() -> dict[str, Any] | None:
 
 def pending() -> dict[str, Any] | None:
     return st.session_state.get(PENDING_KEY)
+

@@ -21,7 +21,7 @@ from pancake import kinds, metrics
 from pancake.data import cache
 from pancake.data.core import Result
 
-from . import components, state
+from . import auth, components, state
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Page:
         if not metrics.comparable(current.pages_ok, previous.pages_ok):
             odd = sorted(set(current.pages_ok) ^ set(previous.pages_ok)
                          | {e.page_id for e in previous.errors} | {e.page_id for e in current.errors})
-            components.note(state.t("card.no_compare_pages", pages=", ".join(self.name(p) for p in odd)))
+            components.note(state.t("card.no_compare_pages", pages=", ".join(components.escape_markdown(self.name(p)) for p in odd)))
             return current, None
         return current, previous
 
@@ -89,6 +89,7 @@ def open_page(title_key: str | None, *, header: bool = True, progress: bool = Tr
     """The shared preamble: view, pages in scope, names, range, previous period, header. Called
     once per run of a page (and per refresh of a self-refreshing fragment), it also starts the
     run's list of problems already named, so each failing page is named once per run."""
+    auth.recheck()      # a fragment's refresh does not pass the gate: a revoked session ends here too
     st.session_state["_shown_errors"] = set()
     view = state.current()
     frame, _ = cache.pages()

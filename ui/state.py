@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from pancake import i18n, timeutil
+from pancake import fmt, i18n, timeutil
 from pancake.data import cache
 
 STATE_KEY = "_view"
@@ -211,18 +211,15 @@ def kiosk_link(view: View, today: date) -> str:
 
 MAX_ECHO = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-_TICKS = re.compile(r"`+")
 
 
 def plain(text: str) -> str:
-    """User input echoed into markdown as the literal text: an inline code span (nothing in it
-    is markdown, HTML, a link or an icon), control characters made spaces, long input cut."""
+    """User input echoed into markdown as the literal text (``fmt.literal``: nothing in it is
+    markdown, HTML, a link or an icon), control characters made spaces, long input cut."""
     text = _CONTROL.sub(" ", str(text)).strip()
     if len(text) > MAX_ECHO:
         text = text[:MAX_ECHO - 1] + "…"
-    fence = "`" * (max((len(m) for m in _TICKS.findall(text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return fmt.literal(text)
 
 
 def notice_lines(problems: Iterable[Problem], lang: str, *, pages_left: bool,
@@ -271,6 +268,13 @@ def current() -> View:
         st.session_state[STATE_KEY] = view
         st.session_state[PROBLEMS_KEY] = problems
     return st.session_state[STATE_KEY]
+
+
+def reread_url() -> None:
+    """Read the view from the URL again on next use (``ui.auth``: the session's page scope
+    changed, so the linked page ids are checked against the new one)."""
+    st.session_state.pop(STATE_KEY, None)
+    st.session_state.pop(PROBLEMS_KEY, None)
 
 
 def problems() -> list[Problem]:

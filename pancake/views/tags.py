@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import charts, i18n, metrics
+from .. import charts, fmt, i18n, metrics
 from . import tables
 from .cards import Kpi, sum_kpi
 
@@ -172,7 +172,7 @@ def kpis(daily: pd.DataFrame | None, previous: pd.DataFrame | None, start: date,
     if used.any():
         best = top_frame.iloc[0]
         out.append(Kpi("count", int(best["count"]), int(best["previous"]) if compared else None, source=SOURCE,
-                       label=f"{i18n.t('tags.top_tag', lang)}: {best['tag_name']}",
+                       label=f"{i18n.t('tags.top_tag', lang)}: {fmt.literal(best['tag_name'])}",   # a card label is markdown
                        note=i18n.t("tags.top_tag_help", lang)))
     return out
 

@@ -93,7 +93,7 @@ def test_all_pages_english_matches_truth_per_currency():
     # the warning names the ads that spend with 0 purchases, per currency (never added up)
     zero = [r for r in rows if r["spend"] and r["purchases"] == 0]
     assert len(zero) == 2 and {r["currency"] for r in zero} == {"VND", "USD"}
-    warning = " ".join(w.value for w in at.warning)
+    warning = " ".join(w.value for w in at.warning).replace("\\", "")   # amounts are escaped markdown (a "$" is no formula)
     assert f"**{len(zero)} ad(s)**" in warning
     for r in zero:
         assert fmt.money(r["spend"], r["currency"], "en") in warning

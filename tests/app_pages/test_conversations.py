@@ -158,7 +158,7 @@ def test_drill_down_round_trips_through_the_url():
     table = conversations_table(at)
     assert sorted(table["conversation_id"]) == sorted(c.id for c in truth if c.type == "COMMENT")
     assert dict(at.query_params)["drill"] == "type:COMMENT"
-    assert any("Filtered: By type: Comment" in i.value for i in at.info)
+    assert any(r"Filtered: By type\: Comment" in i.value for i in at.info)   # the value as text (fmt.literal)
     at.button(key="conv_clear").click().run()
     assert "drill" not in dict(at.query_params)
     assert len(conversations_table(at)) == len(truth)

@@ -80,7 +80,7 @@ def test_errors_are_grouped_per_page_with_the_main_reason():
 
 def test_markdown_in_a_name_is_shown_as_it_is():
     assert components.escape_markdown("[x](http://e) :red[y] $z$") == \
-        r"\[x\]\(http\:\/\/e\) \:red\[y\] \$z\$"
+        "\\[x\\]\\(http\\:\u2060\\/\\/e\\) \\:red\\[y\\] \\$z\\$"
 
 
 def _failing(monkeypatch, page_id):

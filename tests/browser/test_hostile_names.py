@@ -1,0 +1,113 @@
+"""Hostile names in Chromium (issue 23): a simulator whose page and tag names carry markdown, HTML,
+an image, a colour directive, a formula and bare URLs, served over HTTP; the header caption, the
+Tags card, the TV and the conversations page with a phishing ``drill=`` link draw them as text:
+no link, no image and no request leaves the dashboard's own address."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import replace
+from urllib.parse import quote, urlparse
+
+import pytest
+
+from .conftest import ARTIFACTS, ROOT, _free_port, _stop, settle
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = ("**B** ![i](http://evil.test/t.png) [lnk](http://evil.test/x) :red[RED] $x^2$ "
+           "<img src=http://evil.test/a.png> www.evil.test a@evil.test")
+
+
+@pytest.fixture(scope="module")
+def hostile_url():
+    yield from _served(HOSTILE)
+
+
+def _served(name: str):
+    """A simulator whose page names and one tag name are ``name``, and the app on it."""
+    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_PAGES, DEMO_USER_TOKEN, Simulator, _data, serve
+    tags = tuple((name if i == 1 else text, *rest) for i, (text, *rest) in enumerate(_data.TAG_DEFS))
+    pages = [replace(p, name=f"{name} {i}", tags=tags) for i, p in enumerate(DEMO_PAGES)]
+    server, thread = serve(Simulator(pages=pages), "127.0.0.1", 0)
+    host, port = server.server_address[:2]
+    app_port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
+    env.update(PANCAKE_BASE_URL=f"http://{host}:{port}/api", PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
+               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()),
+               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "streamlit-hostile.log", "w")  # noqa: SIM115 - closed when the server stops
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(app_port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{app_port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("streamlit did not start") from None
+                time.sleep(0.3)
+        yield url, DEMO_PAGES[0].id
+    finally:
+        _stop(proc)
+        log.close()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_hostile_names_and_a_phishing_drill_stay_text(browser, hostile_url):
+    url, first = hostile_url
+    own = urlparse(url).netloc
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=url)
+    pg = context.new_page()
+    pg.set_default_timeout(45_000)
+    outside: list[str] = []
+    pg.on("request", lambda r: outside.append(r.url)
+          if urlparse(r.url).scheme in ("http", "https", "ws", "wss") and urlparse(r.url).netloc != own else None)
+    drill = quote("tag:[Your session expired - sign in again](http://evil.test/phish) ![i](http://evil.test/t.png)")
+    try:
+        for path in (f"/?pages={first}", f"/tags?pages={first}&range=last_30", f"/?kiosk=1&pages={first}",
+                     f"/conversations?pages={first}&drill={drill}"):
+            pg.goto(path)
+            settle(pg)
+            hrefs = pg.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+            assert [h for h in hrefs if urlparse(h).netloc != own] == [], path   # no link out, bare URLs too
+            assert pg.locator("img[src*='evil']").count() == 0, path          # no image
+            assert pg.get_by_text("**B**", exact=False).count() > 0, path     # shown as it reads
+        pg.screenshot(path=str(ARTIFACTS / "hostile-conversations.png"), full_page=False)
+    finally:
+        context.close()
+    assert outside == []
+
+
+@pytest.fixture(scope="module")
+def plotly_link_url():
+    yield from _served('Shop <a href="http://evil.test/p">A</a>')
+
+
+@pytest.mark.xfail(strict=True, reason="not fixed yet: Plotly draws <a href> in a name (axis, legend, hover) "
+                                       "as a link; charts need their own escaping of names (&lt; &gt; &amp;)")
+def test_a_link_in_a_tag_name_is_no_link_in_the_charts(browser, plotly_link_url):
+    url, first = plotly_link_url
+    own = urlparse(url).netloc
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=url)
+    pg = context.new_page()
+    pg.set_default_timeout(45_000)
+    try:
+        pg.goto(f"/tags?pages={first}&range=last_30")
+        settle(pg)
+        hrefs = pg.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href') || "
+                                             "e.getAttribute('xlink:href') || '')")
+    finally:
+        context.close()
+    assert [h for h in hrefs if h.startswith("http") and urlparse(h).netloc != own] == []
