@@ -1,6 +1,7 @@
 """The /conversations page's data in the session: loads through ``pancake.data.conversations``
 with a progress bar, kept in a bounded memory shared by the process (one per configuration;
-a range with today in it for 5 minutes, a closed range for 30), the message reader's batches,
+a range with today in it for 5 minutes, a closed range for 30; who is waiting and the tag and staff
+names in ``pancake.data.conversations``' own process-wide memory), the message reader's batches,
 the URL parameters of the page (``wait``, ``drill``) and the write actions, sent once.
 
 Write actions are drawn only when ``PANCAKE_ALLOW_WRITES=1`` (environment or secrets). Each
@@ -97,18 +98,19 @@ def conversations(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
         try:
             return dc.load_conversations(cache.client(), ids, start, end, cache.tz_name(),
                                          page_names=cache.page_names(), total=dc.MAX_TOTAL,
-                                         deadline=dc.LOAD_DEADLINE, on_progress=on_progress)
+                                         deadline=dc.LOAD_DEADLINE, on_progress=on_progress,
+                                         complete_only=True)
         finally:
             bar.empty()
     return _cached("conversations", (ids, start, end), ttl, load)
 
 
 def waiting(page_ids: Iterable[str]) -> dc.Loaded:
+    """Who is waiting now: each page's ``dc.WaitWatch`` (shared by every session; asks the API
+    at most every ``WAIT_TTL`` seconds, and then only for what changed)."""
     ids = tuple(str(p) for p in page_ids)
-    minute = int(time.time() // WAIT_TTL)
-    return _cached("waiting", (ids, minute), WAIT_TTL,
-                   lambda: dc.load_waiting(cache.client(), ids, now_local(), cache.tz_name(),
-                                           page_names=cache.page_names()))
+    return dc.load_waiting(cache.client(), ids, now_local(), cache.tz_name(), page_names=cache.page_names(),
+                           fresh=WAIT_TTL)
 
 
 def customers(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
@@ -120,12 +122,7 @@ def customers(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
 
 
 def names(page_id: str) -> tuple[dict[str, str], dict[str, str]]:
-    key = ("names", _fingerprint(), page_id)
-    got = _memo().get(key)
-    if got is None:
-        got = dc.names(cache.client(), page_id)
-        _memo().put(key, got, CLOSED_TTL)
-    return got
+    return dc.cached_names(cache.client(), page_id)
 
 
 # --- the message reader: 30 at a time, older ones on demand -------------------------------------------
