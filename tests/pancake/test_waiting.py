@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import httpx
-import pandas as pd
 import pytest
 
 from pancake import conversations as conv
@@ -164,4 +163,14 @@ def test_a_failing_page_is_an_error_and_the_next_look_starts_again(status):
                            max_retries=0)
     loaded = dc.load_waiting(client, [PID], NOW, TZ, watches=dc._Watches())
     assert loaded.errors and loaded.frame.empty and loaded.pages_ok == []
-    assert pd.isna(loaded.looked_back) or loaded.looked_back is None
+    assert loaded.looked_back is None
+
+
+def test_alert_waiting_counts_a_72_hour_wait():
+    from pancake import alerts
+
+    class Loader:
+        client = client_for(FakeApi([W72, W30, *answered(3, datetime(2026, 7, 6, 7, 20))]))
+    frame, errors = alerts.load_waiting(Loader, [PID], {PID: "Shop"}, NOW, 60)
+    assert not errors
+    assert list(frame["conversation_id"]) == ["w72", "w30"] and list(frame["breach"]) == [True, False]
