@@ -32,7 +32,6 @@ from . import state
 
 OPEN_TTL = 300.0       # seconds: a range with today in it moves while the shop works
 CLOSED_TTL = 1800.0
-WAIT_TTL = 60.0        # "waiting now" is about now
 MAX_ENTRIES = 64
 MAX_BYTES = 32 * 2**20     # conversations kept in memory, every session together
 DEFAULT_WAIT_MINUTES = 15
@@ -107,10 +106,10 @@ def conversations(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
 
 def waiting(page_ids: Iterable[str]) -> dc.Loaded:
     """Who is waiting now: each page's ``dc.WaitWatch`` (shared by every session; asks the API
-    at most every ``WAIT_TTL`` seconds, and then only for what changed)."""
+    at most every ``dc.wait_fresh(pages)`` seconds, and then only for what changed)."""
     ids = tuple(str(p) for p in page_ids)
     return dc.load_waiting(cache.client(), ids, now_local(), cache.tz_name(), page_names=cache.page_names(),
-                           fresh=WAIT_TTL)
+                           fresh=dc.wait_fresh(len(ids)))
 
 
 def customers(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:

@@ -53,6 +53,7 @@ MAX_CUSTOMERS_PER_PAGE = 2000  # page_customers rows per page (100 a call)
 MAX_CUSTOMERS_TOTAL = 12_000   # the dashboard's page customers per range, every page together
 MAX_WAIT_CALLS = 50            # v2 calls of a page's first "waiting now" walk (3,000 conversations)
 WAIT_FRESH = 60.0              # seconds a page's "waiting now" is used before the API is asked again
+WAIT_CALLS_PER_MINUTE = 10     # ... and over many pages, at most this many "what changed" calls a minute
 META_TTL = 3600.0              # seconds tag and staff names are kept (they change rarely)
 MESSAGES_PER_CALL = 30
 V2_PAGE_SIZE = 60              # conversations a v2 call gives (fewer: the list ended)
@@ -257,6 +258,13 @@ def _conversation_pages(client: PancakeClient, page_id: str, start: date, end: d
                                      numbers):
                     take(body)
     return raw, capped
+
+
+def wait_fresh(n_pages: int) -> float:
+    """Seconds "waiting now" is used before asking again for ``n_pages`` pages: ``WAIT_FRESH``,
+    longer when the pages' one call each would pass ``WAIT_CALLS_PER_MINUTE`` (24 pages: 144 s).
+    The waits shown still count up to now; a new wait or an answer shows within that time."""
+    return max(WAIT_FRESH, 60.0 * max(0, n_pages) / WAIT_CALLS_PER_MINUTE)
 
 
 class WaitWatch:

@@ -174,3 +174,28 @@ def test_alert_waiting_counts_a_72_hour_wait():
     frame, errors = alerts.load_waiting(Loader, [PID], {PID: "Shop"}, NOW, 60)
     assert not errors
     assert list(frame["conversation_id"]) == ["w72", "w30"] and list(frame["breach"]) == [True, False]
+
+
+def test_wait_fresh_keeps_many_pages_within_ten_calls_a_minute():
+    assert dc.wait_fresh(0) == 60.0 and dc.wait_fresh(1) == 60.0 and dc.wait_fresh(10) == 60.0
+    assert dc.wait_fresh(24) == 144.0   # 24 pages x 60 s / 10 calls a minute
+
+
+def test_an_idle_tv_of_24_pages_asks_for_waits_7_times_a_minute():
+    """Ten minutes of a TV refreshing every minute (an injected clock): after the first look,
+    one "what changed" call per page every 144 s: at 180, 360 and 540 s = 3 x 24 calls."""
+    pages = [f"p{i:02d}" for i in range(24)]
+    api = FakeApi([W72, W5, *answered(20, datetime(2026, 7, 6, 7, 20))])
+    clock = FakeClock()
+    client = PancakeClient(access_token=None, page_tokens={p: "tok" for p in pages}, base_url="https://pages.fm/api",
+                           transport=httpx.MockTransport(api), timezone=TZ, clock=clock, sleep=clock.sleep)
+    watches, t = dc._Watches(), [0.0]
+    first = dc.load_waiting(client, pages, NOW, TZ, fresh=dc.wait_fresh(24), clock=lambda: t[0], watches=watches)
+    assert not first.errors
+    assert api.calls.count("conversations") == 24   # 22 conversations: one short call a page
+    for minute in range(1, 11):
+        t[0] = 60.0 * minute
+        loaded = dc.load_waiting(client, pages, NOW, TZ, fresh=dc.wait_fresh(24), clock=lambda: t[0],
+                                 watches=watches)
+        assert len(conv.waiting(loaded.frame, NOW)) == 48   # two waiting on each page, every minute
+    assert api.calls.count("conversations") - 24 == 72   # 7.2 a minute
