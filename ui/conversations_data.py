@@ -11,6 +11,7 @@ callback finds the id already sent and sends nothing (never retried blindly).
 """
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, MutableMapping
@@ -63,15 +64,32 @@ def _fingerprint() -> str:
     return cache._fingerprint(cache.settings())
 
 
+_FLIGHTS: dict[tuple, threading.Lock] = {}
+_FLIGHTS_LOCK = threading.Lock()
+
+
 def _cached(kind: str, key: tuple, ttl: float, load: Callable[[], dc.Loaded]) -> dc.Loaded:
+    """The memory's entry, else one load per key at a time: a session asking for what another
+    is loading waits for it and takes its result (single flight across sessions)."""
     full = (kind, _fingerprint(), *key)
     got = _memo().get(full)
     if got is not None:
         return got
-    result = load()
-    if not result.errors:   # a failing page is asked again on the next run
-        _memo().put(full, result, ttl)
-    return result
+    with _FLIGHTS_LOCK:
+        flight = _FLIGHTS.setdefault(full, threading.Lock())
+    try:
+        with flight:
+            got = _memo().get(full)
+            if got is not None:
+                return got
+            result = load()
+            if not result.errors:   # a failing page is asked again on the next run
+                _memo().put(full, result, ttl)
+            return result
+    finally:
+        with _FLIGHTS_LOCK:
+            if _FLIGHTS.get(full) is flight and not flight.locked():
+                del _FLIGHTS[full]
 
 
 def forget() -> None:
