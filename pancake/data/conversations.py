@@ -44,7 +44,7 @@ from ..timeutil import MAX_CONVERSATION_WINDOW_DAYS, split_windows
 from .core import PageError, page_error
 
 MAX_PER_PAGE = 3000            # conversations per page per range (50 calls of 60)
-MAX_TOTAL = 12_000             # the dashboard's conversations per range, every page together
+MAX_TOTAL = 48_000             # the dashboard's conversations per range, every page together (~350 bytes each)
 MIN_PER_PAGE = 300             # ... but never fewer than this per page (5 calls of 60)
 LOAD_DEADLINE = 45.0           # seconds the dashboard waits for a range before drawing what it has
 PAGE_WORKERS = 16              # pages loaded at once (each page paced on its own by the client)
