@@ -55,6 +55,7 @@ MAX_WAIT_CALLS = 20            # v2 calls of a page's first "waiting now" walk (
 WAIT_FRESH = 60.0              # seconds a page's "waiting now" is used before the API is asked again
 WAIT_CALLS_PER_MINUTE = 10     # ... and over many pages, at most this many "what changed" calls a minute
 META_TTL = 3600.0              # seconds tag and staff names are kept (they change rarely)
+NEW_TAG_AFTER = 60.0           # ... but a tag id with no name asks again after this many seconds
 MESSAGES_PER_CALL = 30
 V2_PAGE_SIZE = 60              # conversations a v2 call gives (fewer: the list ended)
 WRITES_ENV = "PANCAKE_ALLOW_WRITES"
@@ -146,12 +147,17 @@ class _Meta:
         self.lock = threading.Lock()
         self.items: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def get(self, client: PancakeClient, page_id: str) -> tuple[dict[str, str], dict[str, str]]:
+    def get(self, client: PancakeClient, page_id: str,
+            tag_ids: Iterable[Any] = ()) -> tuple[dict[str, str], dict[str, str]]:
+        """The names; asked again after ``ttl``, or sooner (a minute on) when one of ``tag_ids``
+        has no name yet (a tag made since)."""
         with self.lock:
             per_client = self.items.setdefault(client, {})
             slot = per_client.setdefault(page_id, [threading.Lock(), None, 0.0])
         with slot[0]:
-            if slot[1] is None or self.clock() - slot[2] >= self.ttl:
+            age = self.clock() - slot[2]
+            unknown = slot[1] is not None and any(str(t) not in slot[1][0] for t in tag_ids)
+            if slot[1] is None or age >= self.ttl or (unknown and age >= NEW_TAG_AFTER):
                 slot[1] = names(client, page_id)
                 slot[2] = self.clock()
             return slot[1]
@@ -160,9 +166,21 @@ class _Meta:
 _META = _Meta()
 
 
-def cached_names(client: PancakeClient, page_id: str) -> tuple[dict[str, str], dict[str, str]]:
-    """``names`` kept ``META_TTL`` seconds per client and page (every session shares them)."""
-    return _META.get(client, page_id)
+def cached_names(client: PancakeClient, page_id: str,
+                 tag_ids: Iterable[Any] = ()) -> tuple[dict[str, str], dict[str, str]]:
+    """``names`` kept ``META_TTL`` seconds per client and page (every session shares them),
+    asked again sooner when one of ``tag_ids`` has no name."""
+    return _META.get(client, page_id, tag_ids)
+
+
+def _tag_ids(raw: Iterable[Mapping[str, Any]]) -> set[str]:
+    out: set[str] = set()
+    for c in raw:
+        for t in c.get("tags") or []:
+            tid = t.get("id") if isinstance(t, Mapping) else t
+            if tid is not None:
+                out.add(str(tid))
+    return out
 
 
 # --- one page -------------------------------------------------------------------------------------
@@ -189,8 +207,8 @@ def page_conversations(client: PancakeClient, page_id: str, start: date, end: da
     ads_known)``, the newest ``cap`` when there are more. Named tags and staff; from-ads from
     ``export_data`` when it answers (else the conversations' own ``ad_ids``), asked only over
     the days the kept conversations cover."""
-    tag_names, user_names = cached_names(client, page_id)
     raw, capped = _conversation_pages(client, page_id, start, end, cap)
+    tag_names, user_names = cached_names(client, page_id, _tag_ids(raw))
     ids: set[str] | None = None
     if with_ads:
         since = start
@@ -350,7 +368,7 @@ def page_waiting(client: PancakeClient, page_id: str, now: datetime, tz: ZoneInf
             watch.look(client, page_id, tz, max_calls)
             watch.checked = clock()
         raw, since = list(watch.raw.values()), watch.since
-    tag_names, user_names = (meta or _META).get(client, page_id)
+    tag_names, user_names = (meta or _META).get(client, page_id, _tag_ids(raw))
     return conv.conversations_frame(raw, page_id, tz, tag_names=tag_names, user_names=user_names), since
 
 

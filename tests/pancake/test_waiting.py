@@ -199,3 +199,23 @@ def test_an_idle_tv_of_24_pages_asks_for_waits_7_times_a_minute():
                                  watches=watches)
         assert len(conv.waiting(loaded.frame, NOW)) == 48   # two waiting on each page, every minute
     assert api.calls.count("conversations") - 24 == 72   # 7.2 a minute
+
+
+def test_a_tag_with_no_name_asks_for_the_names_again_after_a_minute():
+    api = FakeApi([W5])
+    client, watches, t = client_for(api), dc._Watches(), [0.0]
+    meta = dc._Meta(clock=lambda: t[0])
+
+    def names_now():
+        frame, _ = dc.page_waiting(client, PID, NOW, TZ, clock=lambda: t[0], watches=watches, meta=meta)
+        return list(frame["tag_names"])
+
+    assert names_now() == ["Khách mới"] and api.calls.count("tags") == 1
+    api.convs = [customer_last("w5", "2026-07-06T07:29:00") | {"tags": [7]}]   # a tag made since
+    t[0] = 30.0
+    assert api.calls.count("tags") == 1   # nothing asked within WAIT_FRESH
+    t[0] = 61.0
+    assert names_now() == ["7"] and api.calls.count("tags") == 2   # asked again; still no name for 7
+    t[0] = 90.0
+    names_now()
+    assert api.calls.count("tags") == 2   # not again within the minute
