@@ -124,10 +124,11 @@ def conversations(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
 
 def waiting(page_ids: Iterable[str]) -> dc.Loaded:
     """Who is waiting now: each page's ``dc.WaitWatch`` (shared by every session; asks the API
-    at most every ``dc.wait_fresh(pages)`` seconds, and then only for what changed)."""
+    at most every ``dc.wait_fresh(pages)`` seconds, and then only for what changed; a page's
+    first walk back waits for its first calls, the rest goes on in the background)."""
     ids = tuple(str(p) for p in page_ids)
     return dc.load_waiting(cache.client(), ids, now_local(), cache.tz_name(), page_names=cache.page_names(),
-                           fresh=dc.wait_fresh(len(ids)))
+                           fresh=dc.wait_fresh(len(ids)), background=dc.start_in_background)
 
 
 def customers(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:

@@ -299,13 +299,21 @@ class WaitWatch:
         self.top: datetime | None = None      # the newest update seen (local)
         self.since: datetime | None = None    # how far back the list is known (None: all of it)
         self.checked: float | None = None     # clock of the last look
+        self.generation = 0                   # a new first walk ends a background walk of the old one
+        self.walking = False                  # a background walk goes on back from ``since``
+        self.touched: set[str] = set()        # ids the later looks saw while it does (newer than its copy)
 
-    def look(self, client: PancakeClient, page_id: str, tz: ZoneInfo | str, max_calls: int) -> None:
+    def look(self, client: PancakeClient, page_id: str, tz: ZoneInfo | str, max_calls: int, *,
+             first_calls: int | None = None, spawn: Callable[[Callable[[], None]], Any] | None = None) -> None:
+        """Called with ``lock`` held. With ``spawn``, a first walk reads ``first_calls`` calls now
+        and the rest in the background (``spawn(fn)``), ``since`` moving back as it goes."""
+        first = self.checked is None
+        budget = max_calls if not first or first_calls is None or spawn is None else min(first_calls, max_calls)
         seen: dict[str, dict[str, Any]] = {}
         last: str | None = None
         oldest: datetime | None = None
         met_known = ended = False
-        for _ in range(max(1, max_calls)):
+        for _ in range(max(1, budget)):
             body = client.conversations_v2(page_id, last_conversation_id=last, order_by="updated_at")
             batch = [c for c in body.get("conversations") or [] if isinstance(c, dict) and c.get("id") is not None]
             new = [c for c in batch if str(c["id"]) not in seen]
@@ -327,7 +335,14 @@ class WaitWatch:
                 break
         if self.checked is None or not (met_known or ended):
             # the first look, or more changed than one walk reads: start again from this walk
-            self.raw, self.since = {}, (None if ended else oldest)
+            self.generation += 1
+            self.raw, self.since, self.touched, self.walking = {}, (None if ended else oldest), set(), False
+            if not ended and spawn is not None and budget < max_calls and last is not None:
+                self.walking = True
+                gen, cursor, left = self.generation, last, max_calls - budget
+                spawn(lambda: self._walk_on(client, page_id, tz, cursor, left, gen))
+        elif self.walking:
+            self.touched |= set(seen)
         for cid, c in seen.items():
             if conv.last_from_customer(c, page_id) is True:
                 self.raw[cid] = c
@@ -337,6 +352,56 @@ class WaitWatch:
                       if t is not None), default=None)
         if newest is not None and (self.top is None or newest > self.top):
             self.top = newest
+
+    def _walk_on(self, client: PancakeClient, page_id: str, tz: ZoneInfo | str, last: str, calls: int,
+                 gen: int) -> None:
+        """The first walk's rest, in the background: each call's conversations are taken under
+        the lock (not those a later look saw newer), and ``since`` moves back; a failing call
+        stops it where it got (the screens say how far back)."""
+        seen: set[str] = set()
+        try:
+            for _ in range(calls):
+                try:
+                    body = client.conversations_v2(page_id, last_conversation_id=last, order_by="updated_at")
+                except Exception:  # noqa: BLE001 - the reach said on screen stays where it got
+                    return
+                batch = [c for c in body.get("conversations") or [] if isinstance(c, dict) and c.get("id") is not None]
+                new = [c for c in batch if str(c["id"]) not in seen]
+                ended = not new or len(batch) < V2_PAGE_SIZE
+                times = [t for t in (conv.local_time(c.get("updated_at"), tz) for c in new) if t is not None]
+                with self.lock:
+                    if self.generation != gen:
+                        return
+                    for c in new:
+                        cid = str(c["id"])
+                        seen.add(cid)
+                        if cid in self.touched:
+                            continue
+                        if conv.last_from_customer(c, page_id) is True:
+                            self.raw[cid] = c
+                        else:
+                            self.raw.pop(cid, None)
+                    if ended:
+                        self.since = None
+                    elif times:
+                        self.since = min(times) if self.since is None else min(self.since, min(times))
+                if ended:
+                    return
+                last = str(new[-1]["id"])
+        finally:
+            with self.lock:
+                if self.generation == gen:
+                    self.walking = False
+                    self.touched = set()
+
+
+FIRST_WAIT_CALLS = 3           # calls of a first walk the screen waits for (the rest in the background)
+_WALKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pancake-waiting")
+
+
+def start_in_background(fn: Callable[[], None]) -> None:
+    """Run a first walk's rest on the process's few waiting-walk threads."""
+    _WALKERS.submit(fn)
 
 
 class _Watches:
@@ -357,15 +422,18 @@ _WATCHES = _Watches()
 def page_waiting(client: PancakeClient, page_id: str, now: datetime, tz: ZoneInfo | str, *,
                  max_calls: int = MAX_WAIT_CALLS, fresh: float = WAIT_FRESH,
                  clock: Callable[[], float] = time.monotonic, watches: _Watches | None = None,
-                 meta: _Meta | None = None) -> tuple[pd.DataFrame, datetime | None]:
+                 meta: _Meta | None = None,
+                 background: Callable[[Callable[[], None]], Any] | None = None) -> tuple[pd.DataFrame, datetime | None]:
     """The page's conversations whose latest message is the customer's (the frame
     ``pancake.conversations.waiting`` reads), however long ago, and how far back the list is
     known (None: all of it). The API is asked again only after ``fresh`` seconds of ``clock``,
-    and then only for what changed; one look at a time per page."""
+    and then only for what changed; one look at a time per page. With ``background`` (a
+    submit function, e.g. ``start_in_background``), a first walk waits only for its first
+    ``FIRST_WAIT_CALLS`` calls and reads the rest there (the reach said grows with it)."""
     watch = (watches or _WATCHES).get(client, page_id)
     with watch.lock:
         if watch.checked is None or clock() - watch.checked >= fresh:
-            watch.look(client, page_id, tz, max_calls)
+            watch.look(client, page_id, tz, max_calls, first_calls=FIRST_WAIT_CALLS, spawn=background)
             watch.checked = clock()
         raw, since = list(watch.raw.values()), watch.since
     tag_names, user_names = (meta or _META).get(client, page_id, _tag_ids(raw))
@@ -549,12 +617,13 @@ def _collect_until(client: PancakeClient, ids: list[str], start: date, end: date
 def load_waiting(client: PancakeClient, page_ids: Iterable[str], now: datetime, tz: ZoneInfo | str, *,
                  page_names: Mapping[str, str] | None = None, max_calls: int = MAX_WAIT_CALLS,
                  fresh: float = WAIT_FRESH, clock: Callable[[], float] = time.monotonic,
-                 watches: _Watches | None = None) -> Loaded:
+                 watches: _Watches | None = None,
+                 background: Callable[[Callable[[], None]], Any] | None = None) -> Loaded:
     """Every page's waiting conversations (``page_waiting``); ``looked_back`` is the latest of
     the pages' look-backs (None when every page's whole list was read)."""
     ids = [str(p) for p in page_ids]
     done, errors = _fan_out(lambda pid: page_waiting(client, pid, now, tz, max_calls=max_calls, fresh=fresh,
-                                                     clock=clock, watches=watches),
+                                                     clock=clock, watches=watches, background=background),
                             ids, page_names, None)
     bounds = [done[p][1] for p in ids if p in done and done[p][1] is not None]
     return Loaded(frame=conv.concat([done[p][0] for p in ids if p in done]), errors=errors,

@@ -219,3 +219,27 @@ def test_a_tag_with_no_name_asks_for_the_names_again_after_a_minute():
     t[0] = 90.0
     names_now()
     assert api.calls.count("tags") == 2   # not again within the minute
+
+
+def test_a_first_walk_in_the_background_says_its_reach_then_finds_the_oldest_wait():
+    # 200 answered conversations newer than W72 and W26: the screen waits for 3 calls (180)
+    api = FakeApi([W72, W26, *answered(200, datetime(2026, 7, 6, 7, 20))])
+    client, watches, t, jobs = client_for(api), dc._Watches(), [0.0], []
+
+    def look():
+        return dc.page_waiting(client, PID, NOW, TZ, clock=lambda: t[0], watches=watches, background=jobs.append)
+
+    frame, reach = look()
+    assert conv.waiting(frame, NOW).empty and api.calls.count("conversations") == 3
+    assert reach == datetime(2026, 7, 6, 11, 21)   # the 180th newest: 07:20 UTC − 179 min = 04:21 UTC
+    assert len(jobs) == 1
+    # meanwhile W26's customer is answered (a newer update), seen by the next look
+    api.convs = [c for c in api.convs if c["id"] != "w26"] + [page_last("w26", "2026-07-06T07:25:00")]
+    t[0] = 60.0
+    look()
+    jobs[0]()   # the rest of the first walk: it meets W26's older copy and must not take it
+    t[0] = 90.0
+    frame, reach = look()
+    w = conv.waiting(frame, NOW)
+    assert list(w["conversation_id"]) == ["w72"] and reach is None
+    assert list(w["wait_ms"]) == [72 * 3_600_000]
