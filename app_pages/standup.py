@@ -296,14 +296,13 @@ def waits(page: Page, side, under_chart) -> None:
     if w.empty:
         return
     lines = vc.longest_waits(w, MAX_WAITS_SHOWN, lang, page.names)
-    reach = (None if loaded.looked_back is None else   # how far back the list was read, when not all of it
-             i18n.t("conv.looked_back", lang, since=f"{fmt.clock(loaded.looked_back, lang)} "
-                                                   f"{fmt.date(loaded.looked_back, lang)}"))
+    # how far back the list was read, when not all of it: a few words (the screen must fit a 1080p TV)
+    reach = "" if loaded.looked_back is None else i18n.t(
+        "kiosk.waits.reach", lang, since=f"{fmt.clock(loaded.looked_back, lang)} {fmt.date(loaded.looked_back, lang)}")
     if len(page.page_ids) > 1:
         with under_chart, st.container(key="kiosk-waits"):
-            st.markdown(":material/hourglass_top: " + md(i18n.t("kiosk.waits.one", lang, line=lines[0])))
-            if reach:
-                st.caption(md(reach))
+            st.markdown(":material/hourglass_top: " + md(i18n.t("kiosk.waits.one", lang, line=lines[0])
+                                                         + (f" ({reach})" if reach else "")))
         return
     with side, st.container(border=True, key="kiosk-waits"):
         st.subheader(i18n.t("kiosk.waits.title", lang))
