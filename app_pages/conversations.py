@@ -42,6 +42,9 @@ waiting = conv.waiting(waiting_loaded.frame, cd.now_local(), wait_min)
 components.cards([Kpi("waiting", len(waiting), source=v.SOURCE),
                   Kpi("waiting", int(waiting["breach"].sum()), source=v.SOURCE,
                       label=t("conv.breaches", n=wait_min))], compare=False)
+if waiting_loaded.looked_back is not None:
+    st.caption(t("conv.looked_back", since=f"{fmt.clock(waiting_loaded.looked_back, lang)} "
+                                           f"{fmt.date(waiting_loaded.looked_back, lang)}"))
 if waiting.empty:
     st.caption(t("conv.nobody_waiting"))
 else:
@@ -53,7 +56,13 @@ else:
 st.subheader(t("conv.in_range"))
 loaded = cd.conversations(page.page_ids, page.start, page.end)
 components.show_errors(loaded.errors, of=len(page.page_ids))
-if loaded.capped:
+first_day = page.start
+if loaded.covers_from is not None:   # a cap shortens the period the figures cover, and says so
+    first_day = max(page.start, loaded.covers_from.date())
+    st.warning(t("conv.covers", range=v.covers_label(loaded.covers_from, page.end, lang),
+                 n=fmt.number(loaded.cap, lang), pages=", ".join(page.name(p) for p in loaded.capped)),
+               icon=":material/content_cut:")
+elif loaded.capped:
     st.warning(t("conv.capped", n=fmt.number(loaded.cap, lang),
                  pages=", ".join(components.escape_markdown(page.name(p)) for p in loaded.capped)),
                icon=":material/content_cut:")
@@ -107,7 +116,7 @@ else:
         components.table(tbl, "conversations-by-tag", page.page_ids, key="dl_conv_by_tag")
 
     st.markdown(f"**{t('conv.by_day')}**")
-    days = v.by_day(frame, page.start, page.end)
+    days = v.by_day(frame, first_day, page.end)
     chart(v.day_figure(days, lang, partial=page.partial), "conv_chart_day", "day")
     tables["by_day"] = v.day_table(days, lang)
     st.markdown(f"**{t('conv.heatmap')}**")

@@ -298,14 +298,20 @@ def waits(page: Page, side, under_chart) -> None:
     if w.empty:
         return
     lines = bf.longest_waits(w, MAX_WAITS_SHOWN, lang, page.names)
+    # how far back the list was read, when not all of it: a few words (the screen must fit a 1080p TV)
+    reach = "" if loaded.looked_back is None else i18n.t(
+        "kiosk.waits.reach", lang, since=f"{fmt.clock(loaded.looked_back, lang)} {fmt.date(loaded.looked_back, lang)}")
     if len(page.page_ids) > 1:
         with under_chart, st.container(key="kiosk-waits"):
-            st.markdown(":material/hourglass_top: " + md(i18n.t("kiosk.waits.one", lang, line=lines[0])))
+            st.markdown(":material/hourglass_top: " + md(i18n.t("kiosk.waits.one", lang, line=lines[0])
+                                                         + (f" ({reach})" if reach else "")))
         return
     with side, st.container(border=True, key="kiosk-waits"):
         st.subheader(i18n.t("kiosk.waits.title", lang))
         for line in lines:
             st.markdown(md(line))
+        if reach:
+            st.caption(md(reach))
 
 
 def status(loads: Loads, section: str, now_utc: datetime) -> None:

@@ -57,20 +57,19 @@ def flag_key(flag: bf.Flag, day: date) -> str:
 
 def load_waiting(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], now: datetime,
                  minutes: float) -> tuple[pd.DataFrame | None, list]:
-    """The conversations waiting now (``pancake.conversations.waiting``) over the last two days
-    of every page, and the pages that failed. Needs the conversations module; without it,
+    """The conversations waiting now (``pancake.conversations.waiting``) of every page, however
+    long ago the customer wrote (``data.conversations.page_waiting``), and the pages that failed. Needs the conversations module; without it,
     (None, [])."""
     try:
         from . import conversations as conv
     except ImportError:
         return None, []
+    from .data import conversations as dc
     from .data import core
     client = loader.client
 
     def one(pid: str) -> dict[str, pd.DataFrame]:
-        rows = client.iter_conversations_v2(pid, since=now.date() - timedelta(days=1), until=now.date(),
-                                            max_pages=20)
-        frame = conv.conversations_frame(list(rows), pid, client.tz)
+        frame, _reach = dc.page_waiting(client, pid, now, client.tz)   # however long ago they wrote
         return {"waiting": conv.waiting(frame, now, minutes)}
 
     result = core.fan_out(one, page_ids, page_names=names)

@@ -1,6 +1,7 @@
 """The /conversations page's data in the session: loads through ``pancake.data.conversations``
 with a progress bar, kept in a bounded memory shared by the process (one per configuration;
-a range with today in it for 5 minutes, a closed range for 30), the message reader's batches,
+a range with today in it for 5 minutes, a closed range for 30; who is waiting and the tag and staff
+names in ``pancake.data.conversations``' own process-wide memory), the message reader's batches,
 the URL parameters of the page (``wait``, ``drill``) and the write actions, sent once.
 
 Write actions are drawn only when ``PANCAKE_ALLOW_WRITES=1`` (environment or secrets) and
@@ -14,6 +15,7 @@ conversation again to see whether it took effect.
 from __future__ import annotations
 
 import math
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, MutableMapping
@@ -36,7 +38,6 @@ from . import auth, components, state
 
 OPEN_TTL = 300.0       # seconds: a range with today in it moves while the shop works
 CLOSED_TTL = 1800.0
-WAIT_TTL = 60.0        # "waiting now" is about now
 MAX_ENTRIES = 64
 MAX_BYTES = 32 * 2**20     # conversations kept in memory, every session together
 DEFAULT_WAIT_MINUTES = 15
@@ -68,15 +69,32 @@ def _fingerprint() -> str:
     return cache._fingerprint(cache.settings())
 
 
+_FLIGHTS: dict[tuple, threading.Lock] = {}
+_FLIGHTS_LOCK = threading.Lock()
+
+
 def _cached(kind: str, key: tuple, ttl: float, load: Callable[[], dc.Loaded]) -> dc.Loaded:
+    """The memory's entry, else one load per key at a time: a session asking for what another
+    is loading waits for it and takes its result (single flight across sessions)."""
     full = (kind, _fingerprint(), *key)
     got = _memo().get(full)
     if got is not None:
         return got
-    result = load()
-    if not result.errors:   # a failing page is asked again on the next run
-        _memo().put(full, result, ttl)
-    return result
+    with _FLIGHTS_LOCK:
+        flight = _FLIGHTS.setdefault(full, threading.Lock())
+    try:
+        with flight:
+            got = _memo().get(full)
+            if got is not None:
+                return got
+            result = load()
+            if not result.errors:   # a failing page is asked again on the next run
+                _memo().put(full, result, ttl)
+            return result
+    finally:
+        with _FLIGHTS_LOCK:
+            if _FLIGHTS.get(full) is flight and not flight.locked():
+                del _FLIGHTS[full]
 
 
 def forget() -> None:
@@ -102,18 +120,20 @@ def conversations(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
         try:
             return dc.load_conversations(cache.client(), ids, start, end, cache.tz_name(),
                                          page_names=cache.page_names(), total=dc.MAX_TOTAL,
-                                         deadline=dc.LOAD_DEADLINE, on_progress=on_progress)
+                                         deadline=dc.LOAD_DEADLINE, on_progress=on_progress,
+                                         complete_only=True)
         finally:
             bar.empty()
     return _cached("conversations", (ids, start, end), ttl, load)
 
 
 def waiting(page_ids: Iterable[str]) -> dc.Loaded:
+    """Who is waiting now: each page's ``dc.WaitWatch`` (shared by every session; asks the API
+    at most every ``dc.wait_fresh(pages)`` seconds, and then only for what changed; a page's
+    first walk back waits for its first calls, the rest goes on in the background)."""
     ids = tuple(str(p) for p in page_ids)
-    minute = int(time.time() // WAIT_TTL)
-    return _cached("waiting", (ids, minute), WAIT_TTL,
-                   lambda: dc.load_waiting(cache.client(), ids, now_local(), cache.tz_name(),
-                                           page_names=cache.page_names()))
+    return dc.load_waiting(cache.client(), ids, now_local(), cache.tz_name(), page_names=cache.page_names(),
+                           fresh=dc.wait_fresh(len(ids)), background=dc.start_in_background)
 
 
 def customers(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
@@ -125,12 +145,7 @@ def customers(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
 
 
 def names(page_id: str) -> tuple[dict[str, str], dict[str, str]]:
-    key = ("names", _fingerprint(), page_id)
-    got = _memo().get(key)
-    if got is None:
-        got = dc.names(cache.client(), page_id)
-        _memo().put(key, got, CLOSED_TTL)
-    return got
+    return dc.cached_names(cache.client(), page_id)
 
 
 # --- the message reader: 30 at a time, older ones on demand -------------------------------------------

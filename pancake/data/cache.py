@@ -35,7 +35,7 @@ from . import core
 from .core import PageError, Result
 
 TODAY_TTL = "5m"     # a range with today in it moves while the shop works (core.OPEN_TTL)
-PAGES_TTL = "10m"
+PAGES_TTL = "1h"     # the page list changes rarely (issue 23: metadata hourly); clearing the store drops it
 MULTI_USERS_TTL = 300.0   # seconds the multi-page staff statistics are kept in memory
 
 log = logging.getLogger("pancake.data")

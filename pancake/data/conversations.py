@@ -7,18 +7,27 @@ A range is paged through the client's window paging (v1: windows of at most one 
 newest window first, 60 conversations a call, newest first) up to ``MAX_PER_PAGE``
 conversations per page, and for the dashboard up to ``MAX_TOTAL`` over every page together
 (``per_page_cap``): a larger range keeps each page's newest conversations, and the result
-says which pages were cut and at how many (the page says so rather than hanging). The
+says which pages were cut and at how many (the page says so rather than hanging); the
+dashboard's figures then cover only the part of the range every page gave in full
+(``complete_from``), so a cap never draws a trend. The
 dashboard's load has a deadline (``LOAD_DEADLINE``): the pages that answered are drawn, the
 late ones are named, and their loads go on in the background for the next run to collect
 (``_Inflight``).
-"Waiting now" reads the v2 cursor (60 a call, most recently updated first) back over
-``WAIT_LOOKBACK``. A failing page adds a ``PageError`` and never blanks the others.
+"Waiting now" reads the v2 cursor (60 a call, most recently updated first): a waiting
+conversation's ``updated_at`` is its customer's unanswered message, so a walk that reached
+back to time T has seen everyone waiting since T. Each page's first look walks back until the
+API's list ends or ``MAX_WAIT_CALLS`` calls (then ``Loaded.looked_back`` says how far back it
+looked, and the screens say so); later looks ask only what changed since the newest
+conversation known (``WaitWatch``: usually one call a page), at most every ``WAIT_FRESH``
+seconds, one look at a time per page however many sessions ask. Tag and staff names are kept
+``META_TTL`` (an hour). A failing page adds a ``PageError`` and never blanks the others.
 """
 from __future__ import annotations
 
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -35,16 +44,20 @@ from ..timeutil import MAX_CONVERSATION_WINDOW_DAYS, split_windows
 from .core import PageError, page_error
 
 MAX_PER_PAGE = 3000            # conversations per page per range (50 calls of 60)
-MAX_TOTAL = 12_000             # the dashboard's conversations per range, every page together
+MAX_TOTAL = 48_000             # the dashboard's conversations per range, every page together (~350 bytes each)
 MIN_PER_PAGE = 300             # ... but never fewer than this per page (5 calls of 60)
 LOAD_DEADLINE = 45.0           # seconds the dashboard waits for a range before drawing what it has
 PAGE_WORKERS = 16              # pages loaded at once (each page paced on its own by the client)
 MAX_ADS_PER_PAGE = 3000        # export_data rows per page (60 a call)
 MAX_CUSTOMERS_PER_PAGE = 2000  # page_customers rows per page (100 a call)
 MAX_CUSTOMERS_TOTAL = 12_000   # the dashboard's page customers per range, every page together
-WAIT_LOOKBACK = timedelta(days=2)
-MAX_WAIT_CALLS = 20            # v2 calls per page for "waiting now" (1,200 conversations)
+MAX_WAIT_CALLS = 20            # v2 calls of a page's first "waiting now" walk (1,200 conversations)
+WAIT_FRESH = 60.0              # seconds a page's "waiting now" is used before the API is asked again
+WAIT_CALLS_PER_MINUTE = 10     # ... and over many pages, at most this many "what changed" calls a minute
+META_TTL = 3600.0              # seconds tag and staff names are kept (they change rarely)
+NEW_TAG_AFTER = 60.0           # ... but a tag id with no name asks again after this many seconds
 MESSAGES_PER_CALL = 30
+V2_PAGE_SIZE = 60              # conversations a v2 call gives (fewer: the list ended)
 WRITES_ENV = "PANCAKE_ALLOW_WRITES"
 WRITE_ACTIONS = ("tag_add", "tag_remove", "assign", "read", "unread")
 
@@ -62,6 +75,10 @@ class Loaded:
     cap: int = MAX_PER_PAGE                                # conversations kept per page at most
     late: list[str] = field(default_factory=list)          # pages still loading at the deadline
     reported: dict[str, int | None] = field(default_factory=dict)   # the API's total per page (customers)
+    covers_from: datetime | None = None   # range: the frame holds only what was created from this local
+    #                                       time on, the part every page gave in full (None: all of it)
+    looked_back: datetime | None = None   # waiting: everyone waiting since this local time is listed
+    #                                       (None: the API's whole list was read)
 
     def reported_total(self) -> int | None:
         """The API's total over the pages that answered (None when one did not say)."""
@@ -75,6 +92,26 @@ def per_page_cap(n_pages: int, total: int | None = MAX_TOTAL, cap: int = MAX_PER
     if total is None or n_pages <= 0:
         return cap
     return min(cap, max(MIN_PER_PAGE, -(-total // n_pages)))
+
+
+def complete_from(frame: pd.DataFrame, capped: Iterable[str], end: date) -> datetime | None:
+    """Where the conversations of several pages are complete when ``capped`` pages kept only
+    their newest: a capped page has every conversation created after its oldest kept one, so
+    all pages have theirs from the latest such time on. A whole-day bound when a full day is
+    left (the next midnight: a day chart or a weekday × hour grid never shows a day partly
+    fetched), else the second after it. None when nothing was capped (or nothing was kept)."""
+    capped = [str(p) for p in capped]
+    if not capped or frame is None or frame.empty:
+        return None
+    rows = frame[frame["page_id"].isin(capped)]
+    oldest = rows.groupby("page_id")["created_at"].min().dropna()
+    if oldest.empty:
+        return None
+    bound = pd.Timestamp(oldest.max()).to_pydatetime()
+    next_day = datetime.combine(bound.date() + timedelta(days=1), datetime.min.time())
+    if next_day.date() <= end:
+        return next_day
+    return bound + timedelta(seconds=1)
 
 
 def writes_allowed(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None) -> bool:
@@ -102,6 +139,50 @@ def names(client: PancakeClient, page_id: str) -> tuple[dict[str, str], dict[str
     return tag_names, user_names
 
 
+class _Meta:
+    """Tag and staff names per (client, page), kept ``ttl`` seconds; one fetch at a time per page."""
+
+    def __init__(self, ttl: float = META_TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.clock = ttl, clock
+        self.lock = threading.Lock()
+        self.items: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def get(self, client: PancakeClient, page_id: str,
+            tag_ids: Iterable[Any] = ()) -> tuple[dict[str, str], dict[str, str]]:
+        """The names; asked again after ``ttl``, or sooner (a minute on) when one of ``tag_ids``
+        has no name yet (a tag made since)."""
+        with self.lock:
+            per_client = self.items.setdefault(client, {})
+            slot = per_client.setdefault(page_id, [threading.Lock(), None, 0.0])
+        with slot[0]:
+            age = self.clock() - slot[2]
+            unknown = slot[1] is not None and any(str(t) not in slot[1][0] for t in tag_ids)
+            if slot[1] is None or age >= self.ttl or (unknown and age >= NEW_TAG_AFTER):
+                slot[1] = names(client, page_id)
+                slot[2] = self.clock()
+            return slot[1]
+
+
+_META = _Meta()
+
+
+def cached_names(client: PancakeClient, page_id: str,
+                 tag_ids: Iterable[Any] = ()) -> tuple[dict[str, str], dict[str, str]]:
+    """``names`` kept ``META_TTL`` seconds per client and page (every session shares them),
+    asked again sooner when one of ``tag_ids`` has no name."""
+    return _META.get(client, page_id, tag_ids)
+
+
+def _tag_ids(raw: Iterable[Mapping[str, Any]]) -> set[str]:
+    out: set[str] = set()
+    for c in raw:
+        for t in c.get("tags") or []:
+            tid = t.get("id") if isinstance(t, Mapping) else t
+            if tid is not None:
+                out.add(str(tid))
+    return out
+
+
 # --- one page -------------------------------------------------------------------------------------
 
 def ads_ids(client: PancakeClient, page_id: str, start: date, end: date, *,
@@ -126,8 +207,8 @@ def page_conversations(client: PancakeClient, page_id: str, start: date, end: da
     ads_known)``, the newest ``cap`` when there are more. Named tags and staff; from-ads from
     ``export_data`` when it answers (else the conversations' own ``ad_ids``), asked only over
     the days the kept conversations cover."""
-    tag_names, user_names = names(client, page_id)
     raw, capped = _conversation_pages(client, page_id, start, end, cap)
+    tag_names, user_names = cached_names(client, page_id, _tag_ids(raw))
     ids: set[str] | None = None
     if with_ads:
         since = start
@@ -197,19 +278,166 @@ def _conversation_pages(client: PancakeClient, page_id: str, start: date, end: d
     return raw, capped
 
 
+def wait_fresh(n_pages: int) -> float:
+    """Seconds "waiting now" is used before asking again for ``n_pages`` pages: ``WAIT_FRESH``,
+    longer when the pages' one call each would pass ``WAIT_CALLS_PER_MINUTE`` (24 pages: 144 s).
+    The waits shown still count up to now; a new wait or an answer shows within that time."""
+    return max(WAIT_FRESH, 60.0 * max(0, n_pages) / WAIT_CALLS_PER_MINUTE)
+
+
+class WaitWatch:
+    """One page's conversations whose latest message is the customer's, kept fresh by the v2
+    cursor (most recently updated first). ``look`` walks from the newest conversation until it
+    reaches one no newer than the newest already known (usually one call), or, the first time,
+    until the API's list ends or ``max_calls`` calls: ``since`` is then the oldest update the
+    walk reached (None: the whole list was read). A conversation answered since leaves; one
+    whose customer wrote again comes back."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.raw: dict[str, dict[str, Any]] = {}
+        self.top: datetime | None = None      # the newest update seen (local)
+        self.since: datetime | None = None    # how far back the list is known (None: all of it)
+        self.checked: float | None = None     # clock of the last look
+        self.generation = 0                   # a new first walk ends a background walk of the old one
+        self.walking = False                  # a background walk goes on back from ``since``
+        self.touched: set[str] = set()        # ids the later looks saw while it does (newer than its copy)
+
+    def look(self, client: PancakeClient, page_id: str, tz: ZoneInfo | str, max_calls: int, *,
+             first_calls: int | None = None, spawn: Callable[[Callable[[], None]], Any] | None = None) -> None:
+        """Called with ``lock`` held. With ``spawn``, a first walk reads ``first_calls`` calls now
+        and the rest in the background (``spawn(fn)``), ``since`` moving back as it goes."""
+        first = self.checked is None
+        budget = max_calls if not first or first_calls is None or spawn is None else min(first_calls, max_calls)
+        seen: dict[str, dict[str, Any]] = {}
+        last: str | None = None
+        oldest: datetime | None = None
+        met_known = ended = False
+        for _ in range(max(1, budget)):
+            body = client.conversations_v2(page_id, last_conversation_id=last, order_by="updated_at")
+            batch = [c for c in body.get("conversations") or [] if isinstance(c, dict) and c.get("id") is not None]
+            new = [c for c in batch if str(c["id"]) not in seen]
+            if not new:
+                ended = True
+                break
+            for c in new:
+                seen[str(c["id"])] = c
+                upd = conv.local_time(c.get("updated_at"), tz)
+                if upd is not None:
+                    oldest = upd if oldest is None or upd < oldest else oldest
+                    if self.top is not None and upd < self.top:
+                        met_known = True
+            last = str(new[-1]["id"])
+            if met_known:
+                break
+            if len(batch) < V2_PAGE_SIZE:   # a short page: the list ends here
+                ended = True
+                break
+        if self.checked is None or not (met_known or ended):
+            # the first look, or more changed than one walk reads: start again from this walk
+            self.generation += 1
+            self.raw, self.since, self.touched, self.walking = {}, (None if ended else oldest), set(), False
+            if not ended and spawn is not None and budget < max_calls and last is not None:
+                self.walking = True
+                gen, cursor, left = self.generation, last, max_calls - budget
+                spawn(lambda: self._walk_on(client, page_id, tz, cursor, left, gen))
+        elif self.walking:
+            self.touched |= set(seen)
+        for cid, c in seen.items():
+            if conv.last_from_customer(c, page_id) is True:
+                self.raw[cid] = c
+            else:
+                self.raw.pop(cid, None)
+        newest = max((t for t in (conv.local_time(c.get("updated_at"), tz) for c in seen.values())
+                      if t is not None), default=None)
+        if newest is not None and (self.top is None or newest > self.top):
+            self.top = newest
+
+    def _walk_on(self, client: PancakeClient, page_id: str, tz: ZoneInfo | str, last: str, calls: int,
+                 gen: int) -> None:
+        """The first walk's rest, in the background: each call's conversations are taken under
+        the lock (not those a later look saw newer), and ``since`` moves back; a failing call
+        stops it where it got (the screens say how far back)."""
+        seen: set[str] = set()
+        try:
+            for _ in range(calls):
+                try:
+                    body = client.conversations_v2(page_id, last_conversation_id=last, order_by="updated_at")
+                except Exception:  # noqa: BLE001 - the reach said on screen stays where it got
+                    return
+                batch = [c for c in body.get("conversations") or [] if isinstance(c, dict) and c.get("id") is not None]
+                new = [c for c in batch if str(c["id"]) not in seen]
+                ended = not new or len(batch) < V2_PAGE_SIZE
+                times = [t for t in (conv.local_time(c.get("updated_at"), tz) for c in new) if t is not None]
+                with self.lock:
+                    if self.generation != gen:
+                        return
+                    for c in new:
+                        cid = str(c["id"])
+                        seen.add(cid)
+                        if cid in self.touched:
+                            continue
+                        if conv.last_from_customer(c, page_id) is True:
+                            self.raw[cid] = c
+                        else:
+                            self.raw.pop(cid, None)
+                    if ended:
+                        self.since = None
+                    elif times:
+                        self.since = min(times) if self.since is None else min(self.since, min(times))
+                if ended:
+                    return
+                last = str(new[-1]["id"])
+        finally:
+            with self.lock:
+                if self.generation == gen:
+                    self.walking = False
+                    self.touched = set()
+
+
+FIRST_WAIT_CALLS = 3           # calls of a first walk the screen waits for (the rest in the background)
+_WALKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pancake-waiting")
+
+
+def start_in_background(fn: Callable[[], None]) -> None:
+    """Run a first walk's rest on the process's few waiting-walk threads."""
+    _WALKERS.submit(fn)
+
+
+class _Watches:
+    """``WaitWatch`` per (client, page), shared by every session of the process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def get(self, client: PancakeClient, page_id: str) -> WaitWatch:
+        with self.lock:
+            return self.items.setdefault(client, {}).setdefault(page_id, WaitWatch())
+
+
+_WATCHES = _Watches()
+
+
 def page_waiting(client: PancakeClient, page_id: str, now: datetime, tz: ZoneInfo | str, *,
-                 lookback: timedelta = WAIT_LOOKBACK, max_calls: int = MAX_WAIT_CALLS) -> pd.DataFrame:
-    """The page's conversations of the last ``lookback`` (v2, most recently updated first):
-    the frame ``pancake.conversations.waiting`` reads."""
-    tag_names, user_names = names(client, page_id)
-    since = (now - lookback).replace(microsecond=0)
-    raw = []
-    for i, c in enumerate(client.iter_conversations_v2(page_id, max_pages=max_calls, since=since,
-                                                       until=now.replace(microsecond=0), order_by="updated_at")):
-        raw.append(c)
-        if i >= max_calls * 60:
-            break
-    return conv.conversations_frame(raw, page_id, tz, tag_names=tag_names, user_names=user_names)
+                 max_calls: int = MAX_WAIT_CALLS, fresh: float = WAIT_FRESH,
+                 clock: Callable[[], float] = time.monotonic, watches: _Watches | None = None,
+                 meta: _Meta | None = None,
+                 background: Callable[[Callable[[], None]], Any] | None = None) -> tuple[pd.DataFrame, datetime | None]:
+    """The page's conversations whose latest message is the customer's (the frame
+    ``pancake.conversations.waiting`` reads), however long ago, and how far back the list is
+    known (None: all of it). The API is asked again only after ``fresh`` seconds of ``clock``,
+    and then only for what changed; one look at a time per page. With ``background`` (a
+    submit function, e.g. ``start_in_background``), a first walk waits only for its first
+    ``FIRST_WAIT_CALLS`` calls and reads the rest there (the reach said grows with it)."""
+    watch = (watches or _WATCHES).get(client, page_id)
+    with watch.lock:
+        if watch.checked is None or clock() - watch.checked >= fresh:
+            watch.look(client, page_id, tz, max_calls, first_calls=FIRST_WAIT_CALLS, spawn=background)
+            watch.checked = clock()
+        raw, since = list(watch.raw.values()), watch.since
+    tag_names, user_names = (meta or _META).get(client, page_id, _tag_ids(raw))
+    return conv.conversations_frame(raw, page_id, tz, tag_names=tag_names, user_names=user_names), since
 
 
 def page_customers(client: PancakeClient, page_id: str, start: date, end: date, tz: ZoneInfo | str, *,
@@ -317,12 +545,15 @@ _INFLIGHT = _Inflight()
 def load_conversations(client: PancakeClient, page_ids: Iterable[str], start: date, end: date,
                        tz: ZoneInfo | str, *, page_names: Mapping[str, str] | None = None,
                        cap: int = MAX_PER_PAGE, total: int | None = None, deadline: float | None = None,
-                       on_progress: Progress | None = None) -> Loaded:
+                       on_progress: Progress | None = None, complete_only: bool = False) -> Loaded:
     """Every page's conversations of [start, end]: at most ``cap`` per page, and with
     ``total`` at most ``per_page_cap(len(pages), total, cap)`` per page. Without ``deadline``
     every page is waited for (the CLI). With it, a page still loading after ``deadline``
     seconds is named in ``late`` and in ``errors`` (a timeout) and goes on loading in the
-    background: the next load of the same range takes its result."""
+    background: the next load of the same range takes its result. With ``complete_only`` (the
+    dashboard's figures), when a page was capped the frame keeps only the part of the range
+    every page gave in full (``complete_from``; ``covers_from`` says from when): a cap then
+    shortens the period instead of drawing a trend that is not there."""
     ids = [str(p) for p in page_ids]
     per_page = per_page_cap(len(ids), total, cap)
     if deadline is None:
@@ -332,9 +563,13 @@ def load_conversations(client: PancakeClient, page_ids: Iterable[str], start: da
     else:
         done, errors, late = _collect_until(client, ids, start, end, tz, per_page, deadline, page_names, on_progress)
     frame = conv.concat([done[p][0] for p in ids if p in done])
-    return Loaded(frame=frame, errors=errors, capped=[p for p in ids if p in done and done[p][1]],
+    capped = [p for p in ids if p in done and done[p][1]]
+    covers = complete_from(frame, capped, end) if complete_only else None
+    if covers is not None:
+        frame = frame[frame["created_at"] >= pd.Timestamp(covers)].reset_index(drop=True)
+    return Loaded(frame=frame, errors=errors, capped=capped,
                   pages_ok=[p for p in ids if p in done], ads_known=[p for p in ids if p in done and done[p][2]],
-                  cap=per_page, late=late)
+                  cap=per_page, late=late, covers_from=covers)
 
 
 def _collect_until(client: PancakeClient, ids: list[str], start: date, end: date, tz: ZoneInfo | str,
@@ -380,12 +615,19 @@ def _collect_until(client: PancakeClient, ids: list[str], start: date, end: date
 
 
 def load_waiting(client: PancakeClient, page_ids: Iterable[str], now: datetime, tz: ZoneInfo | str, *,
-                 page_names: Mapping[str, str] | None = None, lookback: timedelta = WAIT_LOOKBACK) -> Loaded:
+                 page_names: Mapping[str, str] | None = None, max_calls: int = MAX_WAIT_CALLS,
+                 fresh: float = WAIT_FRESH, clock: Callable[[], float] = time.monotonic,
+                 watches: _Watches | None = None,
+                 background: Callable[[Callable[[], None]], Any] | None = None) -> Loaded:
+    """Every page's waiting conversations (``page_waiting``); ``looked_back`` is the latest of
+    the pages' look-backs (None when every page's whole list was read)."""
     ids = [str(p) for p in page_ids]
-    done, errors = _fan_out(lambda pid: page_waiting(client, pid, now, tz, lookback=lookback),
+    done, errors = _fan_out(lambda pid: page_waiting(client, pid, now, tz, max_calls=max_calls, fresh=fresh,
+                                                     clock=clock, watches=watches, background=background),
                             ids, page_names, None)
-    return Loaded(frame=conv.concat([done[p] for p in ids if p in done]), errors=errors,
-                  pages_ok=[p for p in ids if p in done])
+    bounds = [done[p][1] for p in ids if p in done and done[p][1] is not None]
+    return Loaded(frame=conv.concat([done[p][0] for p in ids if p in done]), errors=errors,
+                  pages_ok=[p for p in ids if p in done], looked_back=max(bounds) if bounds else None)
 
 
 def load_customers(client: PancakeClient, page_ids: Iterable[str], start: date, end: date, tz: ZoneInfo | str, *,

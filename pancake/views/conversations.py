@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from datetime import time as time_of_day
 from typing import Any
 
 import numpy as np
@@ -463,3 +464,11 @@ def now_local(now_utc: datetime, tz: str) -> datetime:
     """A UTC instant as the naive local time the frames use."""
     from zoneinfo import ZoneInfo
     return now_utc.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def covers_label(covers_from: datetime, end: date, lang: str) -> str:
+    """The period a capped load's figures cover: "03/12 – 06/12/2026" from a midnight, else
+    "14:05 06/12/2026 – 06/12/2026"."""
+    if covers_from.time() == time_of_day.min:
+        return fmt.date_range(covers_from.date(), end, lang)
+    return f"{fmt.clock(covers_from, lang)} {fmt.date(covers_from, lang)}{fmt.DASH_RANGE}{fmt.date(end, lang)}"

@@ -1,0 +1,164 @@
+"""Several viewers at once: ``python -m bench.viewers [--viewers 10] [--pages 24] [--range last_30]``.
+
+Issue 20's "ten viewers at once", measurable on the development machine: ``--viewers`` sessions
+(AppTest, each in its own thread, all at the same time) each move through ``PAGES`` once,
+starting at a different page, on ``--pages`` simulated pages over ``--range``. Then, from an
+empty memory and store again, the same viewers one at a time: the same page loads, each with
+one viewer on the server ("one viewer's page loads on the same pages"). The API is
+``bench.sim_server`` in its own process (no pacing, no latency: its data is not our memory);
+the client runs on a fake clock, so what is timed is our own work, the simulator's and the
+waiting for each other.
+
+Printed and written to ``--out`` (default /tmp/bench-viewers.md): every page load's seconds
+(median, p90, slowest) for the viewers together and for one viewer, the API calls of each
+(single flight: at once they should cost what they cost one at a time, not more), and the
+process's peak RSS (while they are at once). Targets: p90 with the viewers within 2× one viewer's, peak RSS < 400 MB,
+API calls < 1.5× one viewer's. Exits 1 when one is missed or a run raised.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.pages import ApiServer, _quiet_streamlit, rss_mb, use_server
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("overview", "engagement", "staff", "conversations", "tags", "ads", "customers", "activity")
+VIEWERS = 10
+N_PAGES = 24
+RANGE = "last_30"
+P90_FACTOR = 2.0
+RSS_TARGET_MB = 400
+CALLS_FACTOR = 1.5
+
+
+def p90(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(0.9 * (len(xs) - 1))))] if xs else float("nan")
+
+
+def api_calls(server: ApiServer) -> int:
+    with urllib.request.urlopen(server.url.rsplit("/api", 1)[0] + "/__bench/calls", timeout=30) as r:
+        return len(json.loads(r.read()))
+
+
+def reset_calls(server: ApiServer) -> None:
+    req = urllib.request.Request(server.url.rsplit("/api", 1)[0] + "/__bench/reset", method="POST", data=b"")
+    urllib.request.urlopen(req, timeout=30).read()
+
+
+def fresh_state() -> None:
+    """An empty memory and a new, empty store (a process just started)."""
+    import streamlit as st
+    os.environ["PANCAKE_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-viewers-")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def viewer(order: list[str], range_: str, out: list[tuple[str, float, int]]) -> None:
+    """One session moving through ``order``: (page, seconds, exceptions) per page load."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900)
+    at.query_params.update({"pages": "all", "range": range_, "lang": "vi"})
+    for page in order:
+        at.switch_page(f"app_pages/{page}.py")
+        t0 = time.perf_counter()
+        try:
+            at.run()
+            out.append((page, time.perf_counter() - t0, len(at.exception)))
+        except Exception:  # noqa: BLE001 - a run that raised (a timeout) counts as an exception
+            out.append((page, time.perf_counter() - t0, 1))
+
+
+def phase(n: int, range_: str, *, at_once: bool) -> tuple[list[tuple[str, float, int]], float]:
+    """``n`` viewers, viewer i starting at page i, all at once or one after another (the same
+    loads without each other's company): (every load, wall seconds)."""
+    loads: list[tuple[str, float, int]] = []
+    orders = [[PAGES[(i + k) % len(PAGES)] for k in range(len(PAGES))] for i in range(n)]
+    t0 = time.perf_counter()
+    if not at_once:
+        for o in orders:
+            viewer(o, range_, loads)
+        return loads, time.perf_counter() - t0
+    threads = [threading.Thread(target=viewer, args=(o, range_, loads), name=f"viewer-{i}")
+               for i, o in enumerate(orders)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return loads, time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.viewers", description=__doc__.splitlines()[0])
+    ap.add_argument("--viewers", type=int, default=VIEWERS)
+    ap.add_argument("--pages", type=int, default=N_PAGES)
+    ap.add_argument("--range", default=RANGE)
+    ap.add_argument("--out", default="/tmp/bench-viewers.md")
+    a = ap.parse_args(argv)
+    for key in [k for k in os.environ if k.startswith("PANCAKE_") and not k.startswith("PANCAKE_MEMORY_")]:
+        del os.environ[key]
+    os.environ["PANCAKE_DEMO"] = "1"
+    sys.path.insert(0, str(ROOT))
+    logging.getLogger("pancake").setLevel(logging.ERROR)
+    _quiet_streamlit()
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    server = ApiServer(a.pages)
+    try:
+        use_server(server)
+        fresh_state()
+        reset_calls(server)
+        many, many_wall = phase(a.viewers, a.range, at_once=True)
+        many_calls = api_calls(server)
+        peak = rss_mb()[1]
+        print(f"{a.viewers} viewers: {len(many)} loads in {many_wall:.1f} s, {many_calls} API calls, "
+              f"peak RSS {peak:.0f} MB", flush=True)
+        fresh_state()
+        reset_calls(server)
+        one, one_wall = phase(a.viewers, a.range, at_once=False)
+        one_calls = api_calls(server)
+        print(f"{a.viewers} viewers one at a time: {len(one)} loads in {one_wall:.1f} s, {one_calls} API calls",
+              flush=True)
+    finally:
+        server.stop()
+    secs_many, secs_one = [s for _, s, _ in many], [s for _, s, _ in one]
+    exc = sum(x for _, _, x in many) + sum(x for _, _, x in one)
+    p90_met = p90(secs_many) <= P90_FACTOR * p90(secs_one)
+    rss_met = peak < RSS_TARGET_MB
+    calls_met = many_calls <= CALLS_FACTOR * max(1, one_calls)
+    lines = [
+        "| | loads | median (s) | p90 (s) | slowest (s) | API calls | wall (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| {a.viewers} viewers at once | {len(many)} | {statistics.median(secs_many):.1f} | {p90(secs_many):.1f} "
+        f"| {max(secs_many):.1f} | {many_calls} | {many_wall:.0f} |",
+        f"| the same viewers one at a time | {len(one)} | {statistics.median(secs_one):.1f} | {p90(secs_one):.1f} | {max(secs_one):.1f} "
+        f"| {one_calls} | {one_wall:.0f} |",
+    ]
+    verdict = (f"p90 within {P90_FACTOR:g}× one viewer's: {'met' if p90_met else 'MISSED'} "
+               f"({p90(secs_many) / p90(secs_one):.1f}×); API calls within {CALLS_FACTOR:g}× one viewer's: "
+               f"{'met' if calls_met else 'MISSED'} ({many_calls / max(1, one_calls):.2f}×); peak RSS "
+               f"{peak:.0f} MB (target < {RSS_TARGET_MB}: {'met' if rss_met else 'MISSED'}); exceptions: {exc}")
+    print("\n".join(lines) + "\n" + verdict, flush=True)
+    by_page = "\n".join(f"| {p} | {statistics.median([s for q, s, _ in many if q == p]):.1f} | "
+                        f"{statistics.median([s for q, s, _ in one if q == p]):.1f} |" for p in PAGES)
+    command = " ".join(["python -m bench.viewers", *(argv if argv is not None else sys.argv[1:])])
+    Path(a.out).write_text(
+        f"# {a.viewers} viewers at once: {a.pages} pages, {a.range}\n\nCommand: `{command}`. {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} at the end.\n\n" + "\n".join(lines) + f"\n\n{verdict}\n\n"
+        "| page | median at once (s) | median one at a time (s) |\n|---|---:|---:|\n" + by_page + "\n",
+        encoding="utf-8")
+    print(f"written to {a.out}")
+    return 0 if p90_met and rss_met and calls_met and not exc else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
