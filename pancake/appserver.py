@@ -1,0 +1,106 @@
+"""The dashboard started on a free loopback port and stopped by its own pid (no Streamlit here).
+
+One home for it: the standup picture (``pancake.picture``) and the browser tests
+(``tests/browser/conftest.py``) both start ``streamlit run app.py`` this way.
+
+    with AppServer(env) as server:      # waits for /_stcore/health
+        server.url                      # http://127.0.0.1:<port>
+    # stopped: SIGTERM to its pid, then SIGKILL after ``grace`` seconds
+
+Only loopback: the server is never reachable from another machine.
+"""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parents[1]   # where app.py is
+HOST = "127.0.0.1"
+
+
+class AppServerError(RuntimeError):
+    """The dashboard did not start (it exited, or did not answer in time)."""
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop one process we started, by its own pid: SIGTERM, then SIGKILL after ``grace`` s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+class AppServer:
+    """``streamlit run app.py`` on a free loopback port with ``env`` as its whole environment.
+    ``log``: a file for its output (default: discarded). ``start()`` raises
+    :class:`AppServerError` (after stopping it) when it does not answer within ``timeout`` s."""
+
+    def __init__(self, env: Mapping[str, str], *, log: IO | None = None, timeout: float = 60.0,
+                 port: int | None = None) -> None:
+        self.env = dict(env)
+        self.env.update(STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
+        self.log = log
+        self.timeout = timeout
+        self.port = port or free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def start(self) -> AppServer:
+        out = self.log if self.log is not None else subprocess.DEVNULL
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+             "--server.address", HOST, "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AppServerError(f"the dashboard exited at start (status {self.proc.returncode})")
+            if time.monotonic() > deadline:
+                raise AppServerError(f"the dashboard did not answer within {self.timeout:g} s")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+
+    def __enter__(self) -> AppServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
