@@ -66,18 +66,29 @@ class AppServer:
         return self.proc.pid if self.proc is not None else None
 
     def start(self) -> AppServer:
+        """Spawn it and wait until it answers."""
+        self.spawn()
+        self.wait_ready()
+        return self
+
+    def spawn(self) -> AppServer:
+        """Start the process without waiting (do something else meanwhile, then ``wait_ready``)."""
         out = self.log if self.log is not None else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
              "--server.address", HOST, "--server.headless", "true", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self) -> None:
+        """Until ``/_stcore/health`` answers; stopped and :class:`AppServerError` when it exits or
+        does not answer within ``timeout`` s."""
         try:
             self._wait_healthy()
         except BaseException:
             self.stop()
             raise
-        return self
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + self.timeout

@@ -51,7 +51,7 @@ FULL_HEIGHT_JS = """() => {
   const block = document.querySelector("[data-testid='stMainBlockContainer'], .block-container");
   return block ? Math.ceil(block.getBoundingClientRect().bottom + window.scrollY) : 0; }"""
 TIMEOUT_S = 60.0                              # the whole render gives up after this
-QUIET_MS = 600                                # the screen has stopped running for this long
+QUIET_MS = 400                                # the screen has stopped running for this long
 FILE_NAME = "standup-{pages}-{day}-{lang}.png"
 RUNNING = ("[data-testid='stStatusWidget'], [data-testid='stSpinner'], [data-testid='stSkeleton'], "
            "[data-testid='stAppSkeleton']")
@@ -206,7 +206,7 @@ def render(page_ids: Sequence[str], start: date, end: date, *, lang: str, chromi
         server = AppServer(server_env(env, access_file), timeout=timeout)
         browser_pid = None
         try:
-            server.start()
+            server.spawn()          # the dashboard and the browser start together
             if observe:
                 observe("server", server.pid)
             url = server.url + "/?" + urlencode(standup_query(page_ids, start, end, lang=lang, theme=theme,
@@ -218,6 +218,7 @@ def render(page_ids: Sequence[str], start: date, end: date, *, lang: str, chromi
                     browser_pid = _browser_pid(browser)
                     if observe and browser_pid:
                         observe("browser", browser_pid)
+                    server.wait_ready()
                     context = browser.new_context(viewport={"width": VIEWPORT["width"], "height": WINDOW_HEIGHT}, device_scale_factor=SCALE,
                                                   is_mobile=True, has_touch=True, locale=lang)
                     page = context.new_page()
