@@ -130,7 +130,7 @@ def chromium(env: Mapping[str, str] | None = None) -> tuple[str | None, str | No
     env = os.environ if env is None else env
     given = str(env.get(CHROMIUM_ENV) or "").strip()
     path = given or DEFAULT_CHROMIUM
-    where = f"{CHROMIUM_ENV}={_echo(path)}" if given else path
+    where = f"{CHROMIUM_ENV}={_echo(path, 200)}" if given else path
     if not os.path.isfile(path):
         return None, f"no Chromium at {where}" + ("" if given else f" (install chromium, or set {CHROMIUM_ENV})")
     if not os.access(path, os.X_OK):
