@@ -281,7 +281,7 @@ def standup(page: Page, loads: Loads, side, now_local: datetime) -> None:
     """The five lines, then the flags (one page) or the pages needing attention (several)."""
     lines, flags = yesterday(page, loads, now_local)
     with side, st.container(border=True, key="kiosk-lines"):
-        st.subheader(sv.lines_title(the_day(), lang))
+        st.subheader(digest.lines_heading(the_day(), cache.today(), lang))
         if not lines:
             st.markdown(i18n.t("kiosk.lines.none", lang))
         for line in lines:

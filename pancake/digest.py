@@ -226,6 +226,14 @@ def dashboard_link(base: str | None, page_ids: Sequence[str], lang: str, *, day:
     return f"{base}/{path}?" + "&".join(f"{k}={quote(v, safe=',')}" for k, v in params)
 
 
+def lines_heading(day: date, today: date, lang: str) -> str:
+    """The five lines' heading: the standup screen's ("Yesterday (…)") for yesterday, else one
+    naming the day (the digest of ``--date``, its picture)."""
+    if day == today - timedelta(days=1):
+        return sv.lines_title(day, lang)
+    return i18n.t("digest.lines.title", lang, day=fmt.date(day, lang), weekday=sv.weekday_word(day, lang))
+
+
 @dataclass
 class Digest:
     message: Message
@@ -256,9 +264,7 @@ def build(data: DayData, lang: str, page_ids: Sequence[str], names: Mapping[str,
 
     lines = sv.five_lines(sv.day_values(day, **data.frames, ads=data.ads),
                           sv.day_values(lw, **data.frames, ads=data.ads_before), lang)
-    lines_title = (sv.lines_title(day, lang) if day == today - timedelta(days=1)
-                   else i18n.t("digest.lines.title", lang, day=fmt.date(day, lang),
-                               weekday=sv.weekday_word(day, lang)))
+    lines_title = lines_heading(day, today, lang)
     sections.append(Section(lines_title, [ln.text for ln in lines] or [i18n.t("kiosk.lines.none", lang)],
                             keep=3, drop=2))
 
