@@ -77,6 +77,7 @@ class AppServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
              "--server.address", HOST, "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--server.baseUrlPath", "",   # at the root, whatever the deployment's config says
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         return self

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -461,7 +463,6 @@ def send_one(message: Message, target: Target, *, notify_type: str = "info",
     """Send ``message`` to one channel; never raises (a failure is a :class:`Delivery` with
     ``ok=False`` and a redacted reason; a message sent and never answered has the outcome
     ``unknown``). ``attachment`` goes with it when the channel takes files (``Delivery.attached``)."""
-    import tempfile
     with tempfile.TemporaryDirectory(prefix="pancake-attach-") as folder:
         return _send_one(message, target, notify_type=notify_type, timeout=timeout, attachment=attachment,
                          folder=folder)
@@ -484,7 +485,6 @@ def _send_one(message: Message, target: Target, *, notify_type: str, timeout: fl
         title, body = message.render(markdown=ch.markdown, limit=ch.limit, title_in_body=not ch.title)
         attach = None
         if attachment is not None and takes_files(obj[0]):
-            import os
             path = os.path.join(folder, os.path.basename(attachment.name) or "attachment")
             with open(path, "wb") as fh:
                 fh.write(attachment.data)

@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 
 from . import access
 from .appserver import AppServer
-from .redact import register_secret
+from .redact import redact, register_secret
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -235,11 +235,11 @@ def render(page_ids: Sequence[str], start: date, end: date, *, lang: str, chromi
                 finally:
                     browser.close()
         except PlaywrightError as exc:
-            raise PictureError(f"the browser failed: {str(exc).splitlines()[0][:300]}") from None
+            raise PictureError(redact(f"the browser failed: {str(exc).splitlines()[0][:300]}")) from None
         except Exception as exc:
             if isinstance(exc, PictureError):
                 raise
-            raise PictureError(f"{type(exc).__name__}: {str(exc)[:300]}") from None
+            raise PictureError(redact(f"{type(exc).__name__}: {str(exc)[:300]}")) from None
         finally:
             server.stop()
             _kill(browser_pid, chromium)   # Playwright closed it; by its pid if it is still there
