@@ -24,6 +24,22 @@ ROOT = Path(__file__).resolve().parents[1]   # where app.py is
 HOST = "127.0.0.1"
 
 
+# ``python -m streamlit`` after importing what every page imports: the imports run while the
+# server starts (and the caller starts its browser), not during the first page's run
+PRELOAD = """
+import sys
+sys.path.insert(0, sys.argv[2].rsplit("/", 1)[0])
+try:
+    import pandas, plotly.graph_objects  # noqa: F401
+    import pancake.charts, pancake.digest, pancake.views.standup  # noqa: F401
+except Exception:  # noqa: BLE001 - only a head start: the page imports them again if need be
+    pass
+from streamlit.web.cli import main
+sys.argv[0] = "streamlit"
+sys.exit(main())
+"""
+
+
 class AppServerError(RuntimeError):
     """The dashboard did not start (it exited, or did not answer in time)."""
 
@@ -75,7 +91,7 @@ class AppServer:
         """Start the process without waiting (do something else meanwhile, then ``wait_ready``)."""
         out = self.log if self.log is not None else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+            [sys.executable, "-c", PRELOAD, "run", str(ROOT / "app.py"), "--server.port", str(self.port),
              "--server.address", HOST, "--server.headless", "true", "--server.fileWatcherType", "none",
              "--server.baseUrlPath", "",   # at the root, whatever the deployment's config says
              "--browser.gatherUsageStats", "false"],
