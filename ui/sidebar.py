@@ -136,6 +136,8 @@ def picture_button(slot, view: state.View, page_ids: list[str], today: date, lan
             raise RuntimeError(i18n.t("sb.picture_busy", lang))
         try:
             return picture.render(page_ids, start, end, lang=lang, chromium=chromium).png
+        except picture.PictureError as exc:   # shown by Streamlit where the download was asked
+            raise RuntimeError(i18n.t("sb.picture_failed", lang, why=str(exc))) from None
         finally:
             _PICTURE.release()
 
