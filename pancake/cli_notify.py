@@ -9,6 +9,10 @@
   under the store's ``alert_lock``, so runs at once send each flag once; a message the channel
   took and never answered is remembered as sent with an unknown outcome and not sent again.
 - ``digest --date`` today is refused: a part of a day is not compared with a whole one.
+- ``digest --picture`` attaches the standup screen of the pages and the day as a phone-sized PNG
+  (``pancake.picture``) on the channels that take files; ``--picture-out FILE`` writes it and sends
+  nothing; ``--theme light|dark``. Without Chromium (``config.chromium``) or when the picture
+  fails, one line says why and the digest goes without it (``--picture-out`` then exits 1).
 
 Channels: apprise URLs from ``--notify``, else ``PANCAKE_NOTIFY``, else the secrets
 (``pancake.notify``). ``--dry-run`` prints the message and sends nothing (nor remembers
