@@ -11,6 +11,7 @@ Only loopback: the server is never reachable from another machine.
 """
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -25,10 +26,21 @@ HOST = "127.0.0.1"
 
 
 # ``python -m streamlit`` after importing what every page imports: the imports run while the
-# server starts (and the caller starts its browser), not during the first page's run
+# server starts (and the caller starts its browser), not during the first page's run. It also
+# ends itself when the process that started it is gone (killed: no ``finally`` ran there).
 PRELOAD = """
-import sys
+import os, sys, threading, time
+_parent = int(sys.argv.pop(1))   # the starter's pid, given: it may be gone before this line runs
 sys.path.insert(0, sys.argv[2].rsplit("/", 1)[0])
+
+
+def _orphaned():
+    while os.getppid() == _parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+threading.Thread(target=_orphaned, daemon=True, name="pancake-parent-watch").start()
 try:
     import pandas, plotly.graph_objects  # noqa: F401
     import pancake.charts, pancake.digest, pancake.views.standup  # noqa: F401
@@ -91,7 +103,7 @@ class AppServer:
         """Start the process without waiting (do something else meanwhile, then ``wait_ready``)."""
         out = self.log if self.log is not None else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", PRELOAD, "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+            [sys.executable, "-c", PRELOAD, str(os.getpid()), "run", str(ROOT / "app.py"), "--server.port", str(self.port),
              "--server.address", HOST, "--server.headless", "true", "--server.fileWatcherType", "none",
              "--server.baseUrlPath", "",   # at the root, whatever the deployment's config says
              "--browser.gatherUsageStats", "false"],

@@ -9,6 +9,7 @@ import os
 import socket
 import stat
 import struct
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -235,3 +236,41 @@ def test_demo_tokens_are_not_in_the_access_file(tmp_path):
     path, key = picture.scope_file(tmp_path, [LINH_CHI])
     text = path.read_text()
     assert DEMO_USER_TOKEN not in text and all(t not in text for t in DEMO_PAGE_TOKENS.values())
+
+
+PARENT = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from pancake.appserver import AppServer
+server = AppServer(dict(os.environ)).spawn()
+print(server.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for init to reap it counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in fh)
+    except OSError:
+        return False
+
+
+def test_a_killed_caller_leaves_no_dashboard_running(tmp_path):
+    """SIGKILL to the process that started the dashboard (a cron timeout: no ``finally`` runs
+    there): the dashboard notices its parent is gone and ends itself."""
+    import subprocess
+    import sys
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(Path(__file__).resolve().parents[2])],
+                              stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        server_pid = int(parent.stdout.readline())
+        assert _alive(server_pid)
+    finally:
+        parent.kill()          # by its own pid
+        parent.wait(timeout=10)
+    deadline = time.monotonic() + 60
+    while _alive(server_pid) and time.monotonic() < deadline:
+        time.sleep(0.2)        # waiting for it to end, not proving an absence
+    assert not _alive(server_pid)
