@@ -12,7 +12,7 @@ TEST_STAMP := $(VENV)/.test-installed
 # pytest-xdist workers for `make test` (the suite waits on servers and latency as much as on CPU)
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint test-fast test-browser test-store test-postgres bench bench-store bench-pages bench-tv simulator export-help cache-info sync clean
+.PHONY: run test lint test-fast test-browser test-store test-postgres bench bench-store bench-pages bench-tv bench-picture simulator export-help cache-info sync clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench-pages: $(TEST_STAMP)
 # the idle TV's API calls a minute: 24 pages, refresh=1, six sections rotating, an injected clock
 bench-tv: $(TEST_STAMP)
 	$(PY) -m bench.tv
+
+# the standup as a picture: a dashboard and Chromium started and stopped per run (target < 10 s)
+bench-picture: $(TEST_STAMP)
+	$(PY) -m bench.picture
 
 cache-info: $(RUN_STAMP)
 	$(PY) -m pancake cache info

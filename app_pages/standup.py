@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import streamlit as st
 
-from pancake import conversations, fmt, i18n, metrics
+from pancake import conversations, digest, fmt, i18n, metrics
 from pancake.data import cache
 from pancake.data.core import OPEN_TTL
 from pancake.views import activity, ads, customers, engagement, staff, tags
@@ -61,6 +61,19 @@ BASE_CSS = """
 .st-key-kiosk-chart h3 { font-size: 28px !important; padding: 0 !important; }
 .st-key-kiosk-side [data-testid="stMarkdownContainer"] p, .st-key-kiosk-waits [data-testid="stMarkdownContainer"] p {
   margin-bottom: 0 !important; }
+/* a phone held upright (the digest's picture): the columns stack, the TV's sizes would not fit */
+@media (max-width: 640px) {
+  .block-container { padding: 0.6rem 0.8rem 0.4rem 0.8rem !important; }
+  [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stCaptionContainer"],
+  [data-testid="stMain"] [data-testid="stMarkdownContainer"] { font-size: 17px !important; line-height: 1.3 !important; }
+  [data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 30px !important; }
+  [data-testid="stMetricLabel"] p, [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] p,
+  [data-testid="stMetricDeltaDescription"], [data-testid="stMetricDeltaDescription"] p { font-size: 15px !important; }
+  [data-testid="stMetricDelta"] svg { width: 15px !important; height: 15px !important; }
+  [data-testid="stMetric"] { padding: 0.3rem 0.5rem !important; }
+  .st-key-kiosk-head h1 { font-size: 26px !important; }
+  .st-key-kiosk-side h3, .st-key-kiosk-waits h3, .st-key-kiosk-chart h3 { font-size: 20px !important; }
+}
 </style>
 """
 DARK_CSS = """
@@ -226,14 +239,21 @@ SECTIONS = {"overview": overview, "staff": staff_section, "ads": ads_section, "c
             "activity": activity_section, "tags": tags_section}
 
 
+def the_day() -> date:
+    """The day of the five lines and the flags: ``day=`` (the digest's picture), else yesterday."""
+    yesterday_ = cache.today() - timedelta(days=1)
+    return opts.day if opts.day is not None and opts.day < yesterday_ else yesterday_
+
+
 def yesterday(page: Page, loads: Loads, now_local: datetime) -> tuple[list[bf.Line], list[bf.Flag]]:
-    """Yesterday in five lines (against the same weekday last week) and the flags, most
-    serious first (``briefing``: the digest's and the alerts' too). A failing page is a flag
+    """Yesterday (or ``day=``) in five lines (against the same weekday last week) and the flags,
+    most serious first (``briefing``: the digest's and the alerts' too). A failing page is a flag
     too (its token, or its data missing)."""
-    y = cache.today() - timedelta(days=1)
+    y = the_day()
     lw = y - timedelta(days=7)
+    moment = digest.moment_for(y, cache.today(), now_local)
     days = {"engagement": loads.one("engagement", lw, y).get("daily"),
-            "activity": loads.one("activity", lw, cache.today()).get("hourly"),
+            "activity": loads.one("activity", lw, moment.date()).get("hourly"),
             "customers": loads.one("customers", lw, y).get("data"),
             "staff_hourly": loads.one("staff", lw, y).get("hourly")}
     ads_y, ads_lw = loads.one("ads", y, y), loads.one("ads", lw, lw)
@@ -241,7 +261,7 @@ def yesterday(page: Page, loads: Loads, now_local: datetime) -> tuple[list[bf.Li
     ads_then = ads_lw.get("ads") if metrics.comparable(ads_y.pages_ok, ads_lw.pages_ok) else None
     lines = bf.five_lines(bf.day_values(y, **days, ads=ads_y.get("ads")), bf.day_values(lw, **days, ads=ads_then),
                           lang)
-    flags = bf.flags(day=y, now=now_local, errors=bf.errors_of(loads.results), activity=days["activity"],
+    flags = bf.flags(day=y, now=moment, errors=bf.errors_of(loads.results), activity=days["activity"],
                      staff_hourly=days["staff_hourly"], ads=ads_y.get("ads"), silent_hours=opts.silent_hours)
     return lines, flags
 
@@ -259,7 +279,7 @@ def standup(page: Page, loads: Loads, side, now_local: datetime) -> None:
     lines, flags = yesterday(page, loads, now_local)
     today = cache.today()
     with side, st.container(border=True, key="kiosk-lines"):
-        st.subheader(bf.lines_title(today - timedelta(days=1), today, lang))
+        st.subheader(bf.lines_title(the_day(), today, lang))
         if not lines:
             st.markdown(i18n.t("kiosk.lines.none", lang))
         for line in lines:
@@ -292,7 +312,9 @@ def waits(page: Page, side, under_chart) -> None:
     default threshold); nothing when nobody waits. One page: three lines under the flags. Several
     pages: the right column holds the pages needing attention, so the longest wait is one line
     under the chart (the screen must fit a 1080p TV). A page that could not be read is named by
-    the flags, not here."""
+    the flags, not here. ``waits=0`` leaves them out (a picture of a closed day: no call)."""
+    if not opts.waits:
+        return
     loaded = conv_data.waiting(page.page_ids)
     w = conversations.waiting(loaded.frame, conv_data.now_local())
     if w.empty:

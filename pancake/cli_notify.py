@@ -9,6 +9,10 @@
   under the store's ``alert_lock``, so runs at once send each flag once; a message the channel
   took and never answered is remembered as sent with an unknown outcome and not sent again.
 - ``digest --date`` today is refused: a part of a day is not compared with a whole one.
+- ``digest --picture`` attaches the standup screen of the pages and the day as a phone-sized PNG
+  (``pancake.picture``) on the channels that take files; ``--picture-out FILE`` writes it and sends
+  nothing; ``--theme light|dark``. Without Chromium (``config.chromium``) or when the picture
+  fails, one line says why and the digest goes without it (``--picture-out`` then exits 1).
 
 Channels: apprise URLs from ``--notify``, else ``PANCAKE_NOTIFY``, else the secrets
 (``pancake.notify``). ``--dry-run`` prints the message and sends nothing (nor remembers
@@ -83,6 +87,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     from .cli import _date  # the export's own date rule and message
     d.add_argument("--date", type=_date, metavar="YYYY-MM-DD",
                    help="the day reported (default: yesterday in the configured time zone)")
+    d.add_argument("--picture", action="store_true",
+                   help="attach the standup screen of the pages and the day as a PNG sized for a phone "
+                        "(headless Chromium: PANCAKE_CHROMIUM, else /usr/bin/chromium) on the channels that "
+                        "take files; without Chromium the digest goes without it")
+    d.add_argument("--picture-out", metavar="FILE",
+                   help="write that picture to FILE and send nothing")
+    d.add_argument("--theme", choices=("light", "dark"), default="light", help="the picture's theme")
     a = sub.add_parser(
         "alert", help="send the standup flags that are new since the last run (cron: every 10 min)",
         description="Evaluate the standup flags now (response-time jump, spend with no purchase, no reply "
@@ -112,7 +123,7 @@ def _setup(args: argparse.Namespace, stderr: TextIO):
     from .config import load_settings
     secrets = cli._read_secrets()
     channels = notify.targets(args.notify, secrets=secrets)
-    if not channels and not args.dry_run:
+    if not channels and not args.dry_run and not getattr(args, "picture_out", None):
         print("error: no notification channel: give --notify URL, or set PANCAKE_NOTIFY (or notify in the "
               "secrets); --dry-run prints the message instead", file=stderr)
         return EXIT_USAGE
@@ -138,14 +149,17 @@ def _page_errors(errors, stderr: TextIO) -> None:
         print(redact(f"error: page {e.page_name} ({e.page_id}) failed: {e.message}"), file=stderr)
 
 
-def _deliver(msg, channels, say, stderr: TextIO, *, notify_type: str, unknown_note: str = "not sent again") -> list:
+def _deliver(msg, channels, say, stderr: TextIO, *, notify_type: str, unknown_note: str = "not sent again",
+             attachment=None) -> list:
     """Send to each channel and say how each went: sent, failed, or sent with an unknown outcome
     (the channel had the message and never answered: it may have arrived)."""
     from . import notify
-    out = notify.send(msg, channels, notify_type=notify_type)
+    out = notify.send(msg, channels, notify_type=notify_type, attachment=attachment)
     for d in out:
         if d.ok:
-            say(f"sent to {d.target.label}")
+            extra = "" if attachment is None else (" with the picture" if d.attached
+                                                   else " (text only: this channel takes no file)")
+            say(f"sent to {d.target.label}{extra}")
         elif d.unknown:   # said in English, as every line of the command is
             said = i18n.t("notify.unknown", "en", s=notify.fmt_seconds(d.waited)) if d.waited else d.error
             print(redact(f"error: channel {d.target.label}: {said}; {unknown_note}"), file=stderr)
@@ -161,12 +175,28 @@ def _now_local(loader) -> datetime:
 # --- digest ---------------------------------------------------------------------------------------
 
 def run_digest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from . import digest
     setup = _setup(args, stderr)
     if isinstance(setup, int):
         return setup
     settings, secrets, channels, loader, page_ids, names, asked = setup
     say = _say(args, stderr)
+    out_file = None
+    if args.picture_out:
+        from .export import AtomicFile, OutputPathError
+        try:
+            out_file = AtomicFile(args.picture_out)   # a bad path is said before any work
+        except OutputPathError as exc:
+            print(f"error: --picture-out: {exc}", file=stderr)
+            return EXIT_USAGE
+    try:
+        return _digest(args, settings, channels, loader, page_ids, names, asked, say, stdout, stderr, out_file)
+    finally:
+        if out_file is not None:
+            out_file.discard()
+
+
+def _digest(args, settings, channels, loader, page_ids, names, asked, say, stdout, stderr, out_file) -> int:
+    from . import digest
     today = loader.today()
     day = args.date or today - timedelta(days=1)
     if day > today:
@@ -182,13 +212,47 @@ def run_digest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                           link_base=_link_base(settings, stderr), asked_all="all" in asked,
                           silent_hours=args.silent_hours)
     _page_errors(result.errors, stderr)
+    if out_file is not None:
+        png = _picture(args, loader, page_ids, names, day, say, stderr)
+        if png is None:
+            return EXIT_FAILED
+        out_file.commit(png)
+        say(f"picture written to {args.picture_out}")
+        return EXIT_FAILED if result.errors else EXIT_OK
     if args.dry_run:
         print(result.message.text(), file=stdout)
         return EXIT_FAILED if result.errors else EXIT_OK
+    attachment = None
+    if args.picture:
+        from . import notify, picture
+        png = _picture(args, loader, page_ids, names, day, say, stderr)
+        if png is not None:
+            attachment = notify.Attachment(picture.file_name(page_ids, day, args.lang), png)
     deliveries = _deliver(result.message, channels, say, stderr, notify_type="info",
-                          unknown_note="not sent again: look in the channel before sending it by hand")
+                          unknown_note="not sent again: look in the channel before sending it by hand",
+                          attachment=attachment)
     failed = result.errors or any(not d.ok for d in deliveries)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _picture(args, loader, page_ids, names, day, say, stderr: TextIO) -> bytes | None:
+    """The standup screen of the digest's pages and day as a PNG, or None after one line saying
+    why (no Chromium, or the render failed): the digest is then sent without it. Its data is put
+    in the store first, through this command's loader; the screen reads it from there."""
+    from . import config, picture
+    chromium, why = config.chromium()
+    if chromium is None:
+        print(redact(f"warning: no picture: {why}"), file=stderr)
+        return None
+    started = time.monotonic()
+    picture.warm(loader, page_ids, names, day, day, day)
+    try:
+        pic = picture.render(page_ids, day, day, lang=args.lang, theme=args.theme, day=day, chromium=chromium)
+    except picture.PictureError as exc:
+        print(redact(f"warning: no picture: {exc}"), file=stderr)
+        return None
+    say(f"picture: {len(pic.png) // 1024} KiB in {time.monotonic() - started:.1f} s")
+    return pic.png
 
 
 # --- alert ----------------------------------------------------------------------------------------

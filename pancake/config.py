@@ -23,6 +23,10 @@ ENV_KEYS = ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
 STORE_ENV_KEYS = ("PANCAKE_CACHE_DIR", "PANCAKE_STORE_URL")
 # Where the dashboard is served, for the links in the digest and the alerts
 PUBLIC_URL_ENV = "PANCAKE_PUBLIC_URL"
+# The headless Chromium that draws the standup as a picture (digest --picture, the sidebar's
+# download): this path when set (and then only this one), else Debian's
+CHROMIUM_ENV = "PANCAKE_CHROMIUM"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 
 class ConfigError(ValueError):
@@ -126,6 +130,21 @@ def public_url(env: Mapping[str, str] | None = None,
             problem = check_public_url(value)
             return (None, problem) if problem else (str(value).strip().rstrip("/"), None)
     return None, None
+
+
+def chromium(env: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """The Chromium to draw pictures with: (its path, None), or (None, why there is none).
+    ``PANCAKE_CHROMIUM`` when set (then only that one: a wrong path is said, never replaced by
+    another browser), else ``/usr/bin/chromium``. A path must be an executable file."""
+    env = os.environ if env is None else env
+    given = str(env.get(CHROMIUM_ENV) or "").strip()
+    path = given or DEFAULT_CHROMIUM
+    where = f"{CHROMIUM_ENV}={_echo(path, 200)}" if given else path
+    if not os.path.isfile(path):
+        return None, f"no Chromium at {where}" + ("" if given else f" (install chromium, or set {CHROMIUM_ENV})")
+    if not os.access(path, os.X_OK):
+        return None, f"{where} is not executable"
+    return path, None
 
 
 def _truthy(value: Any) -> bool:

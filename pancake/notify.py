@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -367,6 +369,7 @@ class Delivery:
     length: int = 0               # characters of body sent
     outcome: str = ""
     waited: float | None = None   # seconds waited for an answer, when the outcome is unknown
+    attached: bool = False        # the attachment went with the message (the channel takes files)
 
     def __post_init__(self) -> None:
         if not self.outcome:
@@ -378,6 +381,21 @@ class Delivery:
 
     def __str__(self) -> str:
         return self.target.label + (": ok" if self.ok else f": {self.error or 'failed'}")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with the message on the channels that take files (apprise's
+    ``attachment_support``: Telegram, Slack, email, Discord, json/form webhooks); the others get
+    the text alone."""
+    name: str
+    data: bytes = field(repr=False)
+    mime: str = "image/png"
+
+
+def takes_files(plugin: Any) -> bool:
+    """Whether a loaded apprise service sends attachments."""
+    return bool(getattr(plugin, "attachment_support", False))
 
 
 @dataclass(frozen=True)
@@ -441,10 +459,17 @@ def set_timeouts(plugin: Any, url: str, *, connect: float = CONNECT_TIMEOUT_S,
 
 
 def send_one(message: Message, target: Target, *, notify_type: str = "info",
-             timeout: float = DEFAULT_TIMEOUT_S) -> Delivery:
+             timeout: float = DEFAULT_TIMEOUT_S, attachment: Attachment | None = None) -> Delivery:
     """Send ``message`` to one channel; never raises (a failure is a :class:`Delivery` with
     ``ok=False`` and a redacted reason; a message sent and never answered has the outcome
-    ``unknown``)."""
+    ``unknown``). ``attachment`` goes with it when the channel takes files (``Delivery.attached``)."""
+    with tempfile.TemporaryDirectory(prefix="pancake-attach-") as folder:
+        return _send_one(message, target, notify_type=notify_type, timeout=timeout, attachment=attachment,
+                         folder=folder)
+
+
+def _send_one(message: Message, target: Target, *, notify_type: str, timeout: float,
+              attachment: Attachment | None, folder: str) -> Delivery:
     try:
         import apprise
         from apprise.result import AppriseResultStatus
@@ -458,14 +483,22 @@ def send_one(message: Message, target: Target, *, notify_type: str = "info",
         _, waited = set_timeouts(obj[0], target.url)
         ch = channel(obj[0])
         title, body = message.render(markdown=ch.markdown, limit=ch.limit, title_in_body=not ch.title)
+        attach = None
+        if attachment is not None and takes_files(obj[0]):
+            path = os.path.join(folder, os.path.basename(attachment.name) or "attachment")
+            with open(path, "wb") as fh:
+                fh.write(attachment.data)
+            from apprise.attachment.file import AttachFile
+            attach = apprise.AppriseAttachment()
+            attach.add(AttachFile(path=path, name=attachment.name, mimetype=attachment.mime))
         # DEBUG: the socket exception that tells "never connected" from "sent, no answer"
         with apprise.LogCapture(level=logging.DEBUG, fmt="%(message)s") as detail:
             result = obj.notify(body=body, title=title, notify_type=notify_type,
                                 body_format=(apprise.NotifyFormat.MARKDOWN if ch.markdown
                                              else apprise.NotifyFormat.TEXT),
-                                timeout=timeout)
+                                timeout=timeout, attach=attach)
         if result:
-            return Delivery(target, True, None, len(body))
+            return Delivery(target, True, None, len(body), attached=attach is not None)
         try:
             why = _reason(result.logs())
             timed_out = getattr(result, "status", None) == AppriseResultStatus.TIMEOUT
@@ -490,6 +523,8 @@ def _reason_from_text(text: str) -> str | None:
 
 
 def send(message: Message, channels: Sequence[Target], *, notify_type: str = "info",
-         timeout: float = DEFAULT_TIMEOUT_S) -> list[Delivery]:
-    """Send ``message`` to every channel, one after the other; one :class:`Delivery` each."""
-    return [send_one(message, t, notify_type=notify_type, timeout=timeout) for t in channels]
+         timeout: float = DEFAULT_TIMEOUT_S, attachment: Attachment | None = None) -> list[Delivery]:
+    """Send ``message`` (and ``attachment`` where the channel takes files) to every channel, one
+    after the other; one :class:`Delivery` each."""
+    return [send_one(message, t, notify_type=notify_type, timeout=timeout, attachment=attachment)
+            for t in channels]

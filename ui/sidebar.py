@@ -12,11 +12,12 @@ became "today". Widgets with translated options therefore have one key per langu
 """
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import streamlit as st
 
-from pancake import i18n, timeutil
+from pancake import config, i18n, picture, timeutil
 from pancake.data import cache
 
 from . import auth, components, state
@@ -104,6 +105,7 @@ def render(*, grain: bool = False) -> state.View:
                                              required=True) or view.grain
         st.caption(tr("sb.tz", tz=cache.tz_name()))
         tv = st.empty()          # the standup link, once the view below is known
+        shot = st.empty()        # the standup as a picture, drawn on click
         auth.sign_out_button()
 
     new = state.update(pages=pages, preset=preset, start=start, end=end, compare=compare,
@@ -111,4 +113,33 @@ def render(*, grain: bool = False) -> state.View:
     # the same pages and range on the office TV: a new tab, the URL ready to copy to the TV's browser
     tv.link_button(tr("sb.standup"), state.kiosk_link(new, today), icon=":material/tv:",
                    help=tr("sb.standup_help"), width="stretch")
+    picture_button(shot, new, state.selected_pages(ids), today, lang)
     return new
+
+
+_PICTURE = threading.Lock()   # one picture at a time per server: each starts a dashboard and a browser
+
+
+def picture_button(slot, view: state.View, page_ids: list[str], today: date, lang: str) -> None:
+    """"Download the standup as a picture": the standup screen of the view's pages (the session's
+    scope: ``page_ids`` come from ``cache.pages()``), range and language, as the digest's picture.
+    Nothing is drawn before the click: the button's data is a function Streamlit calls then."""
+    chromium, why = config.chromium()
+    start, end = view.resolved(today)
+    label, kw = i18n.t("sb.picture", lang), {"icon": ":material/photo_camera:", "width": "stretch"}
+    if chromium is None or not page_ids:
+        slot.button(label, disabled=True, help=i18n.t("sb.picture_none", lang, why=why or "—"), **kw)
+        return
+
+    def png() -> bytes:
+        if not _PICTURE.acquire(blocking=False):
+            raise RuntimeError(i18n.t("sb.picture_busy", lang))
+        try:
+            return picture.render(page_ids, start, end, lang=lang, chromium=chromium).png
+        except picture.PictureError as exc:   # shown by Streamlit where the download was asked
+            raise RuntimeError(i18n.t("sb.picture_failed", lang, why=str(exc))) from None
+        finally:
+            _PICTURE.release()
+
+    slot.download_button(label, data=png, file_name=picture.file_name(page_ids, end, lang), mime="image/png",
+                         on_click="ignore", help=i18n.t("sb.picture_help", lang), **kw)

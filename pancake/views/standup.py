@@ -16,6 +16,7 @@ for the chart under the header and the cards.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -55,6 +56,8 @@ class Options:
     theme: str = "light"
     silent_hours: int = DEFAULT_SILENT_HOURS
     section: str = "overview"
+    day: date | None = None        # the day of the five lines and the flags (None: yesterday)
+    waits: bool = True             # the customers waiting now (off for a picture of a past day)
 
     @property
     def refresh_seconds(self) -> float:
@@ -95,7 +98,9 @@ def parse_options(params: Mapping[str, str], default_section: str = "overview") 
 
     ``refresh`` minutes (decimals allowed, 0.05 .. 1440), ``rotate=overview,staff,ads`` and
     ``every`` seconds (>= 3), ``theme=light|dark``, ``silent`` hours for the no-reply flag,
-    ``section`` (else the URL path's page)."""
+    ``section`` (else the URL path's page), ``day=YYYY-MM-DD`` for the five lines and the flags
+    (default yesterday; a day before yesterday, as the digest's picture of ``--date`` asks),
+    ``waits=0`` to leave out the customers waiting now (a picture of a closed day)."""
     problems: list[str] = []
     refresh, ok = _float(params.get("refresh"), DEFAULT_REFRESH_MINUTES, MIN_REFRESH_MINUTES, MAX_REFRESH_MINUTES)
     if not ok:
@@ -122,8 +127,20 @@ def parse_options(params: Mapping[str, str], default_section: str = "overview") 
     section = _section_name(params.get("section") or "") or _section_name(default_section or "") or "overview"
     if params.get("section") and _section_name(params["section"]) is None:
         problems.append(f"section={params['section']!r}")
+    day = None
+    if params.get("day"):
+        try:
+            text = str(params["day"]).strip()
+            day = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        except ValueError:
+            day = None
+        if day is None:
+            problems.append(f"day={params['day']!r}")
+    waits = str(params.get("waits") or "1").strip().lower()
+    if waits not in ("0", "1"):
+        problems.append(f"waits={params['waits']!r}")
     return Options(refresh_minutes=refresh, rotate=tuple(rotate), every_seconds=every, theme=theme,
-                   silent_hours=int(round(silent)), section=section), problems
+                   silent_hours=int(round(silent)), section=section, day=day, waits=waits != "0"), problems
 
 
 def section_at(opts: Options, elapsed_seconds: float) -> str:

@@ -349,3 +349,21 @@ def test_the_standup_screen_lists_the_longest_waits_from_the_simulators_truth(mo
     assert not [h for h in at.subheader if h.value == "Longest waits"]
     assert [m for m in markdowns(at) if m.replace("\\", "").startswith(":material/hourglass_top: Longest wait: ")
             and first in m.replace("\\", "")]
+
+
+def test_the_picture_of_a_past_day_shows_that_days_lines_and_flags_and_no_waits():
+    """``day=`` (the digest's picture of ``--date``): the five lines and flags of that day against
+    the same weekday a week before, said for that day, not "yesterday"; ``waits=0``: no waits."""
+    s = truth.sim()
+    d = s.today() - timedelta(days=4)
+    at = app_test(params={"kiosk": "1", "lang": "en", "pages": ONE, "from": d.isoformat(), "to": d.isoformat(),
+                          "day": d.isoformat(), "waits": "0"}, timeout=90)
+    assert not at.exception
+    heads = [h.value for h in at.subheader]
+    assert f"{sv.weekday_word(d, 'en')} {fmt.date(d, 'en')} against the same day last week" in heads, heads
+    cur, prev = truth.standup_day_values(s, [ONE], d), truth.standup_day_values(s, [ONE], d - timedelta(days=7))
+    assert shown_lines(at) == [line.text for line in sv.five_lines(cur, prev, "en")]
+    flags = [unescape(t) for t in markdowns(at) if ":material/money_off:" in t]
+    assert flags and all("yesterday" not in f and fmt.date(d, "en") in f for f in flags), flags
+    assert not [h for h in heads if h == "Longest waits"]
+    assert not [m for m in markdowns(at) if "hourglass" in m]

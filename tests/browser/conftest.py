@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from pancake import appserver, picture
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = picture.CHROMIUM_ARGS
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
@@ -39,20 +38,7 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+_stop = appserver.stop   # one home: pancake.appserver (stop a process we started, by its pid)
 
 
 @pytest.fixture(scope="session")
@@ -72,34 +58,23 @@ def sim_url():
 
 @pytest.fixture(scope="session")
 def app_url(sim_url):
-    """``streamlit run app.py`` configured with the simulator's demo tokens over HTTP."""
+    """``streamlit run app.py`` configured with the simulator's demo tokens over HTTP
+    (``pancake.appserver``: a free loopback port, stopped by its pid)."""
     from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PANCAKE_BASE_URL=sim_url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
-               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()),
-               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
+               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "w")  # noqa: SIM115 - closed when the server stops
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / 'streamlit.log'}") from None
-                time.sleep(0.3)
-        yield url
-    finally:
-        _stop(proc)
-        log.close()
+    with open(ARTIFACTS / "streamlit.log", "w") as log:
+        server = appserver.AppServer(env, log=log)
+        try:
+            server.start()
+        except appserver.AppServerError as exc:
+            raise RuntimeError(f"streamlit did not start ({exc}); see {ARTIFACTS / 'streamlit.log'}") from None
+        try:
+            yield server.url
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -9,16 +9,15 @@ import os
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from pancake import metrics, timeutil
+from pancake.appserver import AppServer
 from pancake.views import format_metric
 
 from . import truth
-from .conftest import ARTIFACTS, ROOT, _free_port, _stop, metrics_on, settle, shot
+from .conftest import ARTIFACTS, ROOT, _stop, metrics_on, settle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -178,29 +177,17 @@ def agency_url():
         found = re.search(r"(http://127\.0\.0\.1:\d+/api)", line)
         if not found:
             raise RuntimeError(f"the agency simulator did not start: {line!r}")
-        port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
-        env.update(PANCAKE_BASE_URL=found.group(1), PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
-                   STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
+        env.update(PANCAKE_BASE_URL=found.group(1), PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         log = open(ARTIFACTS / "streamlit-agency.log", "w")  # noqa: SIM115 - closed when the server stops
-        app = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                "--server.address", "127.0.0.1", "--server.headless", "true"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if app.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("streamlit (agency) did not start") from None
-                time.sleep(0.3)
+        app = AppServer(env, log=log)
+        app.start()
+        url = app.url
         yield url
     finally:
         if app is not None:
-            _stop(app)
+            app.stop()
         if log is not None:
             log.close()
         _stop(sim)

@@ -4,6 +4,7 @@ length limit and format. Real sends go to a receiver on loopback only (apprise's
 Telegram and Zalo plugins pointed at it)."""
 from __future__ import annotations
 
+import base64
 import logging
 
 import pytest
@@ -373,3 +374,31 @@ def test_discord_renders_plain_text_as_markdown_so_it_gets_escaped_markdown_with
     content = receiver.posts("/discord")[0].json["content"]
     assert "[lnk](http://x)" not in content and "**B**" not in content and "<b>" not in content
     assert content.startswith("Digest · \\*\\*B\\*\\* \\[lnk\\](http://x) \\<b\\>")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"picture bytes"
+
+
+def test_a_picture_goes_with_the_message_where_the_channel_takes_files_and_the_text_alone_elsewhere(
+        bots_on_loopback):
+    receiver = bots_on_loopback
+    ts = notify.targets([receiver.url("/hook"), f"tgram://{TG_KEY}/-1001234567", f"zalo://{ZALO_KEY}/chat42"],
+                        env={})
+    out = notify.send(message(), ts, attachment=notify.Attachment("standup.png", PNG))
+    assert [d.ok for d in out] == [True, True, True], [str(d) for d in out]
+    assert [d.attached for d in out] == [True, True, False]      # Zalo's plugin takes no file
+    (hook,) = receiver.posts("/hook")
+    (att,) = hook.json["attachments"]
+    assert (att["filename"], att["mimetype"]) == ("standup.png", "image/png")
+    assert base64.b64decode(att["base64"]) == PNG
+    tg = receiver.posts("/tg/")
+    assert any(b"standup.png" in r.body and PNG in r.body for r in tg)   # sendPhoto/sendDocument, multipart
+    (zl,) = receiver.posts("/zalo/")
+    assert zl.json["text"].startswith("Digest")                      # the text, as without a picture
+
+
+def test_without_a_picture_nothing_is_attached(receiver):
+    (d,) = notify.send(message(), notify.targets([receiver.url("/plain")], env={}))
+    assert d.ok and not d.attached
+    (hook,) = receiver.posts("/plain")
+    assert not hook.json.get("attachments")

@@ -307,3 +307,30 @@ def test_the_sidebar_opens_the_standup_screen_of_the_same_view(lang):
     assert not tv.exception
     assert [t.value for t in tv.title] == [f"{i18n.t('nav.staff', lang)} · {i18n.t('kiosk.title', lang)}"]
     assert not [e for e in tv.sidebar.children.values() if type(e).__name__ == "LinkButton"]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_sidebar_offers_the_standup_as_a_picture_drawn_only_on_click(lang, monkeypatch, tmp_path):
+    from pancake import picture
+    drawn = []
+    monkeypatch.setattr(picture, "render", lambda *a, **kw: drawn.append((a, kw)))
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PANCAKE_CHROMIUM", str(fake))
+    at = app_test("app_pages/staff.py", params={"lang": lang, "range": "last_7", "pages": "all"})
+    assert not at.exception
+    buttons = [e for e in at.sidebar.children.values() if type(e).__name__ in ("DownloadButton", "UnknownElement")
+               and getattr(e.proto, "label", "") == i18n.t("sb.picture", lang)]
+    assert len(buttons) == 1 and not buttons[0].proto.disabled
+    assert buttons[0].proto.label == {"vi": "Tải màn hình giao ban dạng ảnh", "en": "Download the standup as a picture"}[lang]
+    assert drawn == []                      # nothing is drawn before the click
+
+
+def test_without_chromium_the_picture_button_is_off_and_says_why(monkeypatch):
+    monkeypatch.setenv("PANCAKE_CHROMIUM", "/nonexistent")
+    at = app_test("app_pages/staff.py", params={"lang": "en", "range": "last_7", "pages": "all"})
+    assert not at.exception
+    (off,) = [b for b in at.sidebar.button if b.label == "Download the standup as a picture"]
+    assert off.disabled
+    assert off.help == "No picture on this server: no Chromium at PANCAKE_CHROMIUM='/nonexistent'"
