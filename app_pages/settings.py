@@ -9,7 +9,7 @@ import streamlit as st
 from pancake import fmt
 from pancake.data import cache
 from pancake.views import settings as vs
-from ui import auth, components, state
+from ui import auth, components, state, store_notice
 from ui.page import open_page
 
 STATUS_KEY = "_settings_token_status"   # (page ids, status frame, checked at)
@@ -80,6 +80,7 @@ st.markdown(state.t("set.store_body", today=vs.ttl_text(cache.TODAY_TTL, lang),
 if info["location"]:
     st.markdown(f"**{state.t('set.store.where')}**")
     st.code(str(info["location"]), language=None)
+store_notice.details(lang)    # cannot be reached: why (no password), last reachable, next attempt
 if info["warning"]:
     st.warning(components.escape_markdown(info["warning"]), icon=":material/warning:")
 if info["pages"].empty:

@@ -26,7 +26,7 @@ from pancake.data.core import OPEN_TTL
 from pancake.views import activity, ads, customers, engagement, staff, tags
 from pancake.views import briefing as bf
 from pancake.views import standup as sv
-from ui import components, state
+from ui import components, state, store_notice
 from ui import conversations_data as conv_data
 from ui.page import Page, open_page
 
@@ -370,6 +370,7 @@ def screen() -> None:
     notes = st.container(key="kiosk-notes")
     with notes:
         components.url_notice()
+        store_notice.show(lang)
         if problems:
             st.caption(i18n.t("kiosk.problems", lang, p=", ".join(state.plain(p) for p in problems)))
         if pages_error:

@@ -21,7 +21,7 @@ from pancake import kinds, metrics
 from pancake.data import cache
 from pancake.data.core import Result
 
-from . import auth, components, state
+from . import auth, components, state, store_notice
 
 
 @dataclass
@@ -98,6 +98,7 @@ def open_page(title_key: str | None, *, header: bool = True, progress: bool = Tr
     prev_start, prev_end = state.previous_range()
     if header and title_key:
         components.header(title_key, page_ids)
+        store_notice.show(view.lang)    # statistics in memory only: every page says so (issue 20)
     return Page(view=view, lang=view.lang, page_ids=page_ids, names=cache.page_names(), start=start,
                 end=end, prev_start=prev_start, prev_end=prev_end, progress=progress, warn=warn,
                 partial=state.partial_today())

@@ -232,7 +232,8 @@ def tune_malloc(env: Mapping[str, str] | None = None) -> dict[str, int]:
 def _open_store(s: Settings) -> tuple[Any, str | None]:
     """(the configuration's store, a temporary folder to remove with it or None). Demo data
     goes to a temporary file of its own, so its history is on disk, not in this process's
-    memory; if that cannot be made, ``open_store`` keeps it in memory."""
+    memory; if that cannot be made, in memory. Real statistics: the configured store, watched
+    (``store.watched_store``: in memory while it cannot be reached, tried again once a minute)."""
     if s.use_demo:
         folder = None
         try:
@@ -242,7 +243,8 @@ def _open_store(s: Settings) -> tuple[Any, str | None]:
             log.warning("demo store file unavailable (%s): keeping demo data in memory", redact(str(exc)))
             if folder:
                 shutil.rmtree(folder, ignore_errors=True)
-    return store_mod.open_store(s), None
+            return store_mod.memory_store(), None
+    return store_mod.watched_store(s), None
 
 
 def _remove_store(st_: Any, folder: str) -> None:
@@ -423,6 +425,14 @@ def store_info() -> dict[str, Any]:
             "entries": info.entries, "warning": info.warning, "pages": pages_frame,
             "memory_entries": len(ld.memo) if ld.memo is not None else 0,
             "memory_bytes": ld.memo.bytes if ld.memo is not None else 0}
+
+
+def store_status() -> store_mod.Reachability | None:
+    """Whether the configured store can be reached, why not, when it last was
+    (``pancake.store.watch``); None for demo data (a temporary store of its own). Asking it
+    also tries the store again when an attempt is due (at most once a minute)."""
+    st_ = loader().store
+    return st_.status() if isinstance(st_, store_mod.WatchedStore) else None
 
 
 def memory_info() -> dict[str, Any]:

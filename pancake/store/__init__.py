@@ -13,7 +13,9 @@
 
 A store that cannot be opened (unreachable database, unwritable directory) is replaced by an
 in-memory one with a warning (``StoreInfo.warning``): the dashboard still works, only without
-history across restarts.
+history across restarts. The dashboard's store is ``watched_store(settings)``
+(``pancake.store.watch``): it also says when the store was last reachable, switches to memory
+when PostgreSQL goes down while it runs, and tries again at most once a minute.
 
 What is stored at which grain, and why the numbers equal a direct fetch: ``pancake.data.core``.
 """
@@ -23,10 +25,13 @@ import hashlib
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..config import Settings
 from .base import Entry, PageKindInfo, SQLStore, StoreError, StoreInfo
+from .postgres import safe_url
 from .sqlite import FILE_NAME, SQLiteStore
+from .watch import Reachability, WatchedStore
 
 log = logging.getLogger("pancake.store")
 
@@ -34,7 +39,7 @@ APP_NAME = "pancake-dashboard"
 
 __all__ = ["Entry", "PageKindInfo", "SQLStore", "StoreError", "StoreInfo", "SQLiteStore", "open_store",
            "memory_store", "default_cache_dir", "cache_dir", "source_key", "TokenVault", "token_vault",
-           "shared_limiter"]
+           "shared_limiter", "watched_store", "marker_path", "Reachability", "WatchedStore"]
 
 
 def default_cache_dir() -> Path:
@@ -117,10 +122,7 @@ def open_store(settings: Settings, *, persistent: bool = False, warn: bool = Tru
     if settings.use_demo and not persistent:
         return memory_store()
     try:
-        if settings.store_url:
-            from .postgres import PostgresStore
-            return PostgresStore(settings.store_url)
-        return SQLiteStore(cache_dir(settings) / FILE_NAME)
+        return _open_configured(settings)
     except (StoreError, OSError) as exc:
         from ..redact import redact
         reason = redact(str(exc))
@@ -130,3 +132,27 @@ def open_store(settings: Settings, *, persistent: bool = False, warn: bool = Tru
         store.warning = f"unavailable ({reason}): in memory only"
         store.unavailable = reason      # a command whose point is the store fails on this (sync, cache)
         return store
+
+
+def _open_configured(settings: Settings) -> SQLStore:
+    """The configured store (PostgreSQL or the SQLite file); raises when it cannot be opened."""
+    if settings.store_url:
+        from .postgres import PostgresStore
+        return PostgresStore(settings.store_url)
+    return SQLiteStore(cache_dir(settings) / FILE_NAME)
+
+
+def marker_path(settings: Settings) -> Path:
+    """The file in the cache directory that remembers when this configuration's store was last
+    reachable (one per store: named after its location without password)."""
+    where = safe_url(settings.store_url) if settings.store_url else str(cache_dir(settings) / FILE_NAME)
+    return cache_dir(settings) / f"store-reachable-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
+
+
+def watched_store(settings: Settings, **options) -> WatchedStore:
+    """The dashboard's store: the configured one, watched (``pancake.store.watch``); in memory
+    while it cannot be reached. ``options`` go to :class:`WatchedStore` (``clock``, ``spawn``)."""
+    password = urlsplit(settings.store_url).password if settings.store_url else None
+    return WatchedStore(lambda: _open_configured(settings),
+                        backend="postgresql" if settings.store_url else "sqlite",
+                        marker=marker_path(settings), scrub=[password], **options)
