@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import os
 import stat
+import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 
-from pancake.store import SQLiteStore, StoreError, WatchedStore
+from pancake.config import Settings
+from pancake.store import Reachability, SQLiteStore, StoreError, WatchedStore, watched_store
 from pancake.views import store as vstore
 from tests.clock import FakeClock
+from tests.pancake.store.backends import PgSchema
 
 PASSWORD = "CANARY-pg-pass-7f3a"
 T0 = 1_796_630_000.0    # 2026-12-07 07:53:20 UTC = 14:53:20 in Asia/Ho_Chi_Minh
@@ -207,7 +211,6 @@ def test_last_reachable_in_the_dashboards_time_zone(then, lang, text):
 
 
 def test_the_notice_and_settings_details_in_both_languages():
-    from pancake.store import Reachability
     down = Reachability(backend="postgresql", reachable=False, cause="PostgreSQL store postgresql://u@h/db: refused",
                         last_reachable=at(2026, 12, 7, 7, 42), down_since=NOW - 60, next_try=at(2026, 12, 7, 8, 1))
     assert vstore.notice(down, NOW, TZ, "en") == (
@@ -233,3 +236,35 @@ def test_the_notice_and_settings_details_in_both_languages():
     assert vstore.details(back, NOW, TZ, "en") == []
     always_up = Reachability(backend="postgresql", reachable=True, last_reachable=NOW)
     assert vstore.notice(always_up, NOW, TZ, "en") is None and vstore.notice(None, NOW, TZ, "en") is None
+
+
+# --- PostgreSQL for real (PANCAKE_TEST_POSTGRES_URL): its connections killed mid-run ------------
+
+def test_postgresql_lost_mid_run_goes_to_memory_and_comes_back(tmp_path):
+    pg_schema = PgSchema()      # skipped (and says why) without PANCAKE_TEST_POSTGRES_URL
+    name = "pancake-watch-" + uuid.uuid4().hex[:8]
+    url = f"{pg_schema.url}&application_name={name}"
+    clock = FakeClock(T0)
+    store = watched_store(Settings(page_tokens={"111": "tok-watch"}, store_url=url, cache_dir=str(tmp_path)),
+                          clock=clock, spawn=lambda fn: fn())
+    try:
+        assert store.status().reachable and store.backend == "postgresql"
+        clock.advance(10.0)
+        assert put_one(store) == 1 and store.status().last_reachable == T0 + 10
+        with psycopg.connect(pg_schema.base, autocommit=True) as admin:   # the server ends our sessions
+            killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE application_name = %s", (name,)).fetchone()[0]
+        assert killed >= 1
+        clock.advance(5.0)
+        assert get_one(store) == []           # answered from memory, not raised
+        s = store.status()
+        assert (s.reachable, s.last_reachable, s.down_since) == (False, T0 + 10, T0 + 15)
+        assert store.backend == "memory" and s.cause == ("PostgreSQL store: AdminShutdown: terminating connection due to "
+                                                   "administrator command")
+        clock.advance(60.0)                   # the server never went away: reopened at once
+        s = store.status()
+        assert (s.reachable, s.back_since) == (True, T0 + 75) and store.backend == "postgresql"
+        assert [e.body for e in get_one(store)] == ["x"]    # what was stored before is there again
+    finally:
+        store.close()
+        pg_schema.drop()
