@@ -106,6 +106,7 @@ class WatchedStore:
         self._real: Any = None
         self._memory: SQLiteStore | None = None
         self._trying = False
+        self._closed = False
         self._cause: str | None = None
         self._down_since: float | None = None
         self._back_since: float | None = None
@@ -155,7 +156,8 @@ class WatchedStore:
 
     def _maybe_retry(self) -> None:
         with self._lock:
-            if self._real is not None or self._trying or self._next_try is None or self._clock() < self._next_try:
+            if (self._closed or self._real is not None or self._trying or self._next_try is None
+                    or self._clock() < self._next_try):
                 return
             self._trying = True
         self._spawn(self._retry)
@@ -165,6 +167,10 @@ class WatchedStore:
         old = None
         with self._lock:
             self._trying = False
+            if self._closed:        # closed while the attempt ran: keep nothing open
+                if store is not None:
+                    _close(store)
+                return
             now = self._clock()
             if store is None:
                 self._cause = why
@@ -238,6 +244,7 @@ class WatchedStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             stores, self._real, self._memory = [self._real, self._memory], None, None
         for s in stores:
             if s is not None:

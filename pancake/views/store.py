@@ -8,10 +8,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .. import fmt, i18n
-from ..store.watch import Reachability
+
+if TYPE_CHECKING:   # the state is passed in; views do not import the store
+    from ..store.watch import Reachability
 
 
 def _local(at: float, tz: str) -> datetime:

@@ -142,6 +142,23 @@ def test_going_down_mid_run_switches_to_memory_and_remembers_the_last_success(tm
     assert (s.reachable, s.back_since, s.last_reachable) == (True, T0 + 105, T0 + 105) and opener.calls == 2
 
 
+def test_an_attempt_runs_in_the_background_once_and_a_closed_store_keeps_nothing_open():
+    clock, opener, queued = FakeClock(T0), Opener(up=False), []
+    store = WatchedStore(opener, backend="postgresql", clock=clock, spawn=queued.append)
+    opener.up = True
+    clock.advance(60.0)
+    assert not store.status().reachable and len(queued) == 1    # started, not waited for
+    store.status()
+    get_one(store)
+    assert len(queued) == 1                                      # one attempt at a time
+    store.close()
+    queued[0]()
+    assert opener.calls == 2 and opener.made[0].closed
+    clock.advance(600.0)
+    store.status()
+    assert len(queued) == 1                                      # closed: no more attempts
+
+
 def test_sqlite_errors_are_passed_on_as_before(tmp_path):
     """A failing SQLite call (a full disk) does not hide the stored history behind memory."""
     clock, opener = FakeClock(T0), Opener(up=True)
