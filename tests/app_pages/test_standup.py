@@ -360,9 +360,9 @@ def test_the_picture_of_a_past_day_shows_that_days_lines_and_flags_and_no_waits(
                           "day": d.isoformat(), "waits": "0"}, timeout=90)
     assert not at.exception
     heads = [h.value for h in at.subheader]
-    assert f"{sv.weekday_word(d, 'en')} {fmt.date(d, 'en')} against the same day last week" in heads, heads
+    assert f"{bf.weekday_word(d, 'en')} {fmt.date(d, 'en')} against the same day last week" in heads, heads
     cur, prev = truth.standup_day_values(s, [ONE], d), truth.standup_day_values(s, [ONE], d - timedelta(days=7))
-    assert shown_lines(at) == [line.text for line in sv.five_lines(cur, prev, "en")]
+    assert shown_lines(at) == [line.text for line in bf.five_lines(cur, prev, "en")]
     flags = [unescape(t) for t in markdowns(at) if ":material/money_off:" in t]
     assert flags and all("yesterday" not in f and fmt.date(d, "en") in f for f in flags), flags
     assert not [h for h in heads if h == "Longest waits"]
