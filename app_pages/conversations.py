@@ -60,7 +60,8 @@ first_day = page.start
 if loaded.covers_from is not None:   # a cap shortens the period the figures cover, and says so
     first_day = max(page.start, loaded.covers_from.date())
     st.warning(t("conv.covers", range=v.covers_label(loaded.covers_from, page.end, lang),
-                 n=fmt.number(loaded.cap, lang), pages=", ".join(page.name(p) for p in loaded.capped)),
+                 n=fmt.number(loaded.cap, lang),
+                 pages=", ".join(components.escape_markdown(page.name(p)) for p in loaded.capped)),
                icon=":material/content_cut:")
 elif loaded.capped:
     st.warning(t("conv.capped", n=fmt.number(loaded.cap, lang),

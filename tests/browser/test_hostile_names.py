@@ -5,16 +5,14 @@ no link, no image and no request leaves the dashboard's own address."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import replace
 from urllib.parse import quote, urlparse
 
 import pytest
 
-from .conftest import ARTIFACTS, ROOT, _free_port, _stop, settle
+from pancake import appserver
+
+from .conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.browser
 
@@ -34,32 +32,22 @@ def _served(name: str):
     pages = [replace(p, name=f"{name} {i}", tags=tags) for i, p in enumerate(DEMO_PAGES)]
     server, thread = serve(Simulator(pages=pages), "127.0.0.1", 0)
     host, port = server.server_address[:2]
-    app_port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PANCAKE_BASE_URL=f"http://{host}:{port}/api", PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
-               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()),
-               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
+               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "streamlit-hostile.log", "w")  # noqa: SIM115 - closed when the server stops
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(app_port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{app_port}"
     try:
-        deadline = time.time() + 60
-        while True:
+        with open(ARTIFACTS / "streamlit-hostile.log", "w") as log:
+            app = appserver.AppServer(env, log=log)
             try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("streamlit did not start") from None
-                time.sleep(0.3)
-        yield url, DEMO_PAGES[0].id
+                app.start()
+            except appserver.AppServerError as exc:
+                raise RuntimeError(f"streamlit did not start ({exc})") from None
+            try:
+                yield app.url, DEMO_PAGES[0].id
+            finally:
+                app.stop()
     finally:
-        _stop(proc)
-        log.close()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

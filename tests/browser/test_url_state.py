@@ -90,7 +90,8 @@ def test_injected_markdown_is_shown_as_text(page):
     settle(page)
     alert = page.locator("[data-testid='stAlert']", has_text="example.invalid")
     assert alert.locator("a").count() == 0 and alert.locator("b").count() == 0
-    assert "[click](https://example.invalid)" in alert.inner_text() and "<b>bold</b>" in alert.inner_text()
+    text = alert.inner_text().replace("\u2060", "")      # the word joiner that keeps "https://" from linking
+    assert "[click](https://example.invalid)" in text and "<b>bold</b>" in text
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

@@ -12,7 +12,7 @@ import pytest
 from pancake import conversations as conv
 from pancake.client import PancakeClient
 from pancake.data import conversations as dc
-from pancake.ratelimit import FakeClock
+from tests.clock import FakeClock
 
 TZ = "Asia/Ho_Chi_Minh"          # UTC+7, no daylight saving
 PID = "p1"
