@@ -30,8 +30,10 @@ Decisions:
 """
 from __future__ import annotations
 
+import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -348,3 +350,14 @@ class _Lines:
 
 def _norm(section: str) -> str:
     return re.sub(r"\s+", "", section).replace("'", '"')
+
+
+ENV = "PANCAKE_HOURS_FILE"
+
+
+def from_env(default_timezone: str, env: Mapping[str, str] | None = None,
+             secrets: Mapping[str, object] | None = None) -> Hours:
+    """The file named by ``PANCAKE_HOURS_FILE`` (environment, then secrets); calendar time without."""
+    env = os.environ if env is None else env
+    path = env.get(ENV) or (str((secrets or {}).get(ENV) or "") or None)
+    return load(path, default_timezone)

@@ -22,14 +22,17 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from .. import replies
 from ..client import PancakeClient
 from ..hours import Hours
+from . import conversations as dc
 from .core import PageError, page_error
 
 MESSAGES_PER_CALL = 30
@@ -265,3 +268,49 @@ def fill_in_background(client: PancakeClient, store: Any, source: str, missing: 
                                          lambda pid=str(pid), part=part: fill_page(client, store, source, pid, part,
                                                                                    page_names=page_names)))
     return futures
+
+
+# --- a range, for the CLI and the dashboard ---------------------------------------------------------
+
+@dataclass
+class RangeTurns:
+    """The turns that started in a range, over the conversations of the range the store has
+    current (``kept``): ``kept.complete`` of ``kept.total`` conversations."""
+    turns: pd.DataFrame
+    conversations: pd.DataFrame
+    kept: Kept
+    errors: list[PageError] = field(default_factory=list)
+    filled: Fill | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.kept.is_complete
+
+
+def utc_bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) local, as aware UTC instants."""
+    zone = ZoneInfo(timezone)
+    a = datetime.combine(start, dtime()).replace(tzinfo=zone).astimezone(UTC)
+    b = datetime.combine(end + timedelta(days=1), dtime()).replace(tzinfo=zone).astimezone(UTC)
+    return a, b
+
+
+def range_turns(store: Any, source: str, conversations: pd.DataFrame, start: date, end: date, timezone: str,
+                hours: Hours, now: datetime, *, errors: list[PageError] | None = None,
+                filled: Fill | None = None) -> RangeTurns:
+    all_turns, have = turns(store, source, conversations, hours, now)
+    a, b = utc_bounds(start, end, timezone)
+    return RangeTurns(replies.in_range(all_turns, a, b), conversations, have, list(errors or []), filled)
+
+
+def load_range(client: PancakeClient, store: Any, source: str, page_ids: Iterable[str], start: date, end: date,
+               timezone: str, hours: Hours, now: datetime, *, page_names: Mapping[str, str] | None = None,
+               cap: int = 100_000, on_progress: Callable[[str], None] | None = None) -> RangeTurns:
+    """Everything at once (the CLI): the range's conversations, their messages filled within the
+    limit, the turns that started in the range."""
+    loaded = dc.load_conversations(client, list(page_ids), start, end, timezone, page_names=page_names, cap=cap)
+    if on_progress is not None:
+        on_progress(f"messages of {len(loaded.frame)} conversation(s)")
+    done = fill(client, store, source, loaded.frame, page_names=page_names)
+    return range_turns(store, source, loaded.frame, start, end, timezone, hours, now,
+                       errors=[*loaded.errors, *done.errors], filled=done)
