@@ -328,3 +328,19 @@ def marked_chat(msgs: pd.DataFrame | None, turns: pd.DataFrame, lang: str, basis
         mark = marks.get(str(mid))
         out.append(replace(line, who=f"{mark} · {line.who}") if mark else line)
     return out
+
+
+def staff_total(turns: pd.DataFrame | None, basis: str) -> dict[str, Any]:
+    """The Staff table's totals row for those columns: over every answered turn with a replier."""
+    if turns is None or turns.empty:
+        return {"reply_median": None, "reply_p90": None, "reply_within": None}
+    f = replies.summary(turns[~turns["waiting"].astype("bool") & turns["replied_by_id"].ne("")], basis)
+    return {"reply_median": _ms(f.median), "reply_p90": _ms(f.p90), "reply_within": f.within_share}
+
+
+def staff_caption(got: Any, basis: str, lang: str) -> str:
+    """What the Staff page's reply columns are, and whether they cover every conversation."""
+    partial = "" if got.complete else i18n.t("replies.partial_note", lang, n=fmt.number(got.kept.complete, lang),
+                                              m=fmt.number(got.kept.total, lang))
+    return i18n.t("replies.staff_caption", lang, basis=i18n.t(f"replies.basis.{basis}", lang).lower(),
+                  partial=partial).strip()

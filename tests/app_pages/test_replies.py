@@ -101,3 +101,34 @@ def test_basis_and_drill_in_the_url_and_a_bad_hours_file(tmp_path, monkeypatch):
     # the switch writes the URL
     at.segmented_control(key="replies_basis_calendar").set_value("business").run()
     assert not at.exception and at.query_params["basis"] == "business"
+
+
+def test_staff_page_shows_median_p90_beside_pancakes_average():
+    """Issue 21: the Staff page's leaderboard gains each member's median and P90 wait from the
+    messages, next to Pancake's average; equal to the simulator's truth per member."""
+    params = {"pages": WA, "from": DAY.isoformat(), "to": DAY.isoformat(), "lang": "en", "compare": "0"}
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.switch_page("app_pages/staff.py")
+    at.run()
+    assert not at.exception
+    wait_background()
+    at.run()
+    assert not at.exception
+    board = at.dataframe[0].value
+    cols = list(board.columns)
+    assert {"reply_median", "reply_p90", "average_response_time"} <= set(cols)
+    sim = Simulator()
+    per: dict[str, list[float]] = {}
+    lo = datetime.combine(DAY, datetime.min.time())
+    for t, c in sim.truth.conversations(WA, lo, lo + timedelta(hours=23, minutes=59, seconds=59)):
+        for turn in sim.truth.turns(WA, t, c):
+            if turn["start"].date() == DAY and turn["end"] is not None:
+                per.setdefault(turn["by"], []).append(turn["wait_seconds"])
+    shown = board[board["user_name"] != "Total"].set_index("user_name")
+    assert set(shown.index) <= set(per)
+    for name, row in shown.iterrows():
+        assert abs(row["reply_median"] - statistics.median(per[name]) * 1000) <= 1000
+    assert not any(c.value.startswith("Not complete") for c in at.caption)
