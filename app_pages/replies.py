@@ -136,9 +136,8 @@ else:
     convs = v.conversations_of(shown, loaded.frame, basis)
     st.caption(t("replies.conversations", n=fmt.number(len(convs), lang)))
     ctable = v.conversations_table(convs, lang, page.names)
-    components.table(ctable, "replies-conversations", page.page_ids, key="dl_replies_convs")
-    tables["turns"] = v.export_table(shown, hours, lang)   # the download = export replies
-    components.download_csv(tables["turns"], "replies", page.page_ids, key="dl_replies_turns")
+    tables["turns"] = v.export_table(shown, hours, lang)   # its download: the turns, as `export replies` writes them
+    components.table(ctable, "replies", page.page_ids, key="dl_replies_turns", download=tables["turns"])
 
     options = list(zip(convs["page_id"], convs["conversation_id"]))[:500]
     labels = {f"{p}|{c}": r for (p, c), r in zip(options, convs.itertuples())}

@@ -23,7 +23,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from bench.sim_server import SimProcess, page_ids, token
@@ -36,10 +36,12 @@ PAGES = 24
 PER_PAGE = 300
 LATENCY = 0.2
 DAY = date(2026, 11, 24)
+BACK = 6        # the quieter page shapes have fewer than 300 conversations a day: their newest 300 go back up to 3 days
 TZ = "Asia/Ho_Chi_Minh"
 
 
-def over_limit(calls: list, limit: int = 5, period: float = 1.0) -> int:
+def over_limit(calls: list, limit: int = 5, period: float = 1.0) -> tuple[int, int]:
+    """(calls arriving while ``limit`` others of their page arrived in the ``period`` before, 429s)."""
     n = 0
     by_page: dict[str, list[float]] = {}
     for t, _path, pid, _status in calls:
@@ -49,15 +51,15 @@ def over_limit(calls: list, limit: int = 5, period: float = 1.0) -> int:
         for i, t in enumerate(times):
             if sum(1 for u in times[max(0, i - limit):i] if t - u < period) >= limit:
                 n += 1
-    return n + sum(1 for c in calls if c[3] == 429)
+    return n, sum(1 for c in calls if c[3] == 429)
 
 
 def client(url: str, ids: list[str]) -> PancakeClient:
     return PancakeClient(page_tokens={p: token(p) for p in ids}, base_url=url, timezone=TZ)
 
 
-def conversations(url: str, ids: list[str], keep: dict[str, list[str]] | None = None):
-    loaded = dc.load_conversations(client(url, ids), ids, DAY, DAY, TZ)
+def conversations(cl: PancakeClient, ids: list[str], keep: dict[str, list[str]] | None = None):
+    loaded = dc.load_conversations(cl, ids, DAY - timedelta(days=BACK), DAY, TZ)
     frame = loaded.frame
     if keep is None:
         return frame.groupby("page_id", sort=False).head(PER_PAGE).reset_index(drop=True)
@@ -68,10 +70,11 @@ def conversations(url: str, ids: list[str], keep: dict[str, list[str]] | None = 
 def run(now: str, store, ids: list[str], keep=None) -> tuple[dict, object]:
     server = SimProcess(PAGES, LATENCY, "--now", now, memo=False)
     try:
-        convs = conversations(server.url, ids, keep)
+        cl = client(server.url, ids)        # one client: its pace covers the listing's calls too
+        convs = conversations(cl, ids, keep)
         server.reset()
         t0 = time.monotonic()
-        fill = dr.fill(client(server.url, ids), store, "bench", convs)
+        fill = dr.fill(cl, store, "bench", convs)
         wall = time.monotonic() - t0
         calls = [c for c in server.raw_calls() if c[1].endswith("/messages")]
     finally:
@@ -96,15 +99,16 @@ def main(argv: list[str] | None = None) -> int:
         moved = sum(before.get(c) != u for c, u in zip(later["conversation_id"], later["updated_at"]))
         store.close()
     lines = [f"# bench.replies ({' '.join(['python -m bench.replies', *(argv or sys.argv[1:])])})", "",
-             f"{PAGES} pages x {PER_PAGE} conversations of {DAY}, {LATENCY * 1000:.0f} ms latency, 5 calls/s/page.", "",
-             "| run | conversations | asked | message calls | busiest page | its floor at 5/s | wall | over the limit | errors |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             f"{PAGES} pages x their {PER_PAGE} newest conversations on {DAY} 15:30 (up to {BACK} days back), "
+             f"{LATENCY * 1000:.0f} ms latency, 5 calls/s/page.", "",
+             "| run | conversations | asked | message calls | busiest page | its floor at 5/s | wall | over 5/s (server's count) | 429 | errors |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, r in (("cold (15:30)", cold), ("again (17:30)", warm)):
         lines.append(f"| {name} | {r['conversations']} | {r['asked']} | {r['calls']} | {r['busiest_page_calls']} | "
-                     f"{r['floor']:.0f} s | {r['wall']:.0f} s | {r['over']} | {r['errors']} |")
+                     f"{r['floor']:.0f} s | {r['wall']:.0f} s | {r['over'][0]} | {r['over'][1]} | {r['errors']} |")
     lines.append("")
     lines.append(f"Conversations whose updated_at moved between the runs: {moved}.")
-    ok = cold["over"] == 0 and warm["over"] == 0 and warm["asked"] == moved and not cold["errors"] + warm["errors"]
+    ok = cold["over"] == warm["over"] == (0, 0) and warm["asked"] == moved and not cold["errors"] + warm["errors"]
     lines.append("targets: " + ("met" if ok else "MISSED"))
     text = "\n".join(lines)
     print(text)

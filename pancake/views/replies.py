@@ -123,6 +123,10 @@ def median_bars(b: pd.DataFrame, lang: str) -> go.Figure:
     fig = charts.bars(list(b["label"]), vals, lang=lang, unit="ms",
                       value_label=metrics.label("median_wait", lang, SOURCE), key="median_wait")
     fig.data[0].meta = list(b["key"])[::-1]
+    top = max((v for v in vals if v is not None), default=0.0) / 60_000.0     # ticks on round minutes
+    ticks = charts.nice_ticks(top) if top > 0 else [0.0]
+    fig.update_xaxes(tickmode="array", tickvals=[m * 60_000.0 for m in ticks],
+                     ticktext=[fmt.duration_ms(m * 60_000.0, lang) if m else "0" for m in ticks])
     return fig
 
 
