@@ -136,7 +136,7 @@ else:
     convs = v.conversations_of(shown, loaded.frame, basis)
     st.caption(t("replies.conversations", n=fmt.number(len(convs), lang)))
     ctable = v.conversations_table(convs, lang, page.names)
-    tables["turns"] = v.export_table(shown, hours, lang)   # its download: the turns, as `export replies` writes them
+    tables["turns"] = v.export_rows(shown, hours)   # its download: the turns, as `export replies` writes them
     components.table(ctable, "replies", page.page_ids, key="dl_replies_turns", download=tables["turns"])
 
     options = list(zip(convs["page_id"], convs["conversation_id"]))[:500]

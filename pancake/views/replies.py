@@ -293,10 +293,9 @@ def turns_table(turns: pd.DataFrame, lang: str, timezone: str) -> Table:
     return Table(frame=data, columns=cols)
 
 
-def export_table(turns: pd.DataFrame, hours: Hours, lang: str) -> Table:
-    """The download: exactly ``export replies``' frame (its columns, its values)."""
-    data = replies.export_frame(turns, hours)
-    return Table(frame=data, columns=[Column(c, c, unit="text") for c in replies.EXPORT_COLUMNS])
+def export_rows(turns: pd.DataFrame, hours: Hours) -> pd.DataFrame:
+    """The download: exactly ``export replies``' frame (its columns, its values), written as it is."""
+    return replies.export_frame(turns, hours)
 
 
 # --- the Staff page ------------------------------------------------------------------------------
