@@ -3,6 +3,7 @@ then the figures equal the simulator's truth; both languages; the basis kept in 
 drill-down through the URL; a bad hours file named with its line and calendar time used."""
 from __future__ import annotations
 
+import re
 import statistics
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -98,6 +99,17 @@ def test_basis_and_drill_in_the_url_and_a_bad_hours_file(tmp_path, monkeypatch):
     waits, _ = truth(DAY)
     under5 = {w for w in waits if w < 300}
     assert any(c.value == f"Conversations ({fmt.number(0, 'en')})" for c in at.caption) is (not under5)
+    # on to one conversation: its turns, and the chat with each turn's start and end marked
+    at.button(key="replies_clear").click().run()
+    pick = at.selectbox(key="replies_pick")
+    assert pick.options
+    pick.select_index(len(pick.options) - 1).run()      # slowest first: the last one was answered
+    assert not at.exception
+    bubbles = [c.value for c in at.caption if c.value.startswith((":material/person:", ":material/storefront:",
+                                                                   ":material/smart_toy:"))]
+    # the reader shows the newest 30 messages first: the turns among them are marked
+    assert any(re.search(r"▶ Turn \d+ starts", b) for b in bubbles)
+    assert any(re.search(r"■ Turn \d+ answered after", b) for b in bubbles)
     # the switch writes the URL
     at.segmented_control(key="replies_basis_calendar").set_value("business").run()
     assert not at.exception and at.query_params["basis"] == "business"
