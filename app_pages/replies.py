@@ -81,19 +81,9 @@ else:
         seen = f"_seen_{key}"
         if points and st.session_state.get(seen) != repr(points):
             st.session_state[seen] = repr(points)
-            p = points[0]
-            value = None
-            if dim == "slot":
-                names = [fmt.weekday_name(i, lang) for i in range(7)]
-                if p.get("y") in names and p.get("x") is not None:
-                    value = f"{names.index(p['y'])}-{int(str(p['x']))}"
-            else:
-                meta = fig.data[0].meta or []
-                idx = p.get("point_index", p.get("pointIndex"))
-                if idx is not None and 0 <= int(idx) < len(meta):
-                    value = meta[int(idx)]
-            if value is not None:
-                rd.set_drill(v.Drill(dim, str(value)))
+            picked = v.drill_from_point(dim, points[0], list(fig.data[0].meta or []), lang)
+            if picked is not None:
+                rd.set_drill(picked)
                 st.rerun()
         elif not points:
             st.session_state.pop(seen, None)

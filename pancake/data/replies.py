@@ -227,24 +227,21 @@ def turns(store: Any, source: str, conversations: pd.DataFrame, hours: Hours, no
 
 
 class Background:
-    """Fills that outlive a dashboard run: one per (source, page, conversations' stamp) at a
-    time; a later run finds it running (or done) instead of asking again."""
+    """Fills that outlive a dashboard run: at most one per (source, page) at a time. A run
+    that finds its page's fill still going takes it instead of starting another (the missing
+    conversations shrink as it stores them: a second fill would ask them twice); once it is
+    done, the next run starts one for whatever is still missing."""
 
-    def __init__(self, workers: int = 4, keep: float = 600.0) -> None:
+    def __init__(self, workers: int = 4) -> None:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pancake-replies")
         self.lock = threading.Lock()
         self.items: dict[tuple, tuple[float, Future]] = {}
-        self.keep = keep
 
     def submit(self, key: tuple, fn: Callable[[], Any]) -> Future:
-        now = time.monotonic()
         with self.lock:
-            for k, (t, f) in list(self.items.items()):
-                if f.done() and now - t > self.keep:
-                    del self.items[k]
             got = self.items.get(key)
-            if got is None or (got[1].done() and (got[1].exception() is not None or now - got[0] > 60)):
-                got = (now, self.pool.submit(fn))
+            if got is None or got[1].done():
+                got = (time.monotonic(), self.pool.submit(fn))
                 self.items[key] = got
             return got[1]
 
@@ -263,8 +260,7 @@ def fill_in_background(client: PancakeClient, store: Any, source: str, missing: 
     if missing is None or missing.empty:
         return futures
     for pid, part in missing.groupby("page_id", sort=True):
-        stamp = hash(tuple(sorted(_targets(part))))
-        futures.append(BACKGROUND.submit((source, str(pid), stamp),
+        futures.append(BACKGROUND.submit((source, str(pid)),
                                          lambda pid=str(pid), part=part: fill_page(client, store, source, pid, part,
                                                                                    page_names=page_names)))
     return futures

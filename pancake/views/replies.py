@@ -168,6 +168,21 @@ class Drill:
         return f"{self.dimension}:{self.value}"
 
 
+def drill_from_point(dim: str, point: Mapping[str, Any], meta: list | None, lang: str) -> Drill | None:
+    """The drill-down a clicked bar or cell stands for (a Plotly selection point): a bar's
+    value from the figure's ``meta`` (the keys, in the order drawn), a cell's weekday and hour."""
+    if dim == "slot":
+        names = [fmt.weekday_name(i, lang) for i in range(7)]
+        y, x = point.get("y"), point.get("x")
+        if y in names and x is not None:
+            return Drill("slot", f"{names.index(y)}-{int(str(x))}")
+        return None
+    idx = point.get("point_index", point.get("pointIndex"))
+    if idx is None or not meta or not 0 <= int(idx) < len(meta):
+        return None
+    return Drill(dim, str(meta[int(idx)]))
+
+
 def parse_drill(text: str | None) -> Drill | None:
     if not text or ":" not in text:
         return None

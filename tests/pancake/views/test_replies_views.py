@@ -105,3 +105,12 @@ def test_median_bars_ticks_read_as_durations():
     fig = v.median_bars(b, "en")
     assert list(fig.layout.xaxis.ticktext)[:3] == ["0", "10 min", "20 min"]
 
+
+
+def test_a_clicked_bar_or_cell_is_its_drill_down():
+    assert v.drill_from_point("group", {"point_index": 2}, ["lt5m", "5to15m", "15to60m"], "en") == \
+        v.Drill("group", "15to60m")
+    assert v.drill_from_point("slot", {"x": "09", "y": "Mon"}, None, "en") == v.Drill("slot", "0-9")
+    assert v.drill_from_point("page", {"point_index": 5}, ["a"], "en") is None
+    assert v.drill_from_point("page", {}, ["a"], "en") is None
+    assert v.drill_from_point("slot", {"x": "09", "y": "Someday"}, None, "en") is None
