@@ -25,8 +25,8 @@ tables: dict = {}
 hours = rd.hours()
 tz = hours.default.timezone
 if hours.error:
-    st.warning(t("replies.hours_bad", path=hours.path, line=hours.error_line if hours.error_line else "?",
-                 detail=hours.error), icon=":material/schedule:")
+    st.warning(t("replies.hours_bad", path=hours.path, line=hours.error_line, detail=hours.error) if hours.error_line
+               else t("replies.hours_bad_file", path=hours.path, detail=hours.error), icon=":material/schedule:")
 elif not hours.configured:
     st.info(t("replies.no_hours"), icon=":material/schedule:")
 
