@@ -50,7 +50,8 @@ def turns(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> tu
     got = dr.range_turns(store, ld.source, loaded.frame, start, end, cache.tz_name(), h, cache.now_utc(),
                          errors=loaded.errors)
     if not got.complete:
-        dr.fill_in_background(ld.client, store, ld.source, got.kept.missing, page_names=cache.page_names())
+        dr.fill_in_background(ld.client, store, ld.source, got.kept.missing, page_names=cache.page_names(),
+                              scope=(start, end))
     return got, loaded
 
 

@@ -227,7 +227,7 @@ def turns(store: Any, source: str, conversations: pd.DataFrame, hours: Hours, no
 
 
 class Background:
-    """Fills that outlive a dashboard run: at most one per (source, page) at a time. A run
+    """Fills that outlive a dashboard run: at most one per (source, page, range) at a time. A run
     that finds its page's fill still going takes it instead of starting another (the missing
     conversations shrink as it stores them: a second fill would ask them twice); once it is
     done, the next run starts one for whatever is still missing."""
@@ -254,13 +254,14 @@ BACKGROUND = Background()
 
 
 def fill_in_background(client: PancakeClient, store: Any, source: str, missing: pd.DataFrame, *,
-                       page_names: Mapping[str, str] | None = None) -> list[Future]:
-    """Start (once) the fills of the conversations ``missing`` from the store, per page."""
+                       page_names: Mapping[str, str] | None = None, scope: tuple = ()) -> list[Future]:
+    """Start (once per page and ``scope``: the range asked) the fills of the conversations
+    ``missing`` from the store."""
     futures = []
     if missing is None or missing.empty:
         return futures
     for pid, part in missing.groupby("page_id", sort=True):
-        futures.append(BACKGROUND.submit((source, str(pid)),
+        futures.append(BACKGROUND.submit((source, str(pid), *scope),
                                          lambda pid=str(pid), part=part: fill_page(client, store, source, pid, part,
                                                                                    page_names=page_names)))
     return futures

@@ -21,7 +21,7 @@ WA = truth.DEMO_PAGE_IDS[4]
 def test_replies_partial_then_true_figures_and_the_basis_in_the_url(page):
     s = truth.sim()
     day = s.today() - timedelta(days=3)
-    path = f"/replies?lang=en&pages={WA}&from={day.isoformat()}&to={day.isoformat()}&compare=0"
+    path = f"/replies?lang=en&pages={WA}&from={day.isoformat()}&to={day.isoformat()}&cmp=0"
     page.goto(path)
     settle(page)
     assert page.locator("[data-testid='stException']").count() == 0
