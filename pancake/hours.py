@@ -36,7 +36,6 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -65,6 +64,7 @@ class Schedule:
     first_minutes: float | None = None
     next_minutes: float | None = None
     always_open: bool = True
+    _days: dict = field(default_factory=dict, compare=False, hash=False, repr=False)   # day -> open intervals
 
     @property
     def zone(self) -> ZoneInfo:
@@ -84,7 +84,12 @@ class Schedule:
         out: list[tuple[datetime, datetime]] = []
         d = first_day
         while d <= last_day:
-            for a, b in _day_intervals(self, d):
+            got = self._days.get(d)
+            if got is None:
+                got = self._days[d] = _day_intervals(self, d)
+                if len(self._days) > 20_000:      # bounded: a day is cheap to make again
+                    self._days.clear()
+            for a, b in got:
                 if b > start and a < end:
                     out.append((a, b))
             d += timedelta(days=1)
@@ -125,7 +130,6 @@ def _wall(zone: ZoneInfo, d: date, minutes: int) -> datetime:
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
-@lru_cache(maxsize=65536)
 def _day_intervals(schedule: Schedule, d: date) -> tuple[tuple[datetime, datetime], ...]:
     """The open intervals (aware UTC) of the periods that start on local day ``d``, holidays cut out."""
     zone = schedule.zone

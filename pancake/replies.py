@@ -116,34 +116,60 @@ def turns(messages: pd.DataFrame, hours: Hours, now: datetime, *,
                 _str(row.customer_id), _str(row.type), _str(row.tag_names))
     rows: list[dict[str, Any]] = []
     if messages is not None and not messages.empty:
+        # plain lists, one pass in (page, conversation, time) order: a pandas group per
+        # conversation cost seconds over an agency's thousands of conversations
         ordered = messages.sort_values(["page_id", "conversation_id", "sent_at", "message_id"], kind="stable")
-        for (page_id, conv_id), msgs in ordered.groupby(["page_id", "conversation_id"], sort=False):
-            schedule = hours.for_page(page_id)
-            customer, typ, tags = meta.get((page_id, conv_id), ("", "", ""))
-            n = 0
-            start = start_id = None
-            for m in msgs.itertuples(index=False):
-                if not m.from_page:
-                    if start is None:
-                        start, start_id = m.sent_at, m.message_id
-                    continue
-                if start is None or (m.automated and not hours.bots_count):
-                    continue
-                rows.append(_turn(page_id, conv_id, customer, typ, tags, n, start, start_id, m, schedule, now))
-                n += 1
+        pages = ordered["page_id"].astype("str").tolist()
+        convs = ordered["conversation_id"].astype("str").tolist()
+        sent = list(ordered["sent_at"].dt.to_pydatetime())
+        ids = ordered["message_id"].astype("str").tolist()
+        from_page = ordered["from_page"].astype("bool").tolist()
+        admin_ids = ordered["admin_id"].astype("str").tolist()
+        admin_names = ordered["admin_name"].astype("str").tolist()
+        automated = ordered["automated"].astype("bool").tolist()
+        key = None
+        schedule = None
+        customer = typ = tags = ""
+        n = 0
+        start = start_id = None
+        for i in range(len(ids)):
+            if (pages[i], convs[i]) != key:
+                if key is not None and start is not None:
+                    rows.append(_turn(*key, customer, typ, tags, n, start, start_id, None, schedule, now))
+                key = (pages[i], convs[i])
+                schedule = hours.for_page(pages[i])
+                customer, typ, tags = meta.get(key, ("", "", ""))
+                n = 0
                 start = start_id = None
-            if start is not None:
-                rows.append(_turn(page_id, conv_id, customer, typ, tags, n, start, start_id, None, schedule, now))
+            if not from_page[i]:
+                if start is None:
+                    start, start_id = sent[i], ids[i]
+                continue
+            if start is None or (automated[i] and not hours.bots_count):
+                continue
+            reply = _Reply(sent[i], ids[i], admin_ids[i], admin_names[i], automated[i])
+            rows.append(_turn(*key, customer, typ, tags, n, start, start_id, reply, schedule, now))
+            n += 1
+            start = start_id = None
+        if key is not None and start is not None:
+            rows.append(_turn(*key, customer, typ, tags, n, start, start_id, None, schedule, now))
     frame = pd.DataFrame(rows, columns=TURN_COLUMNS)
     return typed_turns(frame)
 
 
+@dataclass(frozen=True)
+class _Reply:
+    sent_at: datetime
+    message_id: str
+    admin_id: str
+    admin_name: str
+    automated: bool
+
+
 def _turn(page_id, conv_id, customer, typ, tags, n, start, start_id, reply, schedule, now) -> dict[str, Any]:
-    end = reply.sent_at if reply is not None else now
-    start_dt = start.to_pydatetime()
-    end_dt = max(end.to_pydatetime() if isinstance(end, pd.Timestamp) else end, start_dt)
-    wait = (end_dt - start_dt).total_seconds()
-    business = schedule.business_seconds(start_dt, end_dt)
+    end = max(reply.sent_at if reply is not None else now, start)
+    wait = (end - start).total_seconds()
+    business = schedule.business_seconds(start, end)
     target = schedule.target_seconds(n == 0)
     if target is None:
         within: Any = pd.NA
