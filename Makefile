@@ -12,7 +12,7 @@ TEST_STAMP := $(VENV)/.test-installed
 # pytest-xdist workers for `make test` (the suite waits on servers and latency as much as on CPU)
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint test-fast test-browser test-store test-postgres bench bench-store bench-pages bench-tv bench-picture simulator export-help cache-info sync clean
+.PHONY: run test lint test-fast test-browser test-store test-postgres bench bench-store bench-pages bench-tv bench-picture bench-replies simulator export-help cache-info sync clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ bench-tv: $(TEST_STAMP)
 # the standup as a picture: a dashboard and Chromium started and stopped per run (target < 10 s)
 bench-picture: $(TEST_STAMP)
 	$(PY) -m bench.picture
+
+# the messages of a busy agency's day (24 pages x 300 conversations) within 5 calls/s/page, then refilled
+bench-replies: $(TEST_STAMP)
+	$(PY) -m bench.replies
 
 cache-info: $(RUN_STAMP)
 	$(PY) -m pancake cache info

@@ -28,7 +28,7 @@ GRAIN_PAGES = {"engagement", "customers"}
 # (url path = file name in app_pages/, icon) per navigation section
 PAGES = {
     "reports": [("overview", ":material/dashboard:"), ("engagement", ":material/forum:"),
-                ("staff", ":material/support_agent:"),
+                ("staff", ":material/support_agent:"), ("replies", ":material/timer:"),
                 ("conversations", ":material/chat:"), ("ads", ":material/campaign:"), ("tags", ":material/sell:"),
                 ("customers", ":material/person_add:"), ("activity", ":material/schedule:")],
     "admin": [("settings", ":material/settings:")],

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from pancake.data import cache
+from pancake.views import replies as vr
 from pancake.views import staff as v
 from ui import components, state
+from ui import replies_data as rd
 from ui.page import open_page
 
 page = open_page("nav.staff")
@@ -27,7 +29,13 @@ else:
     st.subheader(state.t("staff.leaderboard"))
     st.caption(state.t("staff.leaderboard_caption"))
     st.plotly_chart(v.replies_figure(board, lang), key="staff_replies")
-    board_table = v.leaderboard_table(board, lang, previous.get("totals") if previous is not None else None)
+    hours = rd.hours()      # median, P90 and % within target from the messages, beside Pancake's average
+    basis = rd.basis(hours)
+    reply = rd.turns(page.page_ids, page.start, page.end, hours)[0]
+    board_table = v.leaderboard_table(board, lang, previous.get("totals") if previous is not None else None,
+                                      reply_times=vr.staff_columns(reply.turns, basis),
+                                      reply_total=vr.staff_total(reply.turns, basis))
+    st.caption(vr.staff_caption(reply, basis, lang))
     components.table(board_table, "staff", page.page_ids, key="dl_staff_board")
     if orders.errors:
         components.note(state.t("staff.orders_unavailable", reason=components.reason(orders.errors[0].kind, lang)))

@@ -51,7 +51,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from . import cli_access, cli_notify, errors, export, export_conversations, kinds, store, timeutil
+from . import cli_access, cli_notify, errors, export, export_conversations, export_replies, kinds, store, timeutil
 from .config import ConfigError, Settings, check_page_id, load_settings
 from .data import core
 from .redact import install_log_redaction, redact
@@ -87,8 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write one kind of statistics for one or more pages as CSV (UTF-8 with BOM).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="KIND:\n" + "\n".join([*(f"  {k.name:<11} {k.help}" for k in kinds.REGISTRY.values()),
-                                        f"  {export_conversations.KIND:<11} {export_conversations.HELP}"]))
-    export_kinds = [*kinds.names(), export_conversations.KIND]
+                                        f"  {export_conversations.KIND:<11} {export_conversations.HELP}",
+                                        f"  {export_replies.KIND:<11} {export_replies.HELP}"]))
+    export_kinds = [*kinds.names(), export_conversations.KIND, export_replies.KIND]
     ex.add_argument("kind", choices=export_kinds, metavar="KIND", help=", ".join(export_kinds))
     ex.add_argument("--page", action="append", required=True, metavar="ID",
                     help="page id (repeat for several); 'all' = every page the user token sees")
@@ -104,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     ex.add_argument("--no-store", action="store_true",
                     help="ask the API for everything and leave the statistics store untouched")
+    ex.add_argument("--no-messages", action="store_true",
+                    help="conversations: ask for no messages; the first-response columns come only from the "
+                         "messages the store already keeps (sync, an earlier export)")
 
     ca = sub.add_parser("cache", help="the statistics store: info, clear",
                         description="The statistics store (PANCAKE_CACHE_DIR, or PANCAKE_STORE_URL).")
@@ -120,8 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--page", action="append", required=True, nargs="+", metavar="ID",
                     help="page ids, or 'all' = every page the user token sees (or the configured pages)")
     sy.add_argument("--days", type=int, required=True, metavar="N", help="how many closed days back from yesterday")
-    sy.add_argument("--kinds", nargs="+", choices=kinds.names(), metavar="KIND",
-                    help="only these kinds (" + ", ".join(kinds.names()) + "); default: all")
+    sy.add_argument("--kinds", nargs="+", choices=[*kinds.names(), "replies"], metavar="KIND",
+                    help="only these kinds (" + ", ".join(kinds.names()) + ", replies: the conversations' "
+                         "messages of the N days and today, for the response times); default: all")
     sy.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     cli_notify.add_parsers(sub)
     cli_access.add_parsers(sub)
@@ -259,7 +264,7 @@ def run_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.until < args.since:
         print(f"error: --until {args.until} is before --since {args.since}", file=stderr)
         return EXIT_USAGE
-    kind = None if args.kind == export_conversations.KIND else kinds.get(args.kind)
+    kind = None if args.kind in (export_conversations.KIND, export_replies.KIND) else kinds.get(args.kind)
     if args.by_hour and (kind is None or not kind.hourly):
         print(f"error: --by-hour is not available for {args.kind}", file=stderr)
         return EXIT_USAGE
@@ -292,9 +297,9 @@ def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, s
     if not _export_dates(args, settings, stderr):
         return EXIT_USAGE
     progress = _progress(args, stderr)
-    if kind is None:   # conversations: not statistics, one row per conversation, never stored
-        got = export_conversations.run(args, stderr, progress=progress,
-                                       open_pages=lambda *a, **kw: _open(*a, settings=settings, **kw))
+    if kind is None:   # conversations or replies: not statistics, one row per conversation or turn
+        rows = export_replies if args.kind == export_replies.KIND else export_conversations
+        got = rows.run(args, stderr, progress=progress, open_pages=lambda *a, **kw: _open(*a, settings=settings, **kw))
         if isinstance(got, int):
             return got
         frame, errs = got
@@ -303,8 +308,8 @@ def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, s
         where = _write(export.to_csv_bytes(frame), len(frame), bool(errs), stdout, output, incomplete, stderr)
         if where is None:
             return EXIT_PAGE_FAILED
-        summary = f"done: {len(frame)} conversation(s), {len(errs)} page(s) failed" if errs else \
-            f"done: {len(frame)} conversation(s)"
+        noun = "customer turn(s)" if rows is export_replies else "conversation(s)"
+        summary = f"done: {len(frame)} {noun}, {len(errs)} page(s) failed" if errs else f"done: {len(frame)} {noun}"
         if errs:
             print(summary + where, file=stderr)
         else:
@@ -521,7 +526,7 @@ def _sync(args: argparse.Namespace, loader: core.Loader, page_ids: list[str], na
           progress: Callable[[str], None], first: date, last: date, stderr: TextIO) -> int:
     today = loader.today()
     jobs = []
-    for name in (args.kinds or kinds.names()):
+    for name in [k for k in (args.kinds or kinds.names()) if k != "replies"]:
         k = kinds.get(name)
         for hourly in ((False, True) if k.hourly else (False,)):
             if core.SAME_AS.get((name, hourly), (name, hourly)) != (name, hourly):
@@ -530,7 +535,7 @@ def _sync(args: argparse.Namespace, loader: core.Loader, page_ids: list[str], na
                 jobs.append((name, hourly, a, b))
     where = loader.store.location if loader.store is not None else "memory"
     progress(f"sync: {len(page_ids)} page(s), {args.days} closed day(s) up to {today - timedelta(days=1)}, "
-             f"{len(jobs)} range(s) of {len(args.kinds or kinds.names())} kind(s) into {where}")
+             f"{len(jobs)} range(s) of {len([k for k in args.kinds or kinds.names() if k != 'replies'])} kind(s) into {where}")
     for name, hourly, a, b in jobs:   # every call of every job out at once, paced per page
         loader.prefetch(name, page_ids, a, b, **({"hourly": True} if hourly else {}))
     failed: dict[str, str] = {}
@@ -555,6 +560,11 @@ def _sync(args: argparse.Namespace, loader: core.Loader, page_ids: list[str], na
             progress(f"  [{i}/{len(jobs)}] {name}{' hourly' if hourly else ''} {a}..{b}: "
                      f"{len(result.pages_ok)} page(s) stored"
                      + (f", {len(result.errors)} failed" if result.errors else ""))
+    if not stopped and (args.kinds is None or "replies" in args.kinds):
+        # the response times: every conversation's messages, asked again only when moved
+        for err in export_replies.sync(loader, page_ids, today - timedelta(days=args.days), today, names, progress):
+            failed.setdefault(err.page_id, f"replies: {err.message}")
+            print(f"error: page {err.page_name} ({err.page_id}) replies: {err.message}", file=stderr)
     if stopped:
         cause = redact(str(loader.store_failure))
         print(f"error: sync stopped at the first failed write to the statistics store {where} ({cause}): "

@@ -3,11 +3,14 @@ conversation created in the range, the columns of the dashboard's download
 (``pancake.views.conversations.export_frame``): ``conversation_id, page_id, page_name, type,
 created_at, updated_at`` (local time of the configured zone, ISO), ``tags`` and ``assignees``
 (names, "; "-separated), ``has_phone``, ``message_count``, ``from_ads`` (empty when the API
-did not say), ``customer_id, customer_name``. UTF-8 with BOM, formula-injection safe
+did not say), ``customer_id, customer_name``, then ``first_response_seconds`` and
+``first_response_business_seconds`` (the first customer turn's wait, calendar and in opening
+hours: ``pancake.export_replies.first_responses``; empty while the customer waits). UTF-8 with BOM, formula-injection safe
 (``pancake.export``). A failing page is named on stderr while the others are written (exit 1).
 
 Conversations are not statistics: they are not kept in the statistics store, every run asks
-the API (v1 conversations in windows of at most one month, ``export_data`` for from-ads).
+the API (v1 conversations in windows of at most one month, ``export_data`` for from-ads). Their
+messages are kept (``pancake.data.replies``): a conversation is asked again only when it moved.
 
 Wiring (in ``pancake/cli.py``; see the helper's report): ``conversations`` joins the export
 ``KIND`` choices and ``run_export`` hands that kind to :func:`run`.
@@ -21,7 +24,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from . import export
+from . import export, export_replies
 from .client import PancakeClient
 from .data import conversations as dc
 from .data.core import PageError
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace, stderr: TextIO, *, open_pages: Callable[..., A
     the failing pages), or an exit status when the pages could not be opened. ``open_pages`` is
     the CLI's ``_open`` (configuration, loader, pages asked with ``all`` expanded); ``progress``
     prints to stderr unless quiet. The CLI writes the file (atomically, as for statistics)."""
-    opened = open_pages(args.page, "export", stderr, use_store=False)
+    opened = open_pages(args.page, "export", stderr, use_store=not getattr(args, "no_store", False))
     if isinstance(opened, int):
         return opened
     loader, page_ids, names = opened
@@ -62,8 +65,15 @@ def run(args: argparse.Namespace, stderr: TextIO, *, open_pages: Callable[..., A
     def on_progress(done: int, total: int, pid: str) -> None:
         progress(f"  [{done}/{total}] page {names.get(pid, pid)} ({pid})")
 
-    frame, errors, capped = conversations_csv_frame(loader.client, page_ids, args.since, args.until, tz,
-                                                    page_names=names, on_progress=on_progress)
+    loaded = dc.load_conversations(loader.client, page_ids, args.since, args.until, tz, page_names=names,
+                                   cap=CLI_MAX_PER_PAGE, on_progress=on_progress)
+    errors, capped = loaded.errors, loaded.capped
+    fetch = not getattr(args, "no_messages", False)
+    if fetch:
+        progress(f"first responses: messages of {len(loaded.frame)} conversation(s)")
+    frame, failed = export_replies.first_responses(loader, v.export_frame(loaded.frame, names), loaded.frame, stderr,
+                                                   fetch=fetch)
+    errors = [*errors, *failed]
     for pid in capped:
         print(f"warning: page {names.get(pid, pid)} ({pid}): more than {CLI_MAX_PER_PAGE} conversations, "
               "the newest were written", file=stderr)

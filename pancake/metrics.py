@@ -384,6 +384,31 @@ _CONVERSATIONS = [
        "The page's customers created in the range (page_customers)."),
 ]
 
+# Response times from the conversations' messages (issue 21). Their arithmetic (turns, waits in
+# opening hours, median/P90 over the turns, % within target) lives in pancake/replies.py.
+_REPLIES = [
+    _m('turns', 'Lượt khách hỏi', 'Customer turns', 'sum', None, 'count',
+       'Lượt khách hỏi đã được trả lời: từ tin nhắn đầu tiên của khách sau lần trả lời trước của trang đến lần trả lời kế tiếp.',
+       "Customer turns answered: from the customer's first message after the page's last reply to the page's next reply."),
+    _m('median_wait', 'Thời gian chờ (trung vị)', 'Median wait', 'none', 'down', 'ms',
+       'Một nửa số lượt được trả lời nhanh hơn mức này. Tính trên tất cả các lượt, không lấy trung bình của các trung vị.',
+       'Half the turns were answered faster than this. Computed over all the turns, never an average of medians.'),
+    _m('p90_wait', 'Thời gian chờ P90', '90th percentile wait', 'none', 'down', 'ms',
+       '9 trên 10 lượt được trả lời nhanh hơn mức này.',
+       '9 in 10 turns were answered faster than this.'),
+    _m('mean_wait', 'Thời gian chờ trung bình', 'Mean wait', 'none', 'down', 'ms',
+       'Tổng thời gian chờ / số lượt. Một vài lượt rất lâu kéo con số này lên.',
+       'Total wait / turns. A few very long waits pull it up.'),
+    _m('within_target', 'Tỉ lệ đạt mục tiêu', 'Within target', 'none', 'up', 'ratio',
+       'Lượt được trả lời trong mục tiêu (tính trong giờ làm việc) / lượt đã xét; khách đang chờ đã quá mục tiêu tính là không đạt.',
+       'Turns answered within their target (in opening hours) / turns judged; a customer still waiting past the '
+       'target counts as missed.'),
+    _m('waiting_turns', 'Khách đang chờ', 'Customers waiting', 'none', 'down', 'count',
+       'Lượt khách hỏi chưa được trả lời.', 'Customer turns not answered yet.'),
+    _m('first_median', 'Thời gian phản hồi đầu tiên', 'First response time', 'none', 'down', 'ms',
+       'Trung vị thời gian chờ của lượt đầu tiên mỗi hội thoại.', "The median wait of each conversation's first turn."),
+]
+
 METRICS_BY_SOURCE: dict[str, dict[str, Metric]] = {
     "engagement": {m.field: m for m in _ENGAGEMENT},
     "engagement_hourly": {m.field: m for m in _HOURLY},
@@ -394,6 +419,7 @@ METRICS_BY_SOURCE: dict[str, dict[str, Metric]] = {
     "activity": {m.field: m for m in _PAGE_ACTIVITY},
     "tags": {m.field: m for m in _TAGS},
     "conversations": {m.field: m for m in _CONVERSATIONS},   # the conversations page (not a statistics kind)
+    "replies": {m.field: m for m in _REPLIES},               # the response-times page (pancake/replies.py)
 }
 SOURCES = tuple(METRICS_BY_SOURCE)
 

@@ -15,7 +15,7 @@ from pancake.config import ENV_KEYS, STORE_ENV_KEYS  # noqa: E402
 
 # read by other modules than pancake.config: the digest and alerts, the gate, write actions
 OTHER_ENV_KEYS = ("PANCAKE_NOTIFY", "PANCAKE_PUBLIC_URL", "PANCAKE_DASHBOARD_PASSWORD", "PANCAKE_ACCESS_FILE",
-                  "PANCAKE_ALLOW_WRITES", "PANCAKE_MAX_RANGE_DAYS")
+                  "PANCAKE_ALLOW_WRITES", "PANCAKE_MAX_RANGE_DAYS", "PANCAKE_HOURS_FILE")
 
 
 @pytest.fixture(autouse=True)

@@ -777,23 +777,26 @@ class Simulator:
         return _json(200, {"success": True})
 
     def _messages_of(self, page_id, t_local, c) -> list[dict]:
-        """The messages of a conversation sent so far (``Truth.thread``), newest first."""
+        """The messages of a conversation sent so far (``Truth.thread``), newest first; who sent
+        each is ``Truth.senders`` (staff with ``admin_id``/``admin_name``, or BotcakeAI)."""
         spec = self._specs[page_id]
         rng = rng_for(self.seed, "msg", page_id, c.id)
         th = self.truth.thread(page_id, t_local, c)
         fb_id = f"wa_c.us@{c.psid}" if spec.platform == "whatsapp" else c.psid
-        staff = self._staff.get(page_id) or ()
-        who = rng_for(self.seed, "msg-staff", page_id, c.id)   # its own draws: the texts stay as they were
         out = []
-        for i, (sent, from_customer) in enumerate(zip(th.times, th.from_customer)):
+        for i, (sent, (from_customer, member, is_bot)) in enumerate(
+                zip(th.times, self.truth.senders(page_id, t_local, c))):
             text = rng.choice(MESSAGES_CUSTOMER if from_customer else MESSAGES_PAGE)
-            member = who.choice(staff) if staff and not from_customer else None
+            if from_customer:
+                frm = {"id": fb_id, "name": c.name, "email": f"{c.psid}@facebook.com"}
+            elif is_bot:
+                frm = {"id": page_id, "name": spec.name, "is_automated": True, "admin_name": self.truth.BOT_NAME}
+            else:
+                frm = {"id": page_id, "name": spec.name, "is_automated": False,
+                       **({"admin_id": member.fb_id, "uid": member.id, "admin_name": member.name}
+                          if member is not None else {})}
             out.append({
-                "attachments": [], "conversation_id": c.id,
-                "from": ({"id": fb_id, "name": c.name, "email": f"{c.psid}@facebook.com"} if from_customer
-                         else {"id": page_id, "name": spec.name, "is_automated": False,
-                               **({"admin_id": member.fb_id, "uid": member.id, "admin_name": member.name}
-                                  if member is not None else {})}),
+                "attachments": [], "conversation_id": c.id, "from": frm,
                 "has_phone": "09" in text, "id": f"m_{hashlib.sha1(f'{c.id}|{i}'.encode()).hexdigest()}",
                 "inserted_at": self._utc(sent).strftime("%Y-%m-%dT%H:%M:%S.%f"),
                 "is_hidden": False, "is_livestream_order": None, "is_parent": False,

@@ -594,6 +594,48 @@ class Truth:
         last_customer = max((t for t, cust in zip(visible, senders) if cust), default=None)
         return Thread(times=tuple(visible), from_customer=senders, last_customer_at=last_customer)
 
+    # -- who sent each message, and the customer turns (issue 21) --
+    BOT_NAME = "BotcakeAI"
+    BOT_SHARE = 0.3     # inbox conversations whose first page answer is the bot's
+
+    def senders(self, page_id: str, t_local: datetime, c: Conv) -> list[tuple[bool, StaffSpec | None, bool]]:
+        """Per message of ``thread``: (from the customer, the staff member who answered or None,
+        sent by the bot). In a share of inbox conversations BotcakeAI answers the customer's first
+        message at once (``is_automated``), a person the next time. The staff draws are the same
+        with or without the bot (the page's texts and names stay as they were)."""
+        th = self.thread(page_id, t_local, c)
+        staff = self.staff(page_id) or ()
+        who = rng_for(self._sim.seed, "msg-staff", page_id, c.id)
+        botted = c.type == "INBOX" and rng_for(self._sim.seed, "msg-bot", page_id, c.id).random() < self.BOT_SHARE
+        out = []
+        for i, from_customer in enumerate(th.from_customer):
+            member = who.choice(staff) if staff and not from_customer else None
+            is_bot = botted and i == 1 and not from_customer
+            out.append((from_customer, None if is_bot else member, is_bot))
+        return out
+
+    def turns(self, page_id: str, t_local: datetime, c: Conv, *, bots_count: bool = False) -> list[dict]:
+        """The truth of each customer turn of a conversation as it stands now (local times):
+        ``start`` (the customer's first message after the page's last answer), ``end`` (the answer
+        that ends it: a person's, or also the bot's when ``bots_count``; None while waiting),
+        ``by`` (who answered), ``automated``, ``first`` and ``wait_seconds`` (calendar; to ``now``
+        while waiting)."""
+        th = self.thread(page_id, t_local, c)
+        out: list[dict] = []
+        start = None
+        for sent, (from_customer, member, is_bot) in zip(th.times, self.senders(page_id, t_local, c)):
+            if from_customer:
+                start = start or sent
+            elif start is not None and (bots_count or not is_bot):
+                out.append({"start": start, "end": sent, "by": self.BOT_NAME if is_bot else (member.name if member else ""),
+                            "automated": is_bot, "first": not out,
+                            "wait_seconds": (sent - start).total_seconds()})
+                start = None
+        if start is not None:
+            out.append({"start": start, "end": None, "by": "", "automated": None, "first": not out,
+                        "wait_seconds": (self._sim.now() - start).total_seconds()})
+        return out
+
     def waiting(self, page_id: str, since: datetime) -> list[tuple[str, datetime]]:
         """``(conversation id, local time of the customer's unanswered message)`` for the
         conversations inserted from ``since`` to now whose last message is the customer's,

@@ -33,6 +33,12 @@ page uses the one another process has (pasted or generated) instead of generatin
 which would kill it; a token is generated at most once per page under a cross-process lock
 (``token_lock``). The SQLite file is readable by its owner only; never logged, never shown.
 ``cache clear`` leaves it alone.
+
+``pancake_messages(source, page_id, conversation_id, updated_at, count, fetched_at, body)``
+(version 5) keeps each conversation's messages for the response times (``pancake.data.replies``):
+``updated_at`` is the conversation's own when they were read (asked again only when it moved,
+and then only back to a message already kept), ``body`` the messages' JSON (the fields the turns
+need: id, time, sender). ``cache clear`` clears it with the statistics.
 """
 from __future__ import annotations
 
@@ -46,7 +52,7 @@ from typing import Any
 
 log = logging.getLogger("pancake.store")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TABLE = "pancake_stats"
 META = "pancake_store_meta"
 ALERTS = "pancake_alert_state"
@@ -54,6 +60,7 @@ TOKENS = "pancake_page_tokens"
 # how long an alert run waits for another one sending to the same channel (a send is bounded by
 # pancake.notify's timeouts, well under this)
 ALERT_LOCK_WAIT_S = 180.0
+MESSAGES = "pancake_messages"
 KEY_COLUMNS = ("source", "kind", "variant", "grain", "page_id", "start_day", "end_day")
 
 
@@ -125,9 +132,13 @@ class SQLStore:
         f"""CREATE TABLE IF NOT EXISTS {TOKENS} (
             source TEXT NOT NULL, page_id TEXT NOT NULL, token TEXT NOT NULL,
             updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (source, page_id))""",
+        f"""CREATE TABLE IF NOT EXISTS {MESSAGES} (
+            source TEXT NOT NULL, page_id TEXT NOT NULL, conversation_id TEXT NOT NULL,
+            updated_at TEXT NOT NULL, count INTEGER NOT NULL, fetched_at DOUBLE PRECISION NOT NULL,
+            body TEXT NOT NULL, PRIMARY KEY (source, page_id, conversation_id))""",
     )
     # the tables a rebuild drops (an unknown schema version, a damaged file)
-    TABLES = (TABLE, META, ALERTS, TOKENS)
+    TABLES = (TABLE, META, ALERTS, TOKENS, MESSAGES)
     # in-place upgrades: {from version: statements that make it the next version}; a version
     # without a step here (older, or newer code's) is rebuilt instead
     MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -135,8 +146,9 @@ class SQLStore:
             scope TEXT NOT NULL, flag_key TEXT NOT NULL, page_id TEXT NOT NULL,
             first_seen DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL,
             PRIMARY KEY (scope, flag_key))""",),
-        2: (CREATE[-1],),
+        2: (CREATE[-2],),
         3: (f"ALTER TABLE {ALERTS} ADD COLUMN outcome TEXT NOT NULL DEFAULT 'sent'",),
+        4: (CREATE[-1],),
     }
 
     def __init__(self) -> None:
@@ -216,7 +228,41 @@ class SQLStore:
             cur = conn.execute(self._sql(sql), tuple(params))
             n = cur.rowcount
             cur.close()
+            if not open_only:      # the kept messages are a copy of the API too
+                conn.execute(self._sql(f"DELETE FROM {MESSAGES}" + (" WHERE page_id = ?" if page_id is not None else "")),
+                             tuple(params[:1]) if page_id is not None else ()).close()
         return max(0, int(n or 0))
+
+    # -- each conversation's messages (``pancake.data.replies``) ----------------------------------------
+    def messages_get(self, source: str, page_id: str, conversation_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """{conversation id: (updated_at, body)} for those of ``conversation_ids`` kept."""
+        ids = list(dict.fromkeys(str(c) for c in conversation_ids))
+        out: dict[str, tuple[str, str]] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._query(f"SELECT conversation_id, updated_at, body FROM {MESSAGES} WHERE source = ? "
+                               f"AND page_id = ? AND conversation_id IN ({marks})", [source, str(page_id), *part])
+            out.update({str(r[0]): (str(r[1]), str(r[2])) for r in rows})
+        return out
+
+    def messages_put(self, source: str, page_id: str, rows: Iterable[tuple[str, str, int, str]],
+                     fetched_at: float) -> int:
+        """Insert or replace ``(conversation id, updated_at, count, body)`` rows in one transaction."""
+        items = [(source, str(page_id), str(c), str(u), int(n), float(fetched_at), b) for c, u, n, b in rows]
+        if not items:
+            return 0
+        sql = self._sql(f"INSERT INTO {MESSAGES} (source, page_id, conversation_id, updated_at, count, fetched_at, "
+                        f"body) VALUES (?,?,?,?,?,?,?) ON CONFLICT (source, page_id, conversation_id) DO UPDATE SET "
+                        f"updated_at = excluded.updated_at, count = excluded.count, "
+                        f"fetched_at = excluded.fetched_at, body = excluded.body")
+        with self._write() as conn:
+            cur = conn.cursor()
+            try:
+                cur.executemany(sql, items)
+            finally:
+                cur.close()
+        return len(items)
 
     def info(self) -> StoreInfo:
         rows = self._query(

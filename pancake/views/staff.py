@@ -170,13 +170,17 @@ def _overall(frame: pd.DataFrame, fields: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def leaderboard_table(board: pd.DataFrame, lang: str, previous: pd.DataFrame | None = None) -> tables.Table:
+def leaderboard_table(board: pd.DataFrame, lang: str, previous: pd.DataFrame | None = None, *,
+                      reply_times: pd.DataFrame | None = None,
+                      reply_total: Mapping[str, Any] | None = None) -> tables.Table:
     """The leaderboard as shown and downloaded: the member (namesakes with their pages), then
     the figures that tell (numbers: a header click sorts them as numbers), then the pages and
     the rest; a totals row (weighted response time)
     and, with ``previous`` (the previous period's ``statistics/users`` totals), each member's
     change in messages sent. Ids are hidden on screen and kept in the download; ``order_count``
-    is left out when no source sent it (never a column of zeros)."""
+    is left out when no source sent it (never a column of zeros). ``reply_times``
+    (``views.replies.staff_columns``: median, P90, share within target from the messages, by
+    ``user_id``) go right after Pancake's average; ``reply_total`` is their totals row."""
     frame = board if has_orders(board) else board.drop(columns=["order_count"])
     fields = display_fields(board)
     before = None
@@ -187,9 +191,21 @@ def leaderboard_table(board: pd.DataFrame, lang: str, previous: pd.DataFrame | N
     key_figures = fields[1:5 if has_orders(board) else 4]
     keys = ["user_name", "inbox_count", tables.change_key("inbox_count"), *key_figures, "page_name",
             *(f for f in fields[1:] if f not in key_figures)]
-    return tables.table(frame, keys, lang, SOURCE, total=_overall(board, COUNT_FIELDS),
+    extra: dict[str, tables.Column] = {}
+    total = _overall(board, COUNT_FIELDS)
+    if reply_times is not None:
+        frame = frame.merge(reply_times, on="user_id", how="left")
+        added = [c for c in ("reply_median", "reply_p90", "reply_within") if c in reply_times.columns]
+        at = keys.index("average_response_time") + 1 if "average_response_time" in keys else len(keys)
+        keys[at:at] = added
+        units = {"reply_median": "ms", "reply_p90": "ms", "reply_within": "ratio"}
+        extra = {c: tables.Column(c, i18n.t(f"replies.staff_{c.split('_')[1]}", lang),
+                                  i18n.t("replies.staff_help", lang), unit=units[c]) for c in added}
+        total = {**total, **(reply_total or {})}
+    return tables.table(frame, keys, lang, SOURCE, total=total,
                         page_name=tables.Column("page_name", i18n.t("staff.pages", lang), unit="text"),
-                        **{tables.change_key("inbox_count"): tables.change_column("inbox_count", lang, SOURCE)})
+                        **{tables.change_key("inbox_count"): tables.change_column("inbox_count", lang, SOURCE)},
+                        **extra)
 
 
 def replies_figure(board: pd.DataFrame, lang: str, top: int = 20) -> go.Figure:

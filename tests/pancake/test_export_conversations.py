@@ -18,7 +18,9 @@ import pytest
 
 from pancake import cli
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
-from pancake.views.conversations import EXPORT_COLUMNS
+from pancake.views.conversations import EXPORT_COLUMNS as VIEW_COLUMNS
+
+EXPORT_COLUMNS = [*VIEW_COLUMNS, "first_response_seconds", "first_response_business_seconds"]
 
 ROOT = Path(__file__).resolve().parents[2]
 ONE, TWO = DEMO_PAGE_IDS[0], DEMO_PAGE_IDS[2]
@@ -77,7 +79,8 @@ def test_export_over_http_in_process(sim_server, monkeypatch, tmp_path):
     out_file.write_bytes(b"yesterday's export")
     err = io.StringIO()
     rc = cli.main(["export", "conversations", "--page", ONE, "--page", TWO, "--since", DAY.isoformat(),
-                   "--until", (DAY + timedelta(days=1)).isoformat(), "-o", str(out_file)], io.StringIO(), err)
+                   "--until", (DAY + timedelta(days=1)).isoformat(), "-o", str(out_file), "--no-messages"],
+                   io.StringIO(), err)
     assert rc == 0, err.getvalue()
     check_against_truth(read_csv(out_file.read_bytes()), sim, [ONE, TWO], DAY, DAY + timedelta(days=1))
     assert DEMO_PAGE_TOKENS[ONE] not in err.getvalue()
@@ -93,7 +96,7 @@ def test_a_failing_page_is_named_and_the_others_written(sim_server, monkeypatch)
     monkeypatch.delenv("PANCAKE_ACCESS_TOKEN", raising=False)
     out, err = io.StringIO(), io.StringIO()
     rc = cli.main(["export", "conversations", "--page", ONE, "--page", TWO, "--since", DAY.isoformat(),
-                   "--until", DAY.isoformat(), "-q"], out, err)
+                   "--until", DAY.isoformat(), "-q", "--no-messages"], out, err)
     assert rc == 1 and TWO in err.getvalue() and "CANARY-DEAD-TOKEN-77" not in err.getvalue()
     assert err.getvalue().count(f"({TWO}) failed") == 1          # named once
     frame = read_csv(out.getvalue().encode("utf-8"))
@@ -112,7 +115,7 @@ def test_a_failed_export_leaves_the_previous_file_and_writes_what_came(sim_serve
     out_file.write_bytes(b"yesterday's export")
     err = io.StringIO()
     rc = cli.main(["export", "conversations", "--page", ONE, "--page", TWO, "--since", DAY.isoformat(),
-                   "--until", DAY.isoformat(), "-o", str(out_file), "-q"], io.StringIO(), err)
+                   "--until", DAY.isoformat(), "-o", str(out_file), "-q", "--no-messages"], io.StringIO(), err)
     assert rc == 1
     assert out_file.read_bytes() == b"yesterday's export"
     check_against_truth(read_csv((tmp_path / "conv.incomplete.csv").read_bytes()), sim, [ONE], DAY, DAY)
@@ -135,7 +138,56 @@ def test_cli_subprocess_end_to_end(sim_server, tmp_path):
     out_file = tmp_path / "conv.csv"
     proc = subprocess.run([sys.executable, "-m", "pancake", "export", "conversations", "--page", ONE,
                            "--page", TWO, "--since", DAY.isoformat(), "--until", DAY.isoformat(),
-                           "-o", str(out_file)], capture_output=True, env=env, cwd=ROOT, timeout=180)
+                           "-o", str(out_file), "--no-messages"], capture_output=True, env=env, cwd=ROOT, timeout=180)
     assert proc.returncode == 0, proc.stderr.decode()
     check_against_truth(read_csv(out_file.read_bytes()), sim, [ONE, TWO], DAY, DAY)
     assert DEMO_PAGE_TOKENS[ONE].encode() not in proc.stderr
+
+
+SMALL = DEMO_PAGE_IDS[4]     # the page with the fewest conversations: its messages in seconds
+
+
+def test_first_response_columns_from_the_messages(sim_server, monkeypatch, tmp_path):
+    """Issue 21: ``export conversations`` gains the first response (calendar and in opening
+    hours) of each conversation, equal to the simulator's truth of its first turn; the same run
+    again asks for no message (nothing moved)."""
+    sim, url = sim_server
+    for k, v in env_for(url).items():
+        monkeypatch.setenv(k, v)
+    hours = tmp_path / "hours.toml"
+    hours.write_text('[hours]\n' + "".join(f'{d} = ["08:00-22:00"]\n' for d in
+                                           ("mon", "tue", "wed", "thu", "fri", "sat", "sun")), encoding="utf-8")
+    monkeypatch.setenv("PANCAKE_HOURS_FILE", str(hours))
+    out_file = tmp_path / "conv.csv"
+    err = io.StringIO()
+    rc = cli.main(["export", "conversations", "--page", SMALL, "--since", DAY.isoformat(), "--until", DAY.isoformat(),
+                   "-o", str(out_file), "-q"], io.StringIO(), err)
+    assert rc == 0, err.getvalue()
+    frame = read_csv(out_file.read_bytes())
+    assert list(frame.columns) == EXPORT_COLUMNS
+    spec = {c.id: (t, c) for t, c in sim.truth.conversations(SMALL, datetime(2026, 7, 4), datetime(2026, 7, 4, 23, 59, 59))}
+    answered = 0
+    for _, row in frame.iterrows():
+        t, c = spec[row["conversation_id"]]
+        turns = sim.truth.turns(SMALL, t, c)
+        first = turns[0] if turns and turns[0]["end"] is not None else None
+        if first is None:
+            assert row["first_response_seconds"] == "" and row["first_response_business_seconds"] == ""
+            continue
+        answered += 1
+        assert abs(int(row["first_response_seconds"]) - first["wait_seconds"]) <= 1
+        # open 08:00-22:00 every day: the business wait is the calendar one minus the night hours in it
+        night = 0.0
+        s, e = first["start"], first["end"]
+        day = s.date()
+        while day <= e.date():
+            lo = datetime.combine(day, datetime.min.time())
+            for a, b in ((lo, lo + timedelta(hours=8)), (lo + timedelta(hours=22), lo + timedelta(hours=24))):
+                night += max(0.0, (min(b, e) - max(a, s)).total_seconds())
+            day += timedelta(days=1)
+        assert abs(int(row["first_response_business_seconds"]) - (first["wait_seconds"] - night)) <= 1
+    assert answered > 10
+    sim.reset_calls()
+    rc = cli.main(["export", "conversations", "--page", SMALL, "--since", DAY.isoformat(), "--until", DAY.isoformat(),
+                   "-o", str(out_file), "-q"], io.StringIO(), io.StringIO())
+    assert rc == 0 and not [c for c in sim.calls if c.path.endswith("/messages")]

@@ -1,0 +1,313 @@
+"""Each conversation's messages for the response times, within the rate limit. No Streamlit; the
+pure turns and figures are ``pancake.replies``, the conversations come through the public
+functions of ``pancake.data.conversations``.
+
+Messages come 30 a call, newest first (``current_count`` pages backwards). The store keeps
+each conversation's messages (``pancake_messages``) with the conversation's ``updated_at``
+when they were read:
+- a conversation whose ``updated_at`` has not moved is never asked again;
+- one that moved is asked from its newest message backwards, and only until a message already
+  kept (or the first message: a batch shorter than 30);
+- a page's conversations are asked ``PAGE_CALLS_AT_ONCE`` at a time; the client paces every
+  page to its limit (5 calls a second, as the server counts them), pages run side by side.
+
+The dashboard reads what the store has (``kept``), fetches the rest in the background
+(``Background``), and says "computed over N of M conversations" until it is complete.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .. import replies
+from ..client import PancakeClient
+from ..hours import Hours
+from . import conversations as dc
+from .core import PageError, page_error
+
+MESSAGES_PER_CALL = 30
+PAGE_CALLS_AT_ONCE = 5          # one page's conversations asked at once (the client paces them)
+PAGE_WORKERS = 24               # pages at once
+MAX_CALLS_PER_CONVERSATION = 40  # 1,200 messages: older ones are not needed for a range's turns
+_FROM_KEYS = ("id", "admin_id", "uid", "admin_name", "is_automated", "ai_generated")
+
+Progress = Callable[[int, int], None]
+
+
+def slim(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields the turns need (never the texts: the store keeps no customer's words)."""
+    frm = message.get("from") if isinstance(message.get("from"), Mapping) else {}
+    out: dict[str, Any] = {"id": message.get("id"), "inserted_at": message.get("inserted_at"),
+                           "from": {k: frm.get(k) for k in _FROM_KEYS if frm.get(k) is not None}}
+    for k in ("is_automated", "ai_generated"):
+        if message.get(k) is not None:
+            out[k] = message.get(k)
+    return out
+
+
+def _stamp(value: Any) -> str:
+    """A conversation's ``updated_at`` as the store keeps it ("" when unknown: always asked)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return pd.Timestamp(value).isoformat()
+
+
+def conversation_messages(client: PancakeClient, page_id: str, conversation_id: str, customer_id: str,
+                          kept: list[dict] | None = None) -> tuple[list[dict], int]:
+    """A conversation's messages (slim, newest first) and the calls made: walking back 30 at a
+    time from the newest, stopping at a message already ``kept`` (the rest is taken from it) or
+    at the first message."""
+    known = {str(m.get("id")) for m in kept or []}
+    got: list[dict] = []
+    seen: set[str] = set()
+    calls = 0
+    count: int | None = None
+    reached = False
+    while calls < MAX_CALLS_PER_CONVERSATION:
+        body = client.messages(page_id, conversation_id, customer_id, current_count=count)
+        calls += 1
+        batch = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+        new = [m for m in batch if str(m.get("id")) not in seen]
+        for m in new:
+            seen.add(str(m.get("id")))
+            if str(m.get("id")) in known:
+                reached = True
+            else:
+                got.append(slim(m))
+        if reached or len(batch) < MESSAGES_PER_CALL or not new:
+            break
+        count = len(seen)
+    if reached:
+        got += list(kept or [])      # newer first: what was fetched is newer than what was kept
+    out, ids = [], set()
+    for m in got:
+        if str(m.get("id")) not in ids:
+            ids.add(str(m.get("id")))
+            out.append(m)
+    return out, calls
+
+
+@dataclass
+class PageFill:
+    page_id: str
+    asked: int = 0          # conversations asked again (their updated_at moved, or never kept)
+    calls: int = 0
+    kept: int = 0           # conversations already current in the store
+    error: PageError | None = None
+
+
+def _targets(convs: pd.DataFrame) -> list[tuple[str, str, str]]:
+    return [(str(r.conversation_id), str(r.customer_id), _stamp(r.updated_at))
+            for r in convs[["conversation_id", "customer_id", "updated_at"]].itertuples(index=False)]
+
+
+def fill_page(client: PancakeClient, store: Any, source: str, page_id: str, convs: pd.DataFrame, *,
+              at_once: int = PAGE_CALLS_AT_ONCE, page_names: Mapping[str, str] | None = None,
+              clock: Callable[[], float] = time.time) -> PageFill:
+    """Bring one page's ``convs`` (rows of the conversations frame) up to date in the store."""
+    fill = PageFill(page_id)
+    items = _targets(convs)
+    stored = store.messages_get(source, page_id, [c for c, _, _ in items])
+    todo = [(c, cust, upd) for c, cust, upd in items if not upd or stored.get(c, ("", ""))[0] != upd]
+    fill.kept = len(items) - len(todo)
+    if not todo:
+        return fill
+
+    def one(item: tuple[str, str, str]) -> tuple[str, str, list[dict], int]:
+        cid, cust, upd = item
+        before = json.loads(stored[cid][1]) if cid in stored else None
+        msgs, calls = conversation_messages(client, page_id, cid, cust, before)
+        return cid, upd, msgs, calls
+
+    rows = []
+    lock = threading.Lock()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, at_once), thread_name_prefix="pancake-messages") as pool:
+            for cid, upd, msgs, calls in pool.map(one, todo):
+                with lock:
+                    fill.asked += 1
+                    fill.calls += calls
+                    rows.append((cid, upd, len(msgs), json.dumps(msgs, ensure_ascii=False, separators=(",", ":"))))
+                if len(rows) >= 50:     # kept as it goes: an interrupted fill resumes
+                    store.messages_put(source, page_id, rows, clock())
+                    rows = []
+    except Exception as exc:  # noqa: BLE001 - a failing page never blanks the others
+        fill.error = page_error(page_id, exc, page_names)
+    store.messages_put(source, page_id, rows, clock())
+    return fill
+
+
+@dataclass
+class Fill:
+    pages: list[PageFill] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return sum(p.calls for p in self.pages)
+
+    @property
+    def asked(self) -> int:
+        return sum(p.asked for p in self.pages)
+
+    @property
+    def errors(self) -> list[PageError]:
+        return [p.error for p in self.pages if p.error is not None]
+
+
+def fill(client: PancakeClient, store: Any, source: str, conversations: pd.DataFrame, *,
+         page_names: Mapping[str, str] | None = None, workers: int = PAGE_WORKERS,
+         at_once: int = PAGE_CALLS_AT_ONCE, on_progress: Progress | None = None) -> Fill:
+    """Every page's conversations brought up to date in the store, pages side by side."""
+    out = Fill()
+    if conversations is None or conversations.empty:
+        return out
+    groups = [(str(p), part) for p, part in conversations.groupby("page_id", sort=True)]
+    done = 0
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(groups))), thread_name_prefix="pancake-fill") as pool:
+        futures = [pool.submit(fill_page, client, store, source, pid, part, at_once=at_once, page_names=page_names)
+                   for pid, part in groups]
+        for fut in futures:
+            out.pages.append(fut.result())
+            done += 1
+            if on_progress is not None:
+                on_progress(done, len(groups))
+    return out
+
+
+@dataclass
+class Kept:
+    """What the store has for a set of conversations: the messages frame of those kept current
+    (``replies.message_frame``), how many of how many."""
+    messages: pd.DataFrame
+    complete: int
+    total: int
+    missing: pd.DataFrame      # the conversations still to fetch
+
+    @property
+    def is_complete(self) -> bool:
+        return self.complete >= self.total
+
+
+def kept(store: Any, source: str, conversations: pd.DataFrame, bots: Iterable[str] = ()) -> Kept:
+    """The messages the store has for ``conversations`` whose ``updated_at`` has not moved."""
+    bots = tuple(bots)
+    frames, complete, missing = [], 0, []
+    if conversations is not None and not conversations.empty:
+        for pid, part in conversations.groupby("page_id", sort=True):
+            items = _targets(part)
+            stored = store.messages_get(source, str(pid), [c for c, _, _ in items])
+            current = [c for c, _, upd in items if upd and stored.get(c, ("", ""))[0] == upd]
+            complete += len(current)
+            now_ok = set(current)
+            missing.append(part[~part["conversation_id"].astype("str").isin(now_ok)])
+            for cid in current:
+                frames.append(replies.message_frame(json.loads(stored[cid][1]), str(pid), cid, bots=bots))
+    frame = pd.concat(frames, ignore_index=True) if frames else replies.message_frame([], "")
+    if missing:
+        miss = pd.concat(missing, ignore_index=True)
+    else:
+        miss = conversations.iloc[0:0] if conversations is not None else pd.DataFrame()
+    return Kept(frame, complete, 0 if conversations is None else len(conversations), miss)
+
+
+def turns(store: Any, source: str, conversations: pd.DataFrame, hours: Hours, now: datetime) -> tuple[pd.DataFrame, Kept]:
+    """The customer turns of the conversations the store has current, and what it has."""
+    have = kept(store, source, conversations, hours.bots)
+    return replies.turns(have.messages, hours, now, conversations=conversations), have
+
+
+class Background:
+    """Fills that outlive a dashboard run: at most one per (source, page, range) at a time. A run
+    that finds its page's fill still going takes it instead of starting another (the missing
+    conversations shrink as it stores them: a second fill would ask them twice); once it is
+    done, the next run starts one for whatever is still missing."""
+
+    def __init__(self, workers: int = 4) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pancake-replies")
+        self.lock = threading.Lock()
+        self.items: dict[tuple, tuple[float, Future]] = {}
+
+    def submit(self, key: tuple, fn: Callable[[], Any]) -> Future:
+        with self.lock:
+            got = self.items.get(key)
+            if got is None or got[1].done():
+                got = (time.monotonic(), self.pool.submit(fn))
+                self.items[key] = got
+            return got[1]
+
+    def running(self) -> int:
+        with self.lock:
+            return sum(not f.done() for _, f in self.items.values())
+
+
+BACKGROUND = Background()
+
+
+def fill_in_background(client: PancakeClient, store: Any, source: str, missing: pd.DataFrame, *,
+                       page_names: Mapping[str, str] | None = None, scope: tuple = ()) -> list[Future]:
+    """Start (once per page and ``scope``: the range asked) the fills of the conversations
+    ``missing`` from the store."""
+    futures = []
+    if missing is None or missing.empty:
+        return futures
+    for pid, part in missing.groupby("page_id", sort=True):
+        futures.append(BACKGROUND.submit((source, str(pid), *scope),
+                                         lambda pid=str(pid), part=part: fill_page(client, store, source, pid, part,
+                                                                                   page_names=page_names)))
+    return futures
+
+
+# --- a range, for the CLI and the dashboard ---------------------------------------------------------
+
+@dataclass
+class RangeTurns:
+    """The turns that started in a range, over the conversations of the range the store has
+    current (``kept``): ``kept.complete`` of ``kept.total`` conversations."""
+    turns: pd.DataFrame
+    conversations: pd.DataFrame
+    kept: Kept
+    errors: list[PageError] = field(default_factory=list)
+    filled: Fill | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.kept.is_complete
+
+
+def utc_bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) local, as aware UTC instants."""
+    zone = ZoneInfo(timezone)
+    a = datetime.combine(start, dtime()).replace(tzinfo=zone).astimezone(UTC)
+    b = datetime.combine(end + timedelta(days=1), dtime()).replace(tzinfo=zone).astimezone(UTC)
+    return a, b
+
+
+def range_turns(store: Any, source: str, conversations: pd.DataFrame, start: date, end: date, timezone: str,
+                hours: Hours, now: datetime, *, errors: list[PageError] | None = None,
+                filled: Fill | None = None) -> RangeTurns:
+    all_turns, have = turns(store, source, conversations, hours, now)
+    a, b = utc_bounds(start, end, timezone)
+    return RangeTurns(replies.in_range(all_turns, a, b), conversations, have, list(errors or []), filled)
+
+
+def load_range(client: PancakeClient, store: Any, source: str, page_ids: Iterable[str], start: date, end: date,
+               timezone: str, hours: Hours, now: datetime, *, page_names: Mapping[str, str] | None = None,
+               cap: int = 100_000, on_progress: Callable[[str], None] | None = None) -> RangeTurns:
+    """Everything at once (the CLI): the range's conversations, their messages filled within the
+    limit, the turns that started in the range."""
+    loaded = dc.load_conversations(client, list(page_ids), start, end, timezone, page_names=page_names, cap=cap)
+    if on_progress is not None:
+        on_progress(f"messages of {len(loaded.frame)} conversation(s)")
+    done = fill(client, store, source, loaded.frame, page_names=page_names)
+    return range_turns(store, source, loaded.frame, start, end, timezone, hours, now,
+                       errors=[*loaded.errors, *done.errors], filled=done)
