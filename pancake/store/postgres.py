@@ -37,9 +37,16 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def _bytea(statements: tuple[str, ...]) -> tuple[str, ...]:
+    """The shared statements with PostgreSQL's binary type for the bodies."""
+    return tuple(s.replace("body BLOB", "body BYTEA") for s in statements)
+
+
 class PostgresStore(SQLStore):
     backend = "postgresql"
     placeholder = "%s"
+    CREATE = _bytea(SQLStore.CREATE)
+    MIGRATIONS = {version: _bytea(steps) for version, steps in SQLStore.MIGRATIONS.items()}
 
     def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
         super().__init__()
