@@ -142,14 +142,6 @@ class RateLimiter:
                 call.end = self._clock()
                 slot.cond.notify_all()
 
-    def calls_in_window(self, key: str) -> int:
-        """How many calls for ``key`` still count now (in flight, or ended within the window)."""
-        slot = self._slot(str(key))
-        with slot.cond:
-            now = self._clock()
-            return sum(1 for c in slot.calls if c.end is None or now - c.end < self.period)
-
-
 class SharedLimiter:
     """A per-page budget shared by every process using the same store, exact as the server counts:
     the same rule as :class:`RateLimiter`, with the slots kept in a table all processes see.

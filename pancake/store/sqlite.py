@@ -358,10 +358,6 @@ class SQLiteStore(SQLStore):
                 pass
         return total
 
-    def vacuum(self) -> None:
-        with self._borrow() as conn:
-            conn.execute("VACUUM")
-
     def close(self) -> None:
         self._closed = True
         self._drop_pool()
