@@ -26,8 +26,11 @@ import time
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from . import i18n
+from . import i18n, store
+from .cli_common import open_pages, parse_day, read_secrets
+from .config import load_settings
 from .redact import redact
+from .store import StoreError
 
 # pancake.cli imports this module for every command: what only digest and alert need (pandas
 # views, plotly through the standup module, apprise) is imported when they run
@@ -80,8 +83,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                     "the flags and the pages needing attention, sent through apprise. Exit 1 when a page "
                     "or a channel failed (the others are still reported and sent).")
     _common(d)
-    from .cli import _date  # the export's own date rule and message
-    d.add_argument("--date", type=_date, metavar="YYYY-MM-DD",
+    d.add_argument("--date", type=parse_day, metavar="YYYY-MM-DD",
                    help="the day reported (default: yesterday in the configured time zone)")
     a = sub.add_parser(
         "alert", help="send the standup flags that are new since the last run (cron: every 10 min)",
@@ -108,16 +110,15 @@ def _say(args: argparse.Namespace, stderr: TextIO):
 
 def _setup(args: argparse.Namespace, stderr: TextIO):
     """(settings, secrets, targets, loader, page_ids, names, asked) or an exit status."""
-    from . import cli, notify
-    from .config import load_settings
-    secrets = cli._read_secrets()
+    from . import notify  # start-up: apprise, for digest and alert only
+    secrets = read_secrets()
     channels = notify.targets(args.notify, secrets=secrets)
     if not channels and not args.dry_run:
         print("error: no notification channel: give --notify URL, or set PANCAKE_NOTIFY (or notify in the "
               "secrets); --dry-run prints the message instead", file=stderr)
         return EXIT_USAGE
     asked = [p for group in args.page for p in group]
-    opened = cli._open(asked, args.command, stderr)
+    opened = open_pages(asked, args.command, stderr)
     if isinstance(opened, int):
         return opened
     loader, page_ids, names = opened
@@ -141,7 +142,7 @@ def _page_errors(errors, stderr: TextIO) -> None:
 def _deliver(msg, channels, say, stderr: TextIO, *, notify_type: str, unknown_note: str = "not sent again") -> list:
     """Send to each channel and say how each went: sent, failed, or sent with an unknown outcome
     (the channel had the message and never answered: it may have arrived)."""
-    from . import notify
+    from . import notify  # start-up: apprise, for digest and alert only
     out = notify.send(msg, channels, notify_type=notify_type)
     for d in out:
         if d.ok:
@@ -161,7 +162,7 @@ def _now_local(loader) -> datetime:
 # --- digest ---------------------------------------------------------------------------------------
 
 def run_digest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from . import digest
+    from . import digest  # start-up: the views (pandas, plotly), for digest only
     setup = _setup(args, stderr)
     if isinstance(setup, int):
         return setup
@@ -194,7 +195,6 @@ def run_digest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 # --- alert ----------------------------------------------------------------------------------------
 
 def _state_store(settings, loader, stderr: TextIO):
-    from . import store
     st = loader.store
     if st is None or st.backend == "memory":
         st = store.open_store(settings, persistent=True)
@@ -205,8 +205,7 @@ def _state_store(settings, loader, stderr: TextIO):
 
 
 def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from . import alerts
-    from .store import StoreError
+    from . import alerts  # start-up: the views (pandas, plotly), for alert only
     setup = _setup(args, stderr)
     if isinstance(setup, int):
         return setup
@@ -238,7 +237,7 @@ def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _nothing_new(check, state, scope: str, where: str, say) -> None:
-    from . import alerts
+    from . import alerts  # start-up: the views (pandas, plotly), for alert only
     active = alerts.current_keys(check)
     unknown = sum(1 for k, o in state.alert_outcomes(scope).items() if o == "unknown" and k in active)
     say(f"alert: nothing new for {where} ({len(check.flags)} flag(s) active, already sent"
@@ -246,7 +245,7 @@ def _nothing_new(check, state, scope: str, where: str, say) -> None:
 
 
 def _alert_dry_run(args, check, state, scope, target, page_ids, names, now, link, asked, stdout, say) -> None:
-    from . import alerts
+    from . import alerts  # start-up: the views (pandas, plotly), for alert only
     new = alerts.new_flags(check, state.alert_state(scope))
     if not new:
         _nothing_new(check, state, scope, target.label if target is not None else "stdout", say)
@@ -261,7 +260,7 @@ def _alert_channel(args, check, state, scope, target, page_ids, names, now, link
                    stderr: TextIO) -> bool:
     """One channel's turn (under its lock): the flags not sent to it yet, sent and remembered.
     False when it failed or its outcome is unknown."""
-    from . import alerts
+    from . import alerts  # start-up: the views (pandas, plotly), for alert only
     remembered = state.alert_state(scope)
     new = alerts.new_flags(check, remembered)
     if not new:

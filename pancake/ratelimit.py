@@ -33,8 +33,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from .store.postgres import advisory_key  # the store's own locks take their keys the same way
-from .store.sqlite import is_corruption  # what the store counts as a damaged file
+from .sqlutil import advisory_key, is_corruption  # as the store's own locks and damage checks
 
 log = logging.getLogger("pancake.ratelimit")
 
@@ -435,7 +434,7 @@ class _PostgresSlots(_SlotTable):
     """Stamped with the database's clock, so replicas' clocks never matter."""
 
     def __init__(self, url: str) -> None:
-        from psycopg_pool import ConnectionPool
+        from psycopg_pool import ConnectionPool  # optional: only with a PostgreSQL store
         self.pool = ConnectionPool(url, min_size=1, max_size=4, open=False, kwargs={"autocommit": True},
                                    name="pancake-ratelimit")
         self.pool.open(wait=True, timeout=10)

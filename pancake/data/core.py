@@ -117,7 +117,7 @@ def make_client(settings: Settings, **client_options: Any) -> PancakeClient:
     ``client_options`` go to ``PancakeClient`` for the real API (``call_budget``,
     ``shared_limiter``)."""
     if settings.use_demo:
-        from ..simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
+        from ..simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator  # start-up: demo mode only
         sim = Simulator(timezone=settings.timezone)
         return PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
                              base_url="https://pages.fm/api", timezone=settings.timezone,
@@ -758,7 +758,7 @@ class Loader:
         out: dict[str, dict[Any, Any]] = {}
         for e in entries:
             key = e.start if day and e.start == e.end else (e.start, e.end)
-            if key not in wanted:
+            if key not in wanted or not codec.readable(e.body):   # another layout: fetched again
                 continue
             if e.closed or now - e.fetched_at < self.open_ttl:
                 out.setdefault(e.page_id, {})[key] = e

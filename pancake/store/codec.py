@@ -56,6 +56,11 @@ def encode(frames: Mapping[str, Any]) -> bytes:
     return b"".join(out)
 
 
+def readable(body: bytes) -> bool:
+    """Whether ``body`` is in this codec's layout (a body of another version is not)."""
+    return bytes(body[:len(MAGIC)]) == MAGIC
+
+
 def decode_tables(body: bytes) -> dict[str, pa.Table]:
     """A body -> its Arrow tables by name (no copy of the columns)."""
     view = memoryview(body if isinstance(body, bytes) else bytes(body))

@@ -409,3 +409,17 @@ def test_several_processes_read_and_write_one_file_at_once(tmp_path):
     kinds_stored = {r.kind for r in store.info().rows}
     assert kinds_stored == {"activity", "tags", "staff"}
     store.close()
+
+
+def test_a_body_of_another_layout_is_fetched_again_never_an_error(tmp_path):
+    """A stored body the codec cannot read (JSON of version 1, damage) counts as missing."""
+    sim, client = sim_client()
+    store = SQLiteStore(tmp_path / "store.sqlite3")
+    day = date(2026, 11, 2)
+    store.put("test", "tags", "", core.GRAIN_DAY, HANA, [(day, day, True, b'{"v":1,"frames":{}}')], 1.0)
+    r = loader(client, store).load("tags", [HANA], day, day)
+    assert r.errors == [] and len(stat_calls(sim)) == 1
+    assert_equal_to_direct(r, client, "tags", [HANA], day, day, {})
+    (entry,) = store.get("test", "tags", "", core.GRAIN_DAY, [HANA], day, day)
+    assert entry.body.startswith(b"PNCK\x02")             # replaced by what was fetched
+    store.close()
