@@ -107,20 +107,30 @@ def startup_seconds() -> float:
     return statistics.median(times)
 
 
-def cli_export(url: str, cache_dir: str, out: str) -> float:
+# the export as ``python -m pancake`` runs it, timed inside the process after its imports: the
+# issue's "wall − start-up" measured, not estimated (a loaded machine makes the estimate noise)
+TIMED_CLI = ("import sys, time\nimport pancake.cli\nt0 = time.perf_counter()\n"
+             "status = pancake.cli.main(sys.argv[1:], hard_exit=False)\n"
+             "print(f'WORK {time.perf_counter() - t0:.6f}', file=sys.stderr)\nsys.exit(status)\n")
+
+
+def cli_export(url: str, cache_dir: str, out: str) -> tuple[float, float]:
+    """(wall, work): the whole command, and its work after start-up (imports)."""
     from bench.sim_server import page_ids, token
     ids = page_ids(PAGES)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PANCAKE_BASE_URL=url, PANCAKE_CACHE_DIR=cache_dir,
                PANCAKE_PAGE_TOKENS=",".join(f"{p}:{token(p)}" for p in ids), PYTHONPATH=str(ROOT))
     start, end = TODAY - timedelta(days=DAYS), TODAY - timedelta(days=1)
-    args = [sys.executable, "-m", "pancake", "export", "engagement", "--since", str(start), "--until", str(end),
+    args = [sys.executable, "-c", TIMED_CLI, "export", "engagement", "--since", str(start), "--until", str(end),
             "-q", "-o", out]
     for p in ids:
         args += ["--page", p]
     t0 = time.perf_counter()
-    subprocess.run(args, cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
-    return time.perf_counter() - t0
+    done = subprocess.run(args, cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=600)
+    wall = time.perf_counter() - t0
+    work = float(done.stderr.rsplit("WORK ", 1)[1].split()[0])
+    return wall, work
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,35 +190,36 @@ def export_figures(server: Server, runs: int) -> bool:
     """The engagement export through the CLI: ``runs`` cold exports (each on an empty store), then
     a warm one from another process; True when all are within their targets."""
     startup = startup_seconds()
-    colds, speeds, over, n_cold = [], [], 0, 0
+    colds, works, speeds, over, n_cold = [], [], [], 0, 0
     with tempfile.TemporaryDirectory() as d:
         for i in range(runs):
             time.sleep(1.2)
             server.reset()
             store = Path(d) / f"run{i}"
-            cold = cli_export(server.url, str(store), str(Path(d) / f"cold{i}.csv"))
+            cold, work = cli_export(server.url, str(store), str(Path(d) / f"cold{i}.csv"))
             calls = server.calls()
             n_cold = len([c for c in calls if "/statistics/" in c[1]])
             over += over_limit(calls)
             colds.append(cold)
-            speeds.append(n_cold * LATENCY / max(1e-9, cold - startup))
+            works.append(work)
+            speeds.append(n_cold * LATENCY / work)
         time.sleep(1.2)
         server.reset()
-        warm = cli_export(server.url, str(Path(d) / f"run{runs - 1}"), str(Path(d) / "warm.csv"))
+        warm, warm_work = cli_export(server.url, str(Path(d) / f"run{runs - 1}"), str(Path(d) / "warm.csv"))
         n_warm = len([c for c in server.calls() if "/statistics/" in c[1]])
         same = (Path(d) / f"cold{runs - 1}.csv").read_bytes() == (Path(d) / "warm.csv").read_bytes()
     speed = statistics.median(speeds)
-    spread = max(colds) / min(colds)
-    print(f"\nCLI export, engagement, {PAGES} pages × {DAYS} days (start-up {startup:.2f} s, "
-          "measured as `python -c 'import pancake.cli'`):")
-    print(f"  cold, {runs} runs: wall {', '.join(f'{c:.2f}' for c in colds)} s; {n_cold} API calls each, "
-          f"{over} over the limit")
+    spread = max(works) / min(works)
+    print(f"\nCLI export, engagement, {PAGES} pages × {DAYS} days (start-up about {startup:.2f} s, "
+          "measured as `python -c 'import pancake.cli'`; the work after it is timed inside the process):")
+    print(f"  cold, {runs} runs: wall {', '.join(f'{c:.2f}' for c in colds)} s, of which after start-up "
+          f"{', '.join(f'{w:.2f}' for w in works)} s; {n_cold} API calls each, {over} over the limit")
     print(f"  speed-up {n_cold} × {LATENCY} s / (wall − start-up): median {speed:.1f}×, "
           f"{min(speeds):.1f}×..{max(speeds):.1f}× (target ≥ 30×)")
-    print(f"  slowest / fastest run: {spread:.2f} (target ≤ 1.5)")
-    print(f"  warm, second process: {warm:.2f} s ({warm - startup:.2f} s beyond start-up; target < 1 s), "
+    print(f"  slowest / fastest run (after start-up): {spread:.2f} (target ≤ 1.5)")
+    print(f"  warm, second process: {warm:.2f} s ({warm_work:.2f} s beyond start-up; target < 1 s), "
           f"{n_warm} API calls (target 0), same CSV: {same}")
-    ok = over == 0 and n_warm == 0 and same and warm - startup < 1.0
+    ok = over == 0 and n_warm == 0 and same and warm_work < 1.0
     ok_speed = speed >= 30 and spread <= 1.5
     print(f"\n{'PASS' if ok else 'MISS'}: 0 over the limit, warm exports without API calls"
           f"\n{'PASS' if ok_speed else 'MISS'}: engagement export speed-up {speed:.1f}× (target ≥ 30×), "
