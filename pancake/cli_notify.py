@@ -110,7 +110,7 @@ def _say(args: argparse.Namespace, stderr: TextIO):
 
 def _setup(args: argparse.Namespace, stderr: TextIO):
     """(settings, secrets, targets, loader, page_ids, names, asked) or an exit status."""
-    from . import notify  # start-up: apprise, for digest and alert only
+    from . import notify
     secrets = read_secrets()
     channels = notify.targets(args.notify, secrets=secrets)
     if not channels and not args.dry_run:
@@ -142,7 +142,7 @@ def _page_errors(errors, stderr: TextIO) -> None:
 def _deliver(msg, channels, say, stderr: TextIO, *, notify_type: str, unknown_note: str = "not sent again") -> list:
     """Send to each channel and say how each went: sent, failed, or sent with an unknown outcome
     (the channel had the message and never answered: it may have arrived)."""
-    from . import notify  # start-up: apprise, for digest and alert only
+    from . import notify
     out = notify.send(msg, channels, notify_type=notify_type)
     for d in out:
         if d.ok:
@@ -162,7 +162,7 @@ def _now_local(loader) -> datetime:
 # --- digest ---------------------------------------------------------------------------------------
 
 def run_digest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from . import digest  # start-up: the views (pandas, plotly), for digest only
+    from . import digest
     setup = _setup(args, stderr)
     if isinstance(setup, int):
         return setup
@@ -205,7 +205,7 @@ def _state_store(settings, loader, stderr: TextIO):
 
 
 def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from . import alerts  # start-up: the views (pandas, plotly), for alert only
+    from . import alerts
     setup = _setup(args, stderr)
     if isinstance(setup, int):
         return setup
@@ -237,7 +237,7 @@ def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _nothing_new(check, state, scope: str, where: str, say) -> None:
-    from . import alerts  # start-up: the views (pandas, plotly), for alert only
+    from . import alerts
     active = alerts.current_keys(check)
     unknown = sum(1 for k, o in state.alert_outcomes(scope).items() if o == "unknown" and k in active)
     say(f"alert: nothing new for {where} ({len(check.flags)} flag(s) active, already sent"
@@ -245,7 +245,7 @@ def _nothing_new(check, state, scope: str, where: str, say) -> None:
 
 
 def _alert_dry_run(args, check, state, scope, target, page_ids, names, now, link, asked, stdout, say) -> None:
-    from . import alerts  # start-up: the views (pandas, plotly), for alert only
+    from . import alerts
     new = alerts.new_flags(check, state.alert_state(scope))
     if not new:
         _nothing_new(check, state, scope, target.label if target is not None else "stdout", say)
@@ -260,7 +260,7 @@ def _alert_channel(args, check, state, scope, target, page_ids, names, now, link
                    stderr: TextIO) -> bool:
     """One channel's turn (under its lock): the flags not sent to it yet, sent and remembered.
     False when it failed or its outcome is unknown."""
-    from . import alerts  # start-up: the views (pandas, plotly), for alert only
+    from . import alerts
     remembered = state.alert_state(scope)
     new = alerts.new_flags(check, remembered)
     if not new:
