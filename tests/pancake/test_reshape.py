@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -629,3 +630,30 @@ def test_concat_all_empty_keeps_schema_and_mixed_extras():
 def test_merge_unknown_key():
     with pytest.raises(ReshapeError, match="nope"):
         reshape.merge_windows([reshape.empty_frame("tags")], ["nope"])
+
+
+def test_drop_repeated_merges_each_page_in_one_frame():
+    """Several pages' windows in one frame (a load's one frame): a day a page's later window
+    repeats is dropped for that page only; another page's same day stays; one window's rows all stay."""
+    frame = pd.DataFrame({"page_id": pd.array(["A", "A", "A", "B", "B", "B"], dtype="str"),
+                          "date": pd.to_datetime(["2021-08-01", "2021-08-02", "2021-08-02",
+                                                  "2021-08-02", "2021-08-02", "2021-08-03"]),
+                          "inbox": pd.array([1, 2, 99, 5, 6, 7], dtype="Int64")})
+    window = np.array([0, 0, 1, 0, 0, 1])
+    out = reshape.drop_repeated(frame, window, ["page_id", "date"])
+    assert out["page_id"].tolist() == ["A", "A", "B", "B", "B"]
+    assert out["inbox"].tolist() == [1, 2, 5, 6, 7]      # A's repeated 2/8 (99) dropped; B's two kept
+    assert list(out.index) == [0, 1, 2, 3, 4]
+    assert reshape.drop_repeated(frame.iloc[0:0], window[:0], ["page_id", "date"]).empty
+    with pytest.raises(ReshapeError, match="nope"):
+        reshape.drop_repeated(frame, window, ["nope"])
+
+
+def test_a_reshaper_gives_its_arrow_table_and_the_same_frame():
+    payload = {"data": {"categories": ["2/8", "1/8"], "series": [{"name": "inbox", "data": [2, None]}]}}
+    table = reshape.engagement_daily.table(payload, "P", date(2021, 8, 1), date(2021, 8, 2))
+    assert table.num_rows == 2 and str(table.schema.field("inbox").type) == "int64"
+    assert table.column("inbox").to_pylist() == [None, 2]        # sorted by date: 1/8 first
+    frame = reshape.engagement_daily(payload, "P", date(2021, 8, 1), date(2021, 8, 2))
+    pd.testing.assert_frame_equal(reshape.to_frame(table), frame, check_exact=True)
+    assert str(frame["inbox"].dtype) == "Int64" and frame["inbox"].isna().tolist() == [True, False]
