@@ -222,6 +222,8 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
     """An Arrow table of the reshapers' types -> the frame (``Int64`` counts, ``str`` text,
     ``float64``, ``datetime64[ns]``). The one conversion: a load makes one frame per name of
     all its windows and pages with it, not one per window."""
+    if any(c.num_chunks > 1 for c in table.columns):   # pandas converts chunk by chunk: one chunk each
+        table = table.combine_chunks()
     return table.to_pandas(types_mapper=_PANDAS.get)
 
 

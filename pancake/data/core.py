@@ -493,7 +493,8 @@ def _in_page_order(frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     the pages' frames concatenated one after another would be."""
     if len(frame) < 2 or "page_id" not in frame.columns:
         return frame
-    rank = frame["page_id"].map({p: i for i, p in enumerate(ids)}).to_numpy(dtype="float64", na_value=np.inf)
+    rank = pd.Index(ids).get_indexer(frame["page_id"])
+    rank[rank < 0] = len(ids)          # a row of no page asked (none expected): last
     if (np.diff(rank) >= 0).all():
         return frame
     return frame.take(np.argsort(rank, kind="stable")).reset_index(drop=True)
