@@ -43,35 +43,29 @@ import gc
 import logging
 import os
 import sys
-import tomllib
+import time
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import pandas as pd
 
 from . import cli_access, cli_notify, errors, export, export_conversations, export_replies, kinds, store, timeutil
-from .config import ConfigError, Settings, check_page_id, load_settings
+from .cli_common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PAGE_FAILED,
+    EXIT_USAGE,
+    OPEN_LOADERS,
+    open_pages,
+    parse_day,
+    read_secrets,
+    settings_with_token,
+)
+from .config import ConfigError, Settings, load_settings
 from .data import core
 from .redact import install_log_redaction, redact
-
-EXIT_OK, EXIT_PAGE_FAILED, EXIT_USAGE = 0, 1, 2
-
-EXIT_INTERRUPTED = 130
-
-
-def _date(text: str) -> date:
-    """Strictly ``YYYY-MM-DD``, as the help says (not ``20261101`` nor ``2026-W44-1``)."""
-    try:
-        day = timeutil.parse_iso_day(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if day < timeutil.EARLIEST_DATE:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is before {timeutil.EARLIEST_DATE.isoformat()}: dates go from "
-            f"{timeutil.EARLIEST_DATE.isoformat()} to tomorrow")
-    return day
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,9 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("kind", choices=export_kinds, metavar="KIND", help=", ".join(export_kinds))
     ex.add_argument("--page", action="append", required=True, metavar="ID",
                     help="page id (repeat for several); 'all' = every page the user token sees")
-    ex.add_argument("--since", type=_date, required=True, metavar="YYYY-MM-DD",
+    ex.add_argument("--since", type=parse_day, required=True, metavar="YYYY-MM-DD",
                     help="first day, in the shop's time zone")
-    ex.add_argument("--until", type=_date, required=True, metavar="YYYY-MM-DD",
+    ex.add_argument("--until", type=parse_day, required=True, metavar="YYYY-MM-DD",
                     help="last day (inclusive)")
     ex.add_argument("--by-hour", action="store_true",
                     help="hourly rows (" + ", ".join(k.name for k in kinds.REGISTRY.values() if k.hourly) + ")")
@@ -131,103 +125,6 @@ def build_parser() -> argparse.ArgumentParser:
     cli_notify.add_parsers(sub)
     cli_access.add_parsers(sub)
     return parser
-
-
-def _read_secrets(path: Path = Path(".streamlit/secrets.toml")) -> dict:
-    if not path.is_file():
-        return {}
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path} could not be read: {type(exc).__name__}") from None
-
-
-def _settings_with_token(stderr: TextIO) -> Settings | None:
-    settings = load_settings(secrets=_read_secrets())
-    if not settings.has_token and not settings.demo:
-        print("error: no token configured. Set PANCAKE_ACCESS_TOKEN (user token) or "
-              "PANCAKE_PAGE_TOKENS (page_id:token,...), or PANCAKE_DEMO=1 for demo data.", file=stderr)
-        return None
-    return settings
-
-
-def _resolve_pages(client, settings: Settings, asked: list[str],
-                   stderr: TextIO) -> tuple[list[str], dict[str, str]] | None:
-    """Page ids asked (``all`` = every page the user token sees, or the configured pages) and
-    their names; None when ``all`` cannot be listed."""
-    try:
-        pages = core.list_pages(client, settings.page_tokens) if (
-            "all" in asked or client.has_user_token) else None
-    except errors.PancakeError as exc:
-        if "all" in asked and not settings.page_tokens:
-            print(f"error: could not list pages: {redact(exc)}", file=stderr)
-            return None
-        if "all" in asked:   # as the dashboard does: the pages that have a page token
-            print(f"warning: could not list pages ({redact(exc)}); 'all' = the "
-                  f"{len(settings.page_tokens)} page(s) of PANCAKE_PAGE_TOKENS", file=stderr)
-            pages = core.list_pages(_NoUserToken(), settings.page_tokens)
-        else:
-            pages = None
-    names = dict(zip(pages["page_id"], pages["name"])) if pages is not None else {}
-    page_ids: list[str] = []
-    for p in asked:
-        for pid in (list(pages["page_id"]) if p == "all" and pages is not None else [p]):
-            if pid not in page_ids:
-                page_ids.append(pid)
-    return page_ids, names
-
-
-class _NoUserToken:
-    """What ``core.list_pages`` needs to list the configured pages."""
-    has_user_token = False
-
-
-def make_loader(settings: Settings, *, use_store: bool = True, warn: bool = True) -> core.Loader:
-    """The CLI's loader: the same store (and shared rate limit) as the dashboard."""
-    # the store is opened even with --no-store: it shares page tokens with the dashboard and other jobs
-    st = store.open_store(settings, warn=warn)
-    try:   # the shared rate limit holds whatever the store setting (--no-store included)
-        shared = store.shared_limiter(st, settings)
-    except Exception:  # noqa: BLE001 - pacing in this process still holds
-        shared = None
-    vault = store.token_vault(st, settings)   # page tokens shared with the dashboard and other jobs
-    options = {k: v for k, v in (("shared_limiter", shared), ("token_vault", vault)) if v is not None}
-    client = core.make_client(settings, **options)
-    return core.Loader(client, st if use_store else None, source=store.source_key(settings),
-                       today=lambda: timeutil.local_today(settings.tz))
-
-
-_OPEN_LOADERS: list[core.Loader] = []   # closed on Ctrl-C (their clients refuse further calls)
-
-
-def _open(asked: list[str], verb: str, stderr: TextIO, *, use_store: bool = True,
-          settings: Settings | None = None, require_store: Callable[[Any], int | None] | None = None):
-    """The configuration, a loader and the pages asked (``all`` expanded): ``(loader, page_ids,
-    names)``, or the exit status after saying on stderr what is wrong."""
-    for pid in asked:   # before the configuration: nothing is asked, nor a token made, for a bad id
-        try:
-            check_page_id(pid)
-        except ConfigError as exc:
-            print(f"error: --page {exc}", file=stderr)
-            return EXIT_USAGE
-    settings = settings or _settings_with_token(stderr)
-    if settings is None:
-        return EXIT_USAGE
-    loader = make_loader(settings, use_store=use_store, warn=require_store is None)
-    _OPEN_LOADERS.append(loader)
-    if require_store is not None:   # a command whose point is the store: checked before any call
-        refused = require_store(loader.store)
-        if refused is not None:
-            return refused
-    resolved = _resolve_pages(loader.client, settings, asked, stderr)
-    if resolved is None:
-        return EXIT_PAGE_FAILED
-    page_ids, names = resolved
-    if not page_ids:
-        print(f"error: no pages to {verb}", file=stderr)
-        return EXIT_USAGE
-    return loader, page_ids, names
 
 
 def _progress(args: argparse.Namespace, stderr: TextIO):
@@ -291,7 +188,7 @@ def run_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, stderr: TextIO,
             output: export.AtomicFile | None, incomplete: export.AtomicFile | None) -> int:
-    settings = _settings_with_token(stderr)
+    settings = settings_with_token(stderr)
     if settings is None:
         return EXIT_USAGE
     if not _export_dates(args, settings, stderr):
@@ -299,7 +196,8 @@ def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, s
     progress = _progress(args, stderr)
     if kind is None:   # conversations or replies: not statistics, one row per conversation or turn
         rows = export_replies if args.kind == export_replies.KIND else export_conversations
-        got = rows.run(args, stderr, progress=progress, open_pages=lambda *a, **kw: _open(*a, settings=settings, **kw))
+        got = rows.run(args, stderr, progress=progress,
+                       open_pages=lambda *a, **kw: open_pages(*a, settings=settings, **kw))
         if isinstance(got, int):
             return got
         frame, errs = got
@@ -315,7 +213,7 @@ def _export(args: argparse.Namespace, kind: kinds.Kind | None, stdout: TextIO, s
         else:
             progress(summary)
         return EXIT_PAGE_FAILED if errs else EXIT_OK
-    opened = _open(args.page, "export", stderr, use_store=not args.no_store, settings=settings)
+    opened = open_pages(args.page, "export", stderr, use_store=not args.no_store, settings=settings)
     if isinstance(opened, int):
         return opened
     loader, page_ids, names = opened
@@ -407,7 +305,7 @@ def _age(seconds: float) -> str:
 
 
 def run_cache(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    settings = load_settings(secrets=_read_secrets())
+    settings = load_settings(secrets=read_secrets())
     st = store.open_store(settings, persistent=True, warn=False)
     if st.unavailable:
         print(f"error: the statistics store is unavailable ({st.unavailable}): nothing to "
@@ -422,8 +320,7 @@ def run_cache(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             print(f"cleared {n} stored entr{'y' if n == 1 else 'ies'} ({what}) from {st.location}", file=stdout)
             return EXIT_OK
         info = st.info()
-        import time as _time
-        now = _time.time()
+        now = time.time()
         print(f"store: {info.backend} {info.location}", file=stdout)
         print(f"size: {_size(info.size_bytes)}, {info.entries} entr{'y' if info.entries == 1 else 'ies'}",
               file=stdout)
@@ -481,7 +378,7 @@ def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.days < 1:
         print("error: --days must be at least 1", file=stderr)
         return EXIT_USAGE
-    settings = _settings_with_token(stderr)
+    settings = settings_with_token(stderr)
     if settings is None:
         return EXIT_USAGE
     today = timeutil.local_today(settings.tz)
@@ -498,7 +395,7 @@ def run_sync(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
               f"{args.days} of {args.days} day(s) not stored", file=stderr)
         return EXIT_PAGE_FAILED
 
-    opened = _open([p for group in args.page for p in group], "sync", stderr, settings=settings,
+    opened = open_pages([p for group in args.page for p in group], "sync", stderr, settings=settings,
                    require_store=require_store)
     if isinstance(opened, int):
         return opened
@@ -580,7 +477,7 @@ def _sync(args: argparse.Namespace, loader: core.Loader, page_ids: list[str], na
 
 def _interrupted(stderr: TextIO) -> None:
     """Ctrl-C: the clients refuse any further call (queued windows fail at once)."""
-    for loader in _OPEN_LOADERS:
+    for loader in OPEN_LOADERS:
         try:
             loader.client.close()
         except Exception:  # noqa: BLE001 - we are leaving anyway
@@ -618,7 +515,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             os._exit(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     finally:
-        _OPEN_LOADERS.clear()
+        OPEN_LOADERS.clear()
 
 
 def _main(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:

@@ -30,8 +30,11 @@ import time
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from . import i18n
+from . import i18n, store
+from .cli_common import open_pages, parse_day, read_secrets
+from .config import load_settings
 from .redact import redact
+from .store import StoreError
 
 # pancake.cli imports this module for every command: what only digest and alert need (pandas
 # views, plotly through the standup module, apprise) is imported when they run
@@ -84,8 +87,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                     "the flags and the pages needing attention, sent through apprise. Exit 1 when a page "
                     "or a channel failed (the others are still reported and sent).")
     _common(d)
-    from .cli import _date  # the export's own date rule and message
-    d.add_argument("--date", type=_date, metavar="YYYY-MM-DD",
+    d.add_argument("--date", type=parse_day, metavar="YYYY-MM-DD",
                    help="the day reported (default: yesterday in the configured time zone)")
     d.add_argument("--picture", action="store_true",
                    help="attach the standup screen of the pages and the day as a PNG sized for a phone "
@@ -119,16 +121,15 @@ def _say(args: argparse.Namespace, stderr: TextIO):
 
 def _setup(args: argparse.Namespace, stderr: TextIO):
     """(settings, secrets, targets, loader, page_ids, names, asked) or an exit status."""
-    from . import cli, notify
-    from .config import load_settings
-    secrets = cli._read_secrets()
+    from . import notify
+    secrets = read_secrets()
     channels = notify.targets(args.notify, secrets=secrets)
     if not channels and not args.dry_run and not getattr(args, "picture_out", None):
         print("error: no notification channel: give --notify URL, or set PANCAKE_NOTIFY (or notify in the "
               "secrets); --dry-run prints the message instead", file=stderr)
         return EXIT_USAGE
     asked = [p for group in args.page for p in group]
-    opened = cli._open(asked, args.command, stderr)
+    opened = open_pages(asked, args.command, stderr)
     if isinstance(opened, int):
         return opened
     loader, page_ids, names = opened
@@ -258,7 +259,6 @@ def _picture(args, loader, page_ids, names, day, say, stderr: TextIO) -> bytes |
 # --- alert ----------------------------------------------------------------------------------------
 
 def _state_store(settings, loader, stderr: TextIO):
-    from . import store
     st = loader.store
     if st is None or st.backend == "memory":
         st = store.open_store(settings, persistent=True)
@@ -270,7 +270,6 @@ def _state_store(settings, loader, stderr: TextIO):
 
 def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from . import alerts
-    from .store import StoreError
     setup = _setup(args, stderr)
     if isinstance(setup, int):
         return setup

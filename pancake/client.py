@@ -333,10 +333,6 @@ class PancakeClient:
     def has_user_token(self) -> bool:
         return bool(self._access_token)
 
-    def known_page_ids(self) -> list[str]:
-        with self._lock:
-            return sorted(self._page_tokens)
-
     def has_page_token(self, page_id: str) -> bool:
         with self._lock:
             return str(page_id) in self._page_tokens
@@ -895,35 +891,11 @@ class PancakeClient:
         if u < s:
             raise ValueError("until is before since")
         if u - s > (MAX_CONVERSATION_WINDOW_DAYS + 1) * 86400:
-            raise ValueError("conversations v1 takes a window of at most one month; use iter_conversations")
+            raise ValueError("conversations v1 takes a window of at most one month: ask one month at a time")
         params = {"since": s, "until": u, "page_number": max(1, int(page_number)),
                   "order_by": order_by, "tags": _join_ids(tags)}
         return self._expect_dict(self._page_call("GET", page_id, "conversations", params),
                                  "conversations", page_id)
-
-    def iter_conversations(self, page_id: str, start: date, end: date, *, order_by: str | None = None,
-                           tags: Sequence[Any] | str | None = None,
-                           max_pages: int = 10_000) -> Iterator[dict[str, Any]]:
-        """Every conversation of [start, end] (local dates): windows of ≤ 1 month, paged through."""
-        seen: set[str] = set()
-        for a, b in split_windows(start, end, MAX_CONVERSATION_WINDOW_DAYS):
-            fetched = 0
-            for number in range(1, max_pages + 1):
-                body = self.conversations(page_id, a, b, page_number=number, order_by=order_by, tags=tags)
-                batch = body.get("conversations") or []
-                if not isinstance(batch, list) or not batch:
-                    break
-                for conv in batch:
-                    cid = str(conv.get("id")) if isinstance(conv, dict) else None
-                    if cid and cid in seen:
-                        continue
-                    if cid:
-                        seen.add(cid)
-                    yield conv
-                fetched += len(batch)
-                total = _as_int(body.get("total"))
-                if total is not None and fetched >= total:
-                    break
 
     def conversations_v2(self, page_id: str, *, last_conversation_id: str | None = None,
                          tags: Sequence[Any] | str | None = None, type: Sequence[str] | str | None = None,  # noqa: A002
@@ -965,21 +937,6 @@ class PancakeClient:
                             endpoint="conversations/messages"),
             "conversations/messages", page_id)
 
-    def iter_messages(self, page_id: str, conversation_id: str, customer_id: str, *,
-                      max_pages: int = 10_000) -> Iterator[list[dict[str, Any]]]:
-        """Batches of messages, newest batch first, walking backwards 30 at a time."""
-        count: int | None = None
-        seen: set[str] = set()
-        for _ in range(max_pages):
-            body = self.messages(page_id, conversation_id, customer_id, current_count=count)
-            batch = [m for m in (body.get("messages") or []) if isinstance(m, dict)]
-            new = [m for m in batch if str(m.get("id")) not in seen]
-            if not new:
-                return
-            seen.update(str(m.get("id")) for m in new)
-            yield new
-            count = len(seen)
-
     def tag_conversation(self, page_id: str, conversation_id: str, tag_id: str | int,
                          action: str = "add") -> dict[str, Any]:
         if action not in ("add", "remove"):
@@ -989,9 +946,6 @@ class PancakeClient:
                             endpoint="conversations/tags",
                             json_body={"action": action, "tag_id": str(tag_id)}),
             "conversations/tags", page_id)
-
-    def untag_conversation(self, page_id: str, conversation_id: str, tag_id: str | int) -> dict[str, Any]:
-        return self.tag_conversation(page_id, conversation_id, tag_id, action="remove")
 
     def assign_conversation(self, page_id: str, conversation_id: str,
                             assignee_ids: Sequence[str]) -> dict[str, Any]:
@@ -1019,13 +973,6 @@ class PancakeClient:
                   "order_by": order_by}
         return self._expect_dict(self._page_call("GET", page_id, "page_customers", params),
                                  "page_customers", page_id)
-
-    def posts(self, page_id: str, since: date | datetime | int, until: date | datetime | int, *,
-              page_number: int = 1, page_size: int = 30, type: str | None = None) -> Any:  # noqa: A002
-        params = {"since": _unix(since, self.tz, end=False), "until": _unix(until, self.tz, end=True),
-                  "page_number": max(1, int(page_number)), "page_size": min(30, max(1, int(page_size))),
-                  "type": type}
-        return self._stats_payload(self._page_call("GET", page_id, "posts", params), "posts", page_id)
 
     def export_data(self, page_id: str, since: date | datetime | int, until: date | datetime | int, *,
                     action: str = "conversations_from_ads", offset: int = 0) -> Any:

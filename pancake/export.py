@@ -31,6 +31,7 @@ import math
 import os
 import re
 import stat
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -439,7 +440,7 @@ def sheet_names(keys: Iterable[Any]) -> list[str]:
 
 def _excel_value(v: Any) -> Any:
     """A cell value openpyxl stores as a number, bool, date or (safe) string; None if missing."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # start-up: openpyxl for XLSX only
 
     if _is_missing(v):
         return None
@@ -523,7 +524,7 @@ def _column_format(fmt: str | Sequence[str | None] | None, row: int) -> str | No
 
 
 def _write_sheet(ws: Any, sheet: Sheet) -> None:
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Font  # start-up: openpyxl for XLSX only
     from openpyxl.utils import get_column_letter
 
     frame = sheet.frame
@@ -577,7 +578,7 @@ def xlsx_bytes(tables: Mapping[str, pd.DataFrame | Sheet]) -> bytes:
     Excel dates (``yyyy-mm-dd``, ``yyyy-mm-dd hh:mm``) unless a :class:`Sheet` gives number
     formats, strings sanitised, widths 8–60 from the content. An empty mapping gives one empty
     sheet named ``Sheet``. The index is dropped."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # start-up: openpyxl for XLSX only
 
     wb = Workbook()
     default = wb.active
@@ -674,7 +675,6 @@ class AtomicFile:
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
-        import tempfile
         if str(path) in ("", "-"):
             raise OutputPathError("the output path is empty")
         self.given = Path(path)

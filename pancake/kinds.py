@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import errors, i18n, metrics, reshape
 from .client import Chunk, PancakeClient
@@ -80,8 +81,49 @@ class Kind:
         self.check_cut(options.get("until"))
         chunks = self.chunks(client, page_id, start, end, hourly=hourly, **options)
         with CPU_TURN:
-            parts = [self.reshape(c, page_id, hourly=hourly) for c in chunks]
-            return self.merge(parts, hourly=hourly)
+            return self.assemble([[self.reshape(c, page_id, hourly=hourly) for c in chunks]], hourly=hourly)
+
+    def assemble(self, pages: list[list[dict[str, pa.Table]]], *, hourly: bool,
+                 merge: bool = True) -> dict[str, pd.DataFrame]:
+        """Windows as Arrow tables -> one frame per name: for each page (in order) its windows
+        (oldest first), all made into one frame at once, then merged (``combine``: the rows of
+        every page merged as each page's alone would be). ``merge=False`` only concatenates
+        (days composed from the store: disjoint by construction)."""
+        names: list[str] = []
+        for windows in pages:
+            for part in windows:
+                names.extend(n for n in part if n not in names)
+        frames: dict[str, pd.DataFrame] = {}
+        order: dict[str, np.ndarray] = {}
+        for name in names:
+            tables, window = [], []
+            for windows in pages:
+                for i, part in enumerate(windows):
+                    if name in part:
+                        tables.append(part[name])
+                        window.append(np.full(part[name].num_rows, i, dtype=np.int64))
+            frames[name] = _frame_of(tables)
+            order[name] = np.concatenate(window) if window else np.zeros(0, dtype=np.int64)
+        if not merge:
+            return frames
+        return self.combine(frames, order, several=any(len(w) > 1 for w in pages), hourly=hourly)
+
+    def merge(self, parts: list[dict[str, Any]], *, hourly: bool) -> dict[str, pd.DataFrame]:
+        """Windows of one page (Arrow tables or frames by name) -> one frame each: ``assemble``."""
+        return self.assemble([[{n: t if isinstance(t, pa.Table) else reshape.from_frame(t) for n, t in p.items()}
+                               for p in parts]], hourly=hourly)
+
+    def combine(self, frames: dict[str, pd.DataFrame], window: dict[str, np.ndarray], *, several: bool,
+                hourly: bool) -> dict[str, pd.DataFrame]:
+        """The windows' rows (``window``: each row's window, counted per page) -> merged: a row of
+        a later window whose ``keys`` an earlier window of its page already gave is dropped (never
+        two rows of one window, such as a repeated clock hour). ``several``: some page has more
+        than one window."""
+        out = {}
+        for name, frame in frames.items():
+            keys = self.keys.get(name)
+            out[name] = reshape.drop_repeated(frame, window[name], keys) if keys else frame
+        return out
 
     def csv(self, frames: dict[str, pd.DataFrame], *, hourly: bool = False) -> pd.DataFrame:
         """The exported table: the API's field names, one row at the grain asked."""
@@ -99,31 +141,9 @@ class Kind:
                hourly: bool, **options: Any) -> list[Chunk]:
         raise NotImplementedError
 
-    def reshape(self, chunk: Chunk, page_id: str, *, hourly: bool) -> dict[str, pd.DataFrame]:
+    def reshape(self, chunk: Chunk, page_id: str, *, hourly: bool) -> dict[str, pa.Table]:
+        """One window's payload -> its Arrow tables by frame name (``reshape.<fn>.table``)."""
         raise NotImplementedError
-
-    def reshape_columns(self, chunk: Chunk, page_id: str, *, hourly: bool) -> dict[str, dict] | None:
-        """``reshape`` in columns form (``reshape.columns_frame`` turns each back into the frame),
-        for the loader, which stores windows in this form; None when the kind (or this payload)
-        has no such path: the loader then reshapes into frames."""
-        return None
-
-    def merge_columns(self, parts: list[dict[str, dict]], *, hourly: bool) -> dict[str, dict] | None:
-        """``merge`` of windows in columns form (``reshape_columns``, or decoded from the store),
-        in columns form: ``reshape.columns_frame`` makes of each the very frame ``merge`` gives
-        for these parts. None when the kind (or these parts) has no such path: the loader then
-        makes the frames and calls ``merge``."""
-        return None
-
-    def merge(self, parts: list[dict[str, pd.DataFrame]], *, hourly: bool) -> dict[str, pd.DataFrame]:
-        """Windows -> one frame each: rows of a later window whose keys an earlier window already
-        gave are dropped (never two rows of one window, such as a repeated clock hour)."""
-        out = {}
-        for name in (parts[0] if parts else {}):
-            frames = [p[name] for p in parts]
-            keys = self.keys.get(name)
-            out[name] = reshape.merge_windows(frames, keys) if keys else reshape.concat(frames)
-        return out
 
 
 @register
@@ -144,40 +164,16 @@ class Engagement(Kind):
 
     def reshape(self, chunk, page_id, *, hourly):
         if hourly:
-            return {"hourly": reshape.engagement_hourly(chunk.payload, page_id)}
-        return {"daily": reshape.engagement_daily(chunk.payload, page_id, chunk.start, chunk.end),
-                "staff": reshape.users_engagements(chunk.payload, page_id)}
+            return {"hourly": reshape.engagement_hourly.table(chunk.payload, page_id)}
+        return {"daily": reshape.engagement_daily.table(chunk.payload, page_id, chunk.start, chunk.end),
+                "staff": reshape.users_engagements.table(chunk.payload, page_id)}
 
-    def merge(self, parts, *, hourly):
-        out = super().merge(parts, hourly=hourly)
+    def combine(self, frames, window, *, several, hourly):
+        out = super().combine(frames, window, several=several, hourly=hourly)
         staff = out.get("staff")
-        if staff is not None and not staff.empty and len(parts) > 1:
+        if staff is not None and not staff.empty and several:
             out["staff"] = sum_staff(staff)
         return out
-
-    def reshape_columns(self, chunk, page_id, *, hourly):
-        if hourly:
-            return None
-        daily = reshape.engagement_daily_columns(chunk.payload, page_id, chunk.start, chunk.end)
-        if daily is None:       # the frames' path next, which reports its errors in its order
-            return None
-        staff = reshape.users_engagements_columns(chunk.payload, page_id)
-        if staff is None:
-            return None
-        return {"daily": daily, "staff": staff}
-
-    def merge_columns(self, parts, *, hourly):
-        if hourly or not parts or any(not isinstance(p, dict) or list(p) != ["daily", "staff"] for p in parts):
-            return None
-        daily = reshape.merge_windows_columns([p["daily"] for p in parts], self.keys["daily"])
-        staff = reshape.concat_columns([p["staff"] for p in parts])
-        if daily is None or staff is None:
-            return None
-        if len(parts) > 1:
-            staff = sum_staff_columns(staff)
-            if staff is None:
-                return None
-        return {"daily": daily, "staff": staff}
 
     def csv(self, frames, *, hourly=False):
         if hourly:
@@ -240,36 +236,6 @@ def _group_codes(pids: list, uids: list) -> tuple[list[int], list[int]]:
     return codes, first
 
 
-def sum_staff_columns(staff: dict) -> dict | None:
-    """:func:`sum_staff` in columns form (text ids and name, whole-number counts, every row with
-    its ids); None when pandas has to do it."""
-    columns, dtypes, data = staff["columns"], staff["dtypes"], staff["data"]
-    text = str(_STR)
-    if columns[:3] != ["page_id", "user_id", "user_name"] or dtypes[:3] != [text] * 3 or any(
-            t != "Int64" for t in dtypes[3:]):
-        return None
-    pids, uids, names = data[0], data[1], data[2]
-    if not all(type(v) is str for v in pids) or not all(type(v) is str for v in uids):
-        return None
-    codes, first = _group_codes(pids, uids)
-    n = len(first)
-    last_name: list = [None] * n
-    for g, name in zip(codes, names):
-        if name is not None:
-            last_name[g] = name
-    sums = []
-    for values in data[3:]:
-        total: list = [None] * n
-        for g, v in zip(codes, values):
-            if v is not None:
-                total[g] = v if total[g] is None else total[g] + v
-        if any(t is not None and not -2 ** 63 <= t < 2 ** 63 for t in total):
-            return None     # beyond int64: pandas' own arithmetic decides
-        sums.append(total)
-    return {"columns": list(columns), "dtypes": list(dtypes),
-            "data": [[pids[i] for i in first], [uids[i] for i in first], last_name] + sums}
-
-
 STAFF_CSV_FIELDS = ["inbox_count", "comment_count", "phone_number_count", "private_reply_count",
                     "unique_inbox_count", "unique_comment_count", "average_response_time", "order_count"]
 
@@ -305,11 +271,11 @@ class Staff(Kind):
         return client.user_stats(page_id, start, end, until=options.get("until"))
 
     def reshape(self, chunk, page_id, *, hourly):
-        return {"hourly": reshape.user_hourly(chunk.payload, page_id),
-                "totals": reshape.user_totals(chunk.payload, page_id)}
+        return {"hourly": reshape.user_hourly.table(chunk.payload, page_id),
+                "totals": reshape.user_totals.table(chunk.payload, page_id)}
 
-    def merge(self, parts, *, hourly):
-        out = super().merge(parts, hourly=hourly)
+    def combine(self, frames, window, *, several, hourly):
+        out = super().combine(frames, window, several=several, hourly=hourly)
         out["totals"] = combine_staff_totals(out.get("totals", pd.DataFrame()))
         return out
 
@@ -334,7 +300,7 @@ class Activity(Kind):
         return client.page_stats(page_id, start, end, until=options.get("until"))
 
     def reshape(self, chunk, page_id, *, hourly):
-        return {"hourly": reshape.page_activity_frame(chunk.payload, page_id)}
+        return {"hourly": reshape.page_activity_frame.table(chunk.payload, page_id)}
 
 
 @register
@@ -354,7 +320,7 @@ class Tags(Kind):
         return client.tag_stats(page_id, start, end)
 
     def reshape(self, chunk, page_id, *, hourly):
-        return {"daily": reshape.tags_frame(chunk.payload, page_id, chunk.start, chunk.end)}
+        return {"daily": reshape.tags_frame.table(chunk.payload, page_id, chunk.start, chunk.end)}
 
     def fetch(self, client, page_id, start, end, *, hourly=False, **options):
         frames = super().fetch(client, page_id, start, end, hourly=hourly, **options)
@@ -392,7 +358,7 @@ class Customers(Kind):
         return client.new_customers(page_id, start, end, group_by="hour" if hourly else "day")
 
     def reshape(self, chunk, page_id, *, hourly):
-        return {"data": reshape.new_customers_frame(chunk.payload, page_id, chunk.start, chunk.end)}
+        return {"data": reshape.new_customers_frame.table(chunk.payload, page_id, chunk.start, chunk.end)}
 
     def fetch(self, client, page_id, start, end, *, hourly=False, until=None, **options):
         """With ``until``, the range's last day ends at that local time. The endpoint takes
@@ -430,7 +396,19 @@ class Ads(Kind):
         return client.ads_campaigns(page_id, start, end)
 
     def reshape(self, chunk, page_id, *, hourly):
-        return {"ads": reshape.ads_frame(chunk.payload, page_id)}
+        return {"ads": reshape.ads_frame.table(chunk.payload, page_id)}
 
-    def merge(self, parts, *, hourly):
-        return {"ads": metrics.merge_ad_windows([p["ads"] for p in parts])}
+    def combine(self, frames, window, *, several, hourly):
+        return {"ads": metrics.merge_ads(frames["ads"], several=several)}
+
+
+def _frame_of(tables: list[pa.Table]) -> pd.DataFrame:
+    """Tables of one frame name -> one frame: columns in order of appearance (a table lacking one
+    has nulls there); tables whose columns' types disagree go through ``reshape.concat``."""
+    if not tables:
+        return pd.DataFrame()
+    try:
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return reshape.concat([reshape.to_frame(t) for t in tables])
+    return reshape.to_frame(table)

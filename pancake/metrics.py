@@ -683,8 +683,13 @@ def merge_ad_windows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     purchase_roas) recomputed from the sums, and reach kept only when a single window reported
     it (reach cannot be added)."""
     from .reshape import concat
-    df = concat(frames)
-    if df.empty or len(frames) <= 1:
+    return merge_ads(concat(frames), several=len(frames) > 1)
+
+
+def merge_ads(df: pd.DataFrame, *, several: bool) -> pd.DataFrame:
+    """:func:`merge_ad_windows` on the windows' rows in one frame (of one page or several: the
+    key holds ``page_id``); ``several``: there is more than one window."""
+    if df.empty or not several:
         return df
     key = ["page_id", "ad_id", "currency"]
     df = df.copy()
@@ -703,7 +708,7 @@ def merge_ad_windows(frames: list[pd.DataFrame]) -> pd.DataFrame:
                                    "purchase_roas": ("purchases_conversion_value", "spend", 1.0)}.items():
         if api in out.columns:
             out[api] = safe_div(_col(out, num), _col(out, den), scale)
-    return out[[c for c in frames[0].columns if c in out.columns]]
+    return out[[c for c in df.columns if c in out.columns]]
 
 
 def ads_kpi_values(frame: pd.DataFrame | None) -> dict[str, dict[str, Any]]:

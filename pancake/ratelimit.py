@@ -33,8 +33,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from .store.postgres import advisory_key  # the store's own locks take their keys the same way
-from .store.sqlite import is_corruption  # what the store counts as a damaged file
+from .sqlutil import advisory_key, is_corruption  # as the store's own locks and damage checks
 
 log = logging.getLogger("pancake.ratelimit")
 
@@ -141,14 +140,6 @@ class RateLimiter:
             with slot.cond:
                 call.end = self._clock()
                 slot.cond.notify_all()
-
-    def calls_in_window(self, key: str) -> int:
-        """How many calls for ``key`` still count now (in flight, or ended within the window)."""
-        slot = self._slot(str(key))
-        with slot.cond:
-            now = self._clock()
-            return sum(1 for c in slot.calls if c.end is None or now - c.end < self.period)
-
 
 class SharedLimiter:
     """A per-page budget shared by every process using the same store, exact as the server counts:
@@ -443,7 +434,7 @@ class _PostgresSlots(_SlotTable):
     """Stamped with the database's clock, so replicas' clocks never matter."""
 
     def __init__(self, url: str) -> None:
-        from psycopg_pool import ConnectionPool
+        from psycopg_pool import ConnectionPool  # optional: only with a PostgreSQL store
         self.pool = ConnectionPool(url, min_size=1, max_size=4, open=False, kwargs={"autocommit": True},
                                    name="pancake-ratelimit")
         self.pool.open(wait=True, timeout=10)

@@ -22,11 +22,13 @@ import functools
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import timeutil
 from .fmt import currency_decimals
@@ -35,12 +37,12 @@ __all__ = [
     "ReshapeError",
     "ENGAGEMENT_SERIES", "ENGAGEMENT_DAILY_COLUMNS", "ENGAGEMENT_HOURLY_COLUMNS",
     "USERS_ENGAGEMENTS_COLUMNS", "USER_HOURLY_COLUMNS", "USER_TOTALS_COLUMNS",
-    "USER_TOTAL_COLUMNS", "ADS_COLUMNS",
-    "TAGS_COLUMNS", "TAGS_TODAY_COLUMNS", "NEW_CUSTOMERS_COLUMNS", "PAGE_ACTIVITY_COLUMNS",
+    "ADS_COLUMNS",
+    "TAGS_COLUMNS", "NEW_CUSTOMERS_COLUMNS", "PAGE_ACTIVITY_COLUMNS",
     "PAGES_COLUMNS",
     "pages_frame", "engagement_daily", "engagement_hourly", "users_engagements",
-    "user_hourly", "user_totals", "ads_frame", "tags_frame", "tags_today",
-    "new_customers_frame", "page_activity_frame", "dedupe", "concat", "empty_frame",
+    "user_hourly", "user_totals", "ads_frame", "tags_frame",
+    "new_customers_frame", "page_activity_frame", "concat", "empty_frame", "to_frame", "from_frame",
 ]
 
 
@@ -77,7 +79,6 @@ _ADS = ([("page_id", "str"), ("ad_id", "str"), ("adset_id", "str"), ("account_id
             "messaging_first_reply", "post_comments", "cpc", "cpm", "ctr", "purchase_roas",
             "daily_budget", "lifetime_budget", "budget_remaining")])
 _TAGS = [("page_id", "str"), ("date", "dt"), ("tag_id", "str"), ("tag_name", "str"), ("count", "int")]
-_TAGS_TODAY = [("page_id", "str"), ("tag_id", "str"), ("tag_name", "str"), ("count", "int")]
 _NEW_CUSTOMERS = [("page_id", "str"), ("date", "dt"), ("new_customer_count", "int"),
                   ("new_page_inbox_count", "int"), ("new_phone_number_count", "int"),
                   ("phone_number_count", "int")]
@@ -97,10 +98,8 @@ ENGAGEMENT_HOURLY_COLUMNS = _cols(_ENGAGEMENT_HOURLY)
 USERS_ENGAGEMENTS_COLUMNS = _cols(_USERS_ENGAGEMENTS)
 USER_HOURLY_COLUMNS = _cols(_USER_HOURLY)
 USER_TOTALS_COLUMNS = _cols(_USER_TOTALS)
-USER_TOTAL_COLUMNS = USER_TOTALS_COLUMNS  # alias (the data layer spells it this way)
 ADS_COLUMNS = _cols(_ADS)
 TAGS_COLUMNS = _cols(_TAGS)
-TAGS_TODAY_COLUMNS = _cols(_TAGS_TODAY)
 NEW_CUSTOMERS_COLUMNS = _cols(_NEW_CUSTOMERS)
 PAGE_ACTIVITY_COLUMNS = _cols(_PAGE_ACTIVITY)
 PAGES_COLUMNS = _cols(_PAGES)
@@ -108,7 +107,7 @@ PAGES_COLUMNS = _cols(_PAGES)
 _SCHEMAS = {
     "pages": _PAGES, "engagement_daily": _ENGAGEMENT_DAILY, "engagement_hourly": _ENGAGEMENT_HOURLY,
     "users_engagements": _USERS_ENGAGEMENTS, "user_hourly": _USER_HOURLY,
-    "user_totals": _USER_TOTALS, "ads": _ADS, "tags": _TAGS, "tags_today": _TAGS_TODAY,
+    "user_totals": _USER_TOTALS, "ads": _ADS, "tags": _TAGS,
     "customers": _NEW_CUSTOMERS, "activity": _PAGE_ACTIVITY,
 }
 
@@ -117,7 +116,7 @@ def empty_frame(kind: str) -> pd.DataFrame:
     """The empty frame (right columns and dtypes) of a reshaper, e.g. ``empty_frame("tags")``."""
     if kind not in _SCHEMAS:
         raise KeyError(f"unknown frame kind {kind!r}; one of {sorted(_SCHEMAS)}")
-    return _build([], _SCHEMAS[kind])
+    return to_frame(_build([], _SCHEMAS[kind]))
 
 
 # --- value coercion -----------------------------------------------------------------------
@@ -172,54 +171,22 @@ def _to_str(v: Any) -> str | None:
     return str(v)
 
 
-_INT_EXACT = 2 ** 53            # ints beyond this are rounded by the float coercion: the slow path keeps that
-_NS_MIN, _NS_MAX = np.datetime64("1677-09-22", "us"), np.datetime64("2262-04-11", "us")
+_INT_EXACT = 2 ** 53            # ints beyond this are rounded by the float coercion (as they always were)
+
+# the one in-memory form of a window: an Arrow table with these types per schema kind; a load
+# turns all its windows into one DataFrame at once (``to_frame``)
+_ARROW = {"str": pa.large_string(), "int": pa.int64(), "float": pa.float64(), "dt": pa.timestamp("ns")}
+_PANDAS = {pa.int64(): pd.Int64Dtype()}       # the rest maps by itself: str, float64, datetime64[ns]
 
 
-def _int_array(values: list) -> Any:
-    """Python ints (or None) -> an ``Int64`` array, built from a numpy array and its mask."""
-    mask = [v is None for v in values]
-    data = [0 if v is None else v for v in values] if True in mask else values
+def _array(values: list, kind: str) -> pa.Array:
+    """Coerced Python values of a schema kind -> its Arrow array."""
     try:
-        return pd.arrays.IntegerArray(np.array(data, dtype=np.int64), np.array(mask, dtype=bool))
-    except OverflowError:
-        return pd.array(values, dtype="Int64")
-
-
-def _dt_array(values: list) -> Any:
-    """Naive datetimes (or None) -> ``datetime64[ns]``; None when a value is out of the
-    nanosecond range (pandas' path then raises ``OutOfBoundsDatetime`` as it always did)."""
-    us = np.array(values, dtype="datetime64[us]")
-    valid = us[~np.isnat(us)]
-    if len(valid) and (valid.min() < _NS_MIN or valid.max() >= _NS_MAX):
-        return None
-    return us.astype("datetime64[ns]")
-
-
-def _column(values: list, kind: str) -> Any:
-    """Coerced Python values -> the column's array in the kind's dtype. Values of the types
-    the coercions give take a fast path; anything else the general (pandas) one."""
-    dtype = _DTYPES[kind]
-    if kind == "int":
-        if all(v is None or type(v) is int for v in values):
-            return _int_array(values)
-        return pd.array(values, dtype=dtype)
-    if kind == "float":
-        if all(v is None or type(v) is float or type(v) is int for v in values):
-            return np.array([math.nan if v is None else v for v in values], dtype=dtype)
-        return pd.Series([math.nan if v is None else v for v in values], dtype=dtype).to_numpy()
-    if kind == "dt":
-        if all(v is None or type(v) is datetime for v in values):
-            arr = _dt_array(values)
-            if arr is not None:
-                return arr
-        try:
-            return pd.Series([pd.NaT if v is None else v for v in values], dtype=object).astype(dtype).to_numpy()
-        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        return pa.array(values, type=_ARROW[kind], from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, ValueError):
+        if kind == "dt":
             raise ReshapeError("a date or hour lies outside the years 1677..2262") from None
-    if all(v is None or type(v) is str for v in values):
-        return str_array(values)
-    return pd.Series(values, dtype=object).astype(dtype).array
+        raise ReshapeError(f"a value cannot be stored as {_DTYPES[kind]}") from None
 
 
 _STR_DTYPE = pd.array([], dtype="str").dtype      # pandas' text dtype ("str")
@@ -230,36 +197,60 @@ def str_array(values: list) -> Any:
     same array as ``pd.array(values, dtype="str")``, built straight from pyarrow when that is
     the dtype's storage (without the per-value checks ``pd.array`` makes)."""
     if _STR_DTYPE.storage == "pyarrow":
-        import pyarrow as pa
         return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_STR_DTYPE)
     return pd.array(values, dtype=_STR_DTYPE)
 
 
-def _frame(columns: Mapping[str, list], n: int, schema: Sequence[tuple[str, str]],
-           extras: Sequence[tuple[str, str]] = (), order: Sequence[int] | None = None) -> pd.DataFrame:
-    """Columns of coerced Python values (a missing column is all nulls) -> frame with the
-    schema's columns and dtypes, then the extras; ``order`` picks and orders the rows."""
+def _table(columns: Mapping[str, list], n: int, schema: Sequence[tuple[str, str]],
+           extras: Sequence[tuple[str, str]] = (), by: Sequence[str] = ()) -> pa.Table:
+    """Columns of coerced Python values (a missing column is all nulls) -> an Arrow table with
+    the schema's columns and types, then the extras; sorted by ``by`` (stable, nulls last)."""
     names = {c for c, _ in schema}
     cols = list(schema) + [e for e in extras if e[0] not in names]
-    data = {}
+    arrays = []
     for name, kind in cols:
         values = columns.get(name)
-        if values is None:
-            values = [None] * n
-        if order is not None:
-            values = [values[i] for i in order]
-        data[name] = _column(values, kind)
-    if not data:
-        return pd.DataFrame(data, columns=[])
-    return pd.DataFrame(data, copy=False)    # the dict's order is the columns' order
+        arrays.append(_array([None] * n if values is None else values, kind))
+    table = pa.Table.from_arrays(arrays, names=[c for c, _ in cols])
+    if by and n > 1:
+        order = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in by])
+        table = table.take(order)
+    return table
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table of the reshapers' types -> the frame (``Int64`` counts, ``str`` text,
+    ``float64``, ``datetime64[ns]``). The one conversion: a load makes one frame per name of
+    all its windows and pages with it, not one per window."""
+    if any(c.num_chunks > 1 for c in table.columns):   # pandas converts chunk by chunk: one chunk each
+        table = table.combine_chunks()
+    return table.to_pandas(types_mapper=_PANDAS.get)
+
+
+def from_frame(frame: pd.DataFrame) -> pa.Table:
+    """A frame of the reshapers' dtypes -> its Arrow table (text as ``large_string``, no pandas
+    metadata), so that tables of fetched and stored windows concatenate as they are."""
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    fields = [pa.field(f.name, pa.large_string()) if pa.types.is_string(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields)) if fields != list(table.schema) else table
+
+
+def _tabular(fn):
+    """A reshaper written to give an Arrow table -> the function giving its frame; the table
+    itself is ``fn.table`` (what the kinds and the loader use: no frame per window)."""
+    @functools.wraps(fn)
+    def frame(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        return to_frame(fn(*args, **kwargs))
+    frame.table = fn
+    return frame
 
 
 def _build(rows: list[dict], schema: Sequence[tuple[str, str]],
-           extras: Sequence[tuple[str, str]] = ()) -> pd.DataFrame:
-    """Rows (already coerced Python values) -> frame with the schema's columns and dtypes."""
+           extras: Sequence[tuple[str, str]] = ()) -> pa.Table:
+    """Rows (already coerced Python values) -> table with the schema's columns and types."""
     names = {c for c, _ in schema}
     cols = list(schema) + [e for e in extras if e[0] not in names]
-    return _frame({name: [r.get(name) for r in rows] for name, _ in cols}, len(rows), schema, extras)
+    return _table({name: [r.get(name) for r in rows] for name, _ in cols}, len(rows), schema, extras)
 
 
 def _coerce(value: Any, kind: str, what: str) -> Any:
@@ -378,238 +369,6 @@ def _columns_from_records(records: list, schema, page_id: str | None, what: str,
     return cols, extras
 
 
-def _row_order(columns: Mapping[str, list], by: Sequence[str], n: int) -> list[int] | None:
-    """The stable sort of ``_sorted`` as row positions, for keys that are all naive datetimes
-    or all strings (no nulls: nothing to put last); None when pandas should sort instead."""
-    keys = []
-    for name in by:
-        values = columns.get(name)
-        if values is None or len(values) != n:
-            return None
-        if not (all(type(v) is datetime for v in values) or all(type(v) is str for v in values)):
-            return None
-        keys.append(values)
-    if len(keys) == 1:
-        return sorted(range(n), key=keys[0].__getitem__)
-    rows = list(zip(*keys))
-    return sorted(range(n), key=rows.__getitem__)   # Python's sort is stable, like "stable"
-
-
-def _sorted_frame(columns: Mapping[str, list], n: int, schema, extras, by: list[str]) -> pd.DataFrame:
-    """``_sorted(_frame(...), by)``, ordering the values before the frame is built."""
-    order = _row_order(columns, by, n)
-    if order is None:
-        return _sorted(_frame(columns, n, schema, extras), by)
-    if order == list(range(n)):
-        order = None
-    return _frame(columns, n, schema, extras, order=order)
-
-
-def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    if frame.empty:
-        return frame.reset_index(drop=True)
-    return frame.sort_values(by, kind="stable", na_position="last").reset_index(drop=True)
-
-
-# --- frames as columns of JSON-native values ------------------------------------------------
-#
-# ``{"columns": [names], "dtypes": [dtype names], "data": [[a column's values], ...]}`` with
-# JSON-native values: ``datetime64`` as integers of the column's unit, None for a missing value.
-# The store keeps frames in this form (``pancake.store.codec``), and a kind may reshape a window
-# straight into it and merge windows in it (``Kind.reshape_columns``, ``Kind.merge_columns``),
-# so that a window costs no DataFrame of its own.
-
-_NAT = np.iinfo(np.int64).min
-_I64 = 2 ** 63
-_EPOCH = datetime(1970, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
-_NS_MIN_DT, _NS_MAX_DT = datetime(1677, 9, 22), datetime(2262, 4, 11)
-
-
-def _json_column(values: list, kind: str) -> tuple[str, list] | None:
-    """Coerced values of a schema kind -> (dtype name, JSON-native values) as ``frame_columns``
-    gives them for the column ``_column`` builds; None for anything but the usual types."""
-    if kind == "int":
-        if all(v is None or (type(v) is int and -_I64 <= v < _I64) for v in values):
-            return "Int64", values
-        return None
-    if kind == "float":
-        if all(v is None or type(v) is float or type(v) is int for v in values):
-            return "float64", [None if v is None or v != v else float(v) for v in values]
-        return None
-    if kind == "dt":
-        if all(v is None or (type(v) is datetime and _NS_MIN_DT <= v < _NS_MAX_DT) for v in values):
-            return "datetime64[ns]", [None if v is None else (v - _EPOCH) // _MICROSECOND * 1000 for v in values]
-        return None
-    if all(v is None or type(v) is str for v in values):
-        return str(_STR_DTYPE), values
-    return None
-
-
-def _columns(columns: Mapping[str, list], n: int, schema: Sequence[tuple[str, str]],
-             extras: Sequence[tuple[str, str]] = (), order: Sequence[int] | None = None) -> dict | None:
-    """``frame_columns(_frame(columns, n, schema, extras, order))`` without the frame; None when
-    a column holds values only pandas' general path takes."""
-    names = {c for c, _ in schema}
-    cols = list(schema) + [e for e in extras if e[0] not in names]
-    out: dict[str, list] = {"columns": [], "dtypes": [], "data": []}
-    for name, kind in cols:
-        values = columns.get(name)
-        if values is None:
-            values = [None] * n
-        if order is not None:
-            values = [values[i] for i in order]
-        col = _json_column(values, kind)
-        if col is None:
-            return None
-        out["columns"].append(str(name))
-        out["dtypes"].append(col[0])
-        out["data"].append(col[1])
-    return out
-
-
-def _sorted_columns(columns: Mapping[str, list], n: int, schema, extras, by: list[str]) -> dict | None:
-    """``frame_columns(_sorted_frame(...))`` without the frame, or None."""
-    order = _row_order(columns, by, n)
-    if order is None:
-        return None
-    return _columns(columns, n, schema, extras, order=None if order == list(range(n)) else order)
-
-
-def _stored_column(values: list, dtype: str) -> Any:
-    if dtype.startswith("datetime64"):
-        unit = dtype[dtype.index("[") + 1:dtype.index("]")] if "[" in dtype else "ns"
-        ints = np.array([_NAT if v is None else v for v in values], dtype="int64")
-        return ints.view(f"datetime64[{unit}]")
-    if dtype.startswith("float"):
-        return np.array([math.nan if v is None else v for v in values], dtype=dtype)
-    if dtype in ("str", "string", "object"):
-        return pd.array(values, dtype=dtype) if dtype != "object" else np.array(values, dtype=object)
-    return pd.array(values, dtype=dtype)
-
-
-def _quick_column(values: list, dtype: str) -> Any:
-    """``_stored_column`` for the dtypes the reshapers make, built without pandas' per-value
-    checks; None for anything else."""
-    if dtype == "Int64":
-        if all(v is None or type(v) is int for v in values):
-            return _int_array(values)
-        return None
-    if dtype == "str" and dtype == str(_STR_DTYPE):
-        if all(v is None or type(v) is str for v in values):
-            return str_array(values)
-        return None
-    if dtype in ("datetime64[ns]", "float64"):
-        return _stored_column(values, dtype)
-    return None
-
-
-def columns_frame(obj: Mapping[str, Any]) -> pd.DataFrame:
-    """A frame from its columns form, with the dtypes it names (the store's decoder). Raises
-    KeyError, TypeError or ValueError for a form it cannot read."""
-    columns, dtypes, data = obj["columns"], obj["dtypes"], obj["data"]
-    if (type(columns) is list and type(dtypes) is list and type(data) is list and columns
-            and len(columns) == len(dtypes) == len(data) and len(set(columns)) == len(columns)
-            and all(type(c) is str for c in columns) and all(type(t) is str for t in dtypes)
-            and all(type(v) is list for v in data)):
-        arrays = {}
-        for c, t, v in zip(columns, dtypes, data):
-            arr = _quick_column(v, t)
-            if arr is None:
-                break
-            arrays[c] = arr
-        else:
-            return pd.DataFrame(arrays, copy=False)
-    frame = pd.DataFrame({c: _stored_column(v, t) for c, t, v in zip(columns, dtypes, data)}, columns=columns,
-                         copy=False)
-    for c, t in zip(columns, dtypes):      # the rare dtype the arrays did not carry as such
-        if str(frame[c].dtype) != t:
-            frame[c] = frame[c].astype(t)
-    return frame
-
-
-def _is_int(v: Any) -> bool:
-    return v is None or (type(v) is int and -_I64 <= v < _I64)
-
-
-_QUICK_VALUES = {
-    "Int64": _is_int,
-    "datetime64[ns]": _is_int,
-    "float64": lambda v: v is None or type(v) is float or type(v) is int,
-}
-
-
-def _columns_quick(obj: Any) -> bool:
-    """A well-formed columns form (lists of equal lengths, unique names, equal-length columns)
-    whose columns are all of the reshapers' dtypes with values of the expected types: the frame
-    ``columns_frame`` makes of it is then the same, value by value, whether the columns are
-    converted on their own or after being joined to others."""
-    if not isinstance(obj, dict):
-        return False
-    columns, dtypes, data = obj.get("columns"), obj.get("dtypes"), obj.get("data")
-    if not (type(columns) is list and type(dtypes) is list and type(data) is list and columns
-            and len(columns) == len(dtypes) == len(data) and len(set(columns)) == len(columns)
-            and all(type(c) is str for c in columns) and all(type(v) is list for v in data)
-            and len({len(v) for v in data}) == 1):
-        return False
-    text = str(_STR_DTYPE)
-    for t, values in zip(dtypes, data):
-        if t == text:
-            if not all(v is None or type(v) is str for v in values):
-                return False
-        else:
-            ok = _QUICK_VALUES.get(t)
-            if ok is None or not all(ok(v) for v in values):
-                return False
-    return True
-
-
-def concat_columns(objs: Sequence[Any]) -> dict | None:
-    """``frame_columns(concat(frames))`` for frames in columns form that all have the same
-    columns and dtypes (the reshapers' ones) and some rows; None otherwise (``concat`` then
-    does it)."""
-    if not objs or not all(_columns_quick(o) for o in objs):
-        return None
-    columns, dtypes = objs[0]["columns"], objs[0]["dtypes"]
-    if any(o["columns"] != columns or o["dtypes"] != dtypes for o in objs):
-        return None
-    if not any(o["data"][0] for o in objs):
-        return None         # no rows at all: concat's empty frame
-    data = [[] for _ in columns]
-    for o in objs:
-        for acc, values in zip(data, o["data"]):
-            acc.extend(values)
-    return {"columns": list(columns), "dtypes": list(dtypes), "data": data}
-
-
-def merge_windows_columns(objs: Sequence[Any], keys: Sequence[str]) -> dict | None:
-    """:func:`merge_windows` in columns form, for text and datetime keys; None when it needs
-    the frames (different columns, no rows, other key dtypes)."""
-    out = concat_columns(objs)
-    if out is None:
-        return None
-    pos = []
-    for k in keys:
-        if k not in out["columns"]:
-            return None
-        i = out["columns"].index(k)
-        if out["dtypes"][i] not in (str(_STR_DTYPE), "datetime64[ns]"):
-            return None
-        pos.append(i)
-    if len(objs) <= 1:
-        return out
-    seen: set = set()
-    keep: list[bool] = []
-    for o in objs:          # a row is dropped when an earlier window gave its keys
-        window = list(zip(*[o["data"][i] for i in pos]))
-        keep.extend(key not in seen for key in window)
-        seen.update(window)
-    if all(keep):
-        return out
-    out["data"] = [[v for v, k in zip(values, keep) if k] for values in out["data"]]
-    return out
-
-
 # --- payload unwrapping -------------------------------------------------------------------
 
 def _check_payload(payload: Any, what: str, *, allow_list: bool = False) -> Any:
@@ -686,7 +445,7 @@ def pages_frame(pages: list[dict]) -> pd.DataFrame:
         rows.append({"page_id": _to_str(pid), "name": _to_str(p.get("name")),
                      "platform": _to_str(p.get("platform")),
                      "avatar_url": _to_str(p.get("avatar_url"))})
-    return _build(rows, _PAGES)
+    return to_frame(_build(rows, _PAGES))
 
 
 # --- engagement ---------------------------------------------------------------------------
@@ -720,7 +479,8 @@ def _series_items(series: Any, what: str) -> list[tuple[str, list]]:
     return out
 
 
-def engagement_daily(payload: Any, page_id: str, start: date, end: date) -> pd.DataFrame:
+@_tabular
+def engagement_daily(payload: Any, page_id: str, start: date, end: date) -> pa.Table:
     """``statistics/customer_engagements`` (daily) -> one row per day.
 
     Columns: ``page_id, date, inbox, comment, total, new_customer_replied,
@@ -730,14 +490,7 @@ def engagement_daily(payload: Any, page_id: str, start: date, end: date) -> pd.D
     A series whose ``data`` length differs from ``categories`` raises :class:`ReshapeError`.
     """
     cols, n, extras = _engagement_daily_values(payload, page_id, start, end)
-    return _sorted_frame(cols, n, _ENGAGEMENT_DAILY, extras, ["date"])
-
-
-def engagement_daily_columns(payload: Any, page_id: str, start: date, end: date) -> dict | None:
-    """:func:`engagement_daily` in columns form (``frame_columns`` of its frame, the form the
-    store keeps), without building the frame; None when a value needs pandas' general path."""
-    cols, n, extras = _engagement_daily_values(payload, page_id, start, end)
-    return _sorted_columns(cols, n, _ENGAGEMENT_DAILY, extras, ["date"])
+    return _table(cols, n, _ENGAGEMENT_DAILY, extras, ["date"])
 
 
 def _engagement_daily_values(payload: Any, page_id: str, start: date,
@@ -777,7 +530,8 @@ def _engagement_daily_values(payload: Any, page_id: str, start: date,
     return cols, n, extras
 
 
-def engagement_hourly(payload: Any, page_id: str) -> pd.DataFrame:
+@_tabular
+def engagement_hourly(payload: Any, page_id: str) -> pa.Table:
     """``customer_engagements?by_hour=true`` ``{"statistics": [{hour, ...}]}`` -> one row per hour.
 
     Columns: ``page_id, hour, inbox, comment, total, new_customer, new_customer_from_inbox``
@@ -793,10 +547,11 @@ def engagement_hourly(payload: Any, page_id: str) -> pd.DataFrame:
     records = _get_list(container, "statistics", what)
     cols, extras = _columns_from_records(records, _ENGAGEMENT_HOURLY, _to_str(page_id), what,
                                          time_col="hour", parse_time=lambda v: _hour(v, what))
-    return _sorted_frame(cols, len(records), _ENGAGEMENT_HOURLY, extras, ["hour"])
+    return _table(cols, len(records), _ENGAGEMENT_HOURLY, extras, ["hour"])
 
 
-def users_engagements(payload: Any, page_id: str) -> pd.DataFrame:
+@_tabular
+def users_engagements(payload: Any, page_id: str) -> pa.Table:
     """The ``users_engagements`` list of an engagement payload -> one row per staff member.
 
     Columns: ``page_id, user_id, user_name, inbox_count, order_count, old_order_count,
@@ -804,13 +559,7 @@ def users_engagements(payload: Any, page_id: str) -> pd.DataFrame:
     order is kept (there is no time axis).
     """
     cols, n, extras = _users_engagements_values(payload, page_id)
-    return _frame(cols, n, _USERS_ENGAGEMENTS, extras)
-
-
-def users_engagements_columns(payload: Any, page_id: str) -> dict | None:
-    """:func:`users_engagements` in columns form (see :func:`engagement_daily_columns`)."""
-    cols, n, extras = _users_engagements_values(payload, page_id)
-    return _columns(cols, n, _USERS_ENGAGEMENTS, extras)
+    return _table(cols, n, _USERS_ENGAGEMENTS, extras)
 
 
 def _users_engagements_values(payload: Any, page_id: str) -> tuple[dict[str, list], int, list[tuple[str, str]]]:
@@ -848,7 +597,8 @@ def _users_container(payload: Any, what: str) -> Mapping:
     return payload
 
 
-def user_hourly(payload: Any, page_id: str) -> pd.DataFrame:
+@_tabular
+def user_hourly(payload: Any, page_id: str) -> pa.Table:
     """``statistics/users`` or the user API's ``statistics/user`` -> one row per (user, hour).
 
     Columns: ``page_id, user_id, user_name, hour, inbox_count, comment_count,
@@ -877,7 +627,7 @@ def user_hourly(payload: Any, page_id: str) -> pd.DataFrame:
         parts.append((cols, len(records)))
         extras.extend(e for e in ex if e[0] not in {x for x, _ in extras})
     cols, n = _stack(parts)
-    return _sorted_frame(cols, n, _USER_HOURLY, extras, ["hour", "user_id"])
+    return _table(cols, n, _USER_HOURLY, extras, ["hour", "user_id"])
 
 
 def _stack(parts: list[tuple[dict[str, list], int]]) -> tuple[dict[str, list], int]:
@@ -894,7 +644,8 @@ def _stack(parts: list[tuple[dict[str, list], int]]) -> tuple[dict[str, list], i
     return out, n
 
 
-def user_totals(payload: Any, page_id: str) -> pd.DataFrame:
+@_tabular
+def user_totals(payload: Any, page_id: str) -> pa.Table:
     """``data.users`` (or top-level ``users``) -> one row per staff member, the API's own totals
     for the window. Columns: ``page_id, user_id, user_name, user_fb_id, inbox_count,
     comment_count, phone_number_count, private_reply_count, unique_inbox_count,
@@ -910,12 +661,13 @@ def user_totals(payload: Any, page_id: str) -> pd.DataFrame:
             raise ReshapeError(f"{what}: users[{uid!r}] is a {type(info).__name__}, expected an object")
         records.append({**info, "user_id": uid})
     cols, extras = _columns_from_records(records, _USER_TOTALS, _to_str(page_id), what, skip=("hour",))
-    return _frame(cols, len(records), _USER_TOTALS, extras)
+    return _table(cols, len(records), _USER_TOTALS, extras)
 
 
 # --- ads ----------------------------------------------------------------------------------
 
-def ads_frame(payload: Any, page_id: str) -> pd.DataFrame:
+@_tabular
+def ads_frame(payload: Any, page_id: str) -> pa.Table:
     """``statistics/pages_campaigns`` (bare array or ``{data: [...]}``) -> one row per ad.
 
     All numbers (``"3000"``, 3000, null) become ``float64`` (null -> NaN), counts such as
@@ -932,14 +684,14 @@ def ads_frame(payload: Any, page_id: str) -> pd.DataFrame:
     else:
         records = _get_list(payload, "data", what)
     cols, extras = _columns_from_records(records, _ADS, _to_str(page_id), what)
-    frame = _frame(cols, len(records), _ADS, extras)
-    if not frame.empty:  # budgets: the currency's smallest unit (Facebook) -> its main unit
-        # without a currency the unit is unknown: no budget (never one guessed from USD's cents)
-        scale = frame["currency"].map(lambda c: math.nan if _is_null(c) or not str(c).strip()
-                                      else 10.0 ** currency_decimals(str(c).strip()))
-        for c in ("daily_budget", "lifetime_budget", "budget_remaining"):
-            frame[c] = (frame[c] / scale.astype("float64")).astype("float64")
-    return frame
+    # budgets: the currency's smallest unit (Facebook) -> its main unit; without a currency the
+    # unit is unknown: no budget (never one guessed from USD's cents)
+    scale = [math.nan if _is_null(c) or not str(c).strip() else 10.0 ** currency_decimals(str(c).strip())
+             for c in cols.get("currency", [None] * len(records))]
+    for c in ("daily_budget", "lifetime_budget", "budget_remaining"):
+        if c in cols:
+            cols[c] = [math.nan if v is None else v / k for v, k in zip(cols[c], scale)]
+    return _table(cols, len(records), _ADS, extras)
 
 
 # --- tags ---------------------------------------------------------------------------------
@@ -996,8 +748,9 @@ def _tag_series(block: Mapping, what: str) -> tuple[list, list[tuple[str, list]]
     return categories, out
 
 
+@_tabular
 def tags_frame(payload: Any, page_id: str, start: date, end: date,
-               tag_names: Mapping[Any, str] | None = None) -> pd.DataFrame:
+               tag_names: Mapping[Any, str] | None = None) -> pa.Table:
     """``statistics/tags`` -> long form, one row per (date, tag): ``page_id, date, tag_id,
     tag_name, count``.
 
@@ -1008,7 +761,7 @@ def tags_frame(payload: Any, page_id: str, start: date, end: date,
 
     ``data_today`` is ignored here on purpose: it is a "today so far" snapshot whose day is
     also inside ``data`` when the range includes today, and it is not bounded by the asked
-    window, so adding it would double-count. Use :func:`tags_today` for it.
+    window, so adding it would double-count.
     """
     what = "statistics/tags"
     payload = _check_payload(payload, what)
@@ -1024,30 +777,13 @@ def tags_frame(payload: Any, page_id: str, start: date, end: date,
             "tag_name": tag_names_ * len(dates),
             "count": [_to_count(values[i], f"{what} tag {tid}[{i}]")
                       for i in range(len(dates)) for tid, values in series]}
-    return _sorted_frame(cols, n, _TAGS, (), ["date"])
-
-
-def tags_today(payload: Any, page_id: str, tag_names: Mapping[Any, str] | None = None) -> pd.DataFrame:
-    """``data_today`` of ``statistics/tags`` -> ``page_id, tag_id, tag_name, count``, one row
-    per tag, summed over its categories (a tag whose values are all null stays ``<NA>``)."""
-    what = "statistics/tags data_today"
-    payload = _check_payload(payload, what)
-    names = _tag_name_map(payload, tag_names, what)
-    block = _get_obj(payload, "data_today", what)
-    _, series = _tag_series(block, what)
-    pid = _to_str(page_id)
-    rows = []
-    for tid, values in series:
-        counts = [_to_count(v, f"{what} tag {tid}") for v in values]
-        present = [c for c in counts if c is not None]
-        rows.append({"page_id": pid, "tag_id": tid, "tag_name": names.get(tid, f"#{tid}"),
-                     "count": sum(present) if present else None})
-    return _build(rows, _TAGS_TODAY)
+    return _table(cols, n, _TAGS, (), ["date"])
 
 
 # --- new customers ------------------------------------------------------------------------
 
-def new_customers_frame(payload: Any, page_id: str, start: date, end: date) -> pd.DataFrame:
+@_tabular
+def new_customers_frame(payload: Any, page_id: str, start: date, end: date) -> pa.Table:
     """``statistics/customers`` / ``statistics/page_customers`` -> one row per day or hour.
 
     Columns: ``page_id, date, new_customer_count, new_page_inbox_count,
@@ -1087,19 +823,20 @@ def new_customers_frame(payload: Any, page_id: str, start: date, end: date) -> p
         parts.append((cols, len(records)))
         extras.extend(e for e in ex if e[0] not in {x for x, _ in extras})
     cols, n = _stack(parts)
-    return _sorted_frame(cols, n, _NEW_CUSTOMERS, extras, ["date", "page_id"])
+    return _table(cols, n, _NEW_CUSTOMERS, extras, ["date", "page_id"])
 
 
 # --- page activity ------------------------------------------------------------------------
 
-def page_activity_frame(payload: Any, page_id: str) -> pd.DataFrame:
+@_tabular
+def page_activity_frame(payload: Any, page_id: str) -> pa.Table:
     """``statistics/pages`` ``{data: [{hour, ...}]}`` -> one row per hour (+ unknown fields)."""
     what = "statistics/pages"
     payload = _check_payload(payload, what)
     records = _get_list(payload, "data", what)
     cols, extras = _columns_from_records(records, _PAGE_ACTIVITY, _to_str(page_id), what,
                                          time_col="hour", parse_time=lambda v: _hour(v, what))
-    return _sorted_frame(cols, len(records), _PAGE_ACTIVITY, extras, ["hour"])
+    return _table(cols, len(records), _PAGE_ACTIVITY, extras, ["hour"])
 
 
 # --- merging windows ----------------------------------------------------------------------
@@ -1177,30 +914,27 @@ def merge_windows(frames: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.Dat
     """Windows of one page -> one frame: a row of a later window whose ``keys`` an earlier window
     already gave (the same day returned twice) is dropped. Rows of one window are all kept, so
     two API hours with the same local label (a clock turned back) are both counted."""
-    keys = list(keys)
     frames = [f for f in frames if f is not None]
     for f in frames:
         missing = [k for k in keys if k not in f.columns]
         if missing:
             raise ReshapeError(f"merge: key column(s) {missing} not in frame")
-    if len(frames) <= 1:
-        return concat(frames).reset_index(drop=True)
-    window = np.concatenate([np.full(len(f), i) for i, f in enumerate(frames)])
-    out = concat(frames)
-    if out.empty:
-        return out.reset_index(drop=True)
-    key_values = [out[k].to_numpy() for k in keys]
-    if _distinct_rows(key_values, len(out)):
-        return out.reset_index(drop=True)   # no key given twice: every row stays
-    first = pd.Series(window).groupby([out[k].to_numpy() for k in keys], dropna=False).transform("min")
-    return out[window == first.to_numpy()].reset_index(drop=True)
+    window = np.concatenate([np.full(len(f), i, dtype=np.int64) for i, f in enumerate(frames)]
+                            or [np.zeros(0, dtype=np.int64)])
+    return drop_repeated(concat(frames), window, keys)
 
 
-def dedupe(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """Drop rows whose ``keys`` repeat an earlier row (the same day from two windows),
-    keeping the first; index reset, dtypes and order otherwise unchanged."""
+def drop_repeated(frame: pd.DataFrame, window: np.ndarray, keys: Sequence[str]) -> pd.DataFrame:
+    """:func:`merge_windows` on the windows' rows already in one frame (of one page or several:
+    ``keys`` hold ``page_id``), ``window[i]`` being row i's window within its page."""
     keys = list(keys)
     missing = [k for k in keys if k not in frame.columns]
     if missing:
-        raise ReshapeError(f"dedupe: key column(s) {missing} not in frame")
-    return frame.drop_duplicates(subset=keys, keep="first").reset_index(drop=True)
+        raise ReshapeError(f"merge: key column(s) {missing} not in frame")
+    if frame.empty or not window.any():
+        return frame.reset_index(drop=True)
+    key_values = [frame[k].to_numpy() for k in keys]
+    if _distinct_rows(key_values, len(frame)):
+        return frame.reset_index(drop=True)   # no key given twice: every row stays
+    first = pd.Series(window).groupby(key_values, dropna=False).transform("min")
+    return frame[window == first.to_numpy()].reset_index(drop=True)

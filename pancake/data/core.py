@@ -11,14 +11,16 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import errors, kinds, reshape, timeutil
 from ..client import PancakeClient
@@ -115,7 +117,7 @@ def make_client(settings: Settings, **client_options: Any) -> PancakeClient:
     ``client_options`` go to ``PancakeClient`` for the real API (``call_budget``,
     ``shared_limiter``)."""
     if settings.use_demo:
-        from ..simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
+        from ..simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator  # start-up: demo mode only
         sim = Simulator(timezone=settings.timezone)
         return PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
                              base_url="https://pages.fm/api", timezone=settings.timezone,
@@ -126,12 +128,11 @@ def make_client(settings: Settings, **client_options: Any) -> PancakeClient:
 # --- one page ----------------------------------------------------------------------------
 
 def fetch_page(client: PancakeClient, kind: str, page_id: str, start: date, end: date, *,
-               parts: bool = False, columns: bool = False, **options: Any) -> Any:
+               parts: bool = False, **options: Any) -> Any:
     """Fetch one kind of statistics (``pancake.kinds``) for one page over [start, end]: its frames,
-    or with ``parts=True`` one reshaped, unmerged part per window (what ``Kind.merge`` takes).
-    With ``columns=True`` too, a part is in columns form where the kind has one
-    (``Kind.reshape_columns``: what the store keeps and ``Kind.merge_columns`` takes).
-    The loader calls this once per window, so every window of every page goes out at once."""
+    or with ``parts=True`` one reshaped, unmerged part per window (Arrow tables by frame name:
+    what the store keeps and ``Kind.assemble`` takes). The loader calls this once per window,
+    so every window of every page goes out at once."""
     k = kinds.get(kind)
     k.check_cut(options.get("until"))
     if not parts:
@@ -141,11 +142,7 @@ def fetch_page(client: PancakeClient, kind: str, page_id: str, start: date, end:
         raise ValueError(f"{k.name} has no hourly variant")
     chunks = k.chunks(client, page_id, start, end, hourly=hourly, **options)
     with kinds.CPU_TURN:
-        out = []
-        for c in chunks:
-            part = k.reshape_columns(c, page_id, hourly=hourly) if columns else None
-            out.append(part if part is not None else k.reshape(c, page_id, hourly=hourly))
-        return out
+        return [k.reshape(c, page_id, hourly=hourly) for c in chunks]
 
 
 # --- several pages -----------------------------------------------------------------------
@@ -193,32 +190,8 @@ def _assemble(ids: list[str], results: Mapping[str, Mapping[str, pd.DataFrame]],
                   pages_ok=[p for p in ids if p in results])
 
 
-def _assemble_any(ids: list[str], results: Mapping[str, Mapping[str, Any]],
-                  errs: Mapping[str, PageError]) -> Result:
-    """``_assemble`` where a page's frames may be in columns form (merged by the kind): a frame
-    of every page at once is made of the pages' columns joined, the very frame ``_assemble``
-    makes of the pages' frames; any other mix goes through the frames."""
-    if not any(_in_columns(r) and r for r in results.values()):
-        return _assemble(ids, results, errs)
-    if all(_in_columns(r) for r in results.values()):
-        names: list[str] = []
-        for pid in ids:
-            for name in results.get(pid, {}):
-                if name not in names:
-                    names.append(name)
-        frames = {}
-        for name in names:
-            objs = [results[pid][name] for pid in ids if pid in results and name in results[pid]]
-            joined = reshape.concat_columns(objs)
-            frames[name] = (reshape.columns_frame(joined) if joined is not None
-                            else reshape.concat([codec.obj_to_frame(o) for o in objs]))
-        return Result(frames=frames, errors=[errs[p] for p in ids if p in errs],
-                      pages_ok=[p for p in ids if p in results])
-    return _assemble(ids, {pid: _as_frames(r) for pid, r in results.items()}, errs)
-
-
 def fetch(client: PancakeClient, kind: str, page_ids: Iterable[str], start: date, end: date, *,
-          page_names: Mapping[str, str] | None = None, max_workers: int = 8,
+          page_names: Mapping[str, str] | None = None,
           on_progress: Callable[[int, int, str], None] | None = None, **options: Any) -> Result:
     """One kind of statistics for several pages, every window of every page at once (no store)."""
     return Loader(client).load(kind, page_ids, start, end, page_names=page_names,
@@ -245,7 +218,7 @@ DAY_GRAIN: dict[tuple[str, bool], dict[str, str]] = {
 # composed with the kind's own merge: the same parts through the same code as a direct fetch.
 # A kind that overrides both ``fetch`` and ``merge`` (none today) is stored for the exact range.
 
-GRAIN_DAY, GRAIN_WINDOW, GRAIN_RANGE = "day", "range", "range"
+GRAIN_DAY, GRAIN_RANGE = "day", "range"
 OPEN_TTL = 300.0          # seconds an entry that includes today is used before asking again
 VIEW_DEADLINE = 30.0      # a dashboard view draws what it has after this many seconds
 LATE_WAIT = 1.0           # a page already late in this process is waited for this long only
@@ -452,15 +425,91 @@ class FrameMemo:
 
 # --- the loader ------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _Plan:
+    """One load's split of the range, made once and handed to every step: how the kind is stored
+    (``mode_of``), under which variant and grain, and the entries the range is made of (its days,
+    its ≤ 31-day windows, or the range itself), oldest first."""
+    kind: kinds.Kind
+    start: date
+    end: date
+    hourly: bool
+    variant: str
+    mode: str
+    grain: str
+    keys: tuple
+
+    @classmethod
+    def of(cls, k: kinds.Kind, start: date, end: date, options: Mapping[str, Any]) -> _Plan:
+        hourly = bool(options.get("hourly"))
+        mode = mode_of(k, hourly)
+        if mode == "day":
+            keys: tuple = tuple(timeutil.daterange(start, end))
+        elif mode == "whole":
+            keys = ((start, end),)
+        else:
+            keys = tuple(timeutil.split_windows(start, end))
+        return cls(k, start, end, hourly, variant_of(options, k.name), mode,
+                   GRAIN_DAY if mode == "day" else GRAIN_RANGE, keys)
+
+
 @dataclass
 class _Need:
     """What one page needs for one load: the entries in hand and the futures still to come."""
     page_id: str
-    blobs: dict[Any, str] = field(default_factory=dict)          # day or (a, b) -> JSON body
+    blobs: dict[Any, bytes] = field(default_factory=dict)        # day or (a, b) -> stored body
     parts: dict[Any, list] = field(default_factory=dict)         # (a, b) -> parts just fetched
     futures: list[tuple[Future, list]] = field(default_factory=list)  # future, the keys it brings
     fetched: list[tuple[float, bool]] = field(default_factory=list)  # (fetched_at, closed) used
     frames: dict[str, pd.DataFrame] | None = None                 # from the memo
+
+    def windows(self, keys: Iterable[Any]) -> list[dict[str, pa.Table]]:
+        """The parts of ``keys`` in order: just fetched, or decoded from their stored bodies."""
+        out: list[dict[str, pa.Table]] = []
+        for key in keys:
+            got = self.parts.get(key)
+            out.extend(got if got is not None else _decode_parts(self.blobs[key]))
+        return out
+
+
+def _encode_parts(parts: list[dict[str, Any]]) -> bytes:
+    """A window's parts (usually one) as one stored body: frame names prefixed by the part."""
+    return codec.encode({f"{i}/{name}": t for i, part in enumerate(parts) for name, t in part.items()})
+
+
+def _decode_parts(body: bytes) -> list[dict[str, pa.Table]]:
+    """:func:`_encode_parts` backwards; a day's body (names without a part) is one part."""
+    out: dict[int, dict[str, pa.Table]] = {}
+    for key, table in codec.decode_tables(body).items():
+        i, sep, name = key.partition("/")
+        if not sep:
+            i, name = "0", key
+        out.setdefault(int(i), {})[name] = table
+    return [out[i] for i in sorted(out)] or [{}]
+
+
+def _in_page_order(frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """The rows of the pages in the order of ``ids`` (each page's rows in their own order): as
+    the pages' frames concatenated one after another would be."""
+    if len(frame) < 2 or "page_id" not in frame.columns:
+        return frame
+    rank = pd.Index(ids).get_indexer(frame["page_id"])
+    rank[rank < 0] = len(ids)          # a row of no page asked (none expected): last
+    if (np.diff(rank) >= 0).all():
+        return frame
+    return frame.take(np.argsort(rank, kind="stable")).reset_index(drop=True)
+
+
+def _by_page(frames: Mapping[str, pd.DataFrame], ids: list[str]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Frames of several pages -> each page's frames (its rows, an empty frame where it has none)."""
+    out: dict[str, dict[str, pd.DataFrame]] = {pid: {} for pid in ids}
+    for name, frame in frames.items():
+        where = frame.groupby("page_id", sort=False).indices if "page_id" in frame.columns else {}
+        for pid in ids:
+            rows = where.get(pid)
+            out[pid][name] = (frame.take(rows).reset_index(drop=True) if rows is not None
+                              else frame.iloc[0:0].reset_index(drop=True))
+    return out
 
 
 class Loader:
@@ -526,9 +575,9 @@ class Loader:
             return self._load_until(k, ids, start, end, until, page_names=page_names, deadline=deadline,
                                     on_progress=on_progress, **options)
         t0 = time.monotonic()
-        needs = self._plan(k, ids, start, end, options)
-        return self._collect(k, needs, ids, start, end, options, t0, deadline, page_names, on_progress,
-                             keep_partial=keep_partial)
+        plan = _Plan.of(k, start, end, options)
+        needs = self._plan(plan, ids, options)
+        return self._collect(plan, needs, ids, t0, deadline, page_names, on_progress, keep_partial=keep_partial)
 
     def prefetch(self, kind: str, page_ids: Iterable[str], start: date, end: date, **options: Any) -> None:
         """Start every call a later ``load`` of the same will need, without waiting for them
@@ -540,7 +589,7 @@ class Loader:
             if start == end or not k.cuts_by_time:
                 return
             end = end - timedelta(days=1)
-        self._plan(k, list(dict.fromkeys(str(p) for p in page_ids)), start, end, options)
+        self._plan(_Plan.of(k, start, end, options), list(dict.fromkeys(str(p) for p in page_ids)), options)
 
     # -- a range whose last day ends early ------------------------------------------------------
     def _load_until(self, k: kinds.Kind, ids: list[str], start: date, end: date, until: dt_time, *,
@@ -573,7 +622,7 @@ class Loader:
 
             def task(pid: str = pid) -> tuple[dict[str, pd.DataFrame], float]:
                 at = self._clock()
-                frames = _module_fetch_page()(self.client, k.name, pid, end, end, until=until, **options)
+                frames = fetch_page(self.client, k.name, pid, end, end, until=until, **options)
                 return frames, at
             futures[pid] = self.pool.submit(pid, task)
         limit = None if deadline is None else max(0.0, deadline - (time.monotonic() - t0))
@@ -616,17 +665,14 @@ class Loader:
     def _memo_key(self, k: kinds.Kind, pid: str, start: date, end: date, variant: str) -> tuple:
         return (self.source, k.name, variant, pid, start, end)
 
-    def _plan(self, k: kinds.Kind, ids: list[str], start: date, end: date,
-              options: Mapping[str, Any]) -> dict[str, _Need]:
-        hourly = bool(options.get("hourly"))
-        variant = variant_of(options, k.name)
-        mode = mode_of(k, hourly)
+    def _plan(self, plan: _Plan, ids: list[str], options: Mapping[str, Any]) -> dict[str, _Need]:
+        k, start, end = plan.kind, plan.start, plan.end
         today = self.today()
         now = self._clock()
         needs = {pid: _Need(pid) for pid in ids}
         todo = []
         for pid in ids:
-            hit = self.memo.get(self._memo_key(k, pid, start, end, variant)) if self.memo else None
+            hit = self.memo.get(self._memo_key(k, pid, start, end, plan.variant)) if self.memo else None
             if hit is not None:
                 needs[pid].frames = hit[0]
                 needs[pid].fetched.append((hit[1], end < today))
@@ -634,24 +680,15 @@ class Loader:
                 todo.append(pid)
         if not todo:
             return needs
-        if mode == "day":
-            keys = timeutil.daterange(start, end)
-            grain = GRAIN_DAY
-        elif mode == "whole":
-            keys = [(start, end)]
-            grain = GRAIN_RANGE
-        else:
-            keys = timeutil.split_windows(start, end)
-            grain = GRAIN_WINDOW
-        stored = self._stored(k.name, variant, grain, todo, keys, now)
-        tasks: list[tuple[str, list, Callable[[], Any]]] = []
+        stored = self._stored(plan, todo, plan.keys, now)
+        tasks: list[tuple[str, list, Future]] = []
         for pid in todo:
             need = needs[pid]
             have = stored.get(pid, {})
             for key, entry in have.items():
                 need.blobs[key] = entry.body
                 need.fetched.append((entry.fetched_at, entry.closed))
-            missing = [key for key in keys if key not in have]
+            missing = [key for key in plan.keys if key not in have]
             if not missing:
                 continue
             # keys another load is already fetching: wait for that fetch (single flight)
@@ -659,16 +696,16 @@ class Loader:
             waiting: dict[int, tuple[Future, list]] = {}
             with self._lock:
                 for key in missing:
-                    fut = self._inflight.get((self.source, k.name, variant, grain, pid, key))
+                    fut = self._inflight.get(self._flight_key(plan, pid, key))
                     if fut is not None and not fut.done():
                         waiting.setdefault(id(fut), (fut, []))[1].append(key)
                     else:
                         fresh.append(key)
                 need.futures.extend(waiting.values())
-                for group in self._groups(mode, fresh):
+                for group in self._groups(plan.mode, fresh):
                     fut = Future()
                     for key in group:
-                        self._inflight[(self.source, k.name, variant, grain, pid, key)] = fut
+                        self._inflight[self._flight_key(plan, pid, key)] = fut
                     need.futures.append((fut, group))
                     tasks.append((pid, group, fut))
         # window-major order: every page's first window before anyone's second
@@ -679,14 +716,18 @@ class Loader:
         gate = threading.Event()
         try:
             for pid, group, fut in tasks:
-                self._submit(k, mode, grain, variant, pid, group, fut, options, gate)
+                self._submit(plan, pid, group, fut, options, gate)
         finally:
             gate.set()
         return needs
 
+    def _flight_key(self, plan: _Plan, pid: str, key: Any) -> tuple:
+        return (self.source, plan.kind.name, plan.variant, plan.grain, pid, key)
+
     @staticmethod
     def _groups(mode: str, fresh: list) -> list[list]:
-        """Missing keys -> the calls to make: per window, or runs of days cut into ≤ 31-day windows."""
+        """Missing keys -> the calls to make: per window, or runs of missing days cut into
+        ≤ 31-day calls."""
         if mode != "day":
             return [[key] for key in fresh]
         out: list[list] = []
@@ -702,23 +743,23 @@ class Loader:
             out.append(run)
         return out
 
-    def _stored(self, kind: str, variant: str, grain: str, ids: list[str], keys: list,
-                now: float) -> dict[str, dict[Any, Any]]:
+    def _stored(self, plan: _Plan, ids: list[str], keys: Sequence[Any], now: float) -> dict[str, dict[Any, Any]]:
         """The usable stored entries per page: closed ones, and open ones younger than the TTL."""
         if self.store is None or not keys:
             return {}
-        first = keys[0][0] if isinstance(keys[0], tuple) else keys[0]
-        last = keys[-1][0] if isinstance(keys[-1], tuple) else keys[-1]
+        day = plan.grain == GRAIN_DAY
+        first = keys[0] if day else keys[0][0]
+        last = keys[-1] if day else keys[-1][0]
         wanted = set(keys)
         try:
-            entries = self.store.get(self.source, kind, variant, grain, ids, first, last)
+            entries = self.store.get(self.source, plan.kind.name, plan.variant, plan.grain, ids, first, last)
         except Exception as exc:  # noqa: BLE001 - a broken store means fetching, never failing
             self._store_failed("read", exc)
             return {}
         out: dict[str, dict[Any, Any]] = {}
         for e in entries:
-            key = e.start if grain == GRAIN_DAY and e.start == e.end and e.start in wanted else (e.start, e.end)
-            if key not in wanted:
+            key = e.start if day and e.start == e.end else (e.start, e.end)
+            if key not in wanted or not codec.readable(e.body):   # another layout: fetched again
                 continue
             if e.closed or now - e.fetched_at < self.open_ttl:
                 out.setdefault(e.page_id, {})[key] = e
@@ -729,18 +770,18 @@ class Loader:
         log.warning("statistics store %s failed (%s); going on without it", what, redact(str(exc)))
 
     # -- fetching ---------------------------------------------------------------------------------
-    def _submit(self, k: kinds.Kind, mode: str, grain: str, variant: str, pid: str, group: list,
-                fut: Future, options: Mapping[str, Any], gate: threading.Event | None = None) -> None:
-        def task() -> dict[Any, str]:
+    def _submit(self, plan: _Plan, pid: str, group: list, fut: Future, options: Mapping[str, Any],
+                gate: threading.Event | None = None) -> None:
+        def task() -> dict[Any, tuple]:
             if gate is not None:
                 gate.wait()
-            return self._fetch(k, mode, grain, variant, pid, group, options)
+            return self._fetch(plan, pid, group, options)
 
         def done(inner: Future) -> None:
             with self._lock:
                 for key in group:
-                    if self._inflight.get((self.source, k.name, variant, grain, pid, key)) is fut:
-                        del self._inflight[(self.source, k.name, variant, grain, pid, key)]
+                    if self._inflight.get(self._flight_key(plan, pid, key)) is fut:
+                        del self._inflight[self._flight_key(plan, pid, key)]
                 if inner.exception() is None:
                     self._late.pop(pid, None)
             exc = inner.exception()
@@ -751,41 +792,44 @@ class Loader:
 
         self.pool.submit(pid, task).add_done_callback(done)
 
-    def _fetch(self, k: kinds.Kind, mode: str, grain: str, variant: str, pid: str, group: list,
-               options: Mapping[str, Any]) -> dict[Any, tuple[str, float, bool, list | None]]:
+    def _fetch(self, plan: _Plan, pid: str, group: list,
+               options: Mapping[str, Any]) -> dict[Any, tuple[bytes, float, bool, list | None]]:
         """One call (one window) for one page -> {key: (body, fetched_at, closed, parts or None)},
         stored. The parts just reshaped come along, so composing them needs no decoding."""
         if self.store_failure is not None:   # strict: after the first failed write, no more calls
             raise StoreError(f"not fetched: the store failed ({redact(str(self.store_failure))})")
+        k, mode = plan.kind, plan.mode
         today = self.today()            # before the call: a day that ends during it stays open
         fetched_at = self._clock()
         opts = dict(options)
         if mode == "day":
             a, b = group[0], group[-1]
             # another process may have stored these days meanwhile
-            again = self._stored(k.name, variant, grain, [pid], list(group), fetched_at).get(pid, {})
+            again = self._stored(plan, [pid], group, fetched_at).get(pid, {})
             if len(again) == len(group):
                 return {d: (e.body, e.fetched_at, e.closed, None) for d, e in again.items()}
-            frames = _module_fetch_page()(self.client, k.name, pid, a, b, **opts)
+            frames = fetch_page(self.client, k.name, pid, a, b, **opts)
             with kinds.CPU_TURN:
-                blobs = codec.split_by_day(frames, DAY_GRAIN[(k.name, bool(opts.get("hourly")))], list(group))
+                blobs = codec.split_by_day(frames, DAY_GRAIN[(k.name, plan.hourly)], list(group))
             out = {d: (body, fetched_at, d < today, None) for d, body in blobs.items()}
         else:
             (a, b), = group
-            again = self._stored(k.name, variant, grain, [pid], [(a, b)], fetched_at).get(pid, {})
+            again = self._stored(plan, [pid], [(a, b)], fetched_at).get(pid, {})
             if (a, b) in again:
                 e = again[(a, b)]
                 return {(a, b): (e.body, e.fetched_at, e.closed, None)}
             if mode == "window":
-                parts = _module_fetch_page()(self.client, k.name, pid, a, b, parts=True, columns=True, **opts)
+                parts = fetch_page(self.client, k.name, pid, a, b, parts=True, **opts)
             else:   # "window-fetch" and "whole": the kind's own fetch over the window or range
-                parts = [_module_fetch_page()(self.client, k.name, pid, a, b, **opts)]
+                frames = fetch_page(self.client, k.name, pid, a, b, **opts)
+                with kinds.CPU_TURN:
+                    parts = [{n: reshape.from_frame(f) for n, f in frames.items()}]
             with kinds.CPU_TURN:
-                body = "[" + ",".join(codec.encode_part(p) for p in parts) + "]"
+                body = _encode_parts(parts)
             out = {(a, b): (body, fetched_at, b < today, parts)}
         if self.store is not None:
             try:
-                self.store.put(self.source, k.name, variant, grain, pid,
+                self.store.put(self.source, k.name, plan.variant, plan.grain, pid,
                                [((key, key) if mode == "day" else key) + (closed, body)
                                 for key, (body, _, closed, _) in out.items()], fetched_at)
             except Exception as exc:  # noqa: BLE001
@@ -797,19 +841,18 @@ class Loader:
         return out
 
     # -- collecting --------------------------------------------------------------------------------
-    def _collect(self, k: kinds.Kind, needs: dict[str, _Need], ids: list[str], start: date, end: date,
-                 options: Mapping[str, Any], t0: float, deadline: float | None,
+    def _collect(self, plan: _Plan, needs: dict[str, _Need], ids: list[str], t0: float, deadline: float | None,
                  page_names: Mapping[str, str] | None,
                  on_progress: Callable[[int, int, str], None] | None, *, keep_partial: bool = False) -> Result:
-        hourly = bool(options.get("hourly"))
-        mode = mode_of(k, hourly)
-        variant = variant_of(options, k.name)
+        k = plan.kind
         today = self.today()
-        results: dict[str, dict[str, pd.DataFrame]] = {}
+        memo_frames: dict[str, dict[str, pd.DataFrame]] = {}
+        windows: dict[str, list[dict[str, pa.Table]]] = {}     # the pages to assemble: their parts
+        partial: set[str] = set()
         errs: dict[str, PageError] = {}
         total = len(ids)
         done_count = 0
-        pending = {pid for pid in ids}
+        pending = set(ids)
 
         def finish(pid: str) -> None:
             nonlocal done_count
@@ -834,22 +877,13 @@ class Loader:
                             need.parts[key] = parts
                         need.fetched.append((fetched_at, closed))
                 if failed:
-                    self._settle_partial(k, mode, need, failed, start, end, hourly, keep_partial,
-                                         page_names, results, errs)
+                    windows[pid] = self._settle_partial(plan, need, failed, keep_partial, page_names, errs)
+                    partial.add(pid)
                 elif need.frames is not None:
-                    results[pid] = need.frames
+                    memo_frames[pid] = need.frames
                 else:
                     with kinds.CPU_TURN:
-                        merged = self._merge_columns(k, mode, need, start, end, hourly)
-                        if merged is None:
-                            need.frames = self._compose(k, mode, need, start, end, hourly)
-                        elif self.memo is not None:
-                            need.frames = {n: reshape.columns_frame(o) for n, o in merged.items()}
-                    if self.memo is not None:
-                        self.memo.put(self._memo_key(k, pid, start, end, variant), need.frames,
-                                      self._fetched_at(need), None if end < today else self.open_ttl)
-                    # frames, or the merged columns: the result is then made of all pages at once
-                    results[pid] = need.frames if need.frames is not None else merged
+                        windows[pid] = need.windows(plan.keys)
             except Exception as exc:  # noqa: BLE001 - every failure becomes a page error
                 errs[pid] = page_error(pid, exc, page_names)
             if pid in errs:
@@ -860,14 +894,12 @@ class Loader:
         for pid in ids:
             if all(f.done() for f, _ in needs[pid].futures):
                 settle(pid)
-        now = time.monotonic()
         with self._lock:
             late_before = {pid for pid in pending if pid in self._late}
         limits = {pid: (None if deadline is None else
                         t0 + (min(deadline, LATE_WAIT) if pid in late_before else deadline))
                   for pid in pending}
         while pending:
-            waiting = {f for pid in pending for f, _ in needs[pid].futures if not f.done()}
             ready = [pid for pid in ids if pid in pending and all(f.done() for f, _ in needs[pid].futures)]
             for pid in ready:
                 settle(pid)
@@ -891,83 +923,60 @@ class Loader:
             if waiting:
                 wait(waiting, timeout=timeout, return_when=FIRST_COMPLETED)
         with kinds.CPU_TURN:
-            result = _assemble_any(ids, results, errs)
-        result.pages_ok = [p for p in result.pages_ok if p not in errs]   # a partial page is no success
-        used = [t for pid in results for t in needs[pid].fetched]
+            result = self._result(plan, ids, needs, windows, memo_frames, partial, errs, today)
+        used = [t for pid in result.pages_ok + sorted(partial) for t in needs[pid].fetched]
         result.fetched_at = _fetched_at_of(used, self._clock())
         return result
 
-    def _settle_partial(self, k: kinds.Kind, mode: str, need: _Need, failed: list[tuple[list, BaseException]],
-                        start: date, end: date, hourly: bool, keep_partial: bool,
-                        page_names: Mapping[str, str] | None, results: dict, errs: dict) -> None:
+    def _result(self, plan: _Plan, ids: list[str], needs: dict[str, _Need], windows: dict[str, list],
+                memo_frames: dict[str, dict], partial: set[str], errs: dict[str, PageError], today: date) -> Result:
+        """One frame per name of every page's windows at once (one conversion, one merge); with a
+        memo, each page's own frames are kept there (and a result with pages from it is made of
+        the pages' frames)."""
+        order = [pid for pid in ids if pid in windows]
+        frames = plan.kind.assemble([windows[pid] for pid in order], hourly=plan.hourly,
+                                    merge=plan.mode not in ("day", "whole")) if order else {}
+        frames = {n: _in_page_order(f, order) for n, f in frames.items()}
+        ok = [pid for pid in ids if (pid in windows or pid in memo_frames) and pid not in errs]
+        if self.memo is None and not memo_frames:
+            return Result(frames=frames, errors=[errs[p] for p in ids if p in errs], pages_ok=ok)
+        per_page = {**_by_page(frames, order), **memo_frames}
+        if self.memo is not None:
+            for pid in order:
+                if pid not in partial:
+                    self.memo.put(self._memo_key(plan.kind, pid, plan.start, plan.end, plan.variant), per_page[pid],
+                                  self._fetched_at(needs[pid]), None if plan.end < today else self.open_ttl)
+        result = _assemble(ids, per_page, errs)
+        result.pages_ok = ok
+        return result
+
+    def _settle_partial(self, plan: _Plan, need: _Need, failed: list[tuple[list, BaseException]],
+                        keep_partial: bool, page_names: Mapping[str, str] | None,
+                        errs: dict[str, PageError]) -> list[dict[str, pa.Table]]:
         """A page some of whose calls failed: a PageError naming the days it lacks and why, and
-        (``keep_partial``) the rows of the windows that came back. Never put in the memo."""
+        (``keep_partial``) the parts of the windows that came back. Never put in the memo."""
         pid = need.page_id
         first = failed[0][1]
-        if mode == "whole" or not keep_partial:
+        if plan.mode == "whole" or not keep_partial:
             raise first
         lost: list[date] = []
         for keys, _ in failed:
             for key in keys:
                 lost.extend(timeutil.daterange(*key) if isinstance(key, tuple) else [key])
         missing = tuple(day_runs(lost))
-        if mode == "day":
-            have = [d for d in timeutil.daterange(start, end) if d in need.blobs]
-        else:
-            have = [w for w in timeutil.split_windows(start, end) if w in need.blobs]
+        have = [key for key in plan.keys if key in need.blobs]
         if not have:   # nothing came back: the page failed, as a page
             raise first
         base = page_error(pid, first, page_names)
         others = len({type(e).__name__ + str(e) for _, e in failed}) - 1
-        message = (f"{k.endpoint}: no data for {runs_text(missing)} ({base.message}"
+        message = (f"{plan.kind.endpoint}: no data for {runs_text(missing)} ({base.message}"
                    + (f"; and {others} other failure(s)" if others > 0 else "") + "); the other days are kept")
-        results[pid] = self._compose(k, mode, need, start, end, hourly, keys=have)
         errs[pid] = PageError(pid, base.page_name, base.kind, message, missing=missing)
+        with kinds.CPU_TURN:
+            return need.windows(have)
 
     def _fetched_at(self, need: _Need) -> float:
         return _fetched_at_of(need.fetched, self._clock()).timestamp()
-
-    def _compose(self, k: kinds.Kind, mode: str, need: _Need, start: date, end: date,
-                 hourly: bool, keys: list | None = None) -> dict[str, pd.DataFrame]:
-        """The page's frames over [start, end] (or over ``keys`` only: the days or windows that
-        came back when others failed)."""
-        if mode == "day":
-            return codec.compose(need.blobs[d] for d in (keys if keys is not None else timeutil.daterange(start, end)))
-        if keys is None:
-            keys = [(start, end)] if mode == "whole" else timeutil.split_windows(start, end)
-        parts = []
-        for key in keys:
-            if key in need.parts:
-                parts.extend(_as_frames(p) for p in need.parts[key])
-                continue
-            for obj in json.loads(need.blobs[key]):
-                parts.append({n: codec.obj_to_frame(o) for n, o in obj["frames"].items()})
-        if mode == "whole":
-            return parts[0]
-        return k.merge(parts, hourly=hourly)
-
-    @staticmethod
-    def _merge_columns(k: kinds.Kind, mode: str, need: _Need, start: date, end: date,
-                       hourly: bool) -> dict[str, dict] | None:
-        """The windows merged in columns form (``Kind.merge_columns``): the parts just fetched and
-        the stored ones as they are decoded from JSON, no frame per window. None when the kind
-        or a part has no such path (``_compose`` then makes frames for ``Kind.merge``, and any
-        error is raised there, as it always was)."""
-        if mode not in ("window", "window-fetch"):
-            return None
-        keys = timeutil.split_windows(start, end)
-        parts: list = []
-        try:
-            for key in keys:
-                if key in need.parts:
-                    parts.extend(need.parts[key])
-                else:
-                    parts.extend(obj["frames"] for obj in json.loads(need.blobs[key]))
-        except Exception:  # noqa: BLE001 - the frames' path reports it
-            return None
-        if not all(_in_columns(p) for p in parts):
-            return None
-        return k.merge_columns(parts, hourly=hourly)
 
 
 def _only_pages(frames: Mapping[str, pd.DataFrame], page_ids: list[str]) -> dict[str, pd.DataFrame]:
@@ -975,16 +984,6 @@ def _only_pages(frames: Mapping[str, pd.DataFrame], page_ids: list[str]) -> dict
     keep = set(page_ids)
     return {n: (f[f["page_id"].astype(str).isin(keep)].reset_index(drop=True) if "page_id" in f.columns else f)
             for n, f in frames.items()}
-
-
-def _in_columns(part: Any) -> bool:
-    """A part whose frames are in columns form (not DataFrames)."""
-    return not isinstance(part, dict) or not any(isinstance(f, pd.DataFrame) for f in part.values())
-
-
-def _as_frames(part: Any) -> Any:
-    """A part with DataFrames (a part in columns form made into frames)."""
-    return {n: codec.obj_to_frame(o) for n, o in part.items()} if _in_columns(part) and part else part
 
 
 def _fetched_at_of(used: list[tuple[float, bool]], now: float) -> datetime:
@@ -1000,18 +999,13 @@ def _fetched_at_of(used: list[tuple[float, bool]], now: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
-def _module_fetch_page() -> Callable[..., Any]:
-    """``fetch_page`` looked up at call time (tests replace it to inject failures)."""
-    return globals()["fetch_page"]
-
-
 def multi_page_users(client: PancakeClient, page_ids: list[str], start: date, end: date) -> Result:
     """The user API's staff statistics across several pages at once (needs the user token)."""
     key = ",".join(page_ids)
     try:
         chunks = client.multi_page_user_stats(page_ids, start, end)
         staff = kinds.get("staff")
-        frames = staff.merge([staff.reshape(c, key, hourly=False) for c in chunks], hourly=False)
+        frames = staff.assemble([[staff.reshape(c, key, hourly=False) for c in chunks]], hourly=False)
         return Result(frames=frames, pages_ok=list(page_ids))
     except Exception as exc:  # noqa: BLE001
         return Result(frames={}, errors=[page_error(key, exc, {key: key})])

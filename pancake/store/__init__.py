@@ -24,12 +24,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..config import Settings
+from ..ratelimit import SharedLimiter
+from ..redact import redact
 from .base import Entry, PageKindInfo, SQLStore, StoreError, StoreInfo
-from .postgres import safe_url
+from .postgres import PostgresStore, safe_url
 from .sqlite import FILE_NAME, SQLiteStore
 from .watch import Reachability, WatchedStore
 
@@ -45,7 +48,7 @@ __all__ = ["Entry", "PageKindInfo", "SQLStore", "StoreError", "StoreInfo", "SQLi
 def default_cache_dir() -> Path:
     """The user's cache directory for this app (honours XDG_CACHE_HOME on Linux)."""
     try:
-        from platformdirs import user_cache_dir
+        from platformdirs import user_cache_dir  # optional: a fallback below
         return Path(user_cache_dir(APP_NAME, appauthor=False))
     except ImportError:  # pragma: no cover - platformdirs is in requirements.txt
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -78,7 +81,6 @@ class TokenVault:
             return None
 
     def put(self, page_id: str, token: str) -> None:
-        import time
         try:
             self.store.save_page_token(self.source, page_id, token, time.time())
         except Exception as exc:  # noqa: BLE001
@@ -103,7 +105,6 @@ def shared_limiter(store: SQLStore | None, settings: Settings):
     made (the caller then paces in process)."""
     if settings.use_demo:
         return None
-    from ..ratelimit import SharedLimiter
     if settings.store_url and store is not None and store.backend == "postgresql":
         return SharedLimiter.postgres(settings.store_url)
     folder = cache_dir(settings)
@@ -124,7 +125,6 @@ def open_store(settings: Settings, *, persistent: bool = False, warn: bool = Tru
     try:
         return _open_configured(settings)
     except (StoreError, OSError) as exc:
-        from ..redact import redact
         reason = redact(str(exc))
         if warn:
             log.warning("statistics store unavailable (%s): keeping statistics in memory only", reason)
@@ -137,7 +137,6 @@ def open_store(settings: Settings, *, persistent: bool = False, warn: bool = Tru
 def _open_configured(settings: Settings) -> SQLStore:
     """The configured store (PostgreSQL or the SQLite file); raises when it cannot be opened."""
     if settings.store_url:
-        from .postgres import PostgresStore
         return PostgresStore(settings.store_url)
     return SQLiteStore(cache_dir(settings) / FILE_NAME)
 

@@ -12,7 +12,8 @@ One table holds every stored statistic::
   entry for an exact window; see ``pancake.data.core`` for which kind is stored how).
 - ``closed``: the entry's last day had ended in the configured zone when it was asked, so it
   never changes and is never fetched again. Open entries (today) are used for a short TTL.
-- ``body``: JSON made by :mod:`pancake.store.codec` (never pickle).
+- ``body``: Arrow IPC made by :mod:`pancake.store.codec` (typed columns, never pickle): ``BLOB`` on
+  SQLite, ``BYTEA`` on PostgreSQL (version 5; before, JSON text: the step to 5 empties the table).
 
 ``pancake_store_meta(key, value)`` holds ``schema_version``. A store whose version differs is
 rebuilt (with a warning): it is a cache of the API, so rebuilding loses nothing that cannot be
@@ -52,7 +53,7 @@ from typing import Any
 
 log = logging.getLogger("pancake.store")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TABLE = "pancake_stats"
 META = "pancake_store_meta"
 ALERTS = "pancake_alert_state"
@@ -75,7 +76,7 @@ class Entry:
     end: date
     closed: bool
     fetched_at: float       # unix seconds
-    body: str
+    body: bytes
 
 
 @dataclass
@@ -121,7 +122,7 @@ class SQLStore:
             source TEXT NOT NULL, kind TEXT NOT NULL, variant TEXT NOT NULL, grain TEXT NOT NULL,
             page_id TEXT NOT NULL, start_day TEXT NOT NULL, end_day TEXT NOT NULL,
             closed INTEGER NOT NULL, fetched_at DOUBLE PRECISION NOT NULL, bytes INTEGER NOT NULL,
-            body TEXT NOT NULL,
+            body BLOB NOT NULL,
             PRIMARY KEY (source, kind, variant, grain, page_id, start_day, end_day))""",
         f"CREATE INDEX IF NOT EXISTS {TABLE}_page ON {TABLE} (page_id)",
         f"""CREATE TABLE IF NOT EXISTS {ALERTS} (
@@ -149,6 +150,9 @@ class SQLStore:
         2: (CREATE[-2],),
         3: (f"ALTER TABLE {ALERTS} ADD COLUMN outcome TEXT NOT NULL DEFAULT 'sent'",),
         4: (CREATE[-1],),
+        # the statistics' bodies became Arrow IPC: the cached statistics are dropped (fetched
+        # again), the alert state, the page tokens and the messages are kept
+        5: (f"DROP TABLE IF EXISTS {TABLE}", CREATE[1], CREATE[2]),
     }
 
     def __init__(self) -> None:
@@ -192,13 +196,13 @@ class SQLStore:
             f"WHERE source = ? AND kind = ? AND variant = ? AND grain = ? AND page_id IN ({marks}) "
             f"AND start_day >= ? AND start_day <= ?",
             [source, kind, variant, grain, *ids, first.isoformat(), last.isoformat()])
-        return [Entry(str(r[0]), _day(r[1]), _day(r[2]), bool(r[3]), float(r[4]), str(r[5])) for r in rows]
+        return [Entry(str(r[0]), _day(r[1]), _day(r[2]), bool(r[3]), float(r[4]), bytes(r[5])) for r in rows]
 
     def put(self, source: str, kind: str, variant: str, grain: str, page_id: str,
-            entries: Iterable[tuple[date, date, bool, str]], fetched_at: float) -> int:
+            entries: Iterable[tuple[date, date, bool, bytes]], fetched_at: float) -> int:
         """Insert or replace entries ``(start, end, closed, body)`` in one transaction."""
         rows = [(source, kind, variant, grain, str(page_id), a.isoformat(), b.isoformat(), int(bool(c)),
-                 float(fetched_at), len(body.encode("utf-8")), body) for a, b, c, body in entries]
+                 float(fetched_at), len(body), body) for a, b, c, body in entries]
         if not rows:
             return 0
         sql = self._sql(

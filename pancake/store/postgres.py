@@ -7,12 +7,12 @@ version that differs is rebuilt with a warning (the store is a cache of the API)
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
+from ..sqlutil import advisory_key
 from .base import ALERT_LOCK_WAIT_S, META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
 
 log = logging.getLogger("pancake.store")
@@ -20,9 +20,6 @@ log = logging.getLogger("pancake.store")
 MIGRATION_LOCK = 0x70616E63  # advisory lock key ("panc")
 
 
-def advisory_key(name: str) -> int:
-    """A PostgreSQL advisory lock key (a signed 64-bit number) for a name."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 POOL_MAX = 8
 CONNECT_TIMEOUT_S = 10
 
@@ -37,15 +34,22 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def _bytea(statements: tuple[str, ...]) -> tuple[str, ...]:
+    """The shared statements with PostgreSQL's binary type for the bodies."""
+    return tuple(s.replace("body BLOB", "body BYTEA") for s in statements)
+
+
 class PostgresStore(SQLStore):
     backend = "postgresql"
     placeholder = "%s"
+    CREATE = _bytea(SQLStore.CREATE)
+    MIGRATIONS = {version: _bytea(steps) for version, steps in SQLStore.MIGRATIONS.items()}
 
     def __init__(self, url: str, *, pool_max: int = POOL_MAX) -> None:
         super().__init__()
         try:
-            import psycopg
-            from psycopg_pool import ConnectionPool
+            import psycopg  # optional: only with a PostgreSQL store (libpq at start-up otherwise)
+            from psycopg_pool import ConnectionPool  # the same
         except ImportError as exc:  # pragma: no cover - both are in requirements.txt
             raise StoreError(f"PANCAKE_STORE_URL needs psycopg 3 and psycopg-pool ({exc})") from None
         self._psycopg = psycopg

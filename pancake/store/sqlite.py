@@ -24,6 +24,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ..sqlutil import is_corruption
 from .base import ALERT_LOCK_WAIT_S, META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
 
 log = logging.getLogger("pancake.store")
@@ -31,19 +32,6 @@ log = logging.getLogger("pancake.store")
 FILE_NAME = "store.sqlite3"
 BUSY_TIMEOUT_S = 30.0
 POOL_SIZE = 4
-_CORRUPT_CODES = {11, 26}   # SQLITE_CORRUPT, SQLITE_NOTADB
-
-
-def is_corruption(exc: BaseException) -> bool:
-    """A damaged file (not a database, malformed image), as opposed to a busy or missing one."""
-    if not isinstance(exc, sqlite3.DatabaseError):
-        return False
-    if getattr(exc, "sqlite_errorcode", None) in _CORRUPT_CODES:
-        return True
-    text = str(exc).lower()
-    return "not a database" in text or "malformed" in text
-
-
 def _rollback(conn: sqlite3.Connection) -> None:
     """Roll back what is left of a transaction. SQLite rolls back by itself on some errors (a
     full disk, an I/O error): a ROLLBACK then fails with "no transaction is active", which would
@@ -357,10 +345,6 @@ class SQLiteStore(SQLStore):
             except OSError:
                 pass
         return total
-
-    def vacuum(self) -> None:
-        with self._borrow() as conn:
-            conn.execute("VACUUM")
 
     def close(self) -> None:
         self._closed = True

@@ -51,7 +51,6 @@ def test_keys_are_independent():
         assert lim.acquire("b") == 0.0
     assert lim.acquire("user") == 0.0
     assert clock.sleeps == []
-    assert lim.calls_in_window("a") == 5
 
 
 def test_spaced_calls_never_wait():
@@ -90,7 +89,6 @@ def test_threads_same_key_are_paced():
         t.join(5)
     # 30 calls at 5/s: the last one cannot come before t0 + 5 s
     assert clock() - t0 >= 5.0 - 1e-9
-    assert lim.calls_in_window("a") <= 5
 
 
 def test_waiting_page_does_not_block_other_pages():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -512,19 +513,11 @@ def test_tags_name_mapping_argument_and_iso_categories():
     assert h["date"].iloc[0] == ts("2026-07-06")
 
 
-def test_tags_today():
-    f = reshape.tags_today(TAGS_PAYLOAD, "P")
-    assert list(f.columns) == list(reshape.TAGS_TODAY_COLUMNS)
-    assert dict(zip(f["tag_id"], f["count"])) == {"12": 4, "7": 2}
-    assert dict(zip(f["tag_id"], f["tag_name"])) == {"12": "Đã chốt", "7": "Hỏi giá"}
-
-
 def test_tags_empty_and_bad():
     f = reshape.tags_frame({"success": True, "data": {"categories": [], "series": {}}}, "P",
                            START_2021, END_2021)
     assert f.empty and list(f.columns) == list(reshape.TAGS_COLUMNS)
     assert str(f["date"].dtype) == "datetime64[ns]"
-    assert reshape.tags_today({}, "P").empty
     with pytest.raises(ReshapeError, match="2 values for 1 categories"):
         reshape.tags_frame({"data": {"categories": ["1/8"], "series": {"1": [1, 2]}}}, "P",
                            START_2021, END_2021)
@@ -605,14 +598,14 @@ def test_pages_frame():
 
 # --- merging ------------------------------------------------------------------------------
 
-def test_concat_and_dedupe_windows():
+def test_concat_and_merge_windows():
     w1 = {"data": {"categories": ["2/8", "1/8"], "series": [{"name": "inbox", "data": [2, 1]}]}}
     w2 = {"data": {"categories": ["3/8", "2/8"], "series": [{"name": "inbox", "data": [3, 99]}]}}
     f1 = reshape.engagement_daily(w1, "P", date(2021, 8, 1), date(2021, 8, 2))
     f2 = reshape.engagement_daily(w2, "P", date(2021, 8, 2), date(2021, 8, 3))
     both = reshape.concat([f1, f2])
     assert len(both) == 4 and both.dtypes.equals(f1.dtypes)
-    d = reshape.dedupe(both, ["page_id", "date"])
+    d = reshape.merge_windows([f1, f2], ["page_id", "date"])
     assert list(d["date"]) == [ts("2021-08-01"), ts("2021-08-02"), ts("2021-08-03")]
     assert d["inbox"].tolist() == [1, 2, 3]  # the first 2/8 kept
     assert list(d.index) == [0, 1, 2]
@@ -634,6 +627,33 @@ def test_concat_all_empty_keeps_schema_and_mixed_extras():
     assert reshape.concat([]).empty
 
 
-def test_dedupe_unknown_key():
+def test_merge_unknown_key():
     with pytest.raises(ReshapeError, match="nope"):
-        reshape.dedupe(reshape.empty_frame("tags"), ["nope"])
+        reshape.merge_windows([reshape.empty_frame("tags")], ["nope"])
+
+
+def test_drop_repeated_merges_each_page_in_one_frame():
+    """Several pages' windows in one frame (a load's one frame): a day a page's later window
+    repeats is dropped for that page only; another page's same day stays; one window's rows all stay."""
+    frame = pd.DataFrame({"page_id": pd.array(["A", "A", "A", "B", "B", "B"], dtype="str"),
+                          "date": pd.to_datetime(["2021-08-01", "2021-08-02", "2021-08-02",
+                                                  "2021-08-02", "2021-08-02", "2021-08-03"]),
+                          "inbox": pd.array([1, 2, 99, 5, 6, 7], dtype="Int64")})
+    window = np.array([0, 0, 1, 0, 0, 1])
+    out = reshape.drop_repeated(frame, window, ["page_id", "date"])
+    assert out["page_id"].tolist() == ["A", "A", "B", "B", "B"]
+    assert out["inbox"].tolist() == [1, 2, 5, 6, 7]      # A's repeated 2/8 (99) dropped; B's two kept
+    assert list(out.index) == [0, 1, 2, 3, 4]
+    assert reshape.drop_repeated(frame.iloc[0:0], window[:0], ["page_id", "date"]).empty
+    with pytest.raises(ReshapeError, match="nope"):
+        reshape.drop_repeated(frame, window, ["nope"])
+
+
+def test_a_reshaper_gives_its_arrow_table_and_the_same_frame():
+    payload = {"data": {"categories": ["2/8", "1/8"], "series": [{"name": "inbox", "data": [2, None]}]}}
+    table = reshape.engagement_daily.table(payload, "P", date(2021, 8, 1), date(2021, 8, 2))
+    assert table.num_rows == 2 and str(table.schema.field("inbox").type) == "int64"
+    assert table.column("inbox").to_pylist() == [None, 2]        # sorted by date: 1/8 first
+    frame = reshape.engagement_daily(payload, "P", date(2021, 8, 1), date(2021, 8, 2))
+    pd.testing.assert_frame_equal(reshape.to_frame(table), frame, check_exact=True)
+    assert str(frame["inbox"].dtype) == "Int64" and frame["inbox"].isna().tolist() == [True, False]

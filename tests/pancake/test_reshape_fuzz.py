@@ -221,32 +221,6 @@ def test_reshapers_return_typed_frames_or_raise_reshape_error(case):
     run()
 
 
-@pytest.mark.parametrize("case", ["engagement_daily", "engagement_users"])
-def test_columns_paths_agree_with_the_frames(case):
-    """The column-wise fast paths (what the store keeps) fail the same way or give the same frame."""
-    strategy, fn, schema = CASES[case]
-    fast = {"engagement_daily": lambda p: reshape.engagement_daily_columns(p, PAGE, START, END),
-            "engagement_users": lambda p: reshape.users_engagements_columns(p, PAGE)}[case]
-
-    @settings(settings.get_profile(PROFILE))
-    @given(strategy)
-    def run(payload):
-        try:
-            frame = fn(payload)
-        except ReshapeError:
-            with pytest.raises(ReshapeError):
-                fast(payload)
-            return
-        try:
-            cols = fast(payload)
-        except ReshapeError:        # pragma: no cover - would be a disagreement
-            raise AssertionError("the columns path refused a payload the frame path took") from None
-        if cols is not None:
-            pd.testing.assert_frame_equal(reshape.columns_frame(cols), frame, check_exact=True)
-
-    run()
-
-
 # the crashes the fuzzing found (each raised something other than ReshapeError before)
 FOUND = [
     ("tags", {"success": True, "data": {"categories": ["20/12"], "series": {"0": [9.223372036854776e+18]}}}),

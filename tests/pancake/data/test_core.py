@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from pancake.client import PancakeClient
@@ -172,3 +173,20 @@ def test_fetch_rejects_unknown_kind_and_reversed_range():
         core.fetch(client, "nope", [LINH_CHI], date(2026, 1, 1), date(2026, 1, 2))
     with pytest.raises(ValueError, match="before it starts"):
         core.fetch(client, "engagement", [LINH_CHI], date(2026, 1, 2), date(2026, 1, 1))
+
+
+def test_one_frame_per_load_keeps_the_pages_in_the_order_asked():
+    """Staff totals are combined per (page, user) in the load's one frame; the pages still come in
+    the order asked (as the pages' own frames one after another), each page equal to its own fetch."""
+    sim, client = make()
+    start, end = date(2026, 9, 1), date(2026, 11, 20)          # three windows
+    asked = [SNEAKER, LINH_CHI]                                 # not in id order
+    result = core.fetch(client, "staff", asked, start, end)
+    assert result.errors == [] and result.pages_ok == asked
+    totals = result["totals"]
+    firsts = list(dict.fromkeys(totals["page_id"]))
+    assert firsts == asked
+    for pid in asked:
+        own = core.fetch_page(client, "staff", pid, start, end)["totals"]
+        got = totals[totals["page_id"] == pid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, own, check_exact=True)

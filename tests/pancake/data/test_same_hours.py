@@ -99,7 +99,7 @@ def test_the_cut_day_is_never_stored_and_whole_days_are_read_from_the_store(stor
     sim, client = sim_client()
     ld = loader(client, store, memo=core.FrameMemo())
     ld.load("engagement", PIDS, START, END, until=CUT)
-    stored = store.get("test", "engagement", "", core.GRAIN_WINDOW, PIDS, START, END)
+    stored = store.get("test", "engagement", "", core.GRAIN_RANGE, PIDS, START, END)
     assert stored and all(e.end < END for e in stored)          # the cut day is not among them
     sim.reset_calls()
     ld.load("engagement", PIDS, START, END, until=CUT)            # same view again: memory

@@ -1,9 +1,8 @@
 """The statistics store, on SQLite and on PostgreSQL: numbers read back equal a direct fetch for
-every kind, closed days are fetched once, ranges with today refresh on a TTL, JSON never pickle,
-a damaged or old store is rebuilt with a warning, and several processes share one file."""
+every kind, closed days are fetched once, ranges with today refresh on a TTL, Arrow IPC never
+pickle, a damaged or old store is rebuilt with a warning, and several processes share one file."""
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess
@@ -76,13 +75,14 @@ def stat_calls(sim) -> list:
 # --- codec --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind,options", VARIANTS, ids=lambda v: str(v))
-def test_every_frame_round_trips_through_json_exactly(kind, options):
+def test_every_frame_round_trips_through_arrow_exactly(kind, options):
     sim, client = sim_client()
     frames = core.fetch_page(client, kind, HANA, date(2026, 10, 20), TODAY, **options)
-    text = codec.encode(frames)
-    json.loads(text)                                   # plain JSON
-    assert b"\x80" not in text.encode()[:2]            # not a pickle
-    back = codec.decode(text)
+    body = codec.encode(frames)
+    assert body.startswith(b"PNCK\x02")                 # Arrow IPC in the codec's frame
+    assert b"ARROW1" not in body and body[5:7] != b"\x80\x04"   # IPC streams, not files; not a pickle
+    back = codec.decode(body)
+    assert list(back) == list(frames)
     for name, frame in frames.items():
         pd.testing.assert_frame_equal(back[name], frame, check_exact=True)
 
@@ -93,11 +93,18 @@ def test_codec_keeps_nulls_nan_and_extra_columns():
         "date": pd.Series([datetime(2026, 1, 1), None], dtype="datetime64[ns]"),
         "n": pd.Series([1, None], dtype="Int64"),
         "x": pd.Series([float("nan"), 2.5], dtype="float64"),
+        "zz": pd.Series([-2 ** 63, 2 ** 63 - 1], dtype="Int64"),
     })
-    back = codec.decode(codec.encode({"f": frame}))["f"]
-    pd.testing.assert_frame_equal(back, frame, check_exact=True)
+    back = codec.decode(codec.encode({"f": frame, "empty": frame.iloc[0:0]}))
+    pd.testing.assert_frame_equal(back["f"], frame, check_exact=True)
+    pd.testing.assert_frame_equal(back["empty"], frame.iloc[0:0], check_exact=True)
+    assert back["f"]["n"].tolist()[1] is pd.NA and pd.isna(back["f"]["page_id"][1])
     with pytest.raises(codec.CodecError):
-        codec.decode("not json")
+        codec.decode(b"not a body")
+    with pytest.raises(codec.CodecError):
+        codec.decode(b'{"v": 1, "frames": {}}')         # what version 1 stored (JSON)
+    with pytest.raises(codec.CodecError):
+        codec.decode(codec.encode({"f": frame})[:-9])  # cut short
     with pytest.raises(codec.CodecError):
         codec.encode({"f": pd.DataFrame({"o": [object()]})})
 
@@ -401,4 +408,18 @@ def test_several_processes_read_and_write_one_file_at_once(tmp_path):
     store = SQLiteStore(path)
     kinds_stored = {r.kind for r in store.info().rows}
     assert kinds_stored == {"activity", "tags", "staff"}
+    store.close()
+
+
+def test_a_body_of_another_layout_is_fetched_again_never_an_error(tmp_path):
+    """A stored body the codec cannot read (JSON of version 1, damage) counts as missing."""
+    sim, client = sim_client()
+    store = SQLiteStore(tmp_path / "store.sqlite3")
+    day = date(2026, 11, 2)
+    store.put("test", "tags", "", core.GRAIN_DAY, HANA, [(day, day, True, b'{"v":1,"frames":{}}')], 1.0)
+    r = loader(client, store).load("tags", [HANA], day, day)
+    assert r.errors == [] and len(stat_calls(sim)) == 1
+    assert_equal_to_direct(r, client, "tags", [HANA], day, day, {})
+    (entry,) = store.get("test", "tags", "", core.GRAIN_DAY, [HANA], day, day)
+    assert entry.body.startswith(b"PNCK\x02")             # replaced by what was fetched
     store.close()
