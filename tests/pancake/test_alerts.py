@@ -113,7 +113,7 @@ def test_a_version_1_sqlite_store_is_upgraded_in_place_its_json_statistics_dropp
     path = tmp_path / "store.sqlite3"
     _v1_sqlite(path)
     store = SQLiteStore(path)
-    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 5
+    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 6
     assert store.page_token("s", "p1") is None          # version 3: the shared page tokens table is there too
     assert store.messages_get("s", "p1", ["c1"]) == {}   # version 5: the conversations' messages
     assert store.info().entries == 0                    # version 6: Arrow bodies; the JSON ones are fetched again
@@ -139,7 +139,7 @@ def test_a_version_3_store_keeps_its_alert_state_which_reads_as_sent(tmp_path):
     conn.commit()
     conn.close()
     store = SQLiteStore(path)
-    assert store.warning is None and store.schema_version() == 5 and store.info().entries == 0
+    assert store.warning is None and store.schema_version() == 6 and store.info().entries == 0
     assert store.alert_state("s") == {"k|p1": "p1"} and store.alert_outcomes("s") == {"k|p1": "sent"}
     store.close()
 
@@ -161,7 +161,7 @@ def test_a_version_1_postgres_store_is_upgraded_in_place_its_json_statistics_dro
         from pancake.store.postgres import PostgresStore
         store = PostgresStore(pg.url)
         assert store.warning is None and store.schema_version() == SCHEMA_VERSION
-        assert store.info().entries == 0                # version 5: Arrow bodies (BYTEA); JSON ones dropped
+        assert store.info().entries == 0                # version 6: Arrow bodies (BYTEA); JSON ones dropped
         store.save_alert_state("s", {"k|p1": "p1"}, 1.0)
         store.put("s", "tags", "", "day", "p1", [(date(2026, 11, 1), date(2026, 11, 1), True, b"PNCK\x02\x00")], 1.0)
         assert store.get("s", "tags", "", "day", ["p1"], date(2026, 11, 1), date(2026, 11, 1))[0].body == b"PNCK\x02\x00"

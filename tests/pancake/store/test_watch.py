@@ -73,7 +73,7 @@ def watched(opener, clock, marker=None, backend="postgresql") -> WatchedStore:
                         scrub=[PASSWORD])
 
 
-def put_one(store, body="x"):
+def put_one(store, body=b"x"):
     return store.put("src", "kind", "", "day", "111", [(D0, D0, True, body)], 1.0)
 
 
@@ -89,7 +89,7 @@ def test_unreachable_at_start_keeps_statistics_in_memory_and_tries_again_once_a_
     assert s.cause == "PostgreSQL store postgresql://u:***@127.0.0.1:1/db unreachable: Connection refused"
     assert store.backend == "memory" and store.unavailable == s.cause
     # the calls go to memory: they work, nothing is raised
-    assert put_one(store) == 1 and [e.body for e in get_one(store)] == ["x"]
+    assert put_one(store) == 1 and [e.body for e in get_one(store)] == [b"x"]
     assert opener.calls == 1
     # many reruns within the minute: no attempt
     for _ in range(5):
@@ -112,7 +112,7 @@ def test_unreachable_at_start_keeps_statistics_in_memory_and_tries_again_once_a_
     assert opener.calls == 3 and store.backend == "memory"   # the Flaky stand-in is an in-memory SQLite
     assert store.unavailable is None
     assert get_one(store) == []      # the real store now: what memory held is not in it
-    assert put_one(store, "y") == 1 and [e.body for e in opener.made[0].get("src", "kind", "", "day", ["111"], D0, D0)] == ["y"]
+    assert put_one(store, b"y") == 1 and [e.body for e in opener.made[0].get("src", "kind", "", "day", ["111"], D0, D0)] == [b"y"]
     # it says it is back for ten minutes, then nothing
     assert vstore.notice(store.status(), T0 + 120 + 599, TZ, "en")[0] == "back"
     assert vstore.notice(store.status(), T0 + 120 + 600, TZ, "en") is None
@@ -132,7 +132,7 @@ def test_going_down_mid_run_switches_to_memory_and_remembers_the_last_success(tm
     assert (s.reachable, s.last_reachable, s.down_since, s.next_try) == (False, T0 + 30, T0 + 45, T0 + 105)
     assert s.cause == "PostgreSQL store: OperationalError: server closed the connection unexpectedly"
     assert real.closed
-    assert put_one(store, "m") == 1 and [e.body for e in get_one(store)] == ["m"]    # kept in memory
+    assert put_one(store, b"m") == 1 and [e.body for e in get_one(store)] == [b"m"]    # kept in memory
     opener.up = True
     clock.advance(59.0)          # T0 + 104: not yet
     store.status()
@@ -281,7 +281,7 @@ def test_postgresql_lost_mid_run_goes_to_memory_and_comes_back(tmp_path):
         clock.advance(60.0)                   # the server never went away: reopened at once
         s = store.status()
         assert (s.reachable, s.back_since) == (True, T0 + 75) and store.backend == "postgresql"
-        assert [e.body for e in get_one(store)] == ["x"]    # what was stored before is there again
+        assert [e.body for e in get_one(store)] == [b"x"]    # what was stored before is there again
     finally:
         store.close()
         pg_schema.drop()
