@@ -97,8 +97,11 @@ def viewer(order: list[str], range_: str, out: list[tuple[str, float, int]]) -> 
         try:
             at.run()
             out.append((page, time.perf_counter() - t0, len(at.exception)))
-        except Exception:  # noqa: BLE001 - a run that raised (a timeout) counts as an exception
+            for e in at.exception:
+                print(f"exception on {page}: {str(e.message).splitlines()[0][:300]}", file=sys.stderr, flush=True)
+        except Exception as exc:  # noqa: BLE001 - a run that raised (a timeout) counts as an exception
             out.append((page, time.perf_counter() - t0, 1))
+            print(f"run of {page} raised: {exc!r}"[:300], file=sys.stderr, flush=True)
 
 
 def phase(n: int, range_: str, *, at_once: bool) -> tuple[list[tuple[str, float, int]], float]:
