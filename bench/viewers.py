@@ -64,6 +64,28 @@ def fresh_state() -> None:
     st.cache_resource.clear()
 
 
+HARNESS_POLL = 0.02   # seconds between AppTest's looks for the end of a run (its own: 0.001)
+
+
+def quiet_harness() -> None:
+    """AppTest waits for a run's end by looking every millisecond through the run's events: ten
+    such loops took ~15% of the process's CPU away from the sessions (cProfile, thread time),
+    work a browser session does not cause. Look every ``HARNESS_POLL`` s instead, in both phases
+    (a run's end is seen at most that much later)."""
+    from streamlit.testing.v1 import local_script_runner as lsr
+
+    def require_widgets_deltas(runner, timeout: float = 3) -> None:
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            time.sleep(HARNESS_POLL)
+            if runner.script_stopped():
+                return
+        runner.request_stop()
+        runner.join()
+        raise RuntimeError(f"AppTest script run timed out after {timeout}(s)")
+    lsr.require_widgets_deltas = require_widgets_deltas
+
+
 def viewer(order: list[str], range_: str, out: list[tuple[str, float, int]]) -> None:
     """One session moving through ``order``: (page, seconds, exceptions) per page load."""
     from streamlit.testing.v1 import AppTest
@@ -75,8 +97,11 @@ def viewer(order: list[str], range_: str, out: list[tuple[str, float, int]]) -> 
         try:
             at.run()
             out.append((page, time.perf_counter() - t0, len(at.exception)))
-        except Exception:  # noqa: BLE001 - a run that raised (a timeout) counts as an exception
+            for e in at.exception:
+                print(f"exception on {page}: {str(e.message).splitlines()[0][:300]}", file=sys.stderr, flush=True)
+        except Exception as exc:  # noqa: BLE001 - a run that raised (a timeout) counts as an exception
             out.append((page, time.perf_counter() - t0, 1))
+            print(f"run of {page} raised: {exc!r}"[:300], file=sys.stderr, flush=True)
 
 
 def phase(n: int, range_: str, *, at_once: bool) -> tuple[list[tuple[str, float, int]], float]:
@@ -112,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("pancake").setLevel(logging.ERROR)
     _quiet_streamlit()
     logging.getLogger("streamlit").setLevel(logging.ERROR)
+    quiet_harness()
     server = ApiServer(a.pages)
     try:
         use_server(server)
@@ -153,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join(["python -m bench.viewers", *(argv if argv is not None else sys.argv[1:])])
     Path(a.out).write_text(
         f"# {a.viewers} viewers at once: {a.pages} pages, {a.range}\n\nCommand: `{command}`. {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.1f} at the end.\n\n" + "\n".join(lines) + f"\n\n{verdict}\n\n"
+        f"load average {os.getloadavg()[0]:.1f} at the end; AppTest looks for a run's end every "
+        f"{HARNESS_POLL * 1000:.0f} ms.\n\n" + "\n".join(lines) + f"\n\n{verdict}\n\n"
         "| page | median at once (s) | median one at a time (s) |\n|---|---:|---:|\n" + by_page + "\n",
         encoding="utf-8")
     print(f"written to {a.out}")

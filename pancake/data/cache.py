@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from .. import store as store_mod
 from .. import timeutil
@@ -294,6 +296,21 @@ def loader() -> core.Loader:
     return _loader_for(_fingerprint(s), s)
 
 
+def waiter() -> core.Waiter | None:
+    """This script run as a loader's waiter: gone once its session stopped (closed) or asked for
+    another run (a rerun supersedes this one; the new run waits on its own). None outside a run."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    requests = getattr(ctx, "script_requests", None)
+    if ctx is None or requests is None:
+        return None
+    this_run = ctx.cursors    # a new dict for every run of the session (ScriptRunContext.reset)
+
+    def still_there() -> bool:
+        return getattr(requests, "_state", ScriptRequestType.CONTINUE) == ScriptRequestType.CONTINUE \
+            and ctx.cursors is this_run
+    return core.Waiter(still_there)
+
+
 def load(kind: str, page_ids: Iterable[str], start: date, end: date, *,
          progress: bool = True, deadline: float | None = core.VIEW_DEADLINE, **options: Any) -> Result:
     """Statistics of one kind for several pages: from memory, then the store, then the API
@@ -311,7 +328,12 @@ def load(kind: str, page_ids: Iterable[str], start: date, end: date, *,
 
     try:
         result = ld.load(kind, ids, start, end, page_names=names, deadline=deadline,
-                         on_progress=on_progress, **options)
+                         on_progress=on_progress, waiter=waiter(), **options)
+    except core.Abandoned:
+        # nobody looks at this run any more: an element hands control back to Streamlit, which
+        # ends the run here (stopped, or the rerun that superseded it starts)
+        st.empty()
+        raise
     finally:
         if bar is not None:
             bar.empty()
@@ -322,7 +344,7 @@ def load(kind: str, page_ids: Iterable[str], start: date, end: date, *,
 def prefetch(kind: str, page_ids: Iterable[str], start: date, end: date, **options: Any) -> None:
     """Start the calls a later ``load`` of the same arguments needs, without waiting: a view
     calls it for each of its kinds first, so that its kinds load concurrently."""
-    loader().prefetch(kind, [str(p) for p in page_ids], start, end, **options)
+    loader().prefetch(kind, [str(p) for p in page_ids], start, end, waiter=waiter(), **options)
 
 
 def _progress_text(done: int, total: int) -> str:

@@ -302,6 +302,9 @@ class WaitWatch:
         self.generation = 0                   # a new first walk ends a background walk of the old one
         self.walking = False                  # a background walk goes on back from ``since``
         self.touched: set[str] = set()        # ids the later looks saw while it does (newer than its copy)
+        # the frame last made of ``raw``: (its conversations, names, zone, frame), for every session
+        self.made: tuple[list, tuple, str, pd.DataFrame] | None = None
+        self.made_lock = threading.Lock()
 
     def look(self, client: PancakeClient, page_id: str, tz: ZoneInfo | str, max_calls: int, *,
              first_calls: int | None = None, spawn: Callable[[Callable[[], None]], Any] | None = None) -> None:
@@ -436,8 +439,15 @@ def page_waiting(client: PancakeClient, page_id: str, now: datetime, tz: ZoneInf
             watch.look(client, page_id, tz, max_calls, first_calls=FIRST_WAIT_CALLS, spawn=background)
             watch.checked = clock()
         raw, since = list(watch.raw.values()), watch.since
-    tag_names, user_names = (meta or _META).get(client, page_id, _tag_ids(raw))
-    return conv.conversations_frame(raw, page_id, tz, tag_names=tag_names, user_names=user_names), since
+    names_ = (meta or _META).get(client, page_id, _tag_ids(raw))
+    zone = str(tz)
+    with watch.made_lock:   # one frame for every session while the list and the names stay the same
+        made = watch.made
+        if (made is None or made[1] is not names_ or made[2] != zone or len(made[0]) != len(raw)
+                or not all(a is b or a == b for a, b in zip(made[0], raw))):
+            frame = conv.conversations_frame(raw, page_id, tz, tag_names=names_[0], user_names=names_[1])
+            watch.made = made = (raw, names_, zone, frame)
+    return made[3].copy(deep=False), since   # copy-on-write: a session's change stays its own
 
 
 def page_customers(client: PancakeClient, page_id: str, start: date, end: date, tz: ZoneInfo | str, *,

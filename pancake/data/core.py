@@ -12,7 +12,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
@@ -222,6 +222,7 @@ GRAIN_DAY, GRAIN_RANGE = "day", "range"
 OPEN_TTL = 300.0          # seconds an entry that includes today is used before asking again
 VIEW_DEADLINE = 30.0      # a dashboard view draws what it has after this many seconds
 LATE_WAIT = 1.0           # a page already late in this process is waited for this long only
+WAITER_POLL = 0.25        # how often a waiting load asks whether its waiter is still there
 PER_PAGE_IN_FLIGHT = 5    # tasks of one page running at once (the limiter's slots per page)
 MAX_WORKERS = 128         # threads running calls, all pages together
 
@@ -257,10 +258,32 @@ def variant_of(options: Mapping[str, Any], kind: str = "") -> str:
 
 # --- the shared executor: per-page queues ------------------------------------------------------
 
+class Waiter:
+    """Whoever waits for a load (a session's script run): ``live()`` is False from the moment
+    nobody will look at its result any more (the session closed, its run superseded by another),
+    and stays False. ``still_there`` is asked each time: it must be cheap and thread-safe."""
+
+    def __init__(self, still_there: Callable[[], bool]) -> None:
+        self._still_there = still_there
+        self._gone = False
+
+    def live(self) -> bool:
+        if not self._gone and not self._still_there():
+            self._gone = True
+        return not self._gone
+
+
+class Abandoned(Exception):
+    """A load whose waiter went away while it waited: it stops waiting (its calls are kept, behind
+    the work of those still waiting, and land in the store)."""
+
+
 class PageExecutor:
     """A thread pool where each page runs at most ``per_page`` tasks at once and the rest wait
     in that page's queue, off the pool: a slow page never occupies more than its share of
-    threads, so it never stalls the others."""
+    threads, so it never stalls the others. A queued task whose ``live()`` says nobody waits for
+    it any more (a closed session's) goes behind every task someone still waits for: it runs
+    when the page has nothing else to do (its answer is stored for the next load)."""
 
     def __init__(self, max_workers: int = MAX_WORKERS, per_page: int = PER_PAGE_IN_FLIGHT) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pancake-fetch")
@@ -269,14 +292,15 @@ class PageExecutor:
         self._running: dict[str, int] = {}
         self._pending: dict[str, deque] = {}
 
-    def submit(self, page_id: str, fn: Callable[[], Any]) -> Future:
+    def submit(self, page_id: str, fn: Callable[[], Any], live: Callable[[], bool] | None = None) -> Future:
+        """Run ``fn`` for ``page_id``; ``live`` (None: always) tells whether someone still waits."""
         fut: Future = Future()
         with self._lock:
             run_now = self._running.get(page_id, 0) < self.per_page
             if run_now:
                 self._running[page_id] = self._running.get(page_id, 0) + 1
             else:
-                self._pending.setdefault(page_id, deque()).append((fn, fut))
+                self._pending.setdefault(page_id, deque()).append((fn, fut, live))
         if run_now:
             self._start(page_id, fn, fut)
         return fut
@@ -297,7 +321,10 @@ class PageExecutor:
         with self._lock:
             queue = self._pending.get(page_id)
             if queue:
-                fn, fut = queue.popleft()
+                # the first task someone still waits for; when none, the oldest (nobody's)
+                pick = next((i for i, (_, _, live) in enumerate(queue) if live is None or live()), 0)
+                fn, fut, _ = queue[pick]
+                del queue[pick]
             else:
                 self._running[page_id] -= 1
                 return
@@ -453,6 +480,39 @@ class _Plan:
                    GRAIN_DAY if mode == "day" else GRAIN_RANGE, keys)
 
 
+class _Call(Future):
+    """One (page, window) call of the loader, with the waiters of every load that wants it (None:
+    a waiter that never goes, e.g. the CLI). Queued, it is worth running first while one is live."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiters: list[Waiter | None] = []
+
+    def wanted(self) -> bool:
+        return any(w is None or w.live() for w in list(self.waiters))
+
+
+def _wait_for(futures: Iterable[Future], timeout: float | None, waiter: Waiter | None,
+              return_when: str = FIRST_COMPLETED) -> None:
+    """``concurrent.futures.wait``, raising :class:`Abandoned` as soon as ``waiter`` is gone (asked
+    every ``WAITER_POLL`` seconds)."""
+    futures = list(futures)
+    if waiter is None:
+        wait(futures, timeout=timeout, return_when=return_when)
+        return
+    until = None if timeout is None else time.monotonic() + timeout
+    while True:
+        if not waiter.live():
+            raise Abandoned("nobody waits for this load any more")
+        left = None if until is None else until - time.monotonic()
+        if left is not None and left <= 0:
+            return
+        done, not_done = wait(futures, timeout=WAITER_POLL if left is None else min(left, WAITER_POLL),
+                              return_when=return_when)
+        if (done and return_when == FIRST_COMPLETED) or not not_done:
+            return
+
+
 @dataclass
 class _Need:
     """What one page needs for one load: the entries in hand and the futures still to come."""
@@ -554,7 +614,7 @@ class Loader:
     def load(self, kind: str, page_ids: Iterable[str], start: date, end: date, *,
              page_names: Mapping[str, str] | None = None, deadline: float | None = None,
              on_progress: Callable[[int, int, str], None] | None = None, keep_partial: bool = False,
-             **options: Any) -> Result:
+             waiter: Waiter | None = None, **options: Any) -> Result:
         """One kind for several pages over [start, end] -> :class:`Result`. With ``deadline``
         (seconds), pages still loading then are returned as ``PageError(kind="timeout")``; their
         calls go on and land in the store for the next load.
@@ -562,7 +622,10 @@ class Loader:
         A page some of whose windows failed is an error either way (the windows that came back
         are stored). With ``keep_partial`` its rows of the windows that came back are in the
         frames too, and its ``PageError.missing`` names the days it lacks (the CLI writes what
-        was fetched); such a page is not in ``pages_ok``."""
+        was fetched); such a page is not in ``pages_ok``.
+
+        ``waiter`` (a session's run): once it is gone the load raises :class:`Abandoned` instead of
+        waiting on, and its queued calls that no live waiter shares go behind the others'."""
         k = kinds.get(kind)  # an unknown kind fails here, before any call
         if end < start:
             raise ValueError(f"the range ends ({end}) before it starts ({start})")
@@ -573,13 +636,15 @@ class Loader:
         if until is not None:
             k.check_cut(until)
             return self._load_until(k, ids, start, end, until, page_names=page_names, deadline=deadline,
-                                    on_progress=on_progress, **options)
+                                    on_progress=on_progress, waiter=waiter, **options)
         t0 = time.monotonic()
         plan = _Plan.of(k, start, end, options)
-        needs = self._plan(plan, ids, options)
-        return self._collect(plan, needs, ids, t0, deadline, page_names, on_progress, keep_partial=keep_partial)
+        needs = self._plan(plan, ids, options, waiter)
+        return self._collect(plan, needs, ids, t0, deadline, page_names, on_progress, keep_partial=keep_partial,
+                             waiter=waiter)
 
-    def prefetch(self, kind: str, page_ids: Iterable[str], start: date, end: date, **options: Any) -> None:
+    def prefetch(self, kind: str, page_ids: Iterable[str], start: date, end: date, *,
+                 waiter: Waiter | None = None, **options: Any) -> None:
         """Start every call a later ``load`` of the same will need, without waiting for them
         (a view can prefetch all its kinds at once, then load them one by one)."""
         k = kinds.get(kind)
@@ -589,12 +654,13 @@ class Loader:
             if start == end or not k.cuts_by_time:
                 return
             end = end - timedelta(days=1)
-        self._plan(_Plan.of(k, start, end, options), list(dict.fromkeys(str(p) for p in page_ids)), options)
+        self._plan(_Plan.of(k, start, end, options), list(dict.fromkeys(str(p) for p in page_ids)), options, waiter)
 
     # -- a range whose last day ends early ------------------------------------------------------
     def _load_until(self, k: kinds.Kind, ids: list[str], start: date, end: date, until: dt_time, *,
                     page_names: Mapping[str, str] | None, deadline: float | None,
-                    on_progress: Callable[[int, int, str], None] | None, **options: Any) -> Result:
+                    on_progress: Callable[[int, int, str], None] | None, waiter: Waiter | None = None,
+                    **options: Any) -> Result:
         """[start, end] with ``end`` cut at ``until`` (local time): the same hours of a previous
         period, to compare a partial today with. The whole days come through the store like any
         load; the cut day is asked of the API (it is never a closed day, so never stored) and
@@ -603,7 +669,7 @@ class Loader:
         is left out of both."""
         t0 = time.monotonic()
         whole = (self.load(k.name, ids, start, end - timedelta(days=1), page_names=page_names,
-                           deadline=deadline, **options) if start < end else None)
+                           deadline=deadline, waiter=waiter, **options) if start < end else None)
         hourly = bool(options.get("hourly"))
         variant = variant_of(options, k.name) + "@" + until.isoformat()
         results: dict[str, dict[str, pd.DataFrame]] = {}
@@ -624,9 +690,9 @@ class Loader:
                 at = self._clock()
                 frames = fetch_page(self.client, k.name, pid, end, end, until=until, **options)
                 return frames, at
-            futures[pid] = self.pool.submit(pid, task)
+            futures[pid] = self.pool.submit(pid, task, None if waiter is None else waiter.live)
         limit = None if deadline is None else max(0.0, deadline - (time.monotonic() - t0))
-        wait(list(futures.values()), timeout=limit)
+        _wait_for(futures.values(), limit, waiter, ALL_COMPLETED)
         for done, pid in enumerate(ids, start=1):
             fut = futures.get(pid)
             if fut is not None:
@@ -665,7 +731,8 @@ class Loader:
     def _memo_key(self, k: kinds.Kind, pid: str, start: date, end: date, variant: str) -> tuple:
         return (self.source, k.name, variant, pid, start, end)
 
-    def _plan(self, plan: _Plan, ids: list[str], options: Mapping[str, Any]) -> dict[str, _Need]:
+    def _plan(self, plan: _Plan, ids: list[str], options: Mapping[str, Any],
+              waiter: Waiter | None = None) -> dict[str, _Need]:
         k, start, end = plan.kind, plan.start, plan.end
         today = self.today()
         now = self._clock()
@@ -698,12 +765,15 @@ class Loader:
                 for key in missing:
                     fut = self._inflight.get(self._flight_key(plan, pid, key))
                     if fut is not None and not fut.done():
+                        if id(fut) not in waiting:
+                            fut.waiters.append(waiter)
                         waiting.setdefault(id(fut), (fut, []))[1].append(key)
                     else:
                         fresh.append(key)
                 need.futures.extend(waiting.values())
                 for group in self._groups(plan.mode, fresh):
-                    fut = Future()
+                    fut = _Call()
+                    fut.waiters.append(waiter)
                     for key in group:
                         self._inflight[self._flight_key(plan, pid, key)] = fut
                     need.futures.append((fut, group))
@@ -770,7 +840,7 @@ class Loader:
         log.warning("statistics store %s failed (%s); going on without it", what, redact(str(exc)))
 
     # -- fetching ---------------------------------------------------------------------------------
-    def _submit(self, plan: _Plan, pid: str, group: list, fut: Future, options: Mapping[str, Any],
+    def _submit(self, plan: _Plan, pid: str, group: list, fut: _Call, options: Mapping[str, Any],
                 gate: threading.Event | None = None) -> None:
         def task() -> dict[Any, tuple]:
             if gate is not None:
@@ -790,7 +860,7 @@ class Loader:
             else:
                 fut.set_result(inner.result())
 
-        self.pool.submit(pid, task).add_done_callback(done)
+        self.pool.submit(pid, task, fut.wanted).add_done_callback(done)
 
     def _fetch(self, plan: _Plan, pid: str, group: list,
                options: Mapping[str, Any]) -> dict[Any, tuple[bytes, float, bool, list | None]]:
@@ -843,7 +913,8 @@ class Loader:
     # -- collecting --------------------------------------------------------------------------------
     def _collect(self, plan: _Plan, needs: dict[str, _Need], ids: list[str], t0: float, deadline: float | None,
                  page_names: Mapping[str, str] | None,
-                 on_progress: Callable[[int, int, str], None] | None, *, keep_partial: bool = False) -> Result:
+                 on_progress: Callable[[int, int, str], None] | None, *, keep_partial: bool = False,
+                 waiter: Waiter | None = None) -> Result:
         k = plan.kind
         today = self.today()
         memo_frames: dict[str, dict[str, pd.DataFrame]] = {}
@@ -921,7 +992,7 @@ class Loader:
             timeout = None if next_limit is None else max(0.0, next_limit - time.monotonic())
             waiting = {f for pid in pending for f, _ in needs[pid].futures if not f.done()}
             if waiting:
-                wait(waiting, timeout=timeout, return_when=FIRST_COMPLETED)
+                _wait_for(waiting, timeout, waiter)
         with kinds.CPU_TURN:
             result = self._result(plan, ids, needs, windows, memo_frames, partial, errs, today)
         used = [t for pid in result.pages_ok + sorted(partial) for t in needs[pid].fetched]

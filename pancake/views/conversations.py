@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 
 from .. import charts, fmt, i18n, metrics
 from .. import conversations as conv
-from . import is_missing, tables
+from . import is_missing, map_values, tables
 from .cards import Kpi
 from .tables import Column, Table
 
@@ -122,7 +122,7 @@ def by_type(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _exploded(frame: pd.DataFrame, col: str) -> pd.Series:
-    lists = frame[col].map(lambda cell: conv._split(cell) or [conv.NONE_VALUE])
+    lists = map_values(frame[col], lambda cell: conv._split(cell) or [conv.NONE_VALUE])
     return lists.explode().astype(str) if len(lists) else pd.Series(dtype="str")
 
 
@@ -260,8 +260,8 @@ def heatmap_table(grid: pd.DataFrame, lang: str) -> Table:
 def with_names(frame: pd.DataFrame, page_names: Mapping[str, str] | None, lang: str) -> pd.DataFrame:
     """The conversation frame plus ``page_name`` and the type in words."""
     out = frame.copy()
-    out.insert(1, "page_name", out["page_id"].map(lambda p: (page_names or {}).get(p, p)).astype("str"))
-    out["type_name"] = out["type"].map(lambda t: type_label(t, lang)).astype("str")
+    out.insert(1, "page_name", map_values(out["page_id"], lambda p: (page_names or {}).get(p, p)).astype("str"))
+    out["type_name"] = map_values(out["type"], lambda t: type_label(t, lang)).astype("str")
     return out
 
 
@@ -272,8 +272,8 @@ TABLE_COLUMNS = ["customer_name", "page_name", "type_name", "created_at", "updat
 def conversation_table(frame: pd.DataFrame, lang: str, page_names: Mapping[str, str] | None = None) -> Table:
     """The filterable table: one row per conversation, newest first; ids kept for the CSV."""
     data = with_names(frame, page_names, lang)
-    data = data.assign(has_phone=data["has_phone"].map(lambda v: yes_no(v, lang)).astype("str"),
-                       from_ads=data["from_ads"].map(lambda v: yes_no(v, lang)).astype("str"))
+    data = data.assign(has_phone=map_values(data["has_phone"], lambda v: yes_no(v, lang)).astype("str"),
+                       from_ads=map_values(data["from_ads"], lambda v: yes_no(v, lang)).astype("str"))
     keep = [*TABLE_COLUMNS, "conversation_id", "page_id", "customer_id", "type", "tag_ids", "assignee_ids"]
     cols = [Column("customer_name", i18n.t("conv.col.customer", lang), unit="text"),
             Column("page_name", i18n.t("col.page_name", lang), unit="text"),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import pandas as pd
 import pytest
 
 from pancake import conversations as conv
@@ -142,6 +143,36 @@ def test_later_looks_ask_only_what_changed_and_names_hourly():
     t[0] = 3600.0        # an hour on: names once more
     look()
     assert api.calls[first + 1:] == ["conversations", "tags", "users"]
+
+
+def test_sessions_share_one_waiting_frame_until_the_list_or_the_names_change(monkeypatch):
+    # issue 20: ten sessions on the conversations page made the same frame ten times a look
+    api = FakeApi([W72, W5, *answered(3, datetime(2026, 7, 6, 7, 20))])
+    client, watches, t = client_for(api), dc._Watches(), [0.0]
+    meta = dc._Meta(clock=lambda: t[0])
+    made = []
+    real = conv.conversations_frame
+    monkeypatch.setattr(conv, "conversations_frame", lambda raw, *a, **k: made.append(len(raw)) or real(raw, *a, **k))
+
+    def look():
+        return dc.page_waiting(client, PID, NOW, TZ, clock=lambda: t[0], watches=watches, meta=meta)[0]
+
+    first = look()
+    second = look()                                  # another session within WAIT_FRESH
+    assert made == [2]                               # w72 and w5: the answered ones are not kept
+    pd.testing.assert_frame_equal(first, second)
+    second.loc[0, "page_id"] = "changed"             # a session's change stays its own
+    assert look().loc[0, "page_id"] == PID and made == [2]
+    t[0] = 60.0                                      # a look that finds nothing new: the same list
+    look()
+    assert made == [2]
+    api.convs.append(customer_last("n1", "2026-07-06T07:26:00"))
+    t[0] = 120.0                                     # a new conversation: made again
+    assert sorted(conv.waiting(look(), NOW)["conversation_id"]) == ["n1", "w5", "w72"]
+    assert made == [2, 3]
+    t[0] = 3600.0 + 120.0                            # the names asked again: made again
+    look()
+    assert made == [2, 3, 3]
 
 
 def test_the_waiting_frame_names_tags_and_staff():

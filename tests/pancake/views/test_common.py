@@ -246,3 +246,22 @@ def test_staff_downloads_carry_page_names_and_ids():
     out = staff.hour_matrix_csv(matrix, "vi")
     assert list(out.columns[:4]) == ["Nhân viên", "Mã nhân viên", "Trang", "00:00"]
     assert out.iloc[0][["Nhân viên", "Mã nhân viên", "Trang"]].tolist() == ["Linh", "u1", "Shop A, Shop B"]
+
+
+def test_map_values_asks_once_per_distinct_value_and_unknowns_as_none():
+    from pancake.views import map_values
+    asked = []
+
+    def label(v):
+        asked.append(v)
+        return "?" if v is None else ("có" if v else "không")
+    s = pd.Series([True, None, False, True, pd.NA, float("nan"), True], index=[10, 11, 12, 13, 14, 15, 16],
+                  dtype=object, name="has_phone")
+    out = map_values(s, label)
+    assert list(out) == ["có", "?", "không", "có", "?", "?", "có"]
+    assert list(out.index) == [10, 11, 12, 13, 14, 15, 16] and out.name == "has_phone"
+    assert sorted(asked, key=str) == [False, None, True]
+    empty = map_values(pd.Series([], dtype=object), label)        # the empty case
+    assert len(empty) == 0
+    strings = map_values(pd.Series(["p1", "p2", "p1"], dtype="str"), {"p1": "Shop A"}.get)
+    assert list(strings) == ["Shop A", None, "Shop A"]
