@@ -12,6 +12,7 @@ from pancake import fmt, i18n
 from pancake.data import conversations as dc
 from pancake.views import conversations as v
 from pancake.views.cards import Kpi
+from pancake.views.tables import weekday_hour_table
 from ui import components
 from ui import conversations_data as cd
 from ui.page import open_page
@@ -123,7 +124,7 @@ else:
     st.markdown(f"**{t('conv.heatmap')}**")
     grid = v.weekday_hour(frame)
     chart(v.heatmap_figure(grid, lang), "conv_chart_slot", "slot")
-    tables["weekday_hour"] = v.heatmap_table(grid, lang)
+    tables["weekday_hour"] = weekday_hour_table(grid, lang)
 
     # --- drill-down filter and the table -------------------------------------------------------------
     st.subheader(t("conv.table"))

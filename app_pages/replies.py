@@ -8,6 +8,7 @@ import streamlit as st
 
 from pancake import fmt, i18n, replies
 from pancake.views import replies as v
+from pancake.views.tables import weekday_hour_table
 from ui import components
 from ui import conversations_data as cd
 from ui import replies_data as rd
@@ -108,7 +109,7 @@ else:
     st.markdown(f"**{t('replies.by_slot')}**")
     grid = v.slot_grid(turns, tz, basis)
     chart(v.slot_figure(grid, lang), "replies_chart_slot", "slot")
-    tables["weekday_hour"] = v.slot_table(grid, lang)
+    tables["weekday_hour"] = weekday_hour_table(grid, lang)
 
     # --- drill-down: conversations, then one conversation's turns and messages -----------------
     st.subheader(t("replies.drill"))

@@ -38,8 +38,8 @@ CUSTOMER_COLUMNS = ["page_id", "customer_id", "name", "created_at", "updated_at"
 
 # --- values ---------------------------------------------------------------------------------------
 
-def local_time(value: Any, tz: ZoneInfo | str) -> pd.Timestamp | None:
-    """An API timestamp (UTC, no suffix; or with an offset) as a naive local time; None when
+def utc_time(value: Any) -> pd.Timestamp | None:
+    """An API timestamp (UTC without a suffix, or with an offset) as an aware UTC time; None when
     missing or unreadable."""
     if value is None or value == "":
         return None
@@ -49,7 +49,15 @@ def local_time(value: Any, tz: ZoneInfo | str) -> pd.Timestamp | None:
         return None
     if pd.isna(ts):
         return None
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def local_time(value: Any, tz: ZoneInfo | str) -> pd.Timestamp | None:
+    """An API timestamp (UTC, no suffix; or with an offset) as a naive local time; None when
+    missing or unreadable."""
+    ts = utc_time(value)
+    if ts is None:
+        return None
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     return ts.tz_convert(zone).tz_localize(None)
 

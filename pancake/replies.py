@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from .conversations import utc_time
 from .hours import Hours
 
 Basis = str   # "business" | "calendar"
@@ -59,19 +60,6 @@ def _flag(value: Any) -> bool:
     if isinstance(value, int | float):
         return bool(value) and not (isinstance(value, float) and math.isnan(value))
     return _str(value).lower() in ("true", "1", "yes")
-
-
-def utc_time(value: Any) -> pd.Timestamp | None:
-    """An API timestamp (UTC without a suffix, or with an offset) as an aware UTC time."""
-    if value is None or value == "":
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        return None
-    if pd.isna(ts):
-        return None
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def message_frame(raw: Iterable[Mapping[str, Any]], page_id: str, conversation_id: str = "",

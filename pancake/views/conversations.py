@@ -248,15 +248,6 @@ def day_table(days: pd.DataFrame, lang: str) -> Table:
     return Table(frame=days.reset_index(drop=True), columns=cols)
 
 
-def heatmap_table(grid: pd.DataFrame, lang: str) -> Table:
-    frame = grid.copy()
-    frame.columns = [f"h{h:02d}" for h in grid.columns]
-    frame.insert(0, "weekday", [fmt.weekday_name(i, lang) for i in grid.index])
-    cols = [Column("weekday", i18n.t("conv.weekday", lang), unit="text")]
-    cols += [Column(f"h{h:02d}", f"{h:02d}") for h in grid.columns]
-    return Table(frame=frame.reset_index(drop=True), columns=cols)
-
-
 def with_names(frame: pd.DataFrame, page_names: Mapping[str, str] | None, lang: str) -> pd.DataFrame:
     """The conversation frame plus ``page_name`` and the type in words."""
     out = frame.copy()

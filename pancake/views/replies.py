@@ -148,15 +148,6 @@ def slot_figure(grid: pd.DataFrame, lang: str) -> go.Figure:
                           y_labels=[fmt.weekday_name(i, lang) for i in range(7)], height=300, colorscale="Oranges")
 
 
-def slot_table(grid: pd.DataFrame, lang: str) -> Table:
-    frame = grid.copy()
-    frame.columns = [f"h{h:02d}" for h in grid.columns]
-    frame.insert(0, "weekday", [fmt.weekday_name(i, lang) for i in grid.index])
-    cols = [Column("weekday", i18n.t("conv.weekday", lang), unit="text")]
-    cols += [Column(f"h{h:02d}", f"{h:02d}") for h in grid.columns]
-    return Table(frame=frame.reset_index(drop=True), columns=cols)
-
-
 # --- drill-down ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -316,3 +316,14 @@ def excel_sheet(t: Table, lang: str) -> export.Sheet:
             if f:
                 formats[name] = f
     return export.Sheet(frame, formats=formats, total_rows=1 if t.total and not t.frame.empty else 0)
+
+
+def weekday_hour_table(grid: pd.DataFrame, lang: str) -> Table:
+    """A 7 × 24 weekday × hour grid (``metrics.weekday_hour_sums``'s shape) as a table: the
+    weekday's name, then one column per hour."""
+    frame = grid.copy()
+    frame.columns = [f"h{h:02d}" for h in grid.columns]
+    frame.insert(0, "weekday", [fmt.weekday_name(i, lang) for i in grid.index])
+    cols = [Column("weekday", i18n.t("conv.weekday", lang), unit="text")]
+    cols += [Column(f"h{h:02d}", f"{h:02d}") for h in grid.columns]
+    return Table(frame=frame.reset_index(drop=True), columns=cols)
