@@ -189,6 +189,33 @@ def display_values(t: Table, lang: str, *, total: bool = False) -> pd.DataFrame:
     return out
 
 
+CHAR_PX = 8          # an average character of the tables' 14 px font
+CELL_PAD_PX = 28     # a cell's padding, a header's sort arrow
+MIN_COLUMN_PX, MAX_COLUMN_PX = 60, 360
+
+
+def column_widths(t: Table, lang: str, *, sample: int = 200) -> dict[str, int]:
+    """A width in pixels for each shown column: its label or its longest text (over the first
+    ``sample`` rows and the totals row), whichever is longer, within bounds. The rows and the
+    totals row under them are two grids (a header click sorts the rows, never the totals):
+    the same widths keep their columns aligned."""
+    head = Table(frame=t.frame.head(sample), columns=t.columns, total=t.total)
+    texts = display_values(head, lang, total=True)
+    out = {}
+    for c in t.columns:
+        if c.key not in t.shown:
+            continue
+        longest = max([len(str(c.label))] + [len(str(x)) for x in texts[c.key]] if c.key in texts else [0])
+        out[c.key] = int(min(max(longest * CHAR_PX + CELL_PAD_PX, MIN_COLUMN_PX), MAX_COLUMN_PX))
+    return out
+
+
+def total_only(t: Table, lang: str) -> pd.DataFrame:
+    """The totals row alone (its label in the label column), or an empty frame without one."""
+    frame = with_total(t, lang)
+    return frame.iloc[len(t.frame):].reset_index(drop=True)
+
+
 def with_total_row(frame: pd.DataFrame, label_col: str, label: str, sums: Mapping[str, Any]) -> pd.DataFrame:
     """``frame`` plus a last row labelled ``label`` holding ``sums`` (computed by the caller
     with ``pancake.metrics``: paired ratios and weighted means are not column sums)."""
