@@ -192,6 +192,7 @@ def display_values(t: Table, lang: str, *, total: bool = False) -> pd.DataFrame:
 CHAR_PX = 8          # an average character of the tables' 14 px font
 CELL_PAD_PX = 28     # a cell's padding, a header's sort arrow
 MIN_COLUMN_PX, MAX_COLUMN_PX = 60, 360
+MAX_TEXT_PX = 240    # a long name or list of pages is cut ("…", whole on hover): the numbers stay in view
 
 
 def column_widths(t: Table, lang: str, *, sample: int = 200) -> dict[str, int]:
@@ -206,7 +207,8 @@ def column_widths(t: Table, lang: str, *, sample: int = 200) -> dict[str, int]:
         if c.key not in t.shown:
             continue
         longest = max([len(str(c.label))] + [len(str(x)) for x in texts[c.key]] if c.key in texts else [0])
-        out[c.key] = int(min(max(longest * CHAR_PX + CELL_PAD_PX, MIN_COLUMN_PX), MAX_COLUMN_PX))
+        cap = MAX_TEXT_PX if c.unit == "text" else MAX_COLUMN_PX
+        out[c.key] = int(min(max(longest * CHAR_PX + CELL_PAD_PX, MIN_COLUMN_PX), cap))
     return out
 
 

@@ -43,4 +43,6 @@ def test_both_grids_get_the_same_widths_from_the_longest_text():
     assert widths == {"inbox_count": 148, "user_name": 100}
     long = staff_table()
     long.frame.loc[0, "user_name"] = "x" * 100     # capped
-    assert vt.column_widths(long, "vi")["user_name"] == 360
+    assert vt.column_widths(long, "vi")["user_name"] == 240   # a text column: its numbers stay in view
+    wide = vt.Table(frame=pd.DataFrame({"n": [1]}), columns=[vt.Column("n", "N" * 60)])
+    assert vt.column_widths(wide, "vi")["n"] == 360

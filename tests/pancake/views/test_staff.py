@@ -328,3 +328,14 @@ def test_one_name_per_person_rule_and_its_empty_cases():
     assert dict(zip(b["user_id"], b["user_name"])) == {"u1": "Linh A", "u2": "#u2", "7": "Bảy"}
     assert v.member_names(t.iloc[0:0]) == {} and v.member_names(None) == {}
     assert v.member_names(t[t["user_name"] == "nobody"]) == {}
+
+
+def test_an_agency_namesake_is_named_once_never_with_a_list_of_pages():
+    # two people called "Vũ Đức Anh": one on five pages, one on one page; a third on one page
+    names = ["Vũ Đức Anh", "Vũ Đức Anh", "Bình"]
+    pages = ["Giày #2, Giày #7, Giày #12, Giày #17, Giày #22", "Thời Trang #0", "Giày #2, Giày #7"]
+    assert v.labels(names, pages) == ["Vũ Đức Anh", "Vũ Đức Anh · Thời Trang #0", "Bình"]
+    both_many = ["Giày #2, Giày #7", "Thời Trang #0, Thời Trang #5"]
+    assert v.labels(["An", "An"], both_many) == ["An (1)", "An (2)"]
+    assert v.labels(["An", "An"], [None, ""]) == ["An (1)", "An (2)"]
+    assert v.labels([], []) == []
