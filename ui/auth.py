@@ -128,7 +128,8 @@ def _sign_in_form(cfg: access.AccessConfig, lang: str) -> None:
         ident = cfg.sign_in(name, password)
         if ident is None:
             THROTTLE.failed(client)
-            st.error(i18n.t("auth.failed", lang), icon=":material/lock:")
+            st.error(i18n.t("auth.failed" if cfg.names_asked else "auth.failed_password", lang),
+                     icon=":material/lock:")
             return
         THROTTLE.succeeded(client)
         _enter(ident)

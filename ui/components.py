@@ -234,6 +234,20 @@ def grid_columns(n: int, fit: int) -> int:
     return min(ok, key=lambda k: (-(-n // k), k))
 
 
+# Streamlit's own English on every screen: the "Press Enter to submit form" hint under a form's
+# inputs (Enter still submits) and the "Running… Stop" status in the toolbar (each page's spinner
+# says what is loading, in the viewer's language).
+CHROME_CSS = """<style>
+[data-testid="InputInstructions"] { display: none !important; }
+[data-testid="stStatusWidget"] { visibility: hidden !important; }
+</style>"""
+
+
+def app_chrome() -> None:
+    """Hide Streamlit's English chrome (``CHROME_CSS``); app.py calls it before the gate."""
+    st.html(CHROME_CSS)
+
+
 def grid_css(key: str, n: int, longest: int, *, min_width: int = MIN_CARD, value_rem: float = VALUE_REM) -> str:
     """The CSS of one card grid (the container keyed ``key``, its row keyed ``key-row``): as
     many columns as :func:`grid_columns` gives for the grid's width (container queries, so it
