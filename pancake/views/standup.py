@@ -221,7 +221,8 @@ def fit_css(selector: str, design: tuple[int, int] = DESIGN_SIZE) -> str:
     box as drawn on screen (already scaled), so each chart's box is made ``1/scale`` as wide:
     measured, it is its column's width as laid out, and the chart fills its column."""
     return "\n".join(f"@media (min-width: {w}px) and (min-height: {h}px) {{ {selector} {{ zoom: {s:g}; }} "
-                     f"{selector} [data-testid=\"stFullScreenFrame\"]:has(> .stPlotlyChart) {{ width: calc(100% / {s:g}) !important; height: calc(100% / {s:g}) !important; }} }}"
+                     f"{selector} [data-testid=\"stFullScreenFrame\"]:has(> .stPlotlyChart) {{ width: calc(100% / {s:g}) !important; height: calc(100% / {s:g}) !important; overflow: visible !important; }} "
+                     f"{selector} :is(.stPlotlyChart, .js-plotly-plot) {{ overflow: visible !important; }} }}"
                      for w, h, s in viewport_scales(design))
 
 

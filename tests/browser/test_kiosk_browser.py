@@ -240,7 +240,16 @@ FITS = """() => {
           bottom: Math.max(...parts.map(r => r.bottom)), right: Math.max(...parts.map(r => r.right)),
           chart: (() => { const c = document.querySelector(".st-key-kiosk-chart .js-plotly-plot .main-svg");
                           const col = document.querySelector(".st-key-kiosk-chart");
-                          return c && col ? c.getBoundingClientRect().width / col.getBoundingClientRect().width : null; })()};
+                          return c && col ? c.getBoundingClientRect().width / col.getBoundingClientRect().width : null; })(),
+          // a tick label hidden by a box that clips (overflow hidden) between it and its column
+          clipped: [...document.querySelectorAll(".st-key-kiosk-chart .js-plotly-plot .xtick text")].filter(t => {
+            const r = t.getBoundingClientRect();
+            for (let e = t.parentElement; e && !e.classList.contains("st-key-kiosk-chart"); e = e.parentElement) {
+              const cs = getComputedStyle(e);
+              if (!(e instanceof SVGElement) && cs.overflow !== "visible" && r.right > e.getBoundingClientRect().right + 1)
+                return true;
+            }
+            return false; }).map(t => t.textContent)};
 }"""
 
 # WCAG 2.x contrast of a computed 'rgb(r, g, b)' against the dark screen #0b1220, in the page
@@ -266,6 +275,7 @@ def assert_fits(page, width: int, height: int, name: str) -> None:
     assert m["doc"] <= height and m["main"] <= height, m          # nothing to scroll to
     assert m["bottom"] <= height and m["right"] <= width, m      # nothing drawn past the edges
     assert m["parts"] >= 5 and m["chart"] is not None and m["chart"] > 0.9, m
+    assert not m["clipped"], m                                    # the whole chart is drawn, none cut off
     assert page.locator(".st-key-kiosk-lines").is_visible() and page.locator(".st-key-kiosk-flags").is_visible()
 
 
