@@ -10,11 +10,12 @@ from pathlib import Path
 import streamlit as st
 
 from pancake import i18n
-from ui import auth, sidebar, state
+from ui import auth, components, sidebar, state
 
 # the favicon is served by this server: no viewer's browser asks a font server for it
 st.set_page_config(page_title="Pancake · Thống kê", page_icon=str(Path(__file__).parent / "ui" / "favicon.png"),
                    layout="wide", initial_sidebar_state="auto")
+components.app_chrome()   # no Streamlit English ("Press Enter to submit form", "Stop") on any screen
 who = auth.gate()   # nothing below runs before sign-in when a gate is configured
 
 view = state.current()

@@ -106,20 +106,20 @@ else:
                 st.markdown(f"**{t(v.DIMENSION_LABEL[dim])}**")
                 chart(v.breakdown_figure(breakdowns[dim].head(15), lang), f"conv_chart_{dim}", dim, breakdowns[dim])
                 tables[f"by_{dim}"] = v.breakdown_table(breakdowns[dim], lang, label_keys[dim])
+                if dim == "tag":   # the tags' table under the tags' chart, never beside another chart
+                    components.table(tables["by_tag"], "conversations-by-tag", page.page_ids, key="dl_conv_by_tag")
     st.markdown(f"**{t(v.DIMENSION_LABEL['ads'])}**")
     if loaded.ads_known and len(loaded.ads_known) < len(loaded.pages_ok):
         st.caption(t("conv.ads_partial"))
-    c1, c2 = st.columns([1, 2])
+    c1, _ = st.columns(2)
     with c1:
         chart(v.breakdown_figure(breakdowns["ads"], lang), "conv_chart_ads", "ads", breakdowns["ads"])
         tables["by_ads"] = v.breakdown_table(breakdowns["ads"], lang, label_keys["ads"])
-    with c2:
-        tbl = tables["by_tag"]
-        components.table(tbl, "conversations-by-tag", page.page_ids, key="dl_conv_by_tag")
 
-    st.markdown(f"**{t('conv.by_day')}**")
     days = v.by_day(frame, first_day, page.end)
-    chart(v.day_figure(days, lang, partial=page.partial), "conv_chart_day", "day")
+    if page.start != page.end:   # one day would be one bar across the page: its hours are in the heatmap
+        st.markdown(f"**{t('conv.by_day')}**")
+        chart(v.day_figure(days, lang, partial=page.partial), "conv_chart_day", "day")
     tables["by_day"] = v.day_table(days, lang)
     st.markdown(f"**{t('conv.heatmap')}**")
     grid = v.weekday_hour(frame)

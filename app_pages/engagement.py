@@ -63,7 +63,7 @@ if share.empty:
     st.caption(state.t("eng.staff_none"))
 else:
     st.caption(state.t("eng.staff_caption"))
-    s1, s2 = st.columns([3, 2])
+    s1, s2 = st.columns(2)   # the table's numbers next to the names, not off to the right
     with s1:
         st.plotly_chart(ev.staff_figure(share, lang, pages=ev.staff_pages(staff_frame, page.names)), key="eng_staff")
     with s2:

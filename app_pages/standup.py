@@ -4,7 +4,7 @@ every URL path, with no sidebar; the path's page is the section it opens on.
 No sidebar, toolbar or menu; ``theme=dark``; refreshes itself every ``refresh`` minutes inside
 ``st.fragment(run_every=...)`` (no page flash); optionally rotates through sections
 (``rotate=overview,staff,ads&every=60``). One 1920×1080 screen with no scrolling, for 1 to 30
-pages: the section's KPI cards (with their sparklines, on either theme) across the top, its
+pages, scaled whole to any other screen (``sv.fit_css``): the section's KPI cards (with their sparklines, on either theme) across the top, its
 chart under them on the left, and on the right "yesterday in five lines" and the flags worth
 raising (one page) or the pages needing attention, worst first (several pages). Text is at
 least 24 px, chart text 18 px. The cards are the pages' own KPIs (``pancake.views.*.kpis``); the
@@ -74,6 +74,7 @@ BASE_CSS = """
   .st-key-kiosk-head h1 { font-size: 26px !important; }
   .st-key-kiosk-side h3, .st-key-kiosk-waits h3, .st-key-kiosk-chart h3 { font-size: 20px !important; }
 }
+""" + sv.fit_css(".block-container") + """
 </style>
 """
 DARK_CSS = """
@@ -89,6 +90,7 @@ DARK_CSS = """
 [data-testid="stMetricChart"] svg { background-color: transparent !important; }
 [data-testid="stMetricChart"] .mark-area path { fill-opacity: 0.15 !important; }
 .st-key-kiosk-lines, .st-key-kiosk-flags, .st-key-kiosk-waits { border-color: #334155 !important; }
+""" + sv.dark_marks_css() + """
 </style>
 """
 
@@ -149,7 +151,9 @@ def chart(fig, slots: Slots, title: str | None = None) -> None:
         if title:
             st.subheader(title)
         # theme=None: our own template and font sizes (Streamlit's would shrink the text to 12 px)
-        st.plotly_chart(fig, width="stretch", theme=None, config={"displayModeBar": False})
+        # a fixed height: the screen's scale (sv.fit_css) then scales it like the rest
+        st.plotly_chart(fig, width="stretch", height=int(fig.layout.height or sv.CHART_HEIGHT), theme=None,
+                        config={"displayModeBar": False})
 
 
 def caption(text: str, slots: Slots) -> None:

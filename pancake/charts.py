@@ -374,8 +374,8 @@ def grouped_bars(frame: pd.DataFrame, category: str, series: Mapping[str, str], 
         values = [sum(v for v in row if not math.isnan(v))
                   for row in zip(*(_floats(frame[c]) for c in series if c in frame.columns))]
     axis = value_axis(unit, lang, values, currency)
-    if horizontal:
-        fig.update_yaxes(autorange="reversed", type="category")
+    if horizontal:   # labels measured into the margin: never cut at the left edge
+        fig.update_yaxes(autorange="reversed", type="category", automargin=True)
         fig.update_xaxes(**axis)
     else:
         fig.update_xaxes(type="category")
@@ -398,8 +398,8 @@ def heatmap(grid: pd.DataFrame, *, lang: str, value_label: str, x_labels: Sequen
                                texttemplate="%{text}" if cell_text else None,
                                colorbar=dict(title=dict(text=value_label, side="right"), tickformat=",~f", thickness=12),
                                hovertemplate=f"%{{y}} · %{{x}}<br>{value_label}: %{{text}}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category")
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
+    fig.update_xaxes(type="category", automargin=True, tickangle=0 if len(x) <= 12 else -45)
     fig = layout(fig, lang, title, height=height or max(260, 26 * len(y) + 100), legend=False)
     fig.update_layout(hovermode="closest")
     return fig

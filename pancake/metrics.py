@@ -18,6 +18,7 @@ own, and ``label``/``help_text``/``metric`` take an optional ``source``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -57,7 +58,19 @@ class Metric:
         return self.vi if _lang(lang) == "vi" else self.en
 
     def help(self, lang: str) -> str:
-        return self.help_vi if _lang(lang) == "vi" else self.help_en
+        """The tooltip: the definition in words. The catalogue's "API field: …" sentence (the
+        field and its endpoint, for developers: docs/METRICS.md) is left out of it."""
+        return without_api_fields(self.help_vi if _lang(lang) == "vi" else self.help_en)
+
+
+_API_SENTENCE = re.compile(r"\s*(?:Trường API|API field):.*?\.(?=\s|$)", re.S)
+_API_NAMES = re.compile(r"\s*\([^()]*\b[a-z0-9]+_[a-z0-9_]+\b[^()]*\)")   # "(spend / link_click)"
+
+
+def without_api_fields(text: str) -> str:
+    """``text`` without its "API field: …" / "Trường API: …" sentences (up to the first full
+    stop followed by a space or the end) and its parentheses naming fields ("(spend / link_click)")."""
+    return _API_NAMES.sub("", _API_SENTENCE.sub("", text)).strip()
 
 
 def _lang(lang: str) -> str:
@@ -172,21 +185,21 @@ _STAFF = [
     _m("average_response_time", "Thời gian phản hồi TB", "Average response time", "weighted", "down", "ms",
        "Thời gian trung bình từ khi khách nhắn đến khi nhân viên trả lời. Trường API: "
        f"average_response_time ({_ST}), tính bằng mili giây. Khi gộp nhiều giờ, ngày hoặc trang, "
-       "mỗi dòng được lấy trọng số theo unique_inbox_count + unique_comment_count, số lượt phản hồi "
-       "tốt nhất mà API cung cấp; không lấy trung bình của các trung bình. Dòng có trọng số 0 không "
+       "mỗi dòng được tính theo số phiên trả lời của nó (tin nhắn và bình luận khác nhau đã trả lời): "
+       "giờ bận nặng hơn giờ vắng; không lấy trung bình của các trung bình. Dòng có trọng số 0 không "
        "được tính. Pancake chỉ đo trong giờ làm việc: tin nhắn đến ngoài giờ được tính từ lúc mở cửa "
        "tiếp theo. Càng thấp càng tốt.",
        "Average time from a customer's message to the staff member's reply. API field: "
        f"average_response_time ({_ST}), in milliseconds. When hours, days or pages are combined, "
-       "each row is weighted by unique_inbox_count + unique_comment_count, the best count of "
-       "responses the API gives; never a plain mean of means. Rows with zero weight add nothing. "
+       "each row weighs as many as its reply sessions (the distinct messages and comments answered): "
+       "a busy hour counts more than a quiet one; never a plain mean of means. Rows with zero weight add nothing. "
        "Pancake measures it within working hours: a message that arrives after hours counts from "
        "the next opening. Lower is better."),
     _m("share_of_replies", "Tỷ trọng trả lời", "Share of replies", "none", None, "ratio",
-       "Phần của nhân viên trong tổng số trả lời = (inbox_count + comment_count) của nhân viên / "
-       "tổng (inbox_count + comment_count) của mọi nhân viên đang hiển thị.",
-       "The staff member's part of all replies = their (inbox_count + comment_count) / the sum "
-       "of (inbox_count + comment_count) over all staff shown."),
+       "Phần của nhân viên trong tổng số trả lời = (tin nhắn đã gửi + bình luận đã trả lời) của nhân viên / "
+       "tổng số đó của mọi nhân viên đang hiển thị.",
+       "The staff member's part of all replies = their (messages sent + comments replied) / the sum "
+       "of those over all staff shown."),
 ]
 
 _AD = "statistics/pages_campaigns"
@@ -221,7 +234,7 @@ _ADS = [
     _m("purchases_conversion_value", "Giá trị chuyển đổi", "Purchase value", "sum", "up", "money",
        f"Tổng giá trị các lượt mua được ghi nhận. Trường API: purchases_conversion_value ({_AD}). {_CUR_VI}",
        f"Total value of the attributed purchases. API field: purchases_conversion_value ({_AD}). {_CUR_EN}"),
-    _m("messaging_conversation_started_7d", "Cuộc trò chuyện bắt đầu (7 ngày)", "Conversations started (7-day)",
+    _m("messaging_conversation_started_7d", "Cuộc trò chuyện bắt đầu từ QC", "Conversations started from ads",
        "sum", "up", "count",
        f"Số cuộc trò chuyện tin nhắn bắt đầu trong vòng 7 ngày sau khi xem/nhấp quảng cáo. "
        f"Trường API: messaging_conversation_started_7d ({_AD}).",
@@ -266,9 +279,9 @@ _ADS = [
        f"Chi phí mỗi lượt mua = chi tiêu / lượt mua (spend / purchases), tính lại từ tổng. {_DIV_VI}",
        f"Cost per purchase = spend / purchases, recomputed from the sums. {_DIV_EN}"),
     _m("roas", "ROAS (doanh thu trên chi phí QC)", "ROAS (return on ad spend)", "none", "up", "multiple",
-       f"ROAS = giá trị chuyển đổi / chi tiêu (purchases_conversion_value / spend). Lấy purchase_roas "
-       f"của API nếu có, nếu không thì tính từ tổng; không lấy trung bình. {_DIV_VI}",
-       f"ROAS = purchase value / spend (purchases_conversion_value / spend). The API's purchase_roas "
+       f"ROAS = giá trị chuyển đổi / chi tiêu (purchases_conversion_value / spend). Lấy ROAS Facebook tính "
+       f"nếu có, nếu không thì tính từ tổng; không lấy trung bình. {_DIV_VI}",
+       f"ROAS = purchase value / spend (purchases_conversion_value / spend). Facebook's own ROAS "
        f"when present, otherwise computed from the sums; never averaged. {_DIV_EN}"),
     _m("cost_per_conversation", "Chi phí mỗi cuộc trò chuyện", "Cost per conversation", "none", "down", "money",
        f"Chi phí mỗi cuộc trò chuyện = chi tiêu / cuộc trò chuyện bắt đầu trong 7 ngày "
@@ -365,8 +378,8 @@ _CONVERSATIONS = [
        'Hội thoại có số điện thoại của khách (has_phone).',
        'Conversations where the customer left a phone number (has_phone).'),
     _m('phone_share', 'Tỷ lệ để lại số điện thoại', 'Phone capture share', 'none', 'up', 'ratio',
-       'Hội thoại có số điện thoại / hội thoại đã biết has_phone, tính từ tổng.',
-       'Conversations with a phone number / conversations whose has_phone is known, from the sums.'),
+       'Hội thoại có số điện thoại / hội thoại đã biết có hay không có số, tính từ tổng.',
+       'Conversations with a phone number / conversations where that is known, from the sums.'),
     _m('from_ads', 'Từ quảng cáo', 'From ads', 'sum', 'up', 'count',
        'Hội thoại đến từ quảng cáo (export_data, action=conversations_from_ads).',
        'Conversations that came from ads (export_data, action=conversations_from_ads).'),

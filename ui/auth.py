@@ -240,7 +240,8 @@ def _sign_in_form(cfg: access.AccessConfig, lang: str) -> access.Identity | None
         ident = cfg.sign_in(name, password)
         if ident is None:
             THROTTLE.failed(*keys)
-            st.error(i18n.t("auth.failed", lang), icon=":material/lock:")
+            st.error(i18n.t("auth.failed" if cfg.names_asked else "auth.failed_password", lang),
+                     icon=":material/lock:")
             return None
     THROTTLE.succeeded("name:" + ident.key)    # only the name it signed in
     slot.empty()

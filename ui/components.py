@@ -231,6 +231,20 @@ def grid_columns(n: int, fit: int) -> int:
     return min(ok, key=lambda k: (-(-n // k), k))
 
 
+# Streamlit's own English on every screen: the "Press Enter to submit form" hint under a form's
+# inputs (Enter still submits) and the "Running… Stop" status in the toolbar (each page's spinner
+# says what is loading, in the viewer's language).
+CHROME_CSS = """<style>
+[data-testid="InputInstructions"] { display: none !important; }
+[data-testid="stStatusWidget"] { visibility: hidden !important; }
+</style>"""
+
+
+def app_chrome() -> None:
+    """Hide Streamlit's English chrome (``CHROME_CSS``); app.py calls it before the gate."""
+    st.html(CHROME_CSS)
+
+
 def grid_css(key: str, n: int, longest: int, *, min_width: int = MIN_CARD, value_rem: float = VALUE_REM) -> str:
     """The CSS of one card grid (the container keyed ``key``, its row keyed ``key-row``): as
     many columns as :func:`grid_columns` gives for the grid's width (container queries, so it
@@ -382,47 +396,60 @@ def table(tbl: Table, kind: str, page_ids: Sequence[str], *, key: str | None = N
     if len(tbl.frame) > MAX_TABLE_ROWS:
         st.caption(t("common.table_head", shown=fmt.number(MAX_TABLE_ROWS, lang),
                      total=fmt.number(len(tbl.frame), lang)))
+    widths = vtables.column_widths(tbl, lang)
+    shown = [c for c in tbl.columns if c.key in tbl.shown]
     st.dataframe(styled(tbl, lang), hide_index=True, column_order=tbl.shown, placeholder=fmt.MISSING,
-                 column_config={c.key: st.column_config.Column(c.label, help=c.help or None,
-                                                               width="medium" if c.unit == "warning" else None)
-                                for c in tbl.columns if c.key in tbl.shown})
+                 column_config={c.key: st.column_config.Column(c.label, help=c.help or None, width=widths[c.key])
+                                for c in shown})
+    total = vtables.total_only(tbl, lang)
+    if not total.empty:
+        # the totals row pinned under the rows: its own grid, so sorting the rows never moves it;
+        # the same column widths keep it aligned, and its header is left blank
+        st.dataframe(styled_total(tbl, total, lang), hide_index=True, column_order=tbl.shown,
+                     placeholder=fmt.MISSING,
+                     column_config={c.key: st.column_config.Column(" ", width=widths[c.key]) for c in shown})
     if downloadable:
         download_csv(download if download is not None else tbl, kind, page_ids, key=key)
 
 
 TOTAL_STYLE = "background-color: rgba(128, 128, 128, 0.14); font-weight: 600"
-# Rows drawn on screen (the totals row, computed over every row, comes after them; the CSV has
+# Rows drawn on screen (the totals row, computed over every row, is drawn under them; the CSV has
 # every row). A Styler's text for every cell cost 1.3 s a run and ~100 MB of peak memory for the
 # tags page's 17,280-row detail table at 24 pages x 90 days (bench.pages).
 MAX_TABLE_ROWS = 2000
 
 
-def styled(tbl: Table, lang: str):
-    """A pandas Styler of the table's frame (and the totals row) whose shown columns' display
-    values are ``tables.formatter``'s text and whose data stays numeric (the other columns,
-    ids for example, are there for ``column_order`` to leave out). Money columns without a
-    fixed currency follow each row's ``currency``."""
-    frame = vtables.with_total(tbl, lang)
-    has_total = len(frame) > len(tbl.frame)
-    if len(tbl.frame) > MAX_TABLE_ROWS:
-        frame = pd.concat([frame.iloc[:MAX_TABLE_ROWS], frame.iloc[len(tbl.frame):]])
-    data = frame
-    styler = data.style
+def _format(styler, frame: pd.DataFrame, tbl: Table, lang: str):
+    """``tables.formatter``'s text for the shown columns; money without a fixed currency
+    follows each row's ``currency``."""
     row_cur = frame["currency"] if "currency" in frame.columns else None
     for c in tbl.columns:
-        if c.key not in data.columns:
+        if c.key not in frame.columns:
             continue
         if c.unit == "money" and c.currency is None and row_cur is not None:
             codes = row_cur.map(lambda k: "" if views.is_missing(k) else str(k))
             for code in codes.unique():
-                rows = list(data.index[codes == code])
+                rows = list(frame.index[codes == code])
                 styler = styler.format(vtables.formatter(c, lang, code or None),
                                        subset=pd.IndexSlice[rows, [c.key]])
         else:
             styler = styler.format(vtables.formatter(c, lang), subset=[c.key])
-    if has_total:
-        styler = styler.apply(lambda row: [TOTAL_STYLE if row.name == frame.index[-1] else ""] * len(row), axis=1)
     return styler
+
+
+def styled(tbl: Table, lang: str):
+    """A pandas Styler of the table's rows (the first ``MAX_TABLE_ROWS``) whose shown columns'
+    display values are ``tables.formatter``'s text and whose data stays numeric, so a header
+    click sorts numbers (the other columns, ids for example, are there for ``column_order`` to
+    leave out). The totals row is not among them: ``styled_total``."""
+    frame = tbl.frame.iloc[:MAX_TABLE_ROWS]
+    return _format(frame.style, frame, tbl, lang)
+
+
+def styled_total(tbl: Table, total: pd.DataFrame, lang: str):
+    """The totals row (``tables.total_only``), formatted like the rows and shaded."""
+    styler = _format(total.style, total, tbl, lang)
+    return styler.apply(lambda row: [TOTAL_STYLE] * len(row), axis=1)
 
 
 def note(text: str) -> None:

@@ -11,6 +11,7 @@ currency's main unit (USD 30.0, not 3000 cents), as the CLI writes them.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -314,7 +315,7 @@ def spend_purchases_figure(table: pd.DataFrame, currency: str, lang: str, *, top
     ``top``), labelled with each ad's purchases; red where the ad spends without purchases."""
     rows = table[(table["currency"] == currency) & table["spend"].notna() & (table["spend"] > 0)]
     rows = rows.sort_values("spend", ascending=False, kind="stable").head(top)
-    labels = [_ad_label(r) for _, r in rows.iterrows()]
+    labels = ad_labels(rows)
     texts = [i18n.t("ads.chart.no_data_text", lang) if is_missing(p)
              else i18n.t("ads.chart.purchases_text", lang, n=fmt.number(p, lang))
              for p in rows["purchases"]]
@@ -337,9 +338,20 @@ def spend_purchases_figure(table: pd.DataFrame, currency: str, lang: str, *, top
     return fig
 
 
-def _ad_label(row: pd.Series) -> str:
-    name = str(row["ad_id"] if is_missing(row["name"]) else row["name"])
-    return name if len(name) <= 40 else name[:39] + "…"
+def _short(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def ad_labels(rows: pd.DataFrame) -> list[str]:
+    """One label per ad (an ad is its ``ad_id``: two ads never share a bar): its name; when
+    names collide, with its page ("Sale · Shop A"); still alike (one page), with the end of its
+    id ("Sale · Shop A · …4821")."""
+    names = [_short(str(i if is_missing(n) else n)) for n, i in zip(rows["name"], rows["ad_id"])]
+    pages = [str(p) for p in rows["page_name"]] if "page_name" in rows.columns else [""] * len(names)
+    seen = Counter(names)
+    out = [f"{n} · {_short(p, 30)}" if seen[n] > 1 and p else n for n, p in zip(names, pages)]
+    seen = Counter(out)
+    return [f"{o} · …{str(i)[-4:]}" if seen[o] > 1 else o for o, i in zip(out, rows["ad_id"])]
 
 
 def spend_by_page_figure(page_tot: pd.DataFrame, currency: str, lang: str) -> go.Figure:

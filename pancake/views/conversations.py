@@ -239,7 +239,8 @@ def breakdown_table(b: pd.DataFrame, lang: str, label_key: str) -> Table:
     cols = [Column("name", i18n.t(label_key, lang), unit="text"),
             Column("conversations", metrics.label(ONE, lang, SOURCE), metrics.help_text(ONE, lang, SOURCE)),
             Column("share", i18n.t("conv.share", lang), i18n.t("conv.share_help", lang), unit="ratio")]
-    return Table(frame=frame.reset_index(drop=True), columns=cols)
+    # ``key`` is the drill-down's own value: the page uses it, no download writes it
+    return Table(frame=frame.reset_index(drop=True), columns=cols, internal=("key",))
 
 
 def day_table(days: pd.DataFrame, lang: str) -> Table:
@@ -269,15 +270,15 @@ def conversation_table(frame: pd.DataFrame, lang: str, page_names: Mapping[str, 
     cols = [Column("customer_name", i18n.t("conv.col.customer", lang), unit="text"),
             Column("page_name", i18n.t("col.page_name", lang), unit="text"),
             Column("type_name", i18n.t("conv.col.type", lang), unit="text"),
-            Column("created_at", i18n.t("conv.col.created", lang), unit="text"),
-            Column("updated_at", i18n.t("conv.col.updated", lang), unit="text"),
+            Column("created_at", i18n.t("conv.col.created", lang), unit="datetime"),
+            Column("updated_at", i18n.t("conv.col.updated", lang), unit="datetime"),
             Column("tag_names", i18n.t("conv.col.tags", lang), unit="text"),
             Column("assignee_names", i18n.t("conv.col.assignees", lang), unit="text"),
             Column("has_phone", i18n.t("conv.col.phone", lang), unit="text"),
             Column("message_count", metrics.label("message_count", lang, SOURCE),
                    metrics.help_text("message_count", lang, SOURCE)),
             Column("from_ads", i18n.t("conv.col.from_ads", lang), unit="text")]
-    return Table(frame=data[keep].reset_index(drop=True), columns=cols)
+    return Table(frame=data[keep].reset_index(drop=True), columns=cols, internal=("type",))   # type_name says it
 
 
 def waiting_table(w: pd.DataFrame, lang: str, page_names: Mapping[str, str] | None = None) -> Table:
@@ -295,7 +296,7 @@ def waiting_table(w: pd.DataFrame, lang: str, page_names: Mapping[str, str] | No
             Column("type_name", i18n.t("conv.col.type", lang), unit="text"),
             Column("tag_names", i18n.t("conv.col.tags", lang), unit="text"),
             Column("assignee_names", i18n.t("conv.col.assignees", lang), unit="text"),
-            Column("waiting_since", i18n.t("conv.col.since", lang), unit="text"),
+            Column("waiting_since", i18n.t("conv.col.since", lang), unit="datetime"),
             Column("snippet", i18n.t("conv.col.snippet", lang), unit="text")]
     return Table(frame=data[keep].reset_index(drop=True), columns=cols)
 
@@ -398,12 +399,22 @@ def customers_table(customers: pd.DataFrame, lang: str, page_names: Mapping[str,
     data = customers.copy()
     data.insert(1, "page_name", data["page_id"].map(lambda p: (page_names or {}).get(p, p)).astype("str"))
     data["phone"] = data["has_phone"].map(lambda v: yes_no(v, lang)).astype("str")
+    data["gender"] = data["gender"].map(lambda g: gender_label(g, lang)).astype("object")
     cols = [Column("name", i18n.t("conv.col.customer", lang), unit="text"),
             Column("page_name", i18n.t("col.page_name", lang), unit="text"),
-            Column("created_at", i18n.t("conv.col.created", lang), unit="text"),
+            Column("created_at", i18n.t("conv.col.created", lang), unit="datetime"),
             Column("phone", i18n.t("conv.col.phone", lang), unit="text"),
             Column("phone_numbers", i18n.t("conv.col.phone_numbers", lang), unit="text")]
-    return Table(frame=data.reset_index(drop=True), columns=cols)
+    # has_phone is the "phone" column in words: the download writes it once
+    return Table(frame=data.reset_index(drop=True), columns=cols, internal=("has_phone",))
+
+
+def gender_label(value: Any, lang: str) -> str:
+    """"male"/"female" in words; another value as the API sent it; none: empty."""
+    if is_missing(value) or str(value).strip() == "":
+        return ""
+    key = f"conv.gender.{str(value).strip().lower()}"
+    return i18n.t(key, lang) if i18n.has(key) else str(value)
 
 
 def new_customers_by_day(customers: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
@@ -444,10 +455,13 @@ def export_frame(frame: pd.DataFrame, page_names: Mapping[str, str] | None = Non
 
 
 def export_table(frame: pd.DataFrame, lang: str, page_names: Mapping[str, str] | None = None) -> Table:
-    """The export frame as a dashboard table (same columns; labels in the viewer's language)."""
+    """The export frame as a dashboard table: the same columns, labelled in the viewer's
+    language, the type and yes/no in words (the CLI keeps the API's names and values)."""
     data = export_frame(frame, page_names)
-    cols = [Column(c, i18n.t(f"conv.export.{c}", lang), unit="count" if c == "message_count" else "text")
-            for c in EXPORT_COLUMNS]
+    data["type"] = data["type"].map(lambda v: type_label(v, lang)).astype("object")   # words, not "COMMENT"
+    units = {"message_count": "count", "created_at": "datetime", "updated_at": "datetime", "has_phone": "yesno",
+             "from_ads": "yesno"}
+    cols = [Column(c, i18n.t(f"conv.export.{c}", lang), unit=units.get(c, "text")) for c in EXPORT_COLUMNS]
     return Table(frame=data, columns=cols)
 
 

@@ -117,13 +117,14 @@ def ttl_text(ttl: str, lang: str) -> str:
 
 
 def env_table(lang: str) -> tables.Table:
-    """The configuration reference: variable, meaning, example (placeholders, never a value in use)."""
+    """The configuration reference: what each setting does in words first, then its variable
+    and an example (placeholders, never a value in use)."""
     frame = pd.DataFrame({
         "variable": list(ENV_VARS),
         "meaning": [i18n.t(f"set.env.{v}", lang) for v in ENV_VARS],
         "example": [ENV_EXAMPLES[v] for v in ENV_VARS],
     })
-    return tables.Table(frame, [_text_column("variable", "set.var", lang), _text_column("meaning", "set.meaning", lang),
+    return tables.Table(frame, [_text_column("meaning", "set.meaning", lang), _text_column("variable", "set.var", lang),
                                 _text_column("example", "set.example", lang)])
 
 

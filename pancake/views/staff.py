@@ -41,9 +41,12 @@ def kpis(totals: pd.DataFrame | None, previous: pd.DataFrame | None, *, compare:
 
 # --- labels -----------------------------------------------------------------------------------
 
+PAGE_SEPARATOR = ", "   # between the page names of one member (``_page_names``)
+
+
 def labels(names: Sequence[Any], pages: Sequence[Any] | None = None) -> list[str]:
     """Staff labelled by name. Namesakes (two people, one name) on different pages get their
-    pages ("An · Shop A"); labels still alike (namesakes on one page, or pages unknown) are
+    page when they work on one ("An · Shop A"); labels still alike (namesakes on one page, or pages unknown) are
     numbered in order ("An (1)", "An (2)"): two people never share one bar or one heatmap row,
     and no id shows."""
     names = [str(n) for n in names]
@@ -52,7 +55,10 @@ def labels(names: Sequence[Any], pages: Sequence[Any] | None = None) -> list[str
     their_pages: dict[str, set] = {}
     for n, p in zip(names, pages):
         their_pages.setdefault(n, set()).add(p)
-    out = [f"{n} · {p}" if p and len(their_pages[n]) > 1 else n for n, p in zip(names, pages)]
+    # a person is named once: a page is added only when it is their one page (an agency's
+    # namesake on five pages is "An (1)", their pages in the table's column, never a list)
+    out = [f"{n} · {p}" if p and PAGE_SEPARATOR not in p and len(their_pages[n]) > 1 else n
+           for n, p in zip(names, pages)]
     again, k = Counter(out), Counter()
     for i, text in enumerate(out):
         if again[text] > 1:
@@ -90,7 +96,7 @@ def member_names(frame: pd.DataFrame | None) -> dict[str, str]:
 
 
 def _page_names(ids: str, names: Mapping[str, str]) -> str:
-    return ", ".join(names.get(p, p) for p in ids.split(",") if p)
+    return PAGE_SEPARATOR.join(names.get(p, p) for p in ids.split(",") if p)
 
 
 # --- leaderboard ----------------------------------------------------------------------------

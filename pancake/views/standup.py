@@ -44,6 +44,9 @@ MAX_FLAGS_SHOWN = 4              # one page: its flags (two lines each at most) 
 MAX_PAGES_SHOWN = 5              # several pages: the pages needing attention (one line each)
 CHART_HEIGHT = 520               # px: a 1080-pixel screen less the header, the cards and the margins
 CHART_FONT_SIZE = 18             # px: every text on a chart, ticks and legend included
+DESIGN_SIZE = (1920, 1080)       # px: the screen the layout is drawn for; other screens scale it
+SCALE_STEP = 0.025               # the scale grows in these steps (a media query each)
+SCALE_RANGE = (0.5, 3.0)         # under half a TV (a phone) the page is left as it is, and scrolls
 
 
 # --- options -----------------------------------------------------------------------------
@@ -207,6 +210,55 @@ def hours_of_day(frame: pd.DataFrame | None, fields: Sequence[str], day: date, t
     """``fields`` per local hour of ``day`` summed over pages (a one-day range's chart: one
     point a day would say nothing); the hours after ``now`` unknown, never 0."""
     return summed_series(frame, list(fields), day, day, grain="hour", tz=tz, now=now)
+
+
+# --- any screen --------------------------------------------------------------------------
+
+def viewport_scales(design: tuple[int, int] = DESIGN_SIZE, step: float = SCALE_STEP,
+                    bounds: tuple[float, float] = SCALE_RANGE) -> list[tuple[int, int, float]]:
+    """``(min_width, min_height, scale)``, smallest scale first: the largest scale whose
+    ``design`` size (1920×1080 scaled) fits the viewport is the one to draw at. A 1920×950 TV
+    browser gets 0.875 (the layout laid out on 2194×1086 px, drawn at 1920×950), 1366×768
+    0.7, 4K 2.0. Scaling, never dropping content, keeps every screen the same screen."""
+    lo, hi = bounds
+    out = []
+    n = 0
+    while True:
+        scale = round(lo + n * step, 4)
+        if scale > hi + 1e-9:
+            return out
+        out.append((math.ceil(design[0] * scale - 1e-9), math.ceil(design[1] * scale - 1e-9), scale))
+        n += 1
+
+
+def fit_css(selector: str, design: tuple[int, int] = DESIGN_SIZE) -> str:
+    """CSS scaling ``selector`` to the viewport: one media query per step of
+    ``viewport_scales`` (the last that matches wins: the largest that fits). CSS ``zoom`` lays
+    the content out at ``viewport / scale`` and draws it scaled. Streamlit sizes a chart by its
+    box as drawn on screen (already scaled), so each chart's box is made ``1/scale`` as wide:
+    measured, it is its column's width as laid out, and the chart fills its column."""
+    return "\n".join(f"@media (min-width: {w}px) and (min-height: {h}px) {{ {selector} {{ zoom: {s:g}; }} "
+                     f"{selector} [data-testid=\"stFullScreenFrame\"]:has(> .stPlotlyChart) {{ width: calc(100% / {s:g}) !important; height: calc(100% / {s:g}) !important; overflow: visible !important; }} "
+                     f"{selector} :is(.stPlotlyChart, .js-plotly-plot) {{ overflow: visible !important; }} }}"
+                     for w, h, s in viewport_scales(design))
+
+
+# --- the dark theme's colours ------------------------------------------------------------------
+
+DARK_BACKGROUNDS = ("#0b1220", "#111a2e", "#1e293b")   # the screen, a card, a note
+# Streamlit draws ``:red[▲]`` with its light theme's text colours (inline), too dark on the dark
+# screen (2.6:1); on the dark theme each is redrawn in a light shade of the same colour, at least
+# 4.5:1 (WCAG AA) on every dark background (tests/pancake/views/test_standup_contrast.py).
+STREAMLIT_MARK_COLOURS = {"red": "rgb(158, 48, 59)", "green": "rgb(12, 90, 68)", "blue": "rgb(36, 79, 180)",
+                          "gray": "rgb(104, 98, 85)", "orange": "rgb(155, 69, 25)"}
+DARK_MARK_COLOURS = {"red": "#fca5a5", "green": "#6ee7b7", "blue": "#93c5fd", "gray": "#cbd5e1",
+                     "orange": "#fdba74"}
+
+
+def dark_marks_css() -> str:
+    """CSS giving every coloured mark (arrows, flag icons, warnings) its dark-theme shade."""
+    return "\n".join(f'.stApp .stMarkdownColoredText[style*="{STREAMLIT_MARK_COLOURS[name]}"] '
+                     f"{{ color: {colour} !important; }}" for name, colour in DARK_MARK_COLOURS.items())
 
 
 # --- the status corner --------------------------------------------------------------------

@@ -35,7 +35,15 @@ ID_LABELS = {"page_name": "col.page_name", "page_id": "col.page_id", "user_name"
              "user_id": "col.user_id", "date": "col.date", "hour": "col.hour",
              "hour_of_day": "col.hour_of_day", "currency": "ads.currency", "tag_id": "col.tag_id",
              "tag_ids": "col.tag_ids", "tag_name": "tags.tag", "ad_id": "ads.ad_id"}
-TEXT_UNITS = ("text", "code", "warning", "date", "hour", "hour_of_day")
+TEXT_UNITS = ("text", "code", "warning", "date", "hour", "hour_of_day", "datetime", "yesno")
+# Columns a download writes that no table shows: (label key, unit). Any other column is read by
+# its type: true/false as words, a moment as a date and time, text as text.
+DOWNLOAD_ONLY = {"conversation_id": ("col.conversation_id", "text"), "customer_id": ("col.customer_id", "text"),
+                 "created_at": ("conv.col.created", "datetime"), "updated_at": ("conv.col.updated", "datetime"),
+                 "waiting_since": ("conv.col.since", "datetime"), "has_phone": ("conv.col.phone", "yesno"),
+                 "can_inbox": ("col.can_inbox", "yesno"), "gender": ("col.gender", "text"),
+                 "breach": ("col.breach", "yesno"), "from_ads": ("conv.col.from_ads", "yesno"),
+                 "assignee_ids": ("col.assignee_ids", "text"), "type": ("conv.col.type", "text")}
 ID_COLUMNS = ("page_id", "user_id", "tag_id", "tag_ids", "ad_id")
 # An id column goes right after the name it belongs to, in downloads.
 ID_AFTER = {"page_id": "page_name", "user_id": "user_name", "tag_ids": "tag_name", "tag_id": "tag_name"}
@@ -59,6 +67,7 @@ class Table:
     frame: pd.DataFrame
     columns: list[Column] = field(default_factory=list)
     total: Mapping[str, Any] | None = None
+    internal: tuple[str, ...] = ()   # columns the page uses (a drill-down key) that no download writes
 
     @property
     def shown(self) -> list[str]:
@@ -140,6 +149,10 @@ def formatter(col: Column, lang: str, currency: str | None = None) -> Callable[[
         return lambda v: fmt.date(v, lang)
     if col.unit == "hour":
         return lambda v: fmt.MISSING if is_missing(v) else f"{fmt.date(v, lang)} {fmt.hour(v, lang)}"
+    if col.unit == "datetime":   # a moment: the date as everywhere, and the time to the minute
+        return lambda v: fmt.MISSING if is_missing(v) else f"{fmt.date(v, lang)} {fmt.clock(v, lang)}"
+    if col.unit == "yesno":
+        return lambda v: fmt.MISSING if is_missing(v) else i18n.t("conv.yes" if bool(v) else "conv.no", lang)
     if col.unit == "hour_of_day":
         return lambda v: fmt.MISSING if is_missing(v) else fmt.hour(int(v), lang)
     if col.unit == "text":      # an empty text stays empty (a blank warning cell)
@@ -189,6 +202,35 @@ def display_values(t: Table, lang: str, *, total: bool = False) -> pd.DataFrame:
     return out
 
 
+CHAR_PX = 8          # an average character of the tables' 14 px font
+CELL_PAD_PX = 28     # a cell's padding, a header's sort arrow
+MIN_COLUMN_PX, MAX_COLUMN_PX = 60, 360
+MAX_TEXT_PX = 240    # a long name or list of pages is cut ("…", whole on hover): the numbers stay in view
+
+
+def column_widths(t: Table, lang: str, *, sample: int = 200) -> dict[str, int]:
+    """A width in pixels for each shown column: its label or its longest text (over the first
+    ``sample`` rows and the totals row), whichever is longer, within bounds. The rows and the
+    totals row under them are two grids (a header click sorts the rows, never the totals):
+    the same widths keep their columns aligned."""
+    head = Table(frame=t.frame.head(sample), columns=t.columns, total=t.total)
+    texts = display_values(head, lang, total=True)
+    out = {}
+    for c in t.columns:
+        if c.key not in t.shown:
+            continue
+        longest = max([len(str(c.label))] + [len(str(x)) for x in texts[c.key]] if c.key in texts else [0])
+        cap = MAX_TEXT_PX if c.unit == "text" else MAX_COLUMN_PX
+        out[c.key] = int(min(max(longest * CHAR_PX + CELL_PAD_PX, MIN_COLUMN_PX), cap))
+    return out
+
+
+def total_only(t: Table, lang: str) -> pd.DataFrame:
+    """The totals row alone (its label in the label column), or an empty frame without one."""
+    frame = with_total(t, lang)
+    return frame.iloc[len(t.frame):].reset_index(drop=True)
+
+
 def with_total_row(frame: pd.DataFrame, label_col: str, label: str, sums: Mapping[str, Any]) -> pd.DataFrame:
     """``frame`` plus a last row labelled ``label`` holding ``sums`` (computed by the caller
     with ``pancake.metrics``: paired ratios and weighted means are not column sums)."""
@@ -212,10 +254,12 @@ EXCEL_SUFFIX = {**UNIT_SUFFIX, "ms": "unit.duration", "ratio": "unit.percent"}
 
 def download_columns(t: Table, lang: str) -> list[Column]:
     """The columns of a download: the shown ones in order, each id right after the name it
-    belongs to (page id after the page's name), then the frame's other columns."""
+    belongs to (page id after the page's name), then the frame's other columns (never an
+    ``internal`` one, never one with no value at all), each labelled in ``lang``."""
     shown = [c for c in t.columns if c.key in t.frame.columns]
-    keys = {c.key for c in shown}
-    extra = [column(k, lang) for k in t.frame.columns if k not in keys]
+    keys = {c.key for c in shown} | set(t.internal)
+    extra = [_download_column(t.frame, k, lang) for k in t.frame.columns
+             if k not in keys and not _empty(t.frame[k])]   # an id the API never sent: no empty column
     out = list(shown)
     for c in extra:
         anchor = ID_AFTER.get(c.key)
@@ -225,6 +269,28 @@ def download_columns(t: Table, lang: str) -> list[Column]:
         else:
             out.insert(at + 1, c)
     return out
+
+
+def _download_column(frame: pd.DataFrame, key: str, lang: str) -> Column:
+    """A column no table shows, as a download writes it: known ones by ``DOWNLOAD_ONLY``, the
+    catalogue's metrics by their unit, any other by its type (never a raw name and a number
+    made of a date or of true/false)."""
+    if key in DOWNLOAD_ONLY:
+        label_key, unit = DOWNLOAD_ONLY[key]
+        return Column(key, i18n.t(label_key, lang), unit=unit)
+    if key in ID_LABELS or metrics.metric(key) is not None:
+        return column(key, lang)
+    s = frame[key]
+    if pd.api.types.is_bool_dtype(s):
+        return Column(key, key, unit="yesno")
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return Column(key, key, unit="datetime")
+    return Column(key, key, unit="count" if pd.api.types.is_numeric_dtype(s) else "text")
+
+
+def _empty(values: pd.Series) -> bool:
+    """No value at all in the column (nulls and empty texts): a download leaves it out."""
+    return bool(values.map(lambda v: is_missing(v) or (isinstance(v, str) and v.strip() == "")).all())
 
 
 def header(c: Column, lang: str, *, excel: bool = False) -> str:
@@ -248,11 +314,16 @@ def _currencies(frame: pd.DataFrame, c: Column) -> list[str]:
     return ["" if is_missing(k) else str(k) for k in frame["currency"]]
 
 
-def download_values(frame: pd.DataFrame, c: Column, *, excel: bool = False) -> pd.Series:
+def download_values(frame: pd.DataFrame, c: Column, *, excel: bool = False, lang: str = "vi") -> pd.Series:
     """One column's values as people read them in a file (see the module doc); ``excel``:
     response time as a duration (a fraction of a day) and percentages as fractions, which the
     workbook's number formats show."""
     s = frame[c.key]
+    if c.unit == "yesno":
+        return s.map(lambda v: "" if is_missing(v) else i18n.t("conv.yes" if bool(v) else "conv.no", lang)
+                      ).astype("object")
+    if c.unit == "datetime":   # a date and time (to the second), never a number of nanoseconds
+        return pd.to_datetime(s, errors="coerce").dt.floor("s")
     if c.unit == "ms":   # whole seconds, half up as on screen (fmt.duration_ms)
         seconds = np.floor(pd.to_numeric(s, errors="coerce").astype("float64") / 1000 + 0.5)
         return seconds / 86400 if excel else seconds.astype("Int64")
@@ -288,7 +359,7 @@ def for_download(t: Table, lang: str, *, excel: bool = False, total: bool = Fals
         while name in taken:
             name += " "
         taken.add(name)
-        out[name] = download_values(frame, c, excel=excel).to_numpy()
+        out[name] = download_values(frame, c, excel=excel, lang=lang).to_numpy()
     return out.reset_index(drop=True)
 
 
@@ -299,6 +370,7 @@ def excel_format(c: Column, lang: str, currency: str = "") -> str | None:
     return {"ms": "[h]:mm:ss", "ratio": "0.00%", "percent": "0.00%", "delta_pct": "+0.0%;-0.0%;0.0%",
             "delta_pp": "+0.0;-0.0;0.0", "multiple": '0.00"×"', "count": "#,##0",
             "date": "dd/mm/yyyy" if lang == "vi" else "yyyy-mm-dd",
+            "datetime": "dd/mm/yyyy hh:mm:ss" if lang == "vi" else "yyyy-mm-dd hh:mm:ss",
             "hour": "dd/mm/yyyy hh:mm" if lang == "vi" else "yyyy-mm-dd hh:mm"}.get(c.unit)
 
 

@@ -84,6 +84,18 @@ def test_demo_counts_match_the_simulator(lang, labels):
     table = conversations_table(at)
     assert sorted(table["conversation_id"]) == sorted(c.id for c in truth)
     assert dict(at.query_params)["lang"] == lang
+    # one day: no "by day" chart of one bar across the page (its hours are in the heatmap)
+    assert not any(x.value in ("**Theo ngày**", "**By day**") for x in at.markdown)
+    # the tags' table sits under the tags' chart (in the tags' column), not beside "From ads"
+    bold = [x.value for x in at.markdown if x.value.startswith("**")]
+    assert bold.index("**" + ("Từ quảng cáo" if lang == "vi" else "From ads") + "**") == len(bold) - 2
+
+
+def test_a_range_of_days_draws_its_days():
+    at = open_directly({"pages": ONE, "from": (DAY - timedelta(days=2)).isoformat(), "to": DAY.isoformat(),
+                        "lang": "en"})
+    assert not at.exception
+    assert any(x.value == "**By day**" for x in at.markdown)
 
 
 # --- over HTTP, the simulator's request log at hand ---------------------------------------------------

@@ -46,11 +46,12 @@ def test_all_pages_vietnamese_kpis_match_ground_truth():
         cur, prev = _truth(ALL, start, end, field), _truth(ALL, ps, pe, field)
         assert shown[label].value == fmt.number(cur, "vi"), field
         assert shown[label].delta == cards.change_text(field, cur, prev, "vi", source="engagement"), field
-    assert "statistics/customer_engagements" in shown["Tổng tương tác"].help
+    assert shown["Tổng tương tác"].help.startswith("Tổng tương tác = tin nhắn + bình luận")   # words, no endpoint
     # per-page comparison: one row per demo page, biggest total first
     tables = [df.value for df in at.dataframe]
     per_page = next(t for t in tables if "page_name" in t.columns and "inbox" in t.columns)
-    assert len(per_page) == len(ALL) + 1 and per_page.iloc[-1]["page_name"] == "Tổng"   # the totals row last
+    assert len(per_page) == len(ALL) and "Tổng" not in set(per_page["page_name"])   # the totals row:
+    assert any(list(df.value["page_name"]) == ["Tổng"] for df in at.dataframe if "page_name" in df.value.columns)
     best = max(ALL, key=lambda p: _truth([p], start, end, "total"))
     assert per_page.iloc[0]["page_id"] == best
     assert per_page.iloc[0]["total"] == _truth([best], start, end, "total")  # a number, sorted as one

@@ -60,11 +60,11 @@ def test_age_and_local_time():
 
 def test_env_table_lists_every_variable_with_placeholders():
     en = vs.env_table("en")
-    assert [c.label for c in en.columns] == ["Variable", "Meaning", "Example"]
+    assert [c.label for c in en.columns] == ["Meaning", "Variable", "Example"]   # words first
     assert list(en.frame["variable"]) == ["PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
                                           "PANCAKE_TIMEZONE", "PANCAKE_DEMO"]
     assert en.frame["example"].iloc[1] == "<page_id>:<page token>,<page_id>:<page token>"
-    assert vs.env_table("vi").columns[0].label == "Biến"
+    assert vs.env_table("vi").columns[1].label == "Biến"
     assert vs.leaks(["abc CANARY-1 def"], ["CANARY-1", "nope", None]) == ["CANARY-1"]
 
 

@@ -22,7 +22,7 @@ from .conftest import ARTIFACTS, ROOT, _stop, metrics_on, settle, shot
 pytestmark = pytest.mark.browser
 
 TV = {"width": 1920, "height": 1080}
-MANY = 30   # pages of the agency simulator
+MANY = 24   # pages of the agency simulator
 
 
 def open_screen(page, path: str) -> None:
@@ -150,7 +150,7 @@ def test_standup_fits_a_1080p_tv(page, query, name):
         assert colours and all(c not in ("rgb(229, 231, 235)",) for c in colours), colours
 
 
-# --- an agency: 30 pages ----------------------------------------------------------------------
+# --- an agency: 24 pages ----------------------------------------------------------------------
 
 SIM_MANY = """
 import sys
@@ -193,8 +193,8 @@ def agency_url():
         _stop(sim)
 
 
-@pytest.mark.parametrize("query,name", [("lang=vi", "tv_30pages_vi_light"),
-                                        ("lang=en&theme=dark&section=staff", "tv_30pages_en_dark_staff")])
+@pytest.mark.parametrize("query,name", [("lang=vi", "tv_24pages_vi_light"),
+                                        ("lang=en&theme=dark&section=staff", "tv_24pages_en_dark_staff")])
 def test_standup_of_an_agency_fits_a_1080p_tv(browser, agency_url, query, name):
     context = browser.new_context(viewport=TV, base_url=agency_url)
     page = context.new_page()
@@ -203,11 +203,105 @@ def test_standup_of_an_agency_fits_a_1080p_tv(browser, agency_url, query, name):
         page.goto(f"/?kiosk=1&{query}")
         settle(page, timeout_s=240)
         assert page.locator("[data-testid='stException']").count() == 0
-        assert f"{MANY} " in page.locator(".st-key-kiosk-head").inner_text()   # "30 trang" / "30 pages"
+        assert f"{MANY} " in page.locator(".st-key-kiosk-head").inner_text()   # "24 trang" / "24 pages"
         assert_fits_the_tv(page, name)
         # the pages needing attention, not a flag per ad: one line per page at most, capped
         from pancake.views import standup as sv
         items = page.locator(".st-key-kiosk-flags p").all_inner_texts()   # the title is a heading
         assert 1 <= len(items) <= sv.MAX_PAGES_SHOWN + 1, items
+    finally:
+        context.close()
+
+
+# --- any TV or laptop: the layout scaled to the viewport ----------------------------------------
+
+VIEWPORTS = [(1920, 1080), (1920, 950), (1366, 768), (1280, 720), (3840, 2160)]
+
+FITS = """() => {
+  const main = document.querySelector("[data-testid='stMain']");
+  const parts = [...document.querySelectorAll("[data-testid='stMetric'], .st-key-kiosk-lines, .st-key-kiosk-flags, "
+                 + ".st-key-kiosk-waits, .st-key-kiosk-status, .js-plotly-plot .main-svg")]
+    .filter(e => e.getClientRects().length > 0).map(e => e.getBoundingClientRect());
+  return {doc: document.documentElement.scrollHeight, main: main.scrollHeight, mainW: main.scrollWidth,
+          inner: innerHeight, innerW: innerWidth, parts: parts.length,
+          bottom: Math.max(...parts.map(r => r.bottom)), right: Math.max(...parts.map(r => r.right)),
+          chart: (() => { const c = document.querySelector(".st-key-kiosk-chart .js-plotly-plot .main-svg");
+                          const col = document.querySelector(".st-key-kiosk-chart");
+                          return c && col ? c.getBoundingClientRect().width / col.getBoundingClientRect().width : null; })(),
+          // a tick label hidden by a box that clips (overflow hidden) between it and its column
+          clipped: [...document.querySelectorAll(".st-key-kiosk-chart .js-plotly-plot .xtick text")].filter(t => {
+            const r = t.getBoundingClientRect();
+            for (let e = t.parentElement; e && !e.classList.contains("st-key-kiosk-chart"); e = e.parentElement) {
+              const cs = getComputedStyle(e);
+              if (!(e instanceof SVGElement) && cs.overflow !== "visible" && r.right > e.getBoundingClientRect().right + 1)
+                return true;
+            }
+            return false; }).map(t => t.textContent)};
+}"""
+
+# WCAG 2.x contrast of a computed 'rgb(r, g, b)' against the dark screen #0b1220, in the page
+CONTRAST = """() => {
+  const lum = c => { const v = c.match(/\\d+/g).slice(0, 3).map(x => x / 255)
+                      .map(x => x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
+                     return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const bg = lum("rgb(11, 18, 32)");
+  return [...document.querySelectorAll(".st-key-kiosk-lines .stMarkdownColoredText, .st-key-kiosk-flags .stMarkdownColoredText, "
+                                       + ".st-key-kiosk-status .stMarkdownColoredText")]
+    .map(e => { const l = lum(getComputedStyle(e).color);
+                return [e.textContent.trim().slice(0, 12), (Math.max(l, bg) + 0.05) / (Math.min(l, bg) + 0.05)]; });
+}"""
+
+
+def assert_fits(page, width: int, height: int, name: str) -> None:
+    """No scrolling at ``width``×``height``, every part drawn inside the screen, the chart
+    filling its column; screenshot kept as ``name``."""
+    page.wait_for_selector(".js-plotly-plot .xtick text, .js-plotly-plot .ytick text", timeout=60_000)
+    page.wait_for_timeout(500)
+    m = page.evaluate(FITS)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    assert m["doc"] <= height and m["main"] <= height, m          # nothing to scroll to
+    assert m["bottom"] <= height and m["right"] <= width, m      # nothing drawn past the edges
+    assert m["parts"] >= 5 and m["chart"] is not None and m["chart"] > 0.9, m
+    assert not m["clipped"], m                                    # the whole chart is drawn, none cut off
+    assert page.locator(".st-key-kiosk-lines").is_visible() and page.locator(".st-key-kiosk-flags").is_visible()
+
+
+def assert_dark_marks_readable(page) -> None:
+    ratios = page.evaluate(CONTRAST)
+    assert ratios and all(r >= 4.5 for _, r in ratios), ratios
+
+
+@pytest.mark.parametrize("width,height", VIEWPORTS)
+@pytest.mark.parametrize("query,name", [(f"lang=vi&pages={ONE}", "1page_vi_light"),
+                                        ("lang=en&theme=dark", "5pages_en_dark")])
+def test_standup_fits_any_tv(page, width, height, query, name):
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"/?kiosk=1&{query}")
+    settle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert_fits(page, width, height, f"tv_{width}x{height}_{name}")
+    if "dark" in query:
+        assert_dark_marks_readable(page)
+
+
+@pytest.mark.parametrize("width,height", VIEWPORTS)
+def test_standup_of_an_agency_fits_any_tv(browser, agency_url, width, height):
+    dark = width in (1920, 1366, 3840) and height != 1080
+    query = "lang=vi&theme=dark" if dark else "lang=en"
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=agency_url)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        page.goto(f"/?kiosk=1&{query}")
+        settle(page, timeout_s=240)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert f"{MANY} " in page.locator(".st-key-kiosk-head").inner_text()
+        assert_fits(page, width, height, f"tv_{width}x{height}_24pages_{'vi_dark' if dark else 'en_light'}")
+        # the longest wait (under the chart on several pages) is on screen, not below the fold
+        waits = page.locator(".st-key-kiosk-waits")
+        if waits.count():
+            assert waits.bounding_box()["y"] + waits.bounding_box()["height"] <= height
+        if dark:
+            assert_dark_marks_readable(page)
     finally:
         context.close()

@@ -72,7 +72,7 @@ def test_metrics_md_names_directions_and_rules():
     assert METRICS["spend"].better is None and METRICS["spend"].unit == "money"
     assert METRICS["cpc"].better == "down" and METRICS["roas"].better == "up"
     assert METRICS["ctr"].unit == "percent"
-    assert metrics.label("messaging_conversation_started_7d", "vi") == "Cuộc trò chuyện bắt đầu (7 ngày)"
+    assert metrics.label("messaging_conversation_started_7d", "vi") == "Cuộc trò chuyện bắt đầu từ QC"
     assert metrics.label("phone_number_count", "en", source="customers") == "Phone numbers"
     assert metrics.label("phone_number_count", "en", source="staff") == "Phone numbers collected"
     assert metrics.label("order_count", "vi", source="staff") == "Đơn đã chốt"
@@ -82,14 +82,13 @@ def test_metrics_md_names_directions_and_rules():
 def test_tooltips_carry_the_caveats():
     vi = metrics.help_text("average_response_time", "vi")
     en = metrics.help_text("average_response_time", "en")
-    for text in (vi, en):
-        assert "unique_inbox_count + unique_comment_count" in text
-    assert "mili giây" in vi and "milliseconds" in en
+    # the weighting in words (the field names are in docs/METRICS.md, not in the tooltip)
+    assert "số phiên trả lời" in vi and "reply sessions" in en
     assert "giờ làm việc" in vi and "working hours" in en
     assert "next opening" in en
     assert "not summable" in metrics.help_text("reach", "en").lower()
     assert "Không cộng" in metrics.help_text("reach", "vi")
-    assert "spend / link_click" in metrics.help_text("cpc", "en")
+    assert "spend / link clicks" in metrics.help_text("cpc", "en")
     # real Vietnamese: diacritics everywhere
     assert all(re.search(r"[ạảãàáâầấậẩẫăằắặẳẵđêềếệểễôồốộổỗơờớợởỡưừứựửữ]", m.help_vi)
                for m in METRICS.values())
@@ -347,3 +346,20 @@ def test_change_and_improvement():
     assert metrics.is_improvement("spend", 100) is None
     assert metrics.is_improvement("inbox", 0) is None
     assert metrics.is_improvement("unknown", 1) is None
+
+
+def test_tooltips_say_the_formula_in_words_without_api_field_names():
+    import re
+    snake = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
+    for source, fields in metrics.METRICS_BY_SOURCE.items():
+        for field, m in fields.items():
+            for lang in ("vi", "en"):
+                text = m.help(lang)
+                assert text and "API field" not in text and "Trường API" not in text, (source, field, lang)
+                assert not snake.search(text), (source, field, lang, text)
+    assert metrics.help_text("average_response_time", "en", "staff").startswith(
+        "Average time from a customer's message to the staff member's reply. When hours, days or pages")
+    assert metrics.without_api_fields("CPC = spend / link clicks (spend / link_click). Never averaged.") == \
+        "CPC = spend / link clicks. Never averaged."
+    assert metrics.without_api_fields("New customers. API field: new_customer (statistics/x). Adds up.") == \
+        "New customers. Adds up."

@@ -373,3 +373,10 @@ def test_figures_one_row_per_currency_that_spent(mixed):
         ["ads_spend_purchases_VND", "ads_spend_page_VND"],  # two pages spent in VND
         ["ads_spend_purchases_USD"]]
     assert va.figures(va.ad_table(frame(ad(spend=0))), va.page_totals(frame(ad(spend=0))), "en") == []
+
+
+def test_an_ad_is_its_id_namesakes_labelled_with_their_page():
+    rows = pd.DataFrame({"ad_id": ["a1", "a2", "a3", "a4", "x9994821"], "name": ["Sale", "Sale", "Solo", None, "Sale"],
+                         "page_name": ["Shop A", "Shop B", "Shop A", "Shop C", "Shop A"]})
+    assert va.ad_labels(rows) == ["Sale · Shop A · …a1", "Sale · Shop B", "Solo", "a4", "Sale · Shop A · …4821"]
+    assert va.ad_labels(rows.iloc[0:0]) == []

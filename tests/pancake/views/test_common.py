@@ -240,7 +240,7 @@ def test_staff_downloads_carry_page_names_and_ids():
     assert csv.iloc[0][["Staff ID", "Pages", "Page ID"]].tolist() == ["u1", "Shop A, Shop B", "p1,p2"]
     twins = staff.leaderboard(STAFF.assign(user_name="An"), {"p1": "Shop A", "p2": "Shop B"})
     shown = tables.display_values(staff.leaderboard_table(twins, "en"), "en")["user_name"].tolist()
-    assert shown == ["An · Shop A, Shop B", "An · Shop A"]          # namesakes told apart by their pages
+    assert shown == ["An", "An · Shop A"]   # named once: a page only when it is their one page (pages: a column)
     hourly = STAFF.assign(hour=pd.to_datetime(["2026-11-01 09:00", "2026-11-01 10:00", "2026-11-01 09:00"]))
     matrix = staff.hour_matrix(hourly, page_names={"p1": "Shop A", "p2": "Shop B"})
     out = staff.hour_matrix_csv(matrix, "vi")

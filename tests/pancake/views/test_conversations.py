@@ -98,7 +98,7 @@ def test_conversation_table_holds_values_and_ids():
     assert "conversation_id" in tbl.frame.columns and "conversation_id" not in tbl.shown
     assert str(tbl.frame["message_count"].dtype) == "Int64"
     out = tables.for_download(tbl, "en")
-    assert "conversation_id" in out.columns and len(out) == 3   # ids in the file, hidden on screen
+    assert "Conversation ID" in out.columns and len(out) == 3   # ids in the file (headed in words), hidden on screen
 
 
 def test_export_frame_one_row_per_conversation_oldest_first():

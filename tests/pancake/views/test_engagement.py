@@ -188,12 +188,12 @@ def test_tables_hold_numbers_and_format_per_language():
     assert tables.display_values(t, "en")["total"].tolist() == ["12,345"]
     assert t.column("page_name").label == "Page"
     assert t.column("total").label == "Total engagements (inbox + comment)"
-    assert "API field: total" in t.column("total").help
+    assert t.column("total").help.startswith("Total engagements = inbox + comment")   # no API field name
     hourly = ev.series(hourly_frame([("p1", "2026-03-01 14:00", 3)]), ["total"], date(2026, 3, 1),
                        date(2026, 3, 1), grain="hour")
     shown = tables.display_values(ev.series_table(hourly, "vi", grain="hour"), "vi")
     assert shown.loc[14].tolist() == ["01/03/2026 14:00", "3"]
-    assert ev.staff_table(ev.staff_share(None), "en").column("total_engagement").help.count("users_engagements")
+    assert ev.staff_table(ev.staff_share(None), "en").column("total_engagement").help.count("users_engagements") == 0
 
 
 # --- overview --------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def test_kpis():
     total, used, best = c
     assert total.raw == 15 and total.previous == 10
     assert total.value == "15" and total.delta == "+50,0 %"
-    assert total.label == "Số hội thoại gắn thẻ" and "statistics/tags" in total.help
+    assert total.label == "Số hội thoại gắn thẻ" and "statistics/tags" not in total.help
     assert total.spark == (11.0, 3.0, 1.0)
     assert used.raw == 3 and used.previous == 2 and used.label == "Số thẻ đã dùng" and used.color == "gray"
     assert best.label == "Thẻ nhiều nhất: Hỏi giá" and best.value == "12" and best.delta == "+100,0 %"

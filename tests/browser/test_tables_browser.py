@@ -1,0 +1,40 @@
+"""Tables in a real browser: a header click sorts the rows, and the totals row stays last
+(pinned under the rows in its own grid, never sorted into the middle or to the top)."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import settle, shot
+
+pytestmark = pytest.mark.browser
+
+ROWS = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")].map(d =>
+  [...d.querySelectorAll("table [role='row']")].map(r => r.innerText.replace(/\\s+/g, " ").trim()))"""
+
+
+@pytest.mark.parametrize("path,total", [("/staff?lang=vi&range=last_7", "Tổng"),
+                                        ("/engagement?lang=en&range=last_7", "Total")])
+def test_the_totals_row_stays_last_after_a_header_click(page, path, total):
+    page.goto(path)
+    settle(page)
+    grids = page.locator("[data-testid='stDataFrame']")
+    before = page.evaluate(ROWS)
+    # the first table: its rows, then a one-row grid holding the totals, right under it
+    assert not any(r.startswith(total) for r in before[0]), before[0]
+    assert [r.strip().startswith(total) for r in before[1][1:]] == [True], before[1]
+    grids.nth(0).evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(300)
+    box = grids.nth(0).bounding_box()
+    totals_box = grids.nth(1).bounding_box()
+    assert 0 <= totals_box["y"] - (box["y"] + box["height"]) < 40
+    orders = []
+    for _ in (1, 2):    # ascending, then descending
+        page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + 17)
+        page.wait_for_timeout(600)
+        after = page.evaluate(ROWS)
+        assert len(after[0]) == len(before[0])                        # the rows drawn (the grid draws what is in view)...
+        assert not any(r.startswith(total) for r in after[0]), after[0]
+        assert after[1] == before[1]                                 # ...and the totals where they were
+        orders.append(after[0][1:])
+    assert orders[0] != orders[1]                                     # the clicks did sort
+    shot(page, f"table_sorted_{total}")
