@@ -54,4 +54,5 @@ else:
     auth.go_to_asked_page(nav.url_path, [p for group in sections.values() for p in group])
     sidebar.render(grain=nav.url_path in GRAIN_PAGES)
 state.sync_url()
+auth.hand_over()     # after a sign-in: the browser trades a one-use ticket for the session cookie
 nav.run()

@@ -9,16 +9,21 @@ downloads, error messages and the standup screen never see a page outside it.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
+import time
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pancake import access, i18n
+from pancake import access, i18n, session
 from pancake.config import ConfigError
 from pancake.data import cache
+from pancake.redact import redact
 
-from . import components, state
+from . import components, cookie, state
+
+log = logging.getLogger("pancake.auth")
 
 IDENTITY = "_identity"
 THROTTLE = access.Throttle()
@@ -66,6 +71,8 @@ def _leave() -> None:
     """Forget this session's identity (its tab shows the sign-in form again)."""
     st.session_state.pop(IDENTITY, None)
     st.session_state.pop(KIOSK_KEY, None)
+    st.session_state.pop(SINCE, None)
+    st.session_state.pop(TICKET, None)
     cache.set_scope(frozenset())     # nothing in scope until someone signs in again
 
 
@@ -77,22 +84,29 @@ def _kiosk(cfg: access.AccessConfig, key: str, lang: str) -> access.Identity:
     this process has seen open before is let in at once; any other waits out the throttle
     (per address, and for every key together: ten browsers are slowed as one)."""
     held = st.session_state.get(IDENTITY)
+    today = cache.today()
     if isinstance(held, access.Identity) and held.kiosk and st.session_state.get(KIOSK_KEY) == key:
-        fresh = cfg.current(held)
+        fresh = cfg.current(held, today)
         if fresh is not None:
             return _enter(fresh)
-    ident = cfg.kiosk_known(key)
+    if cfg.kiosk_expired(key, today):
+        _leave()
+        st.error(i18n.t("auth.kiosk_expired", lang), icon=":material/event_busy:")
+        st.stop()
+    ident = cfg.kiosk_known(key, today)
     if ident is None:
         keys = ("kiosk-addr:" + _client(), "kiosk:*")
         if THROTTLE.wait(*keys) is None:      # too many wrong keys just now: not even checked
             _leave()
             st.error(i18n.t("auth.too_many", lang), icon=":material/timer:")
             st.stop()
-        ident = cfg.kiosk(key)
+        ident = cfg.kiosk(key, today)
         if ident is None:
             THROTTLE.failed(*keys)
             _leave()
-            st.error(i18n.t("auth.kiosk_wrong", lang), icon=":material/key_off:")
+            expired = cfg.kiosk_expired(key, today)
+            st.error(i18n.t("auth.kiosk_expired" if expired else "auth.kiosk_wrong", lang),
+                     icon=":material/event_busy:" if expired else ":material/key_off:")
             st.stop()
     st.session_state[KIOSK_KEY] = key
     return _enter(ident)
@@ -101,7 +115,9 @@ def _kiosk(cfg: access.AccessConfig, key: str, lang: str) -> access.Identity:
 def _still_granted(cfg: access.AccessConfig, held: access.Identity) -> access.Identity | None:
     """The session's identity as the configuration grants it now, or None (removed, password
     changed, signed out in another tab, OIDC account gone)."""
-    fresh = cfg.current(held)
+    fresh = cfg.current(held, cache.today())
+    if fresh is not None and held.method == "password" and _ended_since(held.key, st.session_state.get(SINCE)):
+        return None
     if fresh is not None and held.method == "oidc":
         email = _oidc_email() if _oidc_signed_in() else None
         if cfg.by_email(email) is None or cfg.by_email(email).grant != held.grant:
@@ -145,6 +161,9 @@ def gate() -> access.Identity:
         st.info(i18n.t("auth.ended", lang), icon=":material/logout:")
     else:
         cache.set_scope(frozenset())
+    restored = _restore(cfg)
+    if restored is not None:
+        return restored
     if cfg.oidc and _oidc_signed_in():
         ident = cfg.by_email(_oidc_email())
         if ident is not None:
@@ -153,10 +172,104 @@ def gate() -> access.Identity:
         st.button(i18n.t("auth.sign_out", lang), on_click=st.logout)
         st.stop()
     _remember_asked_page()
+    if _cookie_value():
+        cookie.forget()      # a cookie that no longer opens anything: the browser drops it
     signed = _sign_in_form(cfg, lang)
     if signed is None:
         st.stop()
     return signed
+
+
+# --- the session cookie (pancake.session, ui.cookie) ------------------------------------------------
+
+SINCE = "_signed_in_at"      # when this session's sign-in was issued (wall clock)
+TICKET = "_session_ticket"   # a ticket waiting to be handed to the browser
+
+
+def _cookie_value() -> str | None:
+    try:
+        value = st.context.cookies.get(session.COOKIE)
+    except Exception:  # noqa: BLE001 - no request context (tests)
+        return None
+    return str(value) if value else None
+
+
+def _store():
+    try:
+        return cache.loader().store
+    except Exception:  # noqa: BLE001 - no store: the process's own record still holds
+        return None
+
+
+def _record_end(who: str, at: float) -> None:
+    """Every session of ``who`` issued before ``at`` is over, in every process on the store."""
+    store = _store()
+    if store is None:
+        return
+    try:
+        store.end_sessions(who, at)
+    except Exception as exc:  # noqa: BLE001 - the cookie is still cleared in this browser
+        log.warning("could not record a sign-out in the store (%s)", redact(str(exc)))
+
+
+def _ended_since(who: str, issued: float | None) -> bool:
+    """Whether ``who`` signed out (here or in any process on the store) after ``issued``."""
+    if issued is None:
+        return False
+    ended = [access.SIGN_OUTS.ended_at(who)]
+    store = _store()
+    if store is not None:
+        try:
+            ended.append(store.sessions_ended_at(who))
+        except Exception:  # noqa: BLE001 - unreadable store: this process's record only
+            pass
+    return any(e is not None and e >= issued for e in ended)
+
+
+def _keep(cfg: access.AccessConfig, ident: access.Identity, now: float | None = None) -> None:
+    """After a password sign-in: a ticket for the session cookie, handed over by :func:`hand_over`."""
+    now = time.time() if now is None else now
+    found = cfg.session_grant(ident.key, ident.method)
+    if found is None:
+        return
+    try:
+        key = cookie.signing_key()
+    except (ConfigError, OSError) as exc:    # no key: the sign-in lasts as long as the tab
+        log.warning("session cookie unavailable (%s)", redact(str(exc)))
+        return
+    st.session_state[SINCE] = now
+    c = session.claims(key, ident.key, ident.method, found[1], now, cache.settings().session_hours)
+    st.session_state[TICKET] = session.TICKETS.make(key, c, now)
+
+
+def _restore(cfg: access.AccessConfig, now: float | None = None) -> access.Identity | None:
+    """The identity a session cookie carries, when it is signed by this key, unexpired, not
+    ended by a sign-out since, and what granted it (the password, the viewer) unchanged."""
+    value = _cookie_value()
+    if not value:
+        return None
+    now = time.time() if now is None else now
+    try:
+        key = cookie.signing_key()
+    except (ConfigError, OSError):
+        return None
+    found_session = session.read(key, value, now)
+    if found_session is None:
+        return None
+    found = cfg.session_grant(found_session.who, found_session.method)
+    if found is None or session.digest(key, found[1]) != found_session.grant:
+        return None
+    if _ended_since(found_session.who, found_session.issued):
+        return None
+    st.session_state[SINCE] = found_session.issued
+    return _enter(found[0])
+
+
+def hand_over() -> None:
+    """Hand a waiting ticket to the browser (called once per run, after navigation)."""
+    ticket = st.session_state.pop(TICKET, None)
+    if ticket:
+        cookie.hand_over(ticket)
 
 
 def recheck() -> None:
@@ -244,6 +357,7 @@ def _sign_in_form(cfg: access.AccessConfig, lang: str) -> access.Identity | None
             return None
     THROTTLE.succeeded("name:" + ident.key)    # only the name it signed in
     slot.empty()
+    _keep(cfg, ident)
     return _enter(ident)
 
 
@@ -257,7 +371,9 @@ def sign_out_button() -> None:
     if ident.name:
         st.caption(i18n.t("auth.signed_in_as", lang, name=components.escape_markdown(ident.name)))
     if st.button(i18n.t("auth.sign_out", lang), icon=":material/logout:", key="w_sign_out"):
-        access.SIGN_OUTS.sign_out(ident.key)
+        now = time.time()
+        access.SIGN_OUTS.sign_out(ident.key, at=now)
+        _record_end(ident.key, now)
         _leave()
         if ident.method == "oidc":
             st.logout()

@@ -46,11 +46,21 @@ from typing import Any
 
 log = logging.getLogger("pancake.store")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 TABLE = "pancake_stats"
 META = "pancake_store_meta"
 ALERTS = "pancake_alert_state"
 TOKENS = "pancake_page_tokens"
+LINKS = "pancake_links"              # read-only links (version 6): only a hash of each secret
+SESSION_ENDS = "pancake_session_ends"  # the last sign-out of each name (version 6)
+_V6 = (
+    f"""CREATE TABLE IF NOT EXISTS {LINKS} (
+        id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, view TEXT NOT NULL,
+        downloads INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION, last_used DOUBLE PRECISION)""",
+    f"""CREATE TABLE IF NOT EXISTS {SESSION_ENDS} (
+        who TEXT PRIMARY KEY, ended_at DOUBLE PRECISION NOT NULL)""",
+)
 # how long an alert run waits for another one sending to the same channel (a send is bounded by
 # pancake.notify's timeouts, well under this)
 ALERT_LOCK_WAIT_S = 180.0
@@ -125,9 +135,10 @@ class SQLStore:
         f"""CREATE TABLE IF NOT EXISTS {TOKENS} (
             source TEXT NOT NULL, page_id TEXT NOT NULL, token TEXT NOT NULL,
             updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (source, page_id))""",
+        *_V6,
     )
     # the tables a rebuild drops (an unknown schema version, a damaged file)
-    TABLES = (TABLE, META, ALERTS, TOKENS)
+    TABLES = (TABLE, META, ALERTS, TOKENS, LINKS, SESSION_ENDS)
     # in-place upgrades: {from version: statements that make it the next version}; a version
     # without a step here (older, or newer code's) is rebuilt instead
     MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -137,6 +148,8 @@ class SQLStore:
             PRIMARY KEY (scope, flag_key))""",),
         2: (CREATE[-1],),
         3: (f"ALTER TABLE {ALERTS} ADD COLUMN outcome TEXT NOT NULL DEFAULT 'sent'",),
+        4: (),      # version 5 (another table) comes with its own step here; nothing to do from this branch
+        5: _V6,
     }
 
     def __init__(self) -> None:
@@ -308,6 +321,51 @@ class SQLStore:
         ``on_wait(page_id)`` is called before waiting for a page another sync holds. In memory
         (one process): nothing to share."""
         yield
+
+    # -- read-only links and sign-outs (``pancake.access``, the gate) ------------------------------
+    LINK_COLUMNS = ("id", "name", "view", "downloads", "created_at", "expires_at", "revoked_at", "last_used")
+
+    def add_link(self, link_id: str, secret_hash: str, name: str, view: str, downloads: bool,
+                 created_at: float, expires_at: float) -> None:
+        with self._write() as conn:
+            conn.execute(self._sql(f"INSERT INTO {LINKS} (id, secret_hash, name, view, downloads, created_at, "
+                                   f"expires_at) VALUES (?,?,?,?,?,?,?)"),
+                         (link_id, secret_hash, name, view, int(bool(downloads)), float(created_at),
+                          float(expires_at))).close()
+
+    def links(self) -> list[dict[str, Any]]:
+        """Every link, newest first: {id, name, view, downloads, created_at, expires_at,
+        revoked_at, last_used} (never the hash)."""
+        rows = self._query(f"SELECT {', '.join(self.LINK_COLUMNS)} FROM {LINKS} ORDER BY created_at DESC, id")
+        return [dict(zip(self.LINK_COLUMNS, r)) for r in rows]
+
+    def link_by_hash(self, secret_hash: str) -> dict[str, Any] | None:
+        rows = self._query(f"SELECT {', '.join(self.LINK_COLUMNS)} FROM {LINKS} WHERE secret_hash = ?",
+                           [secret_hash])
+        return dict(zip(self.LINK_COLUMNS, rows[0])) if rows else None
+
+    def revoke_link(self, link_id: str, at: float) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(self._sql(f"UPDATE {LINKS} SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"),
+                               (float(at), link_id))
+            try:
+                return bool(cur.rowcount)
+            finally:
+                cur.close()
+
+    def touch_link(self, link_id: str, at: float) -> None:
+        with self._write() as conn:
+            conn.execute(self._sql(f"UPDATE {LINKS} SET last_used = ? WHERE id = ?"), (float(at), link_id)).close()
+
+    def end_sessions(self, who: str, at: float) -> None:
+        """Every session of ``who`` (a name key) issued before ``at`` is over."""
+        with self._write() as conn:
+            conn.execute(self._sql(f"INSERT INTO {SESSION_ENDS} (who, ended_at) VALUES (?,?) ON CONFLICT (who) "
+                                   f"DO UPDATE SET ended_at = excluded.ended_at"), (who, float(at))).close()
+
+    def sessions_ended_at(self, who: str) -> float | None:
+        rows = self._query(f"SELECT ended_at FROM {SESSION_ENDS} WHERE who = ?", [who])
+        return float(rows[0][0]) if rows else None
 
     def schema_version(self) -> int | None:
         rows = self._query(f"SELECT value FROM {META} WHERE key = 'schema_version'")
