@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import secrets as _secrets
 import threading
@@ -677,3 +678,77 @@ class Cooldown:
                 return False
             self._last[what] = now
             return True
+
+
+# --- read-only links (stored in the statistics store; only a hash of the secret) --------------------
+
+LINK_DAYS = 30           # a new link's default lifetime
+LINK_MAX_DAYS = 366
+STANDUP = "standup"      # the page name of a link to the standup screen
+
+
+@dataclass(frozen=True)
+class SharedLink:
+    """A read-only link: its name, the one view it opens (a page or the standup screen, its
+    pages, range and language), whether downloads are allowed, and its dates (epoch seconds)."""
+    id: str
+    name: str
+    page: str
+    pages: tuple[str, ...]
+    query: tuple[tuple[str, str], ...]      # the view's URL parameters (pages, range or dates, lang...)
+    downloads: bool = False
+    created_at: float = 0.0
+    expires_at: float = 0.0
+    revoked_at: float | None = None
+    last_used: float | None = None
+
+    def status(self, now: float) -> str:
+        """``revoked``, ``expired`` (at its expiry time, not after) or ``active``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if now >= self.expires_at else "active"
+
+    def identity(self) -> Identity:
+        return Identity(name=self.name, pages=frozenset(self.pages), admin=False, kiosk=self.page == STANDUP,
+                        method="link", grant=self.id)
+
+    def view_text(self) -> str:
+        """What the store keeps of the view (JSON)."""
+        return json.dumps({"page": self.page, "pages": list(self.pages), "query": dict(self.query)},
+                           ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> SharedLink | None:
+        """A link as the store returns it; None for a row whose view cannot be read (it opens nothing)."""
+        try:
+            view = json.loads(str(row["view"]))
+            pages = tuple(str(p) for p in view["pages"])
+            query = tuple((str(k), str(v)) for k, v in dict(view["query"]).items())
+            return cls(id=str(row["id"]), name=str(row["name"]), page=str(view["page"]), pages=pages, query=query,
+                       downloads=bool(row["downloads"]), created_at=float(row["created_at"]),
+                       expires_at=float(row["expires_at"]),
+                       revoked_at=None if row.get("revoked_at") is None else float(row["revoked_at"]),
+                       last_used=None if row.get("last_used") is None else float(row["last_used"]))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+
+def new_link(name: str, page: str, pages: Iterable[str], query: Mapping[str, str], *, downloads: bool,
+             now: float, days: float = LINK_DAYS) -> SharedLink:
+    """A link to be stored (its secret is made and hashed by the caller: ``pancake.session``).
+    The name is required; the lifetime is between one hour and :data:`LINK_MAX_DAYS` days; the
+    pages are the view's, never "every page" (a page added later is not shared)."""
+    name = " ".join(str(name or "").split())
+    if not name:
+        raise ValueError("a link needs a name")
+    if not (1 / 24 <= float(days) <= LINK_MAX_DAYS):
+        raise ValueError(f"a link lasts from one hour to {LINK_MAX_DAYS} days")
+    ids = tuple(dict.fromkeys(str(p) for p in pages))
+    if not ids:
+        raise ValueError("a link needs at least one page")
+    q = {str(k): str(v) for k, v in query.items() if k not in ("pages", "link", "key", "kiosk")}
+    q["pages"] = ",".join(ids)
+    if page == STANDUP:
+        q["kiosk"] = "1"
+    return SharedLink(id=_secrets.token_hex(8), name=name, page=str(page), pages=ids, query=tuple(sorted(q.items())),
+                      downloads=bool(downloads), created_at=float(now), expires_at=float(now) + float(days) * 86400.0)

@@ -19,7 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from pancake import access, i18n, session
 from pancake.config import ConfigError
 from pancake.data import cache
-from pancake.redact import redact
+from pancake.redact import redact, register_secret
 
 from . import components, cookie, state
 
@@ -73,6 +73,9 @@ def _leave() -> None:
     st.session_state.pop(KIOSK_KEY, None)
     st.session_state.pop(SINCE, None)
     st.session_state.pop(TICKET, None)
+    st.session_state.pop(LINK_HASH, None)
+    st.session_state.pop(LINK_PAGE, None)
+    st.session_state.pop(state.NO_DOWNLOADS, None)
     cache.set_scope(frozenset())     # nothing in scope until someone signs in again
 
 
@@ -141,8 +144,11 @@ def gate() -> access.Identity:
         _leave()
         st.error(i18n.t("auth.config_error", lang, msg=components.escape_markdown(str(exc))))
         st.stop()
-    key = st.query_params.get("key")
     held = st.session_state.get(IDENTITY)
+    secret = st.query_params.get(session.LINK_PARAM)
+    if secret is not None or (isinstance(held, access.Identity) and held.method == "link"):
+        return _link(secret, lang)      # a read-only link opens its one view, whatever else is set
+    key = st.query_params.get("key")
     if key is not None and (cfg.kiosks or (isinstance(held, access.Identity) and held.kiosk)):
         return _kiosk(cfg, key, lang)   # a TV whose kiosk was removed is told so, not shown a form
     if cfg.closed:
@@ -194,7 +200,8 @@ def _cookie_value() -> str | None:
     return str(value) if value else None
 
 
-def _store():
+def store():
+    """The statistics store (links, sign-outs), or None when there is none."""
     try:
         return cache.loader().store
     except Exception:  # noqa: BLE001 - no store: the process's own record still holds
@@ -203,11 +210,11 @@ def _store():
 
 def _record_end(who: str, at: float) -> None:
     """Every session of ``who`` issued before ``at`` is over, in every process on the store."""
-    store = _store()
-    if store is None:
+    found = store()
+    if found is None:
         return
     try:
-        store.end_sessions(who, at)
+        found.end_sessions(who, at)
     except Exception as exc:  # noqa: BLE001 - the cookie is still cleared in this browser
         log.warning("could not record a sign-out in the store (%s)", redact(str(exc)))
 
@@ -217,10 +224,10 @@ def _ended_since(who: str, issued: float | None) -> bool:
     if issued is None:
         return False
     ended = [access.SIGN_OUTS.ended_at(who)]
-    store = _store()
-    if store is not None:
+    found = store()
+    if found is not None:
         try:
-            ended.append(store.sessions_ended_at(who))
+            ended.append(found.sessions_ended_at(who))
         except Exception:  # noqa: BLE001 - unreadable store: this process's record only
             pass
     return any(e is not None and e >= issued for e in ended)
@@ -272,6 +279,72 @@ def hand_over() -> None:
         cookie.hand_over(ticket)
 
 
+# --- read-only links (issue 22) ---------------------------------------------------------------------
+
+LINK_HASH = "_link_hash"     # the hash of the link this session opened (never the secret)
+LINK_PAGE = "_link_page"     # the page it opens
+LINK_TOUCH_S = 60.0          # "last used" is written at most once a minute per link
+
+
+def find_link(secret_hash: str | None) -> access.SharedLink | None:
+    """The stored link of a secret's hash (None: unknown, unreadable, or no store)."""
+    found = store()
+    if found is None or not secret_hash:
+        return None
+    try:
+        row = found.link_by_hash(secret_hash)
+    except Exception as exc:  # noqa: BLE001 - an unreadable store opens nothing
+        log.warning("links unavailable (%s)", redact(str(exc)))
+        return None
+    return access.SharedLink.from_row(row) if row else None
+
+
+def _link(secret: str | None, lang: str, now: float | None = None) -> access.Identity:
+    """The one view a read-only link opens, checked against the store on every run (a revoked
+    or expired link stops at once). Its first run pins the URL to the link's view (pages,
+    range, language, page); the navigation then has nothing else (``app.py``)."""
+    now = time.time() if now is None else now
+    held = st.session_state.get(IDENTITY)
+    if secret:
+        register_secret(secret)        # masked wherever a log line might carry it
+    wanted = session.link_hash(secret) if secret else st.session_state.get(LINK_HASH)
+    known = isinstance(held, access.Identity) and held.method == "link" and st.session_state.get(LINK_HASH) == wanted
+    if not known:
+        keys = ("link-addr:" + _client(), "link:*")
+        if THROTTLE.wait(*keys) is None:
+            _leave()
+            st.error(i18n.t("auth.too_many", lang), icon=":material/timer:")
+            st.stop()
+    link = find_link(wanted)
+    status = link.status(now) if link is not None else "wrong"
+    if status != "active":
+        if status == "wrong" and not known:
+            THROTTLE.failed("link-addr:" + _client(), "link:*")
+        _leave()
+        st.error(i18n.t(f"auth.link_{status}", lang), icon=":material/link_off:")
+        st.stop()
+    if not known:
+        st.session_state[LINK_HASH] = wanted
+        st.query_params.from_dict({**dict(link.query), session.LINK_PARAM: secret})
+        state.reread_url()
+        if link.last_used is None or now - link.last_used >= LINK_TOUCH_S:
+            try:
+                store().touch_link(link.id, now)
+            except Exception:  # noqa: BLE001 - "last used" is a courtesy
+                pass
+    st.session_state[state.NO_DOWNLOADS] = not link.downloads
+    st.session_state[LINK_PAGE] = link.page
+    return _enter(link.identity())
+
+
+def link_page() -> str | None:
+    """The page a read-only link opens (``access.STANDUP`` for the TV), or None for anyone else."""
+    held = st.session_state.get(IDENTITY)
+    if not (isinstance(held, access.Identity) and held.method == "link"):
+        return None
+    return st.session_state.get(LINK_PAGE)
+
+
 def recheck() -> None:
     """For runs that do not go through :func:`gate` (a self-refreshing fragment): when the
     session's identity is no longer granted, rerun the whole app (the gate then says so)."""
@@ -282,6 +355,11 @@ def recheck() -> None:
         cfg = config()
     except ConfigError:
         cfg = None
+    if held.method == "link":
+        link = find_link(st.session_state.get(LINK_HASH))
+        if link is None or link.status(time.time()) != "active":
+            st.rerun(scope="app")      # the gate says why
+        return
     if cfg is None or _still_granted(cfg, held) is None:
         _leave()
         st.rerun(scope="app")

@@ -23,8 +23,10 @@ PW = "CANARY-SESSION-PW-7a41"
 A, B = DEMO_PAGES[0], DEMO_PAGES[1]
 
 
-def serve(tmp_path, name: str, extra_env: dict | None = None):
-    """``streamlit run serve.py`` on demo data with an access file (one viewer, pages A and B)."""
+def serve(tmp_path, name: str, sim_url: str):
+    """``streamlit run serve.py`` on the simulator, its store in ``tmp_path/cache``, with an
+    access file (one admin viewer, pages A and B)."""
+    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
     access_file = tmp_path / "access.toml"
     access_file.write_text(f'''
 [[viewer]]
@@ -35,8 +37,10 @@ role = "admin"
 ''')
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
-    env.update(PANCAKE_DEMO="1", PANCAKE_ACCESS_FILE=str(access_file), PANCAKE_CACHE_DIR=str(tmp_path / "cache"),
-               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true", **(extra_env or {}))
+    env.update(PANCAKE_BASE_URL=sim_url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
+               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()),
+               PANCAKE_ACCESS_FILE=str(access_file), PANCAKE_CACHE_DIR=str(tmp_path / "cache"),
+               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"streamlit-{name}.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed when the server stops
@@ -60,8 +64,8 @@ role = "admin"
 
 
 @pytest.fixture(scope="module")
-def session_app(tmp_path_factory):
-    proc, log, url, log_path = serve(tmp_path_factory.mktemp("session"), "session")
+def session_app(tmp_path_factory, sim_url):
+    proc, log, url, log_path = serve(tmp_path_factory.mktemp("session"), "session", sim_url)
     try:
         yield url, log_path
     finally:
