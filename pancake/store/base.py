@@ -53,6 +53,9 @@ ALERTS = "pancake_alert_state"
 TOKENS = "pancake_page_tokens"
 LINKS = "pancake_links"              # read-only links (version 6): only a hash of each secret
 SESSION_ENDS = "pancake_session_ends"  # the last sign-out of each name (version 6)
+_TOKENS_TABLE = f"""CREATE TABLE IF NOT EXISTS {TOKENS} (
+            source TEXT NOT NULL, page_id TEXT NOT NULL, token TEXT NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (source, page_id))"""
 _V6 = (
     f"""CREATE TABLE IF NOT EXISTS {LINKS} (
         id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, view TEXT NOT NULL,
@@ -132,9 +135,7 @@ class SQLStore:
             first_seen DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL,
             outcome TEXT NOT NULL DEFAULT 'sent',
             PRIMARY KEY (scope, flag_key))""",
-        f"""CREATE TABLE IF NOT EXISTS {TOKENS} (
-            source TEXT NOT NULL, page_id TEXT NOT NULL, token TEXT NOT NULL,
-            updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (source, page_id))""",
+        _TOKENS_TABLE,
         *_V6,
     )
     # the tables a rebuild drops (an unknown schema version, a damaged file)
@@ -146,7 +147,7 @@ class SQLStore:
             scope TEXT NOT NULL, flag_key TEXT NOT NULL, page_id TEXT NOT NULL,
             first_seen DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL,
             PRIMARY KEY (scope, flag_key))""",),
-        2: (CREATE[-1],),
+        2: (_TOKENS_TABLE,),
         3: (f"ALTER TABLE {ALERTS} ADD COLUMN outcome TEXT NOT NULL DEFAULT 'sent'",),
         4: (),      # version 5 (another table) comes with its own step here; nothing to do from this branch
         5: _V6,

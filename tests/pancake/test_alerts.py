@@ -113,7 +113,7 @@ def test_a_version_1_sqlite_store_is_upgraded_in_place_keeping_its_statistics(tm
     path = tmp_path / "store.sqlite3"
     _v1_sqlite(path)
     store = SQLiteStore(path)
-    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 4
+    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 6
     assert store.page_token("s", "p1") is None          # version 3: the shared page tokens table is there too
     assert store.info().entries == 1
     store.save_alert_state("s", {"k|p1": "p1"}, 1.0, unknown=["k|p1"])   # version 4: the outcome
@@ -137,7 +137,7 @@ def test_a_version_3_store_keeps_its_alert_state_which_reads_as_sent(tmp_path):
     conn.commit()
     conn.close()
     store = SQLiteStore(path)
-    assert store.warning is None and store.schema_version() == 4 and store.info().entries == 1
+    assert store.warning is None and store.schema_version() == SCHEMA_VERSION and store.info().entries == 1
     assert store.alert_state("s") == {"k|p1": "p1"} and store.alert_outcomes("s") == {"k|p1": "sent"}
     store.close()
 
