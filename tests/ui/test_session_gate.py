@@ -11,7 +11,7 @@ import pytest
 
 from pancake import access, i18n, session
 from pancake.store import SQLiteStore
-from tests.ui.test_auth import A, B, KEY, PW, VIEWER_PW, access_file, run, texts  # noqa: F401
+from tests.ui.test_auth import KEY, PW, VIEWER_PW, A, B, access_file, run, texts  # noqa: F401
 
 SESSION_KEY = "a long session signing key for the tests, 48 chars"
 
