@@ -20,6 +20,7 @@ from . import auth, state
 # the pages a link may open (never Settings); "standup" is the TV screen
 LINKABLE = ("overview", "engagement", "staff", "conversations", "ads", "tags", "customers", "activity",
             access.STANDUP)
+ACTIVE = "_links_active"   # {label in the revoke box: link id}
 MADE = "_link_made"        # (link name, URL) of the link just made: shown once
 
 
@@ -61,7 +62,9 @@ def view_text(link: access.SharedLink, lang: str) -> str:
 def _make(all_ids: list[str]) -> None:
     name = st.session_state.get("w_link_name", "")
     days = st.session_state.get("w_link_days", access.LINK_DAYS)
-    page = st.session_state.get("w_link_page", "overview")
+    lang = state.lang()
+    titles = {_page_title(n, lang): n for n in LINKABLE}
+    page = titles.get(st.session_state.get(f"w_link_page_{lang}") or "", "overview")
     view = state.current()
     pages = state.selected_pages(all_ids)
     query = {k: v for k, v in state.to_query(view, cache.today()).items()
@@ -84,7 +87,7 @@ def _make(all_ids: list[str]) -> None:
 
 
 def _revoke() -> None:
-    chosen = st.session_state.get("w_link_revoke")
+    chosen = (st.session_state.get(ACTIVE) or {}).get(st.session_state.get(f"w_link_revoke_{state.lang()}"))
     if chosen:
         auth.store().revoke_link(str(chosen), time.time())
 
@@ -100,8 +103,7 @@ def render(all_ids: list[str]) -> None:
     with st.form("make_link", border=True):
         st.text_input(state.t("links.name"), key="w_link_name", max_chars=80)
         c1, c2 = st.columns(2)
-        c1.selectbox(state.t("links.page"), LINKABLE, key="w_link_page",
-                     format_func=lambda n: _page_title(n, lang))
+        c1.selectbox(state.t("links.page"), [_page_title(n, lang) for n in LINKABLE], key=f"w_link_page_{lang}")
         c2.number_input(state.t("links.days"), min_value=1, max_value=access.LINK_MAX_DAYS,
                         value=access.LINK_DAYS, step=1, key="w_link_days")
         st.checkbox(state.t("links.downloads"), key="w_link_dl")
@@ -130,6 +132,7 @@ def render(all_ids: list[str]) -> None:
     active = [x for x in links if x.status(now) == "active"]
     if active:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        names = {x.id: f"{x.name} · {view_text(x, lang)}" for x in active}
-        c1.selectbox(state.t("links.revoke_which"), list(names), key="w_link_revoke", format_func=names.get)
+        names = [f"{i + 1}. {x.name} · {view_text(x, lang)}" for i, x in enumerate(active)]
+        c1.selectbox(state.t("links.revoke_which"), names, key=f"w_link_revoke_{lang}")
+        st.session_state[ACTIVE] = {n: x.id for n, x in zip(names, active)}
         c2.button(state.t("links.revoke"), icon=":material/link_off:", on_click=_revoke, key="w_link_revoke_btn")
