@@ -13,7 +13,7 @@ import pytest
 
 from pancake.simulator import DEMO_PAGES
 
-from .conftest import _stop, settle
+from .conftest import ARTIFACTS, _stop, settle
 from .test_session_browser import _sign_in, serve
 
 pytestmark = pytest.mark.browser
@@ -68,6 +68,7 @@ def test_a_link_opens_its_view_only_and_stops_when_revoked_or_expired(browser, l
         assert (q["pages"], q["range"], q["lang"]) == (A.id, "last_7", "en")
         assert g.locator("h1").first.inner_text().startswith("Overview")
         assert g.locator("[data-testid='stSidebarNav']").count() == 0          # nothing else to go to
+        g.screenshot(path=str(ARTIFACTS / "link-view.png"))
         assert g.locator("[data-testid='stDownloadButton']").count() == 0     # no downloads unless allowed
         g.goto(f"/settings?link={secret}")
         settle(g)
@@ -77,10 +78,13 @@ def test_a_link_opens_its_view_only_and_stops_when_revoked_or_expired(browser, l
         settle(pg)
         table = pg.locator("[data-testid='stDataFrame']").last
         table.wait_for()
+        table.scroll_into_view_if_needed()
+        pg.screenshot(path=str(ARTIFACTS / "links-settings.png"))
         pg.get_by_role("button", name="Revoke").click()
         settle(pg)
         g.reload()
         g.get_by_text("This link has been revoked").wait_for()
+        g.screenshot(path=str(ARTIFACTS / "link-revoked.png"))
         assert g.locator("[data-testid='stSidebarNav']").count() == 0
 
         second = _make_link(pg, "Weekly")
