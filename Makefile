@@ -27,7 +27,7 @@ $(TEST_STAMP): requirements.txt requirements-dev.txt | $(PY)
 	touch $(RUN_STAMP) $@
 
 run: $(RUN_STAMP)
-	$(PY) -m streamlit run app.py
+	$(PY) -m streamlit run serve.py
 
 test: lint
 	$(PY) -m pytest -n $(TEST_WORKERS)

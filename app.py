@@ -46,7 +46,10 @@ def pages(script: str | None = None) -> dict[str, list[st.Page]]:
 if not who.admin:      # Settings and its buttons are for admins only
     PAGES = {k: v for k, v in PAGES.items() if k != "admin"}
 
-if view.kiosk or who.kiosk:  # the standup screen at every path, no sidebar; the path's page is its first section
+linked = auth.link_page()   # a read-only link: its one page at every path, no sidebar, nothing else
+if linked is not None and linked != "standup":
+    nav = st.navigation([p for group in pages(f"app_pages/{linked}.py").values() for p in group], position="hidden")
+elif view.kiosk or who.kiosk:  # the standup screen at every path, no sidebar; the path's page is its first section
     nav = st.navigation([p for group in pages("app_pages/standup.py").values() for p in group], position="hidden")
     st.session_state["_standup_path"] = nav.url_path  # read by app_pages/standup.py
 else:
@@ -55,4 +58,5 @@ else:
     auth.go_to_asked_page(nav.url_path, [p for group in sections.values() for p in group])
     sidebar.render(grain=nav.url_path in GRAIN_PAGES)
 state.sync_url()
+auth.hand_over()     # after a sign-in: the browser trades a one-use ticket for the session cookie
 nav.run()

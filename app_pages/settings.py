@@ -9,7 +9,7 @@ import streamlit as st
 from pancake import fmt
 from pancake.data import cache
 from pancake.views import settings as vs
-from ui import auth, components, state, store_notice
+from ui import auth, components, links, state, store_notice
 from ui.page import open_page
 
 STATUS_KEY = "_settings_token_status"   # (page ids, status frame, checked at)
@@ -135,3 +135,6 @@ components.table(vs.env_table(lang), "configuration", all_ids, key="dl_configura
                  downloadable=False)
 st.markdown(state.t("set.secrets_body"))
 st.code(vs.SECRETS_EXAMPLE, language="toml")
+
+# --- read-only links (issue 22) --------------------------------------------------------------
+links.render(all_ids)

@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import secrets as _secrets
 import threading
@@ -45,6 +46,7 @@ import time
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from .config import ConfigError
@@ -56,7 +58,7 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 # 0.2 s of CPU and 64 MB; a file asking for more is refused when read, naming the line.
 MAX_SCRYPT_WORK = 4 * SCRYPT_N * SCRYPT_R * SCRYPT_P
 VIEWER_KEYS = frozenset({"name", "password_hash", "email", "pages", "role"})
-KIOSK_KEYS = frozenset({"name", "key_hash", "pages"})
+KIOSK_KEYS = frozenset({"name", "key_hash", "pages", "expires"})
 TABLES = ("viewer", "kiosk")
 OWNER = "\0owner"        # the name key of the shared password's owner (no viewer can have it)
 ENV_PASSWORD = "PANCAKE_DASHBOARD_PASSWORD"
@@ -137,13 +139,19 @@ class SignOuts:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._gen: dict[str, int] = {}
+        self._at: dict[str, float] = {}
 
     def generation(self, key: str) -> int:
         return self._gen.get(key, 0)
 
-    def sign_out(self, key: str) -> None:
+    def ended_at(self, key: str) -> float | None:
+        """When ``key`` last signed out in this process (wall clock), or None."""
+        return self._at.get(key)
+
+    def sign_out(self, key: str, at: float | None = None) -> None:
         with self._lock:
             self._gen[key] = self._gen.get(key, 0) + 1
+            self._at[key] = time.time() if at is None else float(at)
 
 
 SIGN_OUTS = SignOuts()
@@ -200,6 +208,10 @@ class Kiosk:
     name: str
     pages: frozenset[str] | None
     key_hash: str = field(repr=False, default="")
+    expires: date | None = None       # the last day the key opens its screen (None: no end)
+
+    def valid(self, today: date | None) -> bool:
+        return self.expires is None or (today or date.today()) <= self.expires
 
     def identity(self) -> Identity:
         return Identity(name=self.name, pages=self.pages, admin=False, kiosk=True, method="kiosk",
@@ -230,15 +242,18 @@ class AccessConfig:
                         grant=fingerprint("shared:" + str(self.shared_password)),
                         generation=SIGN_OUTS.generation(OWNER))
 
-    def current(self, ident: Identity) -> Identity | None:
+    def current(self, ident: Identity, today: date | None = None) -> Identity | None:
         """``ident`` as this configuration grants it now (its pages and role as they are now),
         or None when it no longer is: the viewer or kiosk was removed, the password, key or
-        email changed, or its name signed out since (any tab)."""
+        email changed, a kiosk key's ``expires`` day is past (``today``), or its name signed
+        out since (any tab). A read-only link is checked by the gate against the store."""
         if ident.method == "open":
             return None if self.gated or self.closed else ident
+        if ident.method == "link":
+            return ident
         if ident.kiosk:
             for k in self.kiosks:
-                if fingerprint(k.key_hash) == ident.grant:
+                if fingerprint(k.key_hash) == ident.grant and k.valid(today):
                     return k.identity()
             return None
         if ident.generation != SIGN_OUTS.generation(ident.key):
@@ -253,6 +268,20 @@ class AccessConfig:
                     (ident.method == "oidc" and v.email) else None
                 if fresh is not None and fresh.grant == ident.grant:
                     return replace(fresh, generation=ident.generation)
+        return None
+
+    def session_grant(self, key: str, method: str) -> tuple[Identity, str] | None:
+        """For a session cookie: the identity a name key (:attr:`Identity.key`) signed in by
+        ``method`` has now, and the text of what grants it (a stored hash, the shared password),
+        or None (no such viewer any more, no password). Only password sessions are kept this
+        way (OIDC keeps its own cookie, kiosks their key)."""
+        if method != "password":
+            return None
+        if key == OWNER:
+            return (self._owner(), "shared:" + self.shared_password) if self.shared_password else None
+        for v in self.viewers:
+            if v.password_hash and name_key(v.name) == key:
+                return v.identity("password"), v.password_hash
         return None
 
     @property
@@ -292,7 +321,7 @@ class AccessConfig:
                 return v.identity("oidc")
         return None
 
-    def kiosk_known(self, key: str | None) -> Identity | None:
+    def kiosk_known(self, key: str | None, today: date | None = None) -> Identity | None:
         """The kiosk a key opened before in this process (no scrypt: a keyed digest of the key
         looked up), or None. The throttle is skipped for these: a TV that reconnects is let
         straight back in, whatever someone else is guessing."""
@@ -300,27 +329,33 @@ class AccessConfig:
             return None
         known = _KIOSK_HITS.get(fingerprint("key:" + str(key)))
         for k in self.kiosks:
-            if known is not None and k.key_hash == known:
+            if known is not None and k.key_hash == known and k.valid(today):
                 return k.identity()
         return None
 
-    def kiosk(self, key: str | None) -> Identity | None:
+    def kiosk_expired(self, key: str | None, today: date | None = None) -> bool:
+        """Whether ``key`` is a kiosk key this process has seen open before whose ``expires``
+        day is past (the TV is told so, not that the key is wrong)."""
+        known = _KIOSK_HITS.get(fingerprint("key:" + str(key))) if key else None
+        return any(known is not None and k.key_hash == known and not k.valid(today) for k in self.kiosks)
+
+    def kiosk(self, key: str | None, today: date | None = None) -> Identity | None:
         """The kiosk a ``?key=`` opens, or None (a wrong or empty key opens nothing). A key
         that opened or failed before under these kiosks is answered from memory, so a repeated
         key costs no scrypt run per kiosk entry."""
         if not key:
             return None
-        known = self.kiosk_known(key)
+        known = self.kiosk_known(key, today)
         if known is not None:
             return known
         tag = fingerprint("key:" + str(key))
         hashes = tuple(k.key_hash for k in self.kiosks)
-        if _KIOSK_MISSES.get(tag) == hashes:
+        if _KIOSK_MISSES.get(tag) == hashes or self.kiosk_expired(key, today):
             return None
         for k in self.kiosks:
             if verify_secret(key, k.key_hash):
                 _remember(_KIOSK_HITS, tag, k.key_hash)
-                return k.identity()
+                return k.identity() if k.valid(today) else None
         _remember(_KIOSK_MISSES, tag, hashes)
         return None
 
@@ -354,6 +389,19 @@ def _pages(value: Any, where: str) -> frozenset[str] | None:
     if any(not i for i in ids):
         raise ConfigError(f"{where}: 'pages' has an empty page id")
     return frozenset(ids)
+
+
+def _expires(value: Any, where: str) -> date | None:
+    """A kiosk's ``expires``: a TOML date (``2027-01-31``) or such a string; the key opens its
+    screen through that day."""
+    if value is None:
+        return None
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{where}: 'expires' must be a date such as 2027-01-31") from None
 
 
 def _check_hash(value: Any, where: str, what: str) -> str:
@@ -489,7 +537,8 @@ def parse_access(data: Mapping[str, Any], source: str = "access file",
             raise ConfigError(f"{where}{at}: 'key_hash' is missing")
         kiosks.append(Kiosk(name=name, pages=_pages(k.get("pages"), where + at),
                             key_hash=_check_hash(k["key_hash"], where + lines.at(lines.entry("kiosk", i, "key_hash")),
-                                                 "key_hash")))
+                                                 "key_hash"),
+                            expires=_expires(k.get("expires"), where + lines.at(lines.entry("kiosk", i, "expires")))))
     return tuple(viewers), tuple(kiosks)
 
 
@@ -629,3 +678,77 @@ class Cooldown:
                 return False
             self._last[what] = now
             return True
+
+
+# --- read-only links (stored in the statistics store; only a hash of the secret) --------------------
+
+LINK_DAYS = 30           # a new link's default lifetime
+LINK_MAX_DAYS = 366
+STANDUP = "standup"      # the page name of a link to the standup screen
+
+
+@dataclass(frozen=True)
+class SharedLink:
+    """A read-only link: its name, the one view it opens (a page or the standup screen, its
+    pages, range and language), whether downloads are allowed, and its dates (epoch seconds)."""
+    id: str
+    name: str
+    page: str
+    pages: tuple[str, ...]
+    query: tuple[tuple[str, str], ...]      # the view's URL parameters (pages, range or dates, lang...)
+    downloads: bool = False
+    created_at: float = 0.0
+    expires_at: float = 0.0
+    revoked_at: float | None = None
+    last_used: float | None = None
+
+    def status(self, now: float) -> str:
+        """``revoked``, ``expired`` (at its expiry time, not after) or ``active``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if now >= self.expires_at else "active"
+
+    def identity(self) -> Identity:
+        return Identity(name=self.name, pages=frozenset(self.pages), admin=False, kiosk=self.page == STANDUP,
+                        method="link", grant=self.id)
+
+    def view_text(self) -> str:
+        """What the store keeps of the view (JSON)."""
+        return json.dumps({"page": self.page, "pages": list(self.pages), "query": dict(self.query)},
+                           ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> SharedLink | None:
+        """A link as the store returns it; None for a row whose view cannot be read (it opens nothing)."""
+        try:
+            view = json.loads(str(row["view"]))
+            pages = tuple(str(p) for p in view["pages"])
+            query = tuple((str(k), str(v)) for k, v in dict(view["query"]).items())
+            return cls(id=str(row["id"]), name=str(row["name"]), page=str(view["page"]), pages=pages, query=query,
+                       downloads=bool(row["downloads"]), created_at=float(row["created_at"]),
+                       expires_at=float(row["expires_at"]),
+                       revoked_at=None if row.get("revoked_at") is None else float(row["revoked_at"]),
+                       last_used=None if row.get("last_used") is None else float(row["last_used"]))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+
+def new_link(name: str, page: str, pages: Iterable[str], query: Mapping[str, str], *, downloads: bool,
+             now: float, days: float = LINK_DAYS) -> SharedLink:
+    """A link to be stored (its secret is made and hashed by the caller: ``pancake.session``).
+    The name is required; the lifetime is between one hour and :data:`LINK_MAX_DAYS` days; the
+    pages are the view's, never "every page" (a page added later is not shared)."""
+    name = " ".join(str(name or "").split())
+    if not name:
+        raise ValueError("a link needs a name")
+    if not (1 / 24 <= float(days) <= LINK_MAX_DAYS):
+        raise ValueError(f"a link lasts from one hour to {LINK_MAX_DAYS} days")
+    ids = tuple(dict.fromkeys(str(p) for p in pages))
+    if not ids:
+        raise ValueError("a link needs at least one page")
+    q = {str(k): str(v) for k, v in query.items() if k not in ("pages", "link", "key", "kiosk")}
+    q["pages"] = ",".join(ids)
+    if page == STANDUP:
+        q["kiosk"] = "1"
+    return SharedLink(id=_secrets.token_hex(8), name=name, page=str(page), pages=ids, query=tuple(sorted(q.items())),
+                      downloads=bool(downloads), created_at=float(now), expires_at=float(now) + float(days) * 86400.0)

@@ -16,6 +16,10 @@ than :data:`HOURLY_MAX_DAYS` days is summed per day (:func:`by_day`) rather than
 solid block of points.
 
 Pages pass already-labelled data (names in the chosen language); builders only lay out.
+Every text that enters a figure through a builder (labels, axis categories, legend names, hover
+and bar texts, titles) goes through :func:`plain` here, once: Plotly draws a subset of HTML in
+text (``<a href>`` becomes a link, ``<b>``, ``<br>``), so a page, tag, ad or staff name is shown
+as it reads, never as markup.
 """
 from __future__ import annotations
 
@@ -59,6 +63,20 @@ COLORS: dict[str, str] = {
 CATEGORICAL = (BLUE, ORANGE, GREEN, PURPLE, PINK, AMBER, CYAN, INDIGO, BROWN, TEAL)
 # heatmaps: the colour of what they count
 COLORSCALES = {"total": "Blues", "replies": "Greens", "unanswered_messages": "Reds", "count": "YlOrBr"}
+
+
+def plain(text: Any) -> str:
+    """``text`` as Plotly shows it literally: ``&``, ``<`` and ``>`` as entities (Plotly reads
+    entities back as characters). The one escaping of names entering a figure."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plains(values: Sequence[Any] | None) -> list[str] | None:
+    """Each of ``values`` through :func:`plain`; an unknown one (None, NaN, NA) stays None (a
+    gap, never the word "nan"); ``values`` None stays None."""
+    if values is None:
+        return None
+    return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else plain(v) for v in values]
 
 
 def color(key: str, i: int = 0) -> str:
@@ -152,6 +170,7 @@ def layout(fig: go.Figure, lang: str, title: str | None, *, height: int = 360,
            legend: bool = True, subtitle: str | None = None) -> go.Figure:
     """Title (and a smaller second line), height, margins, legend under the plot (a long title
     never runs into it), the language's separators."""
+    title, subtitle = (plain(title) if title else title), (plain(subtitle) if subtitle else subtitle)
     text = f"{title}<br><sup>{subtitle}</sup>" if title and subtitle else subtitle or title
     fig.update_layout(
         title=dict(text=text) if text else None, separators=SEPARATORS[lang],
@@ -278,7 +297,7 @@ def time_series(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, lang:
     so_far = f" ({i18n.t('chart.so_far', lang)})"
     fig = go.Figure()
     for i, c in enumerate(cols):
-        label, col = series[c], CATEGORICAL[i % len(CATEGORICAL)] if named else color(c, i)
+        label, col = plain(series[c]), CATEGORICAL[i % len(CATEGORICAL)] if named else color(c, i)
         y = ys[c][:n]
         hover = texts(y, unit, lang, currency)
         if partial:
@@ -315,7 +334,7 @@ def time_series(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, lang:
     values = [v for c in cols for v in ys[c]]
     if stacked:
         values = [sum(ys[c][i] for c in cols if not math.isnan(ys[c][i])) for i in range(n)]
-    fig.update_yaxes(title=y_title, **value_axis(unit, lang, values, currency))
+    fig.update_yaxes(title=plain(y_title) if y_title else y_title, **value_axis(unit, lang, values, currency))
     return layout(fig, lang, title, height=height, subtitle=subtitle)
 
 
@@ -327,10 +346,11 @@ def bars(labels: Sequence[str], values: Sequence[float], *, lang: str, title: st
          key: str = "count") -> go.Figure:
     """A single bar series (leaderboards, top lists) in ``key``'s colour. Horizontal bars put
     the first item on top. Hover: label and value as ``unit`` reads in ``lang``."""
-    labels = list(labels)
+    labels = plains(labels) or []
+    text = plains(text)
     vals = _floats(pd.Series(list(values), dtype="object"))
     shown = texts(vals, unit, lang, currency)
-    name = value_label or ""
+    name = plain(value_label or "")
     hover = _hover("%{y}" if horizontal else "%{x}") if not name else \
         f"%{{{'y' if horizontal else 'x'}}}<br>{name}: %{{customdata}}<extra></extra>"
     axis = value_axis(unit, lang, vals, currency)
@@ -363,12 +383,14 @@ def grouped_bars(frame: pd.DataFrame, category: str, series: Mapping[str, str], 
         vals = _floats(frame[col])
         values += vals
         hover = texts(vals, unit, lang, currency)
+        label = plain(label)
         kw = dict(name=label, marker_color=color(col, i), customdata=hover,
                   hovertemplate=_hover(label))
+        cats = plains(frame[category])
         if horizontal:
-            fig.add_trace(go.Bar(y=frame[category], x=vals, orientation="h", **kw))
+            fig.add_trace(go.Bar(y=cats, x=vals, orientation="h", **kw))
         else:
-            fig.add_trace(go.Bar(x=frame[category], y=vals, **kw))
+            fig.add_trace(go.Bar(x=cats, y=vals, **kw))
     fig.update_layout(barmode="stack" if stacked else "group")
     if stacked:
         values = [sum(v for v in row if not math.isnan(v))
@@ -390,8 +412,9 @@ def heatmap(grid: pd.DataFrame, *, lang: str, value_label: str, x_labels: Sequen
             height: int | None = None, cell_text: bool = False) -> go.Figure:
     """A matrix (rows × columns) as a heatmap, first row on top; the colour bar is titled with
     the metric's name (``value_label``); hovers and cell texts are numbers in ``lang``."""
-    x = list(x_labels) if x_labels is not None else [str(c) for c in grid.columns]
-    y = list(y_labels) if y_labels is not None else [str(i) for i in grid.index]
+    x = plains(x_labels if x_labels is not None else grid.columns) or []
+    y = plains(y_labels if y_labels is not None else grid.index) or []
+    value_label = plain(value_label)
     z = grid.to_numpy(dtype="float64")
     shown = [[fmt.number(v, lang) for v in row] for row in z]
     fig = go.Figure(go.Heatmap(z=z, x=x, y=y, colorscale=colorscale, hoverongaps=False, text=shown,

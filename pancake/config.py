@@ -147,6 +147,24 @@ def chromium(env: Mapping[str, str] | None = None) -> tuple[str | None, str | No
     return path, None
 
 
+DEFAULT_SESSION_HOURS = 12.0
+MAX_SESSION_HOURS = 24.0 * 90
+
+
+def session_hours(value: Any) -> float:
+    """``PANCAKE_SESSION_HOURS``: how long a sign-in lasts (hours, default 12, at most 90 days)."""
+    if value in (None, ""):
+        return DEFAULT_SESSION_HOURS
+    try:
+        hours = float(str(value).strip())
+    except ValueError:
+        hours = float("nan")
+    if not (0 < hours <= MAX_SESSION_HOURS):
+        raise ConfigError(f"PANCAKE_SESSION_HOURS {_echo(str(value))} must be a number of hours above 0 "
+                          f"and at most {int(MAX_SESSION_HOURS)}")
+    return hours
+
+
 def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -162,6 +180,7 @@ class Settings:
     store_url: str | None = field(default=None, repr=False)  # PANCAKE_STORE_URL (postgresql://...)
     public_url: str | None = field(default=None, repr=False)  # PANCAKE_PUBLIC_URL, when usable
     public_url_problem: str | None = None                     # why it was refused (check_public_url)
+    session_hours: float = DEFAULT_SESSION_HOURS              # PANCAKE_SESSION_HOURS: a sign-in lasts this long
 
     def __post_init__(self) -> None:
         register_secret(self.access_token, *self.page_tokens.values())
@@ -234,4 +253,5 @@ def load_settings(env: Mapping[str, str] | None = None,
         store_url=(str(pick("PANCAKE_STORE_URL")).strip() or None) if pick("PANCAKE_STORE_URL") else None,
         public_url=link,
         public_url_problem=link_problem,
+        session_hours=session_hours(pick("PANCAKE_SESSION_HOURS")),
     )

@@ -9,16 +9,21 @@ downloads, error messages and the standup screen never see a page outside it.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
+import time
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pancake import access, i18n
+from pancake import access, i18n, session
 from pancake.config import ConfigError
 from pancake.data import cache
+from pancake.redact import redact, register_secret
 
-from . import components, state
+from . import components, cookie, state
+
+log = logging.getLogger("pancake.auth")
 
 IDENTITY = "_identity"
 THROTTLE = access.Throttle()
@@ -66,6 +71,11 @@ def _leave() -> None:
     """Forget this session's identity (its tab shows the sign-in form again)."""
     st.session_state.pop(IDENTITY, None)
     st.session_state.pop(KIOSK_KEY, None)
+    st.session_state.pop(SINCE, None)
+    st.session_state.pop(TICKET, None)
+    st.session_state.pop(LINK_HASH, None)
+    st.session_state.pop(LINK_PAGE, None)
+    st.session_state.pop(state.NO_DOWNLOADS, None)
     cache.set_scope(frozenset())     # nothing in scope until someone signs in again
 
 
@@ -77,22 +87,29 @@ def _kiosk(cfg: access.AccessConfig, key: str, lang: str) -> access.Identity:
     this process has seen open before is let in at once; any other waits out the throttle
     (per address, and for every key together: ten browsers are slowed as one)."""
     held = st.session_state.get(IDENTITY)
+    today = cache.today()
     if isinstance(held, access.Identity) and held.kiosk and st.session_state.get(KIOSK_KEY) == key:
-        fresh = cfg.current(held)
+        fresh = cfg.current(held, today)
         if fresh is not None:
             return _enter(fresh)
-    ident = cfg.kiosk_known(key)
+    if cfg.kiosk_expired(key, today):
+        _leave()
+        st.error(i18n.t("auth.kiosk_expired", lang), icon=":material/event_busy:")
+        st.stop()
+    ident = cfg.kiosk_known(key, today)
     if ident is None:
         keys = ("kiosk-addr:" + _client(), "kiosk:*")
         if THROTTLE.wait(*keys) is None:      # too many wrong keys just now: not even checked
             _leave()
             st.error(i18n.t("auth.too_many", lang), icon=":material/timer:")
             st.stop()
-        ident = cfg.kiosk(key)
+        ident = cfg.kiosk(key, today)
         if ident is None:
             THROTTLE.failed(*keys)
             _leave()
-            st.error(i18n.t("auth.kiosk_wrong", lang), icon=":material/key_off:")
+            expired = cfg.kiosk_expired(key, today)
+            st.error(i18n.t("auth.kiosk_expired" if expired else "auth.kiosk_wrong", lang),
+                     icon=":material/event_busy:" if expired else ":material/key_off:")
             st.stop()
     st.session_state[KIOSK_KEY] = key
     return _enter(ident)
@@ -101,7 +118,9 @@ def _kiosk(cfg: access.AccessConfig, key: str, lang: str) -> access.Identity:
 def _still_granted(cfg: access.AccessConfig, held: access.Identity) -> access.Identity | None:
     """The session's identity as the configuration grants it now, or None (removed, password
     changed, signed out in another tab, OIDC account gone)."""
-    fresh = cfg.current(held)
+    fresh = cfg.current(held, cache.today())
+    if fresh is not None and held.method == "password" and _ended_since(held.key, st.session_state.get(SINCE)):
+        return None
     if fresh is not None and held.method == "oidc":
         email = _oidc_email() if _oidc_signed_in() else None
         if cfg.by_email(email) is None or cfg.by_email(email).grant != held.grant:
@@ -125,8 +144,11 @@ def gate() -> access.Identity:
         _leave()
         st.error(i18n.t("auth.config_error", lang, msg=components.escape_markdown(str(exc))))
         st.stop()
-    key = st.query_params.get("key")
     held = st.session_state.get(IDENTITY)
+    secret = st.query_params.get(session.LINK_PARAM)
+    if secret is not None or (isinstance(held, access.Identity) and held.method == "link"):
+        return _link(secret, lang)      # a read-only link opens its one view, whatever else is set
+    key = st.query_params.get("key")
     if key is not None and (cfg.kiosks or (isinstance(held, access.Identity) and held.kiosk)):
         return _kiosk(cfg, key, lang)   # a TV whose kiosk was removed is told so, not shown a form
     if cfg.closed:
@@ -145,6 +167,9 @@ def gate() -> access.Identity:
         st.info(i18n.t("auth.ended", lang), icon=":material/logout:")
     else:
         cache.set_scope(frozenset())
+    restored = _restore(cfg)
+    if restored is not None:
+        return restored
     if cfg.oidc and _oidc_signed_in():
         ident = cfg.by_email(_oidc_email())
         if ident is not None:
@@ -153,10 +178,171 @@ def gate() -> access.Identity:
         st.button(i18n.t("auth.sign_out", lang), on_click=st.logout)
         st.stop()
     _remember_asked_page()
+    if _cookie_value():
+        cookie.forget()      # a cookie that no longer opens anything: the browser drops it
     signed = _sign_in_form(cfg, lang)
     if signed is None:
         st.stop()
     return signed
+
+
+# --- the session cookie (pancake.session, ui.cookie) ------------------------------------------------
+
+SINCE = "_signed_in_at"      # when this session's sign-in was issued (wall clock)
+TICKET = "_session_ticket"   # a ticket waiting to be handed to the browser
+
+
+def _cookie_value() -> str | None:
+    try:
+        value = st.context.cookies.get(session.COOKIE)
+    except Exception:  # noqa: BLE001 - no request context (tests)
+        return None
+    return str(value) if value else None
+
+
+def store():
+    """The statistics store (links, sign-outs), or None when there is none."""
+    try:
+        return cache.loader().store
+    except Exception:  # noqa: BLE001 - no store: the process's own record still holds
+        return None
+
+
+def _record_end(who: str, at: float) -> None:
+    """Every session of ``who`` issued before ``at`` is over, in every process on the store."""
+    found = store()
+    if found is None:
+        return
+    try:
+        found.end_sessions(who, at)
+    except Exception as exc:  # noqa: BLE001 - the cookie is still cleared in this browser
+        log.warning("could not record a sign-out in the store (%s)", redact(str(exc)))
+
+
+def _ended_since(who: str, issued: float | None) -> bool:
+    """Whether ``who`` signed out (here or in any process on the store) after ``issued``."""
+    if issued is None:
+        return False
+    ended = [access.SIGN_OUTS.ended_at(who)]
+    found = store()
+    if found is not None:
+        try:
+            ended.append(found.sessions_ended_at(who))
+        except Exception:  # noqa: BLE001 - unreadable store: this process's record only
+            pass
+    return any(e is not None and e >= issued for e in ended)
+
+
+def _keep(cfg: access.AccessConfig, ident: access.Identity, now: float | None = None) -> None:
+    """After a password sign-in: a ticket for the session cookie, handed over by :func:`hand_over`."""
+    now = time.time() if now is None else now
+    found = cfg.session_grant(ident.key, ident.method)
+    if found is None:
+        return
+    try:
+        key = cookie.signing_key()
+    except (ConfigError, OSError) as exc:    # no key: the sign-in lasts as long as the tab
+        log.warning("session cookie unavailable (%s)", redact(str(exc)))
+        return
+    st.session_state[SINCE] = now
+    c = session.claims(key, ident.key, ident.method, found[1], now, cache.settings().session_hours)
+    st.session_state[TICKET] = session.TICKETS.make(key, c, now)
+
+
+def _restore(cfg: access.AccessConfig, now: float | None = None) -> access.Identity | None:
+    """The identity a session cookie carries, when it is signed by this key, unexpired, not
+    ended by a sign-out since, and what granted it (the password, the viewer) unchanged."""
+    value = _cookie_value()
+    if not value:
+        return None
+    now = time.time() if now is None else now
+    try:
+        key = cookie.signing_key()
+    except (ConfigError, OSError):
+        return None
+    found_session = session.read(key, value, now)
+    if found_session is None:
+        return None
+    found = cfg.session_grant(found_session.who, found_session.method)
+    if found is None or session.digest(key, found[1]) != found_session.grant:
+        return None
+    if _ended_since(found_session.who, found_session.issued):
+        return None
+    st.session_state[SINCE] = found_session.issued
+    return _enter(found[0])
+
+
+def hand_over() -> None:
+    """Hand a waiting ticket to the browser (called once per run, after navigation)."""
+    ticket = st.session_state.pop(TICKET, None)
+    if ticket:
+        cookie.hand_over(ticket)
+
+
+# --- read-only links (issue 22) ---------------------------------------------------------------------
+
+LINK_HASH = "_link_hash"     # the hash of the link this session opened (never the secret)
+LINK_PAGE = "_link_page"     # the page it opens
+LINK_TOUCH_S = 60.0          # "last used" is written at most once a minute per link
+
+
+def find_link(secret_hash: str | None) -> access.SharedLink | None:
+    """The stored link of a secret's hash (None: unknown, unreadable, or no store)."""
+    found = store()
+    if found is None or not secret_hash:
+        return None
+    try:
+        row = found.link_by_hash(secret_hash)
+    except Exception as exc:  # noqa: BLE001 - an unreadable store opens nothing
+        log.warning("links unavailable (%s)", redact(str(exc)))
+        return None
+    return access.SharedLink.from_row(row) if row else None
+
+
+def _link(secret: str | None, lang: str, now: float | None = None) -> access.Identity:
+    """The one view a read-only link opens, checked against the store on every run (a revoked
+    or expired link stops at once). Its first run pins the URL to the link's view (pages,
+    range, language, page); the navigation then has nothing else (``app.py``)."""
+    now = time.time() if now is None else now
+    held = st.session_state.get(IDENTITY)
+    if secret:
+        register_secret(secret)        # masked wherever a log line might carry it
+    wanted = session.link_hash(secret) if secret else st.session_state.get(LINK_HASH)
+    known = isinstance(held, access.Identity) and held.method == "link" and st.session_state.get(LINK_HASH) == wanted
+    if not known:
+        keys = ("link-addr:" + _client(), "link:*")
+        if THROTTLE.wait(*keys) is None:
+            _leave()
+            st.error(i18n.t("auth.too_many", lang), icon=":material/timer:")
+            st.stop()
+    link = find_link(wanted)
+    status = link.status(now) if link is not None else "wrong"
+    if status != "active":
+        if status == "wrong" and not known:
+            THROTTLE.failed("link-addr:" + _client(), "link:*")
+        _leave()
+        st.error(i18n.t(f"auth.link_{status}", lang), icon=":material/link_off:")
+        st.stop()
+    if not known:
+        st.session_state[LINK_HASH] = wanted
+        st.query_params.from_dict({**dict(link.query), session.LINK_PARAM: secret})
+        state.reread_url()
+        if link.last_used is None or now - link.last_used >= LINK_TOUCH_S:
+            try:
+                store().touch_link(link.id, now)
+            except Exception:  # noqa: BLE001 - "last used" is a courtesy
+                pass
+    st.session_state[state.NO_DOWNLOADS] = not link.downloads
+    st.session_state[LINK_PAGE] = link.page
+    return _enter(link.identity())
+
+
+def link_page() -> str | None:
+    """The page a read-only link opens (``access.STANDUP`` for the TV), or None for anyone else."""
+    held = st.session_state.get(IDENTITY)
+    if not (isinstance(held, access.Identity) and held.method == "link"):
+        return None
+    return st.session_state.get(LINK_PAGE)
 
 
 def recheck() -> None:
@@ -169,6 +355,11 @@ def recheck() -> None:
         cfg = config()
     except ConfigError:
         cfg = None
+    if held.method == "link":
+        link = find_link(st.session_state.get(LINK_HASH))
+        if link is None or link.status(time.time()) != "active":
+            st.rerun(scope="app")      # the gate says why
+        return
     if cfg is None or _still_granted(cfg, held) is None:
         _leave()
         st.rerun(scope="app")
@@ -245,6 +436,7 @@ def _sign_in_form(cfg: access.AccessConfig, lang: str) -> access.Identity | None
             return None
     THROTTLE.succeeded("name:" + ident.key)    # only the name it signed in
     slot.empty()
+    _keep(cfg, ident)
     return _enter(ident)
 
 
@@ -258,7 +450,9 @@ def sign_out_button() -> None:
     if ident.name:
         st.caption(i18n.t("auth.signed_in_as", lang, name=components.escape_markdown(ident.name)))
     if st.button(i18n.t("auth.sign_out", lang), icon=":material/logout:", key="w_sign_out"):
-        access.SIGN_OUTS.sign_out(ident.key)
+        now = time.time()
+        access.SIGN_OUTS.sign_out(ident.key, at=now)
+        _record_end(ident.key, now)
         _leave()
         if ident.method == "oidc":
             st.logout()

@@ -336,7 +336,10 @@ def _file_name(kind: str, page_ids: Sequence[str], ext: str) -> str:
 
 def download_csv(data: Table | pd.DataFrame, kind: str, page_ids: Sequence[str], *, key: str | None = None) -> None:
     """A CSV of a table as people open it (``tables.for_download``: every column, ids too,
-    headed in the viewer's language with units, values rounded), or of a frame as it is."""
+    headed in the viewer's language with units, values rounded), or of a frame as it is.
+    None for a read-only link that does not allow downloads."""
+    if not state.downloads_allowed():
+        return
     lang = state.lang()
     frame = data.frame if isinstance(data, Table) else data
 
@@ -357,7 +360,10 @@ def _sheet_name(key: str, lang: str) -> str:
 def download_everything(tables: Mapping[str, Table | pd.DataFrame | None], kind: str, page_ids: Sequence[str]) -> None:
     """The whole view: a ZIP of the CSVs and an Excel workbook with a sheet per table. A
     :class:`Table` is written as people read it (``tables.for_download``; in the workbook with
-    number formats and its totals row: ``tables.excel_sheet``); a frame as it is."""
+    number formats and its totals row: ``tables.excel_sheet``); a frame as it is. None for a
+    read-only link that does not allow downloads."""
+    if not state.downloads_allowed():
+        return
     lang = state.lang()
     items = {_sheet_name(k, lang): v for k, v in tables.items()
              if v is not None and not (v.frame if isinstance(v, Table) else v).empty}

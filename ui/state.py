@@ -303,6 +303,14 @@ def sync_url() -> None:
         st.query_params.from_dict(wanted)
 
 
+NO_DOWNLOADS = "_no_downloads"   # set by ui.auth for a read-only link that does not allow them
+
+
+def downloads_allowed() -> bool:
+    """Whether this session may download (everyone but a read-only link without downloads)."""
+    return not st.session_state.get(NO_DOWNLOADS, False)
+
+
 def lang() -> str:
     return current().lang
 

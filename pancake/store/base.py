@@ -13,7 +13,7 @@ One table holds every stored statistic::
 - ``closed``: the entry's last day had ended in the configured zone when it was asked, so it
   never changes and is never fetched again. Open entries (today) are used for a short TTL.
 - ``body``: Arrow IPC made by :mod:`pancake.store.codec` (typed columns, never pickle): ``BLOB`` on
-  SQLite, ``BYTEA`` on PostgreSQL (version 5; before, JSON text: the step to 5 empties the table).
+  SQLite, ``BYTEA`` on PostgreSQL (version 6; before, JSON text: the step to 6 empties the table).
 
 ``pancake_store_meta(key, value)`` holds ``schema_version``. A store whose version differs is
 rebuilt (with a warning): it is a cache of the API, so rebuilding loses nothing that cannot be
@@ -40,6 +40,9 @@ which would kill it; a token is generated at most once per page under a cross-pr
 ``updated_at`` is the conversation's own when they were read (asked again only when it moved,
 and then only back to a message already kept), ``body`` the messages' JSON (the fields the turns
 need: id, time, sender). ``cache clear`` clears it with the statistics.
+
+``pancake_links`` and ``pancake_session_ends`` (version 7): the read-only links (only a hash of
+each secret) and each name's last sign-out (``pancake.session``, ``ui.links``, ``ui.auth``).
 """
 from __future__ import annotations
 
@@ -53,15 +56,32 @@ from typing import Any
 
 log = logging.getLogger("pancake.store")
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 TABLE = "pancake_stats"
 META = "pancake_store_meta"
 ALERTS = "pancake_alert_state"
 TOKENS = "pancake_page_tokens"
+LINKS = "pancake_links"              # read-only links (version 7): only a hash of each secret
+SESSION_ENDS = "pancake_session_ends"  # the last sign-out of each name (version 7)
+MESSAGES = "pancake_messages"
+_MESSAGES_TABLE = f"""CREATE TABLE IF NOT EXISTS {MESSAGES} (
+    source TEXT NOT NULL, page_id TEXT NOT NULL, conversation_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL, count INTEGER NOT NULL, fetched_at DOUBLE PRECISION NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (source, page_id, conversation_id))"""
+_TOKENS_TABLE = f"""CREATE TABLE IF NOT EXISTS {TOKENS} (
+            source TEXT NOT NULL, page_id TEXT NOT NULL, token TEXT NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (source, page_id))"""
+_LINK_TABLES = (
+    f"""CREATE TABLE IF NOT EXISTS {LINKS} (
+        id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, view TEXT NOT NULL,
+        downloads INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION, last_used DOUBLE PRECISION)""",
+    f"""CREATE TABLE IF NOT EXISTS {SESSION_ENDS} (
+        who TEXT PRIMARY KEY, ended_at DOUBLE PRECISION NOT NULL)""",
+)
 # how long an alert run waits for another one sending to the same channel (a send is bounded by
 # pancake.notify's timeouts, well under this)
 ALERT_LOCK_WAIT_S = 180.0
-MESSAGES = "pancake_messages"
 KEY_COLUMNS = ("source", "kind", "variant", "grain", "page_id", "start_day", "end_day")
 
 
@@ -130,16 +150,12 @@ class SQLStore:
             first_seen DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL,
             outcome TEXT NOT NULL DEFAULT 'sent',
             PRIMARY KEY (scope, flag_key))""",
-        f"""CREATE TABLE IF NOT EXISTS {TOKENS} (
-            source TEXT NOT NULL, page_id TEXT NOT NULL, token TEXT NOT NULL,
-            updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (source, page_id))""",
-        f"""CREATE TABLE IF NOT EXISTS {MESSAGES} (
-            source TEXT NOT NULL, page_id TEXT NOT NULL, conversation_id TEXT NOT NULL,
-            updated_at TEXT NOT NULL, count INTEGER NOT NULL, fetched_at DOUBLE PRECISION NOT NULL,
-            body TEXT NOT NULL, PRIMARY KEY (source, page_id, conversation_id))""",
+        _TOKENS_TABLE,
+        _MESSAGES_TABLE,
+        *_LINK_TABLES,
     )
     # the tables a rebuild drops (an unknown schema version, a damaged file)
-    TABLES = (TABLE, META, ALERTS, TOKENS, MESSAGES)
+    TABLES = (TABLE, META, ALERTS, TOKENS, MESSAGES, LINKS, SESSION_ENDS)
     # in-place upgrades: {from version: statements that make it the next version}; a version
     # without a step here (older, or newer code's) is rebuilt instead
     MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -147,12 +163,13 @@ class SQLStore:
             scope TEXT NOT NULL, flag_key TEXT NOT NULL, page_id TEXT NOT NULL,
             first_seen DOUBLE PRECISION NOT NULL, last_seen DOUBLE PRECISION NOT NULL,
             PRIMARY KEY (scope, flag_key))""",),
-        2: (CREATE[-2],),
+        2: (_TOKENS_TABLE,),
         3: (f"ALTER TABLE {ALERTS} ADD COLUMN outcome TEXT NOT NULL DEFAULT 'sent'",),
-        4: (CREATE[-1],),
+        4: (_MESSAGES_TABLE,),
         # the statistics' bodies became Arrow IPC: the cached statistics are dropped (fetched
         # again), the alert state, the page tokens and the messages are kept
         5: (f"DROP TABLE IF EXISTS {TABLE}", CREATE[1], CREATE[2]),
+        6: _LINK_TABLES,
     }
 
     def __init__(self) -> None:
@@ -358,6 +375,51 @@ class SQLStore:
         ``on_wait(page_id)`` is called before waiting for a page another sync holds. In memory
         (one process): nothing to share."""
         yield
+
+    # -- read-only links and sign-outs (``pancake.access``, the gate) ------------------------------
+    LINK_COLUMNS = ("id", "name", "view", "downloads", "created_at", "expires_at", "revoked_at", "last_used")
+
+    def add_link(self, link_id: str, secret_hash: str, name: str, view: str, downloads: bool,
+                 created_at: float, expires_at: float) -> None:
+        with self._write() as conn:
+            conn.execute(self._sql(f"INSERT INTO {LINKS} (id, secret_hash, name, view, downloads, created_at, "
+                                   f"expires_at) VALUES (?,?,?,?,?,?,?)"),
+                         (link_id, secret_hash, name, view, int(bool(downloads)), float(created_at),
+                          float(expires_at))).close()
+
+    def links(self) -> list[dict[str, Any]]:
+        """Every link, newest first: {id, name, view, downloads, created_at, expires_at,
+        revoked_at, last_used} (never the hash)."""
+        rows = self._query(f"SELECT {', '.join(self.LINK_COLUMNS)} FROM {LINKS} ORDER BY created_at DESC, id")
+        return [dict(zip(self.LINK_COLUMNS, r)) for r in rows]
+
+    def link_by_hash(self, secret_hash: str) -> dict[str, Any] | None:
+        rows = self._query(f"SELECT {', '.join(self.LINK_COLUMNS)} FROM {LINKS} WHERE secret_hash = ?",
+                           [secret_hash])
+        return dict(zip(self.LINK_COLUMNS, rows[0])) if rows else None
+
+    def revoke_link(self, link_id: str, at: float) -> bool:
+        with self._write() as conn:
+            cur = conn.execute(self._sql(f"UPDATE {LINKS} SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"),
+                               (float(at), link_id))
+            try:
+                return bool(cur.rowcount)
+            finally:
+                cur.close()
+
+    def touch_link(self, link_id: str, at: float) -> None:
+        with self._write() as conn:
+            conn.execute(self._sql(f"UPDATE {LINKS} SET last_used = ? WHERE id = ?"), (float(at), link_id)).close()
+
+    def end_sessions(self, who: str, at: float) -> None:
+        """Every session of ``who`` (a name key) issued before ``at`` is over."""
+        with self._write() as conn:
+            conn.execute(self._sql(f"INSERT INTO {SESSION_ENDS} (who, ended_at) VALUES (?,?) ON CONFLICT (who) "
+                                   f"DO UPDATE SET ended_at = excluded.ended_at"), (who, float(at))).close()
+
+    def sessions_ended_at(self, who: str) -> float | None:
+        rows = self._query(f"SELECT ended_at FROM {SESSION_ENDS} WHERE who = ?", [who])
+        return float(rows[0][0]) if rows else None
 
     def schema_version(self) -> int | None:
         rows = self._query(f"SELECT value FROM {META} WHERE key = 'schema_version'")

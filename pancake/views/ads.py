@@ -326,7 +326,7 @@ def spend_purchases_figure(table: pd.DataFrame, currency: str, lang: str, *, top
     fig = charts.bars(labels, rows["spend"].tolist(), lang=lang, title=title, text=texts, key="spend",
                       unit="money", currency=currency or None, value_label=metrics.label("spend", lang, SOURCE))
     colors = [RED if f else charts.color("spend") for f in rows["flag"]]
-    hover = [f"{lab}<br>{metrics.label('spend', lang, SOURCE)}: {_money_text('spend', s, currency, lang)}"
+    hover = [f"{charts.plain(lab)}<br>{metrics.label('spend', lang, SOURCE)}: {_money_text('spend', s, currency, lang)}"
              f"<br>{metrics.label('purchases', lang, SOURCE)}: {format_metric('purchases', p, lang, source=SOURCE)}"
              f"<br>{metrics.label('cost_per_purchase', lang, SOURCE)}: "
              f"{_money_text('cost_per_purchase', cpp, currency, lang)}"

@@ -139,7 +139,7 @@ def test_a_version_3_store_keeps_its_alert_state_which_reads_as_sent(tmp_path):
     conn.commit()
     conn.close()
     store = SQLiteStore(path)
-    assert store.warning is None and store.schema_version() == 6 and store.info().entries == 0
+    assert store.warning is None and store.schema_version() == SCHEMA_VERSION and store.info().entries == 0
     assert store.alert_state("s") == {"k|p1": "p1"} and store.alert_outcomes("s") == {"k|p1": "sent"}
     store.close()
 
