@@ -113,7 +113,7 @@ def test_a_version_1_sqlite_store_is_upgraded_in_place_its_json_statistics_dropp
     path = tmp_path / "store.sqlite3"
     _v1_sqlite(path)
     store = SQLiteStore(path)
-    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 6
+    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 7
     assert store.page_token("s", "p1") is None          # version 3: the shared page tokens table is there too
     assert store.messages_get("s", "p1", ["c1"]) == {}   # version 5: the conversations' messages
     assert store.info().entries == 0                    # version 6: Arrow bodies; the JSON ones are fetched again

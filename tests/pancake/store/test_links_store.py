@@ -1,4 +1,4 @@
-"""Read-only links and sign-outs in the statistics store (schema 6), on both backends: only a
+"""Read-only links and sign-outs in the statistics store (schema 7), on both backends: only a
 hash of a link's secret is kept, revoking is once, "last used" is written; a version-4 or
 version-5 store is upgraded in place keeping its statistics and alert state."""
 from __future__ import annotations
@@ -48,8 +48,8 @@ def test_sign_outs_are_kept_per_name(backend):  # noqa: F811
     assert store.sessions_ended_at("shop a") == T0 + 60 and store.sessions_ended_at("shop b") is None
 
 
-@pytest.mark.parametrize("version", [4, 5])
-def test_a_version_4_or_5_sqlite_store_is_upgraded_in_place(tmp_path, version):
+@pytest.mark.parametrize("version", [5, 6])
+def test_a_version_5_or_6_sqlite_store_is_upgraded_in_place(tmp_path, version):
     path = tmp_path / "store.sqlite3"
     store = SQLiteStore(path)
     store.save_alert_state("s", {"k|p1": "p1"}, 1.0)
@@ -61,7 +61,7 @@ def test_a_version_4_or_5_sqlite_store_is_upgraded_in_place(tmp_path, version):
     conn.commit()
     conn.close()
     store = SQLiteStore(path)
-    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 6
+    assert store.warning is None and store.schema_version() == SCHEMA_VERSION == 7
     assert store.alert_state("s") == {"k|p1": "p1"}                      # not rebuilt
     assert store.links() == [] and store.sessions_ended_at("x") is None
     store.close()
