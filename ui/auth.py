@@ -16,12 +16,12 @@ import time
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pancake import access, i18n, session
+from pancake import access, fmt, i18n, session
 from pancake.config import ConfigError
 from pancake.data import cache
 from pancake.redact import redact, register_secret
 
-from . import components, cookie, state
+from . import cookie, state
 
 log = logging.getLogger("pancake.auth")
 
@@ -142,7 +142,7 @@ def gate() -> access.Identity:
         cfg = config()
     except ConfigError as exc:   # a broken access file closes the door, it never opens it
         _leave()
-        st.error(i18n.t("auth.config_error", lang, msg=components.escape_markdown(str(exc))))
+        st.error(i18n.t("auth.config_error", lang, msg=fmt.literal(str(exc))))
         st.stop()
     held = st.session_state.get(IDENTITY)
     secret = st.query_params.get(session.LINK_PARAM)
@@ -448,7 +448,7 @@ def sign_out_button() -> None:
         return
     lang = state.lang()
     if ident.name:
-        st.caption(i18n.t("auth.signed_in_as", lang, name=components.escape_markdown(ident.name)))
+        st.caption(i18n.t("auth.signed_in_as", lang, name=fmt.literal(ident.name)))
     if st.button(i18n.t("auth.sign_out", lang), icon=":material/logout:", key="w_sign_out"):
         now = time.time()
         access.SIGN_OUTS.sign_out(ident.key, at=now)
