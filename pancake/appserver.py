@@ -80,8 +80,9 @@ class AppServer:
     :class:`AppServerError` (after stopping it) when it does not answer within ``timeout`` s."""
 
     def __init__(self, env: Mapping[str, str], *, log: IO | None = None, timeout: float = 60.0,
-                 port: int | None = None) -> None:
+                 port: int | None = None, script: str = "app.py") -> None:
         self.env = dict(env)
+        self.script = script          # app.py, or serve.py (the same app with the session endpoint)
         self.env.update(STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
         self.log = log
         self.timeout = timeout
@@ -103,7 +104,7 @@ class AppServer:
         """Start the process without waiting (do something else meanwhile, then ``wait_ready``)."""
         out = self.log if self.log is not None else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", PRELOAD, str(os.getpid()), "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+            [sys.executable, "-c", PRELOAD, str(os.getpid()), "run", str(ROOT / self.script), "--server.port", str(self.port),
              "--server.address", HOST, "--server.headless", "true", "--server.fileWatcherType", "none",
              "--server.baseUrlPath", "",   # at the root, whatever the deployment's config says
              "--browser.gatherUsageStats", "false"],

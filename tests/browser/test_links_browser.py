@@ -13,7 +13,7 @@ import pytest
 
 from pancake.simulator import DEMO_PAGES
 
-from .conftest import ARTIFACTS, _stop, settle
+from .conftest import ARTIFACTS, settle
 from .test_session_browser import _sign_in, serve
 
 pytestmark = pytest.mark.browser
@@ -24,11 +24,11 @@ A, B = DEMO_PAGES[0], DEMO_PAGES[1]
 @pytest.fixture(scope="module")
 def links_app(tmp_path_factory, sim_url):
     folder = tmp_path_factory.mktemp("links")
-    proc, log, url, log_path = serve(folder, "links", sim_url)
+    server, log, url, log_path = serve(folder, "links", sim_url)
     try:
         yield url, log_path, folder / "cache" / "store.sqlite3"
     finally:
-        _stop(proc)
+        server.stop()
         log.close()
 
 

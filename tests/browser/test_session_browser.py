@@ -5,17 +5,14 @@ old cookie, replayed in another browser, opens nothing."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
-from pancake import access
+from pancake import access, appserver
 from pancake.simulator import DEMO_PAGES
 
-from .conftest import ARTIFACTS, ROOT, _free_port, _stop, settle
+from .conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.browser
 
@@ -35,41 +32,29 @@ password_hash = "{access.hash_secret(PW)}"
 pages = ["{A.id}", "{B.id}"]
 role = "admin"
 ''')
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PANCAKE_BASE_URL=sim_url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
                PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()),
-               PANCAKE_ACCESS_FILE=str(access_file), PANCAKE_CACHE_DIR=str(tmp_path / "cache"),
-               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_HEADLESS="true")
+               PANCAKE_ACCESS_FILE=str(access_file), PANCAKE_CACHE_DIR=str(tmp_path / "cache"))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"streamlit-{name}.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed when the server stops
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                _stop(proc)
-                log.close()
-                raise RuntimeError(f"streamlit did not start; see {log_path}") from None
-            time.sleep(0.3)
-    return proc, log, url, log_path
+    server = appserver.AppServer(env, log=log, script="serve.py")
+    try:
+        server.start()
+    except appserver.AppServerError:
+        log.close()
+        raise RuntimeError(f"streamlit did not start; see {log_path}") from None
+    return server, log, server.url, log_path
 
 
 @pytest.fixture(scope="module")
 def session_app(tmp_path_factory, sim_url):
-    proc, log, url, log_path = serve(tmp_path_factory.mktemp("session"), "session", sim_url)
+    server, log, url, log_path = serve(tmp_path_factory.mktemp("session"), "session", sim_url)
     try:
         yield url, log_path
     finally:
-        _stop(proc)
+        server.stop()
         log.close()
 
 
