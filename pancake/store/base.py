@@ -200,6 +200,16 @@ class SQLStore:
             finally:
                 cur.close()
 
+    def _upsert(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """``sql`` (already placeholder-swapped) for every row, in one write transaction."""
+        with self._write() as conn:
+            cur = conn.cursor()
+            try:
+                cur.executemany(sql, rows)
+            finally:
+                cur.close()
+        return len(rows)
+
     # -- the store's API -------------------------------------------------------------------------
     def get(self, source: str, kind: str, variant: str, grain: str, page_ids: Sequence[str],
             first: date, last: date) -> list[Entry]:
@@ -228,13 +238,7 @@ class SQLStore:
             f"ON CONFLICT (source, kind, variant, grain, page_id, start_day, end_day) DO UPDATE SET "
             f"closed = excluded.closed, fetched_at = excluded.fetched_at, bytes = excluded.bytes, "
             f"body = excluded.body")
-        with self._write() as conn:
-            cur = conn.cursor()
-            try:
-                cur.executemany(sql, rows)
-            finally:
-                cur.close()
-        return len(rows)
+        return self._upsert(sql, rows)
 
     def clear(self, page_id: str | None = None, *, open_only: bool = False) -> int:
         """Delete every entry (or one page's; or only the open ones). Returns how many."""
@@ -277,13 +281,7 @@ class SQLStore:
                         f"body) VALUES (?,?,?,?,?,?,?) ON CONFLICT (source, page_id, conversation_id) DO UPDATE SET "
                         f"updated_at = excluded.updated_at, count = excluded.count, "
                         f"fetched_at = excluded.fetched_at, body = excluded.body")
-        with self._write() as conn:
-            cur = conn.cursor()
-            try:
-                cur.executemany(sql, items)
-            finally:
-                cur.close()
-        return len(items)
+        return self._upsert(sql, items)
 
     def info(self) -> StoreInfo:
         rows = self._query(
