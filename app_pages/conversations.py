@@ -165,14 +165,8 @@ else:
 
     # --- the reader ---------------------------------------------------------------------------------
     st.subheader(t("conv.reader"))
-    options = list(zip(shown["page_id"], shown["conversation_id"]))[:500]
-    labels = {f"{p}|{c}": r for (p, c), r in zip(options, shown.itertuples())}
-    pick = st.selectbox(t("conv.pick_conversation"), list(labels), index=None, key="conv_pick",
-                        placeholder=t("conv.pick"),
-                        format_func=lambda k: f"{labels[k].customer_name or labels[k].conversation_id} · "
-                                              f"{page.name(labels[k].page_id)} · {labels[k].created_at:%d/%m %H:%M}")
-    if pick:
-        row = labels[pick]
+    row = components.pick_conversation(shown, t("conv.pick_conversation"), "conv_pick", page.name, with_time=True)
+    if row is not None:
         r = cd.reader(row.page_id, row.conversation_id, row.customer_id)
         if r["error"]:
             st.error(components.escape_markdown(r["error"]))

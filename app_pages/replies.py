@@ -130,14 +130,8 @@ else:
     tables["turns"] = v.export_rows(shown, hours)   # its download: the turns, as `export replies` writes them
     components.table(ctable, "replies", page.page_ids, key="dl_replies_turns", download=tables["turns"])
 
-    options = list(zip(convs["page_id"], convs["conversation_id"]))[:500]
-    labels = {f"{p}|{c}": r for (p, c), r in zip(options, convs.itertuples())}
-    pick = st.selectbox(t("replies.pick_conversation"), list(labels), index=None, key="replies_pick",
-                        placeholder=t("conv.pick"),
-                        format_func=lambda k: f"{labels[k].customer_name or labels[k].conversation_id} · "
-                                              f"{page.name(labels[k].page_id)}")
-    if pick:
-        row = labels[pick]
+    row = components.pick_conversation(convs, t("replies.pick_conversation"), "replies_pick", page.name)
+    if row is not None:
         mine = turns[(turns["page_id"] == row.page_id) & (turns["conversation_id"] == row.conversation_id)]
         components.table(v.turns_table(mine, lang, tz), "replies-turns", [row.page_id], key="dl_replies_one")
         r = cd.reader(row.page_id, row.conversation_id, row.customer_id)

@@ -315,6 +315,25 @@ def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str 
 CHAT_ICON = {"customer": ":material/person:", "page": ":material/storefront:", "unknown": ":material/help:"}
 
 
+MAX_PICKABLE = 500   # conversations offered in a reader's picker (the newest first, as the frame is sorted)
+
+
+def pick_conversation(frame: pd.DataFrame, label: str, key: str, page_name, *, with_time: bool = False):
+    """A reader's picker over ``frame``'s conversations (its first ``MAX_PICKABLE``): "customer ·
+    page" (and the creation time with ``with_time``). Returns the picked row (a namedtuple of the
+    frame's columns) or None."""
+    options = list(zip(frame["page_id"], frame["conversation_id"]))[:MAX_PICKABLE]
+    rows = {f"{p}|{c}": r for (p, c), r in zip(options, frame.itertuples())}
+
+    def shown(k: str) -> str:
+        r = rows[k]
+        text = f"{r.customer_name or r.conversation_id} · {page_name(r.page_id)}"
+        return f"{text} · {r.created_at:%d/%m %H:%M}" if with_time else text
+
+    pick = st.selectbox(label, list(rows), index=None, key=key, placeholder=t("conv.pick"), format_func=shown)
+    return rows[pick] if pick else None
+
+
 def chat(lines: Iterable[vconv.ChatLine]) -> None:
     """The reader as a chat (``views.conversations.chat_lines``): the customer's messages on the
     left, the page's on the right, each with who sent it and when (a bot's reply marked with its
