@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,25 +58,37 @@ def sim_url():
         _stop(proc)
 
 
-@pytest.fixture(scope="session")
-def app_url(sim_url):
-    """``streamlit run app.py`` configured with the simulator's demo tokens over HTTP
-    (``pancake.appserver``: a free loopback port, stopped by its pid)."""
+@contextmanager
+def running_app(base_url: str, log_name: str, *, demo_tokens: bool = True, script: str = "app.py",
+                **env_extra: str) -> Iterator[str]:
+    """The dashboard (``pancake.appserver``: a free loopback port, stopped by its pid) on the
+    simulator at ``base_url``, with none of this machine's ``PANCAKE_*`` settings but the
+    simulator's user token (and its demo page tokens unless ``demo_tokens`` is False) and
+    ``env_extra``; its output in ``ARTIFACTS/log_name``. Yields its URL."""
     from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
-    env.update(PANCAKE_BASE_URL=sim_url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
-               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()))
+    env.update(PANCAKE_BASE_URL=base_url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN)
+    if demo_tokens:
+        env["PANCAKE_PAGE_TOKENS"] = ",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items())
+    env.update(env_extra)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with open(ARTIFACTS / "streamlit.log", "w") as log:
-        server = appserver.AppServer(env, log=log)
+    with open(ARTIFACTS / log_name, "w") as log:
+        server = appserver.AppServer(env, log=log, script=script)
         try:
             server.start()
         except appserver.AppServerError as exc:
-            raise RuntimeError(f"streamlit did not start ({exc}); see {ARTIFACTS / 'streamlit.log'}") from None
+            raise RuntimeError(f"streamlit did not start ({exc}); see {ARTIFACTS / log_name}") from None
         try:
             yield server.url
         finally:
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_url(sim_url):
+    """``streamlit run app.py`` configured with the simulator's demo tokens over HTTP."""
+    with running_app(sim_url, "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

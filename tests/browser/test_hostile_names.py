@@ -4,15 +4,12 @@ Tags card, the TV and the conversations page with a phishing ``drill=`` link dra
 no link, no image and no request leaves the dashboard's own address."""
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from urllib.parse import quote, urlparse
 
 import pytest
 
-from pancake import appserver
-
-from .conftest import ARTIFACTS, settle
+from .conftest import ARTIFACTS, running_app, settle
 
 pytestmark = pytest.mark.browser
 
@@ -27,26 +24,14 @@ def hostile_url():
 
 def _served(name: str):
     """A simulator whose page names and one tag name are ``name``, and the app on it."""
-    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_PAGES, DEMO_USER_TOKEN, Simulator, _data, serve
+    from pancake.simulator import DEMO_PAGES, Simulator, _data, serve
     tags = tuple((name if i == 1 else text, *rest) for i, (text, *rest) in enumerate(_data.TAG_DEFS))
     pages = [replace(p, name=f"{name} {i}", tags=tags) for i, p in enumerate(DEMO_PAGES)]
     server, thread = serve(Simulator(pages=pages), "127.0.0.1", 0)
     host, port = server.server_address[:2]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
-    env.update(PANCAKE_BASE_URL=f"http://{host}:{port}/api", PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
-               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
-        with open(ARTIFACTS / "streamlit-hostile.log", "w") as log:
-            app = appserver.AppServer(env, log=log)
-            try:
-                app.start()
-            except appserver.AppServerError as exc:
-                raise RuntimeError(f"streamlit did not start ({exc})") from None
-            try:
-                yield app.url, DEMO_PAGES[0].id
-            finally:
-                app.stop()
+        with running_app(f"http://{host}:{port}/api", "streamlit-hostile.log") as url:
+            yield url, DEMO_PAGES[0].id
     finally:
         server.shutdown()
         server.server_close()

@@ -5,7 +5,6 @@ and languages, everything on one screen with no scrolling, no text under 24 px a
 text under 18 px."""
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -13,11 +12,10 @@ import sys
 import pytest
 
 from pancake import metrics, timeutil
-from pancake.appserver import AppServer
 from pancake.views import format_metric
 
 from . import truth
-from .conftest import ARTIFACTS, ROOT, _stop, metrics_on, settle, shot
+from .conftest import ARTIFACTS, ROOT, _stop, metrics_on, running_app, settle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -168,28 +166,16 @@ server.serve_forever(poll_interval=0.2)
 @pytest.fixture(scope="module")
 def agency_url():
     """A simulator with ``MANY`` pages (tokens made from the user token) and an app on it."""
-    from pancake.simulator import DEMO_USER_TOKEN
     sim = subprocess.Popen([sys.executable, "-c", SIM_MANY, str(MANY)], cwd=ROOT, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
-    app = log = None
     try:
         line = sim.stdout.readline()
         found = re.search(r"(http://127\.0\.0\.1:\d+/api)", line)
         if not found:
             raise RuntimeError(f"the agency simulator did not start: {line!r}")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
-        env.update(PANCAKE_BASE_URL=found.group(1), PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        log = open(ARTIFACTS / "streamlit-agency.log", "w")  # noqa: SIM115 - closed when the server stops
-        app = AppServer(env, log=log)
-        app.start()
-        url = app.url
-        yield url
+        with running_app(found.group(1), "streamlit-agency.log", demo_tokens=False) as url:
+            yield url
     finally:
-        if app is not None:
-            app.stop()
-        if log is not None:
-            log.close()
         _stop(sim)
 
 

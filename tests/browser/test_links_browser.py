@@ -24,12 +24,8 @@ A, B = DEMO_PAGES[0], DEMO_PAGES[1]
 @pytest.fixture(scope="module")
 def links_app(tmp_path_factory, sim_url):
     folder = tmp_path_factory.mktemp("links")
-    server, log, url, log_path = serve(folder, "links", sim_url)
-    try:
+    with serve(folder, "links", sim_url) as (url, log_path):
         yield url, log_path, folder / "cache" / "store.sqlite3"
-    finally:
-        server.stop()
-        log.close()
 
 
 def _make_link(pg, name: str) -> str:

@@ -4,15 +4,15 @@ and SameSite=Lax and never readable by the page; after sign-out a reload asks ag
 old cookie, replayed in another browser, opens nothing."""
 from __future__ import annotations
 
-import os
 import time
+from contextlib import contextmanager
 
 import pytest
 
-from pancake import access, appserver
+from pancake import access
 from pancake.simulator import DEMO_PAGES
 
-from .conftest import ARTIFACTS, settle
+from .conftest import ARTIFACTS, running_app, settle
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +20,10 @@ PW = "CANARY-SESSION-PW-7a41"
 A, B = DEMO_PAGES[0], DEMO_PAGES[1]
 
 
+@contextmanager
 def serve(tmp_path, name: str, sim_url: str):
     """``streamlit run serve.py`` on the simulator, its store in ``tmp_path/cache``, with an
-    access file (one admin viewer, pages A and B)."""
-    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+    access file (one admin viewer, pages A and B). Yields its URL and its log's path."""
     access_file = tmp_path / "access.toml"
     access_file.write_text(f'''
 [[viewer]]
@@ -32,30 +32,16 @@ password_hash = "{access.hash_secret(PW)}"
 pages = ["{A.id}", "{B.id}"]
 role = "admin"
 ''')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
-    env.update(PANCAKE_BASE_URL=sim_url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN,
-               PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()),
-               PANCAKE_ACCESS_FILE=str(access_file), PANCAKE_CACHE_DIR=str(tmp_path / "cache"))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log_path = ARTIFACTS / f"streamlit-{name}.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed when the server stops
-    server = appserver.AppServer(env, log=log, script="serve.py")
-    try:
-        server.start()
-    except appserver.AppServerError:
-        log.close()
-        raise RuntimeError(f"streamlit did not start; see {log_path}") from None
-    return server, log, server.url, log_path
+    log_name = f"streamlit-{name}.log"
+    with running_app(sim_url, log_name, script="serve.py", PANCAKE_ACCESS_FILE=str(access_file),
+                     PANCAKE_CACHE_DIR=str(tmp_path / "cache")) as url:
+        yield url, ARTIFACTS / log_name
 
 
 @pytest.fixture(scope="module")
 def session_app(tmp_path_factory, sim_url):
-    server, log, url, log_path = serve(tmp_path_factory.mktemp("session"), "session", sim_url)
-    try:
+    with serve(tmp_path_factory.mktemp("session"), "session", sim_url) as (url, log_path):
         yield url, log_path
-    finally:
-        server.stop()
-        log.close()
 
 
 def _form_shown(pg) -> bool:
