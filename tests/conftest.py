@@ -63,6 +63,22 @@ def app_test(page: str | None = None, *, params: dict[str, str] | None = None,
     return at
 
 
+def drawn_text(at) -> str:
+    """Every element an AppTest run drew, as its protobuf text (labels, bodies, values, options):
+    what a canary or an escaping check searches."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(str(proto))
+        children = getattr(node, "children", None) or {}
+        for child in (children.values() if isinstance(children, dict) else children):
+            walk(child)
+    walk(at._tree)
+    return "\n".join(out)
+
+
 @pytest.fixture
 def run_app():
     return app_test

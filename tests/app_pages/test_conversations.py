@@ -14,7 +14,7 @@ from pancake import conversations as conv
 from pancake.client import PancakeClient
 from pancake.errors import ServerError
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
-from tests.conftest import ROOT
+from tests.conftest import app_test
 
 PAGE = "app_pages/conversations.py"
 ONE, WA = DEMO_PAGE_IDS[0], DEMO_PAGE_IDS[4]
@@ -35,14 +35,7 @@ DAY = local_today() - timedelta(days=3)   # a closed day: the same answer from a
 
 def open_directly(params, secrets=None):
     """The page as the first page opened (a shared link), not after the Overview page."""
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for k, v in params.items():
-        at.query_params[k] = v
-    for k, v in (secrets or {}).items():
-        at.secrets[k] = v
-    at.switch_page(PAGE)
-    return at.run()
+    return app_test(PAGE, params=params, secrets=secrets, timeout=90)
 
 
 def truth_day(page_id: str, day: date = DAY):

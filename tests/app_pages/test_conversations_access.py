@@ -16,7 +16,7 @@ from pancake.client import PancakeClient
 from pancake.errors import ServerError, TransportError
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, Simulator, serve
 from pancake.simulator._faults import FaultRule, Faults
-from tests.conftest import ROOT
+from tests.conftest import app_test
 
 PAGE = "app_pages/conversations.py"
 ONE = DEMO_PAGE_IDS[0]
@@ -25,14 +25,8 @@ VIEWER_PW = "CANARY-VIEWER-PW-81aa"
 
 
 def open_page(params, secrets=None):
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for k, v in params.items():
-        at.query_params[k] = v
-    for k, v in (secrets or {}).items():
-        at.secrets[k] = v
-    at.switch_page(PAGE)
-    return at.run()
+    """The page as the first page opened (a shared link), not after the Overview page."""
+    return app_test(PAGE, params=params, secrets=secrets, timeout=90)
 
 
 def serve_sim(sim):

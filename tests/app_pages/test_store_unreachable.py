@@ -14,7 +14,7 @@ import pytest
 from pancake.config import Settings
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, Simulator, serve
 from pancake.store import marker_path
-from tests.conftest import app_test
+from tests.conftest import app_test, drawn_text
 
 PASSWORD = "CANARY-store-pw-5e1d"
 TZ = "Asia/Ho_Chi_Minh"
@@ -55,19 +55,7 @@ def store_down(monkeypatch, sim_url):
     return url
 
 
-def every_text(at) -> str:
-    """Every element the run drew, as its protobuf text (labels, bodies, values, options)."""
-    out: list[str] = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            out.append(str(proto))
-        children = getattr(node, "children", None) or {}
-        for child in (children.values() if isinstance(children, dict) else children):
-            walk(child)
-    walk(at._tree)
-    return "\n".join(out)
+every_text = drawn_text
 
 
 def store_warnings(at, lang) -> list[str]:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from pancake import access, i18n
 from pancake.data import cache
 from pancake.simulator import DEMO_PAGES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, drawn_text
 from tests.pancake.test_access import Clock
 
 PW = "CANARY-PASSWORD-5e1f9a"
@@ -22,19 +22,7 @@ A, B = DEMO_PAGES[0], DEMO_PAGES[1]
 OTHERS = [p for p in DEMO_PAGES if p.id != A.id]
 
 
-def texts(at: AppTest) -> str:
-    """Every element the run drew, as its protobuf text (labels, bodies, values, options)."""
-    out: list[str] = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            out.append(str(proto))
-        children = getattr(node, "children", None) or {}
-        for child in (children.values() if isinstance(children, dict) else children):
-            walk(child)
-    walk(at._tree)
-    return "\n".join(out)
+texts = drawn_text
 
 
 def run(params=None, timeout=30) -> AppTest:
