@@ -75,7 +75,7 @@ def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
 
 
 class AppServer:
-    """``streamlit run app.py`` on a free loopback port with ``env`` as its whole environment.
+    """``streamlit run app.py`` (or ``script``, e.g. serve.py) on a free loopback port with ``env`` as its whole environment.
     ``log``: a file for its output (default: discarded). ``start()`` raises
     :class:`AppServerError` (after stopping it) when it does not answer within ``timeout`` s."""
 
