@@ -10,9 +10,9 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import errors, kinds, reshape, timeutil
+from .. import errors, gather, kinds, reshape, timeutil
 from ..client import PancakeClient
 from ..config import Settings
+from ..gather import Abandoned as Abandoned  # re-exported: the dashboard's loads end on it
+from ..gather import Tally, Waiter
 from ..redact import redact
 from ..store import StoreError, codec
 
@@ -112,6 +114,13 @@ def page_error(page_id: str, exc: BaseException, page_names: Mapping[str, str] |
     return PageError(page_id=page_id, page_name=name, kind=kind, message=message)
 
 
+def late_error(page_id: str, what: str, waited: float, page_names: Mapping[str, str] | None = None) -> PageError:
+    """The one message of a page still loading at a view's deadline (every loader says it so)."""
+    return PageError(page_id, (page_names or {}).get(page_id, page_id), "timeout",
+                     f"{what}: no answer within {waited:.0f} s; the other pages are shown, "
+                     "this one will appear when its data arrives")
+
+
 def make_client(settings: Settings, **client_options: Any) -> PancakeClient:
     """The client for a configuration: the real API, or the in-process simulator in demo mode.
     ``client_options`` go to ``PancakeClient`` for the real API (``call_budget``,
@@ -149,31 +158,31 @@ def fetch_page(client: PancakeClient, kind: str, page_id: str, start: date, end:
 
 def fan_out(fn: Callable[[str], dict[str, pd.DataFrame]], page_ids: Iterable[str], *,
             page_names: Mapping[str, str] | None = None, max_workers: int = 8,
-            on_progress: Callable[[int, int, str], None] | None = None,
-            initializer: Callable[[], None] | None = None) -> Result:
-    """Run ``fn(page_id)`` for every page concurrently; collect frames and per-page errors.
+            on_progress: Callable[[int, int, str], None] | None = None) -> Result:
+    """Run ``fn(page_id)`` for every page concurrently (``max_workers`` at once, on the process's
+    pool); collect frames and per-page errors.
 
     Frames of the same name are concatenated in the order of ``page_ids``.
     ``on_progress(done, total, page_id)`` is called from the calling thread.
     """
     ids = list(dict.fromkeys(str(p) for p in page_ids))
-    results: dict[str, dict[str, pd.DataFrame]] = {}
+    lane = ("fan-out", object())      # this call's own lane: ``max_workers`` of its pages at once
+    futures = {pid: gather.pool().submit(lane, lambda pid=pid: fn(pid), limit=max_workers) for pid in ids}
     errs: dict[str, PageError] = {}
-    total = len(ids)
-    if total:
-        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, total)),
-                                initializer=initializer) as pool:
-            futures = {pool.submit(fn, pid): pid for pid in ids}
-            for done, fut in enumerate(as_completed(futures), start=1):
-                pid = futures[fut]
-                try:
-                    results[pid] = fut.result()
-                except Exception as exc:  # noqa: BLE001 - every failure becomes a page error
-                    errs[pid] = page_error(pid, exc, page_names)
-                    page_log.warning("page %s failed: %s", pid, errs[pid].message)
-                if on_progress:
-                    on_progress(done, total, pid)
-    return _assemble(ids, results, errs)
+    count = 0
+
+    def ready(pid: str) -> None:
+        nonlocal count
+        count += 1
+        exc = futures[pid].exception()
+        if exc is not None:
+            errs[pid] = page_error(pid, exc, page_names)
+            page_log.warning("page %s failed: %s", pid, errs[pid].message)
+        if on_progress:
+            on_progress(count, len(ids), pid)
+
+    got = gather.gather(futures, on_ready=ready)
+    return _assemble(ids, got.done, errs)
 
 
 def _assemble(ids: list[str], results: Mapping[str, Mapping[str, pd.DataFrame]],
@@ -222,9 +231,6 @@ GRAIN_DAY, GRAIN_RANGE = "day", "range"
 OPEN_TTL = 300.0          # seconds an entry that includes today is used before asking again
 VIEW_DEADLINE = 30.0      # a dashboard view draws what it has after this many seconds
 LATE_WAIT = 1.0           # a page already late in this process is waited for this long only
-WAITER_POLL = 0.25        # how often a waiting load asks whether its waiter is still there
-PER_PAGE_IN_FLIGHT = 5    # tasks of one page running at once (the limiter's slots per page)
-MAX_WORKERS = 128         # threads running calls, all pages together
 
 
 # Variants that make the same call and give the same frames as another (staff's hourly rows
@@ -254,94 +260,6 @@ def variant_of(options: Mapping[str, Any], kind: str = "") -> str:
     if rest:
         text += ";" + json.dumps(rest, sort_keys=True, default=str)
     return text
-
-
-# --- the shared executor: per-page queues ------------------------------------------------------
-
-class Waiter:
-    """Whoever waits for a load (a session's script run): ``live()`` is False from the moment
-    nobody will look at its result any more (the session closed, its run superseded by another),
-    and stays False. ``still_there`` is asked each time: it must be cheap and thread-safe."""
-
-    def __init__(self, still_there: Callable[[], bool]) -> None:
-        self._still_there = still_there
-        self._gone = False
-
-    def live(self) -> bool:
-        if not self._gone and not self._still_there():
-            self._gone = True
-        return not self._gone
-
-
-class Abandoned(Exception):
-    """A load whose waiter went away while it waited: it stops waiting (its calls are kept, behind
-    the work of those still waiting, and land in the store)."""
-
-
-class PageExecutor:
-    """A thread pool where each page runs at most ``per_page`` tasks at once and the rest wait
-    in that page's queue, off the pool: a slow page never occupies more than its share of
-    threads, so it never stalls the others. A queued task whose ``live()`` says nobody waits for
-    it any more (a closed session's) goes behind every task someone still waits for: it runs
-    when the page has nothing else to do (its answer is stored for the next load)."""
-
-    def __init__(self, max_workers: int = MAX_WORKERS, per_page: int = PER_PAGE_IN_FLIGHT) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pancake-fetch")
-        self.per_page = per_page
-        self._lock = threading.Lock()
-        self._running: dict[str, int] = {}
-        self._pending: dict[str, deque] = {}
-
-    def submit(self, page_id: str, fn: Callable[[], Any], live: Callable[[], bool] | None = None) -> Future:
-        """Run ``fn`` for ``page_id``; ``live`` (None: always) tells whether someone still waits."""
-        fut: Future = Future()
-        with self._lock:
-            run_now = self._running.get(page_id, 0) < self.per_page
-            if run_now:
-                self._running[page_id] = self._running.get(page_id, 0) + 1
-            else:
-                self._pending.setdefault(page_id, deque()).append((fn, fut, live))
-        if run_now:
-            self._start(page_id, fn, fut)
-        return fut
-
-    def _start(self, page_id: str, fn: Callable[[], Any], fut: Future) -> None:
-        def run() -> None:
-            try:
-                if fut.set_running_or_notify_cancel():
-                    try:
-                        fut.set_result(fn())
-                    except BaseException as exc:  # noqa: BLE001 - handed to the waiter
-                        fut.set_exception(exc)
-            finally:
-                self._next(page_id)
-        self._pool.submit(run)
-
-    def _next(self, page_id: str) -> None:
-        with self._lock:
-            queue = self._pending.get(page_id)
-            if queue:
-                # the first task someone still waits for; when none, the oldest (nobody's)
-                pick = next((i for i, (_, _, live) in enumerate(queue) if live is None or live()), 0)
-                fn, fut, _ = queue[pick]
-                del queue[pick]
-            else:
-                self._running[page_id] -= 1
-                return
-        self._start(page_id, fn, fut)
-
-
-_EXECUTOR: PageExecutor | None = None
-_EXECUTOR_LOCK = threading.Lock()
-
-
-def executor() -> PageExecutor:
-    """The process's executor (one set of per-page queues for every session and command)."""
-    global _EXECUTOR
-    with _EXECUTOR_LOCK:
-        if _EXECUTOR is None:
-            _EXECUTOR = PageExecutor()
-        return _EXECUTOR
 
 
 # --- the in-memory cache of composed frames -----------------------------------------------------
@@ -480,39 +398,6 @@ class _Plan:
                    GRAIN_DAY if mode == "day" else GRAIN_RANGE, keys)
 
 
-class _Call(Future):
-    """One (page, window) call of the loader, with the waiters of every load that wants it (None:
-    a waiter that never goes, e.g. the CLI). Queued, it is worth running first while one is live."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.waiters: list[Waiter | None] = []
-
-    def wanted(self) -> bool:
-        return any(w is None or w.live() for w in list(self.waiters))
-
-
-def _wait_for(futures: Iterable[Future], timeout: float | None, waiter: Waiter | None,
-              return_when: str = FIRST_COMPLETED) -> None:
-    """``concurrent.futures.wait``, raising :class:`Abandoned` as soon as ``waiter`` is gone (asked
-    every ``WAITER_POLL`` seconds)."""
-    futures = list(futures)
-    if waiter is None:
-        wait(futures, timeout=timeout, return_when=return_when)
-        return
-    until = None if timeout is None else time.monotonic() + timeout
-    while True:
-        if not waiter.live():
-            raise Abandoned("nobody waits for this load any more")
-        left = None if until is None else until - time.monotonic()
-        if left is not None and left <= 0:
-            return
-        done, not_done = wait(futures, timeout=WAITER_POLL if left is None else min(left, WAITER_POLL),
-                              return_when=return_when)
-        if (done and return_when == FIRST_COMPLETED) or not not_done:
-            return
-
-
 @dataclass
 class _Need:
     """What one page needs for one load: the entries in hand and the futures still to come."""
@@ -584,7 +469,7 @@ class Loader:
 
     def __init__(self, client: PancakeClient, store: Any = None, *, source: str = "",
                  today: Callable[[], date] | None = None, open_ttl: float = OPEN_TTL,
-                 memo: FrameMemo | None = None, pool: PageExecutor | None = None,
+                 memo: FrameMemo | None = None, pool: gather.Pool | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.client = client
         self.store = store
@@ -595,7 +480,7 @@ class Loader:
         self._pool = pool
         self._clock = clock
         self._lock = threading.Lock()
-        self._inflight: dict[tuple, Future] = {}
+        self._flights = gather.Flights()      # (page, window) calls in flight: one per key
         self._late: dict[str, float] = {}
         self.store_errors = 0
         # a sync (``strict_store``): storing is the point, so a failed write fails its window (the
@@ -604,8 +489,8 @@ class Loader:
         self.store_failure: BaseException | None = None
 
     @property
-    def pool(self) -> PageExecutor:
-        return self._pool or executor()
+    def pool(self) -> gather.Pool:
+        return self._pool or gather.pool()
 
     def today(self) -> date:
         return self._today()
@@ -614,7 +499,7 @@ class Loader:
     def load(self, kind: str, page_ids: Iterable[str], start: date, end: date, *,
              page_names: Mapping[str, str] | None = None, deadline: float | None = None,
              on_progress: Callable[[int, int, str], None] | None = None, keep_partial: bool = False,
-             waiter: Waiter | None = None, **options: Any) -> Result:
+             waiter: Waiter | None = None, tally: Tally | None = None, **options: Any) -> Result:
         """One kind for several pages over [start, end] -> :class:`Result`. With ``deadline``
         (seconds), pages still loading then are returned as ``PageError(kind="timeout")``; their
         calls go on and land in the store for the next load.
@@ -625,7 +510,9 @@ class Loader:
         was fetched); such a page is not in ``pages_ok``.
 
         ``waiter`` (a session's run): once it is gone the load raises :class:`Abandoned` instead of
-        waiting on, and its queued calls that no live waiter shares go behind the others'."""
+        waiting on, and its queued calls that no live waiter shares go behind the others'.
+        ``tally`` (a view's one progress indicator) counts this load's calls and pages with the
+        view's other loads, and is refreshed while the load waits."""
         k = kinds.get(kind)  # an unknown kind fails here, before any call
         if end < start:
             raise ValueError(f"the range ends ({end}) before it starts ({start})")
@@ -636,17 +523,18 @@ class Loader:
         if until is not None:
             k.check_cut(until)
             return self._load_until(k, ids, start, end, until, page_names=page_names, deadline=deadline,
-                                    on_progress=on_progress, waiter=waiter, **options)
+                                    on_progress=on_progress, waiter=waiter, tally=tally, **options)
         t0 = time.monotonic()
         plan = _Plan.of(k, start, end, options)
-        needs = self._plan(plan, ids, options, waiter)
+        needs = self._plan(plan, ids, options, waiter, tally)
         return self._collect(plan, needs, ids, t0, deadline, page_names, on_progress, keep_partial=keep_partial,
-                             waiter=waiter)
+                             waiter=waiter, tally=tally)
 
     def prefetch(self, kind: str, page_ids: Iterable[str], start: date, end: date, *,
-                 waiter: Waiter | None = None, **options: Any) -> None:
+                 waiter: Waiter | None = None, tally: Tally | None = None, **options: Any) -> None:
         """Start every call a later ``load`` of the same will need, without waiting for them
-        (a view can prefetch all its kinds at once, then load them one by one)."""
+        (a view can prefetch all its kinds at once, then load them one by one); ``tally``
+        counts them."""
         k = kinds.get(kind)
         if end < start or (options.get("hourly") and not k.hourly):
             return
@@ -654,22 +542,23 @@ class Loader:
             if start == end or not k.cuts_by_time:
                 return
             end = end - timedelta(days=1)
-        self._plan(_Plan.of(k, start, end, options), list(dict.fromkeys(str(p) for p in page_ids)), options, waiter)
+        self._plan(_Plan.of(k, start, end, options), list(dict.fromkeys(str(p) for p in page_ids)), options, waiter,
+                   tally)
 
     # -- a range whose last day ends early ------------------------------------------------------
     def _load_until(self, k: kinds.Kind, ids: list[str], start: date, end: date, until: dt_time, *,
                     page_names: Mapping[str, str] | None, deadline: float | None,
                     on_progress: Callable[[int, int, str], None] | None, waiter: Waiter | None = None,
-                    **options: Any) -> Result:
+                    tally: Tally | None = None, **options: Any) -> Result:
         """[start, end] with ``end`` cut at ``until`` (local time): the same hours of a previous
         period, to compare a partial today with. The whole days come through the store like any
         load; the cut day is asked of the API (it is never a closed day, so never stored) and
         kept in memory for the open-entry TTL under its cut time. The two are merged by the
         kind's own window merge, as two windows of one range; a page that failed either part
-        is left out of both."""
+        is left out of both. A cut day late at the deadline goes on and is kept when it comes."""
         t0 = time.monotonic()
         whole = (self.load(k.name, ids, start, end - timedelta(days=1), page_names=page_names,
-                           deadline=deadline, waiter=waiter, **options) if start < end else None)
+                           deadline=deadline, waiter=waiter, tally=tally, **options) if start < end else None)
         hourly = bool(options.get("hourly"))
         variant = variant_of(options, k.name) + "@" + until.isoformat()
         results: dict[str, dict[str, pd.DataFrame]] = {}
@@ -686,27 +575,25 @@ class Loader:
                 fetched.append((hit[1], False))
                 continue
 
-            def task(pid: str = pid) -> tuple[dict[str, pd.DataFrame], float]:
+            def task(pid: str = pid, key: tuple = key) -> tuple[dict[str, pd.DataFrame], float]:
                 at = self._clock()
                 frames = fetch_page(self.client, k.name, pid, end, end, until=until, **options)
+                if self.memo is not None:     # kept even when it comes after the deadline
+                    self.memo.put(key, frames, at, self.open_ttl)
                 return frames, at
             futures[pid] = self.pool.submit(pid, task, None if waiter is None else waiter.live)
-        limit = None if deadline is None else max(0.0, deadline - (time.monotonic() - t0))
-        _wait_for(futures.values(), limit, waiter, ALL_COMPLETED)
+            if tally is not None:
+                tally.add(pid, futures[pid])
+        got = gather.gather(futures, deadline, started=t0, waiter=waiter,
+                            on_wake=None if tally is None else tally.refresh)
+        for pid in got.late:
+            errs[pid] = late_error(pid, k.endpoint, time.monotonic() - t0, page_names)
+        for pid, exc in got.failed.items():
+            errs[pid] = page_error(pid, exc, page_names)
+        for pid, (frames, at) in got.done.items():
+            results[pid] = frames
+            fetched.append((at, False))
         for done, pid in enumerate(ids, start=1):
-            fut = futures.get(pid)
-            if fut is not None:
-                if not fut.done():
-                    errs[pid] = PageError(pid, (page_names or {}).get(pid, pid), "timeout",
-                                          f"{k.endpoint}: no answer within {deadline:.0f} s")
-                elif fut.exception() is not None:
-                    errs[pid] = page_error(pid, fut.exception(), page_names)
-                else:
-                    frames, at = fut.result()
-                    results[pid] = frames
-                    fetched.append((at, False))
-                    if self.memo is not None:
-                        self.memo.put(self._memo_key(k, pid, end, end, variant), frames, at, self.open_ttl)
             if on_progress:
                 on_progress(done, len(ids), pid)
         ok = [p for p in ids if p in results and p not in errs]
@@ -732,7 +619,7 @@ class Loader:
         return (self.source, k.name, variant, pid, start, end)
 
     def _plan(self, plan: _Plan, ids: list[str], options: Mapping[str, Any],
-              waiter: Waiter | None = None) -> dict[str, _Need]:
+              waiter: Waiter | None = None, tally: Tally | None = None) -> dict[str, _Need]:
         k, start, end = plan.kind, plan.start, plan.end
         today = self.today()
         now = self._clock()
@@ -761,10 +648,10 @@ class Loader:
             # keys another load is already fetching: wait for that fetch (single flight)
             fresh: list = []
             waiting: dict[int, tuple[Future, list]] = {}
-            with self._lock:
+            with self._flights.lock:
                 for key in missing:
-                    fut = self._inflight.get(self._flight_key(plan, pid, key))
-                    if fut is not None and not fut.done():
+                    fut = self._flights.get(self._flight_key(plan, pid, key))
+                    if fut is not None:
                         if id(fut) not in waiting:
                             fut.waiters.append(waiter)
                         waiting.setdefault(id(fut), (fut, []))[1].append(key)
@@ -772,12 +659,14 @@ class Loader:
                         fresh.append(key)
                 need.futures.extend(waiting.values())
                 for group in self._groups(plan.mode, fresh):
-                    fut = _Call()
+                    fut = gather.Shared()
                     fut.waiters.append(waiter)
-                    for key in group:
-                        self._inflight[self._flight_key(plan, pid, key)] = fut
+                    self._flights.put([self._flight_key(plan, pid, key) for key in group], fut)
                     need.futures.append((fut, group))
                     tasks.append((pid, group, fut))
+            if tally is not None:
+                for fut, _ in need.futures:
+                    tally.add(pid, fut)
         # window-major order: every page's first window before anyone's second
         tasks.sort(key=lambda t: (t[1][0][0] if isinstance(t[1][0], tuple) else t[1][0]))
         # The tasks wait at a gate until all of them are handed out. Handing one out may start a
@@ -840,7 +729,7 @@ class Loader:
         log.warning("statistics store %s failed (%s); going on without it", what, redact(str(exc)))
 
     # -- fetching ---------------------------------------------------------------------------------
-    def _submit(self, plan: _Plan, pid: str, group: list, fut: _Call, options: Mapping[str, Any],
+    def _submit(self, plan: _Plan, pid: str, group: list, fut: gather.Shared, options: Mapping[str, Any],
                 gate: threading.Event | None = None) -> None:
         def task() -> dict[Any, tuple]:
             if gate is not None:
@@ -848,11 +737,8 @@ class Loader:
             return self._fetch(plan, pid, group, options)
 
         def done(inner: Future) -> None:
-            with self._lock:
-                for key in group:
-                    if self._inflight.get(self._flight_key(plan, pid, key)) is fut:
-                        del self._inflight[self._flight_key(plan, pid, key)]
-                if inner.exception() is None:
+            if inner.exception() is None:
+                with self._lock:
                     self._late.pop(pid, None)
             exc = inner.exception()
             if exc is not None:
@@ -914,7 +800,7 @@ class Loader:
     def _collect(self, plan: _Plan, needs: dict[str, _Need], ids: list[str], t0: float, deadline: float | None,
                  page_names: Mapping[str, str] | None,
                  on_progress: Callable[[int, int, str], None] | None, *, keep_partial: bool = False,
-                 waiter: Waiter | None = None) -> Result:
+                 waiter: Waiter | None = None, tally: Tally | None = None) -> Result:
         k = plan.kind
         today = self.today()
         memo_frames: dict[str, dict[str, pd.DataFrame]] = {}
@@ -923,11 +809,9 @@ class Loader:
         errs: dict[str, PageError] = {}
         total = len(ids)
         done_count = 0
-        pending = set(ids)
 
         def finish(pid: str) -> None:
             nonlocal done_count
-            pending.discard(pid)
             done_count += 1
             if on_progress:
                 on_progress(done_count, total, pid)
@@ -961,38 +845,21 @@ class Loader:
                 page_log.warning("page %s failed: %s", pid, errs[pid].message)
             finish(pid)
 
-        # pages already complete first, then as their calls come back
-        for pid in ids:
-            if all(f.done() for f, _ in needs[pid].futures):
-                settle(pid)
+        # pages already complete first, then as their calls come back; a page already late in
+        # this process (its calls still going) is waited for LATE_WAIT only
         with self._lock:
-            late_before = {pid for pid in pending if pid in self._late}
-        limits = {pid: (None if deadline is None else
-                        t0 + (min(deadline, LATE_WAIT) if pid in late_before else deadline))
-                  for pid in pending}
-        while pending:
-            ready = [pid for pid in ids if pid in pending and all(f.done() for f, _ in needs[pid].futures)]
-            for pid in ready:
-                settle(pid)
-            if not pending:
-                break
-            now = time.monotonic()
-            overdue = [pid for pid in ids if pid in pending and limits[pid] is not None and now >= limits[pid]]
-            for pid in overdue:
-                waited = now - t0
-                errs[pid] = PageError(pid, (page_names or {}).get(pid, pid), "timeout",
-                                      f"{k.endpoint}: no answer within {waited:.0f} s; the other pages are "
-                                      "shown, this one will appear when its data arrives")
-                with self._lock:
-                    self._late[pid] = now
-                finish(pid)
-            if not pending:
-                break
-            next_limit = min((limits[p] for p in pending if limits[p] is not None), default=None)
-            timeout = None if next_limit is None else max(0.0, next_limit - time.monotonic())
-            waiting = {f for pid in pending for f, _ in needs[pid].futures if not f.done()}
-            if waiting:
-                _wait_for(waiting, timeout, waiter)
+            late_before = {pid for pid in ids if pid in self._late}
+        limits = {pid: min(deadline, LATE_WAIT) for pid in late_before} if deadline is not None else {}
+
+        def late(pid: str, waited: float) -> None:
+            errs[pid] = late_error(pid, k.endpoint, waited, page_names)
+            with self._lock:
+                self._late[pid] = time.monotonic()
+            finish(pid)
+
+        gather.gather({pid: [f for f, _ in needs[pid].futures] for pid in ids}, deadline, limits=limits,
+                      started=t0, on_ready=settle, on_late=late, waiter=waiter,
+                      on_wake=None if tally is None else tally.refresh)
         with kinds.CPU_TURN:
             result = self._result(plan, ids, needs, windows, memo_frames, partial, errs, today)
         used = [t for pid in result.pages_ok + sorted(partial) for t in needs[pid].fetched]
@@ -1102,22 +969,15 @@ def token_status(client: PancakeClient, page_ids: Iterable[str],
     ``error``: see ``PancakeClient.token_check``)."""
     ids = list(dict.fromkeys(str(p) for p in page_ids))
     rows: dict[str, tuple[bool, str, str]] = {}
-    if ids:
-        pool = ThreadPoolExecutor(max_workers=min(32, len(ids)), thread_name_prefix="pancake-token-check")
-        try:
-            futures = {pool.submit(client.token_check, pid): pid for pid in ids}
-            wait(list(futures), timeout=deadline)
-            for fut, pid in futures.items():
-                if not fut.done():
-                    rows[pid] = (False, f"page {pid}: no answer within {deadline:g} s (is the API reachable?)",
-                                 "unreachable")
-                elif fut.exception() is not None:
-                    exc = fut.exception()
-                    rows[pid] = (False, redact(f"{type(exc).__name__}: {exc}"), "error")
-                else:
-                    rows[pid] = fut.result()
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+    lane = ("token-check", object())      # this check's own lane: up to 32 pages at once
+    futures = {pid: gather.pool().submit(lane, lambda pid=pid: client.token_check(pid), limit=32) for pid in ids}
+    got = gather.gather(futures, deadline)
+    for pid in got.late:
+        futures[pid].cancel()             # one still queued is not asked any more
+        rows[pid] = (False, f"page {pid}: no answer within {deadline:g} s (is the API reachable?)", "unreachable")
+    for pid, exc in got.failed.items():
+        rows[pid] = (False, redact(f"{type(exc).__name__}: {exc}"), "error")
+    rows.update(got.done)
     return pd.DataFrame({
         "page_id": pd.Series(ids, dtype="str"),
         "name": pd.Series([(page_names or {}).get(p, p) for p in ids], dtype="str"),

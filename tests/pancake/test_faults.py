@@ -18,6 +18,7 @@ import pytest
 from pancake import cli
 from pancake.client import PancakeClient
 from pancake.config import ConfigError
+from pancake import gather
 from pancake.data import core
 from pancake.errors import TransportError
 from pancake.simulator import (
@@ -45,7 +46,7 @@ def _client(sim: Simulator, *, user: bool = True, tokens: dict | None = None, **
 
 def _loader(rules=(), *, user: bool = True, per_page: int | None = None, **kw):
     sim = Simulator(faults=Faults(rules=list(rules)))
-    pool = core.PageExecutor(per_page=per_page) if per_page else None
+    pool = gather.Pool(per_lane=per_page) if per_page else None
     return sim, core.Loader(_client(sim, user=user, **kw), pool=pool)
 
 

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
 
+from pancake import gather
 from pancake.data import cache, core
 from pancake.store import SQLiteStore
 from tests.pancake.store.test_store import LINH_CHI, loader, sim_client
@@ -32,7 +33,7 @@ class Flag:
 # --- the executor -------------------------------------------------------------------------------
 
 def test_a_queued_task_nobody_waits_for_runs_after_those_someone_waits_for():
-    pool = core.PageExecutor(max_workers=4, per_page=1)
+    pool = gather.Pool(max_workers=4, per_lane=1)
     hold, order = threading.Event(), []
     first = pool.submit("p", lambda: hold.wait(WAIT))
     closed = pool.submit("p", lambda: order.append("closed session's"), live=lambda: False)
@@ -44,7 +45,7 @@ def test_a_queued_task_nobody_waits_for_runs_after_those_someone_waits_for():
 
 
 def test_a_session_that_closes_while_queued_goes_behind_one_queued_after_it():
-    pool = core.PageExecutor(max_workers=4, per_page=1)
+    pool = gather.Pool(max_workers=4, per_lane=1)
     hold, order = threading.Event(), []
     a, b = Flag(), Flag()
     first = pool.submit("p", lambda: hold.wait(WAIT))
@@ -57,7 +58,7 @@ def test_a_session_that_closes_while_queued_goes_behind_one_queued_after_it():
 
 
 def test_other_pages_queues_are_not_touched():
-    pool = core.PageExecutor(max_workers=4, per_page=1)
+    pool = gather.Pool(max_workers=4, per_lane=1)
     hold, order = threading.Event(), []
     first = pool.submit("p", lambda: hold.wait(WAIT))
     gone = pool.submit("p", lambda: order.append("p, gone"), live=lambda: False)
@@ -96,7 +97,7 @@ def held(monkeypatch, tmp_path):
 
     monkeypatch.setattr(core, "fetch_page", fetch_page)
     store = SQLiteStore(tmp_path / "stats.sqlite3")
-    ld = loader(client, store, pool=core.PageExecutor(max_workers=4, per_page=1))
+    ld = loader(client, store, pool=gather.Pool(max_workers=4, per_lane=1))
     ld.prefetch("customers", [LINH_CHI], D0, D0)           # the call everything queues behind
     yield SimpleNamespace(ld=ld, hold=hold, order=order)
     hold.set()
@@ -104,7 +105,7 @@ def held(monkeypatch, tmp_path):
 
 
 def in_flight(ld: core.Loader) -> list:
-    return list({id(f): f for f in ld._inflight.values()}.values())
+    return list({id(f): f for _, f in ld._flights.items.values()}.values())
 
 
 def test_a_closed_sessions_queued_call_goes_behind_an_open_sessions(held):
