@@ -12,7 +12,8 @@ dashboard's figures then cover only the part of the range every page gave in ful
 (``complete_from``), so a cap never draws a trend. The
 dashboard's load has a deadline (``LOAD_DEADLINE``): the pages that answered are drawn, the
 late ones are named, and their loads go on in the background for the next run to collect
-(``_Inflight``).
+(``_LOADS``, a ``gather.Flights``). Every fan-out here runs on the process's one pool
+(``pancake.gather``).
 "Waiting now" reads the v2 cursor (60 a call, most recently updated first): a waiting
 conversation's ``updated_at`` is its customer's unanswered message, so a walk that reached
 back to time T has seen everyone waiting since T. Each page's first look walks back until the
@@ -29,7 +30,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -38,10 +39,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from .. import conversations as conv
+from .. import gather
 from ..client import PancakeClient
 from ..errors import PancakeError
 from ..timeutil import MAX_CONVERSATION_WINDOW_DAYS, split_windows
-from .core import PageError, page_error
+from .core import PageError, late_error, page_error
 
 MAX_PER_PAGE = 3000            # conversations per page per range (50 calls of 60)
 MAX_TOTAL = 48_000             # the dashboard's conversations per range, every page together (~350 bytes each)
@@ -271,10 +273,10 @@ def _conversation_pages(client: PancakeClient, page_id: str, start: date, end: d
         numbers = list(range(2, 2 + -(-wanted // size))) if wanted > 0 else []
         capped = capped or total - got > room
         if numbers:
-            with ThreadPoolExecutor(max_workers=min(5, len(numbers))) as pool:
-                for body in pool.map(lambda n, a=a, b=b: client.conversations(page_id, a, b, page_number=n),
-                                     numbers):
-                    take(body)
+            for body in gather.pool().map(("conversation-pages", page_id),
+                                          lambda n, a=a, b=b: client.conversations(page_id, a, b, page_number=n),
+                                          numbers, limit=5):
+                take(body)
     return raw, capped
 
 
@@ -399,12 +401,12 @@ class WaitWatch:
 
 
 FIRST_WAIT_CALLS = 3           # calls of a first walk the screen waits for (the rest in the background)
-_WALKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pancake-waiting")
+WALKERS = 4                    # first walks' rests going on at once (the others queue)
 
 
 def start_in_background(fn: Callable[[], None]) -> None:
-    """Run a first walk's rest on the process's few waiting-walk threads."""
-    _WALKERS.submit(fn)
+    """Run a first walk's rest on the process's pool, ``WALKERS`` at a time."""
+    gather.pool().submit(("waiting-walks",), fn, limit=WALKERS)
 
 
 class _Watches:
@@ -478,9 +480,8 @@ def page_customers(client: PancakeClient, page_id: str, start: date, end: date, 
     elif batch and len(rows) < min(total, cap):
         numbers = list(range(2, 1 + -(-min(total, cap) // size)))
         if numbers:
-            with ThreadPoolExecutor(max_workers=min(5, len(numbers))) as pool:
-                for more, _ in pool.map(call, numbers):
-                    rows += more
+            for more, _ in gather.pool().map(("customer-pages", page_id), call, numbers, limit=5):
+                rows += more
     rows = rows[:cap]
     capped = total is not None and len(rows) < total
     return conv.page_customers_frame(rows, page_id, tz), total, capped
@@ -503,53 +504,30 @@ def messages(client: PancakeClient, page_id: str, conversation_id: str, customer
 
 def _fan_out(fn: Callable[[str], Any], page_ids: list[str], page_names: Mapping[str, str] | None,
              on_progress: Progress | None) -> tuple[dict[str, Any], list[PageError]]:
-    done: dict[str, Any] = {}
-    errors: list[PageError] = []
-    if not page_ids:
-        return done, errors
-    with ThreadPoolExecutor(max_workers=min(PAGE_WORKERS, len(page_ids))) as pool:
-        futures = {pid: pool.submit(fn, pid) for pid in page_ids}
-        for n, (pid, fut) in enumerate(futures.items(), start=1):
-            try:
-                done[pid] = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a failing page never blanks the others
-                errors.append(page_error(pid, exc, page_names))
-            if on_progress is not None:
-                on_progress(n, len(page_ids), pid)
-    return done, errors
+    """``fn(page_id)`` for every page, ``PAGE_WORKERS`` at once; a failing page never blanks the others."""
+    lane = ("conversations", object())       # this call's own lane
+    futures = {pid: gather.pool().submit(lane, lambda pid=pid: fn(pid), limit=PAGE_WORKERS) for pid in page_ids}
+    got = gather.gather(futures, on_ready=_counter(len(page_ids), on_progress))
+    return got.done, [page_error(pid, got.failed[pid], page_names) for pid in page_ids if pid in got.failed]
 
 
-class _Inflight:
-    """Page loads that outlive a run's deadline: a later load of the same (client, page,
-    range, cap) takes the running (or finished) one instead of asking the API again. A load
-    is forgotten once a run has collected every page of it, when it failed, or
-    ``keep`` seconds after it started (once finished) without being collected."""
+def _counter(total: int, on_progress: Progress | None) -> Callable[[str], None] | None:
+    """``on_progress(done, total, page_id)`` as each page is ready."""
+    if on_progress is None:
+        return None
+    done = 0
 
-    def __init__(self, workers: int = PAGE_WORKERS, keep: float = 600.0) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pancake-conversations")
-        self.lock = threading.Lock()
-        self.items: dict[tuple, tuple[float, Future]] = {}
-        self.keep = keep
-
-    def submit(self, key: tuple, fn: Callable[[], Any]) -> Future:
-        now = time.monotonic()
-        with self.lock:
-            for k, (t, f) in list(self.items.items()):
-                if f.done() and now - t > self.keep:
-                    del self.items[k]
-            got = self.items.get(key)
-            if got is None or (got[1].done() and got[1].exception() is not None):
-                got = (now, self.pool.submit(fn))
-                self.items[key] = got
-            return got[1]
-
-    def forget(self, keys: Iterable[tuple]) -> None:
-        with self.lock:
-            for k in keys:
-                self.items.pop(k, None)
+    def ready(pid: str) -> None:
+        nonlocal done
+        done += 1
+        on_progress(done, total, pid)
+    return ready
 
 
-_INFLIGHT = _Inflight()
+# Page loads that outlive a run's deadline: a later load of the same (client, page, range, cap)
+# takes the running (or finished) one instead of asking the API again. A load is forgotten once a
+# run has collected every page of it, when it failed, or ten minutes after it started.
+_LOADS = gather.Flights(keep=600.0)
 
 
 def load_conversations(client: PancakeClient, page_ids: Iterable[str], start: date, end: date,
@@ -587,41 +565,19 @@ def _collect_until(client: PancakeClient, ids: list[str], start: date, end: date
                    on_progress: Progress | None) -> tuple[dict[str, Any], list[PageError], list[str]]:
     zone = tz if isinstance(tz, str) else tz.key
     keys = {pid: (id(client), pid, start, end, zone, per_page) for pid in ids}
-    futures = {pid: _INFLIGHT.submit(keys[pid], lambda pid=pid: page_conversations(client, pid, start, end, tz,
-                                                                                    cap=per_page))
-               for pid in ids}
-    limit = time.monotonic() + deadline
-    pending = set(futures.values())
-    n_done = sum(f.done() for f in pending)
-    while pending:
-        pending = {f for f in pending if not f.done()}
-        if on_progress is not None and ids:
-            finished = len(ids) - len(pending)
-            if finished != n_done or not pending:
-                n_done = finished
-                on_progress(finished, len(ids), "")
-        left = limit - time.monotonic()
-        if not pending or left <= 0:
-            break
-        wait(pending, timeout=left, return_when=FIRST_COMPLETED)
-    done: dict[str, Any] = {}
-    errors: list[PageError] = []
-    late: list[str] = []
-    for pid in ids:
-        fut = futures[pid]
-        if not fut.done():
-            late.append(pid)
-            errors.append(PageError(pid, (page_names or {}).get(pid, pid), "timeout",
-                                    f"conversations: no answer within {deadline:.0f} s; the other pages are "
-                                    "shown, this one will appear when its data arrives"))
-            continue
-        try:
-            done[pid] = fut.result()
-        except Exception as exc:  # noqa: BLE001 - a failing page never blanks the others
-            errors.append(page_error(pid, exc, page_names))
-    if not late:   # every page collected: the next run asks the API again (or the page's memory)
-        _INFLIGHT.forget(keys.values())
-    return done, errors, late
+
+    def start_load(pid: str) -> Future:
+        return gather.pool().submit(("conversation-loads",),
+                                    lambda: page_conversations(client, pid, start, end, tz, cap=per_page),
+                                    limit=PAGE_WORKERS)
+    futures = {pid: _LOADS.join(keys[pid], lambda pid=pid: start_load(pid)) for pid in ids}
+    got = gather.gather(futures, deadline, on_ready=_counter(len(ids), on_progress))
+    errors = [page_error(pid, got.failed[pid], page_names) if pid in got.failed else
+              late_error(pid, "conversations", deadline, page_names)
+              for pid in ids if pid in got.failed or pid in got.late]
+    if not got.late:   # every page collected: the next run asks the API again (or the page's memory)
+        _LOADS.forget(keys.values())
+    return got.done, errors, got.late
 
 
 def load_waiting(client: PancakeClient, page_ids: Iterable[str], now: datetime, tz: ZoneInfo | str, *,

@@ -20,7 +20,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .. import replies
+from .. import gather, replies
 from ..client import PancakeClient
 from ..hours import Hours
 from . import conversations as dc
@@ -132,15 +132,14 @@ def fill_page(client: PancakeClient, store: Any, source: str, page_id: str, conv
     rows = []
     lock = threading.Lock()
     try:
-        with ThreadPoolExecutor(max_workers=max(1, at_once), thread_name_prefix="pancake-messages") as pool:
-            for cid, upd, msgs, calls in pool.map(one, todo):
-                with lock:
-                    fill.asked += 1
-                    fill.calls += calls
-                    rows.append((cid, upd, len(msgs), json.dumps(msgs, ensure_ascii=False, separators=(",", ":"))))
-                if len(rows) >= 50:     # kept as it goes: an interrupted fill resumes
-                    store.messages_put(source, page_id, rows, clock())
-                    rows = []
+        for cid, upd, msgs, calls in gather.pool().map(("messages", page_id), one, todo, limit=max(1, at_once)):
+            with lock:
+                fill.asked += 1
+                fill.calls += calls
+                rows.append((cid, upd, len(msgs), json.dumps(msgs, ensure_ascii=False, separators=(",", ":"))))
+            if len(rows) >= 50:     # kept as it goes: an interrupted fill resumes
+                store.messages_put(source, page_id, rows, clock())
+                rows = []
     except Exception as exc:  # noqa: BLE001 - a failing page never blanks the others
         fill.error = page_error(page_id, exc, page_names)
     store.messages_put(source, page_id, rows, clock())
@@ -172,15 +171,22 @@ def fill(client: PancakeClient, store: Any, source: str, conversations: pd.DataF
     if conversations is None or conversations.empty:
         return out
     groups = [(str(p), part) for p, part in conversations.groupby("page_id", sort=True)]
+    lane = ("fill", object())        # this fill's own lane: ``workers`` pages at once
+    futures = {pid: gather.pool().submit(lane, lambda pid=pid, part=part: fill_page(
+        client, store, source, pid, part, at_once=at_once, page_names=page_names), limit=max(1, workers))
+        for pid, part in groups}
     done = 0
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(groups))), thread_name_prefix="pancake-fill") as pool:
-        futures = [pool.submit(fill_page, client, store, source, pid, part, at_once=at_once, page_names=page_names)
-                   for pid, part in groups]
-        for fut in futures:
-            out.pages.append(fut.result())
-            done += 1
-            if on_progress is not None:
-                on_progress(done, len(groups))
+
+    def ready(_pid: str) -> None:
+        nonlocal done
+        done += 1
+        if on_progress is not None:
+            on_progress(done, len(groups))
+    got = gather.gather(futures, on_ready=ready)
+    for pid, _ in groups:
+        if pid in got.failed:
+            raise got.failed[pid]
+        out.pages.append(got.done[pid])
     return out
 
 
@@ -226,31 +232,12 @@ def turns(store: Any, source: str, conversations: pd.DataFrame, hours: Hours, no
     return replies.turns(have.messages, hours, now, conversations=conversations), have
 
 
-class Background:
-    """Fills that outlive a dashboard run: at most one per (source, page, range) at a time. A run
-    that finds its page's fill still going takes it instead of starting another (the missing
-    conversations shrink as it stores them: a second fill would ask them twice); once it is
-    done, the next run starts one for whatever is still missing."""
-
-    def __init__(self, workers: int = 4) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pancake-replies")
-        self.lock = threading.Lock()
-        self.items: dict[tuple, tuple[float, Future]] = {}
-
-    def submit(self, key: tuple, fn: Callable[[], Any]) -> Future:
-        with self.lock:
-            got = self.items.get(key)
-            if got is None or got[1].done():
-                got = (time.monotonic(), self.pool.submit(fn))
-                self.items[key] = got
-            return got[1]
-
-    def running(self) -> int:
-        with self.lock:
-            return sum(not f.done() for _, f in self.items.values())
-
-
-BACKGROUND = Background()
+BACKGROUND_WORKERS = 4          # background fills going on at once (the others queue)
+# Fills that outlive a dashboard run: at most one per (source, page, range) at a time. A run that
+# finds its page's fill still going takes it instead of starting another (the missing
+# conversations shrink as it stores them: a second fill would ask them twice); once it is done,
+# the next run starts one for whatever is still missing.
+BACKGROUND = gather.Flights()
 
 
 def fill_in_background(client: PancakeClient, store: Any, source: str, missing: pd.DataFrame, *,
@@ -261,9 +248,9 @@ def fill_in_background(client: PancakeClient, store: Any, source: str, missing: 
     if missing is None or missing.empty:
         return futures
     for pid, part in missing.groupby("page_id", sort=True):
-        futures.append(BACKGROUND.submit((source, str(pid), *scope),
-                                         lambda pid=str(pid), part=part: fill_page(client, store, source, pid, part,
-                                                                                   page_names=page_names)))
+        futures.append(BACKGROUND.join((source, str(pid), *scope), lambda pid=str(pid), part=part: gather.pool().submit(
+            ("replies-background",), lambda: fill_page(client, store, source, pid, part, page_names=page_names),
+            limit=BACKGROUND_WORKERS)))
     return futures
 
 
