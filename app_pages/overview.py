@@ -1,5 +1,7 @@
 """Overview: the range's key numbers from every source with sparklines and the change against
-the previous period, and, for several pages, a per-page comparison table."""
+the previous period, and, for several pages, a per-page comparison table. Every call of every
+kind and both periods goes out at once (one progress indicator); each section draws as soon as
+its kinds are in, the engagement cards first."""
 from __future__ import annotations
 
 import streamlit as st
@@ -9,27 +11,45 @@ from ui import components, state
 from ui.page import open_page
 
 page = open_page("nav.overview")
-loaded = {kind: page.load_pair(kind) for kind in ov.SECTIONS}
-current = ov.frames({kind: now for kind, (now, _) in loaded.items()})
-previous = ov.frames({kind: then for kind, (_, then) in loaded.items()})
+bar = page.ask_all(ov.SECTIONS)
+notes = st.container()              # the loads' spinners, notes and errors, above the cards
+body = st.empty()                   # the sections; the empty state instead when there is nothing
+sections_box = body.container()
+with sections_box:
+    st.subheader(state.t("ov.section.engagement"))
+    boxes = {"engagement": st.empty()}
+    st.subheader(state.t("ov.section.staff") + " · " + state.t("ov.section.customers"))
+    boxes["customers"] = st.empty()
+    st.subheader(state.t("ov.section.activity"))
+    boxes["activity"] = st.empty()
+    st.subheader(state.t("ov.section.ads"))
+    boxes["ads"] = st.empty()
+
+loaded = {}
+for kind in ov.SECTIONS:
+    with notes:
+        loaded[kind] = page.load_pair(kind)
+    if kind not in boxes:           # staff draws with the customers, in one row
+        continue
+    current = ov.frames({k: now for k, (now, _) in loaded.items()})
+    previous = ov.frames({k: then for k, (_, then) in loaded.items()})
+    staff = loaded.get("staff")
+    sections = ov.kpis(current, previous, page.start, page.end, page.lang, compare=page.compare,
+                       staff_hourly=None if staff is None else staff[0].get("hourly"))
+    with boxes[kind].container():
+        if kind == "customers":
+            components.cards(sections["staff"] + sections["customers"])
+        elif kind == "ads" and (current["ads"] is None or current["ads"].empty):
+            st.caption(state.t("ov.no_ads"))
+        else:
+            components.cards(sections[kind])
+bar.close()
 
 if ov.is_empty(current):
+    body.empty()
     components.empty_state()
     st.stop()
 
-sections = ov.kpis(current, previous, page.start, page.end, page.lang, compare=page.compare,
-                   staff_hourly=loaded["staff"][0].get("hourly"))
-st.subheader(state.t("ov.section.engagement"))
-components.cards(sections["engagement"])
-st.subheader(state.t("ov.section.staff") + " · " + state.t("ov.section.customers"))
-components.cards(sections["staff"] + sections["customers"])
-st.subheader(state.t("ov.section.activity"))
-components.cards(sections["activity"])
-st.subheader(state.t("ov.section.ads"))
-if current["ads"] is None or current["ads"].empty:
-    st.caption(state.t("ov.no_ads"))
-else:
-    components.cards(sections["ads"])
 components.partial_today_note()
 
 if len(page.page_ids) > 1:   # one page: its cards say it all, no one-row comparison

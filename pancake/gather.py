@@ -347,17 +347,14 @@ class Counts:
 
 class Tally:
     """A view's calls and pages, counted once each across every kind and period it loads: a call
-    is one future (the same future joined twice counts once), a page is done when none of its
-    calls is left. Calls are added and finished from any thread; ``refresh()`` (the drawing
-    thread) hands the counts to ``listener`` when they changed."""
+    is one future (the same future joined twice counts once), done when the future is; a page is
+    done when none of its calls is left. Calls are added from any thread; ``refresh()`` (the
+    drawing thread) hands the counts to ``listener`` when they changed."""
 
     def __init__(self, pages: Iterable[str] = (), listener: Callable[[Counts], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._pages = list(dict.fromkeys(str(p) for p in pages))
-        self._seen: set[int] = set()
-        self._left: dict[str, int] = {}
-        self._calls = 0
-        self._done = 0
+        self._calls: dict[int, tuple[str, Future]] = {}
         self.listener = listener
         self._drawn: Counts | None = None
 
@@ -365,24 +362,17 @@ class Tally:
         """Count ``fut`` as one of ``page_id``'s calls (once, however often it is added)."""
         page_id = str(page_id)
         with self._lock:
-            if id(fut) in self._seen:
-                return
-            self._seen.add(id(fut))
-            self._calls += 1
-            self._left[page_id] = self._left.get(page_id, 0) + 1
+            self._calls.setdefault(id(fut), (page_id, fut))
             if page_id not in self._pages:
                 self._pages.append(page_id)
-        fut.add_done_callback(lambda _f: self._finish(page_id))
-
-    def _finish(self, page_id: str) -> None:
-        with self._lock:
-            self._done += 1
-            self._left[page_id] -= 1
 
     def counts(self) -> Counts:
         with self._lock:
-            return Counts(self._done, self._calls, sum(1 for p in self._pages if not self._left.get(p)),
-                          len(self._pages))
+            calls = list(self._calls.values())
+            pages = list(self._pages)
+        left = {pid for pid, fut in calls if not fut.done()}
+        return Counts(sum(1 for _, fut in calls if fut.done()), len(calls),
+                      sum(1 for p in pages if p not in left), len(pages))
 
     def refresh(self) -> None:
         now = self.counts()

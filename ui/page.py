@@ -10,6 +10,7 @@ would be false).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from datetime import time as dt_time
@@ -22,6 +23,7 @@ from pancake.data import cache
 from pancake.data.core import Result
 
 from . import auth, components, state, store_notice
+from .progress import ViewProgress
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Page:
     progress: bool = True
     warn: bool = True   # name failing pages on screen (the standup screen shows them as flags)
     partial: bool = False  # today, not over yet, is inside the range
+    progress_bar: ViewProgress | None = None   # the view's one indicator (``ask_all``), else one per load
 
     @property
     def compare(self) -> bool:
@@ -48,8 +51,30 @@ class Page:
     def load(self, kind: str, start: date | None = None, end: date | None = None, **options: Any) -> Result:
         """One kind of statistics for the pages in scope over [start, end] (default: the range),
         with a spinner named after the kind; per-page errors are shown once."""
+        if self.progress_bar is not None:      # the view's one indicator counts this load too
+            options = {**options, "tally": self.progress_bar.tally}
         return components.load(kind, self.page_ids, start or self.start, end or self.end,
-                               progress=self.progress, warn=self.warn, **options)
+                               progress=self.progress and self.progress_bar is None, warn=self.warn, **options)
+
+    def ask_all(self, kinds_: Iterable[str]) -> ViewProgress:
+        """Every call the view's kinds need, for the range and (when comparing) the previous period,
+        sent at once in the order given (the cards' kinds first), counted by one progress
+        indicator drawn here; later loads wait for them. A partial today's previous period is
+        asked for its whole days only, and not at all for a kind that counts whole days (it is
+        not compared)."""
+        bar = self.progress_bar = ViewProgress(self.page_ids, self.lang)
+        today_in = self.partial and self.end == cache.today()
+        for kind in kinds_:       # a kind's two periods together: its cards can draw first
+            cache.prefetch(kind, self.page_ids, self.start, self.end, tally=bar.tally)
+            if not self.compare:
+                continue
+            if not today_in:
+                cache.prefetch(kind, self.page_ids, self.prev_start, self.prev_end, tally=bar.tally)
+            elif kinds.get(kind).cuts_by_time:     # the cut day is asked by load_pair, when known
+                cache.prefetch(kind, self.page_ids, self.prev_start, self.prev_end, until=dt_time(0),
+                               tally=bar.tally)
+        bar.tally.refresh()
+        return bar
 
     def load_pair(self, kind: str, **options: Any) -> tuple[Result, Result | None]:
         """The range and, when comparing, the previous period over the same pages; the previous

@@ -586,6 +586,8 @@ class Loader:
                 tally.add(pid, futures[pid])
         got = gather.gather(futures, deadline, started=t0, waiter=waiter,
                             on_wake=None if tally is None else tally.refresh)
+        if tally is not None:
+            tally.refresh()
         for pid in got.late:
             errs[pid] = late_error(pid, k.endpoint, time.monotonic() - t0, page_names)
         for pid, exc in got.failed.items():
@@ -860,6 +862,8 @@ class Loader:
         gather.gather({pid: [f for f, _ in needs[pid].futures] for pid in ids}, deadline, limits=limits,
                       started=t0, on_ready=settle, on_late=late, waiter=waiter,
                       on_wake=None if tally is None else tally.refresh)
+        if tally is not None:
+            tally.refresh()
         with kinds.CPU_TURN:
             result = self._result(plan, ids, needs, windows, memo_frames, partial, errs, today)
         used = [t for pid in result.pages_ok + sorted(partial) for t in needs[pid].fetched]

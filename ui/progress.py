@@ -1,0 +1,37 @@
+"""One progress indicator per view: every call of every kind and period the view asks, counted
+together ("312 of 720 requests · 14 of 24 pages"), never restarting per kind. The counting is
+``pancake.gather.Tally`` (the loader adds each call to it and refreshes it while it waits); this
+draws it."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import streamlit as st
+
+from pancake import fmt, gather, i18n
+
+
+def text(counts: gather.Counts, lang: str) -> str:
+    """"312 of 720 requests · 14 of 24 pages" / "312/720 yêu cầu · 14/24 trang"."""
+    return i18n.t("common.progress", lang, calls_done=fmt.number(counts.calls_done, lang),
+                  calls=fmt.number(counts.calls, lang), pages_done=fmt.number(counts.pages_done, lang),
+                  pages=fmt.number(counts.pages, lang))
+
+
+class ViewProgress:
+    """The view's one bar, drawn where it is made, shown only while calls are outstanding;
+    ``close()`` removes it."""
+
+    def __init__(self, page_ids: Iterable[str], lang: str) -> None:
+        self.slot = st.empty()
+        self.lang = lang
+        self.tally = gather.Tally(page_ids, listener=self._draw)
+
+    def _draw(self, counts: gather.Counts) -> None:
+        if counts.calls and counts.calls_done < counts.calls:
+            self.slot.progress(counts.calls_done / counts.calls, text=text(counts, self.lang))
+        else:
+            self.slot.empty()
+
+    def close(self) -> None:
+        self.slot.empty()
