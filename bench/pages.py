@@ -19,6 +19,11 @@ latency), as the real API is another machine: its generated shop data is not the
 memory. ``--api in-process`` puts the simulator in the dashboard's process instead, as demo
 mode does (its generated days are then counted too).
 
+``--paced`` measures a first view instead of our own work (issue 18): the API in its own process
+answering in 200 ms with the 5 calls/s/page limit enforced, the client on the real clock, and
+for each timed page when each kind's data (both periods) was in, from the start of the run (the
+overview draws each section then), the statistics calls made and the calls over the limit.
+
 Targets: a warm overview in under 1 s of server work; after a visit to every page, the
 process's peak RSS under 400 MB. The figures are printed and written, with the command that
 made them, to ``--out`` (default /tmp/bench-pages.md); the run exits 1 when a target is
@@ -60,14 +65,18 @@ def _failing(at) -> int:
 TIMEZONE = "Asia/Ho_Chi_Minh"   # the demo configuration's zone (pancake.config's default)
 
 
-def _client_factory(transport=None, base_url="https://pages.fm/api", **sim_options):
+def _client_factory(transport=None, base_url="https://pages.fm/api", *, real_clock: bool = False):
     """``core.make_client`` for the bench: demo mode's client (the user token; page tokens
-    generated from it) on a fake clock, against ``transport`` (in process) or ``base_url``."""
+    generated from it) on a fake clock (or the real one), against ``transport`` (in process) or
+    ``base_url``."""
     from pancake import client as client_mod
     from pancake.simulator import DEMO_USER_TOKEN
     from tests.clock import FakeClock
 
     def make_client(settings, **_options):
+        if real_clock:
+            return client_mod.PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens={}, base_url=base_url,
+                                            timezone=settings.timezone)
         clock = FakeClock()
         tr = transport(settings, clock) if transport is not None else None
         return client_mod.PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens={}, base_url=base_url,
@@ -94,14 +103,33 @@ class ApiServer(SimProcess):
     """``bench.sim_server`` in its own process (loopback, no pacing, no latency, the shops'
     clock at the real local time), stopped by its pid."""
 
-    def __init__(self, n_pages: int) -> None:
+    def __init__(self, n_pages: int, *, paced: bool = False) -> None:
         now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None, microsecond=0)
-        super().__init__(n_pages, 0, "--no-rate-limit", "--now", now.isoformat(), memo=False)
+        if paced:   # 200 ms an answer, the limit enforced (429 over it)
+            super().__init__(n_pages, PACED_LATENCY, "--now", now.isoformat(), memo=False)
+        else:
+            super().__init__(n_pages, 0, "--no-rate-limit", "--now", now.isoformat(), memo=False)
 
 
-def use_server(server: ApiServer) -> None:
+def use_server(server: ApiServer, *, paced: bool = False) -> None:
     from pancake.data import core
-    core.make_client = _client_factory(base_url=server.url)
+    core.make_client = _client_factory(base_url=server.url, real_clock=paced)
+
+
+PACED_LATENCY = 0.2
+ARRIVALS: list[tuple[str, float]] = []    # (kind, perf_counter) as each kind's pair of periods is in
+
+
+def record_arrivals() -> None:
+    """Note when each kind's data (both periods) is in during a page's run (``--paced``)."""
+    from ui.page import Page
+    real = Page.load_pair
+
+    def load_pair(self, kind, **options):
+        out = real(self, kind, **options)
+        ARRIVALS.append((kind, time.perf_counter()))
+        return out
+    Page.load_pair = load_pair
 
 
 # --- memory -------------------------------------------------------------------------------
@@ -211,7 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--visit", nargs="*", choices=OTHER_PAGES, default=list(OTHER_PAGES),
                     help="the other pages visited (every page by default)")
     ap.add_argument("--viewers", type=int, default=VIEWERS, help="more viewers visiting every page")
+    ap.add_argument("--paced", action="store_true",
+                    help="a first view: 200 ms answers, the limit enforced, the real clock (API in its own process)")
     a = ap.parse_args(argv)
+    if a.paced and a.api != "server":
+        ap.error("--paced needs the API in its own process (--api server)")
     kept = {k: v for k, v in os.environ.items() if k.startswith("PANCAKE_MEMORY_")}  # the bounds measured
     for key in [k for k in os.environ if k.startswith("PANCAKE_")]:
         del os.environ[key]
@@ -222,15 +254,50 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("pancake").setLevel(logging.ERROR)
     server = None
     if a.api == "server":
-        server = ApiServer(a.pages)
-        use_server(server)
+        server = ApiServer(a.pages, paced=a.paced)
+        use_server(server, paced=a.paced)
     else:
         use_simulator(a.pages)
     try:
-        return _measure(a, argv)
+        return _paced(a, argv, server) if a.paced else _measure(a, argv)
     finally:
         if server is not None:
             server.stop()
+
+
+def _paced(a: argparse.Namespace, argv: list[str] | None, server: ApiServer) -> int:
+    """A first view of each ``--only`` page and a second session on it, against a paced API."""
+    from bench.store import over_limit
+    record_arrivals()
+    lines, failed = [], False
+    for page in a.only:
+        server.reset()
+        ARRIVALS.clear()
+        cold, c_exc, c_warn = run_page(page, cold=True)
+        begun = time.perf_counter() - cold      # the page's run (after app.py's first, cheap one)
+        arrivals = [(k, t - begun) for k, t in ARRIVALS if t >= begun]
+        calls = server.raw_calls()
+        stats = [c for c in calls if "/statistics/" in c[1]]
+        over = over_limit(calls)
+        server.reset()
+        second, w_exc, w_warn = run_page(page, cold=False)
+        again = [c for c in server.raw_calls() if "/statistics/" in c[1]]
+        failed |= bool(c_exc or w_exc)
+        kinds_in = ", ".join(f"{k} {t:.1f} s" for k, t in arrivals)
+        line = (f"{page}: first view {cold:.1f} s ({kinds_in}); {len(stats)} statistics calls, {over} over the limit; "
+                f"a second session {second:.2f} s, {len(again)} calls"
+                + (f"; {c_exc + w_exc} exceptions" if c_exc or w_exc else "")
+                + (f"; {c_warn + w_warn} pages named failing" if c_warn or w_warn else ""))
+        print(line, flush=True)
+        lines.append(line)
+    command = " ".join(["python -m bench.pages", *(argv if argv is not None else sys.argv[1:])])
+    Path(a.out).write_text(
+        f"# First view: {a.pages} pages × 90 days (and the 90 before), paced API\n\nCommand: `{command}` — "
+        f"bench.sim_server in its own process, {PACED_LATENCY * 1000:.0f} ms an answer, 5 calls/s/page enforced; "
+        f"one AppTest run (the page's own run timed); {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} at the end.\n\n" + "\n".join(f"- {x}" for x in lines) + "\n", encoding="utf-8")
+    print(f"written to {a.out}")
+    return 1 if failed else 0
 
 
 def _measure(a: argparse.Namespace, argv: list[str] | None) -> int:
