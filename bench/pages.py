@@ -278,6 +278,11 @@ def _paced(a: argparse.Namespace, argv: list[str] | None, server: ApiServer) -> 
         arrivals = [(k, t - begun) for k, t in ARRIVALS if t >= begun]
         calls = server.raw_calls()
         stats = [c for c in calls if "/statistics/" in c[1]]
+        by_path: dict[str, int] = {}
+        for c in stats:
+            name = c[1].split("/statistics/")[1].split("?")[0]
+            by_path[name] = by_path.get(name, 0) + 1
+        print(f"{page}: statistics calls by endpoint {dict(sorted(by_path.items()))}", flush=True)
         over = over_limit(calls)
         server.reset()
         second, w_exc, w_warn = run_page(page, cold=False)

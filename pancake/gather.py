@@ -11,11 +11,16 @@
 - :func:`gather` waits for futures by key until a deadline and names the late keys; a failing key
   never blanks the others; :class:`Abandoned` ends the wait once its :class:`Waiter` is gone.
 - :class:`Tally` counts a view's calls and pages (one progress indicator per view).
+- :class:`Turn` is a reentrant lock served in the order the work was asked: a thread waiting for
+  its result (a view, a command) first, then the pool's tasks oldest first, so a view's first
+  kinds are reshaped before the kinds asked after them.
 
 Time is injected (``clock``, ``wait``) so tests never wait on the wall clock.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
 import time
 from collections import deque
@@ -51,21 +56,78 @@ class Abandoned(Exception):
     still waiting)."""
 
 
+_ASKED = itertools.count(1)            # tasks in the order they were asked, process-wide
+_HERE = threading.local()               # the order of the task this thread runs (absent: a waiter's thread)
+
+
+def asked_order() -> int:
+    """The order in which the work this thread does was asked: 0 for a thread that is not
+    running a pool task (a view's or a command's own thread, first), else its task's number."""
+    return getattr(_HERE, "order", 0)
+
+
 class _Task:
-    __slots__ = ("fn", "fut", "live", "lane", "claimed", "handed")
+    __slots__ = ("fn", "fut", "live", "lane", "claimed", "handed", "order")
 
     def __init__(self, lane: Hashable, fn: Callable[[], Any], fut: Future, live: Callable[[], bool] | None) -> None:
         self.lane, self.fn, self.fut, self.live = lane, fn, fut, live
         self.claimed = False    # someone (a thread, or a caller of ``map``) runs it
         self.handed = False     # given to the threads (counted in its lane's running)
+        self.order = next(_ASKED)
 
 
 def _run(task: _Task) -> None:
     if task.fut.set_running_or_notify_cancel():
+        before = getattr(_HERE, "order", None)
+        _HERE.order = task.order if before is None else min(before, task.order)
         try:
             task.fut.set_result(task.fn())
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
             task.fut.set_exception(exc)
+        finally:
+            if before is None:
+                del _HERE.order
+            else:
+                _HERE.order = before
+
+
+class Turn:
+    """A reentrant lock handed to its waiters by ``asked_order()`` (lowest first, then arrival):
+    the CPU-bound steps of many fetch threads take turns, a waiting view's own steps first, then
+    the work asked first. ``with turn: ...``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._queue: list[tuple[int, int, int, threading.Event]] = []
+        self._arrivals = itertools.count()
+
+    def __enter__(self) -> Turn:
+        me = threading.get_ident()
+        with self._lock:
+            if self._owner == me:
+                self._depth += 1
+                return self
+            if self._owner is None and not self._queue:
+                self._owner, self._depth = me, 1
+                return self
+            ready = threading.Event()
+            heapq.heappush(self._queue, (asked_order(), next(self._arrivals), me, ready))
+        ready.wait()            # the releaser made this thread the owner
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth:
+                return
+            if self._queue:
+                _, _, owner, ready = heapq.heappop(self._queue)
+                self._owner, self._depth = owner, 1
+                ready.set()
+            else:
+                self._owner = None
 
 
 class Pool:

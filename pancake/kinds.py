@@ -12,7 +12,6 @@ Adding an endpoint: write its reshaper in ``pancake.reshape``, its metrics in
 """
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import errors, i18n, metrics, reshape
+from . import errors, gather, i18n, metrics, reshape
 from .client import Chunk, PancakeClient
 
 REGISTRY: dict[str, Kind] = {}
@@ -30,7 +29,7 @@ REGISTRY: dict[str, Kind] = {}
 # anyway, but dozens of fetch threads interleaving them cost more than the work: every short
 # GIL release inside (pyarrow, numpy, SQLite) waits up to the 5 ms switch interval to come back,
 # thousands of times per load. Network waits and store writes stay outside.
-CPU_TURN = threading.RLock()
+CPU_TURN = gather.Turn()     # the view waiting first, then the work asked first (``gather.Turn``)
 _STR = pd.array([], dtype="str").dtype      # pandas' default text dtype, as the reshapers make it
 
 

@@ -256,3 +256,42 @@ def test_a_tally_counts_calls_once_and_pages_when_none_is_left():
 
 def test_an_empty_tally_is_zero_of_zero():
     assert gather.Tally().counts() == gather.Counts(0, 0, 0, 0)
+
+
+# --- turns: the work asked first goes first -----------------------------------------------------------
+
+def test_the_turn_goes_to_the_waiting_view_then_to_the_work_asked_first():
+    turn = gather.Turn()
+    pool = gather.Pool(max_workers=8, per_lane=8)
+    order, queued = [], threading.Semaphore(0)
+    holding = threading.Event()
+
+    def step(name):
+        queued.release()
+        with turn:
+            order.append(name)
+
+    turn.__enter__()                                   # the turn is taken: everyone queues
+    first = pool.submit("kinds", lambda: step("engagement (asked first)"))
+    second = pool.submit("kinds", lambda: step("ads (asked later)"))
+    assert queued.acquire(timeout=HANG) and queued.acquire(timeout=HANG)
+    view = threading.Thread(target=lambda: (queued.release(), holding.set(), step("the view's own step")))
+    view.start()
+    assert queued.acquire(timeout=HANG) and holding.wait(HANG)
+    # the queue is filled by threads that are about to block: wait until all three are queued
+    for _ in range(HANG * 100):
+        if len(turn._queue) == 3:
+            break
+        threading.Event().wait(0.01)
+    turn.__exit__(None, None, None)
+    wait([first, second], HANG)
+    view.join(HANG)
+    assert order == ["the view's own step", "engagement (asked first)", "ads (asked later)"]
+
+
+def test_the_turn_is_reentrant():
+    turn = gather.Turn()
+    with turn, turn:
+        pass
+    with turn:                                          # free again
+        pass
