@@ -273,7 +273,9 @@ def _paced(a: argparse.Namespace, argv: list[str] | None, server: ApiServer) -> 
     for page in a.only:
         server.reset()
         ARRIVALS.clear()
+        cpu0 = time.process_time()
         cold, c_exc, c_warn = run_page(page, cold=True)
+        cpu = time.process_time() - cpu0        # this process's CPU (every thread), app.py's first run too
         begun = time.perf_counter() - cold      # the page's run (after app.py's first, cheap one)
         arrivals = [(k, t - begun) for k, t in ARRIVALS if t >= begun]
         calls = server.raw_calls()
@@ -289,7 +291,8 @@ def _paced(a: argparse.Namespace, argv: list[str] | None, server: ApiServer) -> 
         again = [c for c in server.raw_calls() if "/statistics/" in c[1]]
         failed |= bool(c_exc or w_exc)
         kinds_in = ", ".join(f"{k} {t:.1f} s" for k, t in arrivals)
-        line = (f"{page}: first view {cold:.1f} s ({kinds_in}); {len(stats)} statistics calls, {over} over the limit; "
+        line = (f"{page}: first view {cold:.1f} s ({kinds_in}; {cpu:.1f} s of CPU); {len(stats)} statistics calls, "
+                f"{over} over the limit; "
                 f"a second session {second:.2f} s, {len(again)} calls"
                 + (f"; {c_exc + w_exc} exceptions" if c_exc or w_exc else "")
                 + (f"; {c_warn + w_warn} pages named failing" if c_warn or w_warn else ""))
