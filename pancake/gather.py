@@ -428,6 +428,11 @@ class Tally:
             if page_id not in self._pages:
                 self._pages.append(page_id)
 
+    def pending(self) -> list[Future]:
+        """The calls counted and not done yet."""
+        with self._lock:
+            return [fut for _, fut in self._calls.values() if not fut.done()]
+
     def counts(self) -> Counts:
         with self._lock:
             calls = list(self._calls.values())

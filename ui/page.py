@@ -56,23 +56,27 @@ class Page:
         return components.load(kind, self.page_ids, start or self.start, end or self.end,
                                progress=self.progress and self.progress_bar is None, warn=self.warn, **options)
 
-    def ask_all(self, kinds_: Iterable[str]) -> ViewProgress:
+    def ask_all(self, kinds_: Iterable[str], *, first: int = 1) -> ViewProgress:
         """Every call the view's kinds need, for the range and (when comparing) the previous period,
-        sent at once in the order given (the cards' kinds first), counted by one progress
-        indicator drawn here; later loads wait for them. A partial today's previous period is
-        asked for its whole days only, and not at all for a kind that counts whole days (it is
-        not compared)."""
+        in the order given, counted by one progress indicator drawn here; later loads wait for
+        them. The ``first`` kinds (the cards') go out now; the others as soon as those are
+        answered, so the first cards' work is not shared with the rest. A partial today's
+        previous period is asked for its whole days only, and not at all for a kind that counts
+        whole days (it is not compared)."""
         bar = self.progress_bar = ViewProgress(self.page_ids, self.lang)
         today_in = self.partial and self.end == cache.today()
-        for kind in kinds_:       # a kind's two periods together: its cards can draw first
-            cache.prefetch(kind, self.page_ids, self.start, self.end, tally=bar.tally)
+        after: list = []
+        for i, kind in enumerate(kinds_):      # a kind's two periods together: its cards can draw first
+            if i == first:
+                after = bar.tally.pending()
+            cache.prefetch(kind, self.page_ids, self.start, self.end, tally=bar.tally, after=after)
             if not self.compare:
                 continue
             if not today_in:
-                cache.prefetch(kind, self.page_ids, self.prev_start, self.prev_end, tally=bar.tally)
+                cache.prefetch(kind, self.page_ids, self.prev_start, self.prev_end, tally=bar.tally, after=after)
             elif kinds.get(kind).cuts_by_time:     # the cut day is asked by load_pair, when known
                 cache.prefetch(kind, self.page_ids, self.prev_start, self.prev_end, until=dt_time(0),
-                               tally=bar.tally)
+                               tally=bar.tally, after=after)
         bar.tally.refresh()
         return bar
 

@@ -531,10 +531,29 @@ class Loader:
                              waiter=waiter, tally=tally)
 
     def prefetch(self, kind: str, page_ids: Iterable[str], start: date, end: date, *,
-                 waiter: Waiter | None = None, tally: Tally | None = None, **options: Any) -> None:
+                 waiter: Waiter | None = None, tally: Tally | None = None,
+                 after: Iterable[Future] = (), **options: Any) -> None:
         """Start every call a later ``load`` of the same will need, without waiting for them
         (a view can prefetch all its kinds at once, then load them one by one); ``tally``
-        counts them."""
+        counts them. With ``after``, they start when those futures are done (a view's first
+        kinds answered: their work is not shared with the kinds asked after them)."""
+        left = [f for f in after if not f.done()]
+        if left:
+            count, lock = [len(left)], threading.Lock()
+
+            def one_done(_f: Future) -> None:
+                with lock:
+                    count[0] -= 1
+                    go = count[0] == 0
+                if go:
+                    try:
+                        self.prefetch(kind, page_ids, start, end, waiter=waiter, tally=tally, **options)
+                    except Exception as exc:  # noqa: BLE001 - the load asks again and says why
+                        log.warning("prefetch of %s failed: %s", kind, redact(str(exc)))
+            page_ids = list(page_ids)
+            for f in left:
+                f.add_done_callback(one_done)
+            return
         k = kinds.get(kind)
         if end < start or (options.get("hourly") and not k.hourly):
             return
