@@ -2,6 +2,7 @@
 (``Loader.prefetch``/``load`` with ``tally``), and its pages."""
 from __future__ import annotations
 
+from concurrent.futures import Future
 from datetime import date
 
 from pancake import gather
@@ -37,5 +38,22 @@ def test_a_view_whose_days_are_stored_asks_nothing_and_its_page_is_done(tmp_path
         tally = gather.Tally([LINH_CHI])
         loader(client, store).prefetch("customers", [LINH_CHI], START, END, tally=tally)
         assert tally.counts() == gather.Counts(calls_done=0, calls=0, pages_done=1, pages=1)
+    finally:
+        store.close()
+
+
+def test_kinds_asked_after_the_first_go_out_when_the_first_are_answered(tmp_path):
+    _, client = sim_client()
+    store = SQLiteStore(tmp_path / "stats.sqlite3")
+    try:
+        ld = loader(client, store)
+        tally = gather.Tally([LINH_CHI])
+        first: Future = Future()                                  # the cards' kind, still in flight
+        ld.prefetch("customers", [LINH_CHI], START, END, tally=tally, after=[first])
+        assert tally.counts().calls == 0                          # nothing asked yet
+        first.set_result(None)                                    # answered: the rest goes out now
+        assert tally.counts().calls == 2                          # 40 days: two runs of days
+        got = ld.load("customers", [LINH_CHI], START, END, tally=tally)
+        assert not got.errors and tally.counts() == gather.Counts(2, 2, 1, 1)
     finally:
         store.close()
