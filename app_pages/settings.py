@@ -7,9 +7,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pancake import fmt
-from pancake.data import cache
 from pancake.views import settings as vs
-from ui import auth, components, links, state, store_notice
+from ui import auth, cache, components, links, state, store_notice
 from ui.page import open_page
 
 STATUS_KEY = "_settings_token_status"   # (page ids, status frame, checked at)

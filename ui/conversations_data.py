@@ -27,14 +27,13 @@ import streamlit as st
 
 from pancake import conversations as conv
 from pancake import fmt, i18n
-from pancake.data import cache
 from pancake.data import conversations as dc
 from pancake.data.core import BoundedLRU
 from pancake.errors import PancakeError, ServerError, TransportError
 from pancake.redact import redact
 from pancake.views import conversations as v
 
-from . import auth, components, state
+from . import auth, cache, components, state
 
 OPEN_TTL = 300.0       # seconds: a range with today in it moves while the shop works
 CLOSED_TTL = 1800.0

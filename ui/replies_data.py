@@ -9,11 +9,11 @@ from datetime import date
 import streamlit as st
 
 from pancake import hours as hours_mod
-from pancake.data import cache
 from pancake.data import replies as dr
 from pancake.store import memory_store
 from pancake.views import replies as v
 
+from . import cache
 from . import conversations_data as cd
 
 

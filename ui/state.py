@@ -23,7 +23,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from pancake import fmt, i18n, timeutil
-from pancake.data import cache
+
+from . import cache
 
 STATE_KEY = "_view"
 PROBLEMS_KEY = "_view_problems"

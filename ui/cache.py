@@ -1,4 +1,4 @@
-"""The dashboard's data layer: the only module in ``pancake/`` that imports Streamlit.
+"""The dashboard's data layer (Streamlit's side of ``pancake.data``; no Streamlit in ``pancake/``).
 
 It resolves settings (environment, then ``st.secrets``), builds one client and one
 ``core.Loader`` per configuration (the simulator in demo mode), and loads statistics through
@@ -28,13 +28,13 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from .. import store as store_mod
-from .. import timeutil
-from ..client import PancakeClient
-from ..config import ConfigError, Settings, load_settings
-from ..redact import install_log_redaction, redact
-from . import core
-from .core import PageError, Result
+from pancake import store as store_mod
+from pancake import timeutil
+from pancake.client import PancakeClient
+from pancake.config import ConfigError, Settings, load_settings
+from pancake.data import core
+from pancake.data.core import PageError, Result
+from pancake.redact import install_log_redaction, redact
 
 TODAY_TTL = "5m"     # a range with today in it moves while the shop works (core.OPEN_TTL)
 PAGES_TTL = "1h"     # the page list changes rarely (issue 23: metadata hourly); clearing the store drops it
@@ -127,7 +127,7 @@ def pages() -> tuple[pd.DataFrame, str | None]:
     try:
         return _in_scope(_pages(_fingerprint(s))), None
     except Exception as exc:  # noqa: BLE001
-        from .. import reshape
+        from pancake import reshape
         frame = reshape.pages_frame([{"id": p, "name": p} for p in s.page_tokens])
         return _in_scope(frame), redact(str(exc))
 
