@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import i18n
+from . import config, i18n
 from .redact import RedactingFilter, redact, register_secret
 
 ENV = "PANCAKE_NOTIFY"
@@ -219,29 +219,22 @@ class Target:
         return hashlib.sha256(self.url.encode("utf-8")).hexdigest()[:16]
 
 
-def _from_secrets(secrets: Mapping[str, Any] | None) -> list[str]:
-    secrets = dict(secrets or {})
-    table = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
-    for value in (secrets.get(ENV), table.get("notify")):
-        if value in (None, "", []):
-            continue
-        if isinstance(value, (list, tuple)):
-            return [u for v in value for u in split_urls(str(v))]
-        return split_urls(str(value))
-    return []
+def _urls(value: Any) -> list[str]:
+    """``PANCAKE_NOTIFY`` as given: one string of URLs, or (secrets) a list of them."""
+    if isinstance(value, (list, tuple)):
+        return [u for v in value for u in split_urls(str(v))]
+    return split_urls(None if value is None else str(value))
 
 
 def targets(cli: Sequence[str] | None = None, env: Mapping[str, str] | None = None,
             secrets: Mapping[str, Any] | None = None) -> list[Target]:
     """The channels: ``--notify`` URLs, else ``PANCAKE_NOTIFY``, else the secrets; each URL once,
     its secrets registered for redaction."""
-    import os
-    env = os.environ if env is None else env
     urls = [u for c in (cli or []) for u in split_urls(c)]
     if not urls:
-        urls = split_urls(env.get(ENV))
+        urls = _urls(config.read(ENV, env))            # the environment
     if not urls:
-        urls = _from_secrets(secrets)
+        urls = _urls(config.read(ENV, {}, secrets))    # then the secrets
     out: list[Target] = []
     for url in dict.fromkeys(urls):
         protect(url)

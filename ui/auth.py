@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import time
 
 import streamlit as st
@@ -29,15 +28,8 @@ THROTTLE = access.Throttle()
 COOLDOWN = access.Cooldown(seconds=10.0)
 
 
-def _secrets() -> dict:
-    try:
-        return {k: st.secrets[k] for k in st.secrets}
-    except Exception:  # noqa: BLE001 - no secrets file: nothing configured there
-        return {}
-
-
 def config() -> access.AccessConfig:
-    return access.load_access(os.environ, _secrets())
+    return access.load_access(secrets=cache.secrets())
 
 
 def identity() -> access.Identity:

@@ -18,11 +18,7 @@ from . import conversations_data as cd
 
 
 def hours() -> hours_mod.Hours:
-    try:
-        secrets = {k: st.secrets[k] for k in st.secrets}
-    except Exception:  # noqa: BLE001 - no secrets file
-        secrets = {}
-    return hours_mod.from_env(cache.tz_name(), secrets=secrets)
+    return hours_mod.from_env(cache.tz_name(), secrets=cache.secrets())
 
 
 def basis(h: hours_mod.Hours) -> str:

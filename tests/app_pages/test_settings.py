@@ -55,7 +55,6 @@ def test_age_and_local_time():
     assert vs.age_text(None, now, "en") == "—"
     assert vs.local_time(now, "Asia/Ho_Chi_Minh", "vi") == "17:00:00 24/11/2026"
     assert vs.local_time(now, "Asia/Ho_Chi_Minh", "en") == "17:00:00, 24 Nov 2026"
-    assert vs.ttl_text("6h", "vi") == "6 giờ" and vs.ttl_text("5m", "en") == "5 min"
 
 
 def test_env_table_lists_every_variable_with_placeholders():
