@@ -175,7 +175,7 @@ def _apprise_private(url: str) -> list[Any]:
     """The values apprise itself declares private for this URL's service (bot tokens, webhook
     keys, passwords), from its own URL parser."""
     try:
-        from apprise.manager_plugins import NotificationManager
+        from apprise.manager_plugins import NotificationManager  # start-up: apprise only when a URL is checked
         manager = NotificationManager()
         schema = url.split("://", 1)[0].lower()
         if "://" not in url or schema not in manager:
@@ -406,7 +406,7 @@ RENDERS_TEXT_AS_MARKDOWN = ("discord",)
 
 def channel(plugin: Any) -> Channel:
     """A loaded apprise service's format (its preferred one), body length limit and title."""
-    from apprise import NotifyFormat
+    from apprise import NotifyFormat  # start-up: apprise only when sending
     formats = plugin.notify_format
     preferred = formats[0] if isinstance(formats, (tuple, list)) and formats else formats
     markdown = preferred in (NotifyFormat.MARKDOWN, NotifyFormat.HTML)
@@ -464,8 +464,8 @@ def send_one(message: Message, target: Target, *, notify_type: str = "info",
 def _send_one(message: Message, target: Target, *, notify_type: str, timeout: float,
               attachment: Attachment | None, folder: str) -> Delivery:
     try:
-        import apprise
-        from apprise.result import AppriseResultStatus
+        import apprise  # start-up: apprise (and its plugins) only when sending
+        from apprise.result import AppriseResultStatus  # the same
         obj = apprise.Apprise()
         with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
             added = obj.add(target.url)
@@ -481,7 +481,7 @@ def _send_one(message: Message, target: Target, *, notify_type: str, timeout: fl
             path = os.path.join(folder, os.path.basename(attachment.name) or "attachment")
             with open(path, "wb") as fh:
                 fh.write(attachment.data)
-            from apprise.attachment.file import AttachFile
+            from apprise.attachment.file import AttachFile  # the same
             attach = apprise.AppriseAttachment()
             attach.add(AttachFile(path=path, name=attachment.name, mimetype=attachment.mime))
         # DEBUG: the socket exception that tells "never connected" from "sent, no answer"

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from pancake import config, timeutil
+from pancake import config, reshape, timeutil
 from pancake import store as store_mod
 from pancake.client import PancakeClient
 from pancake.config import ConfigError, Settings, load_settings
@@ -127,7 +128,6 @@ def pages() -> tuple[pd.DataFrame, str | None]:
     try:
         return _in_scope(_pages(_fingerprint(s))), None
     except Exception as exc:  # noqa: BLE001
-        from pancake import reshape
         frame = reshape.pages_frame([{"id": p, "name": p} for p in s.page_tokens])
         return _in_scope(frame), redact(str(exc))
 
@@ -192,9 +192,8 @@ def use_system_arrow_pool() -> bool:
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return False
     try:
-        import pyarrow as pa
         pa.set_memory_pool(pa.system_memory_pool())
-    except Exception:  # noqa: BLE001 - no pyarrow, or an old one: nothing to choose
+    except Exception:  # noqa: BLE001 - an old pyarrow: nothing to choose
         return False
     return True
 
