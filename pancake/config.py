@@ -57,9 +57,9 @@ VARIABLES = (
              "/var/cache/pancake"),
     Variable("PANCAKE_STORE_URL", "`postgresql://user:password@host:5432/db`: the store and the rate limit on "
              "PostgreSQL, shared by several dashboard replicas and a sync job", "— (SQLite)",
-             "postgresql://<user>:<password>@<host>:5432/<db>"),
+             "postgresql://<user>:<secret>@<host>:5432/<db>"),
     Variable("PANCAKE_DASHBOARD_PASSWORD", "a shared password for the dashboard (see \"Who may see what\")",
-             "— (open)", "<password>"),
+             "— (open)", "<passphrase>"),
     Variable("PANCAKE_ACCESS_FILE", "a TOML file of viewers (with their pages) and kiosk keys", "—",
              "/etc/pancake/access.toml"),
     Variable("PANCAKE_SESSION_HOURS", "how long a sign-in lasts (hours, up to 90 days) before the password is "
