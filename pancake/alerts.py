@@ -63,7 +63,7 @@ def load_waiting(loader: Any, page_ids: Sequence[str], names: Mapping[str, str],
     long ago the customer wrote (``data.conversations.page_waiting``), and the pages that failed. Needs the conversations module; without it,
     (None, [])."""
     try:
-        from . import conversations as conv  # optional: "Needs the conversations module"
+        from . import conversations as conv  # a legacy guard: the module always ships
     except ImportError:
         return None, []
     client = loader.client
