@@ -9,10 +9,9 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from pancake import fmt
-from pancake.data import cache
 from pancake.views import activity as av
 from pancake.views import engagement as ev
-from ui import components, state
+from ui import cache, components, state
 from ui.page import open_page
 
 page = open_page("nav.activity")

@@ -6,9 +6,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from pancake.data import cache
 from pancake.views import customers as v
-from ui import components, state
+from ui import cache, components, state
 from ui.page import open_page
 
 page = open_page("nav.customers")

@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from pancake.data import cache
 from pancake.views import engagement as ev
-from ui import components, state
+from ui import cache, components, state
 from ui.page import open_page
 
 page = open_page("nav.engagement")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from pancake import fmt
-from pancake.data import cache
+from pancake.data.core import OPEN_TTL
 from pancake.views import settings as vs
-from ui import auth, components, links, state, store_notice
+from ui import auth, cache, components, links, state, store_notice
 from ui.page import open_page
 
 STATUS_KEY = "_settings_token_status"   # (page ids, status frame, checked at)
@@ -73,7 +73,7 @@ st.markdown(state.t("set.tz_body", tz=tz, now=vs.local_time(cache.now_utc(), tz,
 # --- the statistics store and the cache ----------------------------------------------------
 st.subheader(state.t("set.store"))
 info = cache.store_info()
-st.markdown(state.t("set.store_body", today=vs.ttl_text(cache.TODAY_TTL, lang),
+st.markdown(state.t("set.store_body", today=fmt.duration_ms(OPEN_TTL * 1000, lang),
                     backend=state.t(f"set.store.backend.{info['backend']}"),
                     size=vs.size_text(info["size_bytes"], lang),
                     entries=fmt.number(info["entries"], lang)))

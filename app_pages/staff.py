@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pancake.data import cache
 from pancake.views import replies as vr
 from pancake.views import staff as v
-from ui import components, state
+from ui import cache, components, state
 from ui import replies_data as rd
 from ui.page import open_page
 

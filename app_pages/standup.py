@@ -21,12 +21,11 @@ from typing import Any
 import streamlit as st
 
 from pancake import conversations, digest, fmt, i18n, metrics
-from pancake.data import cache
 from pancake.data.core import OPEN_TTL
 from pancake.views import activity, ads, customers, engagement, staff, tags
 from pancake.views import briefing as bf
 from pancake.views import standup as sv
-from ui import components, state, store_notice
+from ui import cache, components, state, store_notice
 from ui import conversations_data as conv_data
 from ui.page import Page, open_page
 

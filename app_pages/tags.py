@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pancake.data import cache
 from pancake.views import tags as v
-from ui import components, state
+from ui import cache, components, state
 from ui.page import open_page
 
 page = open_page("nav.tags")

@@ -149,7 +149,7 @@ def rss_mb() -> tuple[float, float]:
 
 def memo_state() -> tuple[int, float]:
     """(entries, MB) of the dashboard's in-memory cache of frames (all sessions)."""
-    from pancake.data import cache
+    from ui import cache
     try:
         info = cache.memory_info()
     except Exception:  # noqa: BLE001 - no loader yet
@@ -309,7 +309,7 @@ def _paced(a: argparse.Namespace, argv: list[str] | None, server: ApiServer) -> 
 
 
 def _measure(a: argparse.Namespace, argv: list[str] | None) -> int:
-    from pancake.data import cache
+    from ui import cache
     load_before = os.getloadavg()[0]   # other work on the machine slows the cold runs most
     start_rss = rss_mb()[0]
     rows, failed, mem_rows = [], False, []

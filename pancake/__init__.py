@@ -1,6 +1,6 @@
 """Pancake (pages.fm) statistics: client, simulator, reshaping and data layer.
 
-Only ``pancake.data.cache`` imports Streamlit; everything else is plain Python.
+No module here imports Streamlit (the dashboard's side is ``ui/``); everything is plain Python.
 """
 
 __all__ = ["__version__"]

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from . import config
 from .config import ConfigError
 
 ALL = "*"
@@ -575,14 +576,11 @@ def _read_file(path: str) -> tuple[tuple[Viewer, ...], tuple[Kiosk, ...]]:
 
 def load_access(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None) -> AccessConfig:
     """The gate's configuration from the environment and Streamlit secrets."""
-    env = os.environ if env is None else env
     secrets = secrets or {}
-    pancake_secrets = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
-    password = (env.get(ENV_PASSWORD) or secrets.get(ENV_PASSWORD)
-                or (pancake_secrets or {}).get("dashboard_password") or None)
+    password = config.read(ENV_PASSWORD, env, secrets)
     viewers: tuple[Viewer, ...] = ()
     kiosks: tuple[Kiosk, ...] = ()
-    path = env.get(ENV_FILE) or secrets.get(ENV_FILE)
+    path = config.read(ENV_FILE, env, secrets)
     if path:
         viewers, kiosks = _read_file(str(path))
     elif "viewer" in secrets or "kiosk" in secrets:

@@ -23,6 +23,8 @@ from typing import Any
 import pandas as pd
 
 from . import fmt, i18n
+from .data import conversations as dc
+from .data import core
 from .digest import dashboard_link
 from .notify import Message, Section, Target
 from .views import briefing as bf
@@ -61,11 +63,9 @@ def load_waiting(loader: Any, page_ids: Sequence[str], names: Mapping[str, str],
     long ago the customer wrote (``data.conversations.page_waiting``), and the pages that failed. Needs the conversations module; without it,
     (None, [])."""
     try:
-        from . import conversations as conv
+        from . import conversations as conv  # a legacy guard: the module always ships
     except ImportError:
         return None, []
-    from .data import conversations as dc
-    from .data import core
     client = loader.client
 
     def one(pid: str) -> dict[str, pd.DataFrame]:

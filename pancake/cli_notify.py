@@ -30,9 +30,10 @@ import time
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from . import i18n, store
+from . import config, i18n, notify, picture, store
 from .cli_common import open_pages, parse_day, read_secrets
 from .config import load_settings
+from .export import AtomicFile, OutputPathError
 from .redact import redact
 from .store import StoreError
 
@@ -121,7 +122,6 @@ def _say(args: argparse.Namespace, stderr: TextIO):
 
 def _setup(args: argparse.Namespace, stderr: TextIO):
     """(settings, secrets, targets, loader, page_ids, names, asked) or an exit status."""
-    from . import notify
     secrets = read_secrets()
     channels = notify.targets(args.notify, secrets=secrets)
     if not channels and not args.dry_run and not getattr(args, "picture_out", None):
@@ -154,7 +154,6 @@ def _deliver(msg, channels, say, stderr: TextIO, *, notify_type: str, unknown_no
              attachment=None) -> list:
     """Send to each channel and say how each went: sent, failed, or sent with an unknown outcome
     (the channel had the message and never answered: it may have arrived)."""
-    from . import notify
     out = notify.send(msg, channels, notify_type=notify_type, attachment=attachment)
     for d in out:
         if d.ok:
@@ -183,7 +182,6 @@ def run_digest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     say = _say(args, stderr)
     out_file = None
     if args.picture_out:
-        from .export import AtomicFile, OutputPathError
         try:
             out_file = AtomicFile(args.picture_out)   # a bad path is said before any work
         except OutputPathError as exc:
@@ -197,7 +195,7 @@ def run_digest(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _digest(args, settings, channels, loader, page_ids, names, asked, say, stdout, stderr, out_file) -> int:
-    from . import digest
+    from . import digest  # start-up: the digest's views (plotly) only for this command
     today = loader.today()
     day = args.date or today - timedelta(days=1)
     if day > today:
@@ -225,7 +223,6 @@ def _digest(args, settings, channels, loader, page_ids, names, asked, say, stdou
         return EXIT_FAILED if result.errors else EXIT_OK
     attachment = None
     if args.picture:
-        from . import notify, picture
         png = _picture(args, loader, page_ids, names, day, say, stderr)
         if png is not None:
             attachment = notify.Attachment(picture.file_name(page_ids, day, args.lang), png)
@@ -240,7 +237,6 @@ def _picture(args, loader, page_ids, names, day, say, stderr: TextIO) -> bytes |
     """The standup screen of the digest's pages and day as a PNG, or None after one line saying
     why (no Chromium, or the render failed): the digest is then sent without it. Its data is put
     in the store first, through this command's loader; the screen reads it from there."""
-    from . import config, picture
     chromium, why = config.chromium()
     if chromium is None:
         print(redact(f"warning: no picture: {why}"), file=stderr)
@@ -269,7 +265,7 @@ def _state_store(settings, loader, stderr: TextIO):
 
 
 def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from . import alerts
+    from . import alerts  # start-up: the alerts' views (plotly) only for these commands
     setup = _setup(args, stderr)
     if isinstance(setup, int):
         return setup
@@ -301,7 +297,7 @@ def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _nothing_new(check, state, scope: str, where: str, say) -> None:
-    from . import alerts
+    from . import alerts  # start-up: the alerts' views (plotly) only for these commands
     active = alerts.current_keys(check)
     unknown = sum(1 for k, o in state.alert_outcomes(scope).items() if o == "unknown" and k in active)
     say(f"alert: nothing new for {where} ({len(check.flags)} flag(s) active, already sent"
@@ -309,7 +305,7 @@ def _nothing_new(check, state, scope: str, where: str, say) -> None:
 
 
 def _alert_dry_run(args, check, state, scope, target, page_ids, names, now, link, asked, stdout, say) -> None:
-    from . import alerts
+    from . import alerts  # start-up: the alerts' views (plotly) only for these commands
     new = alerts.new_flags(check, state.alert_state(scope))
     if not new:
         _nothing_new(check, state, scope, target.label if target is not None else "stdout", say)
@@ -324,7 +320,7 @@ def _alert_channel(args, check, state, scope, target, page_ids, names, now, link
                    stderr: TextIO) -> bool:
     """One channel's turn (under its lock): the flags not sent to it yet, sent and remembered.
     False when it failed or its outcome is unknown."""
-    from . import alerts
+    from . import alerts  # start-up: the alerts' views (plotly) only for these commands
     remembered = state.alert_state(scope)
     new = alerts.new_flags(check, remembered)
     if not new:

@@ -15,18 +15,107 @@ from .redact import register_secret
 
 DEFAULT_BASE_URL = "https://pages.fm/api"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+DEFAULT_SESSION_HOURS = 12.0
+MAX_SESSION_HOURS = 24.0 * 90
+DEFAULT_MEMORY_CACHE_MB = 64          # composed frames kept in memory, all sessions together
+DEFAULT_MEMORY_CACHE_ENTRIES = 2000
+DEFAULT_MAX_RANGE_DAYS = 731          # two years
 
+
+@dataclass(frozen=True)
+class Variable:
+    """One configuration variable. ``meaning`` and ``default`` are the README's words (on screen:
+    ``set.env.<name>`` in strings.toml); ``example`` is a placeholder for the Settings page,
+    never a value in use. ``secrets``: also read from Streamlit secrets (the same name, or the
+    name without ``PANCAKE_`` in lower case in a ``[pancake]`` table); else the environment only."""
+    name: str
+    meaning: str
+    default: str
+    example: str
+    secrets: bool = True
+
+    @property
+    def short(self) -> str:
+        return self.name.removeprefix("PANCAKE_").lower()
+
+
+# Every PANCAKE_* variable the product reads, in the order the README and the Settings page list
+# them. No other module reads the environment for them: each asks ``read(name)``.
+VARIABLES = (
+    Variable("PANCAKE_ACCESS_TOKEN", "user token (Account → Personal settings). Lists your pages, generates "
+             "missing page tokens, enables the multi-page staff statistics", "—", "<user token>"),
+    Variable("PANCAKE_PAGE_TOKENS", "page tokens, `page_id:token,page_id:token` (page Settings → Tools)", "—",
+             "<page_id>:<page token>,<page_id>:<page token>"),
+    Variable("PANCAKE_BASE_URL", "API base; the client appends `/v1/...` and `/public_api/v1|v2/...`",
+             f"`{DEFAULT_BASE_URL}`", DEFAULT_BASE_URL),
+    Variable("PANCAKE_TIMEZONE", "the shops' time zone for day boundaries, `date_range` and hours",
+             f"`{DEFAULT_TIMEZONE}`", DEFAULT_TIMEZONE),
+    Variable("PANCAKE_DEMO", "`1` forces demo data even with tokens", "—", "0"),
+    Variable("PANCAKE_CACHE_DIR", "where the statistics store (`store.sqlite3`) and the shared rate-limit file live",
+             "the user's cache directory (`~/.cache/pancake-dashboard`; honours `XDG_CACHE_HOME`)",
+             "/var/cache/pancake"),
+    Variable("PANCAKE_STORE_URL", "`postgresql://user:password@host:5432/db`: the store and the rate limit on "
+             "PostgreSQL, shared by several dashboard replicas and a sync job", "— (SQLite)",
+             "postgresql://<user>:<secret>@<host>:5432/<db>"),
+    Variable("PANCAKE_DASHBOARD_PASSWORD", "a shared password for the dashboard (see \"Who may see what\")",
+             "— (open)", "<passphrase>"),
+    Variable("PANCAKE_ACCESS_FILE", "a TOML file of viewers (with their pages) and kiosk keys", "—",
+             "/etc/pancake/access.toml"),
+    Variable("PANCAKE_SESSION_HOURS", "how long a sign-in lasts (hours, up to 90 days) before the password is "
+             "asked again", f"`{DEFAULT_SESSION_HOURS:g}`", f"{DEFAULT_SESSION_HOURS:g}"),
+    Variable("PANCAKE_SESSION_KEY", "the key that signs session cookies; set the same long random value on every "
+             "replica (environment or secrets)", "made once in `PANCAKE_CACHE_DIR/session.key` (owner-only)",
+             "<long random text>"),
+    Variable("PANCAKE_ALLOW_WRITES", "`1` shows the conversation write actions (tag, assign, read/unread)", "off",
+             "0"),
+    Variable("PANCAKE_HOURS_FILE", "a TOML file of opening hours, holidays, reply targets and bots for the "
+             "response times (see \"Response times\")", "— (calendar time, no target)", "/srv/pancake/hours.toml"),
+    Variable("PANCAKE_NOTIFY", "notification URLs for `digest` and `alert`, comma-separated", "—",
+             "tgram://<bot token>/<chat id>"),
+    Variable("PANCAKE_PUBLIC_URL", "the dashboard's address, for links in the digest and alerts (http(s), no user "
+             "name or password)", "—", "https://stats.example.com"),
+    Variable("PANCAKE_CHROMIUM", "the Chromium that draws the standup as a picture (`digest --picture`, the "
+             "sidebar's download); when set, only this one is used", f"`{DEFAULT_CHROMIUM}`", DEFAULT_CHROMIUM,
+             secrets=False),
+    Variable("PANCAKE_MEMORY_CACHE_MB", "the in-memory cache's size in MB, every session together (`0` keeps "
+             "nothing in memory; the store holds the history)", f"`{DEFAULT_MEMORY_CACHE_MB}`",
+             str(DEFAULT_MEMORY_CACHE_MB), secrets=False),
+    Variable("PANCAKE_MEMORY_CACHE_ENTRIES", "the in-memory cache's number of entries, every session together "
+             "(`0` keeps nothing in memory)", f"`{DEFAULT_MEMORY_CACHE_ENTRIES}`", str(DEFAULT_MEMORY_CACHE_ENTRIES),
+             secrets=False),
+    Variable("PANCAKE_MAX_RANGE_DAYS", "the longest range a viewer may ask for, in days (a long range is many "
+             "calls on the owner's tokens)", f"`{DEFAULT_MAX_RANGE_DAYS}` (two years)", str(DEFAULT_MAX_RANGE_DAYS),
+             secrets=False),
+)
+REGISTRY = {v.name: v for v in VARIABLES}
+
+# The API configuration (what the Settings page's connection section is about)
 ENV_KEYS = ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
             "PANCAKE_TIMEZONE", "PANCAKE_DEMO")
-# Where the statistics store lives (see pancake.store). Kept apart from ENV_KEYS, which lists
-# the API configuration the Settings page shows.
+# Where the statistics store lives (see pancake.store)
 STORE_ENV_KEYS = ("PANCAKE_CACHE_DIR", "PANCAKE_STORE_URL")
-# Where the dashboard is served, for the links in the digest and the alerts
 PUBLIC_URL_ENV = "PANCAKE_PUBLIC_URL"
-# The headless Chromium that draws the standup as a picture (digest --picture, the sidebar's
-# download): this path when set (and then only this one), else Debian's
 CHROMIUM_ENV = "PANCAKE_CHROMIUM"
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+def read(name: str, env: Mapping[str, str] | None = None,
+         secrets: Mapping[str, Any] | None = None) -> Any:
+    """A registered variable's raw value, read now: the environment (default: this process's),
+    then secrets under the same name, then the ``[pancake]`` table's short key (``secrets=False``
+    variables: the environment only). None or blank text counts as unset; None when unset everywhere.
+    A secret may be a list or a table (``PANCAKE_NOTIFY``, ``PANCAKE_PAGE_TOKENS``)."""
+    var = REGISTRY[name]          # KeyError: every variable is registered
+    env = os.environ if env is None else env
+    candidates: list[Any] = [env.get(name)]
+    if var.secrets:
+        secrets = secrets or {}
+        table = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
+        candidates += [secrets.get(name), table.get(var.short)]
+    for found in candidates:
+        if found is not None and not (isinstance(found, str) and not found.strip()):
+            return found
+    return None
 
 
 class ConfigError(ValueError):
@@ -122,22 +211,18 @@ def public_url(env: Mapping[str, str] | None = None,
     """``PANCAKE_PUBLIC_URL`` (environment, then secrets: ``PANCAKE_PUBLIC_URL`` or ``public_url``
     in the ``[pancake]`` table) as (the URL without its trailing slash, or None; why it was
     refused, or None). A refused URL is dropped: the messages go out without the link."""
-    env = os.environ if env is None else env
-    secrets = dict(secrets or {})
-    table = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
-    for value in (env.get(PUBLIC_URL_ENV), secrets.get(PUBLIC_URL_ENV), table.get("public_url")):
-        if value is not None and str(value).strip():
-            problem = check_public_url(value)
-            return (None, problem) if problem else (str(value).strip().rstrip("/"), None)
-    return None, None
+    given = read(PUBLIC_URL_ENV, env, secrets)
+    if given is None or not str(given).strip():
+        return None, None
+    problem = check_public_url(given)
+    return (None, problem) if problem else (str(given).strip().rstrip("/"), None)
 
 
 def chromium(env: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
     """The Chromium to draw pictures with: (its path, None), or (None, why there is none).
     ``PANCAKE_CHROMIUM`` when set (then only that one: a wrong path is said, never replaced by
     another browser), else ``/usr/bin/chromium``. A path must be an executable file."""
-    env = os.environ if env is None else env
-    given = str(env.get(CHROMIUM_ENV) or "").strip()
+    given = str(read(CHROMIUM_ENV, env) or "").strip()
     path = given or DEFAULT_CHROMIUM
     where = f"{CHROMIUM_ENV}={_echo(path, 200)}" if given else path
     if not os.path.isfile(path):
@@ -146,9 +231,6 @@ def chromium(env: Mapping[str, str] | None = None) -> tuple[str | None, str | No
         return None, f"{where} is not executable"
     return path, None
 
-
-DEFAULT_SESSION_HOURS = 12.0
-MAX_SESSION_HOURS = 24.0 * 90
 
 
 def session_hours(value: Any) -> float:
@@ -227,19 +309,8 @@ def load_settings(env: Mapping[str, str] | None = None,
     ``[pancake]`` table with lower-case keys (access_token, page_tokens, base_url, timezone, demo,
     cache_dir, store_url).
     """
-    env = os.environ if env is None else env
-    secrets = dict(secrets or {})
-    table = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
-
     def pick(name: str) -> Any:
-        if env.get(name) not in (None, ""):
-            return env[name]
-        if secrets.get(name) not in (None, ""):
-            return secrets[name]
-        short = name.removeprefix("PANCAKE_").lower()
-        if table.get(short) not in (None, ""):
-            return table[short]
-        return None
+        return read(name, env, secrets)
 
     base_url = str(pick("PANCAKE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
     link, link_problem = public_url(env, secrets)

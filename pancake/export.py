@@ -525,7 +525,7 @@ def _column_format(fmt: str | Sequence[str | None] | None, row: int) -> str | No
 
 def _write_sheet(ws: Any, sheet: Sheet) -> None:
     from openpyxl.styles import Alignment, Font  # start-up: openpyxl for XLSX only
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # the same
 
     frame = sheet.frame
     headers = [_excel_value(_header_text(c)) for c in frame.columns]

@@ -30,13 +30,14 @@ Decisions:
 """
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import config
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TARGET_KEYS = ("first_reply_minutes", "next_reply_minutes")
@@ -362,6 +363,6 @@ ENV = "PANCAKE_HOURS_FILE"
 def from_env(default_timezone: str, env: Mapping[str, str] | None = None,
              secrets: Mapping[str, object] | None = None) -> Hours:
     """The file named by ``PANCAKE_HOURS_FILE`` (environment, then secrets); calendar time without."""
-    env = os.environ if env is None else env
-    path = env.get(ENV) or (str((secrets or {}).get(ENV) or "") or None)
+    given = config.read(ENV, env, secrets)
+    path = str(given).strip() if given is not None else None
     return load(path, default_timezone)

@@ -26,6 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .reshape import concat
+
 __all__ = [
     "Metric", "METRICS", "METRICS_BY_SOURCE", "SOURCES", "metric", "label", "help_text",
     "weighted_response_time", "combine_users", "share_of_replies", "ads_derived",
@@ -695,7 +697,6 @@ def merge_ad_windows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     ad, the ad described as the newest window does, the API's per-window ratios (cpc, cpm, ctr,
     purchase_roas) recomputed from the sums, and reach kept only when a single window reported
     it (reach cannot be added)."""
-    from .reshape import concat
     return merge_ads(concat(frames), several=len(frames) > 1)
 
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import i18n
+from . import config, i18n
 from .redact import RedactingFilter, redact, register_secret
 
 ENV = "PANCAKE_NOTIFY"
@@ -175,7 +175,7 @@ def _apprise_private(url: str) -> list[Any]:
     """The values apprise itself declares private for this URL's service (bot tokens, webhook
     keys, passwords), from its own URL parser."""
     try:
-        from apprise.manager_plugins import NotificationManager
+        from apprise.manager_plugins import NotificationManager  # start-up: apprise only when a URL is checked
         manager = NotificationManager()
         schema = url.split("://", 1)[0].lower()
         if "://" not in url or schema not in manager:
@@ -219,29 +219,22 @@ class Target:
         return hashlib.sha256(self.url.encode("utf-8")).hexdigest()[:16]
 
 
-def _from_secrets(secrets: Mapping[str, Any] | None) -> list[str]:
-    secrets = dict(secrets or {})
-    table = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
-    for value in (secrets.get(ENV), table.get("notify")):
-        if value in (None, "", []):
-            continue
-        if isinstance(value, (list, tuple)):
-            return [u for v in value for u in split_urls(str(v))]
-        return split_urls(str(value))
-    return []
+def _urls(value: Any) -> list[str]:
+    """``PANCAKE_NOTIFY`` as given: one string of URLs, or (secrets) a list of them."""
+    if isinstance(value, (list, tuple)):
+        return [u for v in value for u in split_urls(str(v))]
+    return split_urls(None if value is None else str(value))
 
 
 def targets(cli: Sequence[str] | None = None, env: Mapping[str, str] | None = None,
             secrets: Mapping[str, Any] | None = None) -> list[Target]:
     """The channels: ``--notify`` URLs, else ``PANCAKE_NOTIFY``, else the secrets; each URL once,
     its secrets registered for redaction."""
-    import os
-    env = os.environ if env is None else env
     urls = [u for c in (cli or []) for u in split_urls(c)]
     if not urls:
-        urls = split_urls(env.get(ENV))
+        urls = _urls(config.read(ENV, env))            # the environment
     if not urls:
-        urls = _from_secrets(secrets)
+        urls = _urls(config.read(ENV, {}, secrets))    # then the secrets
     out: list[Target] = []
     for url in dict.fromkeys(urls):
         protect(url)
@@ -413,7 +406,7 @@ RENDERS_TEXT_AS_MARKDOWN = ("discord",)
 
 def channel(plugin: Any) -> Channel:
     """A loaded apprise service's format (its preferred one), body length limit and title."""
-    from apprise import NotifyFormat
+    from apprise import NotifyFormat  # start-up: apprise only when sending
     formats = plugin.notify_format
     preferred = formats[0] if isinstance(formats, (tuple, list)) and formats else formats
     markdown = preferred in (NotifyFormat.MARKDOWN, NotifyFormat.HTML)
@@ -471,8 +464,8 @@ def send_one(message: Message, target: Target, *, notify_type: str = "info",
 def _send_one(message: Message, target: Target, *, notify_type: str, timeout: float,
               attachment: Attachment | None, folder: str) -> Delivery:
     try:
-        import apprise
-        from apprise.result import AppriseResultStatus
+        import apprise  # start-up: apprise (and its plugins) only when sending
+        from apprise.result import AppriseResultStatus  # the same
         obj = apprise.Apprise()
         with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
             added = obj.add(target.url)
@@ -488,7 +481,7 @@ def _send_one(message: Message, target: Target, *, notify_type: str, timeout: fl
             path = os.path.join(folder, os.path.basename(attachment.name) or "attachment")
             with open(path, "wb") as fh:
                 fh.write(attachment.data)
-            from apprise.attachment.file import AttachFile
+            from apprise.attachment.file import AttachFile  # the same
             attach = apprise.AppriseAttachment()
             attach.add(AttachFile(path=path, name=attachment.name, mimetype=attachment.mime))
         # DEBUG: the socket exception that tells "never connected" from "sent, no answer"

@@ -193,8 +193,8 @@ def render(page_ids: Sequence[str], start: date, end: date, *, lang: str, chromi
     is told ``("server", pid)`` and ``("browser", pid)`` as they start (tests). Raises
     :class:`PictureError`; whatever happens, the dashboard and the browser are stopped."""
     try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import Error as PlaywrightError  # optional: said when missing
+        from playwright.sync_api import sync_playwright  # the same
     except ImportError:
         raise PictureError("Playwright is not installed (pip install -r requirements.txt)") from None
     started = time.monotonic()

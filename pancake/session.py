@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import config
 from .config import ConfigError
 from .redact import register_secret
 
@@ -47,8 +48,7 @@ def signing_key(folder: Path | str, env: Mapping[str, str] | None = None,
                 secrets: Mapping[str, Any] | None = None) -> bytes:
     """The key that signs sessions: ``PANCAKE_SESSION_KEY`` when given, else the one in
     ``folder/session.key`` (made once, mode 0600; a file others may read is refused)."""
-    env = os.environ if env is None else env
-    given = env.get(ENV_KEY) or (secrets or {}).get(ENV_KEY)
+    given = config.read(ENV_KEY, env, secrets)
     if given:
         register_secret(str(given))
         return hashlib.sha256(str(given).encode()).digest()

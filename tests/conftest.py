@@ -11,19 +11,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pancake.config import ENV_KEYS, STORE_ENV_KEYS  # noqa: E402
-
-# read by other modules than pancake.config: the digest and alerts, the gate, write actions
-OTHER_ENV_KEYS = ("PANCAKE_NOTIFY", "PANCAKE_PUBLIC_URL", "PANCAKE_DASHBOARD_PASSWORD", "PANCAKE_ACCESS_FILE",
-                  "PANCAKE_ALLOW_WRITES", "PANCAKE_MAX_RANGE_DAYS", "PANCAKE_HOURS_FILE")
+from pancake.config import VARIABLES  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def _isolated_config(monkeypatch, tmp_path_factory):
     """No PANCAKE_* variable leaks in from the machine running the tests, and every test has
     its own empty statistics store (never the user's cache directory)."""
-    for key in ENV_KEYS + STORE_ENV_KEYS + OTHER_ENV_KEYS:
-        monkeypatch.delenv(key, raising=False)
+    for var in VARIABLES:       # every PANCAKE_* variable the product reads
+        monkeypatch.delenv(var.name, raising=False)
     monkeypatch.setenv("PANCAKE_CACHE_DIR", str(tmp_path_factory.mktemp("pancake-cache")))
     yield
 

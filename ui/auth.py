@@ -2,7 +2,7 @@
 (``pancake.access``). ``app.py`` calls :func:`gate` first; it returns who is looking, or stops
 the run after drawing the form.
 
-The identity lives in the session. Its page scope is what ``pancake.data.cache.pages`` returns
+The identity lives in the session. Its page scope is what ``ui.cache.pages`` returns
 for the session (``cache.set_scope``), so the page picker, the URL's ``pages=``, the loads,
 downloads, error messages and the standup screen never see a page outside it.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import time
 
 import streamlit as st
@@ -18,10 +17,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pancake import access, fmt, i18n, session
 from pancake.config import ConfigError
-from pancake.data import cache
 from pancake.redact import redact, register_secret
 
-from . import cookie, state
+from . import cache, cookie, state
 
 log = logging.getLogger("pancake.auth")
 
@@ -30,15 +28,8 @@ THROTTLE = access.Throttle()
 COOLDOWN = access.Cooldown(seconds=10.0)
 
 
-def _secrets() -> dict:
-    try:
-        return {k: st.secrets[k] for k in st.secrets}
-    except Exception:  # noqa: BLE001 - no secrets file: nothing configured there
-        return {}
-
-
 def config() -> access.AccessConfig:
-    return access.load_access(os.environ, _secrets())
+    return access.load_access(secrets=cache.secrets())
 
 
 def identity() -> access.Identity:

@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from pancake import export, fmt, i18n, kinds, views
-from pancake.data import cache
 from pancake.data.core import PageError, Result
 from pancake.views import cards as vcards
 from pancake.views import conversations as vconv
@@ -20,7 +19,7 @@ from pancake.views import tables as vtables
 from pancake.views.cards import Kpi
 from pancake.views.tables import Table
 
-from . import state
+from . import auth, cache, state
 
 
 def t(key: str, **kw) -> str:
@@ -157,7 +156,6 @@ def show_errors(errors: Iterable[PageError], of: int = 0) -> None:
 
 def _admin() -> bool:
     """Whether this session may open Settings (``ui.auth``; open dashboards: everyone)."""
-    from . import auth  # auth draws with these components: imported when needed
     return auth.identity().admin
 
 

@@ -27,16 +27,14 @@ import streamlit as st
 
 from pancake import conversations as conv
 from pancake import fmt, i18n
-from pancake.data import cache
 from pancake.data import conversations as dc
-from pancake.data.core import BoundedLRU
+from pancake.data.core import OPEN_TTL, BoundedLRU
 from pancake.errors import PancakeError, ServerError, TransportError
 from pancake.redact import redact
 from pancake.views import conversations as v
 
-from . import auth, components, state
+from . import auth, cache, components, state
 
-OPEN_TTL = 300.0       # seconds: a range with today in it moves while the shop works
 CLOSED_TTL = 1800.0
 MAX_ENTRIES = 64
 MAX_BYTES = 32 * 2**20     # conversations kept in memory, every session together
@@ -241,11 +239,7 @@ def writes_allowed() -> bool:
     never gets the controls, whatever the switch)."""
     if not auth.identity().admin:
         return False
-    try:
-        secrets = {k: st.secrets[k] for k in st.secrets}
-    except Exception:  # noqa: BLE001 - no secrets file
-        secrets = {}
-    return dc.writes_allowed(secrets=secrets)
+    return dc.writes_allowed(secrets=cache.secrets())
 
 
 def prepare(action: str, page_id: str, conversation_id: str, value: Any = None, label: str = "") -> None:

@@ -10,10 +10,8 @@ proxy says so), Max-Age the session's lifetime. A DELETE clears it (sign-out).
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
-from typing import Any
 
 import streamlit as st
 from starlette.requests import Request
@@ -24,25 +22,20 @@ from pancake import session
 from pancake import store as store_mod
 from pancake.config import load_settings
 
+from . import cache
+
 PATH = "/_pancake/session"
 _KEY: dict[str, bytes] = {}
 _LOCK = threading.Lock()
-
-
-def _secrets() -> dict[str, Any]:
-    try:
-        return {k: st.secrets[k] for k in st.secrets}
-    except Exception:  # noqa: BLE001 - no secrets file
-        return {}
 
 
 def signing_key() -> bytes:
     """The process's signing key (``PANCAKE_SESSION_KEY`` or the cache folder's ``session.key``)."""
     with _LOCK:
         if "key" not in _KEY:
-            secrets = _secrets()
-            folder = store_mod.cache_dir(load_settings(os.environ, secrets))
-            _KEY["key"] = session.signing_key(folder, os.environ, secrets)
+            secrets = cache.secrets()
+            folder = store_mod.cache_dir(load_settings(secrets=secrets))
+            _KEY["key"] = session.signing_key(folder, secrets=secrets)
         return _KEY["key"]
 
 

@@ -13,9 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from pancake import access, fmt, i18n, session
-from pancake.data import cache
 
-from . import auth, state
+from . import auth, cache, state
 
 # the pages a link may open (never Settings); "standup" is the TV screen
 LINKABLE = ("overview", "engagement", "staff", "conversations", "ads", "tags", "customers", "activity",

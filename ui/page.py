@@ -19,10 +19,9 @@ from typing import Any
 import streamlit as st
 
 from pancake import kinds, metrics
-from pancake.data import cache
 from pancake.data.core import Result
 
-from . import auth, components, state, store_notice
+from . import auth, cache, components, state, store_notice
 from .progress import ViewProgress
 
 

@@ -9,20 +9,16 @@ from datetime import date
 import streamlit as st
 
 from pancake import hours as hours_mod
-from pancake.data import cache
 from pancake.data import replies as dr
 from pancake.store import memory_store
 from pancake.views import replies as v
 
+from . import cache
 from . import conversations_data as cd
 
 
 def hours() -> hours_mod.Hours:
-    try:
-        secrets = {k: st.secrets[k] for k in st.secrets}
-    except Exception:  # noqa: BLE001 - no secrets file
-        secrets = {}
-    return hours_mod.from_env(cache.tz_name(), secrets=secrets)
+    return hours_mod.from_env(cache.tz_name(), secrets=cache.secrets())
 
 
 def basis(h: hours_mod.Hours) -> str:

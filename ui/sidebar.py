@@ -18,9 +18,8 @@ from datetime import date
 import streamlit as st
 
 from pancake import config, i18n, picture, timeutil
-from pancake.data import cache
 
-from . import auth, components, state
+from . import auth, cache, components, state
 
 LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 

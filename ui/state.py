@@ -12,7 +12,6 @@ the user's language (``Problem``, ``notice_lines``).
 """
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,13 +21,14 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from pancake import fmt, i18n, timeutil
-from pancake.data import cache
+from pancake import config, fmt, i18n, timeutil
+
+from . import cache
 
 STATE_KEY = "_view"
 PROBLEMS_KEY = "_view_problems"
 DEFAULT_PRESET = "last_7"
-MAX_RANGE_DAYS = 731       # two years: the default bound of a range (PANCAKE_MAX_RANGE_DAYS)
+MAX_RANGE_DAYS = config.DEFAULT_MAX_RANGE_DAYS   # the default bound of a range (PANCAKE_MAX_RANGE_DAYS)
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def _range(params: Mapping[str, str], today: date, problems: list[Problem]) -> t
 def max_range_days() -> int:
     """The longest range a viewer may ask for: ``PANCAKE_MAX_RANGE_DAYS`` (default two years; a
     long range is many calls on the owner's tokens)."""
-    raw = os.environ.get("PANCAKE_MAX_RANGE_DAYS", "")
+    raw = str(config.read("PANCAKE_MAX_RANGE_DAYS") or "")
     try:
         days = int(raw) if raw.strip() else MAX_RANGE_DAYS
     except ValueError:

@@ -10,8 +10,9 @@ from dataclasses import replace
 import streamlit as st
 
 from pancake import fmt
-from pancake.data import cache
 from pancake.views import store as vstore
+
+from . import cache
 
 
 def show(lang: str) -> None:

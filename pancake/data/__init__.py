@@ -1,1 +1,2 @@
-"""Data layer. ``core`` has no Streamlit (the CLI uses it); ``cache`` is the dashboard's entry."""
+"""Data layer (no Streamlit): ``core`` loads statistics through the store (the CLI uses it);
+the dashboard's entry is ``ui.cache``."""

@@ -25,7 +25,6 @@ seconds, one look at a time per page however many sessions ask. Tag and staff na
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 import weakref
@@ -38,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from .. import config
 from .. import conversations as conv
 from .. import gather
 from ..client import PancakeClient
@@ -119,13 +119,8 @@ def complete_from(frame: pd.DataFrame, capped: Iterable[str], end: date) -> date
 def writes_allowed(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None) -> bool:
     """Write actions are on only when ``PANCAKE_ALLOW_WRITES=1`` (environment first, then the
     same key in secrets, or ``allow_writes`` in a ``[pancake]`` table). Off by default."""
-    env = os.environ if env is None else env
-    secrets = secrets or {}
-    table = secrets.get("pancake") if isinstance(secrets.get("pancake"), Mapping) else {}
-    for value in (env.get(WRITES_ENV), secrets.get(WRITES_ENV), table.get("allow_writes")):
-        if value not in (None, ""):
-            return str(value).strip().lower() in ("1", "true", "yes", "on")
-    return False
+    value = config.read(WRITES_ENV, env, secrets)
+    return value is not None and str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 # --- names ----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Every call returns a :class:`Result`: frames for the pages that worked and one
 :class:`PageError` per page that failed. One failing page never blanks the others.
-The CLI uses this module directly; the dashboard goes through ``pancake.data.cache``.
+The CLI uses this module directly; the dashboard goes through ``ui.cache``.
 """
 from __future__ import annotations
 

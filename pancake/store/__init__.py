@@ -9,7 +9,7 @@
   ``~/.cache/pancake-dashboard``);
 - demo data (no token, or ``PANCAKE_DEMO=1``) is never written next to real statistics: the
   dashboard keeps it in a temporary SQLite file of its own, removed with its loader
-  (``pancake.data.cache``; on disk rather than in the process's memory), the CLI in memory.
+  (``ui.cache``; on disk rather than in the process's memory), the CLI in memory.
 
 A store that cannot be opened (unreachable database, unwritable directory) is replaced by an
 in-memory one with a warning (``StoreInfo.warning``): the dashboard still works, only without

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as time_of_day
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -467,7 +468,6 @@ def export_table(frame: pd.DataFrame, lang: str, page_names: Mapping[str, str] |
 
 def now_local(now_utc: datetime, tz: str) -> datetime:
     """A UTC instant as the naive local time the frames use."""
-    from zoneinfo import ZoneInfo
     return now_utc.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 

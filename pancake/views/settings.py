@@ -15,25 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .. import fmt, i18n
+from .. import config, fmt, i18n
 from ..redact import redact
 from . import tables
 
-ENV_VARS = ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL", "PANCAKE_TIMEZONE", "PANCAKE_DEMO")
-ENV_EXAMPLES = {
-    "PANCAKE_ACCESS_TOKEN": "<user token>",
-    "PANCAKE_PAGE_TOKENS": "<page_id>:<page token>,<page_id>:<page token>",
-    "PANCAKE_BASE_URL": "https://pages.fm/api",
-    "PANCAKE_TIMEZONE": "Asia/Ho_Chi_Minh",
-    "PANCAKE_DEMO": "0",
-}
-SECRETS_EXAMPLE = """\
-# .streamlit/secrets.toml
-PANCAKE_ACCESS_TOKEN = "<user token>"
-PANCAKE_PAGE_TOKENS = "<page_id>:<page token>,<page_id>:<page token>"
-PANCAKE_BASE_URL = "https://pages.fm/api"
-PANCAKE_TIMEZONE = "Asia/Ho_Chi_Minh"
-"""
+# the API configuration, written as a secrets.toml (placeholders from ``config.VARIABLES``)
+SECRETS_EXAMPLE = "# .streamlit/secrets.toml\n" + "".join(
+    f'{name} = "{config.REGISTRY[name].example}"\n' for name in config.ENV_KEYS if name != "PANCAKE_DEMO")
 
 
 def safe_base_url(url: Any) -> str:
@@ -106,23 +94,14 @@ def local_time(at: datetime | None, tz: str, lang: str) -> str:
     return f"{local:%H:%M:%S}{sep}{fmt.date(local, lang)}"
 
 
-def ttl_text(ttl: str, lang: str) -> str:
-    """"6h" -> "6 giờ" / "6 h"; "5m" -> "5 phút" / "5 min"."""
-    ttl = str(ttl).strip()
-    units = {"h": ("giờ", "h"), "m": ("phút", "min"), "s": ("giây", "s"), "d": ("ngày", "days")}
-    if ttl and ttl[-1] in units and ttl[:-1].isdigit():
-        vi, en = units[ttl[-1]]
-        return f"{ttl[:-1]} {vi if lang == 'vi' else en}"
-    return ttl
-
-
 def env_table(lang: str) -> tables.Table:
-    """The configuration reference: what each setting does in words first, then its variable
-    and an example (placeholders, never a value in use)."""
+    """The configuration reference, every variable of ``config.VARIABLES`` in its order: what it
+    does in words first (``set.env.<name>``), then its name and an example (placeholders, never a
+    value in use)."""
     frame = pd.DataFrame({
-        "variable": list(ENV_VARS),
-        "meaning": [i18n.t(f"set.env.{v}", lang) for v in ENV_VARS],
-        "example": [ENV_EXAMPLES[v] for v in ENV_VARS],
+        "variable": [v.name for v in config.VARIABLES],
+        "meaning": [i18n.t(f"set.env.{v.name}", lang) for v in config.VARIABLES],
+        "example": [v.example for v in config.VARIABLES],
     })
     return tables.Table(frame, [_text_column("meaning", "set.meaning", lang), _text_column("variable", "set.var", lang),
                                 _text_column("example", "set.example", lang)])

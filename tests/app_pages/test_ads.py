@@ -220,7 +220,7 @@ ISSUE_PREVIOUS = [{"ad_id": "1", "name": "Ad one", "status": "ACTIVE", "currency
 def issue_page(monkeypatch):
     """The Ads page of P1 whose ads answer with the issue's payloads (the current range, then
     the previous period)."""
-    from pancake.data import cache
+    from ui import cache
     real = cache.load
 
     def load(kind, page_ids, start, end, **options):

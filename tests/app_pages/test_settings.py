@@ -55,14 +55,14 @@ def test_age_and_local_time():
     assert vs.age_text(None, now, "en") == "—"
     assert vs.local_time(now, "Asia/Ho_Chi_Minh", "vi") == "17:00:00 24/11/2026"
     assert vs.local_time(now, "Asia/Ho_Chi_Minh", "en") == "17:00:00, 24 Nov 2026"
-    assert vs.ttl_text("6h", "vi") == "6 giờ" and vs.ttl_text("5m", "en") == "5 min"
 
 
 def test_env_table_lists_every_variable_with_placeholders():
     en = vs.env_table("en")
     assert [c.label for c in en.columns] == ["Meaning", "Variable", "Example"]   # words first
-    assert list(en.frame["variable"]) == ["PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
-                                          "PANCAKE_TIMEZONE", "PANCAKE_DEMO"]
+    assert list(en.frame["variable"])[:6] == ["PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
+                                              "PANCAKE_TIMEZONE", "PANCAKE_DEMO", "PANCAKE_CACHE_DIR"]
+    assert len(en.frame) == 19      # every variable (tests/pancake/test_config_registry.py: exactly the registry)
     assert en.frame["example"].iloc[1] == "<page_id>:<page token>,<page_id>:<page token>"
     assert vs.env_table("vi").columns[1].label == "Biến"
     assert vs.leaks(["abc CANARY-1 def"], ["CANARY-1", "nope", None]) == ["CANARY-1"]
@@ -99,6 +99,11 @@ def test_demo_mode_vietnamese_lists_pages_and_explains_configuration():
     assert set(status["token"]) == {"✅ Hoạt động"}
     config = next(d.value for d in at.dataframe if "variable" in d.value.columns)
     assert list(config["variable"])[0] == "PANCAKE_ACCESS_TOKEN"
+    # every variable, not only the API's five (issue 18: one list, the registry's)
+    assert len(config) == 19 and list(config["variable"])[-1] == "PANCAKE_MAX_RANGE_DAYS"
+    assert "Một mật khẩu chung để vào bảng điều khiển (mặc định: không khóa)." in list(config["meaning"])
+    # the freshness said is the loader's own (core.OPEN_TTL: 300 s)
+    assert any("khoảng có hôm nay được hỏi lại sau 5 phút" in m.value for m in at.markdown)
     assert "5/5 trang có token hoạt động." in [s.value for s in at.success]
     # demo tokens never on screen
     from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN

@@ -11,7 +11,6 @@ from datetime import timedelta
 import pandas as pd
 
 from pancake import fmt, metrics, timeutil
-from pancake.data import cache
 from pancake.data.core import PageError
 from pancake.views import briefing as bf
 from pancake.views import format_metric
@@ -19,6 +18,7 @@ from pancake.views import standup as sv
 from pancake.views.cards import change_text
 from tests.browser import truth
 from tests.conftest import app_test
+from ui import cache
 
 ONE = "104857392015873"   # VND ads, one of them with null purchases (unknown results)
 ACTIVE = list(truth.DEMO_PAGE_IDS)

@@ -10,10 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pancake import access, i18n
-from pancake.data import cache
 from pancake.simulator import DEMO_PAGES
 from tests.conftest import ROOT, drawn_text
 from tests.pancake.test_access import Clock
+from ui import cache
 
 PW = "CANARY-PASSWORD-5e1f9a"
 VIEWER_PW = "CANARY-VIEWER-PW-22d0"

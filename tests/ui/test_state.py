@@ -237,7 +237,7 @@ def test_partial_today_is_compared_with_the_same_hours_and_says_so():
     from datetime import datetime as _dt
     from zoneinfo import ZoneInfo
 
-    from pancake.data import cache
+    from ui import cache
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
     before = _dt.now(zone).replace(second=0, microsecond=0)
     at = app_test("app_pages/engagement.py", params={"pages": ONE, "range": "today", "lang": "en"})

@@ -1,4 +1,4 @@
-"""The dashboard's data layer (pancake.data.cache) over the store: a second tab, a compare toggle
+"""The dashboard's data layer (ui.cache) over the store: a second tab, a compare toggle
 and a standup screen refreshing make no API call for closed days; the memory cache is bounded;
 Settings gets the store's facts and a clear button's function. Demo mode (in-process simulator,
 a temporary store file) unless a test configures a server."""
@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from pancake import timeutil
-from pancake.data import cache, core
+from pancake.data import core
 from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from ui import cache
 
 VIEW = [("engagement", {}), ("activity", {}), ("customers", {}), ("staff", {}), ("tags", {}), ("ads", {})]
 

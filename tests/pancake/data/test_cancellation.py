@@ -14,9 +14,10 @@ import pytest
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
 
 from pancake import gather
-from pancake.data import cache, core
+from pancake.data import core
 from pancake.store import SQLiteStore
 from tests.pancake.store.test_store import LINH_CHI, loader, sim_client
+from ui import cache
 
 D0, D1, D2, D3 = date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 4), date(2026, 11, 5)
 WAIT = 60    # seconds a test waits for work it has let go (a bound on a hang, never a measure)

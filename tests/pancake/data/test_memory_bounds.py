@@ -1,4 +1,4 @@
-"""What the dashboard's process keeps in memory is bounded (pancake.data.cache): the in-memory
+"""What the dashboard's process keeps in memory is bounded (ui.cache): the in-memory
 cache of frames honours its entries and bytes bounds (set by PANCAKE_MEMORY_CACHE_ENTRIES and
 PANCAKE_MEMORY_CACHE_MB), an evicted entry is read again from the store and never asked of the
 API, the multi-page staff statistics live under the same bounds, demo data is stored in a
@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pancake.data import cache, core
+from pancake.data import core
 from pancake.simulator import DEMO_PAGE_IDS, Simulator
+from ui import cache
 
 
 def sim_of(ld: core.Loader) -> Simulator:

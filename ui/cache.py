@@ -1,4 +1,4 @@
-"""The dashboard's data layer: the only module in ``pancake/`` that imports Streamlit.
+"""The dashboard's data layer (Streamlit's side of ``pancake.data``; no Streamlit in ``pancake/``).
 
 It resolves settings (environment, then ``st.secrets``), builds one client and one
 ``core.Loader`` per configuration (the simulator in demo mode), and loads statistics through
@@ -24,29 +24,29 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from .. import store as store_mod
-from .. import timeutil
-from ..client import PancakeClient
-from ..config import ConfigError, Settings, load_settings
-from ..redact import install_log_redaction, redact
-from . import core
-from .core import PageError, Result
+from pancake import config, reshape, timeutil
+from pancake import store as store_mod
+from pancake.client import PancakeClient
+from pancake.config import ConfigError, Settings, load_settings
+from pancake.data import core
+from pancake.data.core import PageError, Result
+from pancake.redact import install_log_redaction, redact
 
-TODAY_TTL = "5m"     # a range with today in it moves while the shop works (core.OPEN_TTL)
 PAGES_TTL = "1h"     # the page list changes rarely (issue 23: metadata hourly); clearing the store drops it
-MULTI_USERS_TTL = 300.0   # seconds the multi-page staff statistics are kept in memory
 
 log = logging.getLogger("pancake.data")
 
 
 # --- settings and client -----------------------------------------------------------------
 
-def _secrets() -> dict[str, Any]:
-    """st.secrets as a plain dict, or {} when there is no secrets.toml."""
+def secrets() -> dict[str, Any]:
+    """st.secrets as a plain dict, or {} when there is no secrets.toml: the one reader of
+    Streamlit's secrets (``pancake.config`` takes them as a mapping)."""
     try:
         return {k: st.secrets[k] for k in st.secrets}
     except Exception:  # noqa: BLE001 - no secrets file, or an unreadable one
@@ -58,15 +58,16 @@ def settings() -> Settings:
     demo configuration meanwhile: the dashboard still draws, Settings stays reachable."""
     install_log_redaction()
     try:
-        return load_settings(secrets=_secrets())
+        return load_settings(secrets=secrets())
     except ConfigError:
-        return Settings(demo=True, cache_dir=os.environ.get("PANCAKE_CACHE_DIR") or None)
+        folder = config.read("PANCAKE_CACHE_DIR", secrets=secrets())
+        return Settings(demo=True, cache_dir=str(folder).strip() if folder is not None else None)
 
 
 def settings_error() -> str | None:
     """A readable message when the configuration is malformed (never a token)."""
     try:
-        load_settings(secrets=_secrets())
+        load_settings(secrets=secrets())
     except ConfigError as exc:
         return redact(str(exc))
     return None
@@ -127,7 +128,6 @@ def pages() -> tuple[pd.DataFrame, str | None]:
     try:
         return _in_scope(_pages(_fingerprint(s))), None
     except Exception as exc:  # noqa: BLE001
-        from .. import reshape
         frame = reshape.pages_frame([{"id": p, "name": p} for p in s.page_tokens])
         return _in_scope(frame), redact(str(exc))
 
@@ -154,8 +154,8 @@ def page_names() -> dict[str, str]:
 
 ENV_MEMO_ENTRIES = "PANCAKE_MEMORY_CACHE_ENTRIES"
 ENV_MEMO_MB = "PANCAKE_MEMORY_CACHE_MB"
-MEMO_MAX_ENTRIES = 2000
-MEMO_MAX_BYTES = 64 * 2**20     # composed frames kept in memory, all sessions together
+MEMO_MAX_ENTRIES = config.DEFAULT_MEMORY_CACHE_ENTRIES
+MEMO_MAX_BYTES = config.DEFAULT_MEMORY_CACHE_MB * 2**20     # composed frames kept in memory, all sessions together
 LOADERS_MAX = 4                 # configurations with a loader (each with its own cache) at once
 CALL_BUDGET = 40.0              # seconds one API call may take with its retries, in the dashboard
 
@@ -165,14 +165,13 @@ def memo_bounds(env: Mapping[str, str] | None = None) -> tuple[int, int]:
     2,000) and ``PANCAKE_MEMORY_CACHE_MB`` (default 64; a fraction is fine). 0 keeps nothing
     in memory (every view composes its frames from the store). A value that is not a number
     >= 0 is ignored with a warning."""
-    env = os.environ if env is None else env
     entries = _bound(env, ENV_MEMO_ENTRIES, MEMO_MAX_ENTRIES, int)
     mb = _bound(env, ENV_MEMO_MB, MEMO_MAX_BYTES / 2**20, float)
     return int(entries), int(mb * 2**20)
 
 
-def _bound(env: Mapping[str, str], key: str, default: float, kind: type) -> float:
-    raw = (env.get(key) or "").strip()
+def _bound(env: Mapping[str, str] | None, key: str, default: float, kind: type) -> float:
+    raw = str(config.read(key, env) or "").strip()
     if not raw:
         return default
     try:
@@ -193,9 +192,8 @@ def use_system_arrow_pool() -> bool:
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return False
     try:
-        import pyarrow as pa
         pa.set_memory_pool(pa.system_memory_pool())
-    except Exception:  # noqa: BLE001 - no pyarrow, or an old one: nothing to choose
+    except Exception:  # noqa: BLE001 - an old pyarrow: nothing to choose
         return False
     return True
 
@@ -353,7 +351,8 @@ def _progress_text(done: int, total: int) -> str:
 
 def multi_page_users(page_ids: Iterable[str], start: date, end: date) -> Result:
     """The user API's staff statistics over several pages at once, kept in the loader's
-    in-memory cache (its bounds) for ``MULTI_USERS_TTL`` seconds; errors are never kept."""
+    in-memory cache (its bounds) for ``core.OPEN_TTL`` seconds, like anything with today in it;
+    errors are never kept."""
     s = settings()
     if not (s.access_token or s.use_demo):
         return Result(frames={}, errors=[PageError("", "", "config",
@@ -366,7 +365,7 @@ def multi_page_users(page_ids: Iterable[str], start: date, end: date) -> Result:
         return Result(frames=hit[0], fetched_at=datetime.fromtimestamp(hit[1], UTC), pages_ok=list(ids))
     result = core.multi_page_users(ld.client, list(ids), start, end)
     if not result.errors and ld.memo is not None:
-        ld.memo.put(key, result.frames, result.fetched_at.timestamp(), MULTI_USERS_TTL)
+        ld.memo.put(key, result.frames, result.fetched_at.timestamp(), core.OPEN_TTL)
     return result
 
 
