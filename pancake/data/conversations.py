@@ -37,9 +37,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .. import config
+from .. import config, gather
 from .. import conversations as conv
-from .. import gather
 from ..client import PancakeClient
 from ..errors import PancakeError
 from ..timeutil import MAX_CONVERSATION_WINDOW_DAYS, split_windows

@@ -15,10 +15,9 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from pancake import cli
+from pancake import cli, gather
 from pancake.client import PancakeClient
 from pancake.config import ConfigError
-from pancake import gather
 from pancake.data import core
 from pancake.errors import TransportError
 from pancake.simulator import (
