@@ -26,6 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import charts, fmt, i18n, metrics
+from . import ads as ads_views
 from . import staff as staff_views
 from .briefing import DEFAULT_SILENT_HOURS
 from .cards import Kpi
@@ -352,12 +353,16 @@ def staff_figure(totals: pd.DataFrame | None, page_names: Mapping[str, str], lan
     return bars_figure(names, list(board["replies"]), texts, theme, lang=lang, key="replies")
 
 
-def top_ads_figure(ads: pd.DataFrame | None, currency: str, lang: str, theme: str) -> go.Figure | None:
-    """The eight ads that spent most in ``currency``; None without any."""
+def top_ads_figure(ads: pd.DataFrame | None, currency: str, lang: str, theme: str,
+                   page_names: Mapping[str, str] | None = None) -> go.Figure | None:
+    """The eight ads that spent most in ``currency``; None without any. Labelled as the Ads page
+    labels them (``views.ads.ad_labels``): by name, with the page (``page_names``) when two share
+    a name, and the end of the ad id when still alike: one bar per ad, never two read as one."""
     top = top_ads(ads, currency, n=8)
     if top.empty:
         return None
-    return bars_figure(list(top["name"].astype(str)), list(top["spend"]),
+    named = top.assign(page_name=[(page_names or {}).get(str(p), str(p)) for p in top["page_id"]])
+    return bars_figure(ads_views.ad_labels(named), list(top["spend"]),
                        [fmt.money(s, currency or None, lang) for s in top["spend"]], theme,
                        lang=lang, unit="money", currency=currency or None, key="spend")
 
