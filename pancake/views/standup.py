@@ -237,9 +237,12 @@ def fit_css(selector: str, design: tuple[int, int] = DESIGN_SIZE) -> str:
     ``viewport_scales`` (the last that matches wins: the largest that fits). CSS ``zoom`` lays
     the content out at ``viewport / scale`` and draws it scaled. Streamlit sizes a chart by its
     box as drawn on screen (already scaled), so each chart's box is made ``1/scale`` as wide:
-    measured, it is its column's width as laid out, and the chart fills its column."""
+    measured, it is its column's width as laid out, and the chart fills its column. A card's
+    sparkline (Vega, sized the same way) gets the same: without it a 4K screen drew it twice as
+    wide as its card, cut off after its first days, and a 1366×768 one 70 % as wide."""
     return "\n".join(f"@media (min-width: {w}px) and (min-height: {h}px) {{ {selector} {{ zoom: {s:g}; }} "
                      f"{selector} [data-testid=\"stFullScreenFrame\"]:has(> .stPlotlyChart) {{ width: calc(100% / {s:g}) !important; height: calc(100% / {s:g}) !important; overflow: visible !important; }} "
+                     f"{selector} [data-testid=\"stMetricChart\"] {{ width: calc(100% / {s:g}) !important; overflow: visible !important; }} "
                      f"{selector} :is(.stPlotlyChart, .js-plotly-plot) {{ overflow: visible !important; }} }}"
                      for w, h, s in viewport_scales(design))
 
