@@ -213,15 +213,36 @@ def _hover(label: str, body: str = "%{customdata}") -> str:
     return f"{label}: {body}<extra></extra>"
 
 
+TITLE_WIDTH = 44      # characters of a chart title on one line: a phone's chart (390 px) holds about this many
+TITLE_LINE_PX = 22    # px: a title's second line
+
+
+def title_lines(title: str, width: int = TITLE_WIDTH) -> list[str]:
+    """A chart title in lines a phone shows whole (Plotly never wraps a title, it cuts it at
+    the edge): one line when short; else two, split after its ": " when that leaves a first
+    line of 15 to ``width`` characters, else at the last space within ``width``."""
+    title = str(title)
+    if len(title) <= width:
+        return [title]
+    colon = title.find(": ")
+    k = colon + 1 if 15 <= colon + 1 <= width else title.rfind(" ", 0, width + 1)
+    if k <= 0:
+        return [title]
+    return [title[:k].rstrip(), title[k:].lstrip()]
+
+
 def layout(fig: go.Figure, lang: str, title: str | None, *, height: int = 360,
            legend: bool = True, subtitle: str | None = None) -> go.Figure:
     """Title (and a smaller second line), height, margins, legend under the plot (a long title
     never runs into it), the language's separators."""
-    title, subtitle = (plain(title) if title else title), (plain(subtitle) if subtitle else subtitle)
+    lines = title_lines(title) if title else []
+    title, subtitle = ("<br>".join(plain(line) for line in lines) if title else title), \
+        (plain(subtitle) if subtitle else subtitle)
     text = f"{title}<br><sup>{subtitle}</sup>" if title and subtitle else subtitle or title
+    extra = TITLE_LINE_PX * (len(lines) - 1) if lines else 0
     fig.update_layout(
         title=dict(text=text) if text else None, separators=SEPARATORS[lang],
-        height=height, margin=dict(l=10, r=10, t=(70 if subtitle else 50) if text else 20, b=10),
+        height=height + extra, margin=dict(l=10, r=10, t=((70 if subtitle else 50) + extra) if text else 20, b=10),
         legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0) if legend else None,
         showlegend=legend, hovermode="x unified",
     )

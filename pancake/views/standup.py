@@ -232,6 +232,10 @@ def viewport_scales(design: tuple[int, int] = DESIGN_SIZE, step: float = SCALE_S
         n += 1
 
 
+# the box Streamlit measures (as drawn) to size a card's sparkline: the one holding its chart
+SPARK_BOX = '[data-testid="stMetric"] > div:has(> [data-testid="stMetricChart"])'
+
+
 def fit_css(selector: str, design: tuple[int, int] = DESIGN_SIZE) -> str:
     """CSS scaling ``selector`` to the viewport: one media query per step of
     ``viewport_scales`` (the last that matches wins: the largest that fits). CSS ``zoom`` lays
@@ -242,7 +246,7 @@ def fit_css(selector: str, design: tuple[int, int] = DESIGN_SIZE) -> str:
     wide as its card, cut off after its first days, and a 1366×768 one 70 % as wide."""
     return "\n".join(f"@media (min-width: {w}px) and (min-height: {h}px) {{ {selector} {{ zoom: {s:g}; }} "
                      f"{selector} [data-testid=\"stFullScreenFrame\"]:has(> .stPlotlyChart) {{ width: calc(100% / {s:g}) !important; height: calc(100% / {s:g}) !important; overflow: visible !important; }} "
-                     f"{selector} [data-testid=\"stMetricChart\"] {{ width: calc(100% / {s:g}) !important; overflow: visible !important; }} "
+                     f"{selector} {SPARK_BOX} {{ width: calc(100% / {s:g}) !important; overflow: visible !important; }} "
                      f"{selector} :is(.stPlotlyChart, .js-plotly-plot) {{ overflow: visible !important; }} }}"
                      for w, h, s in viewport_scales(design))
 

@@ -435,3 +435,23 @@ def test_long_heatmap_and_stacked_bar_labels_wrap_and_their_rows_grow():
     assert bars.layout.height == 38 * 2 + 110
     upright = charts.grouped_bars(frame, "label", {"inbox_count": "Tin nhắn"}, lang="vi", height=200)
     assert upright.layout.yaxis.ticktext is None and upright.layout.height == 200   # columns: as before
+
+
+@pytest.mark.parametrize("title,lines", [
+    ("Tương tác theo ngày", ["Tương tác theo ngày"]),
+    ("Chi tiêu và lượt mua: 25 quảng cáo chi nhiều nhất (VND)",            # after its ": "
+     ["Chi tiêu và lượt mua:", "25 quảng cáo chi nhiều nhất (VND)"]),
+    ("Nhu cầu và trả lời theo giờ trong ngày (cộng dồn cả khoảng)",        # at the last space within 44
+     ["Nhu cầu và trả lời theo giờ trong ngày (cộng", "dồn cả khoảng)"]),
+    ("Ads: spend and purchases of the ads that spent the most (USD)",      # ": " too early: a space
+     ["Ads: spend and purchases of the ads that", "spent the most (USD)"]),
+    ("X" * 50, ["X" * 50]),                                                # no space: left whole
+])
+def test_a_long_chart_title_takes_two_lines_a_phone_shows_whole(title, lines):
+    """Regression (issue 19, 390 px): "Chi tiêu và lượt mua: 25 quảng cáo chi nhiều nhất (" was cut
+    at the phone's edge (Plotly never wraps a title)."""
+    assert charts.title_lines(title) == lines
+    fig = charts.bars(["a"], [1], lang="vi", title=title, height=300)
+    assert fig.layout.title.text == "<br>".join(lines)
+    assert fig.layout.margin.t == 50 + 22 * (len(lines) - 1)           # room for the second line...
+    assert fig.layout.height == 300 + 22 * (len(lines) - 1)            # ...taken from no plot

@@ -39,9 +39,10 @@ def test_the_cards_sparklines_are_scaled_back_like_the_charts():
     card and cut off after its first days (it looked flattened); its box is scaled back too."""
     css = sv.fit_css(".block-container")
     four_k = next(q for q in css.splitlines() if q.startswith("@media (min-width: 3840px) and (min-height: 2160px)"))
-    assert '.block-container [data-testid="stMetricChart"] { width: calc(100% / 2) !important; overflow: visible !important; }' in four_k
+    assert ('.block-container [data-testid="stMetric"] > div:has(> [data-testid="stMetricChart"]) '
+            '{ width: calc(100% / 2) !important; overflow: visible !important; }') in four_k
     small = next(q for q in css.splitlines() if q.startswith("@media (min-width: 1344px) and (min-height: 756px)"))
-    assert '[data-testid="stMetricChart"] { width: calc(100% / 0.7) !important;' in small
+    assert '> div:has(> [data-testid="stMetricChart"]) { width: calc(100% / 0.7) !important;' in small
     assert css.count('[data-testid="stMetricChart"]') == 101
 
 
