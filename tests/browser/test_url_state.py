@@ -123,6 +123,9 @@ def test_overview_path_opens_the_overview_with_its_view(page):
     page.wait_for_url(lambda url: urlparse(url).path.endswith("/staff"))
     settle(page)
     assert page.locator("h1").first.inner_text().strip() == "Staff" and not_found_dialog(page) == 0
+    page.goto("/overview?kiosk=1&lang=en")   # the TV at that path: its overview, no dialog either
+    settle(page)
+    assert page.locator(".st-key-kiosk-head").is_visible() and not_found_dialog(page) == 0
 
 
 @pytest.mark.parametrize("lang,title,words", [("vi", "Không có trang này", "không dẫn tới trang nào"),
