@@ -36,25 +36,48 @@ PAGES = {
 }
 
 
+DEFAULT = "overview"   # the page at the root ("/"); "/overview" leads there too
+
+
 def pages(script: str | None = None) -> dict[str, list[st.Page]]:
-    """The navigation: each page runs its own script, or ``script`` at every path."""
+    """The navigation: each page runs its own script, or ``script`` at every path. The default
+    page's path is the root only, so a hidden page can answer "/overview"."""
     return {section: [st.Page(script or f"app_pages/{name}.py", title=i18n.t(f"nav.{name}", lang), icon=icon,
-                              url_path=name, default=name == "overview") for name, icon in items]
+                              url_path="" if name == DEFAULT else name, default=name == DEFAULT)
+                      for name, icon in items]
             for section, items in PAGES.items()}
 
 
+def unknown_pages(known: list[st.Page], script: str = "app_pages/not_found.py") -> list[st.Page]:
+    """A hidden page at each path this session asked for that names none of ``known``
+    ("/overview", a typo, Settings for a viewer), running ``script``: the session's own "no such
+    page" in its language, never Streamlit's English "Page not found"."""
+    asked = state.unknown_path(state.asked_path(st.context.url, st.get_option("server.baseUrlPath")),
+                               [p.url_path for p in known])
+    seen = st.session_state.setdefault(state.UNKNOWN_PATHS, [])
+    if asked is not None and asked not in seen:
+        seen.append(asked)
+    return [st.Page(script, title=i18n.t("nav.not_found", lang), url_path=p, visibility="hidden") for p in seen]
+
+
+ADMIN_ONLY = [name for name, _ in PAGES["admin"]]
 if not who.admin:      # Settings and its buttons are for admins only
     PAGES = {k: v for k, v in PAGES.items() if k != "admin"}
 
 linked = auth.link_page()   # a read-only link: its one page at every path, no sidebar, nothing else
 if linked is not None and linked != "standup":
-    nav = st.navigation([p for group in pages(f"app_pages/{linked}.py").values() for p in group], position="hidden")
+    every = [p for group in pages(f"app_pages/{linked}.py").values() for p in group]
+    nav = st.navigation(every + unknown_pages(every, f"app_pages/{linked}.py"), position="hidden")
 elif view.kiosk or who.kiosk:  # the standup screen at every path, no sidebar; the path's page is its first section
-    nav = st.navigation([p for group in pages("app_pages/standup.py").values() for p in group], position="hidden")
+    every = [p for group in pages("app_pages/standup.py").values() for p in group]
+    nav = st.navigation(every + unknown_pages(every, "app_pages/standup.py"), position="hidden")
     st.session_state["_standup_path"] = nav.url_path  # read by app_pages/standup.py
 else:
     sections = pages()
+    every = [p for group in sections.values() for p in group]
+    sections["reports"] = sections["reports"] + unknown_pages(every)   # hidden: not in the menu
     nav = st.navigation({i18n.t(f"nav.section.{k}", lang): v for k, v in sections.items()})
+    st.session_state[state.NOT_FOUND] = (nav.url_path, every, DEFAULT, ADMIN_ONLY)   # app_pages/not_found.py
     auth.go_to_asked_page(nav.url_path, [p for group in sections.values() for p in group])
     sidebar.render(grain=nav.url_path in GRAIN_PAGES)
 state.sync_url()

@@ -62,11 +62,13 @@ if loaded.covers_from is not None:   # a cap shortens the period the figures cov
     first_day = max(page.start, loaded.covers_from.date())
     st.warning(t("conv.covers", range=v.covers_label(loaded.covers_from, page.end, lang),
                  n=fmt.number(loaded.cap, lang),
-                 pages=", ".join(components.escape_markdown(page.name(p)) for p in loaded.capped)),
+                 pages=v.pages_named([components.escape_markdown(page.name(p)) for p in loaded.capped],
+                                   len(page.page_ids), lang)),
                icon=":material/content_cut:")
 elif loaded.capped:
     st.warning(t("conv.capped", n=fmt.number(loaded.cap, lang),
-                 pages=", ".join(components.escape_markdown(page.name(p)) for p in loaded.capped)),
+                 pages=v.pages_named([components.escape_markdown(page.name(p)) for p in loaded.capped],
+                                   len(page.page_ids), lang)),
                icon=":material/content_cut:")
 frame = loaded.frame
 drill = cd.drill()
@@ -222,7 +224,8 @@ else:
     components.cards(v.customer_kpis(cust.frame, cust.reported_total(), complete=not cust.capped), compare=False)
     if cust.capped:
         st.warning(t("convperf.customers_capped", n=fmt.number(cust.cap, lang),
-                     pages=", ".join(components.escape_markdown(page.name(p)) for p in cust.capped)),
+                     pages=v.pages_named([components.escape_markdown(page.name(p)) for p in cust.capped],
+                                       len(page.page_ids), lang)),
                    icon=":material/content_cut:")
     st.plotly_chart(v.customers_day_figure(v.new_customers_by_day(cust.frame, page.start, page.end), lang,
                                            partial=page.partial), key="conv_customers_day")

@@ -62,12 +62,11 @@ if share.empty:
     st.caption(state.t("eng.staff_none"))
 else:
     st.caption(state.t("eng.staff_caption"))
-    s1, s2 = st.columns(2)   # the table's numbers next to the names, not off to the right
-    with s1:
-        st.plotly_chart(ev.staff_figure(share, lang, pages=ev.staff_pages(staff_frame, page.names)), key="eng_staff")
-    with s2:
-        staff_table = ev.staff_table(share, lang)
-        components.table(staff_table, "engagement-staff", page.page_ids, key="dl_eng_staff")
+    # the chart, then the table across the page: in half a page its first numbers were cut off
+    # at the right edge (its columns are sized to their labels), and on a phone they stack anyway
+    st.plotly_chart(ev.staff_figure(share, lang, pages=ev.staff_pages(staff_frame, page.names)), key="eng_staff")
+    staff_table = ev.staff_table(share, lang)
+    components.table(staff_table, "engagement-staff", page.page_ids, key="dl_eng_staff")
     tables["staff"] = staff_table
 
 if len(page.page_ids) > 1:

@@ -93,7 +93,7 @@ else:
     st.caption(t("replies.drill_hint"))
     chart(v.groups_figure(cur, lang), "replies_groups", "group")
 
-    names = {"page": {"page_names": page.names}, "staff": {"staff": staff}, "tag": {}, "type": {}}
+    names = {"page": {"page_names": page.names}, "staff": {"staff": staff, "page_names": page.names}, "tag": {}, "type": {}}
     breakdowns = {dim: v.breakdown(turns, dim, basis, lang, **names[dim]) for dim in ("page", "staff", "tag", "type")}
     for left, right in (("page", "staff"), ("tag", "type")):
         cols = st.columns(2)

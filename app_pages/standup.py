@@ -199,7 +199,7 @@ def ads_section(page: Page, loads: Loads, slots: Slots) -> None:
     cards("ads", main.items, slots)
     if len(groups) > 1:
         caption(i18n.t("kiosk.other_currencies", lang, c=", ".join(components.escape_markdown(g.label) for g in groups[1:])), slots)
-    fig = sv.top_ads_figure(frame, main.currency, lang, opts.theme)
+    fig = sv.top_ads_figure(frame, main.currency, lang, opts.theme, page.names)
     if fig is not None:
         chart(fig, slots, i18n.t("kiosk.top_ads", lang, currency=components.escape_markdown(main.label)))
 

@@ -79,6 +79,53 @@ def plains(values: Sequence[Any] | None) -> list[str] | None:
     return [None if v is None or (not isinstance(v, str) and pd.isna(v)) else plain(v) for v in values]
 
 
+LABEL_LINE = 26        # characters: a longer category label is drawn on two lines, each cut to this
+WRAPPED_ROW_PX = 38    # px: a row of a chart whose labels take two lines (28 for one)
+
+
+def _cut_end(line: str, width: int) -> str:
+    return line if len(line) <= width else line[:width - 1].rstrip() + "…"
+
+
+def _cut_middle(line: str, width: int) -> str:
+    """Cut in the middle: the end that tells two alike apart ("#17", "…4821") stays."""
+    if len(line) <= width:
+        return line
+    tail = (width - 1) // 2
+    return line[:width - 1 - tail].rstrip() + "…" + line[-tail:].lstrip()
+
+
+def axis_label(text: Any, width: int = LABEL_LINE) -> str:
+    """A category label as an axis draws it (escaped, :func:`plain`): as it is when short;
+    else on two lines, split at its first " · " (a person or an ad, then its page: "An<br>Shop
+    A #17") or at a space, the first line cut at its end, the second in its middle (the end
+    that tells two alike apart stays). A phone's chart keeps its labels whole and its plot
+    wide; the hover keeps the label whole."""
+    text = str(text)
+    if len(text) <= width:
+        return plain(text)
+    if " · " in text:
+        head, tail = text.split(" · ", 1)
+    else:
+        k = text.rfind(" ", 0, width + 1)
+        head, tail = (text[:k], text[k + 1:]) if k > 0 else (text, "")
+    lines = [_cut_end(head, width)] + ([_cut_middle(tail, width)] if tail else [])
+    return "<br>".join(plain(line) for line in lines)
+
+
+def category_ticks(fig: go.Figure, raw: Sequence[Any], axis: str = "y") -> bool:
+    """Draw long category labels (``raw``, as given) on two lines (:func:`axis_label`) on
+    ``axis``; the categories themselves (hovers, clicks) stay whole. True when one was."""
+    keys = plains(raw) or []
+    shown = [k if k is None else axis_label(r) for k, r in zip(keys, raw)]
+    if shown == keys:
+        return False
+    pairs = [(k, t) for k, t in zip(keys, shown) if k is not None]
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(
+        tickmode="array", tickvals=[k for k, _ in pairs], ticktext=[t for _, t in pairs])
+    return True
+
+
 def color(key: str, i: int = 0) -> str:
     """The colour of a metric (``COLORS``); a series without one takes the ``i``-th categorical."""
     return COLORS.get(key) or CATEGORICAL[i % len(CATEGORICAL)]
@@ -166,15 +213,36 @@ def _hover(label: str, body: str = "%{customdata}") -> str:
     return f"{label}: {body}<extra></extra>"
 
 
+TITLE_WIDTH = 44      # characters of a chart title on one line: a phone's chart (390 px) holds about this many
+TITLE_LINE_PX = 22    # px: a title's second line
+
+
+def title_lines(title: str, width: int = TITLE_WIDTH) -> list[str]:
+    """A chart title in lines a phone shows whole (Plotly never wraps a title, it cuts it at
+    the edge): one line when short; else two, split after its ": " when that leaves a first
+    line of 15 to ``width`` characters, else at the last space within ``width``."""
+    title = str(title)
+    if len(title) <= width:
+        return [title]
+    colon = title.find(": ")
+    k = colon + 1 if 15 <= colon + 1 <= width else title.rfind(" ", 0, width + 1)
+    if k <= 0:
+        return [title]
+    return [title[:k].rstrip(), title[k:].lstrip()]
+
+
 def layout(fig: go.Figure, lang: str, title: str | None, *, height: int = 360,
            legend: bool = True, subtitle: str | None = None) -> go.Figure:
     """Title (and a smaller second line), height, margins, legend under the plot (a long title
     never runs into it), the language's separators."""
-    title, subtitle = (plain(title) if title else title), (plain(subtitle) if subtitle else subtitle)
+    lines = title_lines(title) if title else []
+    title, subtitle = ("<br>".join(plain(line) for line in lines) if title else title), \
+        (plain(subtitle) if subtitle else subtitle)
     text = f"{title}<br><sup>{subtitle}</sup>" if title and subtitle else subtitle or title
+    extra = TITLE_LINE_PX * (len(lines) - 1) if lines else 0
     fig.update_layout(
         title=dict(text=text) if text else None, separators=SEPARATORS[lang],
-        height=height, margin=dict(l=10, r=10, t=(70 if subtitle else 50) if text else 20, b=10),
+        height=height + extra, margin=dict(l=10, r=10, t=((70 if subtitle else 50) + extra) if text else 20, b=10),
         legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0) if legend else None,
         showlegend=legend, hovermode="x unified",
     )
@@ -340,13 +408,16 @@ def time_series(frame: pd.DataFrame, x: str, series: Mapping[str, str], *, lang:
 
 # --- bars, heatmaps, donuts -------------------------------------------------------------------
 
+MIN_BAR_TEXT = 11      # px: the smallest text on a bar
+
 def bars(labels: Sequence[str], values: Sequence[float], *, lang: str, title: str | None = None,
          horizontal: bool = True, height: int | None = None, value_label: str | None = None,
          text: Sequence[str] | None = None, unit: str = "count", currency: str | None = None,
          key: str = "count") -> go.Figure:
     """A single bar series (leaderboards, top lists) in ``key``'s colour. Horizontal bars put
     the first item on top. Hover: label and value as ``unit`` reads in ``lang``."""
-    labels = plains(labels) or []
+    raw = list(labels)
+    labels = plains(raw) or []
     text = plains(text)
     vals = _floats(pd.Series(list(values), dtype="object"))
     shown = texts(vals, unit, lang, currency)
@@ -359,14 +430,16 @@ def bars(labels: Sequence[str], values: Sequence[float], *, lang: str, title: st
                                text=list(text)[::-1] if text is not None else None, name=name,
                                customdata=shown[::-1], hovertemplate=hover))
         fig.update_xaxes(**axis)
-        height = height or max(240, 28 * len(labels) + 80)
+        row = WRAPPED_ROW_PX if category_ticks(fig, raw) else 28
+        height = height or max(240, row * len(labels) + 80)
     else:
         fig = go.Figure(go.Bar(x=labels, y=vals, marker_color=color(key), name=name, customdata=shown,
                                text=list(text) if text is not None else None, hovertemplate=hover))
         fig.update_yaxes(**axis)
     fig.update_traces(textposition="auto")
     fig = layout(fig, lang, title, height=height or 360, legend=False)
-    fig.update_layout(hovermode="closest")
+    # a bar's text is never shrunk below this to fit a thin bar (a narrow column's chart)
+    fig.update_layout(hovermode="closest", uniformtext=dict(minsize=MIN_BAR_TEXT, mode="show"))
     return fig
 
 
@@ -399,6 +472,8 @@ def grouped_bars(frame: pd.DataFrame, category: str, series: Mapping[str, str], 
     if horizontal:   # labels measured into the margin: never cut at the left edge
         fig.update_yaxes(autorange="reversed", type="category", automargin=True)
         fig.update_xaxes(**axis)
+        if category_ticks(fig, list(frame[category])):   # long labels on two lines: taller rows
+            height = max(height, WRAPPED_ROW_PX * len(frame) + 110)
     else:
         fig.update_xaxes(type="category")
         fig.update_yaxes(**axis)
@@ -413,7 +488,8 @@ def heatmap(grid: pd.DataFrame, *, lang: str, value_label: str, x_labels: Sequen
     """A matrix (rows × columns) as a heatmap, first row on top; the colour bar is titled with
     the metric's name (``value_label``); hovers and cell texts are numbers in ``lang``."""
     x = plains(x_labels if x_labels is not None else grid.columns) or []
-    y = plains(y_labels if y_labels is not None else grid.index) or []
+    raw_y = list(y_labels if y_labels is not None else grid.index)
+    y = plains(raw_y) or []
     value_label = plain(value_label)
     z = grid.to_numpy(dtype="float64")
     shown = [[fmt.number(v, lang) for v in row] for row in z]
@@ -423,7 +499,8 @@ def heatmap(grid: pd.DataFrame, *, lang: str, value_label: str, x_labels: Sequen
                                hovertemplate=f"%{{y}} · %{{x}}<br>{value_label}: %{{text}}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category", automargin=True)
     fig.update_xaxes(type="category", automargin=True, tickangle=0 if len(x) <= 12 else -45)
-    fig = layout(fig, lang, title, height=height or max(260, 26 * len(y) + 100), legend=False)
+    row = WRAPPED_ROW_PX if category_ticks(fig, raw_y) else 26
+    fig = layout(fig, lang, title, height=height or max(260, row * len(y) + 100), legend=False)
     fig.update_layout(hovermode="closest")
     return fig
 

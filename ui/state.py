@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 import streamlit as st
 
@@ -301,6 +301,48 @@ def sync_url() -> None:
     wanted = to_query(current(), cache.today())
     if dict(st.query_params.to_dict()) != wanted:
         st.query_params.from_dict(wanted)
+
+
+# --- a path that names no page ----------------------------------------------------------------
+
+UNKNOWN_PATHS = "_unknown_paths"   # app.py: the paths this session asked for that name no page
+NOT_FOUND = "_not_found"           # app.py -> app_pages/not_found.py: the path, the pages, the admin's
+_PATH_NAME = re.compile(r"[A-Za-z0-9._~-]{1,100}")
+HOME_NAMES = ("home", "index")     # besides the default page's own name ("/overview")
+
+
+def asked_path(url: str | None, base: str | None = "") -> str | None:
+    """The page a browser's address names (``st.context.url``: no query string) under the
+    server's base path ``base``: ".../staff" -> "staff"; the root (or no address) -> None;
+    ".../a/b" -> "a/b". Percent-escapes decoded."""
+    if not url:
+        return None
+    path = unquote(urlsplit(url).path).strip("/")
+    base = (base or "").strip("/")
+    if base:
+        if path == base or not path.startswith(base + "/"):
+            return None
+        path = path[len(base) + 1:].strip("/")
+    return path or None
+
+
+def unknown_path(asked: str | None, known: Iterable[str]) -> str | None:
+    """``asked`` when it names none of the ``known`` url paths and can be a page's path of its
+    own (one segment of letters, digits and ``._~-``): a hidden page is registered there, so the
+    session gets its own "no such page" rather than Streamlit's English one. Else None."""
+    if not asked or asked in set(known) or not _PATH_NAME.fullmatch(asked):
+        return None
+    return asked
+
+
+def page_alias(asked: str, names: Iterable[str], default: str) -> str | None:
+    """The page a path that names none most likely means: a page's name in other letters
+    ("Staff"), or the default page (``default``, "home", "index"), which answers at the root
+    and is returned as "". None when it means none."""
+    key = (asked or "").strip("/").casefold()
+    if key in (default.casefold(), *HOME_NAMES):
+        return ""
+    return next((n for n in names if n and n.casefold() == key), None)
 
 
 NO_DOWNLOADS = "_no_downloads"   # set by ui.auth for a read-only link that does not allow them

@@ -477,3 +477,18 @@ def covers_label(covers_from: datetime, end: date, lang: str) -> str:
     if covers_from.time() == time_of_day.min:
         return fmt.date_range(covers_from.date(), end, lang)
     return f"{fmt.clock(covers_from, lang)} {fmt.date(covers_from, lang)}{fmt.DASH_RANGE}{fmt.date(end, lang)}"
+
+
+MAX_NAMED_PAGES = 5   # a notice names at most this many pages, then says how many more
+
+
+def pages_named(names: Sequence[str], shown: int, lang: str) -> str:
+    """The pages a notice is about, readable at 24 pages: every name when there are few; "all 24
+    pages" when they are every page shown (``shown``); else the first three and how many more
+    ("A, B, C and 21 more pages"). ``names`` are given as they are to appear (escaped)."""
+    names = list(names)
+    if len(names) > 1 and len(names) >= shown:
+        return i18n.t("common.all_n_pages", lang, n=fmt.number(len(names), lang))
+    if len(names) <= MAX_NAMED_PAGES:
+        return ", ".join(names)
+    return i18n.t("common.n_more_pages", lang, names=", ".join(names[:3]), n=fmt.number(len(names) - 3, lang))

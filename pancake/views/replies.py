@@ -14,7 +14,8 @@ from .. import charts, fmt, i18n, metrics, replies
 from ..hours import Hours
 from .cards import Kpi
 from .conversations import ChatLine, chat_lines
-from .staff import member_names
+from .staff import PAGE_SEPARATOR, member_names
+from .staff import labels as staff_labels
 from .tables import Column, Table
 
 SOURCE = "replies"
@@ -96,7 +97,21 @@ def breakdown(turns: pd.DataFrame, dim: str, basis: str, lang: str, **names: Any
     work = turns
     if dim == "staff":     # who answered: waiting turns have nobody yet
         work = turns[~turns["waiting"].astype("bool")] if not turns.empty else turns
-    return labelled(replies.breakdown(work, _BY[dim], basis), dim, lang, **names)
+    out = labelled(replies.breakdown(work, _BY[dim], basis), dim, lang, **names)
+    if dim == "staff" and not out.empty:   # two people, one name: told apart as on the Staff page
+        out["label"] = staff_labels(out["label"], _their_pages(work, out["key"], names.get("page_names")))
+    return out
+
+
+def _their_pages(turns: pd.DataFrame, keys: pd.Series, page_names: Mapping[str, str] | None) -> list[str | None]:
+    """Each replier's pages (named, joined as the Staff page joins them), in ``keys`` order."""
+    pn = page_names or {}
+    pages: dict[str, str] = {}
+    if not turns.empty:
+        ids = turns["replied_by_id"].astype("str")
+        for key, ps in turns["page_id"].astype("str").groupby(ids, sort=False):
+            pages[key] = PAGE_SEPARATOR.join(pn.get(p, p) for p in dict.fromkeys(ps))
+    return [pages.get(k) for k in keys]
 
 
 def breakdown_table(b: pd.DataFrame, dim: str, lang: str, *, has_targets: bool) -> Table:

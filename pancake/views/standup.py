@@ -26,6 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import charts, fmt, i18n, metrics
+from . import ads as ads_views
 from . import staff as staff_views
 from .briefing import DEFAULT_SILENT_HOURS
 from .cards import Kpi
@@ -231,14 +232,21 @@ def viewport_scales(design: tuple[int, int] = DESIGN_SIZE, step: float = SCALE_S
         n += 1
 
 
+# the box Streamlit measures (as drawn) to size a card's sparkline: the one holding its chart
+SPARK_BOX = '[data-testid="stMetric"] > div:has(> [data-testid="stMetricChart"])'
+
+
 def fit_css(selector: str, design: tuple[int, int] = DESIGN_SIZE) -> str:
     """CSS scaling ``selector`` to the viewport: one media query per step of
     ``viewport_scales`` (the last that matches wins: the largest that fits). CSS ``zoom`` lays
     the content out at ``viewport / scale`` and draws it scaled. Streamlit sizes a chart by its
     box as drawn on screen (already scaled), so each chart's box is made ``1/scale`` as wide:
-    measured, it is its column's width as laid out, and the chart fills its column."""
+    measured, it is its column's width as laid out, and the chart fills its column. A card's
+    sparkline (Vega, sized the same way) gets the same: without it a 4K screen drew it twice as
+    wide as its card, cut off after its first days, and a 1366×768 one 70 % as wide."""
     return "\n".join(f"@media (min-width: {w}px) and (min-height: {h}px) {{ {selector} {{ zoom: {s:g}; }} "
                      f"{selector} [data-testid=\"stFullScreenFrame\"]:has(> .stPlotlyChart) {{ width: calc(100% / {s:g}) !important; height: calc(100% / {s:g}) !important; overflow: visible !important; }} "
+                     f"{selector} {SPARK_BOX} {{ width: calc(100% / {s:g}) !important; overflow: visible !important; }} "
                      f"{selector} :is(.stPlotlyChart, .js-plotly-plot) {{ overflow: visible !important; }} }}"
                      for w, h, s in viewport_scales(design))
 
@@ -352,12 +360,16 @@ def staff_figure(totals: pd.DataFrame | None, page_names: Mapping[str, str], lan
     return bars_figure(names, list(board["replies"]), texts, theme, lang=lang, key="replies")
 
 
-def top_ads_figure(ads: pd.DataFrame | None, currency: str, lang: str, theme: str) -> go.Figure | None:
-    """The eight ads that spent most in ``currency``; None without any."""
+def top_ads_figure(ads: pd.DataFrame | None, currency: str, lang: str, theme: str,
+                   page_names: Mapping[str, str] | None = None) -> go.Figure | None:
+    """The eight ads that spent most in ``currency``; None without any. Labelled as the Ads page
+    labels them (``views.ads.ad_labels``): by name, with the page (``page_names``) when two share
+    a name, and the end of the ad id when still alike: one bar per ad, never two read as one."""
     top = top_ads(ads, currency, n=8)
     if top.empty:
         return None
-    return bars_figure(list(top["name"].astype(str)), list(top["spend"]),
+    named = top.assign(page_name=[(page_names or {}).get(str(p), str(p)) for p in top["page_id"]])
+    return bars_figure(ads_views.ad_labels(named), list(top["spend"]),
                        [fmt.money(s, currency or None, lang) for s in top["spend"]], theme,
                        lang=lang, unit="money", currency=currency or None, key="spend")
 

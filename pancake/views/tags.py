@@ -133,8 +133,15 @@ def page_matrix(frame: pd.DataFrame | None, names: list[str],
     return grid
 
 
+MATRIX_ACROSS = 6   # pages across the tags × pages chart at most; more go down its side
+
+
 def matrix_figure(matrix: pd.DataFrame, lang: str) -> go.Figure:
-    """Tags × pages, each cell saying its count."""
+    """Tags × pages, each cell saying its count. With more pages than tags (and over
+    ``MATRIX_ACROSS``), pages down the side, a row each (the chart grows with them), and tags
+    across: 24 page names read level and every count stays legible."""
+    if matrix.shape[1] > max(matrix.shape[0], MATRIX_ACROSS):
+        matrix = matrix.T
     return charts.heatmap(matrix, lang=lang, value_label=metrics.label("count", lang, SOURCE),
                           colorscale=charts.COLORSCALES["count"], cell_text=True)
 

@@ -211,6 +211,10 @@ FITS = """() => {
   return {doc: document.documentElement.scrollHeight, main: main.scrollHeight, mainW: main.scrollWidth,
           inner: innerHeight, innerW: innerWidth, parts: parts.length,
           bottom: Math.max(...parts.map(r => r.bottom)), right: Math.max(...parts.map(r => r.right)),
+          // each card's sparkline as wide as its card as drawn (not twice as wide at 4K, cut off)
+          sparks: [...document.querySelectorAll("[data-testid='stMetricChart'] svg")].map(svg => {
+            const card = svg.closest("[data-testid='stMetric']");
+            return Math.round(100 * svg.getBoundingClientRect().width / card.getBoundingClientRect().width) / 100; }),
           chart: (() => { const c = document.querySelector(".st-key-kiosk-chart .js-plotly-plot .main-svg");
                           const col = document.querySelector(".st-key-kiosk-chart");
                           return c && col ? c.getBoundingClientRect().width / col.getBoundingClientRect().width : null; })(),
@@ -249,6 +253,7 @@ def assert_fits(page, width: int, height: int, name: str) -> None:
     assert m["bottom"] <= height and m["right"] <= width, m      # nothing drawn past the edges
     assert m["parts"] >= 5 and m["chart"] is not None and m["chart"] > 0.9, m
     assert not m["clipped"], m                                    # the whole chart is drawn, none cut off
+    assert all(0.8 <= r <= 1.0 for r in m["sparks"]), m          # sparklines fill their cards, no wider
     assert page.locator(".st-key-kiosk-lines").is_visible() and page.locator(".st-key-kiosk-flags").is_visible()
 
 

@@ -38,3 +38,18 @@ def test_the_totals_row_stays_last_after_a_header_click(page, path, total):
         orders.append(after[0][1:])
     assert orders[0] != orders[1]                                     # the clicks did sort
     shot(page, f"table_sorted_{total}")
+
+
+def test_the_engagement_staff_table_spans_the_page_at_1440(page):
+    """Regression (issue 19): at 1440 px the staff share table sat in half the page beside its
+    chart, its columns (sized to their labels) wider than that half: names with empty number
+    cells, the numbers off to the right. It now spans the page under the chart."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto("/engagement?lang=vi&range=last_7")
+    settle(page)
+    full = page.locator(".st-key-eng_heatmap").bounding_box()          # a chart across the page
+    table = page.locator("[data-testid='stDataFrame']").first     # the staff share, the page's first table
+    table.scroll_into_view_if_needed()
+    box, chart = table.bounding_box(), page.locator(".st-key-eng_staff").bounding_box()
+    assert box["width"] >= 0.95 * full["width"], (box, full)
+    assert box["y"] >= chart["y"] + chart["height"] - 1, (box, chart)      # under its chart, not beside it

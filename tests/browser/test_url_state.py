@@ -103,3 +103,44 @@ def test_the_page_picker_has_no_english_select_all(page, lang):
     options = page.locator("[role='option']").all_inner_texts()
     assert options and set(options) <= {p.name for p in DEMO_PAGES}, options  # pages only, no "Select all"
     shot(page, f"page_picker_{lang}")
+
+
+def not_found_dialog(page) -> int:
+    """Streamlit's own English "Page not found" dialog on screen (0 when absent)."""
+    return page.locator("[role='dialog']", has_text="Page not found").count()
+
+
+def test_overview_path_opens_the_overview_with_its_view(page):
+    """Regression (issue 19): "/overview" showed Streamlit's English "Page not found"; it opens the
+    overview (at the root), keeping the link's view, on a Vietnamese and an English screen."""
+    page.goto(f"/overview?lang=vi&pages={ONE}&range=last_7")
+    page.wait_for_url(lambda url: urlparse(url).path.rstrip("/") == "" and "range=last_7" in url)
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Tổng quan"
+    assert query(page)["pages"] == ONE and query(page)["lang"] == "vi"
+    assert not_found_dialog(page) == 0
+    page.goto("/Staff?lang=en")       # a page's name in other letters is that page
+    page.wait_for_url(lambda url: urlparse(url).path.endswith("/staff"))
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Staff" and not_found_dialog(page) == 0
+    page.goto("/overview?kiosk=1&lang=en")   # the TV at that path: its overview, no dialog either
+    settle(page)
+    assert page.locator(".st-key-kiosk-head").is_visible() and not_found_dialog(page) == 0
+
+
+@pytest.mark.parametrize("lang,title,words", [("vi", "Không có trang này", "không dẫn tới trang nào"),
+                                              ("en", "No such page", "leads to no page")])
+def test_an_unknown_path_says_so_in_the_screens_language_and_offers_every_page(page, lang, title, words):
+    page.goto(f"/staf_f?lang={lang}")
+    settle(page)
+    assert not_found_dialog(page) == 0
+    main = page.locator("[data-testid='stMain']")
+    assert main.locator("h1").first.inner_text().strip() == title
+    assert words in main.inner_text() and "/staf_f" in main.inner_text()
+    links = main.locator("[data-testid='stPageLink'] a")
+    assert links.count() == 10 and links.filter(has_text=NAV[lang]["staff"]).count() == 1   # every page (an admin)
+    shot(page, f"not_found_{lang}")
+    links.filter(has_text=NAV[lang]["staff"]).first.click()
+    page.wait_for_url(lambda url: urlparse(url).path.endswith("/staff") and f"lang={lang}" in url)
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == NAV[lang]["staff"]

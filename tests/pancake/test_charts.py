@@ -382,3 +382,76 @@ def test_a_short_daily_axis_has_one_tick_a_day_never_a_repeated_date(days):
         assert pd.Timestamp(axis.tick0) == pd.Timestamp("2026-11-20")
     long = charts.time_series(engagement_daily("2026-08-01", 60), "date", {"total": "Total"}, lang="vi")
     assert long.layout.xaxis.dtick is None           # a long axis keeps Plotly's own spacing
+
+
+# --- long category labels on a phone (issue 19: the Staff charts' labels were cut at 390 px) ---
+
+@pytest.mark.parametrize("text,want", [
+    ("Bùi Quốc Huy", "Bùi Quốc Huy"),                                            # short: as it is
+    ("Lý Hoàng Long · Mỹ Phẩm Hana Beauty #17", "Lý Hoàng Long<br>Mỹ Phẩm Hana Beauty #17"),
+    ("Sneaker sale 9.9 · Giày Sneaker Sài Gòn #18 · …4821",                      # the id's end stays
+     "Sneaker sale 9.9<br>Giày Sneaker…#18 · …4821"),
+    ("Nguyễn Thị Minh Khai Phương Thảo Linh", "Nguyễn Thị Minh Khai<br>Phương Thảo Linh"),  # at a space
+    ("A" * 30, "A" * 25 + "…"),                                                  # no space: cut
+    ("<b>Shop & Co</b> · a very long page name here", "&lt;b&gt;Shop &amp; Co&lt;/b&gt;<br>a very long page name here"),
+    ("", ""),
+])
+def test_axis_label_wraps_long_labels_in_two_cut_lines(text, want):
+    assert charts.axis_label(text) == want
+    assert all(len(line) <= 26 for line in charts.axis_label(text.replace("<", "(").replace(">", ")")
+                                                                .replace("&", "+")).split("<br>"))
+
+
+def test_long_bar_labels_take_two_lines_and_taller_rows_never_a_cut():
+    """Regression: at 390 px "Lý Hoàng Long · Mỹ Phẩm Hana Beauty #17" was cut at the chart's
+    left edge; now it is drawn on two lines, the bar (and its hover) keep the whole label."""
+    names = ["Bùi Quốc Huy", "Lý Hoàng Long · Mỹ Phẩm Hana Beauty #17", "Lý Hoàng Long · Mỹ Phẩm Hana Beauty #2"]
+    fig = charts.bars(names, [30, 20, 10], lang="vi")
+    ax = fig.layout.yaxis
+    assert list(fig.data[0].y) == names[::-1]                         # the categories whole
+    assert dict(zip(ax.tickvals, ax.ticktext)) == {
+        "Bùi Quốc Huy": "Bùi Quốc Huy",
+        "Lý Hoàng Long · Mỹ Phẩm Hana Beauty #17": "Lý Hoàng Long<br>Mỹ Phẩm Hana Beauty #17",
+        "Lý Hoàng Long · Mỹ Phẩm Hana Beauty #2": "Lý Hoàng Long<br>Mỹ Phẩm Hana Beauty #2"}
+    assert fig.layout.height == max(240, 38 * 3 + 80)
+    assert fig.layout.uniformtext.minsize == 11 and fig.layout.uniformtext.mode == "show"   # never tiny
+    short = charts.bars(["An", "Bình"], [2, 1], lang="en")
+    assert short.layout.yaxis.ticktext is None and short.layout.height == 240     # short labels: unchanged
+    assert charts.bars([], [], lang="en").layout.yaxis.ticktext is None           # nothing to draw
+
+
+def test_long_heatmap_and_stacked_bar_labels_wrap_and_their_rows_grow():
+    grid = pd.DataFrame([[1.0, 2.0], [3.0, 4.0]], index=["An", "Vũ Đức Anh · Mỹ Phẩm Hana Beauty #22"],
+                        columns=["00:00", "01:00"])
+    fig = charts.heatmap(grid, lang="vi", value_label="Trả lời")
+    assert list(fig.layout.yaxis.ticktext) == ["An", "Vũ Đức Anh<br>Mỹ Phẩm Hana Beauty #22"]
+    assert list(fig.data[0].y) == ["An", "Vũ Đức Anh · Mỹ Phẩm Hana Beauty #22"]
+    assert fig.layout.height == max(260, 38 * 2 + 100)
+    frame = pd.DataFrame({"label": ["An", "Châu Văn Phúc · Mỹ Phẩm Hana Beauty #12"], "inbox_count": [5, 3],
+                          "comment_count": [1, None]})
+    bars = charts.grouped_bars(frame, "label", {"inbox_count": "Tin nhắn", "comment_count": "Bình luận"},
+                               lang="vi", horizontal=True, stacked=True, height=100)
+    assert list(bars.layout.yaxis.ticktext) == ["An", "Châu Văn Phúc<br>Mỹ Phẩm Hana Beauty #12"]
+    assert bars.layout.height == 38 * 2 + 110
+    upright = charts.grouped_bars(frame, "label", {"inbox_count": "Tin nhắn"}, lang="vi", height=200)
+    assert upright.layout.yaxis.ticktext is None and upright.layout.height == 200   # columns: as before
+
+
+@pytest.mark.parametrize("title,lines", [
+    ("Tương tác theo ngày", ["Tương tác theo ngày"]),
+    ("Chi tiêu và lượt mua: 25 quảng cáo chi nhiều nhất (VND)",            # after its ": "
+     ["Chi tiêu và lượt mua:", "25 quảng cáo chi nhiều nhất (VND)"]),
+    ("Nhu cầu và trả lời theo giờ trong ngày (cộng dồn cả khoảng)",        # at the last space within 44
+     ["Nhu cầu và trả lời theo giờ trong ngày (cộng", "dồn cả khoảng)"]),
+    ("Ads: spend and purchases of the ads that spent the most (USD)",      # ": " too early: a space
+     ["Ads: spend and purchases of the ads that", "spent the most (USD)"]),
+    ("X" * 50, ["X" * 50]),                                                # no space: left whole
+])
+def test_a_long_chart_title_takes_two_lines_a_phone_shows_whole(title, lines):
+    """Regression (issue 19, 390 px): "Chi tiêu và lượt mua: 25 quảng cáo chi nhiều nhất (" was cut
+    at the phone's edge (Plotly never wraps a title)."""
+    assert charts.title_lines(title) == lines
+    fig = charts.bars(["a"], [1], lang="vi", title=title, height=300)
+    assert fig.layout.title.text == "<br>".join(lines)
+    assert fig.layout.margin.t == 50 + 22 * (len(lines) - 1)           # room for the second line...
+    assert fig.layout.height == 300 + 22 * (len(lines) - 1)            # ...taken from no plot

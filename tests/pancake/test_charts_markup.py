@@ -58,7 +58,9 @@ def test_time_series_legend_and_hover_names_are_text():
                              y_title="<u>y</u>")
     assert fig.data[0].name == SAFE
     assert fig.data[0].hovertemplate == f"{SAFE}: %{{customdata}}<extra></extra>"
-    assert fig.layout.title.text == f"{SAFE}<br><sup>&lt;i&gt;s&lt;/i&gt;</sup>"   # our own <br><sup> stay
+    # our own <br> (a title over 44 characters takes two lines) and <sup> stay
+    assert fig.layout.title.text == ("Shop &lt;a href=http://evil.test/p&gt;A&lt;/a&gt; &amp;<br>&lt;b&gt;B&lt;/b&gt;"
+                                     "<br><sup>&lt;i&gt;s&lt;/i&gt;</sup>")
     assert fig.layout.yaxis.title.text == "&lt;u&gt;y&lt;/u&gt;"
     _no_markup(fig)
 

@@ -335,3 +335,46 @@ def test_without_chromium_the_picture_button_is_off_and_says_why(monkeypatch):
     (off,) = [b for b in at.sidebar.button if b.label == "Download the standup as a picture"]
     assert off.disabled
     assert off.help == "No picture on this server: no Chromium at PANCAKE_CHROMIUM='/nonexistent'"
+
+
+# --- a path that names no page (issue 19: "/overview" showed Streamlit's English "Page not found") ---
+
+@pytest.mark.parametrize("url,base,want", [
+    ("http://127.0.0.1:8501/overview", "", "overview"),
+    ("http://127.0.0.1:8501/staff/", None, "staff"),
+    ("http://127.0.0.1:8501", "", None),
+    ("http://127.0.0.1:8501/", "", None),
+    (None, "", None),
+    ("", "", None),
+    ("https://host/dash", "dash", None),                # the root under a base path
+    ("https://host/dash/", "/dash/", None),
+    ("https://host/dash/overview", "/dash", "overview"),
+    ("https://host/other/overview", "dash", None),     # not under the base: none of ours
+    ("https://host/dashboard", "dash", None),           # a longer name is not the base
+    ("https://host/a/b", "", "a/b"),
+    ("https://host/t%E1%BB%95ng-quan", "", "tổng-quan"),
+])
+def test_asked_path(url, base, want):
+    assert state.asked_path(url, base) == want
+
+
+@pytest.mark.parametrize("asked,want", [
+    ("overview", "overview"),   # the default page answers at the root only
+    ("staf_f", "staf_f"),
+    ("staff", None),            # a page of the navigation: Streamlit opens it
+    ("", None), (None, None),
+    ("a/b", None),              # a nested path cannot be a page's path
+    ("tổng-quan", None),        # nor a path with letters a page's path cannot hold
+    ("x" * 101, None),
+])
+def test_unknown_path(asked, want):
+    assert state.unknown_path(asked, ["", "engagement", "staff", "settings"]) == want
+
+
+@pytest.mark.parametrize("asked,want", [
+    ("overview", ""), ("Overview", ""), ("home", ""), ("INDEX", ""), ("/overview/", ""),
+    ("Staff", "staff"), ("STAFF", "staff"),
+    ("staf_f", None), ("", None), ("settings", None),    # Settings is not in this viewer's navigation
+])
+def test_page_alias(asked, want):
+    assert state.page_alias(asked, ["", "engagement", "staff"], "overview") == want

@@ -206,3 +206,18 @@ def test_numpy_booleans_name_their_side():
     import numpy as np
     assert [v.message_side(x) for x in (np.bool_(True), np.bool_(False), True, False, pd.NA, None)] == [
         "customer", "page", "customer", "page", "unknown", "unknown"]
+
+
+def test_a_capped_notice_names_few_pages_and_counts_many():
+    """Regression (issue 19, 24 pages): the capped notices listed all 24 page names, a wall of
+    text; every page shown is "all 24 pages", many of them the first three and how many more."""
+    names = [f"Shop {i}" for i in range(1, 25)]
+    assert v.pages_named(names, 24, "vi") == "cả 24 trang"
+    assert v.pages_named(names, 24, "en") == "all 24 pages"
+    assert v.pages_named(names[:20], 24, "en") == "Shop 1, Shop 2, Shop 3 and 17 more pages"
+    assert v.pages_named(names[:20], 24, "vi") == "Shop 1, Shop 2, Shop 3 và 17 trang khác"
+    assert v.pages_named(names[:5], 24, "en") == "Shop 1, Shop 2, Shop 3, Shop 4, Shop 5"
+    assert v.pages_named(["Shop 1"], 1, "en") == "Shop 1"          # one page shown: its name
+    assert v.pages_named(["Shop 1", "Shop 2"], 2, "vi") == "cả 2 trang"
+    assert v.pages_named([], 24, "en") == ""
+    assert v.pages_named(names[:6] * 200, 24_000, "vi") == "Shop 1, Shop 2, Shop 3 và 1.197 trang khác"

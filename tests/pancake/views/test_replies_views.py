@@ -114,3 +114,29 @@ def test_a_clicked_bar_or_cell_is_its_drill_down():
     assert v.drill_from_point("page", {"point_index": 5}, ["a"], "en") is None
     assert v.drill_from_point("page", {}, ["a"], "en") is None
     assert v.drill_from_point("slot", {"x": "09", "y": "Someday"}, None, "en") is None
+
+
+def test_two_people_with_one_name_never_share_a_bar():
+    """Regression (issue 19, 24 pages): two staff members both named "Vũ Đức Anh" were two rows
+    named alike and one merged bar on the response-times page; as on the Staff page, a namesake
+    working on one page gets it, namesakes on one page are numbered."""
+    convs = pd.DataFrame({"page_id": ["111", "222", "111", "222"], "conversation_id": ["c1", "c2", "c3", "c4"],
+                          "customer_id": ["k1", "k2", "k3", "k4"], "customer_name": ["Lan", "Huệ", "Mai", "Đào"],
+                          "type": ["INBOX"] * 4, "tag_names": [""] * 4})
+    t = turns_of([cust("2026-12-07 09:00", "a"), staff("2026-12-07 09:04", "b", who="An", uid="u-an1"),
+                  cust("2026-12-07 09:00", "c", conv="c2", page="222"),
+                  staff("2026-12-07 09:10", "d", conv="c2", page="222", who="An", uid="u-an2"),
+                  cust("2026-12-07 09:00", "e", conv="c4", page="222"),
+                  staff("2026-12-07 09:30", "f", conv="c4", page="222", who="An", uid="u-an2"),
+                  cust("2026-12-07 09:00", "g", conv="c3"), staff("2026-12-07 09:02", "h", conv="c3", who="Bình",
+                                                                   uid="u-binh")],
+                 conversations=convs)
+    names = {"u-an1": "An", "u-an2": "An", "u-binh": "Bình"}
+    b = v.breakdown(t, "staff", "business", "vi", staff=names, page_names={"111": "Shop A", "222": "Shop B"})
+    assert b["key"].tolist() == ["u-an2", "u-an1", "u-binh"]            # most turns first, then by name
+    assert b["label"].tolist() == ["An · Shop B", "An · Shop A", "Bình"]
+    assert v.breakdown(t, "staff", "business", "vi", staff=names)["label"].tolist() == ["An · 222", "An · 111", "Bình"]
+    one_page = v.breakdown(t[t["page_id"] == "111"], "staff", "business", "en",
+                           staff={"u-an1": "An", "u-binh": "An"}, page_names={"111": "Shop A"})
+    assert sorted(one_page["label"]) == ["An (1)", "An (2)"]           # alike on one page: numbered
+    assert v.breakdown(replies.empty_turns(), "staff", "business", "en", staff=names).empty

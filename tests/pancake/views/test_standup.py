@@ -450,3 +450,26 @@ def test_a_one_day_range_charts_its_hours_summed_over_pages_and_the_future_blank
     assert got.loc[11:, ["inbox", "comment"]].isna().all().all()           # after now: unknown, not 0
     fig = sv.hourly_figure(got, {"inbox": "Inbox", "comment": "Comment"}, "dark", lang="vi", partial=True)
     assert [len([y for y in t.y if y is not None]) for t in fig.data if t.name in ("Inbox", "Comment")] == [11, 11]
+
+
+def test_tv_top_ads_name_the_page_when_two_ads_share_a_name():
+    """Regression (issue 19): the TV labelled its top ads by name only, so "Sale" on shop A and
+    "Sale" on shop B read as one ad. As on the Ads page: a shared name gets its page, a name
+    shared on one page also the end of its ad id; a lone name stays bare."""
+    ads = pd.DataFrame({"page_id": ["p1", "p2", "p2", "p2", "p3"],
+                        "ad_id": ["11", "22", "9001", "9002", "33"],
+                        "name": ["Sale", "Sale", "Flash", "Flash", "Retarget"],
+                        "currency": ["VND"] * 5,
+                        "spend": [500.0, 400.0, 300.0, 200.0, 100.0],
+                        "purchases": [1.0, 1.0, None, 0.0, 2.0],
+                        "purchases_conversion_value": [1.0, 1.0, None, 0.0, 2.0]})
+    names = {"p1": "Shop A", "p2": "Shop B"}
+    fig = sv.top_ads_figure(ads, "VND", "en", "light", names)
+    assert list(fig.data[0].y)[::-1] == ["Sale · Shop A", "Sale · Shop B", "Flash · Shop B · …9001",
+                                         "Flash · Shop B · …9002", "Retarget"]
+    # a page without a known name is named by its id (never "nan"), and no names given still works
+    ads.loc[4, "name"] = "Sale"
+    labels = list(sv.top_ads_figure(ads, "VND", "vi", "dark").data[0].y)[::-1]
+    assert labels == ["Sale · p1", "Sale · p2", "Flash · p2 · …9001", "Flash · p2 · …9002", "Sale · p3"]
+    empty = ads.assign(currency="USD")
+    assert sv.top_ads_figure(empty, "VND", "vi", "light", names) is None

@@ -34,6 +34,18 @@ def test_the_css_has_one_query_per_step_and_scales_the_charts_box_back():
     assert css.count("@media") == 101   # 0.5 .. 3.0 in steps of 0.025
 
 
+def test_the_cards_sparklines_are_scaled_back_like_the_charts():
+    """Regression (issue 19): at 4K (zoom 2) a card's sparkline was drawn twice as wide as its
+    card and cut off after its first days (it looked flattened); its box is scaled back too."""
+    css = sv.fit_css(".block-container")
+    four_k = next(q for q in css.splitlines() if q.startswith("@media (min-width: 3840px) and (min-height: 2160px)"))
+    assert ('.block-container [data-testid="stMetric"] > div:has(> [data-testid="stMetricChart"]) '
+            '{ width: calc(100% / 2) !important; overflow: visible !important; }') in four_k
+    small = next(q for q in css.splitlines() if q.startswith("@media (min-width: 1344px) and (min-height: 756px)"))
+    assert '> div:has(> [data-testid="stMetricChart"]) { width: calc(100% / 0.7) !important;' in small
+    assert css.count('[data-testid="stMetricChart"]') == 101
+
+
 def luminance(colour: str) -> float:
     """WCAG 2.x relative luminance of '#rrggbb' or 'rgb(r, g, b)'."""
     if colour.startswith("#"):

@@ -115,3 +115,21 @@ def test_empty():
     assert top.empty
     assert [k.field for k in v.kpis(CUR.iloc[0:0], None, D1.date(), D3.date(), "en")] == ["count", "tags_used"]
     assert v.page_matrix(None, []).empty
+
+
+def test_tags_by_page_puts_many_pages_down_the_side():
+    """Regression (issue 19, 24 pages): 24 page names across the chart's bottom were slanted and
+    the counts in the cells tiny; more pages than tags (over 6) go down the side, a row each."""
+    pages = [f"Shop #{i}" for i in range(1, 25)]
+    matrix = pd.DataFrame([[i * 10 + j for i in range(24)] for j in range(3)], index=["Hỏi giá", "Spam", "Đổi trả"],
+                          columns=pages)
+    fig = v.matrix_figure(matrix, "vi")
+    assert list(fig.data[0].y) == pages and list(fig.data[0].x) == ["Hỏi giá", "Spam", "Đổi trả"]
+    assert fig.data[0].z[23][1] == 231.0          # Shop #24's Spam: its row, the tag's column
+    assert fig.layout.height == 26 * 24 + 100
+    few = v.matrix_figure(matrix.iloc[:, :5], "vi")   # a shop with a few pages: as before
+    assert list(few.data[0].y) == ["Hỏi giá", "Spam", "Đổi trả"] and list(few.data[0].x) == pages[:5]
+    square = v.matrix_figure(pd.DataFrame([[1] * 7] * 8, index=list("abcdefgh"), columns=pages[:7]), "en")
+    assert list(square.data[0].y) == list("abcdefgh")  # fewer pages than tags: tags down the side
+    empty = v.matrix_figure(pd.DataFrame(index=["Hỏi giá"], dtype="int64"), "en")
+    assert list(empty.data[0].y) == ["Hỏi giá"]
