@@ -7,7 +7,8 @@ customer messages and no reply for ``silent_hours`` hours, a dead token, and (wi
 The flags are the standup screen's (``pancake.views.briefing.flags``), worded for "today".
 
 Each flag has a key (:func:`flag_key`): what it is about, and for a daily fact (a response-time
-jump, an ad's spend) the day. The store remembers, per *scope* (the API, the pages asked and one
+jump, an ad's spend) the day; a customer turn at or past its reply target (``reply_target``, with ``before_minutes``)
+is keyed by the turn, so it is sent once whether it was about to pass its target or past it. The store remembers, per *scope* (the API, the pages asked and one
 notification channel), the keys active at the last successful run; only the others are sent.
 A flag that goes away is forgotten, so it is sent again if it comes back. A page that failed to
 load keeps its remembered flags (it could not be looked at, so nothing about it is resolved);
@@ -50,6 +51,8 @@ def flag_key(flag: bf.Flag, day: date) -> str:
     parts = [flag.kind, flag.page_id]
     if flag.kind in bf.DAILY_KINDS:
         parts += [flag.subject, day.isoformat()]
+    elif flag.kind == "reply_target":     # once per customer turn: about to pass its target or past it
+        parts += [flag.figures["conversation_id"], flag.figures["turn"]]
     return "|".join(parts)
 
 
