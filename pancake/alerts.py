@@ -3,7 +3,9 @@
 ``evaluate`` looks at now (the shop's wall clock): a staff member's response time today
 against their median of the 7 days before, ads spending today with no purchase, a page with
 customer messages and no reply for ``silent_hours`` hours, a dead token, and (with
-``waiting_minutes``) customers waiting longer than that for an answer in their conversation.
+``waiting_minutes``) customers waiting longer than that for an answer in their conversation, and
+(with ``reply_targets``: ``--before-target M``) each customer at or within M minutes of their
+reply target in opening hours (``briefing.reply_target_flags``).
 The flags are the standup screen's (``pancake.views.briefing.flags``), worded for "today".
 
 Each flag has a key (:func:`flag_key`): what it is about, and for a daily fact (a response-time
@@ -29,6 +31,20 @@ from .notify import Message, Section, Target
 from .views import briefing as bf
 
 DEFAULT_WAITING_MINUTES = bf.DEFAULT_WAITING_MINUTES
+
+
+@dataclass
+class ReplyTargets:
+    """What the ``reply_target`` flags are computed from: the recent customer turns
+    (``data.replies.RangeTurns``), the opening hours and how many minutes before the target a
+    customer is flagged."""
+    got: Any
+    hours: Any
+    before_minutes: float
+
+    def flags(self, now_utc: datetime) -> list[bf.Flag]:
+        return bf.reply_target_flags(self.got.turns, now_utc, self.hours, before_minutes=self.before_minutes,
+                                     customers=bf.customer_names(self.got.conversations))
 
 
 @dataclass
@@ -83,7 +99,7 @@ def load_waiting(loader: Any, page_ids: Sequence[str], names: Mapping[str, str],
 
 def evaluate(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], *, now_local: datetime,
              lang: str | None = None, silent_hours: float = bf.DEFAULT_SILENT_HOURS,
-             waiting_minutes: float | None = None) -> Check:
+             waiting_minutes: float | None = None, reply_targets: ReplyTargets | None = None) -> Check:
     """The flags of the current moment (``now_local``: naive, the shop's wall clock), from the
     data layer (today's open windows are asked again after the store's TTL): ``briefing.flags``
     of today. A page that failed for another reason than its token is not a flag here (its
@@ -101,9 +117,14 @@ def evaluate(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], *, 
         waiting, werrors = load_waiting(loader, page_ids, names, now_local, waiting_minutes)
         seen = {(e.page_id, e.message) for e in errors}
         errors = errors + [e for e in werrors if (e.page_id, e.message) not in seen]
+    targets: list[bf.Flag] = []
+    if reply_targets is not None:
+        targets = reply_targets.flags(now_local.replace(tzinfo=loader.client.tz))
+        seen = {(e.page_id, e.message) for e in errors}
+        errors = errors + [e for e in reply_targets.got.errors if (e.page_id, e.message) not in seen]
     found = bf.flags(day=today, now=now_local, errors=errors, activity=act.get("hourly"),
                      staff_hourly=staff.get("hourly"), ads=ads.get("ads"), silent_hours=silent_hours,
-                     waiting=waiting, waiting_minutes=waiting_minutes, failures=False)
+                     waiting=waiting, waiting_minutes=waiting_minutes, failures=False, reply_targets=targets)
     return Check(flags=found, errors=errors, day=today, now=now_local)
 
 

@@ -644,12 +644,14 @@ class TurnWait:
 def longest_turn_waits(turns: pd.DataFrame | None, day: date, hours: Hours, n: int = 3,
                        customers: Mapping[tuple[str, str], str] | None = None) -> list[TurnWait]:
     """The ``n`` longest waits of the turns that started on ``day`` (business waits with opening
-    hours, else calendar), longest first; a wait of 0 (asked and answered after closing) is none."""
+    hours, else calendar), longest first, one per conversation (its longest); a wait of 0 (asked
+    and answered after closing) is none."""
     of_day = turns_of_day(turns, day, hours)
     if of_day.empty or n <= 0:
         return []
     col = replies.wait_column(reply_basis(hours))
     ranked = of_day[of_day[col] > 0].sort_values([col, "start"], ascending=[False, True], kind="stable")
+    ranked = ranked.drop_duplicates(["page_id", "conversation_id"], keep="first")
     out = []
     for r in ranked.head(n).itertuples(index=False):
         within = r.within_target

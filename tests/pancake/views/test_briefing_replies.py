@@ -121,11 +121,13 @@ def test_only_waiting_turns_none_judged_yet():
 def test_longest_waits_on_the_business_wait_named_by_customer():
     names = bf.customer_names(CUSTOMERS)
     waits = bf.longest_turn_waits(turns_of(DAY_MESSAGES), DAY, HOURS, n=3, customers=names)
-    # 2400 (c1 next, missed), 1200 (c2, missed), 600 (c1 first); c3's 0 s is no wait
-    assert [(w.conversation_id, w.seconds, w.past) for w in waits] == [("c1", 2400.0, True), ("c2", 1200.0, True),
-                                                                         ("c1", 600.0, False)]
+    # one per conversation, its longest: 2400 (c1 next, missed), 1200 (c2, missed); c3's 0 s is no wait
+    assert [(w.conversation_id, w.seconds, w.past) for w in waits] == [("c1", 2400.0, True), ("c2", 1200.0, True)]
     assert [bf.turn_wait_text(w, "en", NAMES) for w in waits] == [
-        "⚠️ Lan · Shop A · 40 min", "⚠️ c2 · Shop A · 20 min", "Lan · Shop A · 10 min"]   # no name: its id, never "None"
+        "⚠️ Lan · Shop A · 40 min", "⚠️ c2 · Shop A · 20 min"]   # no name: its id, never "None"
+    within = bf.longest_turn_waits(turns_of(DAY_MESSAGES[:4]), DAY, HOURS, n=3, customers=names)
+    assert [(w.seconds, w.past, bf.turn_wait_text(w, "vi", NAMES)) for w in within] == [
+        (600.0, False, "Lan · Shop A · 10 phút")]       # c1 first turn only: within its target, no ⚠️
 
 
 def test_longest_waits_without_hours_are_calendar():
