@@ -51,6 +51,7 @@ from . import format_metric, is_missing
 
 DEFAULT_SILENT_HOURS = 3
 DEFAULT_WAITING_MINUTES = 30
+DEFAULT_BEFORE_TARGET_MINUTES = 5   # the standup screen's "about to pass its reply target"
 
 RT_RATIO = 1.5
 RT_MIN_INCREASE_MS = 120_000.0
@@ -565,10 +566,11 @@ def _common(values: Iterable[float | None]) -> float | None:
 def reply_day(turns: pd.DataFrame | None, day: date, hours: Hours, *, complete: int | None = None,
               total: int | None = None) -> ReplyDay | None:
     """``day``'s response times (the standup screen's, the digest's): None when no customer
-    turn started that day (no line, never "0 %" or "nan")."""
+    turn started that day and every conversation was read (no line, never "0 %" or "nan"); with
+    conversations still to read, a day whose text says only how many were read."""
     of_day = turns_of_day(turns, day, hours)
-    if of_day.empty:
-        return None
+    if of_day.empty and not (complete is not None and total is not None and complete < total):
+        return None     # no turn, and every conversation read: nothing to say
     schedules = (hours.default, *hours.pages.values())
     basis = reply_basis(hours)
     return ReplyDay(day=day, figures=replies.summary(of_day, basis), basis=basis,
@@ -590,6 +592,10 @@ def reply_day_text(rd: ReplyDay | None, lang: str) -> str | None:
     if rd is None:
         return None
     f = rd.figures
+    partial = "" if not rd.partial else i18n.t("replies.partial_note", lang, n=fmt.number(rd.complete, lang),
+                                                m=fmt.number(rd.total, lang))
+    if f.count + f.waiting == 0:      # no turn among the conversations read so far
+        return partial or None
     parts: list[str] = []
     share = rd.share
     if share is not None:
@@ -615,10 +621,7 @@ def reply_day_text(rd: ReplyDay | None, lang: str) -> str | None:
         why = "brief.replies.no_file" if not rd.configured else (
             "brief.replies.no_target" if not rd.has_targets else "brief.replies.none_judged")
         text += " " + i18n.t(why, lang)
-    if rd.partial:
-        text += " " + i18n.t("replies.partial_note", lang, n=fmt.number(rd.complete, lang),
-                             m=fmt.number(rd.total, lang))
-    return text
+    return f"{text} {partial}" if partial else text
 
 
 def customer_names(conversations: pd.DataFrame | None) -> dict[tuple[str, str], str]:
