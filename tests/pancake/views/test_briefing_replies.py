@@ -11,6 +11,7 @@ import pytest
 
 from pancake import alerts, replies
 from pancake import hours as hmod
+from pancake.store import memory_store
 from pancake.views import briefing as bf
 
 PAGE = "111"
@@ -199,6 +200,26 @@ def test_the_alert_key_is_the_turn_so_it_is_sent_once():
                      now=at("2026-12-08 10:15"))
     again = bf.reply_target_flags(later, at("2026-12-08 10:15"), HOURS, before_minutes=5)
     assert [alerts.flag_key(f, DAY) for f in again] == ["reply_target|111|c1|w3"]
+
+
+def test_alerted_once_per_turn_through_the_stores_sent_table():
+    """``alert --before-target``'s memory: the store's alert state (the table every alert uses).
+    About to pass at 09:12, past at 09:20: one message; the customer's next turn: another."""
+    store, scope = memory_store(), "sim|111|channel"
+
+    def run(flags) -> list[str]:
+        check = alerts.Check(flags=flags, day=DAY)
+        remembered = store.alert_state(scope)
+        new = alerts.new_flags(check, remembered)
+        store.save_alert_state(scope, alerts.next_state(check, remembered), 0.0)
+        return [f.subject for f in new]
+
+    t1, t2, t3 = at("2026-12-08 09:12"), at("2026-12-08 09:20"), at("2026-12-08 10:15")
+    assert run(bf.reply_target_flags(turns_of(WAITING[:1], now=t1), t1, HOURS, before_minutes=5)) == ["c1"]
+    assert run(bf.reply_target_flags(turns_of(WAITING[:1], now=t2), t2, HOURS, before_minutes=5)) == []
+    later = WAITING[:1] + [staff("2026-12-08 09:30", "w2", "c1"), cust("2026-12-08 09:40", "w3", "c1")]
+    assert run(bf.reply_target_flags(turns_of(later, now=t3), t3, HOURS, before_minutes=5)) == ["c1"]
+    assert run(bf.reply_target_flags(turns_of(later, now=t3), t3, HOURS, before_minutes=5)) == []
 
 
 def test_the_reply_target_flags_rank_in_the_severity_order():
