@@ -525,6 +525,7 @@ class ReplyDay:
     configured: bool                 # an hours file was read
     complete: int | None = None
     total: int | None = None
+    file_error: bool = False         # a file was given but could not be used (calendar time then)
 
     @property
     def partial(self) -> bool:
@@ -577,7 +578,7 @@ def reply_day(turns: pd.DataFrame | None, day: date, hours: Hours, *, complete: 
                     first_minutes=_common(s.first_minutes for s in schedules),
                     next_minutes=_common(s.next_minutes for s in schedules),
                     has_targets=hours.configured and hours.has_targets, goal_percent=hours.goal_percent,
-                    configured=hours.configured, complete=complete, total=total)
+                    configured=hours.configured, complete=complete, total=total, file_error=bool(hours.error))
 
 
 def _minutes_text(minutes: float, lang: str) -> str:
@@ -618,7 +619,7 @@ def reply_day_text(rd: ReplyDay | None, lang: str) -> str | None:
                             median=fmt.duration_ms(f.median * 1000.0, lang)))
     text = " · ".join(parts)
     if share is None:
-        why = "brief.replies.no_file" if not rd.configured else (
+        why = ("brief.replies.bad_file" if rd.file_error else "brief.replies.no_file") if not rd.configured else (
             "brief.replies.no_target" if not rd.has_targets else "brief.replies.none_judged")
         text += " " + i18n.t(why, lang)
     return f"{text} {partial}" if partial else text

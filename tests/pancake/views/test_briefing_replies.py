@@ -90,6 +90,15 @@ def test_without_an_hours_file_calendar_time_and_no_percent():
     assert "%" not in bf.reply_day_text(rd, "en")
 
 
+def test_a_wrong_hours_file_is_said_not_taken_for_no_file(tmp_path):
+    bad = tmp_path / "hours.toml"
+    bad.write_text("[hours]\nmon = [\"8-12\"]\n", encoding="utf-8")
+    h = hmod.load(str(bad), "Asia/Ho_Chi_Minh")
+    rd = bf.reply_day(turns_of(DAY_MESSAGES, h), DAY, h)
+    assert bf.reply_day_text(rd, "en") == ("4 replies, median 1 h 15 min (calendar time: the opening hours file is "
+                                           "wrong, see the Response times page)")
+
+
 def test_an_hours_file_without_targets():
     rd = bf.reply_day(turns_of(DAY_MESSAGES, NO_TARGET), DAY, NO_TARGET)
     assert bf.reply_day_text(rd, "en") == "4 replies, median 15 min (the opening hours file sets no target)"
