@@ -6,7 +6,9 @@ No sidebar, toolbar or menu; ``theme=dark``; refreshes itself every ``refresh`` 
 (``rotate=overview,staff,ads&every=60``). One 1920×1080 screen with no scrolling, for 1 to 30
 pages, scaled whole to any other screen (``sv.fit_css``): the section's KPI cards (with their sparklines, on either theme) across the top, its
 chart under them on the left, and on the right "yesterday in five lines" and the flags worth
-raising (one page) or the pages needing attention, worst first (several pages). Text is at
+raising (one page) or the pages needing attention, worst first (several pages), and a response-times
+card (yesterday's % within target, its longest wait, customers at or past their reply target now:
+under the chart for one page, in the right column for several). Text is at
 least 24 px, chart text 18 px. The cards are the pages' own KPIs (``pancake.views.*.kpis``); the
 rest comes from ``pancake.views.standup`` (layout, charts) and ``pancake.views.briefing`` (what the
 team is told: the five lines, the flags, the waits, the data's age; the digest's and alerts' too).
