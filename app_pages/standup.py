@@ -358,14 +358,15 @@ def replies_card(page: Page, slot) -> None:
         return
     hours = replies_data.hours()
     day, today = the_day(), cache.today()
+    live = day >= today - timedelta(days=1)     # yesterday: also who is waiting now (an older ``day=``: not)
     with slot:   # the conversations' progress bar, gone once they are read
-        got, _ = replies_data.turns(page.page_ids, day, today, hours)
+        got, _ = replies_data.turns(page.page_ids, day, today if live else day, hours)
     customers = bf.customer_names(got.conversations)
     text = bf.reply_day_text(bf.reply_day(got.turns, day, hours, complete=got.kept.complete, total=got.kept.total),
                              lang)
     waits = bf.longest_turn_waits(got.turns, day, hours, 1, customers)
     due = bf.reply_target_flags(got.turns, cache.now_utc(), hours, before_minutes=bf.DEFAULT_BEFORE_TARGET_MINUTES,
-                                customers=customers)
+                                customers=customers) if live else []
     when = bf.when_word(day, today, lang)
     with slot, st.container(border=True, key="kiosk-replies"):
         st.markdown(f":material/timer: **{md(when[:1].upper() + when[1:])}:** "
@@ -376,7 +377,7 @@ def replies_card(page: Page, slot) -> None:
         if due:
             more = f" (+{len(due) - 1})" if len(due) > 1 else ""
             st.markdown(f"{mark('reply_target')} " + md(bf.flag_text(due[0], lang, page.names, today=today) + more))
-        elif hours.has_targets:
+        elif hours.has_targets and live:
             st.markdown(":material/check_circle: " + md(i18n.t("brief.replies.none_past", lang)))
 
 
