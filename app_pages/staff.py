@@ -28,13 +28,7 @@ else:
     st.subheader(state.t("staff.leaderboard"))
     st.caption(state.t("staff.leaderboard_caption"))
     st.plotly_chart(v.replies_figure(board, lang), key="staff_replies")
-    hours = rd.hours()      # median, P90 and % within target from the messages, beside Pancake's average
-    basis = rd.basis(hours)
-    reply = rd.turns(page.page_ids, page.start, page.end, hours)[0]
-    board_table = v.leaderboard_table(board, lang, previous.get("totals") if previous is not None else None,
-                                      reply_times=vr.staff_columns(reply.turns, basis),
-                                      reply_total=vr.staff_total(reply.turns, basis))
-    st.caption(vr.staff_caption(reply, basis, lang))
+    board_table = v.leaderboard_table(board, lang, previous.get("totals") if previous is not None else None)
     components.table(board_table, "staff", page.page_ids, key="dl_staff_board")
     if orders.errors:
         components.note(state.t("staff.orders_unavailable", reason=components.reason(orders.errors[0].kind, lang)))
@@ -55,5 +49,17 @@ else:
                                     previous=previous.get("totals") if previous is not None else None)
         components.table(pp_table, "staff-pages", page.page_ids, key="dl_staff_pages")
         tables["by_page"] = pp_table
+
+    # last: the messages' median, P90 and % within target beside Pancake's average. Reading the
+    # conversations and their messages takes a while: every figure above is drawn before it.
+    st.subheader(state.t("staff.reply_times"))
+    hours = rd.hours()
+    basis = rd.basis(hours)
+    reply = rd.turns(page.page_ids, page.start, page.end, hours)[0]
+    st.caption(vr.staff_caption(reply, basis, lang))
+    reply_table = v.reply_times_table(board, lang, vr.staff_columns(reply.turns, basis),
+                                      vr.staff_total(reply.turns, basis))
+    components.table(reply_table, "staff-reply-times", page.page_ids, key="dl_staff_reply_times")
+    tables["reply_times"] = reply_table
 
 components.download_everything(tables, "staff", page.page_ids)

@@ -6,7 +6,9 @@ No sidebar, toolbar or menu; ``theme=dark``; refreshes itself every ``refresh`` 
 (``rotate=overview,staff,ads&every=60``). One 1920×1080 screen with no scrolling, for 1 to 30
 pages, scaled whole to any other screen (``sv.fit_css``): the section's KPI cards (with their sparklines, on either theme) across the top, its
 chart under them on the left, and on the right "yesterday in five lines" and the flags worth
-raising (one page) or the pages needing attention, worst first (several pages). Text is at
+raising (one page) or the pages needing attention, worst first (several pages), and a response-times
+card (yesterday's % within target, its longest wait, customers at or past their reply target now:
+under the chart for one page, in the right column for several). Text is at
 least 24 px, chart text 18 px. The cards are the pages' own KPIs (``pancake.views.*.kpis``); the
 rest comes from ``pancake.views.standup`` (layout, charts) and ``pancake.views.briefing`` (what the
 team is told: the five lines, the flags, the waits, the data's age; the digest's and alerts' too).
@@ -25,7 +27,7 @@ from pancake.data.core import OPEN_TTL
 from pancake.views import activity, ads, customers, engagement, staff, tags
 from pancake.views import briefing as bf
 from pancake.views import standup as sv
-from ui import cache, components, state, store_notice
+from ui import cache, components, replies_data, state, store_notice
 from ui import conversations_data as conv_data
 from ui.page import Page, open_page
 
@@ -33,8 +35,10 @@ PATH_KEY = "_standup_path"   # set by app.py: the URL path's page, the first sec
 CARD_WIDTH = "stretch"
 FLAG_ICONS = {"token": ":material/key_off:", "failed": ":material/cloud_off:",
               "no_reply": ":material/speaker_notes_off:", "waiting": ":material/hourglass_top:",
+              "reply_target": ":material/alarm:",
               "response_time": ":material/timer:", "ads_no_purchase": ":material/money_off:"}
-FLAG_COLOURS = {"token": "red", "failed": "red", "no_reply": "red", "waiting": "red", "response_time": "orange",
+FLAG_COLOURS = {"token": "red", "failed": "red", "no_reply": "red", "waiting": "red", "reply_target": "red",
+                "response_time": "orange",
                 "ads_no_purchase": "orange"}
 
 # Sized for 1920×1080 read across the room: no text under 24 px (charts: 18 px, sv.CHART_FONT_SIZE),
@@ -58,8 +62,8 @@ BASE_CSS = """
 .st-key-kiosk-head h1 { font-size: 44px !important; padding: 0 !important; line-height: 1.15 !important; }
 .st-key-kiosk-side h3, .st-key-kiosk-waits h3 { font-size: 30px !important; padding: 0 0 0.2rem 0 !important; }
 .st-key-kiosk-chart h3 { font-size: 28px !important; padding: 0 !important; }
-.st-key-kiosk-side [data-testid="stMarkdownContainer"] p, .st-key-kiosk-waits [data-testid="stMarkdownContainer"] p {
-  margin-bottom: 0 !important; }
+.st-key-kiosk-side [data-testid="stMarkdownContainer"] p, .st-key-kiosk-waits [data-testid="stMarkdownContainer"] p,
+.st-key-kiosk-replies [data-testid="stMarkdownContainer"] p { margin-bottom: 0 !important; }
 /* a phone held upright (the digest's picture): the columns stack, the TV's sizes would not fit */
 @media (max-width: 640px) {
   .block-container { padding: 0.6rem 0.8rem 0.4rem 0.8rem !important; }
@@ -88,7 +92,7 @@ DARK_CSS = """
 [data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] svg { filter: brightness(1.6); }
 [data-testid="stMetricChart"] svg { background-color: transparent !important; }
 [data-testid="stMetricChart"] .mark-area path { fill-opacity: 0.15 !important; }
-.st-key-kiosk-lines, .st-key-kiosk-flags, .st-key-kiosk-waits { border-color: #334155 !important; }
+.st-key-kiosk-lines, .st-key-kiosk-flags, .st-key-kiosk-waits, .st-key-kiosk-replies { border-color: #334155 !important; }
 """ + sv.dark_marks_css() + """
 </style>
 """
@@ -129,6 +133,7 @@ class Slots:
     """Where a section draws: its cards across the screen, its chart under them on the left."""
     cards: Any
     chart: Any
+    room: int = 0      # px the chart gives up for the response-times card under it
 
 
 def empty(result, frame, slots: Slots) -> bool:
@@ -151,8 +156,9 @@ def chart(fig, slots: Slots, title: str | None = None) -> None:
             st.subheader(title)
         # theme=None: our own template and font sizes (Streamlit's would shrink the text to 12 px)
         # a fixed height: the screen's scale (sv.fit_css) then scales it like the rest
-        st.plotly_chart(fig, width="stretch", height=int(fig.layout.height or sv.CHART_HEIGHT), theme=None,
-                        config={"displayModeBar": False})
+        # one page: the response-times card under it (live screens: ``waits``) takes its room from the chart
+        height = int(fig.layout.height or sv.CHART_HEIGHT) - slots.room
+        st.plotly_chart(fig, width="stretch", height=height, theme=None, config={"displayModeBar": False})
 
 
 def caption(text: str, slots: Slots) -> None:
@@ -339,6 +345,41 @@ def waits(page: Page, side, under_chart) -> None:
             st.caption(md(reach))
 
 
+def replies_card(page: Page, slot) -> None:
+    """Response times (issue 21): the day's % within target (or, without an hours file, its
+    count and median in calendar time, said so), its longest wait, and the customers waiting
+    past their reply target now or within ``bf.DEFAULT_BEFORE_TARGET_MINUTES`` of it
+    (``briefing``: the digest's and the alert's words). One page: under the chart (which gives
+    up ``sv.REPLIES_ROOM``); several pages: under the pages needing attention. The messages come
+    from the store, the missing ones fetched in the background ("computed over N of M" until
+    then). Left out of a picture (``waits=0``), as the waits are."""
+    if not opts.waits:
+        return
+    hours = replies_data.hours()
+    day, today = the_day(), cache.today()
+    live = day >= today - timedelta(days=1)     # yesterday: also who is waiting now (an older ``day=``: not)
+    with slot:   # the conversations' progress bar, gone once they are read
+        got, _ = replies_data.turns(page.page_ids, day, today if live else day, hours)
+    customers = bf.customer_names(got.conversations)
+    text = bf.reply_day_text(bf.reply_day(got.turns, day, hours, complete=got.kept.complete, total=got.kept.total),
+                             lang)
+    waits = bf.longest_turn_waits(got.turns, day, hours, 1, customers)
+    due = bf.reply_target_flags(got.turns, cache.now_utc(), hours, before_minutes=bf.DEFAULT_BEFORE_TARGET_MINUTES,
+                                customers=customers) if live else []
+    when = bf.when_word(day, today, lang)
+    with slot, st.container(border=True, key="kiosk-replies"):
+        st.markdown(f":material/timer: **{md(when[:1].upper() + when[1:])}:** "
+                    f"{md(text or i18n.t('brief.replies.no_turns', lang))}")
+        if waits:
+            st.markdown(":material/hourglass_bottom: " + md(i18n.t("brief.replies.longest", lang) + ": "
+                                                           + bf.turn_wait_text(waits[0], lang, page.names)))
+        if due:
+            more = f" (+{len(due) - 1})" if len(due) > 1 else ""
+            st.markdown(f"{mark('reply_target')} " + md(bf.flag_text(due[0], lang, page.names, today=today) + more))
+        elif hours.has_targets and live:
+            st.markdown(":material/check_circle: " + md(i18n.t("brief.replies.none_past", lang)))
+
+
 def status(loads: Loads, section: str, now_utc: datetime) -> None:
     """When the screen was drawn, when its data was last refreshed successfully (a warning only
     when that is older than twice the refresh interval: the screen's, or the data's own
@@ -384,11 +425,15 @@ def screen() -> None:
     else:
         cards_row = st.container(key="kiosk-cards")
         main, side = st.columns([5, 4], gap="medium")
-        slots = Slots(cards=cards_row, chart=main.container(key="kiosk-chart"))
+        one = len(page.page_ids) == 1
+        slots = Slots(cards=cards_row, chart=main.container(key="kiosk-chart"),
+                      room=sv.REPLIES_ROOM if one and opts.waits else 0)
         SECTIONS[section](page, loads, slots)
         side_box = side.container(key="kiosk-side")
+        replies_slot = main.container(key="kiosk-replies-slot") if one else None
         standup(page, loads, side_box, sv.local(now_utc, cache.tz_name()))
         waits(page, side_box, main.container(key="kiosk-waits-slot"))
+        replies_card(page, replies_slot if one else side_box)
     with corner, st.container(key="kiosk-status"):
         status(loads, section, now_utc)
 

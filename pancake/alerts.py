@@ -3,11 +3,14 @@
 ``evaluate`` looks at now (the shop's wall clock): a staff member's response time today
 against their median of the 7 days before, ads spending today with no purchase, a page with
 customer messages and no reply for ``silent_hours`` hours, a dead token, and (with
-``waiting_minutes``) customers waiting longer than that for an answer in their conversation.
+``waiting_minutes``) customers waiting longer than that for an answer in their conversation, and
+(with ``reply_targets``: ``--before-target M``) each customer at or within M minutes of their
+reply target in opening hours (``briefing.reply_target_flags``).
 The flags are the standup screen's (``pancake.views.briefing.flags``), worded for "today".
 
 Each flag has a key (:func:`flag_key`): what it is about, and for a daily fact (a response-time
-jump, an ad's spend) the day. The store remembers, per *scope* (the API, the pages asked and one
+jump, an ad's spend) the day; a customer turn at or past its reply target (``reply_target``, with ``before_minutes``)
+is keyed by the turn, so it is sent once whether it was about to pass its target or past it. The store remembers, per *scope* (the API, the pages asked and one
 notification channel), the keys active at the last successful run; only the others are sent.
 A flag that goes away is forgotten, so it is sent again if it comes back. A page that failed to
 load keeps its remembered flags (it could not be looked at, so nothing about it is resolved);
@@ -33,6 +36,20 @@ DEFAULT_WAITING_MINUTES = bf.DEFAULT_WAITING_MINUTES
 
 
 @dataclass
+class ReplyTargets:
+    """What the ``reply_target`` flags are computed from: the recent customer turns
+    (``data.replies.RangeTurns``), the opening hours and how many minutes before the target a
+    customer is flagged."""
+    got: Any
+    hours: Any
+    before_minutes: float
+
+    def flags(self, now_utc: datetime) -> list[bf.Flag]:
+        return bf.reply_target_flags(self.got.turns, now_utc, self.hours, before_minutes=self.before_minutes,
+                                     customers=bf.customer_names(self.got.conversations))
+
+
+@dataclass
 class Check:
     """One evaluation: the flags now, the per-page errors, and when."""
     flags: list[bf.Flag]
@@ -52,6 +69,8 @@ def flag_key(flag: bf.Flag, day: date) -> str:
     parts = [flag.kind, flag.page_id]
     if flag.kind in bf.DAILY_KINDS:
         parts += [flag.subject, day.isoformat()]
+    elif flag.kind == "reply_target":     # once per customer turn: about to pass its target or past it
+        parts += [flag.figures["conversation_id"], flag.figures["turn"]]
     return "|".join(parts)
 
 
@@ -80,7 +99,7 @@ def load_waiting(loader: Any, page_ids: Sequence[str], names: Mapping[str, str],
 
 def evaluate(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], *, now_local: datetime,
              lang: str | None = None, silent_hours: float = bf.DEFAULT_SILENT_HOURS,
-             waiting_minutes: float | None = None) -> Check:
+             waiting_minutes: float | None = None, reply_targets: ReplyTargets | None = None) -> Check:
     """The flags of the current moment (``now_local``: naive, the shop's wall clock), from the
     data layer (today's open windows are asked again after the store's TTL): ``briefing.flags``
     of today. A page that failed for another reason than its token is not a flag here (its
@@ -98,9 +117,14 @@ def evaluate(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], *, 
         waiting, werrors = load_waiting(loader, page_ids, names, now_local, waiting_minutes)
         seen = {(e.page_id, e.message) for e in errors}
         errors = errors + [e for e in werrors if (e.page_id, e.message) not in seen]
+    targets: list[bf.Flag] = []
+    if reply_targets is not None:
+        targets = reply_targets.flags(now_local.replace(tzinfo=loader.client.tz))
+        seen = {(e.page_id, e.message) for e in errors}
+        errors = errors + [e for e in reply_targets.got.errors if (e.page_id, e.message) not in seen]
     found = bf.flags(day=today, now=now_local, errors=errors, activity=act.get("hourly"),
                      staff_hourly=staff.get("hourly"), ads=ads.get("ads"), silent_hours=silent_hours,
-                     waiting=waiting, waiting_minutes=waiting_minutes, failures=False)
+                     waiting=waiting, waiting_minutes=waiting_minutes, failures=False, reply_targets=targets)
     return Check(flags=found, errors=errors, day=today, now=now_local)
 
 

@@ -3,8 +3,11 @@
 - ``digest --page all|ID… [--date YYYY-MM-DD] [--lang vi|en] --notify URL [--notify URL …] [--dry-run]``:
   one day's key totals against the same weekday a week before, "yesterday in five lines", the
   flags and, for several pages, the pages needing attention (``pancake.digest``).
-- ``alert --page all|ID… [--lang vi|en] --notify URL … [--dry-run] [--silent-hours N] [--waiting-minutes M]``:
-  the standup flags now, only those not already sent to that channel (``pancake.alerts``; the
+  Its response-times section (issue 21) reads the day's conversations and the messages the store
+  keeps (``sync`` fills them for cron); ``--fill-replies`` fetches the missing ones first,
+  ``--no-replies`` leaves the section out.
+- ``alert --page all|ID… [--lang vi|en] --notify URL … [--dry-run] [--silent-hours N] [--waiting-minutes M]
+  [--before-target M]``: the standup flags now, only those not already sent to that channel (``pancake.alerts``; the
   state is kept in the statistics store). Each channel's turn (read the state, send, remember) runs
   under the store's ``alert_lock``, so runs at once send each flag once; a message the channel
   took and never answered is remembered as sent with an unknown outcome and not sent again.
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from . import config, i18n, notify, picture, store
@@ -65,6 +68,16 @@ def _minutes(text: str) -> float:
     return value
 
 
+def _target_minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not 0 <= value <= 24 * 60:
+        raise argparse.ArgumentTypeError("between 0 and 1440 minutes")
+    return value
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--page", action="append", required=True, nargs="+", metavar="ID",
                    help="page ids, or 'all' = every page the user token sees (or the configured pages)")
@@ -97,6 +110,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--picture-out", metavar="FILE",
                    help="write that picture to FILE and send nothing")
     d.add_argument("--theme", choices=("light", "dark"), default="light", help="the picture's theme")
+    r = d.add_mutually_exclusive_group()
+    r.add_argument("--fill-replies", action="store_true",
+                   help="fetch the day's messages the store does not keep yet before computing the response "
+                        "times (default: only what the store keeps, e.g. after `sync`; the digest says "
+                        "'computed over N of M conversations' when some are missing)")
+    r.add_argument("--no-replies", action="store_true", help="leave the response-times section out")
     a = sub.add_parser(
         "alert", help="send the standup flags that are new since the last run (cron: every 10 min)",
         description="Evaluate the standup flags now (response-time jump, spend with no purchase, no reply "
@@ -106,6 +125,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--waiting-minutes", type=_minutes, metavar="M",
                    help="also flag customers waiting M minutes or more for an answer (reads the "
                         "conversations of the last two days)")
+    a.add_argument("--before-target", type=_target_minutes, metavar="M",
+                   help="also flag each customer waiting past their reply target (PANCAKE_HOURS_FILE, in "
+                        "opening hours) or within M minutes of it (0: only past it), once per customer turn; "
+                        "reads the conversations of yesterday and today and fetches their new messages")
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -207,6 +230,9 @@ def _digest(args, settings, channels, loader, page_ids, names, asked, say, stdou
         return EXIT_USAGE
     say(f"digest: {len(page_ids)} page(s), {day}")
     data = digest.load_day(loader, page_ids, names, day, now_local=_now_local(loader))
+    if not args.no_replies:
+        data.replies, data.hours = _replies(loader, page_ids, names, day, day, stderr,
+                                            fill=args.fill_replies, say=say)
     result = digest.build(data, args.lang, page_ids, names, today=today,
                           link_base=_link_base(settings, stderr), asked_all="all" in asked,
                           silent_hours=args.silent_hours)
@@ -231,6 +257,20 @@ def _digest(args, settings, channels, loader, page_ids, names, asked, say, stdou
                           attachment=attachment)
     failed = result.errors or any(not d.ok for d in deliveries)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _replies(loader, page_ids, names, start, end, stderr: TextIO, *, fill: bool, say):
+    """The customer turns that started in [start, end] (``data.replies.RangeTurns``) and the
+    opening hours (a bad hours file said on stderr, calendar time used)."""
+    from .data import replies as dr
+    from .export_replies import hours_for
+    from .store import memory_store
+    tz = loader.client.tz.key
+    hours = hours_for(tz, stderr)
+    got = dr.load_range(loader.client, loader.store if loader.store is not None else memory_store(), loader.source,
+                        page_ids, start, end, tz, hours, datetime.now(UTC), page_names=names, fill_messages=fill)
+    say(f"replies: {got.kept.complete} of {got.kept.total} conversation(s) with their messages")
+    return got, hours
 
 
 def _picture(args, loader, page_ids, names, day, say, stderr: TextIO) -> bytes | None:
@@ -272,8 +312,14 @@ def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     settings, secrets, channels, loader, page_ids, names, asked = setup
     say = _say(args, stderr)
     now = _now_local(loader)
+    targets = None
+    if args.before_target is not None:
+        got, hours = _replies(loader, page_ids, names, now.date() - timedelta(days=1), now.date(), stderr,
+                              fill=True, say=say)
+        targets = alerts.ReplyTargets(got, hours, args.before_target)
     check = alerts.evaluate(loader, page_ids, names, now_local=now, lang=args.lang,
-                            silent_hours=args.silent_hours, waiting_minutes=args.waiting_minutes)
+                            silent_hours=args.silent_hours, waiting_minutes=args.waiting_minutes,
+                            reply_targets=targets)
     _page_errors(check.errors, stderr)
     link = _link_base(settings, stderr)
     state = _state_store(settings, loader, stderr)

@@ -11,7 +11,11 @@ In the chosen language, a :class:`pancake.notify.Message` made of:
    (``pancake.views.briefing``: ``day_values``, ``five_lines``, ``flags``, ``flag_text``), over
    the same loads as the screen;
 6. for several pages, the pages needing attention, worst first (``briefing.attention``);
-7. a link to the same view of the dashboard when ``PANCAKE_PUBLIC_URL`` is set.
+7. the day's response times (issue 21; ``briefing.reply_day_text``, the standup screen's line):
+   "82 % of customers answered within 15 min of opening hours (target 90 %)", the count and the
+   median, and the day's longest waits (``briefing.longest_turn_waits``); calendar time and no %
+   without an hours file; "computed over N of M conversations" when the store lacks some;
+8. a link to the same view of the dashboard when ``PANCAKE_PUBLIC_URL`` is set.
 
 Every number comes from ``pancake.metrics`` (through the briefing and card functions); nothing
 here adds, averages or divides, and nothing is worded twice. Changes and their text are the KPI cards' (``views.cards``).
@@ -27,6 +31,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from . import config, fmt, i18n, metrics
+from .hours import Hours
 from .notify import Message, Section
 from .views import briefing as bf
 from .views.cards import Kpi, card
@@ -56,6 +61,8 @@ class DayData:
     ads: pd.DataFrame | None       # the day's ads
     ads_before: pd.DataFrame | None  # the same weekday a week before, None when other pages answered
     results: list = field(default_factory=list)
+    replies: Any = None            # the day's customer turns (``data.replies.RangeTurns``), None: not read
+    hours: Hours | None = None     # the opening hours they were computed with
 
     @property
     def last_week(self) -> date:
@@ -63,7 +70,7 @@ class DayData:
 
     @property
     def errors(self) -> list:
-        return bf.errors_of(self.results)
+        return bf.errors_of(self.results + ([self.replies] if self.replies is not None else []))
 
     @property
     def frames(self) -> dict[str, pd.DataFrame | None]:
@@ -138,6 +145,30 @@ def flags(data: DayData, *, silent_hours: float = bf.DEFAULT_SILENT_HOURS) -> li
                     staff_hourly=data.staff_hourly, ads=data.ads, silent_hours=silent_hours)
 
 
+# --- response times ------------------------------------------------------------------------------
+
+MAX_LONGEST_WAITS = 3
+
+
+def reply_lines(data: DayData, lang: str, names: Mapping[str, str]) -> list[str]:
+    """The day's response-times line (the standup screen's: ``briefing.reply_day_text``) and its
+    longest waits; nothing when the turns were not read or no customer turn started that day."""
+    got, hours = data.replies, data.hours
+    if got is None or hours is None:
+        return []
+    rd = bf.reply_day(got.turns, data.day, hours, complete=got.kept.complete, total=got.kept.total)
+    text = bf.reply_day_text(rd, lang)
+    if text is None:
+        return []
+    waits = bf.longest_turn_waits(got.turns, data.day, hours, MAX_LONGEST_WAITS,
+                                  bf.customer_names(got.conversations))
+    out = [text]
+    if waits:
+        out.append(i18n.t("brief.replies.longest", lang) + ": "
+                   + "; ".join(bf.turn_wait_text(w, lang, names) for w in waits))
+    return out
+
+
 # --- the message ----------------------------------------------------------------------------------
 
 def pages_text(page_ids: Sequence[str], names: Mapping[str, str], lang: str) -> str:
@@ -210,6 +241,10 @@ def build(data: DayData, lang: str, page_ids: Sequence[str], names: Mapping[str,
         sections.append(Section(i18n.t("kiosk.attention.title", lang),
                                 [a.text for a in bf.attention(found, lang, names)], keep=3, drop=1,
                                 more_key="kiosk.attention.more"))
+    replies_said = reply_lines(data, lang, names)
+    if replies_said:
+        sections.append(Section(i18n.t("brief.replies.title", lang, when=bf.when_word(day, today, lang)),
+                                replies_said, keep=1, drop=3))
     link = dashboard_link(link_base, page_ids, lang, day=day, asked_all=asked_all)
     footer = [i18n.t("digest.link", lang, url=link)] if link else []
     return Digest(Message(title, sections, footer, lang=lang), errors, totals, lines, found, texts)

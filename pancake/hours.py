@@ -13,6 +13,7 @@ The format is fixed (issue 21; README "Opening hours")::
     [targets]
     first_reply_minutes = 15
     next_reply_minutes = 30
+    within_target_percent = 90             # optional: the share of turns within target aimed at
     [pages."1234567890"]                   # one page's own days, holidays (added) or targets
     sat = ["22:00-02:00"]
     first_reply_minutes = 5
@@ -41,6 +42,7 @@ from . import config
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TARGET_KEYS = ("first_reply_minutes", "next_reply_minutes")
+_GOAL_KEY = "within_target_percent"     # optional, [targets] only: the % within target aimed at
 _TOP_KEYS = ("timezone", "bots", "bots_count", "hours", "targets", "pages")
 _PERIOD = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 ALWAYS = ((0, 1440),)   # minutes from local midnight: the whole day
@@ -155,6 +157,7 @@ class Hours:
     path: str = ""
     error: str | None = None       # what is wrong (English detail), None when fine
     error_line: int | None = None
+    goal_percent: float | None = None   # [targets] within_target_percent (None: no % goal)
 
     def for_page(self, page_id: str) -> Schedule:
         return self.pages.get(str(page_id), self.default)
@@ -226,11 +229,12 @@ def parse(text: str, default_timezone: str, *, path: str = "") -> Hours:
     if not isinstance(targets, dict):
         raise HoursFileError("[targets] must be a table", finder.line(None, "targets"))
     for key in targets:
-        if key not in _TARGET_KEYS:
+        if key not in (*_TARGET_KEYS, _GOAL_KEY):
             raise HoursFileError(f"unknown target '{key}'", finder.line("targets", key))
     base = _schedule(hours, "hours", finder, tz, always=hours is None)
     first = _minutes(targets, "first_reply_minutes", "targets", finder)
     nxt = _minutes(targets, "next_reply_minutes", "targets", finder)
+    goal = _percent(targets, _GOAL_KEY, "targets", finder)
     default = Schedule(tz, base.week, base.holidays, first, nxt, base.always_open)
     pages_raw = data.get("pages", {})
     if not isinstance(pages_raw, dict):
@@ -252,7 +256,7 @@ def parse(text: str, default_timezone: str, *, path: str = "") -> Hours:
             _minutes(own, "first_reply_minutes", section, finder, default.first_minutes),
             _minutes(own, "next_reply_minutes", section, finder, default.next_minutes), always)
     return Hours(default=default, pages=pages, bots=frozenset(b.strip() for b in bots if b.strip()),
-                 bots_count=bots_count, configured=True, path=path)
+                 bots_count=bots_count, configured=True, path=path, goal_percent=goal)
 
 
 def _zone_ok(name: str) -> bool:
@@ -324,6 +328,15 @@ def _minutes(table: dict, key: str, section: str, finder: _Lines, default: float
     value = table[key]
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise HoursFileError(f"{key} must be a number of minutes above 0", finder.line(section, key))
+    return float(value)
+
+
+def _percent(table: dict, key: str, section: str, finder: _Lines) -> float | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100:
+        raise HoursFileError(f"{key} must be a percentage above 0 and at most 100", finder.line(section, key))
     return float(value)
 
 

@@ -289,10 +289,14 @@ def range_turns(store: Any, source: str, conversations: pd.DataFrame, start: dat
 
 def load_range(client: PancakeClient, store: Any, source: str, page_ids: Iterable[str], start: date, end: date,
                timezone: str, hours: Hours, now: datetime, *, page_names: Mapping[str, str] | None = None,
-               cap: int = 100_000, on_progress: Callable[[str], None] | None = None) -> RangeTurns:
+               cap: int = 100_000, on_progress: Callable[[str], None] | None = None,
+               fill_messages: bool = True) -> RangeTurns:
     """Everything at once (the CLI): the range's conversations, their messages filled within the
-    limit, the turns that started in the range."""
+    limit (``fill_messages``; else only what the store keeps: ``kept`` says how many), the turns
+    that started in the range."""
     loaded = dc.load_conversations(client, list(page_ids), start, end, timezone, page_names=page_names, cap=cap)
+    if not fill_messages:
+        return range_turns(store, source, loaded.frame, start, end, timezone, hours, now, errors=loaded.errors)
     if on_progress is not None:
         on_progress(f"messages of {len(loaded.frame)} conversation(s)")
     done = fill(client, store, source, loaded.frame, page_names=page_names)

@@ -14,7 +14,9 @@ Public API
 ----------
 ``Simulator(*, seed=0, now=None, timezone="Asia/Ho_Chi_Minh", user_token=DEMO_USER_TOKEN,
 page_tokens=None, pages=None, rate_limit_per_second=5.0, clock=time.monotonic, latency=0.0,
-faults=None, sleep=time.sleep, pages_shape="categorized", include_inactive_page=True)``
+faults=None, sleep=time.sleep, pages_shape="categorized", include_inactive_page=True,
+holidays=None)``; ``holidays``: the days the shops are closed (default: Vietnam's public holidays
+and Tết, and the day ten days before the first today), ``sim.holidays``, ``truth.closed(day)``
 
 * ``handler(request) -> httpx.Response`` (sync, thread-safe); ``transport() -> httpx.MockTransport``.
 * ``calls`` -> snapshot list of ``CallRecord(t, method, path, page_id, status)`` (``page_id`` is

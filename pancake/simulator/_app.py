@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import parse_qs
@@ -27,6 +27,7 @@ from ._data import (
     USER_FIELDS,
     PageSpec,
     Truth,
+    default_holidays,
     hours_between,
     resolved_staff,
     rng_for,
@@ -102,12 +103,16 @@ class Simulator:
                  rate_limit_per_second: float = 5.0, clock: Callable[[], float] = time.monotonic,
                  latency: float = 0.0, faults: Faults | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 pages_shape: str = "categorized", include_inactive_page: bool = True) -> None:
+                 pages_shape: str = "categorized", include_inactive_page: bool = True,
+                 holidays: Iterable[date] | None = None) -> None:
         if pages_shape not in ("categorized", "documented"):
             raise ValueError("pages_shape must be 'categorized' or 'documented'")
         self.seed = seed
         self.tz = ZoneInfo(timezone)
         self._now = now
+        # closed days: given, else Vietnam's public holidays and a day off ten days before today
+        self.holidays: frozenset[date] = frozenset(holidays) if holidays is not None \
+            else default_holidays(self.now().date())
         self.pages: list[PageSpec] = list(pages if pages is not None else DEMO_PAGES)
         self._specs = {p.id: p for p in self.pages}
         self._staff = {p.id: resolved_staff(p) for p in self.pages}

@@ -28,6 +28,10 @@ Internal consistency (what tests can rely on):
 * new customers per hour: ``new_customer_count = new_customer``, ``new_page_inbox_count =
   new_customer_from_inbox``, ``new_phone_number_count <= new_page_inbox_count``,
   ``phone_number_count`` = page activity ``phone_number_count``; a day = sum of its hours.
+* a holiday (``Simulator.holidays``; by default Vietnam's public holidays and Tết, and the day ten
+  days before the simulator's first "today", so a month's range shows one) is a closed day: a
+  third of the customers write, no staff answers (no staff rows, no page messages), and the
+  conversations begun that day get their first answer after 08:00 on the next open day.
 * an hour is visible when its start is ``<= now`` (the current hour counts in full); later
   hours and future days are zero / absent. Ads for today are scaled by the visible share of the day.
 """
@@ -324,9 +328,26 @@ def resolved_staff(spec: PageSpec) -> tuple[StaffSpec, ...]:
     return spec.staff if spec.staff is not None else make_staff(spec.id, spec.n_staff)
 
 
-def gen_day(seed, spec: PageSpec, staff: tuple[StaffSpec, ...], d: date) -> DayData:
+# Vietnam's public holidays (fixed dates) and Tết: shops closed (``Simulator(holidays=...)``)
+VN_HOLIDAYS = frozenset(
+    [date(y, m, d) for y in (2025, 2026, 2027, 2028) for m, d in ((1, 1), (4, 30), (5, 1), (9, 2))]
+    + [date(2026, 2, 16) + timedelta(days=i) for i in range(5)]      # Tết Bính Ngọ
+    + [date(2027, 2, 5) + timedelta(days=i) for i in range(5)])      # Tết Đinh Mùi
+HOLIDAY_DAYS_AGO = 10   # the shop's own day off, this many days before the simulator's first today
+HOLIDAY_SHARE = 0.3     # the customers who still write on a closed day
+REOPEN_HOUR = 8
+
+
+def default_holidays(today: date) -> frozenset[date]:
+    """The public holidays and a day off ``HOLIDAY_DAYS_AGO`` days before ``today`` (a demo's
+    last 30 days show a closed day; the last 7 days and the week before them stay ordinary)."""
+    return VN_HOLIDAYS | {today - timedelta(days=HOLIDAY_DAYS_AGO)}
+
+
+def gen_day(seed, spec: PageSpec, staff: tuple[StaffSpec, ...], d: date, closed: bool = False) -> DayData:
+    """One page's day; ``closed`` (a holiday): fewer customers, nobody answers."""
     rng = rng_for(seed, "day", spec.id, d.isoformat())
-    day_factor = rng.uniform(0.8, 1.2) * WEEKDAY[d.weekday()]
+    day_factor = rng.uniform(0.8, 1.2) * WEEKDAY[d.weekday()] * (HOLIDAY_SHARE if closed else 1.0)
     hours = []
     for h in range(24):
         lam = spec.size * 10 * PROFILE[h] * day_factor
@@ -335,7 +356,7 @@ def gen_day(seed, spec: PageSpec, staff: tuple[StaffSpec, ...], d: date) -> DayD
         total = inbox + comment
         new_customer = binom(rng, total, 0.35)
         nfi = min(binom(rng, new_customer, inbox / total) if total else 0, inbox)
-        on_duty = [s for s in staff if s.shift[0] <= h <= s.shift[1]]
+        on_duty = [] if closed else [s for s in staff if s.shift[0] <= h <= s.shift[1]]
         ans_in = binom(rng, inbox, 0.93) if on_duty else 0
         ans_cm = binom(rng, comment, 0.85) if on_duty else 0
         weights = [s.weight for s in on_duty]
@@ -441,12 +462,23 @@ class Truth:
         got = self._cache.get(key)
         if got is not None:
             return got
-        got = gen_day(self._sim.seed, self.spec(page_id), self.staff(page_id), d)
+        got = gen_day(self._sim.seed, self.spec(page_id), self.staff(page_id), d, closed=self.closed(d))
         with self._lock:
             got = self._cache.setdefault(key, got)
             while len(self._cache) > self.MAX_DAYS:
                 self._cache.popitem(last=False)
         return got
+
+    def closed(self, d: date) -> bool:
+        """Whether local day ``d`` is a holiday (the shop closed all day)."""
+        return d in self._sim.holidays
+
+    def reopening(self, d: date) -> datetime:
+        """08:00 of the first open day after ``d``."""
+        nxt = d + timedelta(days=1)
+        while self.closed(nxt):
+            nxt += timedelta(days=1)
+        return datetime(nxt.year, nxt.month, nxt.day, REOPEN_HOUR)
 
     def convs_of(self, page_id: str, d: date) -> list[Conv]:
         dd = self.day_data(page_id, d)
@@ -584,10 +616,16 @@ class Truth:
         Message ``i`` is sent at ``t_local + i * update_minutes / message_count``; only those sent
         by now exist yet. Senders alternate, the customer first; a finished thread (every message
         sent) ends with the page's answer, so a customer is left waiting only in a thread still
-        going on: when the last message sent so far is the customer's."""
+        going on: when the last message sent so far is the customer's. A conversation begun on a
+        holiday waits for the shop to reopen: from its second message on, it starts again at 08:00
+        (plus up to half an hour) of the next open day."""
         step = timedelta(minutes=c.update_minutes) / max(1, c.message_count)
         now = self._sim.now()
-        times = [t_local + step * i for i in range(c.message_count)]
+        if self.closed(t_local.date()):
+            reopen = self.reopening(t_local.date()) + timedelta(minutes=c.minute % 30)
+            times = [t_local] + [reopen + step * (i - 1) for i in range(1, c.message_count)]
+        else:
+            times = [t_local + step * i for i in range(c.message_count)]
         visible = [t for t in times if t <= now] or times[:1]
         n = len(visible)
         senders = tuple(i % 2 == 0 and not (n == c.message_count and i == n - 1) for i in range(n))

@@ -22,6 +22,9 @@ Flags and their rules (thresholds overridable through the functions' arguments):
   ``RT_RATIO`` (1.5) times their median over the 7 days before and ``RT_MIN_INCREASE_MS`` (2 min)
   more, with ``RT_MIN_SESSIONS`` (5) reply sessions on the day and ``RT_MIN_BASELINE_DAYS`` (3)
   active days before.
+* ``reply_target`` - one customer turn waiting now past its reply target, or within
+  ``before_minutes`` of it (in opening hours; ``pancake.replies.breaching``): one flag per turn,
+  so an alert raises it once (its key is the turn's first message).
 * ``ads_no_purchase`` - an ad the Ads page flags "spent with no purchase" (``views.ads``' one
   rule: spend > 0, purchases exactly 0, not paused; unknown purchases never qualify).
 
@@ -36,16 +39,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .. import fmt, i18n, metrics
+from .. import fmt, i18n, metrics, replies
+from ..hours import Hours
 from . import activity as activity_views
 from . import ads as ads_views
 from . import format_metric, is_missing
 
 DEFAULT_SILENT_HOURS = 3
 DEFAULT_WAITING_MINUTES = 30
+DEFAULT_BEFORE_TARGET_MINUTES = 5   # the standup screen's "about to pass its reply target"
 
 RT_RATIO = 1.5
 RT_MIN_INCREASE_MS = 120_000.0
@@ -56,7 +62,7 @@ MIN_BASE_FOR_LINE = 10           # a count smaller than this on both days is noi
 
 # the flags' kinds, most serious first: a page whose numbers are missing, then customers
 # waiting, then slow staff, then money spent for nothing. The one severity order.
-SEVERITY = ("token", "failed", "no_reply", "waiting", "response_time", "ads_no_purchase")
+SEVERITY = ("token", "failed", "no_reply", "waiting", "reply_target", "response_time", "ads_no_purchase")
 DAILY_KINDS = ("response_time", "ads_no_purchase")   # facts of one day (the others: states now)
 
 
@@ -231,7 +237,8 @@ class Flag:
         """How bad, inside its kind (ranks flags of one kind): the jump, the spend, the wait."""
         f = self.figures
         return float({"response_time": f.get("x"), "ads_no_purchase": f.get("spend"),
-                      "no_reply": f.get("wait_ms"), "waiting": f.get("longest_ms")}.get(self.kind) or 0.0)
+                      "no_reply": f.get("wait_ms"), "waiting": f.get("longest_ms"),
+                      "reply_target": f.get("wait_ms")}.get(self.kind) or 0.0)
 
 
 def by_severity(found: Iterable[Flag]) -> list[Flag]:
@@ -357,15 +364,17 @@ def waiting_flags(waiting: pd.DataFrame | None, minutes: float) -> list[Flag]:
 def flags(*, day: date, now: datetime, errors: Iterable[Any] = (), activity: pd.DataFrame | None = None,
           staff_hourly: pd.DataFrame | None = None, ads: pd.DataFrame | None = None,
           silent_hours: float = DEFAULT_SILENT_HOURS, waiting: pd.DataFrame | None = None,
-          waiting_minutes: float | None = None, failures: bool = True) -> list[Flag]:
+          waiting_minutes: float | None = None, failures: bool = True,
+          reply_targets: Iterable[Flag] = ()) -> list[Flag]:
     """Every flag of ``day`` (staff and ads: that day's facts) and of ``now`` (no reply, tokens,
     waiting), most serious first: what the standup screen, the digest and the alerts raise.
-    ``failures``: also the pages that did not load for another reason than their token."""
+    ``failures``: also the pages that did not load for another reason than their token;
+    ``reply_targets``: :func:`reply_target_flags` (the alert's, when asked for)."""
     errors = list(errors)
     found = (token_flags(errors) + (failure_flags(errors) if failures else [])
              + no_reply_flags(activity, now, hours=silent_hours)
              + response_time_flags(staff_hourly, day)
-             + ads_no_purchase_flags(ads, day))
+             + ads_no_purchase_flags(ads, day) + list(reply_targets))
     if waiting_minutes is not None:
         found += waiting_flags(waiting, waiting_minutes)
     return by_severity(found)
@@ -417,6 +426,8 @@ def flag_text(flag: Flag, lang: str, names: Mapping[str, str] | None = None, *, 
     if flag.kind == "waiting":
         return i18n.t("alert.flag.waiting", lang, page=page, n=fmt.number(f["count"], lang),
                       minutes=fmt.number(f["minutes"], lang), longest=_duration(f["longest_ms"], lang))
+    if flag.kind == "reply_target":
+        return reply_target_text(flag, lang, names)
     raise ValueError(f"unknown flag kind {flag.kind!r}")
 
 
@@ -446,6 +457,8 @@ def _reasons(these: Sequence[Flag], lang: str) -> list[str]:
                               wait=_duration(max(f.figures["wait_ms"] for f in of_kind), lang)))
         elif kind == "waiting":
             out.append(i18n.t("kiosk.why.waiting", lang, n=fmt.number(sum(f.figures["count"] for f in of_kind), lang)))
+        elif kind == "reply_target":
+            out.append(i18n.t("kiosk.why.reply_target", lang, n=fmt.number(len(of_kind), lang)))
         else:
             key = "slow" if kind == "response_time" else "ads"
             out.append(i18n.t(f"kiosk.why.{key}_one", lang, name=of_kind[0].subject) if len(of_kind) == 1
@@ -492,6 +505,204 @@ def longest_waits(w: pd.DataFrame | None, n: int, lang: str, names: Mapping[str,
         sign = "⚠️ " if not is_missing(r.get("breach")) and bool(r.get("breach")) else ""
         out.append(f"{sign}{who} · {page_name(r['page_id'], names)} · {_duration(r['wait_ms'], lang)}")
     return out
+
+
+# --- response times (issue 21) ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReplyDay:
+    """One day's response times over the customer turns that started that day
+    (``pancake.replies.summary``): on the business wait when opening hours are set, else on
+    calendar time, with no target. ``complete`` of ``total`` conversations were computed over
+    (None: not said)."""
+    day: date
+    figures: replies.Figures
+    basis: str                       # "business" | "calendar"
+    first_minutes: float | None      # the first-reply target shared by every page (None: several, or none)
+    next_minutes: float | None
+    has_targets: bool                # a target is set (the % within target means something)
+    goal_percent: float | None       # the hours file's optional within_target_percent
+    configured: bool                 # an hours file was read
+    complete: int | None = None
+    total: int | None = None
+    file_error: bool = False         # a file was given but could not be used (calendar time then)
+
+    @property
+    def partial(self) -> bool:
+        return self.complete is not None and self.total is not None and self.complete < self.total
+
+    @property
+    def share(self) -> float | None:
+        """% of the judged turns within target (0-100); None without a target or a judged turn."""
+        if not self.has_targets or self.figures.within_share is None:
+            return None
+        return self.figures.within_share * 100.0
+
+
+def reply_basis(hours: Hours) -> str:
+    """Opening hours when the file sets them, else calendar time (the response-times page's default)."""
+    return "business" if hours.business else "calendar"
+
+
+def day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
+    """[day 00:00, the next day 00:00) local, as aware UTC instants."""
+    zone = ZoneInfo(timezone)
+    a = datetime.combine(day, datetime.min.time()).replace(tzinfo=zone)
+    b = datetime.combine(day + timedelta(days=1), datetime.min.time()).replace(tzinfo=zone)
+    return a, b
+
+
+def turns_of_day(turns: pd.DataFrame | None, day: date, hours: Hours) -> pd.DataFrame:
+    """The turns that started on local ``day`` (the hours file's zone)."""
+    if turns is None or turns.empty:
+        return replies.empty_turns()
+    return replies.in_range(turns, *day_bounds(day, hours.default.timezone))
+
+
+def _common(values: Iterable[float | None]) -> float | None:
+    got = set(values)
+    return next(iter(got)) if len(got) == 1 else None
+
+
+def reply_day(turns: pd.DataFrame | None, day: date, hours: Hours, *, complete: int | None = None,
+              total: int | None = None) -> ReplyDay | None:
+    """``day``'s response times (the standup screen's, the digest's): None when no customer
+    turn started that day and every conversation was read (no line, never "0 %" or "nan"); with
+    conversations still to read, a day whose text says only how many were read."""
+    of_day = turns_of_day(turns, day, hours)
+    if of_day.empty and not (complete is not None and total is not None and complete < total):
+        return None     # no turn, and every conversation read: nothing to say
+    schedules = (hours.default, *hours.pages.values())
+    basis = reply_basis(hours)
+    return ReplyDay(day=day, figures=replies.summary(of_day, basis), basis=basis,
+                    first_minutes=_common(s.first_minutes for s in schedules),
+                    next_minutes=_common(s.next_minutes for s in schedules),
+                    has_targets=hours.configured and hours.has_targets, goal_percent=hours.goal_percent,
+                    configured=hours.configured, complete=complete, total=total, file_error=bool(hours.error))
+
+
+def _minutes_text(minutes: float, lang: str) -> str:
+    return fmt.duration_ms(minutes * 60_000.0, lang)
+
+
+def reply_day_text(rd: ReplyDay | None, lang: str) -> str | None:
+    """The day's response times in one line: "82 % of customers answered within 15 min of
+    opening hours (target 90 %) · 120 replies, median 4 min"; without a target, the count and
+    the median and why there is no %; "Not complete: computed over N of M conversations" when
+    some conversations' messages are missing. None for no turn (no line)."""
+    if rd is None:
+        return None
+    f = rd.figures
+    partial = "" if not rd.partial else i18n.t("replies.partial_note", lang, n=fmt.number(rd.complete, lang),
+                                                m=fmt.number(rd.total, lang))
+    if f.count + f.waiting == 0:      # no turn among the conversations read so far
+        return partial or None
+    parts: list[str] = []
+    share = rd.share
+    if share is not None:
+        goal = "" if rd.goal_percent is None else i18n.t(
+            "brief.replies.goal", lang, goal=fmt.percent(rd.goal_percent, lang, decimals=0))
+        if rd.first_minutes is None:
+            within = i18n.t("brief.replies.within_each", lang)
+        else:
+            within = _minutes_text(rd.first_minutes, lang)
+            if rd.basis == "business":
+                within = i18n.t("brief.replies.within_hours", lang, t=within)
+            if rd.next_minutes is not None and rd.next_minutes != rd.first_minutes:
+                within = i18n.t("brief.replies.within_two", lang, first=within,
+                                next=_minutes_text(rd.next_minutes, lang))
+        parts.append(i18n.t("brief.replies.share", lang, pct=fmt.percent(share, lang, decimals=0), within=within, goal=goal))
+    if f.median is None:
+        parts.append(i18n.t("brief.replies.none_answered", lang, n=fmt.number(f.waiting, lang)))
+    else:
+        parts.append(i18n.t("brief.replies.count", lang, n=fmt.number(f.count, lang),
+                            median=fmt.duration_ms(f.median * 1000.0, lang)))
+    text = " · ".join(parts)
+    if share is None:
+        why = ("brief.replies.bad_file" if rd.file_error else "brief.replies.no_file") if not rd.configured else (
+            "brief.replies.no_target" if not rd.has_targets else "brief.replies.none_judged")
+        text += " " + i18n.t(why, lang)
+    return f"{text} {partial}" if partial else text
+
+
+def customer_names(conversations: pd.DataFrame | None) -> dict[tuple[str, str], str]:
+    """{(page id, conversation id): the customer's name} from a conversations frame."""
+    if conversations is None or conversations.empty or "customer_name" not in conversations.columns:
+        return {}
+    return {(str(p), str(c)): n for p, c, n in zip(conversations["page_id"], conversations["conversation_id"],
+                                                    conversations["customer_name"]) if not is_missing(n)}
+
+
+@dataclass(frozen=True)
+class TurnWait:
+    """One customer turn's wait (seconds, on the day's basis): still waiting or answered, past
+    its target (None: no target, or not judged yet)."""
+    page_id: str
+    conversation_id: str
+    customer: str
+    seconds: float
+    waiting: bool
+    past: bool | None
+
+
+def longest_turn_waits(turns: pd.DataFrame | None, day: date, hours: Hours, n: int = 3,
+                       customers: Mapping[tuple[str, str], str] | None = None) -> list[TurnWait]:
+    """The ``n`` longest waits of the turns that started on ``day`` (business waits with opening
+    hours, else calendar), longest first, one per conversation (its longest); a wait of 0 (asked
+    and answered after closing) is none."""
+    of_day = turns_of_day(turns, day, hours)
+    if of_day.empty or n <= 0:
+        return []
+    col = replies.wait_column(reply_basis(hours))
+    ranked = of_day[of_day[col] > 0].sort_values([col, "start"], ascending=[False, True], kind="stable")
+    ranked = ranked.drop_duplicates(["page_id", "conversation_id"], keep="first")
+    out = []
+    for r in ranked.head(n).itertuples(index=False):
+        within = r.within_target
+        out.append(TurnWait(r.page_id, r.conversation_id,
+                            name_of((customers or {}).get((r.page_id, r.conversation_id)), r.conversation_id),
+                            float(getattr(r, col)), bool(r.waiting), None if is_missing(within) else not bool(within)))
+    return out
+
+
+def turn_wait_text(w: TurnWait, lang: str, names: Mapping[str, str] | None = None) -> str:
+    """"⚠️ Nguyễn Thu Hà · Shop A · 42 min (still waiting)": past its target marked ⚠️ (escape
+    it for markdown)."""
+    sign = "⚠️ " if w.past else ""
+    tail = f" ({i18n.t('replies.still_waiting', lang).lower()})" if w.waiting else ""
+    return f"{sign}{w.customer} · {page_name(w.page_id, names)} · {_duration(w.seconds * 1000.0, lang)}{tail}"
+
+
+def reply_target_flags(turns: pd.DataFrame | None, now: datetime, hours: Hours, *, before_minutes: float = 0,
+                       customers: Mapping[tuple[str, str], str] | None = None) -> list[Flag]:
+    """One ``reply_target`` flag per customer turn waiting at ``now`` (aware, or naive UTC) past
+    its target, or within ``before_minutes`` of it, in opening hours (``replies.breaching``),
+    longest wait first. Without a target (no hours file): none."""
+    if turns is None or turns.empty or not hours.has_targets:
+        return []
+    out = []
+    for r in replies.breaching(turns, now, hours, before_minutes=before_minutes).to_dict("records"):
+        target = hours.for_page(r["page_id"]).target_seconds(bool(r["first"])) or 0.0
+        business = float(r["business_wait_seconds"])
+        out.append(Flag("reply_target", str(r["page_id"]),
+                        name_of((customers or {}).get((r["page_id"], r["conversation_id"])), r["conversation_id"]),
+                        {"conversation_id": str(r["conversation_id"]),
+                         "turn": str(r["start_message_id"] or f"{r['conversation_id']}#{r['turn']}"),
+                         "past": bool(r["past_target"]), "first": bool(r["first"]),
+                         "wait_ms": business * 1000.0, "target_ms": target * 1000.0,
+                         "left_ms": max(0.0, target - business) * 1000.0, "business": hours.business}))
+    return by_severity(out)
+
+
+def reply_target_text(flag: Flag, lang: str, names: Mapping[str, str] | None = None) -> str:
+    """A ``reply_target`` flag in words: past its target, or how long before it passes it."""
+    f = flag.figures
+    kind = i18n.t("brief.target.first" if f.get("first") else "brief.target.next", lang)
+    key = "brief.target.past" if f.get("past") else "brief.target.soon"
+    return i18n.t(key, lang, customer=flag.subject, page=page_name(flag.page_id, names), kind=kind,
+                  wait=_duration(f["wait_ms"], lang), target=fmt.duration_ms(f["target_ms"], lang),
+                  left=_duration(f["left_ms"], lang) if f["left_ms"] >= 60_000 else i18n.t("brief.target.under_minute", lang),
+                  hours=i18n.t("brief.target.in_hours", lang) if f.get("business") else "")
 
 
 # --- how fresh the data is --------------------------------------------------------------------

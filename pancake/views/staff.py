@@ -214,6 +214,22 @@ def leaderboard_table(board: pd.DataFrame, lang: str, previous: pd.DataFrame | N
                         **extra)
 
 
+REPLY_TABLE_KEYS = ("user_name", "average_response_time", "reply_median", "reply_p90", "reply_within")
+
+
+def reply_times_table(board: pd.DataFrame, lang: str, reply_times: pd.DataFrame,
+                      reply_total: Mapping[str, Any] | None = None) -> tables.Table:
+    """The Staff page's response times from the messages (issue 21), a section of its own under
+    the leaderboard (drawn once the messages are read, so the leaderboard never waits for them):
+    each member, Pancake's average, then the median, P90 and share within target
+    (``leaderboard_table``'s own columns and totals, nothing else)."""
+    full = leaderboard_table(board, lang, reply_times=reply_times, reply_total=reply_total)
+    columns = [c for c in full.columns if c.key in REPLY_TABLE_KEYS]
+    frame = full.frame[[c for c in full.frame.columns if c in REPLY_TABLE_KEYS or c in ("user_id", "page_id")]]
+    total = {k: v for k, v in (full.total or {}).items() if k in REPLY_TABLE_KEYS} if full.total is not None else None
+    return tables.Table(frame=frame, columns=columns, total=total)
+
+
 def replies_figure(board: pd.DataFrame, lang: str, top: int = 20) -> go.Figure:
     """Stacked horizontal bars: messages sent and comment replies per staff member (top N),
     one bar per person even when two share a name."""

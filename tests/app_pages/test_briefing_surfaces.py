@@ -7,11 +7,13 @@ simulator's truth (spend > 0, purchases exactly 0, not paused)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+import statistics
+from datetime import datetime, timedelta
 
 import pytest
 
 from pancake import fmt
+from pancake.data import replies as dr
 from pancake.simulator import DEMO_PAGE_IDS, Simulator, serve
 from tests.browser import truth
 from tests.conftest import app_test
@@ -98,3 +100,129 @@ def test_the_tv_the_digest_and_the_alert_agree(sim_server, tmp_path, page, lang)
     assert all(said) and [m.group(1) for m in said] == [a for a, _, _ in qualifying(sim, page, sim.today())]
     assert not any(re.fullmatch(r"[^\d]*0([.,]00)?[^\d]*", m.group(2)) for m in said)   # never "spent 0.00"
     assert not BAD.search(text)
+
+
+# --- issue 21: response times on the TV, in the digest and in the alert ------------------------------
+
+WA = DEMO_PAGE_IDS[4]        # the page with the fewest conversations: its messages are read in seconds
+HOURS_FILE = """timezone = "Asia/Ho_Chi_Minh"
+[hours]
+mon = ["08:00-12:00", "13:30-22:00"]
+tue = ["08:00-12:00", "13:30-22:00"]
+wed = ["08:00-12:00", "13:30-22:00"]
+thu = ["08:00-12:00", "13:30-22:00"]
+fri = ["08:00-12:00", "13:30-22:00"]
+sat = ["09:00-17:00"]
+sun = ["09:00-17:00"]
+[targets]
+first_reply_minutes = 15
+next_reply_minutes = 30
+within_target_percent = 90
+"""
+REPLY_TITLES = {"vi": "Thời gian trả lời hôm qua", "en": "Response times yesterday"}
+WHEN = {"vi": "Hôm qua", "en": "Yesterday"}
+
+
+def forget_background() -> None:
+    for _, fut in list(dr.BACKGROUND.items.values()):
+        try:
+            fut.result(timeout=300)
+        except Exception:  # noqa: BLE001 - a fill whose store was closed with its test
+            pass
+    dr.BACKGROUND.items.clear()
+
+
+def tv_replies(lang: str) -> list[str]:
+    """The TV's response-times card once every conversation's messages are read: its lines,
+    unescaped, the icon and "Yesterday:" taken off the first."""
+    forget_background()    # a fill of a test before (the TVs above start them) went with its store
+    at = app_test(params={"kiosk": "1", "pages": WA, "lang": lang}, timeout=180)
+    assert not at.exception
+    for _, fut in list(dr.BACKGROUND.items.values()):
+        fut.result(timeout=300)
+    at.run()
+    assert not at.exception
+    shown = [unescape(m.value) for m in at.markdown]
+    assert not any(BAD.search(t) for t in shown)
+    first = next(i for i, t in enumerate(shown) if t.startswith(":material/timer:"))
+    card = shown[first:first + 3]
+    card[0] = card[0].removeprefix(f":material/timer: **{WHEN[lang]}:** ")
+    return card
+
+
+def digest_replies(text: str, lang: str) -> list[str]:
+    lines = text.splitlines()
+    at = lines.index(REPLY_TITLES[lang])
+    out = []
+    for ln in lines[at + 1:]:
+        if not ln.startswith("• "):
+            break
+        out.append(ln[2:])
+    return out
+
+
+def truth_line(sim, lang: str) -> str:
+    """Yesterday's line without an hours file, by hand from the simulator: the answered turns
+    that started yesterday (a person's reply ends a turn, the bot's does not), their count and
+    the median of their calendar waits."""
+    y = sim.today() - timedelta(days=1)
+    lo = datetime.combine(y, datetime.min.time())
+    waits = [t["wait_seconds"] for ts, c in sim.truth.conversations(WA, lo, lo + timedelta(days=1, seconds=-1))
+             for t in sim.truth.turns(WA, ts, c) if t["start"].date() == y and t["end"] is not None]
+    words = {"vi": "{n} lượt trả lời, trung vị {m} (thời gian thực: chưa có tệp giờ làm việc nên chưa có mục tiêu)",
+             "en": "{n} replies, median {m} (calendar time: no opening hours file, so no target)"}
+    return words[lang].format(n=fmt.number(len(waits), lang), m=fmt.duration_ms(statistics.median(waits) * 1000, lang))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_response_times_without_an_hours_file_the_tv_and_the_digest_agree_with_the_truth(sim_server, tmp_path,
+                                                                                           monkeypatch, lang):
+    sim, url = sim_server
+    monkeypatch.delenv("PANCAKE_HOURS_FILE", raising=False)
+    want = truth_line(sim, lang)
+    assert "%" not in want
+    tv = tv_replies(lang)
+    assert tv[0] == want
+    digest = notify_cli.run(["digest", "--page", WA, "--lang", lang, "--dry-run", "--fill-replies"], url, tmp_path,
+                            timeout=300)
+    assert digest.returncode == 0, digest.stderr.decode()
+    said = digest_replies(digest.stdout.decode(), lang)
+    assert said[0] == want and not BAD.search(digest.stdout.decode())
+    # the longest wait of the day: the TV's first one is the digest's first one
+    assert tv[1].removeprefix(":material/hourglass_bottom: ").split(": ", 1)[1] == said[1].split(": ", 1)[1].split("; ")[0]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_response_times_with_targets_the_tv_the_digest_and_the_alert_agree(sim_server, tmp_path, monkeypatch,
+                                                                            lang):
+    sim, url = sim_server
+    hours = tmp_path / "hours.toml"
+    hours.write_text(HOURS_FILE, encoding="utf-8")
+    monkeypatch.setenv("PANCAKE_HOURS_FILE", str(hours))
+    tv = tv_replies(lang)
+    env = {"PANCAKE_HOURS_FILE": str(hours)}
+    digest = notify_cli.run(["digest", "--page", WA, "--lang", lang, "--dry-run", "--fill-replies"], url, tmp_path,
+                            env_extra=env, timeout=300)
+    assert digest.returncode == 0, digest.stderr.decode()
+    said = digest_replies(digest.stdout.decode(), lang)
+    assert said[0] == tv[0]                                   # the same % within target, count, median
+    pct = re.match(r"(\d+) ?%", said[0])
+    assert pct and re.search({"vi": r"\(mục tiêu 90 %\)", "en": r"\(target 90%\)"}[lang], said[0])
+    assert {"vi": "15 phút làm việc", "en": "15 min of opening hours"}[lang] in said[0]
+    alert = notify_cli.run(["alert", "--page", WA, "--lang", lang, "--dry-run", "--before-target", "5"], url,
+                           tmp_path, env_extra=env, timeout=300)
+    assert alert.returncode == 0, alert.stderr.decode()
+    text = alert.stdout.decode()
+    assert not BAD.search(text)
+    mine = [ln[2:] for ln in text.splitlines() if ln.startswith("• ")]
+    icon = ":material/alarm:] "
+    due = [t for t in tv if t.startswith(":red[") and icon in t]
+    if not due:                   # nobody at or near their target on the TV: nor in the alert
+        assert tv[-1].endswith({"vi": "Không khách nào đang chờ quá mục tiêu.",
+                                "en": "No customer is waiting past their target."}[lang])
+        return
+    first = re.sub(r" \(\+\d+\)$", "", due[0].split(icon, 1)[1])
+    # the TV's longest waiting customer is in the alert, with the same words (the wait may have
+    # grown by a minute between the two)
+    masked = re.sub(r"\d+ (giờ|phút|h|min)( \d+ (phút|min))?", "<wait>", first)
+    assert any(re.sub(r"\d+ (giờ|phút|h|min)( \d+ (phút|min))?", "<wait>", ln) == masked for ln in mine), (first, mine)

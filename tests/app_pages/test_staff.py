@@ -111,3 +111,32 @@ def test_future_range_is_refused_and_named():
     notice = " ".join(w.value for w in at.warning)
     assert str(timeutil.EARLIEST_DATE) in notice            # the valid range is named
     assert at.metric                                         # the default range, with its numbers
+
+
+def test_the_leaderboard_is_drawn_before_the_messages_are_read(monkeypatch):
+    """Issue 21: the leaderboard (the page's first figures) never waits for the conversations and
+    their messages: with the replies' load failing, the cards, the board and its table are still
+    drawn, and the reply times come in their own section after them."""
+    from ui import replies_data
+
+    def never(*_a, **_k):
+        raise RuntimeError("the replies' load was not reached before the board")
+    monkeypatch.setattr(replies_data, "turns", never)
+    at = app_test(PAGE, params=params(ONE, "en"))
+    assert len(at.exception) == 1        # the replies' load (its message redacted on screen)
+    exp = expected([ONE], START, END, "en")
+    assert metrics_by_label(at)["Messages sent"] == exp["inbox_count"]
+    assert [s.value for s in at.subheader][:2] == ["Staff leaderboard", "Staff × hour of day (messages + comment replies)"]
+    assert at.subheader[-1].value == "Response times from the messages"
+    assert len(at.dataframe) >= 2          # the board's table and the by-hour download
+
+
+def test_the_reply_times_section_beside_pancakes_average():
+    at = app_test(PAGE, params=params(ONE, "vi"), timeout=120)
+    assert not at.exception
+    assert at.subheader[-1].value == "Thời gian trả lời tính từ tin nhắn"
+    shown = [d.value for d in at.dataframe if "reply_median" in d.value.columns]
+    # the members' rows (then the totals row under them), each with Pancake's average beside the messages' figures
+    assert shown and list(shown[0].columns[:0]) == [] and {"user_name", "average_response_time", "reply_median",
+                                                           "reply_p90", "reply_within"} <= set(shown[0].columns)
+    assert len(shown[0]) == expected([ONE], START, END, "vi")["n_users"]

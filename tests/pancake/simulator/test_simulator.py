@@ -625,3 +625,30 @@ def test_cli_prints_port_and_stops_on_sigterm():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# --- a holiday (issue 21): a whole day closed --------------------------------------------------
+
+def test_a_holiday_is_a_quiet_closed_day_answered_the_next_morning():
+    page = DEMO_PAGE_IDS[0]
+    sim = Simulator(now=datetime(2026, 12, 7, 15, 0))
+    off = date(2026, 11, 27)                       # ten days before 7 Dec 2026 (a Friday)
+    assert sim.truth.closed(off) and not sim.truth.closed(date(2026, 11, 26))
+    assert date(2026, 9, 2) in sim.holidays and date(2027, 2, 6) in sim.holidays   # National Day, Tết
+    # nobody answers: no staff row in any hour, and no page message
+    assert sim.truth.user_rows(page, datetime(2026, 11, 27), datetime(2026, 11, 27, 23, 59)) == {}
+    assert sum((sim.truth.page_hour(page, datetime(2026, 11, 27, h)) or {}).get("page_inbox_count", 0)
+               for h in range(24)) == 0
+    # quiet: far fewer engagements than the same weekday a week before
+    closed = sim.truth.engagement_day(page, off)["total"]
+    open_day = sim.truth.engagement_day(page, date(2026, 11, 20))["total"]
+    assert 0 < closed < open_day / 2
+    # every conversation begun that day is first answered between 08:00 and 08:30 the next day (a Saturday)
+    convs = sim.truth.conversations(page, datetime(2026, 11, 27), datetime(2026, 11, 27, 23, 59, 59))
+    assert convs
+    for t, c in convs:
+        first = sim.truth.turns(page, t, c, bots_count=True)[0]
+        assert first["start"] == t and first["end"] is not None, (t, first)
+        assert datetime(2026, 11, 28, 8, 0) <= first["end"] < datetime(2026, 11, 28, 8, 30), (t, first)
+    # no holiday when asked for none: the same day is an ordinary one
+    assert not Simulator(now=datetime(2026, 12, 7, 15, 0), holidays=()).truth.closed(off)

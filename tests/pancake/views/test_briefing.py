@@ -129,10 +129,11 @@ def test_unanswered_since_on_empty_null_and_answered_frames():
 # --- one severity order, one day value ------------------------------------------------------------
 
 def test_one_severity_order_for_every_surface():
-    kinds = ["ads_no_purchase", "waiting", "response_time", "token", "no_reply", "failed"]
+    kinds = ["ads_no_purchase", "waiting", "response_time", "reply_target", "token", "no_reply", "failed"]
     found = bf.by_severity(bf.Flag(k, "p1", "x") for k in kinds)
-    assert [f.kind for f in found] == ["token", "failed", "no_reply", "waiting", "response_time", "ads_no_purchase"]
-    assert [f.severity for f in found] == [0, 1, 2, 3, 4, 5]
+    assert [f.kind for f in found] == ["token", "failed", "no_reply", "waiting", "reply_target", "response_time",
+                                       "ads_no_purchase"]
+    assert [f.severity for f in found] == [0, 1, 2, 3, 4, 5, 6]
 
 
 def test_one_day_value_on_empty_frames_and_missing_series():
