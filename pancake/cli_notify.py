@@ -36,9 +36,11 @@ from typing import TextIO
 from . import config, i18n, notify, picture, store
 from .cli_common import open_pages, parse_day, read_secrets
 from .config import load_settings
+from .data import replies as dr
 from .export import AtomicFile, OutputPathError
+from .export_replies import hours_for
 from .redact import redact
-from .store import StoreError
+from .store import StoreError, memory_store
 
 # pancake.cli imports this module for every command: what only digest and alert need (pandas
 # views, plotly through the standup module, apprise) is imported when they run
@@ -262,9 +264,6 @@ def _digest(args, settings, channels, loader, page_ids, names, asked, say, stdou
 def _replies(loader, page_ids, names, start, end, stderr: TextIO, *, fill: bool, say):
     """The customer turns that started in [start, end] (``data.replies.RangeTurns``) and the
     opening hours (a bad hours file said on stderr, calendar time used)."""
-    from .data import replies as dr
-    from .export_replies import hours_for
-    from .store import memory_store
     tz = loader.client.tz.key
     hours = hours_for(tz, stderr)
     got = dr.load_range(loader.client, loader.store if loader.store is not None else memory_store(), loader.source,
