@@ -80,7 +80,7 @@ sync: $(RUN_STAMP)
 	$(PY) -m pancake sync --page all --days $${DAYS:-90}
 
 simulator: $(RUN_STAMP)
-	$(PY) -m pancake.simulator --port $${PORT:-8765}
+	$(PY) -m pancake.api.simulator --port $${PORT:-8765}
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

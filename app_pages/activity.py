@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from pancake import fmt
-from pancake.views import activity as av
-from pancake.views import engagement as ev
+from pancake.numbers.views import activity as av
+from pancake.numbers.views import engagement as ev
 from ui import cache, components, state
 from ui.page import open_page
 

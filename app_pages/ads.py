@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pancake.views import ads as va
+from pancake.numbers.views import ads as va
 from ui import components, state
 from ui.page import open_page
 

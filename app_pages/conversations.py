@@ -1,18 +1,18 @@
 """Conversations: who is waiting now, what came in over the range and who handled it (by type,
 tag, assignee, phone, day, weekday × hour, from ads), a drill-down filter kept in the URL
 (``drill=``), the table with a read-only message reader, page customers, downloads, and the
-write actions when PANCAKE_ALLOW_WRITES=1. Computations: pancake.views.conversations; loads:
+write actions when PANCAKE_ALLOW_WRITES=1. Computations: pancake.numbers.views.conversations; loads:
 ui.conversations_data."""
 from __future__ import annotations
 
 import streamlit as st
 
-from pancake import conversations as conv
 from pancake import fmt, i18n
 from pancake.data import conversations as dc
-from pancake.views import conversations as v
-from pancake.views.cards import Kpi
-from pancake.views.tables import weekday_hour_table
+from pancake.numbers import conversations as conv
+from pancake.numbers.views import conversations as v
+from pancake.numbers.views.cards import Kpi
+from pancake.numbers.views.tables import weekday_hour_table
 from ui import components
 from ui import conversations_data as cd
 from ui.page import open_page

@@ -1,12 +1,12 @@
 """New customers: KPI cards, trend by day or hour (sidebar grain), phone capture rate from
-sums, per-page breakdown. Computations: pancake.views.customers."""
+sums, per-page breakdown. Computations: pancake.numbers.views.customers."""
 from __future__ import annotations
 
 from datetime import datetime
 
 import streamlit as st
 
-from pancake.views import customers as v
+from pancake.numbers.views import customers as v
 from ui import cache, components, state
 from ui.page import open_page
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from pancake.views import engagement as ev
+from pancake.numbers.views import engagement as ev
 from ui import cache, components, state
 from ui.page import open_page
 

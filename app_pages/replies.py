@@ -1,14 +1,15 @@
 """Response times: every customer's wait (in opening hours or calendar time, kept in the URL),
 against the targets, with the previous period's change; breakdowns by page, staff, tag, type and
 weekday × hour; the groups chart; a drill-down to the conversations and on to their turns and
-messages. Computations: pancake.replies (figures) and pancake.views.replies; loads: ui.replies_data."""
+messages. Computations: pancake.numbers.replies (figures) and pancake.numbers.views.replies; loads: ui.replies_data."""
 from __future__ import annotations
 
 import streamlit as st
 
-from pancake import fmt, i18n, replies
-from pancake.views import replies as v
-from pancake.views.tables import weekday_hour_table
+from pancake import fmt, i18n
+from pancake.numbers import replies
+from pancake.numbers.views import replies as v
+from pancake.numbers.views.tables import weekday_hour_table
 from ui import components
 from ui import conversations_data as cd
 from ui import replies_data as rd

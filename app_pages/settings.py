@@ -8,7 +8,7 @@ import streamlit as st
 
 from pancake import fmt
 from pancake.data.core import OPEN_TTL
-from pancake.views import settings as vs
+from pancake.numbers.views import settings as vs
 from ui import auth, cache, components, links, state, store_notice
 from ui.page import open_page
 

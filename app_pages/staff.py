@@ -1,11 +1,11 @@
 """Staff: KPI cards, leaderboard across pages (with each member's orders closed when the user
-token gives them), staff × hour heatmap and per-page breakdown. Computations: pancake.views.staff."""
+token gives them), staff × hour heatmap and per-page breakdown. Computations: pancake.numbers.views.staff."""
 from __future__ import annotations
 
 import streamlit as st
 
-from pancake.views import replies as vr
-from pancake.views import staff as v
+from pancake.numbers.views import replies as vr
+from pancake.numbers.views import staff as v
 from ui import cache, components, state
 from ui import replies_data as rd
 from ui.page import open_page

@@ -9,8 +9,8 @@ chart under them on the left, and on the right "yesterday in five lines" and the
 raising (one page) or the pages needing attention, worst first (several pages), and a response-times
 card (yesterday's % within target, its longest wait, customers at or past their reply target now:
 under the chart for one page, in the right column for several). Text is at
-least 24 px, chart text 18 px. The cards are the pages' own KPIs (``pancake.views.*.kpis``); the
-rest comes from ``pancake.views.standup`` (layout, charts) and ``pancake.views.briefing`` (what the
+least 24 px, chart text 18 px. The cards are the pages' own KPIs (``pancake.numbers.views.*.kpis``); the
+rest comes from ``pancake.numbers.views.standup`` (layout, charts) and ``pancake.numbers.views.briefing`` (what the
 team is told: the five lines, the flags, the waits, the data's age; the digest's and alerts' too).
 """
 from __future__ import annotations
@@ -22,11 +22,13 @@ from typing import Any
 
 import streamlit as st
 
-from pancake import conversations, digest, fmt, i18n, metrics
+from pancake import fmt, i18n
 from pancake.data.core import OPEN_TTL
-from pancake.views import activity, ads, customers, engagement, staff, tags
-from pancake.views import briefing as bf
-from pancake.views import standup as sv
+from pancake.delivery import digest
+from pancake.numbers import conversations, metrics
+from pancake.numbers.views import activity, ads, customers, engagement, staff, tags
+from pancake.numbers.views import briefing as bf
+from pancake.numbers.views import standup as sv
 from ui import cache, components, replies_data, state, store_notice
 from ui import conversations_data as conv_data
 from ui.page import Page, open_page

@@ -1,10 +1,10 @@
 """Tags: top tags against the previous period (combined by name), daily trend of the top
-tags, tag × page matrix, detail CSV with ids. Computations: pancake.views.tags."""
+tags, tag × page matrix, detail CSV with ids. Computations: pancake.numbers.views.tags."""
 from __future__ import annotations
 
 import streamlit as st
 
-from pancake.views import tags as v
+from pancake.numbers.views import tags as v
 from ui import cache, components, state
 from ui.page import open_page
 

@@ -69,8 +69,8 @@ def _client_factory(transport=None, base_url="https://pages.fm/api", *, real_clo
     """``core.make_client`` for the bench: demo mode's client (the user token; page tokens
     generated from it) on a fake clock (or the real one), against ``transport`` (in process) or
     ``base_url``."""
-    from pancake import client as client_mod
-    from pancake.simulator import DEMO_USER_TOKEN
+    from pancake.api import client as client_mod
+    from pancake.api.simulator import DEMO_USER_TOKEN
     from tests.clock import FakeClock
 
     def make_client(settings, **_options):
@@ -87,8 +87,8 @@ def _client_factory(transport=None, base_url="https://pages.fm/api", *, real_clo
 def use_simulator(n_pages: int) -> None:
     """The simulator in this process (demo mode's setup), ``n_pages`` pages, a fake clock
     shared by the simulator and the client."""
+    from pancake.api.simulator import Simulator
     from pancake.data import core
-    from pancake.simulator import Simulator
 
     pages = many_pages(n_pages)
 

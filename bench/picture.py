@@ -30,8 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "test-artifacts" / "bench-picture"))
     args = ap.parse_args(argv)
 
-    from pancake import cli, config, picture
-    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+    from pancake import config
+    from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+    from pancake.delivery import cli, picture
     chromium, why = config.chromium()
     if chromium is None:
         print(f"no picture: {why}", file=sys.stderr)

@@ -27,10 +27,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench.sim_server import SimProcess, page_ids, token
-from pancake.client import PancakeClient
+from pancake.api.client import PancakeClient
 from pancake.data import conversations as dc
 from pancake.data import replies as dr
-from pancake.store.sqlite import SQLiteStore
+from pancake.data.store.sqlite import SQLiteStore
 
 PAGES = 24
 PER_PAGE = 300

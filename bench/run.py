@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from bench.sim_server import many_pages
-from pancake import export, reshape
-from pancake.client import PancakeClient
-from pancake.data import core
-from pancake.simulator import DEMO_USER_TOKEN, Simulator
+from pancake.api.client import PancakeClient
+from pancake.api.simulator import DEMO_USER_TOKEN, Simulator
+from pancake.data import core, reshape
+from pancake.delivery import export
 from tests.clock import FakeClock
 
 NOW = datetime(2026, 11, 24, 12, 0)

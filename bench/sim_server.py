@@ -27,8 +27,8 @@ from pathlib import Path
 
 import httpx
 
-from pancake.simulator import DEMO_PAGES, PageSpec, Simulator
-from pancake.simulator.server import _Handler, serve_until_signalled
+from pancake.api.simulator import DEMO_PAGES, PageSpec, Simulator
+from pancake.api.simulator.server import _Handler, serve_until_signalled
 
 NOW = datetime(2026, 11, 24, 15, 30)
 

@@ -71,9 +71,9 @@ class Server(SimProcess):
 def run_case(url: str, kind: str, hourly: bool, cache_dir: str, memo: bool) -> dict:
     """Load one kind for every page through a fresh loader on the store in ``cache_dir``."""
     from bench.sim_server import page_ids, token
-    from pancake.client import PancakeClient
+    from pancake.api.client import PancakeClient
     from pancake.data import core
-    from pancake.store import SQLiteStore
+    from pancake.data.store import SQLiteStore
     ids = page_ids(PAGES)
     store = SQLiteStore(Path(cache_dir) / "store.sqlite3")
     client = PancakeClient(page_tokens={p: token(p) for p in ids}, base_url=url)
@@ -101,7 +101,7 @@ def startup_seconds() -> float:
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import pancake.cli, pancake.data.core, pancake.store"], cwd=ROOT,
+        subprocess.run([sys.executable, "-c", "import pancake.delivery.cli, pancake.data.core, pancake.data.store"], cwd=ROOT,
                        check=True, capture_output=True)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
@@ -109,8 +109,8 @@ def startup_seconds() -> float:
 
 # the export as ``python -m pancake`` runs it, timed inside the process after its imports: the
 # issue's "wall − start-up" measured, not estimated (a loaded machine makes the estimate noise)
-TIMED_CLI = ("import sys, time\nimport pancake.cli\nt0 = time.perf_counter()\n"
-             "status = pancake.cli.main(sys.argv[1:], hard_exit=False)\n"
+TIMED_CLI = ("import sys, time\nimport pancake.delivery.cli\nt0 = time.perf_counter()\n"
+             "status = pancake.delivery.cli.main(sys.argv[1:], hard_exit=False)\n"
              "print(f'WORK {time.perf_counter() - t0:.6f}', file=sys.stderr)\nsys.exit(status)\n")
 
 
@@ -211,7 +211,7 @@ def export_figures(server: Server, runs: int) -> bool:
     speed = statistics.median(speeds)
     spread = max(works) / min(works)
     print(f"\nCLI export, engagement, {PAGES} pages × {DAYS} days (start-up about {startup:.2f} s, "
-          "measured as `python -c 'import pancake.cli'`; the work after it is timed inside the process):")
+          "measured as `python -c 'import pancake.delivery.cli'`; the work after it is timed inside the process):")
     print(f"  cold, {runs} runs: wall {', '.join(f'{c:.2f}' for c in colds)} s, of which after start-up "
           f"{', '.join(f'{w:.2f}' for w in works)} s; {n_cold} API calls each, {over} over the limit")
     print(f"  speed-up {n_cold} × {LATENCY} s / (wall − start-up): median {speed:.1f}×, "

@@ -47,8 +47,8 @@ SIMS: list = []
 
 def use_simulator(n_pages: int) -> None:
     """Demo mode's setup with the simulator kept at hand (its call log)."""
+    from pancake.api.simulator import Simulator
     from pancake.data import core
-    from pancake.simulator import Simulator
     pages = many_pages(n_pages)
 
     def transport(settings, clock):

@@ -1,7 +1,7 @@
-"""``python -m pancake``: see ``pancake.cli``."""
+"""``python -m pancake``: see ``pancake.delivery.cli``."""
 import sys
 
-from .cli import main
+from pancake.delivery.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

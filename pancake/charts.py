@@ -31,7 +31,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import fmt, i18n, metrics
+from pancake import fmt, i18n
+from pancake.numbers import metrics
 
 # --- colours: one meaning each, on every page --------------------------------------------------
 

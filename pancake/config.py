@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .redact import register_secret
+from pancake.redact import register_secret
 
 DEFAULT_BASE_URL = "https://pages.fm/api"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -93,7 +93,7 @@ REGISTRY = {v.name: v for v in VARIABLES}
 # The API configuration (what the Settings page's connection section is about)
 ENV_KEYS = ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
             "PANCAKE_TIMEZONE", "PANCAKE_DEMO")
-# Where the statistics store lives (see pancake.store)
+# Where the statistics store lives (see pancake.data.store)
 STORE_ENV_KEYS = ("PANCAKE_CACHE_DIR", "PANCAKE_STORE_URL")
 PUBLIC_URL_ENV = "PANCAKE_PUBLIC_URL"
 CHROMIUM_ENV = "PANCAKE_CHROMIUM"

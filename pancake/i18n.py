@@ -4,7 +4,7 @@ Every string lives in one plain table, ``pancake/strings.toml``, loaded once whe
 module is imported. ``t(key, lang, **kw)`` looks a key up and fills its placeholders. A
 missing key shows the key itself (visible in review, never an exception on screen); a test
 proves every key has both languages and every key the code uses exists. Metric names and
-tooltips live in ``pancake.metrics``.
+tooltips live in ``pancake.numbers.metrics``.
 """
 from __future__ import annotations
 

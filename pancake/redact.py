@@ -74,8 +74,8 @@ def install_log_redaction() -> None:
     flt = RedactingFilter()
     # A logger's filters do not apply to records of its children, so name the children too.
     for name in ("httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.http2",
-                 "httpcore.proxy", "httpcore.socks", "pancake", "pancake.client",
-                 "pancake.ratelimit", "pancake.data", "pancake.notify", "streamlit",
+                 "httpcore.proxy", "httpcore.socks", "pancake", "pancake.api.client",
+                 "pancake.api.ratelimit", "pancake.data", "pancake.delivery.notify", "streamlit",
                  "apprise", "urllib3", "urllib3.connectionpool"):
         lg = logging.getLogger(name)
         if not any(isinstance(f, RedactingFilter) for f in lg.filters):

@@ -1,4 +1,4 @@
-"""A manual clock for tests and benchmarks (``pancake.ratelimit``, the client and the simulator
+"""A manual clock for tests and benchmarks (``pancake.api.ratelimit``, the client and the simulator
 take ``clock=``/``sleep=``)."""
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ def test_the_graph_sees_relative_and_function_level_imports():
     graph = _graph()
     assert "pancake.data.core" in graph["ui.cache"]
     assert "pancake.config" in graph["pancake.data.conversations"]      # from .. import config
-    assert "pancake.digest" in graph["pancake.cli_notify"]               # inside a function
+    assert "pancake.delivery.digest" in graph["pancake.delivery.cli_notify"]               # inside a function
 
 
 def test_every_import_inside_a_function_says_why():

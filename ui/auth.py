@@ -1,5 +1,5 @@
 """The gate: nothing but a sign-in form before sign-in, when a gate is configured
-(``pancake.access``). ``app.py`` calls :func:`gate` first; it returns who is looking, or stops
+(``pancake.delivery.access``). ``app.py`` calls :func:`gate` first; it returns who is looking, or stops
 the run after drawing the form.
 
 The identity lives in the session. Its page scope is what ``ui.cache.pages`` returns
@@ -15,11 +15,11 @@ import time
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pancake import access, fmt, i18n, session
+from pancake import fmt, i18n
 from pancake.config import ConfigError
+from pancake.delivery import access, session
 from pancake.redact import redact, register_secret
-
-from . import cache, cookie, state
+from ui import cache, cookie, state
 
 log = logging.getLogger("pancake.auth")
 
@@ -177,7 +177,7 @@ def gate() -> access.Identity:
     return signed
 
 
-# --- the session cookie (pancake.session, ui.cookie) ------------------------------------------------
+# --- the session cookie (pancake.delivery.session, ui.cookie) ------------------------------------------------
 
 SINCE = "_signed_in_at"      # when this session's sign-in was issued (wall clock)
 TICKET = "_session_ticket"   # a ticket waiting to be handed to the browser

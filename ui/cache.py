@@ -2,7 +2,7 @@
 
 It resolves settings (environment, then ``st.secrets``), builds one client and one
 ``core.Loader`` per configuration (the simulator in demo mode), and loads statistics through
-the store (``pancake.store``): closed days from the store, today's on a short TTL, every
+the store (``pancake.data.store``): closed days from the store, today's on a short TTL, every
 missing (page, window) call at once, with a progress bar. A bounded in-memory cache holds the
 composed frames for every session of the process. Errors are never cached, so a failing page
 is asked again on the next run.
@@ -29,11 +29,11 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from pancake import config, reshape, timeutil
-from pancake import store as store_mod
-from pancake.client import PancakeClient
+from pancake import config, timeutil
+from pancake.api.client import PancakeClient
 from pancake.config import ConfigError, Settings, load_settings
-from pancake.data import core
+from pancake.data import core, reshape
+from pancake.data import store as store_mod
 from pancake.data.core import PageError, Result
 from pancake.redact import install_log_redaction, redact
 
@@ -450,7 +450,7 @@ def store_info() -> dict[str, Any]:
 
 def store_status() -> store_mod.Reachability | None:
     """Whether the configured store can be reached, why not, when it last was
-    (``pancake.store.watch``); None for demo data (a temporary store of its own). Asking it
+    (``pancake.data.store.watch``); None for demo data (a temporary store of its own). Asking it
     also tries the store again when an attempt is due (at most once a minute)."""
     st_ = loader().store
     return st_.status() if isinstance(st_, store_mod.WatchedStore) else None

@@ -1,5 +1,5 @@
 """Page furniture shared by every page: header, banners, per-page errors, KPI cards,
-empty states and downloads. Pure computations live in ``pancake.views``; this module
+empty states and downloads. Pure computations live in ``pancake.numbers.views``; this module
 only draws."""
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from datetime import time as dt_time
 import pandas as pd
 import streamlit as st
 
-from pancake import export, fmt, i18n, kinds, views
+from pancake import fmt, i18n
+from pancake.data import kinds
 from pancake.data.core import PageError, Result
-from pancake.views import cards as vcards
-from pancake.views import conversations as vconv
-from pancake.views import tables as vtables
-from pancake.views.cards import Kpi
-from pancake.views.tables import Table
-
-from . import auth, cache, state
+from pancake.delivery import export
+from pancake.numbers import views
+from pancake.numbers.views import cards as vcards
+from pancake.numbers.views import conversations as vconv
+from pancake.numbers.views import tables as vtables
+from pancake.numbers.views.cards import Kpi
+from pancake.numbers.views.tables import Table
+from ui import auth, cache, state
 
 
 def t(key: str, **kw) -> str:

@@ -25,15 +25,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pancake import conversations as conv
 from pancake import fmt, i18n
+from pancake.api.errors import PancakeError, ServerError, TransportError
 from pancake.data import conversations as dc
 from pancake.data.core import OPEN_TTL, BoundedLRU
-from pancake.errors import PancakeError, ServerError, TransportError
+from pancake.numbers import conversations as conv
+from pancake.numbers.views import conversations as v
 from pancake.redact import redact
-from pancake.views import conversations as v
-
-from . import auth, cache, components, state
+from ui import auth, cache, components, state
 
 CLOSED_TTL = 1800.0
 MAX_ENTRIES = 64

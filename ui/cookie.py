@@ -1,4 +1,4 @@
-"""The session cookie's two ends: the signing key (one per process, from ``pancake.session``)
+"""The session cookie's two ends: the signing key (one per process, from ``pancake.delivery.session``)
 and the HTTP endpoint ``/_pancake/session`` that ``serve.py`` mounts beside Streamlit (Streamlit
 itself can read cookies, ``st.context.cookies``, but not set them).
 
@@ -18,11 +18,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pancake import session
-from pancake import store as store_mod
 from pancake.config import load_settings
-
-from . import cache
+from pancake.data import store as store_mod
+from pancake.delivery import session
+from ui import cache
 
 PATH = "/_pancake/session"
 _KEY: dict[str, bytes] = {}

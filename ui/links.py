@@ -2,7 +2,7 @@
 standup screen, with the sidebar's pages, range and language), named and expiring (30 days
 unless set), with or without downloads; the list shows each link's name, view, dates and
 last use, and can revoke one. The secret is shown once, when made; the store keeps its hash
-(``pancake.session.link_hash``). The gate (``ui.auth``) opens a link's one view."""
+(``pancake.delivery.session.link_hash``). The gate (``ui.auth``) opens a link's one view."""
 from __future__ import annotations
 
 import time
@@ -12,9 +12,9 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from pancake import access, fmt, i18n, session
-
-from . import auth, cache, state
+from pancake import fmt, i18n
+from pancake.delivery import access, session
+from ui import auth, cache, state
 
 # the pages a link may open (never Settings); "standup" is the TV screen
 LINKABLE = ("overview", "engagement", "staff", "conversations", "ads", "tags", "customers", "activity",

@@ -18,11 +18,11 @@ from typing import Any
 
 import streamlit as st
 
-from pancake import kinds, metrics
+from pancake.data import kinds
 from pancake.data.core import Result
-
-from . import auth, cache, components, state, store_notice
-from .progress import ViewProgress
+from pancake.numbers import metrics
+from ui import auth, cache, components, state, store_notice
+from ui.progress import ViewProgress
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """One progress indicator per view: every call of every kind and period the view asks, counted
 together ("312 of 720 requests · 14 of 24 pages"), never restarting per kind. The counting is
-``pancake.gather.Tally`` (the loader adds each call to it and refreshes it while it waits); this
+``pancake.data.gather.Tally`` (the loader adds each call to it and refreshes it while it waits); this
 draws it."""
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 import streamlit as st
 
-from pancake import fmt, gather, i18n
+from pancake import fmt, i18n
+from pancake.data import gather
 
 
 def text(counts: gather.Counts, lang: str) -> str:

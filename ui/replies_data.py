@@ -8,13 +8,12 @@ from datetime import date
 
 import streamlit as st
 
-from pancake import hours as hours_mod
 from pancake.data import replies as dr
-from pancake.store import memory_store
-from pancake.views import replies as v
-
-from . import cache
-from . import conversations_data as cd
+from pancake.data.store import memory_store
+from pancake.numbers import hours as hours_mod
+from pancake.numbers.views import replies as v
+from ui import cache
+from ui import conversations_data as cd
 
 
 def hours() -> hours_mod.Hours:

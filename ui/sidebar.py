@@ -17,9 +17,9 @@ from datetime import date
 
 import streamlit as st
 
-from pancake import config, i18n, picture, timeutil
-
-from . import auth, cache, components, state
+from pancake import config, i18n, timeutil
+from pancake.delivery import picture
+from ui import auth, cache, components, state
 
 LANG_LABELS = {"vi": "Tiếng Việt", "en": "English"}
 

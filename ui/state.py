@@ -22,8 +22,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import streamlit as st
 
 from pancake import config, fmt, i18n, timeutil
-
-from . import cache
+from ui import cache
 
 STATE_KEY = "_view"
 PROBLEMS_KEY = "_view_problems"

@@ -1,7 +1,7 @@
 """The statistics store's reachability on screen (issue 20): one notice on every page while
 statistics are kept in memory only (``show``, from ``ui.page.open_page`` and the standup
 screen), and the cause and next attempt in Settings' store section (``details``). The words
-are ``pancake.views.store``'s; the state is ``cache.store_status()``."""
+are ``pancake.numbers.views.store``'s; the state is ``cache.store_status()``."""
 from __future__ import annotations
 
 import time
@@ -10,9 +10,8 @@ from dataclasses import replace
 import streamlit as st
 
 from pancake import fmt
-from pancake.views import store as vstore
-
-from . import cache
+from pancake.numbers.views import store as vstore
+from ui import cache
 
 
 def show(lang: str) -> None:

@@ -1,7 +1,7 @@
 """Loading conversations, messages, page customers and the conversations from ads, and the
 four write actions. No Streamlit (``ui.conversations_data`` wraps these in the session's
 caches); every HTTP call goes through ``PancakeClient``, every payload through the pure
-reshapers of ``pancake.conversations``.
+reshapers of ``pancake.numbers.conversations``.
 
 A range is paged through the client's window paging (v1: windows of at most one month,
 newest window first, 60 conversations a call, newest first) up to ``MAX_PER_PAGE``
@@ -13,7 +13,7 @@ dashboard's figures then cover only the part of the range every page gave in ful
 dashboard's load has a deadline (``LOAD_DEADLINE``): the pages that answered are drawn, the
 late ones are named, and their loads go on in the background for the next run to collect
 (``_LOADS``, a ``gather.Flights``). Every fan-out here runs on the process's one pool
-(``pancake.gather``).
+(``pancake.data.gather``).
 "Waiting now" reads the v2 cursor (60 a call, most recently updated first): a waiting
 conversation's ``updated_at`` is its customer's unanswered message, so a walk that reached
 back to time T has seen everyone waiting since T. Each page's first look walks back until the
@@ -37,12 +37,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .. import config, gather
-from .. import conversations as conv
-from ..client import PancakeClient
-from ..errors import PancakeError
-from ..timeutil import MAX_CONVERSATION_WINDOW_DAYS, split_windows
-from .core import PageError, late_error, page_error
+from pancake import config
+from pancake.api.client import PancakeClient
+from pancake.api.errors import PancakeError
+from pancake.data import gather
+from pancake.data.core import PageError, late_error, page_error
+from pancake.numbers import conversations as conv
+from pancake.timeutil import MAX_CONVERSATION_WINDOW_DAYS, split_windows
 
 MAX_PER_PAGE = 3000            # conversations per page per range (50 calls of 60)
 MAX_TOTAL = 48_000             # the dashboard's conversations per range, every page together (~350 bytes each)
@@ -424,7 +425,7 @@ def page_waiting(client: PancakeClient, page_id: str, now: datetime, tz: ZoneInf
                  meta: _Meta | None = None,
                  background: Callable[[Callable[[], None]], Any] | None = None) -> tuple[pd.DataFrame, datetime | None]:
     """The page's conversations whose latest message is the customer's (the frame
-    ``pancake.conversations.waiting`` reads), however long ago, and how far back the list is
+    ``pancake.numbers.conversations.waiting`` reads), however long ago, and how far back the list is
     known (None: all of it). The API is asked again only after ``fresh`` seconds of ``clock``,
     and then only for what changed; one look at a time per page. With ``background`` (a
     submit function, e.g. ``start_in_background``), a first walk waits only for its first

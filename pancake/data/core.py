@@ -22,17 +22,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import errors, gather, kinds, reshape, timeutil
-from ..client import PancakeClient
-from ..config import Settings
-from ..gather import Abandoned as Abandoned  # re-exported: the dashboard's loads end on it
-from ..gather import Tally, Waiter
-from ..redact import redact
-from ..store import StoreError, codec
+from pancake import timeutil
+from pancake.api import errors
+from pancake.api.client import PancakeClient
+from pancake.config import Settings
+from pancake.data import gather, kinds, reshape
+from pancake.data.gather import Abandoned as Abandoned  # re-exported: the dashboard's loads end on it
+from pancake.data.gather import Tally, Waiter
+from pancake.data.store import StoreError, codec
+from pancake.redact import redact
 
 log = logging.getLogger("pancake.data")
 # A failing page, once per load: the caller also gets it as a PageError (and shows it), so a
-# command line tool that prints those silences this logger (``pancake.cli``).
+# command line tool that prints those silences this logger (``pancake.delivery.cli``).
 page_log = logging.getLogger("pancake.data.pages")
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def make_client(settings: Settings, **client_options: Any) -> PancakeClient:
     ``client_options`` go to ``PancakeClient`` for the real API (``call_budget``,
     ``shared_limiter``)."""
     if settings.use_demo:
-        from ..simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator  # start-up: demo mode only
+        from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator  # start-up: demo mode only
         sim = Simulator(timezone=settings.timezone)
         return PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
                              base_url="https://pages.fm/api", timezone=settings.timezone,
@@ -138,7 +140,7 @@ def make_client(settings: Settings, **client_options: Any) -> PancakeClient:
 
 def fetch_page(client: PancakeClient, kind: str, page_id: str, start: date, end: date, *,
                parts: bool = False, **options: Any) -> Any:
-    """Fetch one kind of statistics (``pancake.kinds``) for one page over [start, end]: its frames,
+    """Fetch one kind of statistics (``pancake.data.kinds``) for one page over [start, end]: its frames,
     or with ``parts=True`` one reshaped, unmerged part per window (Arrow tables by frame name:
     what the store keeps and ``Kind.assemble`` takes). The loader calls this once per window,
     so every window of every page goes out at once."""
@@ -461,8 +463,8 @@ class Loader:
     """Statistics through the store: what is stored is read, what is missing is fetched (every
     (page, window) call at once, paced per page), composed and remembered.
 
-    ``store`` is a :class:`pancake.store.SQLStore` (or None: fetch, never store). ``source``
-    names the API in the store (``pancake.store.source_key``). ``today`` gives the local date
+    ``store`` is a :class:`pancake.data.store.SQLStore` (or None: fetch, never store). ``source``
+    names the API in the store (``pancake.data.store.source_key``). ``today`` gives the local date
     that decides which days are closed. Thread-safe; one loader serves every session of a
     configuration, and concurrent loads of the same (page, kind, window) share one fetch.
     """

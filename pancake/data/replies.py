@@ -1,5 +1,5 @@
 """Each conversation's messages for the response times, within the rate limit. No Streamlit; the
-pure turns and figures are ``pancake.replies``, the conversations come through the public
+pure turns and figures are ``pancake.numbers.replies``, the conversations come through the public
 functions of ``pancake.data.conversations``.
 
 Messages come 30 a call, newest first (``current_count`` pages backwards). The store keeps
@@ -29,11 +29,12 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .. import gather, replies
-from ..client import PancakeClient
-from ..hours import Hours
-from . import conversations as dc
-from .core import PageError, page_error
+from pancake.api.client import PancakeClient
+from pancake.data import conversations as dc
+from pancake.data import gather
+from pancake.data.core import PageError, page_error
+from pancake.numbers import replies
+from pancake.numbers.hours import Hours
 
 MESSAGES_PER_CALL = 30
 PAGE_CALLS_AT_ONCE = 5          # one page's conversations asked at once (the client paces them)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pancake import fmt, timeutil, views
-from pancake.simulator import DEMO_PAGES, Simulator
-from pancake.views import cards
+from pancake import fmt, timeutil
+from pancake.api.simulator import DEMO_PAGES, Simulator
+from pancake.numbers import views
+from pancake.numbers.views import cards
 from tests.conftest import app_test
 
 PAGE = "app_pages/activity.py"

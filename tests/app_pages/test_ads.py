@@ -7,10 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from pancake import fmt, metrics, reshape, timeutil, views
+from pancake import fmt, timeutil
+from pancake.api.simulator import DEMO_PAGES, Simulator, serve
+from pancake.data import reshape
 from pancake.data.core import Result
-from pancake.simulator import DEMO_PAGES, Simulator, serve
-from pancake.views.cards import change_text
+from pancake.numbers import metrics, views
+from pancake.numbers.views.cards import change_text
 from tests.conftest import ROOT, app_test
 from tests.pancake.views.test_ads import ISSUE_PAYLOAD
 

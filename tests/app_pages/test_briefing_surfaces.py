@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from pancake import fmt
+from pancake.api.simulator import DEMO_PAGE_IDS, Simulator, serve
 from pancake.data import replies as dr
-from pancake.simulator import DEMO_PAGE_IDS, Simulator, serve
 from tests.browser import truth
 from tests.conftest import app_test
 from tests.pancake import notify_cli

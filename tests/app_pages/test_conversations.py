@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from pancake import conversations as conv
-from pancake.client import PancakeClient
-from pancake.errors import ServerError
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.api.client import PancakeClient
+from pancake.api.errors import ServerError
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.numbers import conversations as conv
 from tests.conftest import app_test
 
 PAGE = "app_pages/conversations.py"

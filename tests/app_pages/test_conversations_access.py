@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from pancake import access, i18n
-from pancake.client import PancakeClient
-from pancake.errors import ServerError, TransportError
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, Simulator, serve
-from pancake.simulator._faults import FaultRule, Faults
+from pancake import i18n
+from pancake.api.client import PancakeClient
+from pancake.api.errors import ServerError, TransportError
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, Simulator, serve
+from pancake.api.simulator._faults import FaultRule, Faults
+from pancake.delivery import access
 from tests.conftest import app_test
 
 PAGE = "app_pages/conversations.py"

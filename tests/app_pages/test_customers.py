@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from pancake import fmt, timeutil
-from pancake.simulator import DEMO_PAGE_IDS
+from pancake.api.simulator import DEMO_PAGE_IDS
 from tests.app_pages.test_staff import simulated
 from tests.conftest import app_test
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from pancake import fmt, timeutil
-from pancake.simulator import DEMO_PAGES, Simulator
-from pancake.views import cards
+from pancake.api.simulator import DEMO_PAGES, Simulator
+from pancake.numbers.views import cards
 from tests.conftest import app_test
 
 PAGE = "app_pages/engagement.py"

@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from pancake import errors, fmt, timeutil
+from pancake import fmt, timeutil
+from pancake.api import errors
+from pancake.api.simulator import DEMO_PAGES, Simulator
 from pancake.data import core
-from pancake.simulator import DEMO_PAGES, Simulator
-from pancake.views import cards
+from pancake.numbers.views import cards
 from tests.conftest import app_test
 
 PAGE = "app_pages/overview.py"

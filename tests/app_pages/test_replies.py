@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pancake import fmt
+from pancake.api.simulator import DEMO_PAGE_IDS, Simulator
 from pancake.data import replies as dr
-from pancake.simulator import DEMO_PAGE_IDS, Simulator
 from tests.conftest import ROOT
 
 PAGE = "app_pages/replies.py"

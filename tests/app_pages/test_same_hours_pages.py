@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import functools
 
-from pancake import errors, simulator
+from pancake.api import errors, simulator
+from pancake.api.simulator import FaultRule, Faults
 from pancake.data import core
-from pancake.simulator import FaultRule, Faults
 from tests.conftest import app_test
 
 

@@ -1,4 +1,4 @@
-"""Settings: pure helpers (pancake.views.settings) and the page in AppTest, in demo mode and
+"""Settings: pure helpers (pancake.numbers.views.settings) and the page in AppTest, in demo mode and
 against the simulator's HTTP server with canary tokens that must never appear on screen."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from pancake.simulator import DEMO_PAGES, Simulator, serve
-from pancake.views import settings as vs
-from pancake.views import tables
+from pancake.api.simulator import DEMO_PAGES, Simulator, serve
+from pancake.numbers.views import settings as vs
+from pancake.numbers.views import tables
 from tests.app_pages.test_ads import open_directly
 from tests.conftest import app_test
 
@@ -106,7 +106,7 @@ def test_demo_mode_vietnamese_lists_pages_and_explains_configuration():
     assert any("khoảng có hôm nay được hỏi lại sau 5 phút" in m.value for m in at.markdown)
     assert "5/5 trang có token hoạt động." in [s.value for s in at.success]
     # demo tokens never on screen
-    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+    from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
     assert vs.leaks(texts(at), [DEMO_USER_TOKEN, *DEMO_PAGE_TOKENS.values()]) == []
     assert dict(at.query_params)["lang"] == "vi"
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import pandas as pd
 
 from pancake import fmt, timeutil
-from pancake.client import PancakeClient
+from pancake.api.client import PancakeClient
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.data import core
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from tests.conftest import app_test
 
 PAGE = "app_pages/staff.py"

@@ -10,12 +10,13 @@ from datetime import timedelta
 
 import pandas as pd
 
-from pancake import fmt, metrics, timeutil
+from pancake import fmt, timeutil
 from pancake.data.core import PageError
-from pancake.views import briefing as bf
-from pancake.views import format_metric
-from pancake.views import standup as sv
-from pancake.views.cards import change_text
+from pancake.numbers import metrics
+from pancake.numbers.views import briefing as bf
+from pancake.numbers.views import format_metric
+from pancake.numbers.views import standup as sv
+from pancake.numbers.views.cards import change_text
 from tests.browser import truth
 from tests.conftest import app_test
 from ui import cache
@@ -233,8 +234,8 @@ def test_spend_line_needs_the_same_pages_on_both_days(monkeypatch):
 
 
 def test_standup_token_flag_when_a_page_token_dies(monkeypatch):
-    import pancake.simulator as simulator
-    from pancake.simulator import Faults
+    import pancake.api.simulator as simulator
+    from pancake.api.simulator import Faults
 
     dead = ACTIVE[1]
 
@@ -313,10 +314,10 @@ def test_one_page_that_did_not_load_is_a_flag_not_a_box(monkeypatch):
 
 
 def test_the_standup_screen_lists_the_longest_waits_from_the_simulators_truth(monkeypatch):
-    import pancake.simulator as simulator
-    from pancake import conversations as conv
+    import pancake.api.simulator as simulator
     from pancake.data import conversations as dc
     from pancake.data import core
+    from pancake.numbers import conversations as conv
     # one moment for the screen and for the truth: a customer writing between the two would
     # change who is waiting (seen on a busy CI machine)
     frozen = simulator.Simulator(timezone=cache.settings().timezone).now()

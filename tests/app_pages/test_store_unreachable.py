@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, Simulator, serve
 from pancake.config import Settings
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, Simulator, serve
-from pancake.store import marker_path
+from pancake.data.store import marker_path
 from tests.conftest import app_test, drawn_text
 
 PASSWORD = "CANARY-store-pw-5e1d"

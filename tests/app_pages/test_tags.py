@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import pandas as pd
 
 from pancake import fmt, timeutil
-from pancake.simulator import DEMO_PAGE_IDS
+from pancake.api.simulator import DEMO_PAGE_IDS
+from pancake.numbers.views import cards
 from pancake.timeutil import previous_period
-from pancake.views import cards
 from tests.app_pages.test_staff import simulated
 from tests.conftest import app_test
 

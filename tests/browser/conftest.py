@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pancake import appserver, picture
+from pancake.delivery import appserver, picture
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -40,13 +40,13 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-_stop = appserver.stop   # one home: pancake.appserver (stop a process we started, by its pid)
+_stop = appserver.stop   # one home: pancake.delivery.appserver (stop a process we started, by its pid)
 
 
 @pytest.fixture(scope="session")
 def sim_url():
-    """``python -m pancake.simulator --port 0``: read the port it prints."""
-    proc = subprocess.Popen([sys.executable, "-m", "pancake.simulator", "--port", "0"], cwd=ROOT,
+    """``python -m pancake.api.simulator --port 0``: read the port it prints."""
+    proc = subprocess.Popen([sys.executable, "-m", "pancake.api.simulator", "--port", "0"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = proc.stdout.readline()
@@ -61,11 +61,11 @@ def sim_url():
 @contextmanager
 def running_app(base_url: str, log_name: str, *, demo_tokens: bool = True, script: str = "app.py",
                 **env_extra: str) -> Iterator[str]:
-    """The dashboard (``pancake.appserver``: a free loopback port, stopped by its pid) on the
+    """The dashboard (``pancake.delivery.appserver``: a free loopback port, stopped by its pid) on the
     simulator at ``base_url``, with none of this machine's ``PANCAKE_*`` settings but the
     simulator's user token (and its demo page tokens unless ``demo_tokens`` is False) and
     ``env_extra``; its output in ``ARTIFACTS/log_name``. Yields its URL."""
-    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+    from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PANCAKE_BASE_URL=base_url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN)
     if demo_tokens:

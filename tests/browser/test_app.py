@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from pancake import metrics, timeutil
-from pancake.views import format_metric
+from pancake import timeutil
+from pancake.numbers import metrics
+from pancake.numbers.views import format_metric
 
 from . import truth
 from .conftest import metrics_on, settle, shot

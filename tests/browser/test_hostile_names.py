@@ -24,7 +24,7 @@ def hostile_url():
 
 def _served(name: str):
     """A simulator whose page names and one tag name are ``name``, and the app on it."""
-    from pancake.simulator import DEMO_PAGES, Simulator, _data, serve
+    from pancake.api.simulator import DEMO_PAGES, Simulator, _data, serve
     tags = tuple((name if i == 1 else text, *rest) for i, (text, *rest) in enumerate(_data.TAG_DEFS))
     pages = [replace(p, name=f"{name} {i}", tags=tags) for i, p in enumerate(DEMO_PAGES)]
     server, thread = serve(Simulator(pages=pages), "127.0.0.1", 0)

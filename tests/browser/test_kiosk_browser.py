@@ -11,8 +11,9 @@ import sys
 
 import pytest
 
-from pancake import metrics, timeutil
-from pancake.views import format_metric
+from pancake import timeutil
+from pancake.numbers import metrics
+from pancake.numbers.views import format_metric
 
 from . import truth
 from .conftest import ARTIFACTS, ROOT, _stop, metrics_on, running_app, settle, shot
@@ -152,8 +153,8 @@ def test_standup_fits_a_1080p_tv(page, query, name):
 
 SIM_MANY = """
 import sys
-from pancake.simulator import DEMO_PAGES, PageSpec, Simulator
-from pancake.simulator.server import make_server
+from pancake.api.simulator import DEMO_PAGES, PageSpec, Simulator
+from pancake.api.simulator.server import make_server
 base = list(DEMO_PAGES)
 pages = [PageSpec(**{**base[i % len(base)].__dict__, "id": f"8{i:014d}", "name": f"{base[i % len(base)].name} #{i + 1}"})
          for i in range(int(sys.argv[1]))]
@@ -192,7 +193,7 @@ def test_standup_of_an_agency_fits_a_1080p_tv(browser, agency_url, query, name):
         assert f"{MANY} " in page.locator(".st-key-kiosk-head").inner_text()   # "24 trang" / "24 pages"
         assert_fits_the_tv(page, name)
         # the pages needing attention, not a flag per ad: one line per page at most, capped
-        from pancake.views import standup as sv
+        from pancake.numbers.views import standup as sv
         items = page.locator(".st-key-kiosk-flags p").all_inner_texts()   # the title is a heading
         assert 1 <= len(items) <= sv.MAX_PAGES_SHOWN + 1, items
     finally:

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from pancake.simulator import DEMO_PAGES
+from pancake.api.simulator import DEMO_PAGES
 
 from .conftest import ARTIFACTS, settle
 from .test_session_browser import _sign_in, serve

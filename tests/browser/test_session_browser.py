@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from pancake import access
-from pancake.simulator import DEMO_PAGES
+from pancake.api.simulator import DEMO_PAGES
+from pancake.delivery import access
 
 from .conftest import ARTIFACTS, running_app, settle
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from pancake.simulator import DEMO_PAGES
+from pancake.api.simulator import DEMO_PAGES
 
 from . import truth
 from .conftest import settle, shot

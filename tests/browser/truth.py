@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from pancake.simulator import DEMO_PAGE_IDS, Simulator
+from pancake.api.simulator import DEMO_PAGE_IDS, Simulator
 
 ENG_FIELDS = ("inbox", "comment", "total", "new_customer_replied", "customer_engagement_new_inbox",
               "order_count", "old_order_count")

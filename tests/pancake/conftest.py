@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pancake.simulator import Simulator, serve
+from pancake.api.simulator import Simulator, serve
 from tests.pancake.receiver import Receiver, guard_network
 
 

@@ -1,7 +1,7 @@
 """Running ``digest`` and ``alert`` as a scheduler would: a subprocess talking HTTP to the
 simulator on loopback, sending to a receiver on loopback.
 
-Through ``python -m pancake`` once ``pancake/cli.py`` wires ``pancake.cli_notify`` in; until then
+Through ``python -m pancake`` once ``pancake/delivery/cli.py`` wires ``pancake.delivery.cli_notify`` in; until then
 through a stand-in entry point that builds the same subcommands with ``cli_notify.add_parsers``
 and dispatches to ``cli_notify.run`` (what the wiring does), so the same tests hold either way.
 """
@@ -12,13 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 
 STAND_IN = """
 import argparse, sys
-from pancake import cli_notify
+from pancake.delivery import cli_notify
 from pancake.redact import install_log_redaction
 install_log_redaction()
 parser = argparse.ArgumentParser(prog="python -m pancake")
@@ -29,7 +29,7 @@ sys.exit(cli_notify.run(parser.parse_args(sys.argv[1:]), sys.stdout, sys.stderr)
 
 def wired() -> bool:
     """Whether ``python -m pancake`` has the digest and alert commands (the lead's wiring)."""
-    from pancake import cli
+    from pancake.delivery import cli
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     return "digest" in sub.choices and "alert" in sub.choices

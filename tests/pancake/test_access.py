@@ -1,11 +1,11 @@
-"""pancake.access: scrypt hashes compared in constant time, the viewer/kiosk file read with clear
+"""pancake.delivery.access: scrypt hashes compared in constant time, the viewer/kiosk file read with clear
 errors that never carry a secret, scopes, the throttle and the cooldown."""
 from __future__ import annotations
 
 import pytest
 
-from pancake import access
 from pancake.config import ConfigError
+from pancake.delivery import access
 
 PW = "CANARY-PASSWORD-91c2e"
 KEY = "CANARY-KIOSK-KEY-77ab"
@@ -156,7 +156,7 @@ def test_the_cli_hashes_a_password_read_on_stdin_and_never_prints_it(monkeypatch
     import io
     import tomllib
 
-    from pancake import cli
+    from pancake.delivery import cli
     for flag, field in (([], "password_hash"), (["--key"], "key_hash")):
         monkeypatch.setattr("sys.stdin", io.StringIO(PW + "\n"))
         out, err = io.StringIO(), io.StringIO()
@@ -293,7 +293,7 @@ def test_a_kiosk_key_costs_one_scrypt_per_kiosk_only_the_first_time(tmp_path, mo
 def test_the_cli_says_non_utf8_input_in_one_line(monkeypatch):
     import io
 
-    from pancake import cli
+    from pancake.delivery import cli
     raw = io.TextIOWrapper(io.BytesIO(b"\xff\xfe-not-utf8\n"), encoding="utf-8")
     monkeypatch.setattr("sys.stdin", raw)
     out, err = io.StringIO(), io.StringIO()

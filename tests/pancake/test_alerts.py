@@ -9,14 +9,15 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from pancake import alerts, i18n
-from pancake.client import PancakeClient
+from pancake import i18n
+from pancake.api.client import PancakeClient
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.data import core
-from pancake.notify import Target
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
-from pancake.store import SQLiteStore, memory_store
-from pancake.store.base import ALERTS, SCHEMA_VERSION, TABLE
-from pancake.views import briefing as bf
+from pancake.data.store import SQLiteStore, memory_store
+from pancake.data.store.base import ALERTS, SCHEMA_VERSION, TABLE
+from pancake.delivery import alerts
+from pancake.delivery.notify import Target
+from pancake.numbers.views import briefing as bf
 from tests.clock import FakeClock
 from tests.pancake import notify_cli
 from tests.pancake.store.backends import PgSchema, backend, pg_url  # noqa: F401 - fixture
@@ -158,7 +159,7 @@ def test_a_version_1_postgres_store_is_upgraded_in_place_its_json_statistics_dro
                 PRIMARY KEY (source, kind, variant, grain, page_id, start_day, end_day))""")
             conn.execute(f"INSERT INTO {TABLE} VALUES ('s','tags','','day','p1','2026-11-01','2026-11-01',"
                          f"1,1.0,2,'{{}}')")
-        from pancake.store.postgres import PostgresStore
+        from pancake.data.store.postgres import PostgresStore
         store = PostgresStore(pg.url)
         assert store.warning is None and store.schema_version() == SCHEMA_VERSION
         assert store.info().entries == 0                # version 6: Arrow bodies (BYTEA); JSON ones dropped
@@ -294,7 +295,7 @@ def test_dry_run_prints_and_remembers_nothing(sim_server, receiver, tmp_path):
 
 
 def test_the_cli_default_silence_is_the_standup_screens():
-    from pancake import cli_notify
+    from pancake.delivery import cli_notify
     assert cli_notify.DEFAULT_SILENT_HOURS == bf.DEFAULT_SILENT_HOURS
 
 

@@ -12,14 +12,15 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from pancake import charts, metrics
-from pancake.views import activity as av
-from pancake.views import ads as va
-from pancake.views import customers as cv
-from pancake.views import engagement as ev
-from pancake.views import staff as sv
-from pancake.views import standup as kv
-from pancake.views import tags as tv
+from pancake import charts
+from pancake.numbers import metrics
+from pancake.numbers.views import activity as av
+from pancake.numbers.views import ads as va
+from pancake.numbers.views import customers as cv
+from pancake.numbers.views import engagement as ev
+from pancake.numbers.views import staff as sv
+from pancake.numbers.views import standup as kv
+from pancake.numbers.views import tags as tv
 
 LANGS = ("vi", "en")
 MONTHS = re.compile(r"%b|%B|\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b")

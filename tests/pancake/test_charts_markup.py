@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pancake import charts
-from pancake.views import ads as va
+from pancake.numbers.views import ads as va
 
 LINK = "Shop <a href=http://evil.test/p>A</a> & <b>B</b>"
 SAFE = "Shop &lt;a href=http://evil.test/p&gt;A&lt;/a&gt; &amp; &lt;b&gt;B&lt;/b&gt;"

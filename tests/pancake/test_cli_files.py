@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pancake import cli
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, FaultRule, Faults, Simulator
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, FaultRule, Faults, Simulator
+from pancake.delivery import cli
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -289,7 +289,7 @@ def test_a_character_device_is_written_through_never_replaced(server, monkeypatc
     node = _null_device_in(tmp_path)
     if node is None:
         # no device can be made here: classify the real one, reading it only (never written)
-        from pancake.export import THROUGH, output_target
+        from pancake.delivery.export import THROUGH, output_target
         assert output_target("/dev/null")[0] == THROUGH
         return
     sim = Simulator()
@@ -343,7 +343,7 @@ def test_stdout_through_a_link_works_for_a_normal_user(server, tmp_path):
 def test_a_full_disk_is_one_line_naming_the_path_and_the_file_is_kept(server, monkeypatch, tmp_path):
     import errno
 
-    from pancake import export as export_mod
+    from pancake.delivery import export as export_mod
     sim = Simulator()
     env_for(server(sim), monkeypatch)
     target = tmp_path / "act.csv"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
 from tests.pancake.store.backends import PgSchema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,8 +173,8 @@ def test_sync_on_a_full_disk_stops_at_the_first_failed_write(sim_server, monkeyp
     The sync used to log 'store write failed ... going on without it' and report success."""
     import io
 
-    from pancake import cli as cli_mod
-    from pancake.store.sqlite import SQLiteStore
+    from pancake.data.store.sqlite import SQLiteStore
+    from pancake.delivery import cli as cli_mod
     sim, url = sim_server
     SQLiteStore(tmp_path / "store.sqlite3").close()          # the tables exist: the disk filled later
     orig = SQLiteStore._connect
@@ -209,7 +209,7 @@ def test_sync_on_a_full_disk_stops_at_the_first_failed_write(sim_server, monkeyp
 def test_two_syncs_at_once_share_the_work_through_the_store(server, store_env):
     """#23: two syncs at once made 775 calls where one makes 420. The second waits for the
     first's pages and finds their days stored."""
-    from pancake.simulator import Simulator
+    from pancake.api.simulator import Simulator
     sim = Simulator()
     url = server(sim)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}

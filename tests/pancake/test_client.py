@@ -10,8 +10,8 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from pancake import errors
-from pancake.client import Chunk, PancakeClient, backoff_delay, parse_retry_after
+from pancake.api import errors
+from pancake.api.client import Chunk, PancakeClient, backoff_delay, parse_retry_after
 from pancake.config import Settings
 from pancake.timeutil import day_bounds_unix, parse_date_range
 from tests.clock import FakeClock

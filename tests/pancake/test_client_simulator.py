@@ -1,4 +1,4 @@
-"""PancakeClient against the simulator (pancake.simulator): in process and over real HTTP."""
+"""PancakeClient against the simulator (pancake.api.simulator): in process and over real HTTP."""
 from __future__ import annotations
 
 import logging
@@ -7,11 +7,11 @@ from datetime import date, datetime
 
 import pytest
 
-from pancake import errors
-from pancake.client import PancakeClient
+from pancake.api import errors
+from pancake.api.client import PancakeClient
 from tests.clock import FakeClock
 
-sim_mod = pytest.importorskip("pancake.simulator")
+sim_mod = pytest.importorskip("pancake.api.simulator")
 Simulator, FaultRule, Faults = sim_mod.Simulator, sim_mod.FaultRule, sim_mod.Faults
 DEMO_USER_TOKEN, DEMO_PAGE_IDS = sim_mod.DEMO_USER_TOKEN, sim_mod.DEMO_PAGE_IDS
 

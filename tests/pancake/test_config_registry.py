@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pancake import config, i18n
-from pancake.views import settings as vs
+from pancake.numbers.views import settings as vs
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = [ROOT / "pancake", ROOT / "ui", ROOT / "app_pages", ROOT / "app.py", ROOT / "serve.py"]
@@ -207,8 +207,9 @@ def test_read_looks_at_the_environment_when_called(monkeypatch):
 
 
 def test_the_modules_take_their_settings_from_config_at_call_time(monkeypatch, tmp_path):
-    from pancake import access, hours, notify, session
     from pancake.data import conversations as dc
+    from pancake.delivery import access, notify, session
+    from pancake.numbers import hours
     monkeypatch.setenv("PANCAKE_ALLOW_WRITES", "yes")
     assert dc.writes_allowed() is True
     monkeypatch.setenv("PANCAKE_ALLOW_WRITES", "0")

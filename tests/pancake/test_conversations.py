@@ -9,10 +9,10 @@ import httpx
 import pandas as pd
 import pytest
 
-from pancake import conversations as conv
-from pancake.client import PancakeClient
+from pancake.api.client import PancakeClient
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.data import conversations as dc
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
+from pancake.numbers import conversations as conv
 
 TZ = "Asia/Ho_Chi_Minh"
 PID = "111"

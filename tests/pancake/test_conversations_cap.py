@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from pancake import conversations as conv
-from pancake.client import PancakeClient
+from pancake.api.client import PancakeClient
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.data import conversations as dc
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
-from pancake.views import conversations as v
+from pancake.numbers import conversations as conv
+from pancake.numbers.views import conversations as v
 
 TZ = "Asia/Ho_Chi_Minh"
 NOW = datetime(2026, 7, 6, 14, 30)

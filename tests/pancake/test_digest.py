@@ -8,12 +8,14 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from pancake import digest, fmt, i18n, metrics
-from pancake.client import PancakeClient
+from pancake import fmt, i18n
+from pancake.api.client import PancakeClient
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.data import core
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
-from pancake.store import memory_store
-from pancake.views import briefing as bf
+from pancake.data.store import memory_store
+from pancake.delivery import digest
+from pancake.numbers import metrics
+from pancake.numbers.views import briefing as bf
 from tests.clock import FakeClock
 from tests.pancake import notify_cli
 
@@ -241,7 +243,7 @@ def test_channels_from_the_environment_and_the_secrets_and_none_is_a_usage_error
     assert proc.returncode == 2 and b"YYYY-MM-DD" in proc.stderr
 
 
-@pytest.mark.skipif(not notify_cli.wired(), reason="needs the lead's cli.py wiring of pancake.cli_notify")
+@pytest.mark.skipif(not notify_cli.wired(), reason="needs the lead's cli.py wiring of pancake.delivery.cli_notify")
 def test_python_m_pancake_has_digest_and_alert(tmp_path):
     import subprocess
     import sys

@@ -8,8 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pancake import export
-from pancake.export import (
+from pancake.delivery import export
+from pancake.delivery.export import (
     BOM,
     CsvWriter,
     safe_filename,

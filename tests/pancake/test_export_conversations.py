@@ -1,6 +1,6 @@
 """``export conversations``: one row per conversation, end to end over HTTP against the
 simulator's server on loopback, checked against its truth. The in-process test drives
-``pancake.export_conversations.run`` through the CLI's own page resolution; the subprocess
+``pancake.delivery.export_conversations.run`` through the CLI's own page resolution; the subprocess
 test runs ``python -m pancake export conversations`` once cli.py has the wiring (skipped
 before)."""
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pancake import cli
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
-from pancake.views.conversations import EXPORT_COLUMNS as VIEW_COLUMNS
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.delivery import cli
+from pancake.numbers.views.conversations import EXPORT_COLUMNS as VIEW_COLUMNS
 
 EXPORT_COLUMNS = [*VIEW_COLUMNS, "first_response_seconds", "first_response_business_seconds"]
 

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from pancake import cli
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.delivery import cli
 
 SMALL = DEMO_PAGE_IDS[4]
 COLUMNS = ["page_id", "conversation_id", "customer_id", "type", "turn_start", "replied_at", "replied_by",

@@ -1,5 +1,5 @@
 """The fault matrix: every kind of bad answer the simulator can inject, against the data layer
-(in process) and the CLI (``pancake.cli.main`` against the simulator's HTTP server on loopback).
+(in process) and the CLI (``pancake.delivery.cli.main`` against the simulator's HTTP server on loopback).
 
 For each fault: the other pages still load or export, the failing page is named once, nothing
 already fetched is lost (a page's windows that came back are kept and the missing days named),
@@ -15,12 +15,9 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from pancake import cli, gather
-from pancake.client import PancakeClient
-from pancake.config import ConfigError
-from pancake.data import core
-from pancake.errors import TransportError
-from pancake.simulator import (
+from pancake.api.client import PancakeClient
+from pancake.api.errors import TransportError
+from pancake.api.simulator import (
     BASE_URL,
     DEMO_PAGE_IDS,
     DEMO_PAGE_TOKENS,
@@ -29,6 +26,9 @@ from pancake.simulator import (
     Faults,
     Simulator,
 )
+from pancake.config import ConfigError
+from pancake.data import core, gather
+from pancake.delivery import cli
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -409,7 +409,7 @@ def test_token_check_tells_an_unreachable_api_from_a_bad_token():
     (FaultRule("error_code", code=122, **STORM), "en"),
 ])
 def test_dashboard_names_a_failing_page_once_and_draws_the_others(rule, lang, server, monkeypatch):
-    from pancake.simulator import DEMO_PAGES
+    from pancake.api.simulator import DEMO_PAGES
     from tests.conftest import app_test
     url = server(Simulator(faults=Faults(rules=[rule])))
     monkeypatch.setenv("PANCAKE_BASE_URL", url)

@@ -1,4 +1,4 @@
-"""The one way to wait (``pancake.gather``): deadlines name the late keys, single flight, a failing
+"""The one way to wait (``pancake.data.gather``): deadlines name the late keys, single flight, a failing
 key never blanks the others, a gone waiter's work goes behind, nested fan-outs finish on a full
 pool, and a view's tally. Time is a fake clock advanced by a fake wait; orderings are forced with
 events; ``HANG`` only bounds a hang, it never measures anything."""
@@ -9,7 +9,7 @@ from concurrent.futures import Future, wait
 
 import pytest
 
-from pancake import gather
+from pancake.data import gather
 
 HANG = 60
 

@@ -10,8 +10,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pancake import cli, export, i18n, kinds, metrics, reshape
-from pancake.client import Chunk
+from pancake import i18n
+from pancake.api.client import Chunk
+from pancake.data import kinds, reshape
+from pancake.delivery import cli, export
+from pancake.numbers import metrics
 
 
 def _csv(frame: pd.DataFrame) -> pd.DataFrame:

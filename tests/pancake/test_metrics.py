@@ -1,4 +1,4 @@
-"""pancake.metrics: catalogue, weighted response time, ads derived metrics, deltas."""
+"""pancake.numbers.metrics: catalogue, weighted response time, ads derived metrics, deltas."""
 from __future__ import annotations
 
 import math
@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pancake import metrics, reshape
-from pancake.metrics import METRICS, Metric
+from pancake.data import reshape
+from pancake.numbers import metrics
+from pancake.numbers.metrics import METRICS, Metric
 
 from .test_reshape import ADS_EXAMPLE, MULTI_PAGE_USERS_EXAMPLE, USERS_EXAMPLE
 

@@ -1,4 +1,4 @@
-"""pancake.notify: channels from --notify / PANCAKE_NOTIFY / secrets, secrets in notification URLs
+"""pancake.delivery.notify: channels from --notify / PANCAKE_NOTIFY / secrets, secrets in notification URLs
 never shown (labels, errors, apprise's and urllib3's logs), per-channel results, each channel's
 length limit and format. Real sends go to a receiver on loopback only (apprise's json://, and the
 Telegram and Zalo plugins pointed at it)."""
@@ -9,7 +9,8 @@ import logging
 
 import pytest
 
-from pancake import i18n, notify
+from pancake import i18n
+from pancake.delivery import notify
 from pancake.redact import redact
 from tests.pancake.receiver import Receiver, guard_network
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from pancake import access, appserver, config, picture
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
-from pancake.views import standup as sv
+from pancake import config
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+from pancake.delivery import access, appserver, picture
+from pancake.numbers.views import standup as sv
 from tests.pancake import notify_cli
 
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
@@ -241,7 +242,7 @@ def test_demo_tokens_are_not_in_the_access_file(tmp_path):
 PARENT = """
 import os, sys, time
 sys.path.insert(0, sys.argv[1])
-from pancake.appserver import AppServer
+from pancake.delivery.appserver import AppServer
 server = AppServer(dict(os.environ)).spawn()
 print(server.pid, flush=True)
 time.sleep(600)

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from pancake.ratelimit import RateLimiter
+from pancake.api.ratelimit import RateLimiter
 from tests.clock import FakeClock
 
 

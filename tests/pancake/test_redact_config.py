@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 import pytest
 
-from pancake import config, errors, redact, timeutil
+from pancake import config, redact, timeutil
+from pancake.api import errors
 from pancake.config import ConfigError, Settings, load_settings, parse_page_tokens
 
 TOK = "CANARY-CFG-5b7d1f3a9e"
@@ -79,7 +80,7 @@ def test_log_filter_on_child_loggers(caplog):
     redact.install_log_redaction()
     redact.install_log_redaction()  # idempotent
     caplog.set_level(logging.DEBUG)
-    for name in ("httpx", "httpcore.http11", "pancake.client"):
+    for name in ("httpx", "httpcore.http11", "pancake.api.client"):
         logging.getLogger(name).debug("GET %s", f"https://h/x?page_access_token={PTOK}")
         logging.getLogger(name).info(f"token {PTOK}")
     assert PTOK not in caplog.text

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from pancake import hours as hmod
-from pancake import replies
+from pancake.numbers import hours as hmod
+from pancake.numbers import replies
 
 PAGE = "111"
 OWN = "222"        # a page with its own Saturday night and a 5-minute first-reply target

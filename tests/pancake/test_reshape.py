@@ -1,4 +1,4 @@
-"""pancake.reshape against the reference's exact example payloads and real-account variants."""
+"""pancake.data.reshape against the reference's exact example payloads and real-account variants."""
 from __future__ import annotations
 
 import copy
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pancake import reshape
-from pancake.reshape import ReshapeError
+from pancake.data import reshape
+from pancake.data.reshape import ReshapeError
 
 # --- exact payloads from ../shared/reference/pancake-api-docs-vi.txt -----------------------
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pancake import reshape
-from pancake.reshape import ReshapeError
+from pancake.data import reshape
+from pancake.data.reshape import ReshapeError
 
 settings.register_profile("default_fuzz", max_examples=60, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -1,5 +1,5 @@
-"""Signed session tokens, tickets and link secrets (pancake.session), the session lifetime
-setting, a viewer's session grant and kiosk keys' ``expires`` (pancake.access). Time is
+"""Signed session tokens, tickets and link secrets (pancake.delivery.session), the session lifetime
+setting, a viewer's session grant and kiosk keys' ``expires`` (pancake.delivery.access). Time is
 injected; expectations are literal."""
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from pancake import access, session
 from pancake.config import ConfigError, load_settings, session_hours
+from pancake.delivery import access, session
 
 KEY = b"k" * 32
 OTHER = b"o" * 32

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pancake.ratelimit import RateLimiter, SharedLimiter
+from pancake.api.ratelimit import RateLimiter, SharedLimiter
 from tests.clock import FakeClock
 from tests.pancake.data.test_concurrency import peak_overlap
 from tests.pancake.store.backends import PgSchema
@@ -114,7 +114,7 @@ def test_a_broken_table_leaves_pacing_to_the_process(tmp_path, caplog):
 
 _CHILD = r"""
 import json, random, sys, threading, time
-from pancake.ratelimit import RateLimiter, SharedLimiter
+from pancake.api.ratelimit import RateLimiter, SharedLimiter
 path, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 lim = RateLimiter(5.0, margin=0.05, shared=SharedLimiter.sqlite(path))
 rnd = random.Random(seed)
@@ -181,7 +181,7 @@ def test_postgres_slots_are_shared_and_stamped_by_the_database():
 # --------------------------------------------------------------------------- whatever the store setting (#23)
 
 def _cli_env(url: str, cache: Path) -> dict:
-    from pancake.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+    from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PANCAKE_BASE_URL=url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN, PANCAKE_CACHE_DIR=str(cache),
                PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()), PYTHONPATH=str(ROOT))
@@ -193,7 +193,7 @@ def _cli_env(url: str, cache: Path) -> dict:
 def test_two_exports_at_once_are_held_to_5_a_second_at_the_server(case, server, tmp_path):
     """Two processes exporting the same pages: with ``--no-store`` they had no shared limit, and a
     damaged ``ratelimit.sqlite3`` was never rebuilt: 10 calls in a server second, 429s."""
-    from pancake.simulator import DEMO_PAGE_IDS, Simulator
+    from pancake.api.simulator import DEMO_PAGE_IDS, Simulator
     sim = Simulator()                                   # counts 5 calls per page per second, answers 429 over it
     url = server(sim)
     cache = tmp_path / "cache"
@@ -247,7 +247,7 @@ def test_the_slots_of_a_killed_sync_are_released_at_once(server, tmp_path):
     export of that page waited about 120 s. A row whose process is gone frees its slot at once."""
     import sqlite3
 
-    from pancake.simulator import DEMO_PAGE_IDS, FaultRule, Faults, Simulator
+    from pancake.api.simulator import DEMO_PAGE_IDS, FaultRule, Faults, Simulator
     page = DEMO_PAGE_IDS[0]
     sim = Simulator(faults=Faults(rules=[FaultRule("slow", latency=5.0, every=1, path_contains="statistics")]))
     url = server(sim)
@@ -291,7 +291,7 @@ def test_the_slots_of_a_killed_sync_are_released_at_once(server, tmp_path):
 
 
 def test_owner_alive_tells_this_hosts_dead_processes_only():
-    from pancake.ratelimit import owner_alive, process_owner
+    from pancake.api.ratelimit import owner_alive, process_owner
     assert owner_alive(process_owner())
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:

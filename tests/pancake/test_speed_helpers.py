@@ -11,9 +11,10 @@ import time
 import pandas as pd
 import pytest
 
-from pancake import cli, export, kinds, reshape
-from pancake.client import PancakeClient, _PoolPerPage
-from pancake.ratelimit import ProcessFileLock
+from pancake.api.client import PancakeClient, _PoolPerPage
+from pancake.api.ratelimit import ProcessFileLock
+from pancake.data import kinds, reshape
+from pancake.delivery import cli, export
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:

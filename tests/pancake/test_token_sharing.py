@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from pancake.client import PancakeClient
+from pancake.api.client import PancakeClient
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_USER_TOKEN, Simulator, serve
 from pancake.config import Settings
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_USER_TOKEN, Simulator, serve
-from pancake.store import SQLiteStore, TokenVault, memory_store, token_vault
+from pancake.data.store import SQLiteStore, TokenVault, memory_store, token_vault
 from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ import httpx
 import pandas as pd
 import pytest
 
-from pancake import conversations as conv
-from pancake.client import PancakeClient
+from pancake.api.client import PancakeClient
 from pancake.data import conversations as dc
+from pancake.numbers import conversations as conv
 from tests.clock import FakeClock
 
 TZ = "Asia/Ho_Chi_Minh"          # UTC+7, no daylight saving
@@ -198,7 +198,7 @@ def test_a_failing_page_is_an_error_and_the_next_look_starts_again(status):
 
 
 def test_alert_waiting_counts_a_72_hour_wait():
-    from pancake import alerts
+    from pancake.delivery import alerts
 
     class Loader:
         client = client_for(FakeApi([W72, W30, *answered(3, datetime(2026, 7, 6, 7, 20))]))

@@ -9,8 +9,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pancake import access, i18n
-from pancake.simulator import DEMO_PAGES
+from pancake import i18n
+from pancake.api.simulator import DEMO_PAGES
+from pancake.delivery import access
 from tests.conftest import ROOT, drawn_text
 from tests.pancake.test_access import Clock
 from ui import cache

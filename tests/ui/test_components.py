@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from pancake import errors, i18n, metrics
+from pancake import i18n
+from pancake.api import errors
+from pancake.api.simulator import DEMO_PAGES
 from pancake.data import core
 from pancake.data.core import PageError
-from pancake.simulator import DEMO_PAGES
+from pancake.numbers import metrics
 from tests.conftest import app_test
 from ui import components
 

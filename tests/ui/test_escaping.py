@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pancake import fmt
-from pancake.simulator import DEMO_PAGES
+from pancake.api.simulator import DEMO_PAGES
 from tests.conftest import app_test
 
 WJ = "\u2060"
@@ -87,8 +87,8 @@ def bodies(at) -> list[str]:
 
 @pytest.fixture
 def hostile(monkeypatch):
-    import pancake.simulator as simulator
-    from pancake.simulator import _data
+    import pancake.api.simulator as simulator
+    from pancake.api.simulator import _data
     pages = [replace(p, name=f"{HOSTILE} {i}") for i, p in enumerate(DEMO_PAGES)]
     tags = [(HOSTILE if i == 1 else text, *rest) for i, (text, *rest) in enumerate(_data.TAG_DEFS)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
-from pancake import gather
+from pancake.data import gather
 from ui.progress import text
 
 

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from pancake import access, i18n, session
-from pancake.store import SQLiteStore
+from pancake import i18n
+from pancake.data.store import SQLiteStore
+from pancake.delivery import access, session
 from tests.ui.test_auth import KEY, PW, VIEWER_PW, A, B, access_file, run, texts  # noqa: F401
 
 SESSION_KEY = "a long session signing key for the tests, 48 chars"

@@ -9,7 +9,7 @@ from datetime import time as dt_time
 import pytest
 
 from pancake import i18n, timeutil
-from pancake.views import cards
+from pancake.numbers.views import cards
 from tests.conftest import app_test
 from ui import state
 from ui.state import Problem, View
@@ -312,7 +312,7 @@ def test_the_sidebar_opens_the_standup_screen_of_the_same_view(lang):
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_sidebar_offers_the_standup_as_a_picture_drawn_only_on_click(lang, monkeypatch, tmp_path):
-    from pancake import picture
+    from pancake.delivery import picture
     drawn = []
     monkeypatch.setattr(picture, "render", lambda *a, **kw: drawn.append((a, kw)))
     fake = tmp_path / "chromium"

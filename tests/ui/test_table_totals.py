@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pancake.views import tables as vt
+from pancake.numbers.views import tables as vt
 from ui import components
 
 

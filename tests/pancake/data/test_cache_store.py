@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from pancake import timeutil
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
 from pancake.data import core
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
 from ui import cache
 
 VIEW = [("engagement", {}), ("activity", {}), ("customers", {}), ("staff", {}), ("tags", {}), ("ads", {})]

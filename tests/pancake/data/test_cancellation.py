@@ -13,9 +13,8 @@ from types import SimpleNamespace
 import pytest
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests
 
-from pancake import gather
-from pancake.data import core
-from pancake.store import SQLiteStore
+from pancake.data import core, gather
+from pancake.data.store import SQLiteStore
 from tests.pancake.store.test_store import LINH_CHI, loader, sim_client
 from ui import cache
 

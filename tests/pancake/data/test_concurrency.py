@@ -19,13 +19,13 @@ import pandas as pd
 import pytest
 
 from bench.sim_server import SimProcess, many_pages, page_ids, token
-from pancake import errors
-from pancake.client import PancakeClient
+from pancake.api import errors
+from pancake.api.client import PancakeClient
+from pancake.api.ratelimit import RateLimiter
+from pancake.api.simulator import DEMO_USER_TOKEN, FaultRule, Faults, Simulator
+from pancake.api.simulator.server import _Handler
 from pancake.data import core
-from pancake.ratelimit import RateLimiter
-from pancake.simulator import DEMO_USER_TOKEN, FaultRule, Faults, Simulator
-from pancake.simulator.server import _Handler
-from pancake.store import memory_store
+from pancake.data.store import memory_store
 from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from pancake.client import PancakeClient
+from pancake.api.client import PancakeClient
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Faults, Simulator
 from pancake.data import core
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Faults, Simulator
 from tests.clock import FakeClock
 
 NOW = datetime(2026, 11, 24, 15, 30)       # local time of the simulated shops
@@ -107,7 +107,7 @@ def test_a_page_with_a_dead_token_fails_clearly_while_the_others_load():
 
 
 def test_server_errors_are_retried_and_an_unexpected_error_is_a_page_error():
-    from pancake.simulator import FaultRule
+    from pancake.api.simulator import FaultRule
     sim, client = make(faults=Faults(rules=[FaultRule("502", first_n=2, page_id=LINH_CHI)]))
     result = core.fetch(client, "activity", [LINH_CHI, SNEAKER], date(2026, 11, 23), date(2026, 11, 24))
     assert result.errors == []

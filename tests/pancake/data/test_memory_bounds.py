@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pancake.api.simulator import DEMO_PAGE_IDS, Simulator
 from pancake.data import core
-from pancake.simulator import DEMO_PAGE_IDS, Simulator
 from ui import cache
 
 

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from pancake import hours as hmod
-from pancake import replies
-from pancake.client import PancakeClient
+from pancake.api.client import PancakeClient
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.data import conversations as dc
 from pancake.data import replies as dr
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
-from pancake.store import memory_store
+from pancake.data.store import memory_store
+from pancake.numbers import hours as hmod
+from pancake.numbers import replies
 
 TZ = "Asia/Ho_Chi_Minh"
 NOW = datetime(2026, 7, 6, 14, 30)          # local

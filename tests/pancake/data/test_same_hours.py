@@ -10,10 +10,10 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import pytest
 
-from pancake import kinds, metrics
-from pancake.data import core
-from pancake.simulator import FaultRule, Faults
-from pancake.store import SQLiteStore
+from pancake.api.simulator import FaultRule, Faults
+from pancake.data import core, kinds
+from pancake.data.store import SQLiteStore
+from pancake.numbers import metrics
 from tests.pancake.store.test_store import (
     CO_BA,
     LINH_CHI,

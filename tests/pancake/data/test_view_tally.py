@@ -5,8 +5,8 @@ from __future__ import annotations
 from concurrent.futures import Future
 from datetime import date
 
-from pancake import gather
-from pancake.store import SQLiteStore
+from pancake.data import gather
+from pancake.data.store import SQLiteStore
 from tests.pancake.store.test_store import HANA, LINH_CHI, loader, sim_client
 
 START, END = date(2026, 9, 1), date(2026, 10, 10)        # 40 days: windows of 31 + 9 days

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from pancake.simulator import (
+from pancake.api.simulator import (
     DEMO_PAGE_IDS,
     DEMO_PAGE_TOKENS,
     DEMO_PAGES,
@@ -607,7 +607,7 @@ def test_http_server_round_trip(clock):
 
 
 def test_cli_prints_port_and_stops_on_sigterm():
-    proc = subprocess.Popen([sys.executable, "-m", "pancake.simulator", "--port", "0", "--seed", "3"],
+    proc = subprocess.Popen([sys.executable, "-m", "pancake.api.simulator", "--port", "0", "--seed", "3"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=str(ROOT))
     try:

@@ -53,9 +53,9 @@ def pg_schema():
 
 def open_backend(name: str, tmp_path, pg: PgSchema | None = None):
     if name == "sqlite":
-        from pancake.store import SQLiteStore
+        from pancake.data.store import SQLiteStore
         return SQLiteStore(tmp_path / "store.sqlite3")
-    from pancake.store.postgres import PostgresStore
+    from pancake.data.store.postgres import PostgresStore
     assert pg is not None
     return PostgresStore(pg.url)
 

@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from pancake import access
-from pancake.store import SQLiteStore
-from pancake.store.base import SCHEMA_VERSION
+from pancake.data.store import SQLiteStore
+from pancake.data.store.base import SCHEMA_VERSION
+from pancake.delivery import access
 
 from .backends import backend  # noqa: F401 - fixture
 

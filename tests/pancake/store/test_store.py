@@ -13,13 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pancake import kinds
-from pancake.client import PancakeClient
+from pancake.api.client import PancakeClient
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.config import load_settings
-from pancake.data import core
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
-from pancake.store import SQLiteStore, codec, memory_store, open_store, source_key
-from pancake.store.base import SCHEMA_VERSION
+from pancake.data import core, kinds
+from pancake.data.store import SQLiteStore, codec, memory_store, open_store, source_key
+from pancake.data.store.base import SCHEMA_VERSION
 from tests.clock import FakeClock
 from tests.pancake.store.backends import PgSchema, backend, pg_url  # noqa: F401 - fixture
 
@@ -309,7 +308,7 @@ def test_postgres_old_schema_is_migrated(caplog):
             conn.execute("CREATE TABLE pancake_store_meta (key TEXT PRIMARY KEY, value TEXT)")
             conn.execute("INSERT INTO pancake_store_meta VALUES ('schema_version', '0')")
             conn.execute("CREATE TABLE pancake_stats (whatever TEXT)")
-        from pancake.store.postgres import PostgresStore
+        from pancake.data.store.postgres import PostgresStore
         store = PostgresStore(pg.url)
         assert "schema version 0" in store.warning
         assert store.schema_version() == SCHEMA_VERSION and store.info().entries == 0
@@ -368,10 +367,10 @@ def test_memory_store_works_like_the_others():
 WRITER = r"""
 import sys
 from datetime import date, datetime
-from pancake.client import PancakeClient
+from pancake.api.client import PancakeClient
 from pancake.data import core
-from pancake.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
-from pancake.store import SQLiteStore
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
+from pancake.data.store import SQLiteStore
 store = SQLiteStore(sys.argv[1])
 sim = Simulator(now=datetime(2026, 11, 24, 15, 30), rate_limit_per_second=0)
 client = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS), transport=sim.transport())

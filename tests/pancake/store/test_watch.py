@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from pancake.config import Settings
-from pancake.store import Reachability, SQLiteStore, StoreError, WatchedStore, watched_store
-from pancake.views import store as vstore
+from pancake.data.store import Reachability, SQLiteStore, StoreError, WatchedStore, watched_store
+from pancake.numbers.views import store as vstore
 from tests.clock import FakeClock
 from tests.pancake.store.backends import PgSchema
 

@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pancake import metrics
-from pancake.views import activity as av
-from pancake.views import cards, tables
+from pancake.numbers import metrics
+from pancake.numbers.views import activity as av
+from pancake.numbers.views import cards, tables
 
 
 def frame(rows):

@@ -1,4 +1,4 @@
-"""What the team is told (``pancake.views.briefing``), issue 17: regression tests from payloads
+"""What the team is told (``pancake.numbers.views.briefing``), issue 17: regression tests from payloads
 shaped like the reference with hand-computed expectations, and a property test that no flag
 ever names "nan", "None" or an empty subject."""
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pancake import reshape
+from pancake.data import reshape
 from pancake.data.core import PageError
-from pancake.views import activity as va
-from pancake.views import briefing as bf
+from pancake.numbers.views import activity as va
+from pancake.numbers.views import briefing as bf
 
 DAY = date(2026, 11, 5)          # a Thursday
 TODAY = DAY + timedelta(days=1)  # the screen's "yesterday" is DAY

@@ -1,5 +1,5 @@
 """Issue 21 on the standup screen, the digest and the alert: the briefing day's response times,
-its longest waits and the customers at or past their reply target now (``pancake.views.briefing``).
+its longest waits and the customers at or past their reply target now (``pancake.numbers.views.briefing``).
 Every expected number and line is worked out by hand in the comment beside it. Local times are
 Vietnam's (UTC+7); 2026-12-07 is a Monday (open 08:00-12:00 and 13:30-22:00)."""
 from __future__ import annotations
@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from pancake import alerts, replies
-from pancake import hours as hmod
-from pancake.store import memory_store
-from pancake.views import briefing as bf
+from pancake.data.store import memory_store
+from pancake.delivery import alerts
+from pancake.numbers import hours as hmod
+from pancake.numbers import replies
+from pancake.numbers.views import briefing as bf
 
 PAGE = "111"
 NAMES = {PAGE: "Shop A"}

@@ -1,6 +1,6 @@
 """Shared view pieces: value formatting by unit, the KPI card model (change text, colour,
 arrow, points for ratios), the table model (numbers kept, display text by unit), sums and the
-heatmap grid from pancake.metrics."""
+heatmap grid from pancake.numbers.metrics."""
 from __future__ import annotations
 
 import math
@@ -9,8 +9,8 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from pancake import metrics, views
-from pancake.views import cards, tables
+from pancake.numbers import metrics, views
+from pancake.numbers.views import cards, tables
 
 
 def test_format_metric_by_unit():
@@ -134,7 +134,7 @@ STAFF_PREV = _staff([("p1", "u1", "Linh", 120, 0, 0, 0, 10, 0, 50_000.0),
 
 
 def test_leaderboard_totals_row_weighs_response_time_and_names_it_total():
-    from pancake.views import staff
+    from pancake.numbers.views import staff
     t = staff.leaderboard_table(staff.leaderboard(STAFF, {"p1": "Shop A", "p2": "Shop B"}), "vi", STAFF_PREV)
     assert t.total["average_response_time"] == pytest.approx(metrics.response_time(STAFF))
     assert t.total["average_response_time"] == pytest.approx(6_000_000 / 70)
@@ -150,7 +150,7 @@ def test_leaderboard_totals_row_weighs_response_time_and_names_it_total():
 
 
 def test_per_page_totals_are_paired_ratios_never_sums_of_ratios():
-    from pancake.views import activity, customers, overview
+    from pancake.numbers.views import activity, customers, overview
     act = pd.DataFrame({"page_id": ["a", "a", "b"], "hour": pd.to_datetime(["2026-11-01 09:00"] * 3),
                         "customer_inbox_count": [10, 10, 80], "page_inbox_count": [10, 10, 20]})
     by_page = activity.per_page_table(act, {"a": "A", "b": "B"})       # ratios 1.0 and 0.25
@@ -210,7 +210,7 @@ def test_download_names_columns_in_the_language_with_units_and_rounds_for_people
     assert len(csv) == 2                                                 # no totals row in a CSV
     en = tables.for_download(_download_table("en"), "en")
     assert "Average response time (s)" in en.columns and "Staff ID" in en.columns and "Page ID" in en.columns
-    text = __import__("pancake.export", fromlist=["x"]).to_csv_bytes(csv).decode("utf-8-sig").splitlines()
+    text = __import__("pancake.delivery.export", fromlist=["x"]).to_csv_bytes(csv).decode("utf-8-sig").splitlines()
     assert text[1].startswith("An,u1,Shop A,p1,3,61,0.1235,1.23,2.3457,1500000,VND")
 
 
@@ -233,7 +233,7 @@ def test_a_table_without_ids_shows_every_column_and_a_delta_formats_signed():
 
 
 def test_staff_downloads_carry_page_names_and_ids():
-    from pancake.views import staff
+    from pancake.numbers.views import staff
     board = staff.leaderboard(STAFF, {"p1": "Shop A", "p2": "Shop B"})
     csv = tables.for_download(staff.leaderboard_table(board, "en"), "en")
     assert list(csv.columns[:3]) == ["Staff member", "Staff ID", "Messages sent"]
@@ -249,7 +249,7 @@ def test_staff_downloads_carry_page_names_and_ids():
 
 
 def test_map_values_asks_once_per_distinct_value_and_unknowns_as_none():
-    from pancake.views import map_values
+    from pancake.numbers.views import map_values
     asked = []
 
     def label(v):

@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from pancake import conversations as conv
 from pancake import fmt
-from pancake.views import briefing, cards, tables
-from pancake.views import conversations as v
+from pancake.numbers import conversations as conv
+from pancake.numbers.views import briefing, cards, tables
+from pancake.numbers.views import conversations as v
 
 TZ = "UTC"   # local = UTC here: times read as written
 

@@ -1,4 +1,4 @@
-"""pancake.views.customers on hand-built frames (new_customers_frame schema)."""
+"""pancake.numbers.views.customers on hand-built frames (new_customers_frame schema)."""
 from __future__ import annotations
 
 import math
@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from pancake.views import cards, tables
-from pancake.views import customers as v
+from pancake.numbers.views import cards, tables
+from pancake.numbers.views import customers as v
 
 
 def frame(rows):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pancake import export
-from pancake.views import conversations as v
-from pancake.views import tables as vt
+from pancake.delivery import export
+from pancake.numbers.views import conversations as v
+from pancake.numbers.views import tables as vt
 
 
 def customers() -> pd.DataFrame:

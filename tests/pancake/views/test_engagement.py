@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pancake import metrics
-from pancake.views import cards, tables
-from pancake.views import engagement as ev
-from pancake.views import overview as ov
+from pancake.numbers import metrics
+from pancake.numbers.views import cards, tables
+from pancake.numbers.views import engagement as ev
+from pancake.numbers.views import overview as ov
 
 D = pd.Timestamp
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pancake import hours as hmod
-from pancake import replies
-from pancake.views import replies as v
+from pancake.numbers import hours as hmod
+from pancake.numbers import replies
+from pancake.numbers.views import replies as v
 from tests.pancake.test_replies import HOURS, cust, staff, turns_of
 
 CONVS = pd.DataFrame({"page_id": ["111", "111"], "conversation_id": ["c1", "c2"], "customer_id": ["k1", "k2"],

@@ -1,4 +1,4 @@
-"""pancake.views.staff on hand-built frames (ARCHITECTURE.md user_totals / user_hourly schemas)
+"""pancake.numbers.views.staff on hand-built frames (ARCHITECTURE.md user_totals / user_hourly schemas)
 and on statistics/users payloads shaped like the reference."""
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from pancake import export, kinds
-from pancake.client import Chunk
-from pancake.views import cards, tables
-from pancake.views import staff as v
+from pancake.api.client import Chunk
+from pancake.data import kinds
+from pancake.delivery import export
+from pancake.numbers.views import cards, tables
+from pancake.numbers.views import staff as v
 
 
 def totals(rows):

@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from pancake import metrics
 from pancake.data.core import PageError, Result
-from pancake.views import ads as va
-from pancake.views import briefing as bf
-from pancake.views import engagement as ve
-from pancake.views import staff as vs
-from pancake.views import standup as sv
-from pancake.views.cards import Kpi
+from pancake.numbers import metrics
+from pancake.numbers.views import ads as va
+from pancake.numbers.views import briefing as bf
+from pancake.numbers.views import engagement as ve
+from pancake.numbers.views import staff as vs
+from pancake.numbers.views import standup as sv
+from pancake.numbers.views.cards import Kpi
 
 D = date(2026, 7, 7)  # a Tuesday
 
@@ -315,7 +315,7 @@ def test_token_flag_only_for_auth_errors_once_per_page():
 def test_staff_board_is_the_staff_pages_ranking_across_pages():
     """One member on two pages is one bar, as on the Staff page: replies summed, response time
     weighted by reply sessions (Lan: 6 sessions at 1 s on Shop A, 2 at 9 s on b -> 3 s)."""
-    from pancake.views import staff as staff_views
+    from pancake.numbers.views import staff as staff_views
     totals = pd.DataFrame({"page_id": ["a", "a", "b"], "user_id": ["u1", "u2", "u1"],
                            "user_name": ["Lan", "Nam", "Lan"],
                            "inbox_count": pd.array([5, 20, 1], "Int64"), "comment_count": pd.array([1, 0, 1], "Int64"),

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pancake.views import standup as sv
+from pancake.numbers.views import standup as sv
 
 
 def chosen(width: int, height: int) -> float | None:

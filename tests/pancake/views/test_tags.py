@@ -1,4 +1,4 @@
-"""pancake.views.tags on hand-built frames (tags_frame schema: page_id, date, tag_id, tag_name, count)."""
+"""pancake.numbers.views.tags on hand-built frames (tags_frame schema: page_id, date, tag_id, tag_name, count)."""
 from __future__ import annotations
 
 import math
@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from pancake.views import cards, tables
-from pancake.views import tags as v
+from pancake.numbers.views import cards, tables
+from pancake.numbers.views import tags as v
 
 
 def frame(rows):

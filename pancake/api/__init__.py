@@ -1,0 +1,3 @@
+"""The API: the only code that talks HTTP (client), its error map, the shared rate limit and the
+Pancake simulator.
+"""

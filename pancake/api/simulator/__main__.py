@@ -1,0 +1,5 @@
+import sys
+
+from pancake.api.simulator.server import main
+
+sys.exit(main())

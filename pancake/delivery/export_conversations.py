@@ -1,0 +1,80 @@
+"""``python -m pancake export conversations --page ID ... --since D --until D``: one row per
+conversation created in the range, the columns of the dashboard's download
+(``pancake.numbers.views.conversations.export_frame``): ``conversation_id, page_id, page_name, type,
+created_at, updated_at`` (local time of the configured zone, ISO), ``tags`` and ``assignees``
+(names, "; "-separated), ``has_phone``, ``message_count``, ``from_ads`` (empty when the API
+did not say), ``customer_id, customer_name``, then ``first_response_seconds`` and
+``first_response_business_seconds`` (the first customer turn's wait, calendar and in opening
+hours: ``pancake.delivery.export_replies.first_responses``; empty while the customer waits). UTF-8 with BOM, formula-injection safe
+(``pancake.delivery.export``). A failing page is named on stderr while the others are written (exit 1).
+
+Conversations are not statistics: they are not kept in the statistics store, every run asks
+the API (v1 conversations in windows of at most one month, ``export_data`` for from-ads). Their
+messages are kept (``pancake.data.replies``): a conversation is asked again only when it moved.
+
+Wiring (in ``pancake/delivery/cli.py``; see the helper's report): ``conversations`` joins the export
+``KIND`` choices and ``run_export`` hands that kind to :func:`run`.
+"""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, TextIO
+
+import pandas as pd
+
+from pancake.api.client import PancakeClient
+from pancake.data import conversations as dc
+from pancake.data.core import PageError
+from pancake.delivery import export, export_replies
+from pancake.numbers.views import conversations as v
+
+KIND = "conversations"
+HELP = "one row per conversation created in the range (id, page, type, times, tags, assignees, phone, ads)"
+CLI_MAX_PER_PAGE = 100_000   # a scheduled job may take its time; the dashboard caps lower
+
+
+def conversations_csv_frame(client: PancakeClient, page_ids: Sequence[str], start: date, end: date, tz: str, *,
+                            page_names: Mapping[str, str] | None = None, cap: int = CLI_MAX_PER_PAGE,
+                            on_progress: Callable[[int, int, str], None] | None = None,
+                            ) -> tuple[pd.DataFrame, list[PageError], list[str]]:
+    """``(frame, page errors, capped pages)``: the export frame of every page that answered."""
+    loaded = dc.load_conversations(client, page_ids, start, end, tz, page_names=page_names, cap=cap,
+                                   on_progress=on_progress)
+    return v.export_frame(loaded.frame, page_names), loaded.errors, loaded.capped
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    return export.to_csv_bytes(frame)
+
+
+def run(args: argparse.Namespace, stderr: TextIO, *, open_pages: Callable[..., Any],
+        progress: Callable[[str], None]) -> tuple[pd.DataFrame, list[PageError]] | int:
+    """The ``export conversations`` command's fetching: (the one-row-per-conversation frame,
+    the failing pages), or an exit status when the pages could not be opened. ``open_pages`` is
+    the CLI's ``_open`` (configuration, loader, pages asked with ``all`` expanded); ``progress``
+    prints to stderr unless quiet. The CLI writes the file (atomically, as for statistics)."""
+    opened = open_pages(args.page, "export", stderr, use_store=not getattr(args, "no_store", False))
+    if isinstance(opened, int):
+        return opened
+    loader, page_ids, names = opened
+    tz = loader.client.tz.key
+    progress(f"exporting conversations for {len(page_ids)} page(s), {args.since} to {args.until}")
+
+    def on_progress(done: int, total: int, pid: str) -> None:
+        progress(f"  [{done}/{total}] page {names.get(pid, pid)} ({pid})")
+
+    loaded = dc.load_conversations(loader.client, page_ids, args.since, args.until, tz, page_names=names,
+                                   cap=CLI_MAX_PER_PAGE, on_progress=on_progress)
+    errors, capped = loaded.errors, loaded.capped
+    fetch = not getattr(args, "no_messages", False)
+    if fetch:
+        progress(f"first responses: messages of {len(loaded.frame)} conversation(s)")
+    frame, failed = export_replies.first_responses(loader, v.export_frame(loaded.frame, names), loaded.frame, stderr,
+                                                   fetch=fetch)
+    errors = [*errors, *failed]
+    for pid in capped:
+        print(f"warning: page {names.get(pid, pid)} ({pid}): more than {CLI_MAX_PER_PAGE} conversations, "
+              "the newest were written", file=stderr)
+    return frame, errors
