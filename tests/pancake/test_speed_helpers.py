@@ -99,6 +99,7 @@ with FileLock(sys.argv[1]):
 """
 
 
+@pytest.mark.procs
 def test_process_file_lock_waits_for_filelock_in_another_process(tmp_path):
     path, marker = str(tmp_path / "rl.sqlite3.lock"), tmp_path / "released"
     holder = subprocess.Popen([sys.executable, "-c", HOLD, path, str(marker)], stdin=subprocess.PIPE,

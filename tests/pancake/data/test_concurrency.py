@@ -305,6 +305,7 @@ def test_single_flight_also_for_overlapping_day_ranges(server_factory):
 EXPORT = [sys.executable, "-m", "pancake", "export", "--quiet"]   # --output: a file in the test's folder
 
 
+@pytest.mark.procs
 def test_the_limit_holds_across_processes(server_factory, tmp_path):
     # answers take 50..450 ms at random: a process's slot must be held until its answer
     faults = Faults(rules=[FaultRule("slow", probability=0.4, latency=0.4)], seed=5)
