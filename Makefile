@@ -29,8 +29,10 @@ $(TEST_STAMP): requirements.txt requirements-dev.txt | $(PY)
 run: $(RUN_STAMP)
 	$(PY) -m streamlit run serve.py
 
+# --dist loadscope: a module's tests on one worker, so its module-wide servers (the agency TV's
+# 24-page dashboard, the hostile-names dashboard, the simulators) start once, not once per worker
 test: lint
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 # ruff: lint and import order (configured in pyproject.toml)
 lint: $(TEST_STAMP)

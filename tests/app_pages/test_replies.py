@@ -35,17 +35,23 @@ def wait_background():
         fut.result(timeout=300)
 
 
-@pytest.fixture(autouse=True)
-def _own_background():
-    """Each test sees only its own background fills: those of a test before (its store closed
-    with its loader) are waited for and forgotten."""
-    yield
+def _forget_background() -> None:
     for _, fut in list(dr.BACKGROUND.items.values()):
         try:
             fut.result(timeout=300)
         except Exception:  # noqa: BLE001 - a fill whose store went with its test
             pass
     dr.BACKGROUND.items.clear()
+
+
+@pytest.fixture(autouse=True)
+def _own_background():
+    """Each test sees only its own background fills: those of a test before, in this module or
+    in another one the same worker ran (their store closed with their loader), are waited for
+    and forgotten, before and after."""
+    _forget_background()
+    yield
+    _forget_background()
 
 
 def metrics_of(at) -> dict[str, str]:

@@ -79,22 +79,8 @@ def test_every_page_renders_with_true_numbers(page):
     assert checked > 0, "no KPI card matched a known metric label on any page"
 
 
-def test_one_page_english_numbers(page):
-    s = truth.sim()
-    start, end = timeutil.preset_range("last_30", s.today())
-    expected = expected_by_label([ONE], start, end, "en")
-    checked = 0
-    for path in ("", "engagement", "staff", "customers", "activity"):
-        page.goto(f"/{path}?lang=en&pages={ONE}&range=last_30")
-        settle(page)
-        shot(page, f"{path or 'overview'}_en_one")
-        assert page.locator("[data-testid='stException']").count() == 0, f"/{path} shows an exception"
-        checked += check_metrics(page, path, expected)
-    assert checked > 0
-
-
 def test_sidebar_navigation_keeps_the_url_state(page):
-    frm, to = "2026-01-05", "2026-01-18"
+    frm, to = "2026-01-17", "2026-01-18"     # two days: the dates are carried, whatever the length
     page.goto(f"/engagement?pages={ONE}&from={frm}&to={to}&lang=en")
     settle(page)
     for target, text in (("staff", "Staff"), ("customers", "New customers"), ("", "Overview")):

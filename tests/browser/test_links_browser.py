@@ -47,7 +47,7 @@ def test_a_link_opens_its_view_only_and_stops_when_revoked_or_expired(browser, l
     try:
         pg = admin.new_page()
         pg.set_default_timeout(45_000)
-        pg.goto(f"/settings?pages={A.id}&range=last_7&lang=en")
+        pg.goto(f"/settings?pages={A.id}&range=yesterday&lang=en")
         _sign_in(pg)
         settle(pg)
         link = _make_link(pg, "Morning <b>team</b>")
@@ -61,7 +61,7 @@ def test_a_link_opens_its_view_only_and_stops_when_revoked_or_expired(browser, l
         settle(g)
         assert g.locator("input[type='password']").count() == 0
         q = _query(g.url)
-        assert (q["pages"], q["range"], q["lang"]) == (A.id, "last_7", "en")
+        assert (q["pages"], q["range"], q["lang"]) == (A.id, "yesterday", "en")
         assert g.locator("h1").first.inner_text().startswith("Overview")
         assert g.locator("[data-testid='stSidebarNav']").count() == 0          # nothing else to go to
         g.screenshot(path=str(ARTIFACTS / "link-view.png"))

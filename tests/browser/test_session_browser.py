@@ -74,7 +74,7 @@ def test_signed_in_across_reloads_tabs_and_deep_links_until_sign_out(browser, se
     pg = context.new_page()
     pg.set_default_timeout(45_000)
     try:
-        pg.goto(f"/staff?pages={A.id}&range=last_7")
+        pg.goto(f"/staff?pages={A.id}&range=yesterday")
         pg.wait_for_selector("input[type='password']")
         _sign_in(pg)
         settle(pg)
@@ -91,7 +91,7 @@ def test_signed_in_across_reloads_tabs_and_deep_links_until_sign_out(browser, se
         assert not _form_shown(pg) and "/staff" in pg.url
 
         tab = context.new_page()                                   # a new tab, a bookmark with another page
-        tab.goto(f"/tags?pages={B.id}&range=last_30")
+        tab.goto(f"/tags?pages={B.id}&range=yesterday")
         settle(tab)
         assert not _form_shown(tab) and "/tags" in tab.url
         tv = context.new_page()                                    # the TV button's link carries the session

@@ -10,6 +10,7 @@ no trace.
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date, timedelta
 
 import pandas as pd
@@ -29,6 +30,7 @@ from pancake.api.simulator import (
 from pancake.config import ConfigError
 from pancake.data import core, gather
 from pancake.delivery import cli
+from tests.clock import FakeClock
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -43,10 +45,17 @@ def _client(sim: Simulator, *, user: bool = True, tokens: dict | None = None, **
                          jitter=lambda: 0.0, call_budget=kw.pop("call_budget", 20), **kw)
 
 
+def _simulator(rules=()) -> tuple[Simulator, FakeClock]:
+    """A simulator on a manual clock: its 5 calls/s/page, its slow answers and the client's
+    pacing and retries all count that clock's seconds, so a case never waits in real time."""
+    clock = FakeClock()
+    return Simulator(faults=Faults(rules=list(rules), sleep=clock.sleep), clock=clock, sleep=clock.sleep), clock
+
+
 def _loader(rules=(), *, user: bool = True, per_page: int | None = None, **kw):
-    sim = Simulator(faults=Faults(rules=list(rules)))
+    sim, clock = _simulator(rules)
     pool = gather.Pool(per_lane=per_page) if per_page else None
-    return sim, core.Loader(_client(sim, user=user, **kw), pool=pool)
+    return sim, core.Loader(_client(sim, user=user, clock=clock, sleep=clock.sleep, **kw), pool=pool)
 
 
 def _range(days: int) -> tuple[date, date]:
@@ -170,8 +179,8 @@ def test_a_storm_of_bad_answers_gives_up_within_the_budget():
 
 def test_a_success_without_data_is_not_an_empty_range():
     """``{"success": true}`` is a bad response; a range with no activity is a real empty state."""
-    sim = Simulator(faults=Faults(rules=[FaultRule("no_data", every=1, path_contains="statistics")]))
-    client = _client(sim)
+    sim, clock = _simulator([FaultRule("no_data", every=1, path_contains="statistics")])
+    client = _client(sim, clock=clock, sleep=clock.sleep)
     for call in (lambda: client.engagements(A, *_range(3)), lambda: client.page_stats(A, *_range(3)),
                  lambda: client.tag_stats(A, *_range(3)), lambda: client.user_stats(A, *_range(3)),
                  lambda: client.ads_campaigns(A, *_range(3)), lambda: client.new_customers(A, *_range(3))):
@@ -281,10 +290,15 @@ def test_a_pasted_page_token_renewed_mid_run_is_reported_never_regenerated():
 
 
 def test_a_slow_page_is_cut_at_the_view_deadline():
-    sim = Simulator(faults=Faults(rules=[FaultRule("slow", latency=4.0, every=1, page_id=A)]))
-    loader = core.Loader(_client(sim))
+    gate = threading.Event()                    # page A answers only once the test is done with it
+    sim = Simulator(faults=Faults(rules=[FaultRule("slow", latency=4.0, every=1, page_id=A)],
+                                  sleep=lambda _s: gate.wait(60)))
+    loader = core.Loader(_client(sim))          # the view's deadline is real time
     start, end = _range(3)
-    res = loader.load("activity", [A, B], start, end, deadline=1.0)
+    try:
+        res = loader.load("activity", [A, B], start, end, deadline=1.0)
+    finally:
+        gate.set()
     assert [(e.page_id, e.kind) for e in res.errors] == [(A, "timeout")]
     assert_same_rows(rows(res, B), rows(reference("activity", start, end), B))
 
@@ -388,10 +402,15 @@ def test_cli_token_renewed_mid_run_without_user_token_writes_what_was_fetched(se
 
 
 def test_token_check_tells_an_unreachable_api_from_a_bad_token():
+    gate = threading.Event()                    # page C answers only once the check is over
     sim = Simulator(faults=Faults(rules=[FaultRule("502", every=1, retry_after=0, page_id=A),
-                                         FaultRule("slow", latency=3.0, every=1, page_id=C)]))
+                                         FaultRule("slow", latency=3.0, every=1, page_id=C)],
+                                  sleep=lambda _s: gate.wait(60)))
     sim.revoke(DEMO_PAGE_TOKENS[B])
-    status = core.token_status(_client(sim, user=False), [A, B, C], deadline=1.0).set_index("page_id")
+    try:
+        status = core.token_status(_client(sim, user=False), [A, B, C], deadline=1.0).set_index("page_id")
+    finally:
+        gate.set()
     assert dict(status["reason"]) == {A: "unreachable", B: "token", C: "unreachable"}
     assert not status["ok"].any()
     assert "no answer within 1 s" in status.loc[C, "message"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 
 import pandas as pd
 import pytest
@@ -92,24 +91,35 @@ def test_process_file_lock_excludes_threads_and_is_reentrant(tmp_path):
 
 
 HOLD = """
-import sys, time
+import pathlib, sys
 from filelock import FileLock
 with FileLock(sys.argv[1]):
     print("held", flush=True)
-    time.sleep(0.6)
+    sys.stdin.readline()                     # until the test says so
+    pathlib.Path(sys.argv[2]).write_text("released")
 """
 
 
+@pytest.mark.procs
 def test_process_file_lock_waits_for_filelock_in_another_process(tmp_path):
-    path = str(tmp_path / "rl.sqlite3.lock")
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, path], stdout=subprocess.PIPE, text=True)
+    path, marker = str(tmp_path / "rl.sqlite3.lock"), tmp_path / "released"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, path, str(marker)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    seen: list[bool] = []
+
+    def take() -> None:
+        with ProcessFileLock.of(path):
+            seen.append(marker.exists())      # the holder wrote it just before letting go
     try:
         assert holder.stdout.readline().strip() == "held"
-        t0 = time.monotonic()
-        with ProcessFileLock.of(path):
-            waited = time.monotonic() - t0
-        assert waited > 0.3
+        t = threading.Thread(target=take)
+        t.start()
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        t.join(60)                            # a guard against a hang, not a speed figure
+        assert seen == [True]                 # taken only once the other process had let go
     finally:
+        holder.stdin.close()
         holder.wait(10)
 
 

@@ -573,13 +573,12 @@ def test_deterministic_by_seed_and_custom_page_spec(clock):
     assert len(s.truth.staff("999")) == 4 and eng(s, clock, P1, date(2026, 7, 5), date(2026, 7, 6), token=DEMO_PAGE_TOKENS[P1]).json()["error_code"] == 102
 
 
-def test_90_days_five_pages_is_fast(clock):
-    import time
+def test_90_days_five_pages_in_one_answer_each(clock):
+    # how fast the simulator answers is a figure for bench/, not a test's wall clock
     s = Simulator(now=NOW, clock=clock)
-    t0 = time.perf_counter()
     for pid in DEMO_PAGE_IDS:
-        eng(s, clock, pid, date(2026, 4, 8), date(2026, 7, 6))
-    assert time.perf_counter() - t0 < 5.0  # generous for slow CI; typically ~0.3 s for all five
+        body = eng(s, clock, pid, date(2026, 4, 8), date(2026, 7, 6)).json()
+        assert body["success"] is True and len(body["data"]["categories"]) == 90
 
 
 # --- HTTP server ---------------------------------------------------------------------------------------
