@@ -109,6 +109,8 @@ def _range(params: Mapping[str, str], today: date, problems: list[Problem]) -> t
     """The preset and its dates: a known ``range`` wins (links stay rolling), else ``from``/``to``
     (shown as the preset they match today, if any), else the default preset."""
     start, end = _dates(params, problems, today)
+    if start is not None and end is None:   # a start alone is one day: that day is the end to check
+        end = start
     if end is not None and end > today:   # days to come have no data: cut at today, and say so
         problems.append(Problem("to!future", end.isoformat()))
         end = today

@@ -69,6 +69,14 @@ def test_dates_out_of_range_are_refused_naming_the_range(param, value):
         assert "2015-01-01" in line and str(TODAY + timedelta(days=1)) in line and value.replace("-", "\\-") in line
 
 
+def test_a_start_of_tomorrow_alone_is_cut_at_today_and_said():
+    """Found by the fuzz test: ``from`` = tomorrow with no ``to`` gave a range after today."""
+    tomorrow = TODAY + timedelta(days=1)
+    view, problems = state.parse_query({"from": str(tomorrow)}, TODAY)
+    assert view.resolved(TODAY) == (date(2026, 11, 24), date(2026, 11, 24))
+    assert problems == [state.Problem("to!future", "2026-11-25")]
+
+
 def test_an_end_after_today_is_cut_at_today_and_said():
     tomorrow = TODAY + timedelta(days=1)
     view, problems = state.parse_query({"from": "2026-11-20", "to": str(tomorrow)}, TODAY)
