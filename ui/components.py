@@ -379,7 +379,7 @@ def _sheet_name(key: str, lang: str) -> str:
 def download_everything(tables: Mapping[str, Table | pd.DataFrame | None], kind: str, page_ids: Sequence[str]) -> None:
     """The whole view: a ZIP of the CSVs and an Excel workbook with a sheet per table. A
     :class:`Table` is written as people read it (``tables.for_download``; in the workbook with
-    number formats and its totals row: ``tables.excel_sheet``); a frame as it is. None for a
+    number formats and its totals row: ``export.excel_sheet``); a frame as it is. None for a
     read-only link that does not allow downloads."""
     if not state.downloads_allowed():
         return
@@ -394,7 +394,7 @@ def download_everything(tables: Mapping[str, Table | pd.DataFrame | None], kind:
                                  for k, v in items.items()})
 
     def xlsx_file() -> bytes:
-        return export.xlsx_bytes({k: vtables.excel_sheet(v, lang) if isinstance(v, Table) else v
+        return export.xlsx_bytes({k: export.excel_sheet(v, lang) if isinstance(v, Table) else v
                                   for k, v in items.items()})
 
     c1, c2 = st.columns(2)

@@ -7,6 +7,17 @@
   a :mod:`pancake.api.errors` exception whose text names the endpoint and page and never a token.
 - Statistics methods take local dates (inclusive) and return one raw payload per window
   of at most 31 days: ``list[Chunk]``.
+
+Retries: GETs on 429 / 5xx / transport errors, up to `max_retries`, delay = Retry-After (≤ 60 s) or
+full-jitter backoff `jitter() * min(0.5 * 2**n, 8)`; writes only on 429 or connect-phase errors.
+Once a call has given up connecting (`ConnectError`/`ConnectTimeout`: nothing listening, no route, no
+DNS; never a full pool of ours, a read timeout or a 5xx), the client's calls of the next 60 s
+(`UNREACHABLE_MEMORY`) try once, and calls still retrying stop at their next failure; any answer ends
+that at once. A report of 24 pages with the network down says so in seconds, not after each page's retries.
+A generated page token refused with 102/105 is regenerated once from the user token (if any) and the
+call retried once; a pasted one (`PANCAKE_PAGE_TOKENS`) is never replaced by a generated one: another
+process's working token from the vault is taken if there is one, else the refusal is the page's error.
+`config.check_page_id` refuses an id that cannot be one (empty, spaces, `/?#%\\`) before any call. Errors are raised without `__cause__`/`__context__` (httpx exceptions carry URLs).
 """
 from __future__ import annotations
 
@@ -253,7 +264,7 @@ def _environment_proxies() -> dict[str, str]:
 # --------------------------------------------------------------------------- client
 
 class PancakeClient:
-    """Thread-safe client for Pancake's user and page APIs (see ARCHITECTURE.md, "Client")."""
+    """Thread-safe client for Pancake's user and page APIs (retries, budgets and page tokens: the module's docstring)."""
 
     def __init__(self, settings: Settings | None = None, *, access_token: str | None = None,
                  page_tokens: Mapping[str, str] | None = None, base_url: str | None = None,

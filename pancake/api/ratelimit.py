@@ -33,7 +33,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from pancake.data.sqlutil import advisory_key, is_corruption  # as the store's own locks and damage checks
+from pancake.sqlutil import advisory_key, is_corruption  # as the store's own locks and damage checks
 
 log = logging.getLogger("pancake.api.ratelimit")
 

@@ -43,7 +43,7 @@ def _orphaned():
 threading.Thread(target=_orphaned, daemon=True, name="pancake-parent-watch").start()
 try:
     import pandas, plotly.graph_objects  # noqa: F401
-    import pancake.charts, pancake.delivery.digest, pancake.numbers.views.standup  # noqa: F401
+    import pancake.numbers.charts, pancake.delivery.digest, pancake.numbers.views.standup  # noqa: F401
 except Exception:  # noqa: BLE001 - only a head start: the page imports them again if need be
     pass
 from streamlit.web.cli import main

@@ -21,7 +21,7 @@ Decisions callers rely on:
 - XLSX: one sheet per table, bold frozen header, an autofilter, numbers as numbers,
   datetimes as Excel dates (``yyyy-mm-dd`` or ``yyyy-mm-dd hh:mm``), strings sanitised as
   above, control characters Excel rejects removed. A :class:`Sheet` adds number formats
-  (₫, US$, %, durations: see ``pancake.numbers.views.tables.excel_sheet``) and a bold totals row.
+  (₫, US$, %, durations: see ``excel_sheet``) and a bold totals row.
 """
 from __future__ import annotations
 
@@ -44,6 +44,9 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
+
+from pancake import fmt
+from pancake.numbers.views import tables as vtables
 
 __all__ = [
     "BOM", "LINE_TERMINATOR", "FORMULA_PREFIXES",
@@ -765,3 +768,30 @@ class AtomicFile:
 
     def __exit__(self, *exc: Any) -> None:
         self.discard()
+
+
+def excel_format(c: vtables.Column, lang: str, currency: str = "") -> str | None:
+    """The Excel number format of a column's cells (``currency``: the row's, for money)."""
+    if c.unit == "money":
+        return money_format(c.currency or currency, fmt.currency_decimals(c.currency or currency))
+    return {"ms": "[h]:mm:ss", "ratio": "0.00%", "percent": "0.00%", "delta_pct": "+0.0%;-0.0%;0.0%",
+            "delta_pp": "+0.0;-0.0;0.0", "multiple": '0.00"×"', "count": "#,##0",
+            "date": "dd/mm/yyyy" if lang == "vi" else "yyyy-mm-dd",
+            "datetime": "dd/mm/yyyy hh:mm:ss" if lang == "vi" else "yyyy-mm-dd hh:mm:ss",
+            "hour": "dd/mm/yyyy hh:mm" if lang == "vi" else "yyyy-mm-dd hh:mm"}.get(c.unit)
+
+
+def excel_sheet(t: vtables.Table, lang: str) -> Sheet:
+    """The table as a workbook sheet: the download's columns, number formats by unit (₫, US$,
+    %, durations; money in each row's currency) and the totals row."""
+    frame = vtables.for_download(t, lang, excel=True, total=True)
+    source = vtables.with_total(t, lang)
+    formats: dict[str, str | list[str | None]] = {}
+    for name, c in zip(frame.columns, vtables.download_columns(t, lang)):
+        if c.unit == "money" and not c.currency:
+            formats[name] = [excel_format(c, lang, k) for k in vtables.currencies(source, c)]
+        else:
+            f = excel_format(c, lang)
+            if f:
+                formats[name] = f
+    return Sheet(frame, formats=formats, total_rows=1 if t.total and not t.frame.empty else 0)

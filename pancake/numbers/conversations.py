@@ -11,6 +11,15 @@ as objects (``[{"id": 1, "text": "..."}]``, the OpenAPI file; ``null`` entries s
 assignees from ``current_assign_users`` or, failing that, ``assignee_ids`` (or, when neither is
 sent, ``assignee_histories`` replayed) named through
 ``GET users``.
+
+The frames and their columns:
+
+| function | columns |
+| --- | --- |
+| `conversations_frame(convs, page_id, tz, tag_names=, user_names=, ads_ids=)` | `page_id, conversation_id, type` (string), `customer_id, customer_name, created_at, updated_at, tag_ids, tag_names, assignee_ids, assignee_names` ("; "-joined), `has_phone` (boolean), `message_count` (Int64), `ad_ids, from_ads` (boolean), `last_from_customer` (boolean), `waiting_since`, `seen` (boolean), `snippet, post_id` — newest first |
+| `messages_frame(messages, page_id, tz, customer_ids)` | `page_id, conversation_id, message_id, sent_at, from_customer, sender, text, has_phone, attachments, staff_name` (`from.admin_name`), `bot` (boolean: `is_automated`/`ai_generated`) — oldest first |
+| `page_customers_frame(customers, page_id, tz)` | `page_id, customer_id, name, created_at, updated_at, phone_numbers, has_phone, can_inbox, gender` |
+| `waiting(frame, now, threshold_minutes)` | the frame's waiting rows + `wait_ms` (float), `breach` (bool), longest first |
 """
 from __future__ import annotations
 

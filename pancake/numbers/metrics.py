@@ -26,14 +26,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from pancake.data.reshape import concat
-
 __all__ = [
     "Metric", "METRICS", "METRICS_BY_SOURCE", "SOURCES", "metric", "label", "help_text",
     "weighted_response_time", "combine_users", "share_of_replies", "ads_derived",
     "ads_totals", "phone_capture_rate", "reply_ratio", "is_improvement",
     "safe_div", "AD_SUM_FIELDS", "AD_DERIVED_FIELDS", "ads_kpi_values", "currency_key",
-    "merge_ad_windows",
     "total", "daily_series", "per_page_sums", "change", "Change", "comparable",
     "staff_overall", "response_time", "weekday_hour_sums", "sums_by", "hourly_sums", "replies",
     "daily_response_times",
@@ -46,7 +43,7 @@ Unit = Literal["count", "ms", "money", "ratio", "percent", "multiple"]
 
 @dataclass(frozen=True)
 class Metric:
-    """One number the dashboard shows. Field order follows ARCHITECTURE.md."""
+    """One number the dashboard shows. Its unit is one of ``Unit``; ``add`` says how it combines."""
     field: str
     vi: str
     en: str
@@ -692,17 +689,12 @@ def ads_totals(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame
     return out[columns]
 
 
-def merge_ad_windows(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Ads of one page from several windows: the additive fields (``AD_SUM_FIELDS``) added per
-    ad, the ad described as the newest window does, the API's per-window ratios (cpc, cpm, ctr,
-    purchase_roas) recomputed from the sums, and reach kept only when a single window reported
-    it (reach cannot be added)."""
-    return merge_ads(concat(frames), several=len(frames) > 1)
-
-
 def merge_ads(df: pd.DataFrame, *, several: bool) -> pd.DataFrame:
-    """:func:`merge_ad_windows` on the windows' rows in one frame (of one page or several: the
-    key holds ``page_id``); ``several``: there is more than one window."""
+    """Ads from several windows, their rows in one frame (of one page or several: the key holds
+    ``page_id``): the additive fields (``AD_SUM_FIELDS``) added per ad, the ad described as the
+    newest window does, the API's per-window ratios (cpc, cpm, ctr, purchase_roas) recomputed from
+    the sums, and reach kept only when a single window reported it (reach cannot be added).
+    ``several``: there is more than one window."""
     if df.empty or not several:
         return df
     key = ["page_id", "ad_id", "currency"]

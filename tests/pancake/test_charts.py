@@ -1,4 +1,4 @@
-"""Figure builders (pancake.charts and the pages' figure functions) read in pure tests: the
+"""Figure builders (pancake.numbers.charts and the pages' figure functions) read in pure tests: the
 language of axes and hovers, colours, the partial last bucket, hours after now, long hourly
 ranges, staff labels. Plotly figures are plain data: what the browser draws is in them."""
 from __future__ import annotations
@@ -12,8 +12,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from pancake import charts
-from pancake.numbers import metrics
+from pancake.numbers import charts, metrics
 from pancake.numbers.views import activity as av
 from pancake.numbers.views import ads as va
 from pancake.numbers.views import customers as cv

@@ -1,6 +1,6 @@
 """Names are text in every figure (issue 23): Plotly draws a subset of HTML in labels, legend
 names, axis categories, hover and bar texts and titles (``<a href>`` is a link), so every
-builder in pancake.charts writes ``&``, ``<`` and ``>`` as entities. Expectations are literal."""
+builder in pancake.numbers.charts writes ``&``, ``<`` and ``>`` as entities. Expectations are literal."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from pancake import charts
+from pancake.numbers import charts
 from pancake.numbers.views import ads as va
 
 LINK = "Shop <a href=http://evil.test/p>A</a> & <b>B</b>"

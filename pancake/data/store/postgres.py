@@ -12,8 +12,8 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
-from pancake.data.sqlutil import advisory_key
 from pancake.data.store.base import ALERT_LOCK_WAIT_S, META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
+from pancake.sqlutil import advisory_key
 
 log = logging.getLogger("pancake.data.store")
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from pancake.data.sqlutil import is_corruption
 from pancake.data.store.base import ALERT_LOCK_WAIT_S, META, SCHEMA_VERSION, TABLE, SQLStore, StoreError
+from pancake.sqlutil import is_corruption
 
 log = logging.getLogger("pancake.data.store")
 

@@ -19,8 +19,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from pancake import charts, fmt, i18n
-from pancake.numbers import metrics
+from pancake import fmt, i18n
+from pancake.numbers import charts, metrics
 from pancake.numbers.views import tables
 from pancake.numbers.views.cards import Kpi, sum_kpi
 from pancake.numbers.views.engagement import heatmap_figure, series

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pancake import charts, fmt, i18n
+from pancake import fmt, i18n
+from pancake.numbers import charts, metrics
 from pancake.numbers import conversations as conv
-from pancake.numbers import metrics
 from pancake.numbers.views import is_missing, map_values, tables
 from pancake.numbers.views.cards import Kpi
 from pancake.numbers.views.tables import Column, Table

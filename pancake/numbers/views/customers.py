@@ -9,8 +9,8 @@ from datetime import date, datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from pancake import charts, i18n
-from pancake.numbers import metrics
+from pancake import i18n
+from pancake.numbers import charts, metrics
 from pancake.numbers.views import tables
 from pancake.numbers.views.cards import Kpi, sum_kpi
 from pancake.numbers.views.engagement import hour_slots

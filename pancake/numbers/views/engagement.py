@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
-from pancake import charts, fmt, i18n
-from pancake.numbers import metrics
+from pancake import fmt, i18n
+from pancake.numbers import charts, metrics
 from pancake.numbers.views import tables
 from pancake.numbers.views.cards import Kpi, sum_kpi
 from pancake.numbers.views.staff import labels as staff_labels

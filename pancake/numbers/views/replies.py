@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from pancake import charts, fmt, i18n
-from pancake.numbers import metrics, replies
+from pancake import fmt, i18n
+from pancake.numbers import charts, metrics, replies
 from pancake.numbers.hours import Hours
 from pancake.numbers.views.cards import Kpi
 from pancake.numbers.views.conversations import ChatLine, chat_lines

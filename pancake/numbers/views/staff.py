@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from pancake import charts, fmt, i18n
-from pancake.numbers import metrics
+from pancake import fmt, i18n
+from pancake.numbers import charts, metrics
 from pancake.numbers.views import is_missing, tables
 from pancake.numbers.views.cards import Kpi
 

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import plotly.graph_objects as go
 
-from pancake import charts, fmt, i18n
-from pancake.numbers import metrics
+from pancake import fmt, i18n
+from pancake.numbers import charts, metrics
 from pancake.numbers.views import ads as ads_views
 from pancake.numbers.views import staff as staff_views
 from pancake.numbers.views.briefing import DEFAULT_SILENT_HOURS

@@ -14,7 +14,7 @@ A table may carry a totals row (``Table.total``), computed by its view with
 ratio). The screen shows it last; the workbook shows it last, in bold, outside the filter; a
 CSV leaves it out (the rows add up in any spreadsheet).
 
-Downloads are built here too (``for_download``, ``excel_sheet``): every column of the frame,
+Downloads are built here too (``for_download``; the workbook's sheet: ``pancake.delivery.export.excel_sheet``): every column of the frame,
 ids included (hidden on screen), headed in the viewer's language with the unit, values rounded
 for people (response time in whole seconds, ratios to 4 decimals, money to the currency's
 precision). The CLI keeps the API's field names; it does not use this module.
@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from pancake import fmt, i18n
-from pancake.delivery import export
 from pancake.numbers import metrics
 from pancake.numbers.views import is_missing
 
@@ -307,7 +306,7 @@ def _rounded(values: pd.Series, decimals: int) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype("float64").round(decimals)
 
 
-def _currencies(frame: pd.DataFrame, c: Column) -> list[str]:
+def currencies(frame: pd.DataFrame, c: Column) -> list[str]:
     """Each row's currency code for a money column ("" when none)."""
     if c.currency:
         return [c.currency] * len(frame)
@@ -330,7 +329,7 @@ def download_values(frame: pd.DataFrame, c: Column, *, excel: bool = False, lang
         seconds = np.floor(pd.to_numeric(s, errors="coerce").astype("float64") / 1000 + 0.5)
         return seconds / 86400 if excel else seconds.astype("Int64")
     if c.unit == "money":
-        codes = _currencies(frame, c)
+        codes = currencies(frame, c)
         values = pd.to_numeric(s, errors="coerce").astype("float64")
         return pd.Series([v if pd.isna(v) else round(v, fmt.currency_decimals(k)) for v, k in zip(values, codes)],
                          index=s.index, dtype="float64")
@@ -363,33 +362,6 @@ def for_download(t: Table, lang: str, *, excel: bool = False, total: bool = Fals
         taken.add(name)
         out[name] = download_values(frame, c, excel=excel, lang=lang).to_numpy()
     return out.reset_index(drop=True)
-
-
-def excel_format(c: Column, lang: str, currency: str = "") -> str | None:
-    """The Excel number format of a column's cells (``currency``: the row's, for money)."""
-    if c.unit == "money":
-        return export.money_format(c.currency or currency, fmt.currency_decimals(c.currency or currency))
-    return {"ms": "[h]:mm:ss", "ratio": "0.00%", "percent": "0.00%", "delta_pct": "+0.0%;-0.0%;0.0%",
-            "delta_pp": "+0.0;-0.0;0.0", "multiple": '0.00"×"', "count": "#,##0",
-            "date": "dd/mm/yyyy" if lang == "vi" else "yyyy-mm-dd",
-            "datetime": "dd/mm/yyyy hh:mm:ss" if lang == "vi" else "yyyy-mm-dd hh:mm:ss",
-            "hour": "dd/mm/yyyy hh:mm" if lang == "vi" else "yyyy-mm-dd hh:mm"}.get(c.unit)
-
-
-def excel_sheet(t: Table, lang: str) -> export.Sheet:
-    """The table as a workbook sheet: the download's columns, number formats by unit (₫, US$,
-    %, durations; money in each row's currency) and the totals row."""
-    frame = for_download(t, lang, excel=True, total=True)
-    source = with_total(t, lang)
-    formats: dict[str, str | list[str | None]] = {}
-    for name, c in zip(frame.columns, download_columns(t, lang)):
-        if c.unit == "money" and not c.currency:
-            formats[name] = [excel_format(c, lang, k) for k in _currencies(source, c)]
-        else:
-            f = excel_format(c, lang)
-            if f:
-                formats[name] = f
-    return export.Sheet(frame, formats=formats, total_rows=1 if t.total and not t.frame.empty else 0)
 
 
 def weekday_hour_table(grid: pd.DataFrame, lang: str) -> Table:

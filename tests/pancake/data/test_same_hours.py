@@ -31,7 +31,7 @@ CUT = time(10, 30)
 START, END = date(2026, 10, 8), date(2026, 10, 31)
 # what the API's one cut call and the loader's merge (whole days + the cut day) cannot share:
 # reach is not additive, so two windows blank it, and the API's own per-window ratios are
-# recomputed from the summed fields (metrics.merge_ad_windows; the screens use paired sums anyway)
+# recomputed from the summed fields (metrics.merge_ads; the screens use paired sums anyway)
 NOT_ADDITIVE = {("ads", "ads"): ["reach", "cpc", "cpm", "ctr", "purchase_roas"]}
 # the kinds whose endpoint can be asked to a time of day (ads and tags count whole days)
 CUT_KINDS = [(k, o) for k, o in VARIANTS if kinds.get(k).cuts_by_time]

@@ -1,4 +1,4 @@
-"""pancake.numbers.views.ads on hand-built frames that follow ARCHITECTURE.md's ads_frame schema (budgets
+"""pancake.numbers.views.ads on hand-built frames that follow pancake.data.reshape.ads_frame (budgets
 already in the currency's main unit, as reshaping leaves them), and on payloads shaped like the
 API's through reshaping."""
 from __future__ import annotations
@@ -8,9 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from pancake import charts, i18n
+from pancake import i18n
 from pancake.data import kinds, reshape
-from pancake.numbers import metrics
+from pancake.numbers import charts, metrics
 from pancake.numbers.views import ads as va
 from pancake.numbers.views import cards, tables
 

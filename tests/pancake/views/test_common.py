@@ -9,6 +9,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from pancake.delivery import export
 from pancake.numbers import metrics, views
 from pancake.numbers.views import cards, tables
 
@@ -215,7 +216,7 @@ def test_download_names_columns_in_the_language_with_units_and_rounds_for_people
 
 
 def test_excel_sheet_has_formats_per_unit_and_row_currency_and_the_totals_row():
-    sheet = tables.excel_sheet(_download_table("en"), "en")
+    sheet = export.excel_sheet(_download_table("en"), "en")
     frame = sheet.frame
     assert sheet.total_rows == 1 and frame.iloc[-1]["Staff member"] == "Total"
     assert frame["Average response time (h:mm:ss)"][0] == pytest.approx(61 / 86400)   # a duration

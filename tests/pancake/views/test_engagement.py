@@ -1,4 +1,4 @@
-"""Engagement and overview views on hand-built frames (ARCHITECTURE.md schemas)."""
+"""Engagement and overview views on hand-built frames (the frames of pancake.data.reshape)."""
 from __future__ import annotations
 
 import math

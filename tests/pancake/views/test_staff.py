@@ -1,4 +1,4 @@
-"""pancake.numbers.views.staff on hand-built frames (ARCHITECTURE.md user_totals / user_hourly schemas)
+"""pancake.numbers.views.staff on hand-built frames (pancake.data.reshape user_totals / user_hourly frames)
 and on statistics/users payloads shaped like the reference."""
 from __future__ import annotations
 

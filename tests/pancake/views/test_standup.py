@@ -1,4 +1,4 @@
-"""Pure standup-screen computations on hand-built frames (ARCHITECTURE.md schemas): options,
+"""Pure standup-screen computations on hand-built frames (the frames of pancake.data.reshape): options,
 the cards picked from the pages' KPIs, the five lines, the flags, the figures."""
 from __future__ import annotations
 
