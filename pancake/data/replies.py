@@ -201,7 +201,7 @@ class Kept:
 def kept(store: Any, source: str, conversations: pd.DataFrame, bots: Iterable[str] = ()) -> Kept:
     """The messages the store has for ``conversations`` whose ``updated_at`` has not moved."""
     bots = tuple(bots)
-    frames, complete, missing = [], 0, []
+    raws, complete, missing = [], 0, []
     if conversations is not None and not conversations.empty:
         for pid, part in conversations.groupby("page_id", sort=True):
             items = _targets(part)
@@ -210,9 +210,8 @@ def kept(store: Any, source: str, conversations: pd.DataFrame, bots: Iterable[st
             complete += len(current)
             now_ok = set(current)
             missing.append(part[~part["conversation_id"].astype("str").isin(now_ok)])
-            for cid in current:
-                frames.append(replies.message_frame(json.loads(stored[cid][1]), str(pid), cid, bots=bots))
-    frame = pd.concat(frames, ignore_index=True) if frames else replies.message_frame([], "")
+            raws += [(str(pid), cid, json.loads(stored[cid][1])) for cid in current]
+    frame = replies.messages_frame(raws, bots=bots)
     if missing:
         miss = pd.concat(missing, ignore_index=True)
     else:
