@@ -16,6 +16,7 @@ The dashboard reads what the store has (``kept``), fetches the rest in the backg
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -33,7 +34,7 @@ from .. import replies
 from ..client import PancakeClient
 from ..hours import Hours
 from . import conversations as dc
-from .core import PageError, page_error
+from .core import BoundedLRU, PageError, page_error
 
 MESSAGES_PER_CALL = 30
 PAGE_CALLS_AT_ONCE = 5          # one page's conversations asked at once (the client paces them)
@@ -198,10 +199,44 @@ class Kept:
         return self.complete >= self.total
 
 
-def kept(store: Any, source: str, conversations: pd.DataFrame, bots: Iterable[str] = ()) -> Kept:
-    """The messages the store has for ``conversations`` whose ``updated_at`` has not moved."""
+# Each page's messages frame over what the store has, shared by every run and session of the
+# process (issue 20: ten viewers of the Staff page parsed the same stored messages ten times).
+# Keyed by the page and a digest of the very bodies read (with their conversation ids and
+# stamps), so an entry can only be what this read would have built; bounded in entries and bytes.
+MESSAGES_MEMO_ENTRIES = 96
+MESSAGES_MEMO_BYTES = 32 * 2**20
+
+
+def _frame_bytes(frame: pd.DataFrame) -> int:
+    return int(frame.memory_usage(deep=True).sum())
+
+
+MESSAGES_MEMO = BoundedLRU(MESSAGES_MEMO_ENTRIES, MESSAGES_MEMO_BYTES, size_of=_frame_bytes, clock=time.monotonic)
+
+
+def _page_messages(page_id: str, current: list[str], stored: Mapping[str, tuple[str, str]],
+                   bots: tuple[str, ...], memo: BoundedLRU | None) -> pd.DataFrame:
+    """The messages frame of a page's ``current`` conversations (their bodies in ``stored``)."""
+    h = hashlib.blake2b(repr((page_id, bots)).encode(), digest_size=20)
+    for cid in current:
+        upd, body = stored[cid]
+        h.update(f"\0{cid}\0{upd}\0".encode())
+        h.update(body.encode())
+    key = ("messages", page_id, h.hexdigest())
+    got = memo.get(key) if memo is not None else None
+    if got is None:
+        got = replies.messages_frame([(page_id, cid, json.loads(stored[cid][1])) for cid in current], bots=bots)
+        if memo is not None:
+            memo.put(key, got)
+    return got
+
+
+def kept(store: Any, source: str, conversations: pd.DataFrame, bots: Iterable[str] = (), *,
+         memo: BoundedLRU | None = MESSAGES_MEMO) -> Kept:
+    """The messages the store has for ``conversations`` whose ``updated_at`` has not moved
+    (each page's frame from ``memo`` when the same bodies were read before)."""
     bots = tuple(bots)
-    raws, complete, missing = [], 0, []
+    frames, complete, missing = [], 0, []
     if conversations is not None and not conversations.empty:
         for pid, part in conversations.groupby("page_id", sort=True):
             items = _targets(part)
@@ -210,8 +245,10 @@ def kept(store: Any, source: str, conversations: pd.DataFrame, bots: Iterable[st
             complete += len(current)
             now_ok = set(current)
             missing.append(part[~part["conversation_id"].astype("str").isin(now_ok)])
-            raws += [(str(pid), cid, json.loads(stored[cid][1])) for cid in current]
-    frame = replies.messages_frame(raws, bots=bots)
+            if current:
+                frames.append(_page_messages(str(pid), current, stored, bots, memo))
+    frame = (pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0] if frames
+             else replies.messages_frame([], bots=bots))
     if missing:
         miss = pd.concat(missing, ignore_index=True)
     else:
