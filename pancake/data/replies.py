@@ -117,11 +117,13 @@ def fill_page(client: PancakeClient, store: Any, source: str, page_id: str, conv
     """Bring one page's ``convs`` (rows of the conversations frame) up to date in the store."""
     fill = PageFill(page_id)
     items = _targets(convs)
-    stored = store.messages_get(source, page_id, [c for c, _, _ in items])
-    todo = [(c, cust, upd) for c, cust, upd in items if not upd or stored.get(c, ("", ""))[0] != upd]
+    stamps = store.messages_stamps(source, page_id, [c for c, _, _ in items])
+    todo = [(c, cust, upd) for c, cust, upd in items if not upd or stamps.get(c, "") != upd]
     fill.kept = len(items) - len(todo)
     if not todo:
         return fill
+    # the bodies of the conversations that moved only (asked back to their newest kept message)
+    stored = store.messages_get(source, page_id, [c for c, _, _ in todo if c in stamps])
 
     def one(item: tuple[str, str, str]) -> tuple[str, str, list[dict], int]:
         cid, cust, upd = item
