@@ -47,9 +47,9 @@ def set_drill(value: v.Drill | None) -> None:
 # A range's turns shared by every session of the process (issue 20): ten viewers of the Staff page
 # each computed every turn of 24 pages' messages at once (seconds of CPU and hundreds of MB each).
 # One computation at a time per (configuration, pages, range, opening hours): a run arriving while
-# it goes on waits for it; its result serves the runs of the next TURNS_TTL_SECONDS (the figures,
-# and how many conversations they cover while the background fill goes on, are that much old
-# at most). The key holds the viewer's pages: a viewer never gets turns computed for other pages.
+# it goes on waits for it and takes its result; a complete result (every conversation's messages
+# kept) also serves the runs of the next TURNS_TTL_SECONDS (its waiting turns' waits that much old
+# at most), a partial one never outlives its computation (the fill's progress shows at once). The key holds the viewer's pages: a viewer never gets turns computed for other pages.
 TURNS_TTL_SECONDS = 30
 TURNS_MAX_ENTRIES = 4
 
@@ -65,38 +65,48 @@ def turns(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> tu
     def compute() -> dr.RangeTurns:
         return dr.range_turns(store, ld.source, loaded.frame, start, end, cache.tz_name(), h, cache.now_utc(),
                               errors=loaded.errors)
-    got = _shared().get_or_compute(key, compute)
+    got = _shared().get_or_compute(key, compute, keep=lambda r: r.complete)   # partial: only runs at once
     if not got.complete:
         dr.fill_in_background(ld.client, store, ld.source, got.kept.missing, page_names=cache.page_names(),
                               scope=(start, end))
     return got, loaded
 
 
+class _Flight:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = False
+        self.result = None
+
+
 class SharedTurns:
-    """Results by key for ``ttl`` seconds (at most ``max_entries``), each computed by one run at
-    a time: the others asking meanwhile wait for it."""
+    """Results by key, each computed by one run at a time: the runs asking meanwhile wait for it
+    and take its result; a result ``keep`` accepts (a complete one) also serves the next ``ttl``
+    seconds (at most ``max_entries``)."""
 
     def __init__(self, ttl: float = TURNS_TTL_SECONDS, max_entries: int = TURNS_MAX_ENTRIES,
                  clock=time.monotonic) -> None:
         self.memo = BoundedLRU(max_entries, 2**62, size_of=lambda _v: 0, clock=clock)
         self.ttl = ttl
         self._lock = threading.Lock()
-        self._flights: dict[tuple, threading.Lock] = {}
+        self._flights: dict[tuple, _Flight] = {}
 
-    def get_or_compute(self, key: tuple, compute):
+    def get_or_compute(self, key: tuple, compute, keep=lambda _v: True):
         got = self.memo.get(key)
         if got is not None:
             return got
         with self._lock:
-            flight = self._flights.setdefault(key, threading.Lock())
-        with flight:
-            got = self.memo.get(key)         # computed by the run this one waited for
-            if got is None:
-                got = compute()
+            flight = self._flights.setdefault(key, _Flight())
+        with flight.lock:
+            if flight.done:                  # computed by the run this one waited for
+                return flight.result
+            got = compute()
+            if keep(got):
                 self.memo.put(key, got, ttl=self.ttl)
+            flight.result, flight.done = got, True
         with self._lock:
-            if not flight.locked():
-                self._flights.pop(key, None)
+            if self._flights.get(key) is flight:
+                del self._flights[key]
         return got
 
 

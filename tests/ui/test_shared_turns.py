@@ -70,3 +70,15 @@ def test_a_computation_that_raises_is_not_kept():
     except RuntimeError:
         pass
     assert shared.get_or_compute(("k",), lambda: "ok") == "ok"
+
+
+def test_a_result_not_kept_is_shared_only_by_the_runs_at_once():
+    shared = rd.SharedTurns(ttl=30, clock=Clock())
+    n = [0]
+
+    def compute():
+        n[0] += 1
+        return {"complete": False, "n": n[0]}
+    keep = lambda r: r["complete"]   # noqa: E731 - the page keeps only complete turns
+    assert shared.get_or_compute(("k",), compute, keep)["n"] == 1
+    assert shared.get_or_compute(("k",), compute, keep)["n"] == 2   # the fill's progress shows at once
