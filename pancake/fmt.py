@@ -31,7 +31,6 @@ Conventions (decided here, callers rely on them):
 from __future__ import annotations
 
 import decimal
-import functools
 import math
 import re
 from datetime import date as _date
@@ -42,7 +41,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as _babel_date
-from babel.numbers import format_compact_decimal, parse_pattern
+from babel.numbers import format_compact_decimal, get_decimal_symbol, get_group_symbol
 
 __all__ = [
     "MISSING", "LANGS", "ZERO_DECIMAL_CURRENCIES",
@@ -112,17 +111,19 @@ def _is_missing_dt(d: Any) -> bool:
     return isinstance(d, float) and math.isnan(d)
 
 
-@functools.cache
-def _pattern(decimals: int):
-    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else ""))
+# CLDR's group and decimal symbols per language, put in place of Python's "," and "." in one
+# pass (babel's pattern looked them up again for every number: most of a big table's drawing)
+_SEPARATORS = {lang: str.maketrans({",": get_group_symbol(loc), ".": get_decimal_symbol(loc)})
+               for lang, loc in _LOCALES.items()}
 
 
 def _group(f: float, lang: str, decimals: int) -> str:
     """abs(f) rounded half up (on its shortest decimal repr: 12.25 → 12.3, 2.675 → 2.68),
-    grouped, with the language's separators."""
+    grouped by thousands (CLDR's "#,##0" for both languages), with the language's separators."""
+    decimals = max(decimals, 0)
     q = Decimal(1).scaleb(-decimals) if decimals > 0 else Decimal(1)
     d = Decimal(repr(abs(f))).quantize(q, rounding=ROUND_HALF_UP)
-    return _pattern(max(decimals, 0)).apply(d, _LOCALES[lang])
+    return format(d, ",f").translate(_SEPARATORS[lang])
 
 
 def _is_zero(text: str) -> bool:

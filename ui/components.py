@@ -3,6 +3,8 @@ empty states and downloads. Pure computations live in ``pancake.numbers.views``;
 only draws."""
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -421,6 +423,37 @@ def table(tbl: Table, kind: str, page_ids: Sequence[str], *, key: str | None = N
     if len(tbl.frame) > MAX_TABLE_ROWS:
         st.caption(t("common.table_head", shown=fmt.number(MAX_TABLE_ROWS, lang),
                      total=fmt.number(len(tbl.frame), lang)))
+    _grids(grids_key(tbl, lang, page_ids), tbl, lang)
+    if downloadable:
+        download_csv(download if download is not None else tbl, kind, page_ids, key=key)
+
+
+# Drawn tables kept for every session of the process: ten viewers of the same page and scope
+# draw the same grids, and a pandas Styler's text for every cell is the costliest part of a
+# page run (issue 20: ~1.5 s for a 2,000-row table). An entry is the grids' messages (Arrow
+# bytes of the rows and their display text), at most a few MB for the largest table.
+GRIDS_MAX_ENTRIES = 48
+GRIDS_TTL_SECONDS = 15 * 60
+
+
+def grids_key(tbl: Table, lang: str, page_ids: Sequence[str]) -> str:
+    """What the grids of ``tbl`` show, as a digest: the viewer's pages in scope, the language,
+    every drawn row's exact values (pickled, so equal bytes mean equal cells), the columns
+    (labels, tooltips, units, currencies) and the totals row. Two sessions share drawn grids
+    only when they would draw the very same cells."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(repr((lang, sorted(map(str, page_ids)), tbl.columns)).encode())
+    h.update(pickle.dumps(tbl.frame.iloc[:MAX_TABLE_ROWS], protocol=pickle.HIGHEST_PROTOCOL))
+    h.update(pickle.dumps(vtables.total_only(tbl, lang), protocol=pickle.HIGHEST_PROTOCOL))
+    return h.hexdigest()
+
+
+@st.cache_data(max_entries=GRIDS_MAX_ENTRIES, ttl=GRIDS_TTL_SECONDS, show_spinner=False)
+def _grids(key: str, _tbl: Table, lang: str) -> None:
+    """The rows' grid and, pinned under it, the totals row's (``key``: ``grids_key``). Drawn
+    once per distinct table; Streamlit replays the drawn grids in any session asking with the
+    same key."""
+    tbl = _tbl
     widths = vtables.column_widths(tbl, lang)
     shown = [c for c in tbl.columns if c.key in tbl.shown]
     st.dataframe(styled(tbl, lang), hide_index=True, column_order=tbl.shown, placeholder=fmt.MISSING,
@@ -433,8 +466,6 @@ def table(tbl: Table, kind: str, page_ids: Sequence[str], *, key: str | None = N
         st.dataframe(styled_total(tbl, total, lang), hide_index=True, column_order=tbl.shown,
                      placeholder=fmt.MISSING,
                      column_config={c.key: st.column_config.Column(" ", width=widths[c.key]) for c in shown})
-    if downloadable:
-        download_csv(download if download is not None else tbl, kind, page_ids, key=key)
 
 
 TOTAL_STYLE = "background-color: rgba(128, 128, 128, 0.14); font-weight: 600"

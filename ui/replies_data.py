@@ -1,14 +1,17 @@
 """The response-times page's data in the session: the opening hours file, the basis kept in the
 URL (``basis=``), the drill-down (``rdrill=``), and the turns of a range: the conversations
 through the conversations page's memory (``ui.conversations_data``), the messages from the
-store, the missing ones fetched in the background (``pancake.data.replies.Background``)."""
+store, the missing ones fetched in the background (``pancake.data.replies.fill_in_background``)."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import streamlit as st
 
 from pancake.data import replies as dr
+from pancake.data.core import BoundedLRU
 from pancake.data.store import memory_store
 from pancake.numbers import hours as hours_mod
 from pancake.numbers.views import replies as v
@@ -36,18 +39,75 @@ def set_drill(value: v.Drill | None) -> None:
     cd.set_param("rdrill", value.encode() if value is not None else None)
 
 
+# A range's turns shared by every session of the process (issue 20): ten viewers of the Staff page
+# each computed every turn of 24 pages' messages at once (seconds of CPU and hundreds of MB each).
+# One computation at a time per (configuration, pages, range, opening hours): a run arriving while
+# it goes on waits for it and takes its result; a complete result (every conversation's messages
+# kept) also serves the runs of the next TURNS_TTL_SECONDS (its waiting turns' waits that much old
+# at most), a partial one never outlives its computation (the fill's progress shows at once). The key holds the viewer's pages: a viewer never gets turns computed for other pages.
+TURNS_TTL_SECONDS = 30
+TURNS_MAX_ENTRIES = 4
+
+
 def turns(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> tuple[dr.RangeTurns, object]:
     """The turns that started in [start, end] over what the store has, and the conversations'
     load; the conversations not kept yet are fetched in the background."""
     loaded = cd.conversations(page_ids, start, end)
     ld = cache.loader()
     store = ld.store if ld.store is not None else _memory()
-    got = dr.range_turns(store, ld.source, loaded.frame, start, end, cache.tz_name(), h, cache.now_utc(),
-                         errors=loaded.errors)
+    key = (ld.source, tuple(sorted(map(str, page_ids))), start, end, cache.tz_name(), repr(h))
+
+    def compute() -> dr.RangeTurns:
+        return dr.range_turns(store, ld.source, loaded.frame, start, end, cache.tz_name(), h, cache.now_utc(),
+                              errors=loaded.errors)
+    got = _shared().get_or_compute(key, compute, keep=lambda r: r.complete)   # partial: only runs at once
     if not got.complete:
         dr.fill_in_background(ld.client, store, ld.source, got.kept.missing, page_names=cache.page_names(),
                               scope=(start, end))
     return got, loaded
+
+
+class _Flight:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = False
+        self.result = None
+
+
+class SharedTurns:
+    """Results by key, each computed by one run at a time: the runs asking meanwhile wait for it
+    and take its result; a result ``keep`` accepts (a complete one) also serves the next ``ttl``
+    seconds (at most ``max_entries``)."""
+
+    def __init__(self, ttl: float = TURNS_TTL_SECONDS, max_entries: int = TURNS_MAX_ENTRIES,
+                 clock=time.monotonic) -> None:
+        self.memo = BoundedLRU(max_entries, 2**62, size_of=lambda _v: 0, clock=clock)
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._flights: dict[tuple, _Flight] = {}
+
+    def get_or_compute(self, key: tuple, compute, keep=lambda _v: True):
+        got = self.memo.get(key)
+        if got is not None:
+            return got
+        with self._lock:
+            flight = self._flights.setdefault(key, _Flight())
+        with flight.lock:
+            if flight.done:                  # computed by the run this one waited for
+                return flight.result
+            got = compute()
+            if keep(got):
+                self.memo.put(key, got, ttl=self.ttl)
+            flight.result, flight.done = got, True
+        with self._lock:
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+        return got
+
+
+@st.cache_resource(show_spinner=False)
+def _shared() -> SharedTurns:
+    return SharedTurns()
 
 
 @st.cache_resource(show_spinner=False)

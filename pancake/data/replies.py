@@ -12,7 +12,7 @@ when they were read:
   page to its limit (5 calls a second, as the server counts them), pages run side by side.
 
 The dashboard reads what the store has (``kept``), fetches the rest in the background
-(``Background``), and says "computed over N of M conversations" until it is complete.
+(``fill_in_background``), and says "computed over N of M conversations" until it is complete.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ import pandas as pd
 from pancake.api.client import PancakeClient
 from pancake.data import conversations as dc
 from pancake.data import gather
-from pancake.data.core import PageError, page_error
+from pancake.data.core import BoundedLRU, PageError, page_error
 from pancake.numbers import replies
 from pancake.numbers.hours import Hours
 
@@ -118,11 +118,13 @@ def fill_page(client: PancakeClient, store: Any, source: str, page_id: str, conv
     """Bring one page's ``convs`` (rows of the conversations frame) up to date in the store."""
     fill = PageFill(page_id)
     items = _targets(convs)
-    stored = store.messages_get(source, page_id, [c for c, _, _ in items])
-    todo = [(c, cust, upd) for c, cust, upd in items if not upd or stored.get(c, ("", ""))[0] != upd]
+    stamps = store.messages_stamps(source, page_id, [c for c, _, _ in items])
+    todo = [(c, cust, upd) for c, cust, upd in items if not upd or stamps.get(c, "") != upd]
     fill.kept = len(items) - len(todo)
     if not todo:
         return fill
+    # the bodies of the conversations that moved only (asked back to their newest kept message)
+    stored = store.messages_get(source, page_id, [c for c, _, _ in todo if c in stamps])
 
     def one(item: tuple[str, str, str]) -> tuple[str, str, list[dict], int]:
         cid, cust, upd = item
@@ -205,21 +207,65 @@ class Kept:
         return self.complete >= self.total
 
 
-def kept(store: Any, source: str, conversations: pd.DataFrame, bots: Iterable[str] = ()) -> Kept:
-    """The messages the store has for ``conversations`` whose ``updated_at`` has not moved."""
+# Each page's messages frame over what the store has, shared by every run and session of the
+# process (issue 20: ten viewers of the Staff page each read and parsed every stored body: ~100 MB
+# of JSON per run while the background fill went on). One entry per (source, page, bots): the
+# frame and the stamp of each conversation in it; a run reads and parses only the bodies of the
+# conversations that are current now and not in it (or whose stamp moved), and drops the rows of
+# those no longer asked. A kept (conversation, updated_at) body never changes (the fill writes
+# a conversation again only when its updated_at moved). Bounded in entries and bytes.
+MESSAGES_MEMO_ENTRIES = 96
+MESSAGES_MEMO_BYTES = 32 * 2**20
+
+
+def _frame_bytes(entry: tuple[dict[str, str], pd.DataFrame] | pd.DataFrame) -> int:
+    frame = entry[1] if isinstance(entry, tuple) else entry
+    return int(frame.memory_usage(deep=True).sum())
+
+
+MESSAGES_MEMO = BoundedLRU(MESSAGES_MEMO_ENTRIES, MESSAGES_MEMO_BYTES, size_of=_frame_bytes, clock=time.monotonic)
+
+
+def _page_messages(store: Any, source: str, page_id: str, current: Mapping[str, str], bots: tuple[str, ...],
+                   memo: BoundedLRU | None) -> pd.DataFrame:
+    """The messages frame of a page's ``current`` conversations ({id: updated_at} kept)."""
+    key = ("messages", source, page_id, bots)
+    stamps, frame = (memo.get(key) if memo is not None else None) or ({}, None)
+    same = {c for c, upd in stamps.items() if current.get(c) == upd}
+    new = [c for c in current if c not in same]
+    if frame is not None and not new and len(same) == len(stamps):
+        return frame
+    parts = []
+    if frame is not None and same:
+        parts.append(frame if len(same) == len(stamps) else frame[frame["conversation_id"].isin(same)])
+    if new or not parts:
+        stored = store.messages_get(source, page_id, new)
+        got = [c for c in new if c in stored and stored[c][0] == current[c]]   # moved meanwhile: next run
+        parts.append(replies.messages_frame([(page_id, c, json.loads(stored[c][1])) for c in got], bots=bots))
+        same |= set(got)
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if memo is not None:
+        memo.put(key, ({c: current[c] for c in same}, frame))
+    return frame
+
+
+def kept(store: Any, source: str, conversations: pd.DataFrame, bots: Iterable[str] = (), *,
+         memo: BoundedLRU | None = MESSAGES_MEMO) -> Kept:
+    """The messages the store has for ``conversations`` whose ``updated_at`` has not moved
+    (each page's frame kept in ``memo``: only what changed since is read and parsed)."""
     bots = tuple(bots)
     frames, complete, missing = [], 0, []
     if conversations is not None and not conversations.empty:
         for pid, part in conversations.groupby("page_id", sort=True):
             items = _targets(part)
-            stored = store.messages_get(source, str(pid), [c for c, _, _ in items])
-            current = [c for c, _, upd in items if upd and stored.get(c, ("", ""))[0] == upd]
+            stamps = store.messages_stamps(source, str(pid), [c for c, _, _ in items])
+            current = {c: upd for c, _, upd in items if upd and stamps.get(c, "") == upd}
             complete += len(current)
-            now_ok = set(current)
-            missing.append(part[~part["conversation_id"].astype("str").isin(now_ok)])
-            for cid in current:
-                frames.append(replies.message_frame(json.loads(stored[cid][1]), str(pid), cid, bots=bots))
-    frame = pd.concat(frames, ignore_index=True) if frames else replies.message_frame([], "")
+            missing.append(part[~part["conversation_id"].astype("str").isin(set(current))])
+            if current:
+                frames.append(_page_messages(store, source, str(pid), current, bots, memo))
+    frame = (pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0] if frames
+             else replies.messages_frame([], bots=bots))
     if missing:
         miss = pd.concat(missing, ignore_index=True)
     else:

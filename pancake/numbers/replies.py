@@ -66,27 +66,39 @@ def message_frame(raw: Iterable[Mapping[str, Any]], page_id: str, conversation_i
                   bots: Iterable[str] = ()) -> pd.DataFrame:
     """The API's messages (any order, duplicates allowed) -> one row each, oldest first, with
     ``sent_at`` aware UTC. A message without a readable time is left out."""
+    return messages_frame([(page_id, conversation_id, raw)], bots=bots)
+
+
+def messages_frame(conversations: Iterable[tuple[str, str, Iterable[Mapping[str, Any]]]],
+                   bots: Iterable[str] = ()) -> pd.DataFrame:
+    """``message_frame`` of many conversations at once, ``(page_id, conversation_id, raw)`` each:
+    one frame built in one pass (a frame per conversation cost seconds over an agency's
+    thousands of conversations). A duplicate is a message id seen twice in one conversation's
+    ``raw``; rows oldest first."""
     bot_names = {b.strip().casefold() for b in bots if b and b.strip()}
-    rows = []
-    for m in raw:
-        if not isinstance(m, Mapping):
-            continue
-        frm = m.get("from") if isinstance(m.get("from"), Mapping) else {}
-        sent = utc_time(m.get("inserted_at"))
-        if sent is None:
-            continue
-        admin_id = _str(frm.get("uid") or frm.get("admin_id"))
-        admin_name = _str(frm.get("admin_name"))
-        from_page = _str(frm.get("id")) == _str(page_id) or bool(admin_id)
-        automated = from_page and (any(_flag(w.get(k)) for w in (frm, m) for k in ("is_automated", "ai_generated"))
-                                   or admin_name.casefold() in bot_names)
-        rows.append({"page_id": _str(m.get("page_id") or page_id),
-                     "conversation_id": _str(m.get("conversation_id") or conversation_id),
-                     "message_id": _str(m.get("id")), "sent_at": sent, "from_page": from_page,
-                     "admin_id": admin_id, "admin_name": admin_name, "automated": bool(automated)})
-    frame = pd.DataFrame(rows, columns=MESSAGE_COLUMNS)
+    rows: list[tuple] = []
+    for group, (page_id, conversation_id, raw) in enumerate(conversations):
+        page = _str(page_id)
+        for m in raw:
+            if not isinstance(m, Mapping):
+                continue
+            frm = m.get("from") if isinstance(m.get("from"), Mapping) else {}
+            sent = utc_time(m.get("inserted_at"))
+            if sent is None:
+                continue
+            admin_id = _str(frm.get("uid") or frm.get("admin_id"))
+            admin_name = _str(frm.get("admin_name"))
+            from_page = _str(frm.get("id")) == page or bool(admin_id)
+            automated = from_page and (any(_flag(w.get(k)) for w in (frm, m)
+                                           for k in ("is_automated", "ai_generated"))
+                                       or admin_name.casefold() in bot_names)
+            rows.append((_str(m.get("page_id") or page_id), _str(m.get("conversation_id") or conversation_id),
+                         _str(m.get("id")), sent, from_page, admin_id, admin_name, bool(automated), group))
+    frame = pd.DataFrame(rows, columns=[*MESSAGE_COLUMNS, "_group"])
     frame["sent_at"] = pd.to_datetime(frame["sent_at"], utc=True)
-    frame = frame.drop_duplicates("message_id", keep="first") if len(frame) else frame
+    if len(frame):
+        frame = frame.drop_duplicates(["_group", "message_id"], keep="first")
+    frame = frame.drop(columns="_group")
     return frame.sort_values(["sent_at", "message_id"], kind="stable").reset_index(drop=True)
 
 

@@ -24,6 +24,12 @@ MISSING_VALUES = [None, float("nan"), np.nan, pd.NA, float("inf"), "not a number
     (pd.array([7], dtype="Int64")[0], "vi", 0, "7"),
     ("12.5", "vi", 1, "12,5"),       # the API sends numbers as strings
     (999, "vi", 0, "999"),
+    (1000, "vi", 0, "1.000"),        # grouped from four digits (CLDR's "#,##0" in both languages)
+    (999.995, "vi", 2, "1.000,00"),  # rounding carries into a new group
+    (1234567.125, "en", 2, "1,234,567.13"),
+    (0.5, "vi", 0, "1"),
+    (1e15, "vi", 0, "1.000.000.000.000.000"),
+    (5e-7, "en", 4, "0.0000"),
 ])
 def test_number(x, lang, decimals, expected):
     assert fmt.number(x, lang, decimals) == expected

@@ -513,3 +513,27 @@ def test_day_not_listed_is_closed_and_overlaps_count_once():
     # Mon 07:00 -> Tue 09:00: only Monday 08:00-11:00 is open (3 h); Tuesday is not listed
     r = one([cust("2026-12-07 07:00", "a"), staff("2026-12-08 09:00", "b")], hours=h)
     assert r["business_wait_seconds"] == 10800
+
+
+def test_many_conversations_in_one_frame_as_each_alone():
+    """``messages_frame`` (the store's thousands of conversations at once, issue 20): a message id
+    repeated inside one conversation is one message, the same id in two conversations is two;
+    a message without a time is left out; numbers and flags sent as text still read."""
+    a = [{"id": "m2", "inserted_at": "2026-12-07T02:05:00", "from": {"id": PAGE, "uid": "s1", "admin_name": "An"}},
+         {"id": "m1", "inserted_at": "2026-12-07T02:00:00", "from": {"id": "c1"}},
+         {"id": "m1", "inserted_at": "2026-12-07T02:00:00", "from": {"id": "c1"}}]        # paged twice
+    b = [{"id": "m1", "inserted_at": "2026-12-07T01:00:00+00:00", "from": {"id": "c2"}},
+         {"id": "m9", "inserted_at": None, "from": {"id": "c2"}},                          # no time
+         {"id": "m3", "inserted_at": "2026-12-07T01:10:00", "from": {"id": PAGE, "is_automated": "1"}}]
+    frame = replies.messages_frame([(PAGE, "ca", a), (PAGE, "cb", b), (PAGE, "cc", [])], bots=["BotcakeAI"])
+    assert list(zip(frame["conversation_id"], frame["message_id"])) == [
+        ("cb", "m1"), ("cb", "m3"), ("ca", "m1"), ("ca", "m2")]                          # oldest first
+    assert list(frame["from_page"]) == [False, True, False, True]
+    assert list(frame["automated"]) == [False, True, False, False]
+    assert list(frame["admin_name"]) == ["", "", "", "An"]
+    assert str(frame["sent_at"].iloc[0]) == "2026-12-07 01:00:00+00:00"
+    # each conversation alone gives the same rows
+    alone = pd.concat([replies.message_frame(b, PAGE, "cb"), replies.message_frame(a, PAGE, "ca")],
+                      ignore_index=True)
+    pd.testing.assert_frame_equal(frame, alone)
+    assert replies.messages_frame([]).empty and list(replies.messages_frame([]).columns) == replies.MESSAGE_COLUMNS

@@ -261,14 +261,23 @@ class SQLStore:
     # -- each conversation's messages (``pancake.data.replies``) ----------------------------------------
     def messages_get(self, source: str, page_id: str, conversation_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """{conversation id: (updated_at, body)} for those of ``conversation_ids`` kept."""
+        return {str(r[0]): (str(r[1]), str(r[2]))
+                for r in self._messages_rows("conversation_id, updated_at, body", source, page_id, conversation_ids)}
+
+    def messages_stamps(self, source: str, page_id: str, conversation_ids: Sequence[str]) -> dict[str, str]:
+        """{conversation id: updated_at} for those of ``conversation_ids`` kept, without the
+        bodies (what is current is known before any body is read)."""
+        return {str(r[0]): str(r[1])
+                for r in self._messages_rows("conversation_id, updated_at", source, page_id, conversation_ids)}
+
+    def _messages_rows(self, columns: str, source: str, page_id: str, conversation_ids: Sequence[str]) -> list[tuple]:
         ids = list(dict.fromkeys(str(c) for c in conversation_ids))
-        out: dict[str, tuple[str, str]] = {}
+        out: list[tuple] = []
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
             marks = ",".join("?" * len(part))
-            rows = self._query(f"SELECT conversation_id, updated_at, body FROM {MESSAGES} WHERE source = ? "
+            out += self._query(f"SELECT {columns} FROM {MESSAGES} WHERE source = ? "
                                f"AND page_id = ? AND conversation_id IN ({marks})", [source, str(page_id), *part])
-            out.update({str(r[0]): (str(r[1]), str(r[2])) for r in rows})
         return out
 
     def messages_put(self, source: str, page_id: str, rows: Iterable[tuple[str, str, int, str]],
