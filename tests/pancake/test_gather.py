@@ -176,16 +176,7 @@ def test_a_kept_flight_serves_the_next_caller_until_forgotten_a_failure_or_its_t
 
 # --- the pool ---------------------------------------------------------------------------------------
 
-def test_a_closed_waiters_queued_work_goes_behind_and_still_runs():
-    pool = gather.Pool(max_workers=4, per_lane=1)
-    hold, order = threading.Event(), []
-    first = pool.submit("p", lambda: hold.wait(HANG))
-    closed = pool.submit("p", lambda: order.append("closed"), live=lambda: False)
-    open_ = pool.submit("p", lambda: order.append("open"), live=lambda: True)
-    hold.set()
-    wait([first, closed, open_], HANG)
-    assert order == ["open", "closed"]
-
+# a closed waiter's queued work going behind is tests/pancake/data/test_cancellation.py's
 
 def test_a_lane_runs_at_most_its_limit_at_once():
     pool = gather.Pool(max_workers=8, per_lane=5)

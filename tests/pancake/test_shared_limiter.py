@@ -31,6 +31,23 @@ def most_live_at_once(intervals: list[tuple[float, float]], period: float = 1.0)
     return peak_overlap([(a, b + period) for a, b in intervals])
 
 
+class SixthWaits:
+    """The second limiter's sleep: the first time it sleeps (the sixth call found no room) it says
+    so and holds until the test lets it go on; after that it sleeps on ``then``."""
+
+    def __init__(self, then):
+        self.then, self.sleeps = then, []
+        self.asleep, self.go_on = threading.Event(), threading.Event()
+
+    def __call__(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        if not self.go_on.is_set():
+            self.asleep.set()                    # the sixth found no room: the test ends the five
+            assert self.go_on.wait(30)
+        else:
+            self.then(seconds)
+
+
 def test_a_sixth_call_waits_for_the_first_answer_plus_the_window(tmp_path):
     clock = FakeClock(5000.0)
     lim = SharedLimiter.sqlite(str(tmp_path / "rl.sqlite3"), clock=clock, sleep=clock.sleep)
@@ -60,16 +77,8 @@ def test_two_processes_share_one_budget_and_in_flight_calls_count(tmp_path):
     # two limiters on one file (two connections, as two processes have), one manual clock
     path = str(tmp_path / "rl.sqlite3")
     clock = FakeClock(5000.0)
-    sleeps: list[float] = []
-    asleep, go_on = threading.Event(), threading.Event()
-
-    def b_sleeps(seconds: float) -> None:
-        sleeps.append(seconds)
-        if not go_on.is_set():
-            asleep.set()                         # the sixth found no room: the test ends the five
-            assert go_on.wait(30)
-        else:
-            clock.sleep(seconds)
+    b_sleeps = SixthWaits(clock.sleep)
+    sleeps, asleep, go_on = b_sleeps.sleeps, b_sleeps.asleep, b_sleeps.go_on
 
     a = SharedLimiter.sqlite(path, clock=clock, sleep=clock.sleep)
     b = SharedLimiter.sqlite(path, clock=clock, sleep=b_sleeps)
@@ -164,16 +173,8 @@ def test_three_processes_never_have_six_calls_in_one_server_second(tmp_path):
 def test_postgres_slots_are_shared_and_stamped_by_the_database():
     pg = PgSchema()
     a = b = None
-    sleeps: list[float] = []
-    asleep, go_on = threading.Event(), threading.Event()
-
-    def b_sleeps(seconds: float) -> None:
-        sleeps.append(seconds)
-        if not go_on.is_set():
-            asleep.set()                         # the sixth found no room: the test ends the five
-            assert go_on.wait(30)
-        else:
-            time.sleep(seconds)                  # the database's clock: real time
+    b_sleeps = SixthWaits(time.sleep)                # the database's clock: real time
+    sleeps, asleep, go_on = b_sleeps.sleeps, b_sleeps.asleep, b_sleeps.go_on
 
     def stamps(lim: SharedLimiter, column: str) -> list[float]:
         with lim.backend.pool.connection() as conn:
