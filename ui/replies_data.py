@@ -4,12 +4,13 @@ through the conversations page's memory (``ui.conversations_data``), the message
 store, the missing ones fetched in the background (``pancake.data.replies.fill_in_background``)."""
 from __future__ import annotations
 
-import threading
 import time
+from concurrent.futures import Future
 from datetime import date
 
 import streamlit as st
 
+from pancake.data import gather
 from pancake.data import replies as dr
 from pancake.data.core import BoundedLRU
 from pancake.data.store import memory_store
@@ -67,41 +68,34 @@ def turns(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> tu
     return got, loaded
 
 
-class _Flight:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.done = False
-        self.result = None
-
-
 class SharedTurns:
-    """Results by key, each computed by one run at a time: the runs asking meanwhile wait for it
-    and take its result; a result ``keep`` accepts (a complete one) also serves the next ``ttl``
+    """Results by key, each computed by one run at a time (single flight through
+    ``gather.Flights``, the product's one): the runs asking meanwhile wait for it and take its
+    result (or its error); a result ``keep`` accepts (a complete one) also serves the next ``ttl``
     seconds (at most ``max_entries``)."""
 
     def __init__(self, ttl: float = TURNS_TTL_SECONDS, max_entries: int = TURNS_MAX_ENTRIES,
                  clock=time.monotonic) -> None:
         self.memo = BoundedLRU(max_entries, 2**62, size_of=lambda _v: 0, clock=clock)
         self.ttl = ttl
-        self._lock = threading.Lock()
-        self._flights: dict[tuple, _Flight] = {}
+        self.flights = gather.Flights(clock=clock)
 
     def get_or_compute(self, key: tuple, compute, keep=lambda _v: True):
         got = self.memo.get(key)
         if got is not None:
             return got
-        with self._lock:
-            flight = self._flights.setdefault(key, _Flight())
-        with flight.lock:
-            if flight.done:                  # computed by the run this one waited for
-                return flight.result
+        mine: Future = Future()
+        flight = self.flights.join(key, lambda: mine)
+        if flight is not mine:               # another run computes it: take its result
+            return flight.result()
+        try:
             got = compute()
-            if keep(got):
-                self.memo.put(key, got, ttl=self.ttl)
-            flight.result, flight.done = got, True
-        with self._lock:
-            if self._flights.get(key) is flight:
-                del self._flights[key]
+        except BaseException as e:           # the waiters get the error; the next run computes again
+            mine.set_exception(e)
+            raise
+        if keep(got):
+            self.memo.put(key, got, ttl=self.ttl)
+        mine.set_result(got)
         return got
 
 
