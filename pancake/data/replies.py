@@ -349,3 +349,16 @@ def load_range(client: PancakeClient, store: Any, source: str, page_ids: Iterabl
     done = fill(client, store, source, loaded.frame, page_names=page_names)
     return range_turns(store, source, loaded.frame, start, end, timezone, hours, now,
                        errors=[*loaded.errors, *done.errors], filled=done)
+
+
+def load_waiting_turns(client: PancakeClient, store: Any, source: str, page_ids: Iterable[str], timezone: str,
+                       hours: Hours, now: datetime, now_local: datetime, *,
+                       page_names: Mapping[str, str] | None = None) -> RangeTurns:
+    """The turns of every conversation waiting now, however long ago it began (the waiting list,
+    newest update first: a customer writing again in an old conversation too), their messages
+    filled within the limit: what the reply-target alert reads (only a turn still waiting can
+    pass its target)."""
+    loaded = dc.load_waiting(client, list(page_ids), now_local, timezone, page_names=page_names)
+    done = fill(client, store, source, loaded.frame, page_names=page_names)
+    all_turns, have = turns(store, source, loaded.frame, hours, now)
+    return RangeTurns(all_turns, loaded.frame, have, [*loaded.errors, *done.errors], done)

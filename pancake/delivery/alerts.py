@@ -37,8 +37,8 @@ DEFAULT_WAITING_MINUTES = bf.DEFAULT_WAITING_MINUTES
 
 @dataclass
 class ReplyTargets:
-    """What the ``reply_target`` flags are computed from: the recent customer turns
-    (``data.replies.RangeTurns``), the opening hours and how many minutes before the target a
+    """What the ``reply_target`` flags are computed from: the turns of the conversations waiting
+    now (``data.replies.load_waiting_turns``), the opening hours and how many minutes before the target a
     customer is flagged."""
     got: Any
     hours: Any

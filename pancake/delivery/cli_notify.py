@@ -315,8 +315,11 @@ def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     now = _now_local(loader)
     targets = None
     if args.before_target is not None:
-        got, hours = _replies(loader, page_ids, names, now.date() - timedelta(days=1), now.date(), stderr,
-                              fill=True, say=say)
+        tz = loader.client.tz.key
+        hours = hours_for(tz, stderr)
+        got = dr.load_waiting_turns(loader.client, loader.store if loader.store is not None else memory_store(),
+                                    loader.source, page_ids, tz, hours, datetime.now(UTC), now, page_names=names)
+        say(f"replies: {got.kept.complete} of {got.kept.total} waiting conversation(s) with their messages")
         targets = alerts.ReplyTargets(got, hours, args.before_target)
     check = alerts.evaluate(loader, page_ids, names, now_local=now, lang=args.lang,
                             silent_hours=args.silent_hours, waiting_minutes=args.waiting_minutes,

@@ -136,3 +136,21 @@ def test_summary_over_the_truth_is_one_function(sim):
     exported = replies.export_frame(t, hours)
     answered = exported[exported["replied_at"] != ""]["wait_seconds"].astype(float)
     assert replies.summary(t, "calendar").count == len(answered)
+
+
+def test_the_reply_target_alert_reads_every_waiting_conversation(sim):
+    """``load_waiting_turns``: the waiting list (however long ago a conversation began), their
+    messages filled, one waiting turn per waiting conversation: the simulator's own list."""
+    store = memory_store()
+    now_utc = NOW - timedelta(hours=7)                                  # 14:30 in Hồ Chí Minh City
+    got = dr.load_waiting_turns(client_for(sim), store, "s", [P1], TZ, hmod.calendar(TZ),
+                                now_utc.replace(tzinfo=UTC), NOW)
+    want = {cid for cid, _since in sim.truth.waiting(P1, datetime(2015, 1, 1))}
+    assert want, "the simulator has customers waiting at 14:30"
+    waiting = got.turns[got.turns["waiting"].astype(bool)]
+    assert set(waiting["conversation_id"]) == want
+    assert got.kept.is_complete and got.errors == []
+    # a second look asks for no message of a conversation that has not moved
+    sim.reset_calls()
+    dr.load_waiting_turns(client_for(sim), store, "s", [P1], TZ, hmod.calendar(TZ), now_utc.replace(tzinfo=UTC), NOW)
+    assert _calls(sim) == 0
