@@ -304,10 +304,11 @@ def standup(page: Page, loads: Loads, side, now_local: datetime) -> None:
             st.markdown(":material/check_circle: " + i18n.t("kiosk.flags.none", lang))
         elif several:
             pages = bf.attention(flags, lang, page.names)
-            for item in pages[:sv.MAX_PAGES_SHOWN]:
+            shown = sv.MAX_PAGES_WITH_REPLIES if opts.waits else sv.MAX_PAGES_SHOWN   # the replies card under them
+            for item in pages[:shown]:
                 st.markdown(f"{mark(item.worst)} {md(item.text)}")
-            if len(pages) > sv.MAX_PAGES_SHOWN:
-                st.markdown(i18n.t("kiosk.attention.more", lang, n=len(pages) - sv.MAX_PAGES_SHOWN))
+            if len(pages) > shown:
+                st.markdown(i18n.t("kiosk.attention.more", lang, n=len(pages) - shown))
         else:
             for flag in flags[:sv.MAX_FLAGS_SHOWN]:
                 st.markdown(f"{mark(flag.kind)} {md(bf.flag_text(flag, lang, page.names, today=today))}")

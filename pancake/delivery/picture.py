@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from pancake.data import gather
 from pancake.delivery import access
 from pancake.delivery.appserver import AppServer
 from pancake.redact import redact, register_secret
@@ -211,29 +212,37 @@ def render(page_ids: Sequence[str], start: date, end: date, *, lang: str, chromi
                 observe("server", server.pid)
             url = server.url + "/?" + urlencode(standup_query(page_ids, start, end, lang=lang, theme=theme,
                                                               day=day, key=key))
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
-                                            timeout=max(1.0, deadline - time.monotonic()) * 1000)
-                try:
-                    browser_pid = _browser_pid(browser)
-                    if observe and browser_pid:
-                        observe("browser", browser_pid)
-                    server.wait_ready()
-                    context = browser.new_context(viewport={"width": VIEWPORT["width"], "height": WINDOW_HEIGHT}, device_scale_factor=SCALE,
-                                                  is_mobile=True, has_touch=True, locale=lang)
-                    page = context.new_page()
-                    page.goto(url, wait_until="domcontentloaded",
-                              timeout=max(1.0, deadline - time.monotonic()) * 1000)
-                    _settle(page, deadline)
-                    # the window is taller than any screen (Streamlit's main block scrolls inside
-                    # it): the picture is cut at the end of the content
-                    height = min(int(page.evaluate(FULL_HEIGHT_JS) or VIEWPORT["height"]) + 8, MAX_HEIGHT)
-                    text = page.inner_text("body")
-                    html = page.content()
-                    png = page.screenshot(type="png", animations="disabled",
-                                          clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height})
-                finally:
-                    browser.close()
+
+            def shoot():
+                # a thread of its own: Playwright's sync API refuses a thread with an asyncio loop running
+                # (a caller's event loop, or another sync Playwright still open in this thread)
+                nonlocal browser_pid
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
+                                                timeout=max(1.0, deadline - time.monotonic()) * 1000)
+                    try:
+                        browser_pid = _browser_pid(browser)
+                        if observe and browser_pid:
+                            observe("browser", browser_pid)
+                        server.wait_ready()
+                        context = browser.new_context(viewport={"width": VIEWPORT["width"], "height": WINDOW_HEIGHT}, device_scale_factor=SCALE,
+                                                      is_mobile=True, has_touch=True, locale=lang)
+                        page = context.new_page()
+                        page.goto(url, wait_until="domcontentloaded",
+                                  timeout=max(1.0, deadline - time.monotonic()) * 1000)
+                        _settle(page, deadline)
+                        # the window is taller than any screen (Streamlit's main block scrolls inside
+                        # it): the picture is cut at the end of the content
+                        height = min(int(page.evaluate(FULL_HEIGHT_JS) or VIEWPORT["height"]) + 8, MAX_HEIGHT)
+                        text = page.inner_text("body")
+                        html = page.content()
+                        png = page.screenshot(type="png", animations="disabled",
+                                              clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height})
+                    finally:
+                        browser.close()
+                return png, text, html
+
+            png, text, html = gather.pool().submit("picture", shoot).result()
         except PlaywrightError as exc:
             raise PictureError(redact(f"the browser failed: {str(exc).splitlines()[0][:300]}")) from None
         except Exception as exc:

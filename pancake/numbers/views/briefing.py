@@ -623,7 +623,7 @@ def reply_day_text(rd: ReplyDay | None, lang: str) -> str | None:
         why = ("brief.replies.bad_file" if rd.file_error else "brief.replies.no_file") if not rd.configured else (
             "brief.replies.no_target" if not rd.has_targets else "brief.replies.none_judged")
         text += " " + i18n.t(why, lang)
-    return f"{text} {partial}" if partial else text
+    return f"{text} · {partial}" if partial else text
 
 
 def customer_names(conversations: pd.DataFrame | None) -> dict[tuple[str, str], str]:

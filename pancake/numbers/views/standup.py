@@ -44,6 +44,7 @@ DEFAULT_EVERY_SECONDS = 60.0
 MIN_EVERY_SECONDS = 3.0
 MAX_FLAGS_SHOWN = 4              # one page: its flags (two lines each at most) under the five lines
 MAX_PAGES_SHOWN = 5              # several pages: the pages needing attention (one line each)
+MAX_PAGES_WITH_REPLIES = 3       # ... when the response-times card sits under them (the screen must fit)
 CHART_HEIGHT = 520               # px: a 1080-pixel screen less the header, the cards and the margins
 REPLIES_ROOM = 150               # px the chart gives up for the response-times card under it (issue 21)
 CHART_FONT_SIZE = 18             # px: every text on a chart, ticks and legend included

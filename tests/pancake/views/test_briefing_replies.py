@@ -116,8 +116,8 @@ def test_no_turn_on_the_day_is_no_line():
 
 def test_incomplete_replies_are_said_never_shown_as_whole():
     rd = bf.reply_day(turns_of(DAY_MESSAGES), DAY, HOURS, complete=3, total=5)
-    assert bf.reply_day_text(rd, "en").endswith(" Not complete: computed over 3 of 5 conversations.")
-    assert bf.reply_day_text(rd, "vi").endswith(" Chưa đầy đủ: mới tính trên 3 / 5 hội thoại.")
+    assert bf.reply_day_text(rd, "en").endswith(" · Not complete: computed over 3 of 5 conversations.")
+    assert bf.reply_day_text(rd, "vi").endswith(" · Chưa đầy đủ: mới tính trên 3 / 5 hội thoại.")
     assert not bf.reply_day(turns_of(DAY_MESSAGES), DAY, HOURS, complete=5, total=5).partial
     # nothing read yet: never "no turn" (a partial nothing shown as a whole one), only how many were read
     none_yet = bf.reply_day(replies.empty_turns(), DAY, HOURS, complete=0, total=72)
