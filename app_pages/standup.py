@@ -304,7 +304,7 @@ def standup(page: Page, loads: Loads, side, now_local: datetime) -> None:
             st.markdown(":material/check_circle: " + i18n.t("kiosk.flags.none", lang))
         elif several:
             pages = bf.attention(flags, lang, page.names)
-            shown = sv.MAX_PAGES_WITH_REPLIES if opts.waits else sv.MAX_PAGES_SHOWN   # the replies card under them
+            shown = min(sv.MAX_PAGES_WITH_REPLIES, sv.MAX_PAGES_SHOWN) if opts.waits else sv.MAX_PAGES_SHOWN  # replies below
             for item in pages[:shown]:
                 st.markdown(f"{mark(item.worst)} {md(item.text)}")
             if len(pages) > shown:
