@@ -62,24 +62,21 @@ def _hours(text: str) -> int:
     return value
 
 
-def _minutes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
-    if not 1 <= value <= 24 * 60:
-        raise argparse.ArgumentTypeError("between 1 and 1440 minutes")
-    return value
+def _minutes_from(low: int):
+    """An argparse type: a number of minutes from ``low`` to a day (1440)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+        if not low <= value <= 24 * 60:
+            raise argparse.ArgumentTypeError(f"between {low} and 1440 minutes")
+        return value
+    return parse
 
 
-def _target_minutes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
-    if not 0 <= value <= 24 * 60:
-        raise argparse.ArgumentTypeError("between 0 and 1440 minutes")
-    return value
+_minutes = _minutes_from(1)           # --waiting-minutes
+_target_minutes = _minutes_from(0)    # --before-target: 0 = only past the target
 
 
 def _common(p: argparse.ArgumentParser) -> None:
