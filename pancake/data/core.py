@@ -657,20 +657,37 @@ class Loader:
                 todo.append(pid)
         if not todo:
             return needs
+        # keys another load is already fetching: wait for that fetch (single flight). Looked up
+        # before the store is read as well as after: a fetch that lands between the store read and
+        # the second look has already left the flights, and is found in the store instead.
+        waiting_of: dict[str, dict[int, tuple[Future, list]]] = {pid: {} for pid in todo}
+        joined: dict[str, set] = {pid: set() for pid in todo}
+        with self._flights.lock:
+            for pid in todo:
+                for key in plan.keys:
+                    fut = self._flights.get(self._flight_key(plan, pid, key))
+                    if fut is not None:
+                        if id(fut) not in waiting_of[pid]:
+                            fut.waiters.append(waiter)
+                        waiting_of[pid].setdefault(id(fut), (fut, []))[1].append(key)
+                        joined[pid].add(key)
         stored = self._stored(plan, todo, plan.keys, now)
         tasks: list[tuple[str, list, Future]] = []
         for pid in todo:
             need = needs[pid]
-            have = stored.get(pid, {})
+            have = {key: e for key, e in stored.get(pid, {}).items() if key not in joined[pid]}
             for key, entry in have.items():
                 need.blobs[key] = entry.body
                 need.fetched.append((entry.fetched_at, entry.closed))
-            missing = [key for key in plan.keys if key not in have]
+            missing = [key for key in plan.keys if key not in have and key not in joined[pid]]
+            waiting = waiting_of[pid]
             if not missing:
+                need.futures.extend(waiting.values())
+                if tally is not None:
+                    for fut, _ in need.futures:
+                        tally.add(pid, fut)
                 continue
-            # keys another load is already fetching: wait for that fetch (single flight)
             fresh: list = []
-            waiting: dict[int, tuple[Future, list]] = {}
             with self._flights.lock:
                 for key in missing:
                     fut = self._flights.get(self._flight_key(plan, pid, key))
