@@ -35,7 +35,8 @@ for kind in ov.SECTIONS:
     previous = ov.frames({k: then for k, (_, then) in loaded.items()})
     staff = loaded.get("staff")
     sections = ov.kpis(current, previous, page.start, page.end, page.lang, compare=page.compare,
-                       staff_hourly=None if staff is None else staff[0].get("hourly"))
+                       staff_hourly=None if staff is None else staff[0].get("hourly"),
+                       only=("staff", "customers") if kind == "customers" else (kind,))
     with boxes[kind].container():
         if kind == "customers":
             components.cards(sections["staff"] + sections["customers"])
@@ -43,6 +44,7 @@ for kind in ov.SECTIONS:
             st.caption(state.t("ov.no_ads"))
         else:
             components.cards(sections[kind])
+    bar.first_drawn()               # the engagement cards are on screen: the other kinds' calls go out
 bar.close()
 
 if ov.is_empty(current):

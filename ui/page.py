@@ -59,7 +59,9 @@ class Page:
         """Every call the view's kinds need, for the range and (when comparing) the previous period,
         in the order given, counted by one progress indicator drawn here; later loads wait for
         them. The ``first`` kinds (the cards') go out now; the others as soon as those are
-        answered, so the first cards' work is not shared with the rest. A partial today's
+        drawn (the view calls ``first_drawn()`` on the indicator returned), so the first cards'
+        work (the calls, their reshaping, composing and drawing them) is not shared with the
+        rest. A partial today's
         previous period is asked for its whole days only, and not at all for a kind that counts
         whole days (it is not compared)."""
         bar = self.progress_bar = ViewProgress(self.page_ids, self.lang)
@@ -67,7 +69,7 @@ class Page:
         after: list = []
         for i, kind in enumerate(kinds_):      # a kind's two periods together: its cards can draw first
             if i == first:
-                after = bar.tally.pending()
+                after = [bar.drawn]
             cache.prefetch(kind, self.page_ids, self.start, self.end, tally=bar.tally, after=after)
             if not self.compare:
                 continue

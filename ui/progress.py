@@ -5,6 +5,7 @@ draws it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Future, InvalidStateError
 
 import streamlit as st
 
@@ -21,12 +22,21 @@ def text(counts: gather.Counts, lang: str) -> str:
 
 class ViewProgress:
     """The view's one bar, drawn where it is made, shown only while calls are outstanding;
-    ``close()`` removes it."""
+    ``close()`` removes it. ``drawn`` is done once the view's first section is on screen
+    (``first_drawn()``, or ``close()``): the kinds asked after it wait for that."""
 
     def __init__(self, page_ids: Iterable[str], lang: str) -> None:
         self.slot = st.empty()
         self.lang = lang
         self.tally = gather.Tally(page_ids, listener=self._draw)
+        self.drawn: Future = Future()
+
+    def first_drawn(self) -> None:
+        """The first section is on screen: the calls waiting for it go out (once)."""
+        try:
+            self.drawn.set_result(None)
+        except InvalidStateError:   # already: once is enough
+            pass
 
     def _draw(self, counts: gather.Counts) -> None:
         if counts.calls and counts.calls_done < counts.calls:
@@ -35,4 +45,5 @@ class ViewProgress:
             self.slot.empty()
 
     def close(self) -> None:
+        self.first_drawn()
         self.slot.empty()

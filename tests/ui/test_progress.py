@@ -37,3 +37,36 @@ def test_a_second_kind_adds_to_the_count_instead_of_restarting_it():
     tally.refresh()
     assert drawn == ["3 of 3 requests · 2 of 2 pages", "3 of 5 requests · 0 of 2 pages",
                      "4 of 5 requests · 1 of 2 pages"]
+
+
+def test_the_kinds_after_the_first_wait_until_its_cards_are_drawn_not_just_answered(monkeypatch):
+    """Issue 18: the engagement cards' calls go out first; the other kinds' only once those cards
+    are on screen, so composing and drawing them shares the process with nothing else."""
+    from datetime import date
+
+    from ui import cache, page, state
+    asked = []
+    monkeypatch.setattr(cache, "prefetch", lambda kind, ids, start, end, **kw: asked.append(
+        (kind, start, kw.get("after", []))))
+    view = page.Page(view=state.View(compare=True, lang="en"), lang="en", page_ids=["1", "2"], names={},
+                     start=date(2026, 11, 1), end=date(2026, 11, 30), prev_start=date(2026, 10, 2),
+                     prev_end=date(2026, 10, 31))
+    bar = view.ask_all(["engagement", "staff", "ads"])
+    assert [(k, s.day) for k, s, _ in asked] == [("engagement", 1), ("engagement", 2), ("staff", 1),
+                                                 ("staff", 2), ("ads", 1), ("ads", 2)]
+    assert [len(after) for _, _, after in asked[:2]] == [0, 0]          # the cards' kind: now
+    waits = {id(f) for _, _, after in asked[2:] for f in after}
+    assert waits == {id(bar.drawn)} and not bar.drawn.done()            # answered or not: not yet
+    bar.first_drawn()
+    assert bar.drawn.done()
+    bar.first_drawn()                                                   # twice: no error
+    bar.close()
+    assert bar.drawn.done()
+
+
+def test_closing_a_view_that_drew_nothing_lets_the_waiting_kinds_go():
+    from ui.progress import ViewProgress
+    bar = ViewProgress(["1"], "vi")
+    assert not bar.drawn.done()
+    bar.close()
+    assert bar.drawn.done()

@@ -85,26 +85,34 @@ def ads_kpis(current: pd.DataFrame | None, previous: pd.DataFrame | None, lang: 
 
 def kpis(current: Mapping[str, pd.DataFrame | None], previous: Mapping[str, pd.DataFrame | None],
          start: date, end: date, lang: str, *, compare: bool = True,
-         staff_hourly: pd.DataFrame | None = None) -> dict[str, list[Kpi]]:
+         staff_hourly: pd.DataFrame | None = None, only: Iterable[str] | None = None) -> dict[str, list[Kpi]]:
     """The overview's cards by section (``SECTIONS``) from the frames of each section now and in
-    the previous period (None: no change shown). Orders only when the API sends them."""
+    the previous period (None: no change shown). Orders only when the API sends them. ``only``:
+    just those sections (a view draws each section as its data lands, and computes it once)."""
     def summed(kind: str, field: str, date_col: str = "date") -> Kpi:
         return sum_kpi(field, current.get(kind), previous.get(kind), start, end, source=kind,
                        date_col=date_col, compare=compare)
 
-    eng = [f for f in ENGAGEMENT_FIELDS if f != "order_count"
-           or has_orders(current.get("engagement")) or has_orders(previous.get("engagement"))]
-    staff_prev = previous.get("staff")
-    staff = Kpi(field="average_response_time", value=metrics.response_time(current.get("staff")),
-                previous=metrics.response_time(staff_prev) if compare and staff_prev is not None else None,
-                spark=response_time_spark(staff_hourly, start, end), source="staff")
-    return {"engagement": [summed("engagement", f) for f in eng],
-            "staff": [staff],
-            "customers": [summed("customers", f) for f in CUSTOMER_FIELDS],
-            "activity": [*(summed("activity", f, "hour") for f in ACTIVITY_FIELDS),
-                         av.reply_ratio_kpi(current.get("activity"), previous.get("activity"), start, end,
-                                            compare=compare)],
-            "ads": ads_kpis(current.get("ads"), previous.get("ads"), lang, compare=compare)}
+    def engagement() -> list[Kpi]:
+        eng = [f for f in ENGAGEMENT_FIELDS if f != "order_count"
+               or has_orders(current.get("engagement")) or has_orders(previous.get("engagement"))]
+        return [summed("engagement", f) for f in eng]
+
+    def staff() -> list[Kpi]:
+        staff_prev = previous.get("staff")
+        return [Kpi(field="average_response_time", value=metrics.response_time(current.get("staff")),
+                    previous=metrics.response_time(staff_prev) if compare and staff_prev is not None else None,
+                    spark=response_time_spark(staff_hourly, start, end), source="staff")]
+
+    def activity() -> list[Kpi]:
+        return [*(summed("activity", f, "hour") for f in ACTIVITY_FIELDS),
+                av.reply_ratio_kpi(current.get("activity"), previous.get("activity"), start, end, compare=compare)]
+
+    build = {"engagement": engagement, "staff": staff,
+             "customers": lambda: [summed("customers", f) for f in CUSTOMER_FIELDS], "activity": activity,
+             "ads": lambda: ads_kpis(current.get("ads"), previous.get("ads"), lang, compare=compare)}
+    wanted = SECTIONS if only is None else [s for s in SECTIONS if s in set(only)]
+    return {section: build[section]() for section in wanted}
 
 
 # --- per-page comparison --------------------------------------------------------------------
