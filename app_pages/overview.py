@@ -1,7 +1,7 @@
 """Overview: the range's key numbers from every source with sparklines and the change against
 the previous period, and, for several pages, a per-page comparison table. Every call of every
-kind and both periods goes out at once (one progress indicator); each section draws as soon as
-its kinds are in, the engagement cards first."""
+kind and both periods is asked at once (one progress indicator), the engagement cards' first and
+the others' once those cards are drawn; each section draws as soon as its kinds are in."""
 from __future__ import annotations
 
 import streamlit as st
