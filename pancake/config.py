@@ -4,6 +4,7 @@ Settings never show a token in ``repr``/``str``; use ``redact.mask_token`` to di
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pancake.redact import register_secret
+
+log = logging.getLogger("pancake.config")
 
 DEFAULT_BASE_URL = "https://pages.fm/api"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -245,6 +248,30 @@ def session_hours(value: Any) -> float:
         raise ConfigError(f"PANCAKE_SESSION_HOURS {_echo(str(value))} must be a number of hours above 0 "
                           f"and at most {int(MAX_SESSION_HOURS)}")
     return hours
+
+
+def memory_bounds(env: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """(entries, bytes) of the in-memory cache of composed frames, every session together:
+    ``PANCAKE_MEMORY_CACHE_ENTRIES`` and ``PANCAKE_MEMORY_CACHE_MB`` (a fraction is fine). 0 keeps
+    nothing in memory (every view composes its frames from the store). A value that is not a
+    number >= 0 is ignored with a warning."""
+    entries = _bound(env, "PANCAKE_MEMORY_CACHE_ENTRIES", DEFAULT_MEMORY_CACHE_ENTRIES, int)
+    mb = _bound(env, "PANCAKE_MEMORY_CACHE_MB", DEFAULT_MEMORY_CACHE_MB, float)
+    return int(entries), int(mb * 2**20)
+
+
+def _bound(env: Mapping[str, str] | None, key: str, default: float, kind: type) -> float:
+    raw = str(read(key, env) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = -1
+    if not value >= 0:      # also NaN
+        log.warning("%s=%r is not a number >= 0: using %s", key, raw, default)
+        return default
+    return value
 
 
 def _truthy(value: Any) -> bool:

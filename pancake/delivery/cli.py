@@ -54,7 +54,7 @@ import pandas as pd
 from pancake import timeutil
 from pancake.api import errors
 from pancake.config import ConfigError, Settings, load_settings
-from pancake.data import core, kinds, store
+from pancake.data import configured, core, kinds
 from pancake.delivery import cli_access, cli_notify, export, export_conversations, export_replies
 from pancake.delivery.cli_common import (
     EXIT_INTERRUPTED,
@@ -308,7 +308,7 @@ def _age(seconds: float) -> str:
 
 def run_cache(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     settings = load_settings(secrets=read_secrets())
-    st = store.open_store(settings, persistent=True, warn=False)
+    st = configured.open_store(settings, persistent=True, warn=False)
     if st.unavailable:
         print(f"error: the statistics store is unavailable ({st.unavailable}): nothing to "
               f"{'clear' if args.cache_command == 'clear' else 'show'}", file=stderr)

@@ -35,8 +35,8 @@ from typing import TextIO
 
 from pancake import config, i18n
 from pancake.config import load_settings
+from pancake.data import configured
 from pancake.data import replies as dr
-from pancake.data import store
 from pancake.data.store import StoreError, memory_store
 from pancake.delivery import notify, picture
 from pancake.delivery.cli_common import open_pages, parse_day, read_secrets
@@ -295,7 +295,7 @@ def _picture(args, loader, page_ids, names, day, say, stderr: TextIO) -> bytes |
 def _state_store(settings, loader, stderr: TextIO):
     st = loader.store
     if st is None or st.backend == "memory":
-        st = store.open_store(settings, persistent=True)
+        st = configured.open_store(settings, persistent=True)
     if st.backend == "memory":
         print("warning: the statistics store is unavailable: alert state kept in memory only, alerts may "
               "repeat on the next run", file=stderr)

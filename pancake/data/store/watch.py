@@ -1,7 +1,7 @@
 """The dashboard's store, watched: whether the configured store can be reached, why not, and
 when it last could (issue 20).
 
-``WatchedStore`` stands in for the configured store (``pancake.data.store.watched_store``) and
+``WatchedStore`` stands in for the configured store (``pancake.data.configured.watched_store``) and
 answers the same calls:
 
 - it opens the configured store; when that fails, calls go to an in-memory store, and the
