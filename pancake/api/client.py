@@ -29,7 +29,7 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as dt_time
@@ -923,21 +923,6 @@ class PancakeClient:
         return self._expect_dict(self._page_call("GET", page_id, "conversations", params,
                                                  endpoint="v2/conversations", version=2),
                                  "v2/conversations", page_id)
-
-    def iter_conversations_v2(self, page_id: str, *, max_pages: int = 10_000,
-                              **filters: Any) -> Iterator[dict[str, Any]]:
-        last: str | None = filters.pop("last_conversation_id", None)
-        seen: set[str] = set()
-        for _ in range(max_pages):
-            body = self.conversations_v2(page_id, last_conversation_id=last, **filters)
-            batch = body.get("conversations") or []
-            new = [c for c in batch if isinstance(c, dict) and str(c.get("id")) not in seen]
-            if not new:
-                return
-            for conv in new:
-                seen.add(str(conv.get("id")))
-                yield conv
-            last = str(new[-1].get("id"))
 
     def messages(self, page_id: str, conversation_id: str, customer_id: str,
                  current_count: int | None = None) -> dict[str, Any]:

@@ -18,13 +18,11 @@ Wiring (in ``pancake/delivery/cli.py``; see the helper's report): ``conversation
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import pandas as pd
 
-from pancake.api.client import PancakeClient
 from pancake.data import conversations as dc
 from pancake.data.core import PageError
 from pancake.delivery import export, export_replies
@@ -33,16 +31,6 @@ from pancake.numbers.views import conversations as v
 KIND = "conversations"
 HELP = "one row per conversation created in the range (id, page, type, times, tags, assignees, phone, ads)"
 CLI_MAX_PER_PAGE = 100_000   # a scheduled job may take its time; the dashboard caps lower
-
-
-def conversations_csv_frame(client: PancakeClient, page_ids: Sequence[str], start: date, end: date, tz: str, *,
-                            page_names: Mapping[str, str] | None = None, cap: int = CLI_MAX_PER_PAGE,
-                            on_progress: Callable[[int, int, str], None] | None = None,
-                            ) -> tuple[pd.DataFrame, list[PageError], list[str]]:
-    """``(frame, page errors, capped pages)``: the export frame of every page that answered."""
-    loaded = dc.load_conversations(client, page_ids, start, end, tz, page_names=page_names, cap=cap,
-                                   on_progress=on_progress)
-    return v.export_frame(loaded.frame, page_names), loaded.errors, loaded.capped
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -109,13 +109,6 @@ class Schedule:
             total += (min(b, end) - max(a, start)).total_seconds()
         return total
 
-    def next_opening(self, at: datetime, horizon_days: int = 400) -> datetime | None:
-        """The first open instant at or after ``at`` (None when closed for ``horizon_days``)."""
-        for a, b in self.open_intervals(at, at + timedelta(days=horizon_days)):
-            if b > at:
-                return max(a, at)
-        return None
-
     def deadline(self, start: datetime, seconds: float, horizon_days: int = 400) -> datetime | None:
         """The instant at which ``seconds`` of opening hours have passed since ``start``."""
         left = float(seconds)

@@ -229,10 +229,6 @@ class Figures:
     within_share: float | None
     groups: tuple[int, ...]          # answered turns per GROUPS entry
 
-    @property
-    def group_shares(self) -> tuple[float | None, ...]:
-        return tuple((g / self.count) if self.count else None for g in self.groups)
-
 
 def wait_column(basis: Basis) -> str:
     return "wait_seconds" if basis == "calendar" else "business_wait_seconds"

@@ -82,10 +82,6 @@ def _json(status: int, body, headers: dict | None = None) -> httpx.Response:
                           headers={"content-type": "application/json; charset=utf-8", **(headers or {})})
 
 
-def _html(status: int, text: str) -> httpx.Response:
-    return httpx.Response(status, content=text.encode(), headers={"content-type": "text/html; charset=utf-8"})
-
-
 def _hour_str(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:00:00")
 

@@ -36,7 +36,6 @@ ID_LABELS = {"page_name": "col.page_name", "page_id": "col.page_id", "user_name"
              "user_id": "col.user_id", "date": "col.date", "hour": "col.hour",
              "hour_of_day": "col.hour_of_day", "currency": "ads.currency", "tag_id": "col.tag_id",
              "tag_ids": "col.tag_ids", "tag_name": "tags.tag", "ad_id": "ads.ad_id"}
-TEXT_UNITS = ("text", "code", "warning", "date", "hour", "hour_of_day", "datetime", "yesno")
 # Columns a download writes that no table shows: (label key, unit). Any other column is read by
 # its type: true/false as words, a moment as a date and time, text as text.
 DOWNLOAD_ONLY = {"conversation_id": ("col.conversation_id", "text"), "customer_id": ("col.customer_id", "text"),
