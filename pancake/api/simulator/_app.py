@@ -91,7 +91,11 @@ _USER_API = re.compile(r"^/api/v1(/.*)?$")
 
 
 class Simulator:
-    """A fake Pancake. See the package docstring for the contract."""
+    """A fake Pancake (the package docstring says what it answers). ``pages_shape``: the page
+    list as ``"categorized"`` (what the API answers, one inactive page unless not
+    ``include_inactive_page``) or ``"documented"`` (``{"pages": [...]}``); ``holidays``: the days
+    the shops are closed (default: Vietnam's public holidays and a day ten days before today);
+    ``latency`` seconds per call and ``faults`` (:class:`Faults`) slow or break answers."""
 
     def __init__(self, *, seed: int = 0, now: datetime | None = None,
                  timezone: str = "Asia/Ho_Chi_Minh", user_token: str = DEMO_USER_TOKEN,
