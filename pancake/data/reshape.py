@@ -4,7 +4,7 @@ No I/O, no HTTP, no Streamlit. Every function takes the parsed JSON exactly as t
 returns it (including ``success``), plus ``page_id`` and, where a year has to be inferred
 from ``"26/8"`` categories, the asked local ``start``/``end`` dates.
 
-Frame conventions:
+Frame conventions (each frame's columns are its ``*_COLUMNS`` constant):
 
 - the first column is ``page_id`` (``str``); ids and names are ``str`` (missing -> NaN);
 - ``date``/``hour`` are ``datetime64[ns]``, naive local time (``date`` at midnight);
@@ -15,21 +15,6 @@ Frame conventions:
 
 A payload of the wrong shape raises :class:`ReshapeError` (a ``ValueError``) with a short
 message naming what was wrong; the data layer turns it into a per-page error.
-
-The frames and their columns:
-
-| function | columns |
-| --- | --- |
-| `pages_frame(pages)` | `page_id, name, platform, avatar_url` |
-| `engagement_daily(payload, page_id, start, end)` | `page_id, date, inbox, comment, total, new_customer_replied, customer_engagement_new_inbox, order_count, old_order_count` (+ unknown series) |
-| `engagement_hourly(payload, page_id)` | `page_id, hour, inbox, comment, total, new_customer, new_customer_from_inbox` |
-| `users_engagements(payload, page_id)` | `page_id, user_id, user_name, inbox_count, order_count, old_order_count, total_engagement` |
-| `user_hourly(payload, page_id)` | `page_id, user_id, user_name, hour, inbox_count, comment_count, phone_number_count, private_reply_count, unique_inbox_count, unique_comment_count, average_response_time, order_count` |
-| `user_totals(payload, page_id)` | `page_id, user_id, user_name, user_fb_id, inbox_count, comment_count, phone_number_count, private_reply_count, unique_inbox_count, unique_comment_count, average_response_time, order_count` |
-| `ads_frame(payload, page_id)` | `page_id, ad_id, adset_id, account_id, name, status, currency, spend, impressions, reach, link_click, purchases, purchases_conversion_value, messaging_conversation_started_7d, messaging_first_reply, post_comments, cpc, cpm, ctr, purchase_roas, daily_budget, lifetime_budget, budget_remaining` |
-| `tags_frame(payload, page_id, start, end, tag_names=None)` | `page_id, date, tag_id, tag_name, count` |
-| `new_customers_frame(payload, page_id, start, end)` | `page_id, date, new_customer_count, new_page_inbox_count, new_phone_number_count, phone_number_count` (`date` is a day or an hour) |
-| `page_activity_frame(payload, page_id)` | `page_id, hour, new_customer_count, customer_inbox_count, customer_comment_count, page_inbox_count, page_comment_count, inbox_interactive_count, new_inbox_count, phone_number_count, uniq_phone_number_count, today_uniq_website_referral, today_website_guest_referral` |
 """
 from __future__ import annotations
 

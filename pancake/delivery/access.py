@@ -1,37 +1,19 @@
 """Who may see what (no Streamlit here): the gate's configuration, password and kiosk-key
 hashes, viewers' page scopes, and a throttle on repeated failures.
 
-Three ways in, all optional (with none configured the dashboard stays open, as on demo data):
+Three ways in, all optional (with none configured the dashboard stays open): OIDC viewers with an
+``email`` when secrets have an ``[auth]`` section (``st.login``); passwords
+(``PANCAKE_DASHBOARD_PASSWORD``, the owner's, and viewers' ``password_hash``); kiosk keys
+(``[[kiosk]]`` ``key_hash``) that open the read-only standup screen for their pages. Viewers and
+kiosks come from ``PANCAKE_ACCESS_FILE`` (TOML) or the same tables in secrets; the README shows one.
+Passwords and keys are kept only as salted scrypt hashes, compared in constant time, and never
+logged or raised.
 
-- **OIDC** when ``.streamlit/secrets.toml`` has an ``[auth]`` section (Streamlit's ``st.login``);
-  viewers with an ``email`` are let in, with their pages and role.
-- **Passwords**: ``PANCAKE_DASHBOARD_PASSWORD`` (one shared password: the owner, admin, every
-  page) and/or viewers with a ``password_hash``.
-- **Kiosk keys** for TVs: ``[[kiosk]]`` entries with a ``key_hash`` open the read-only standup
-  screen for their pages with ``?kiosk=1&key=…``.
-
-Viewers and kiosks come from ``PANCAKE_ACCESS_FILE`` (TOML) or the same tables in secrets::
-
-    [[viewer]]
-    name = "Shop A"
-    password_hash = "scrypt$16384$8$1$<salt>$<hash>"   # or: email = "owner@shop-a.vn"
-    pages = ["1001", "1002"]                            # or ["*"]
-    role = "viewer"                                     # viewer | admin
-
-    [[kiosk]]
-    name = "TV sales floor"
-    key_hash = "scrypt$..."
-    pages = ["1001"]
-
-Passwords and keys are stored only as salted scrypt hashes (``python -m pancake access hash``)
-and compared in constant time. Nothing here logs or raises with a password, key or hash in it.
-
-Failing closed: an access file that grants nobody (empty, only kiosks, a misspelt table) closes
-the dashboard; an unknown table or key is an error naming its line; a hash whose scrypt cost is
-above :data:`MAX_SCRYPT_WORK` is refused when the file is read (a hand-edited cost would burn
-seconds of CPU per check). A session's identity carries a fingerprint of what granted it and the
-sign-out generation of its name: :meth:`AccessConfig.current` re-checks it on every run, so a
-removed viewer, a changed password or a sign-out in another tab ends the session.
+Failing closed: an access file that grants nobody closes the dashboard; an unknown table or key
+names its line; a hash costlier than :data:`MAX_SCRYPT_WORK` is refused when read. A session's
+identity carries a fingerprint of what granted it and its name's sign-out generation, re-checked
+on every run (:meth:`AccessConfig.current`): a removed viewer, a changed password or a sign-out
+elsewhere ends it.
 """
 from __future__ import annotations
 
