@@ -1,4 +1,4 @@
-"""The opening hours file (``PANCAKE_HOURS_FILE``; its format in the README, "Opening hours"):
+"""The opening hours file (``PANCAKE_HOURS_FILE``; its format in the README, "The opening hours file"):
 read, checked line by line, and asked how many seconds of an interval fall inside a page's
 opening hours. Pure (stdlib only).
 
