@@ -1,29 +1,20 @@
 """Notifications: a message sent to chat apps, email or webhooks through apprise.
 
-One notification URL per channel, in apprise's form (``tgram://…``, ``zalo://…``,
-``slack://…``, ``discord://…``, ``mailto://…``, ``json://host:port/path`` ...): apprise speaks
-each service, this module never writes a sender of its own. The URLs come from ``--notify``
-(repeatable), else ``PANCAKE_NOTIFY`` (several URLs, comma-separated), else the secrets
-(``PANCAKE_NOTIFY``, or ``notify`` in the ``[pancake]`` table: a string or a list).
+One apprise URL per channel (``tgram://…``, ``slack://…``, ``mailto://…``, ``json://…`` ...):
+apprise speaks each service, this module never writes a sender of its own. The URLs come from
+``--notify``, else ``PANCAKE_NOTIFY``, else the secrets (:func:`targets`).
 
 What this module adds to apprise:
 
-- **Secrets stay hidden.** Before apprise sees a URL, its secret parts (user and password, bot
-  tokens, webhook keys: the parts apprise itself declares private, the whole path and query, and
-  each key-like segment or value) are registered with ``pancake.redact``; apprise's log records (and urllib3's, which
-  print request paths such as ``/bot<token>/sendMessage``) are redacted. A channel is shown by a
-  safe label (``#2 tgram``, ``#1 json://127.0.0.1:8080``), never by its URL.
-- **Per-channel results.** Each channel is sent on its own (:func:`send` returns one
-  :class:`Delivery` each): a failing channel never stops the others. A channel has a short time
-  to connect and a longer one to answer; a channel that had the message and never answered is an
-  *unknown* outcome (it may have arrived), never a failure to resend blindly.
-- **Names arrive as written.** One escaping rule (:func:`escape`, :func:`strong`) for every text
-  of a message: one line, and Markdown specials escaped on a Markdown channel.
-- **Each channel's length limit and format.** A :class:`Message` is made of sections; it is
-  rendered per channel in Markdown where the channel renders it (Telegram, Zalo, Slack, email)
-  and plain text elsewhere, and shortened to the channel's limit by dropping the least
-  important items first (with "… and N more"), never cut in the middle of a line unless a
-  single line is longer than the whole limit.
+- **Secrets stay hidden.** A URL's secret parts (what apprise declares private, the path and
+  query, each key-like segment) are registered with ``pancake.redact`` before apprise sees it, and
+  apprise's and urllib3's log records are redacted. A channel is shown by a safe label
+  (``#2 tgram``), never by its URL.
+- **Per-channel results** (:func:`send`, one :class:`Delivery` each): a failing channel never
+  stops the others; one that had the message and never answered is an *unknown* outcome.
+- **Names arrive as written**: one escaping rule (:func:`escape`, :func:`strong`) for every text.
+- **Each channel's format and length limit**: Markdown where the channel renders it, plain text
+  elsewhere, shortened by dropping the least important items first ("… and N more").
 """
 from __future__ import annotations
 
