@@ -1,23 +1,20 @@
 """PancakeClient: the only code in the product that talks HTTP.
 
-- User API ``{base_url}/v1/...`` with ``access_token``; page API ``{base_url}/public_api/v1/...``
-  and ``/public_api/v2/...`` with ``page_access_token``. Tokens always travel as query params.
-- Paces calls (5/s per page, :mod:`pancake.api.ratelimit`), retries what is safe to retry,
-  generates and regenerates page tokens from the user token, and turns every failure into
-  a :mod:`pancake.api.errors` exception whose text names the endpoint and page and never a token.
-- Statistics methods take local dates (inclusive) and return one raw payload per window
-  of at most 31 days: ``list[Chunk]``.
+- User API ``{base_url}/v1/...`` with ``access_token``; page API ``{base_url}/public_api/v1|v2/...``
+  with ``page_access_token``. Tokens always travel as query params.
+- Paces calls (:mod:`pancake.api.ratelimit`), retries what is safe to retry, generates page
+  tokens from the user token, and turns every failure into a :mod:`pancake.api.errors` exception
+  naming the endpoint and page, never a token, raised without ``__cause__``/``__context__`` (httpx
+  exceptions carry URLs).
+- Statistics methods take local dates (inclusive) and return one raw payload per window of at
+  most 31 days: ``list[Chunk]``.
 
-Retries: GETs on 429 / 5xx / transport errors, up to `max_retries`, delay = Retry-After (≤ 60 s) or
-full-jitter backoff `jitter() * min(0.5 * 2**n, 8)`; writes only on 429 or connect-phase errors.
-Once a call has given up connecting (`ConnectError`/`ConnectTimeout`: nothing listening, no route, no
-DNS; never a full pool of ours, a read timeout or a 5xx), the client's calls of the next 60 s
-(`UNREACHABLE_MEMORY`) try once, and calls still retrying stop at their next failure; any answer ends
-that at once. A report of 24 pages with the network down says so in seconds, not after each page's retries.
-A generated page token refused with 102/105 is regenerated once from the user token (if any) and the
-call retried once; a pasted one (`PANCAKE_PAGE_TOKENS`) is never replaced by a generated one: another
-process's working token from the vault is taken if there is one, else the refusal is the page's error.
-`config.check_page_id` refuses an id that cannot be one (empty, spaces, `/?#%\\`) before any call. Errors are raised without `__cause__`/`__context__` (httpx exceptions carry URLs).
+Retries: GETs on 429, 5xx and transport errors (Retry-After, else full-jitter backoff); writes
+only on 429 or connect-phase errors. After a call gave up connecting, the next
+``UNREACHABLE_MEMORY`` seconds' calls try once, so a report with the network down says so in
+seconds. A generated page token refused with 102/105 is made again once and the call retried; a
+pasted one is never replaced: another process's working token from the vault is taken if there
+is one, else the refusal is the page's error. ``config.check_page_id`` refuses a bad id before any call.
 """
 from __future__ import annotations
 

@@ -1,22 +1,11 @@
 """Per-page pacing (user-API calls use the key ``"user"``): at most 5 calls per second per
-``page_id`` **as the server counts them**, with calls for different pages never waiting on
-one another.
+``page_id`` **as the server counts them**; calls for different pages never wait on one another.
 
-Two layers:
-
-:class:`RateLimiter` (in process, exact). ``slot(key)`` holds one of the key's ``max_calls``
-slots from before the request is sent until ``period + margin`` seconds after its answer came
-back. The server's arrival time of a request lies between its send and its answer, so any 6
-arrivals inside one server second would need 6 slots held at once: impossible. Network jitter
-and server queueing cannot push two calls closer together than the limiter spaced them,
-whatever the latency. ``acquire(key)`` is the old form: a call that takes no time.
-
-:class:`SharedLimiter` (across processes, exact too). The dashboard, a CLI sync and replicas on
-other machines share one budget per page: the same slots, kept in a table every process sees (a
-SQLite file next to the store under a file lock, or the store's PostgreSQL database stamped with
-its clock). It is used on top of the in-process limiter, never instead of it.
-
-Both take injectable ``clock``/``sleep`` (tests use ``tests.clock.FakeClock``). Thread-safe.
+:class:`RateLimiter` (in process): ``slot(key)`` holds one of the key's slots from before the
+request is sent until ``period + margin`` after its answer, so no 6 server arrivals can fall in
+one server second whatever the latency. :class:`SharedLimiter` (across processes, on top of the
+in-process one): the same slots in a table every process sees. Both take injectable
+``clock``/``sleep``. Thread-safe.
 """
 from __future__ import annotations
 

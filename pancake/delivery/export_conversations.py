@@ -1,19 +1,11 @@
 """``python -m pancake export conversations --page ID ... --since D --until D``: one row per
-conversation created in the range, the columns of the dashboard's download
-(``pancake.numbers.views.conversations.export_frame``): ``conversation_id, page_id, page_name, type,
-created_at, updated_at`` (local time of the configured zone, ISO), ``tags`` and ``assignees``
-(names, "; "-separated), ``has_phone``, ``message_count``, ``from_ads`` (empty when the API
-did not say), ``customer_id, customer_name``, then ``first_response_seconds`` and
-``first_response_business_seconds`` (the first customer turn's wait, calendar and in opening
-hours: ``pancake.delivery.export_replies.first_responses``; empty while the customer waits). UTF-8 with BOM, formula-injection safe
-(``pancake.delivery.export``). A failing page is named on stderr while the others are written (exit 1).
+conversation created in the range, the dashboard download's columns
+(``pancake.numbers.views.conversations.export_frame``) and the first response's waits
+(``pancake.delivery.export_replies.first_responses``). A failing page is named on stderr while
+the others are written (exit 1).
 
-Conversations are not statistics: they are not kept in the statistics store, every run asks
-the API (v1 conversations in windows of at most one month, ``export_data`` for from-ads). Their
-messages are kept (``pancake.data.replies``): a conversation is asked again only when it moved.
-
-Wiring (in ``pancake/delivery/cli.py``; see the helper's report): ``conversations`` joins the export
-``KIND`` choices and ``run_export`` hands that kind to :func:`run`.
+Conversations are not statistics: every run asks the API; only their messages are kept
+(``pancake.data.replies``), asked again when the conversation moved.
 """
 from __future__ import annotations
 
