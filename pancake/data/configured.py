@@ -1,21 +1,12 @@
 """What a configuration opens: the store, the shared rate limit, the token vault, the client, the
-in-memory cache's bounds and the process's memory tuning; and the loader made of them.
+in-memory cache and the process's memory tuning; and the loader made of them.
 
-``pancake.config`` reads the settings (the shared layer: it imports no layer); this module, in the
-data layer, is the one place that turns them into open things. The dashboard (``ui.cache``), the
-CLI, the digest and the alerts (``pancake.delivery.cli_common``) all take them from here.
-
-Stores:
-
-- ``PANCAKE_STORE_URL=postgresql://...``: PostgreSQL, for several replicas and a sync job;
-- otherwise SQLite in WAL mode, ``store.sqlite3`` in ``PANCAKE_CACHE_DIR`` (by default the user's
-  cache directory, ``store.cache_dir``);
-- demo data is never written next to real statistics: the dashboard keeps it in a temporary file
-  of its own (:func:`dashboard_store`), the CLI in memory.
-
-A store that cannot be opened is replaced by an in-memory one with a warning (``StoreInfo.warning``).
-The dashboard's store is watched (``pancake.data.store.watch``): in memory while unreachable, tried
-again at most once a minute.
+``pancake.config`` reads the settings (a shared module: it imports no layer); this module, in the
+data layer, is the one place that turns them into open things. The dashboard (``ui.cache``) and
+the CLI, the digest and the alerts (``pancake.delivery.cli_common``) all take them from here.
+The store is PostgreSQL with ``PANCAKE_STORE_URL``, else SQLite in ``store.cache_dir``; one that
+cannot be opened is replaced by one in memory, with a warning; demo data is never written next
+to real statistics.
 """
 from __future__ import annotations
 

@@ -50,11 +50,12 @@ ENV_FILE = "PANCAKE_ACCESS_FILE"
 
 # --- hashes ---------------------------------------------------------------------------------
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """URL-safe base64 without padding (hashes here, session tokens in ``pancake.delivery.session``)."""
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def _unb64(text: str) -> bytes:
+def unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
@@ -65,7 +66,7 @@ def hash_secret(secret: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = S
         raise ValueError("an empty password or key cannot be hashed")
     salt = salt or _secrets.token_bytes(16)
     digest = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=256 * n * r + 2**20)
-    return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
+    return f"scrypt${n}${r}${p}${b64(salt)}${b64(digest)}"
 
 
 class CostTooHigh(ValueError):
@@ -81,7 +82,7 @@ def _parse_hash(stored: str) -> tuple[int, int, int, bytes, bytes]:
         raise ValueError("scrypt parameters out of range")
     if n * r * p > MAX_SCRYPT_WORK:
         raise CostTooHigh("scrypt cost above the cap")
-    return n, r, p, _unb64(parts[4]), _unb64(parts[5])
+    return n, r, p, unb64(parts[4]), unb64(parts[5])
 
 
 def verify_secret(secret: str, stored: str) -> bool:
