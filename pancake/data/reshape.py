@@ -481,11 +481,8 @@ def _series_items(series: Any, what: str) -> list[tuple[str, list]]:
 
 @_tabular
 def engagement_daily(payload: Any, page_id: str, start: date, end: date) -> pa.Table:
-    """``statistics/customer_engagements`` (daily) -> one row per day.
-
-    Columns: ``page_id, date, inbox, comment, total, new_customer_replied,
-    customer_engagement_new_inbox, order_count, old_order_count`` + unknown series (in payload
-    order). Categories ``"26/8"`` get their year from [start, end] (also across New Year);
+    """``statistics/customer_engagements`` (daily) -> one row per day (``ENGAGEMENT_DAILY_COLUMNS``
+    + unknown series in payload order). Categories ``"26/8"`` get their year from [start, end] (also across New Year);
     ``"6/7/2026"`` and ISO dates are taken as is. A missing series is a column of ``<NA>``.
     A series whose ``data`` length differs from ``categories`` raises :class:`ReshapeError`.
     """
@@ -599,11 +596,8 @@ def _users_container(payload: Any, what: str) -> Mapping:
 
 @_tabular
 def user_hourly(payload: Any, page_id: str) -> pa.Table:
-    """``statistics/users`` or the user API's ``statistics/user`` -> one row per (user, hour).
-
-    Columns: ``page_id, user_id, user_name, hour, inbox_count, comment_count,
-    phone_number_count, private_reply_count, unique_inbox_count, unique_comment_count,
-    average_response_time, order_count``. ``user_name`` is joined from ``users`` (the hourly
+    """``statistics/users`` or the user API's ``statistics/user`` -> one row per (user, hour)
+    (``USER_HOURLY_COLUMNS``). ``user_name`` is joined from ``users`` (the hourly
     rows do not carry it). ``average_response_time`` is milliseconds (float). ``order_count``
     is ``<NA>`` where the endpoint does not send it. Sorted by hour, then user id.
     """
@@ -751,10 +745,7 @@ def _tag_series(block: Mapping, what: str) -> tuple[list, list[tuple[str, list]]
 @_tabular
 def tags_frame(payload: Any, page_id: str, start: date, end: date,
                tag_names: Mapping[Any, str] | None = None) -> pa.Table:
-    """``statistics/tags`` -> long form, one row per (date, tag): ``page_id, date, tag_id,
-    tag_name, count``.
-
-    Series keys ``"12"`` and ``"tag_12"`` both give ``tag_id "12"``; values may be ints,
+    """``statistics/tags`` -> long form, one row per (date, tag) (``TAGS_COLUMNS``). Series keys ``"12"`` and ``"tag_12"`` both give ``tag_id "12"``; values may be ints,
     numeric strings, null or ``{pin, total}`` (``total`` is used). Names come from the
     payload's ``tags`` list, overridden by ``tag_names`` (e.g. from ``GET pages/{id}/tags``);
     an id with no name is shown as ``"#<id>"``.
@@ -784,10 +775,8 @@ def tags_frame(payload: Any, page_id: str, start: date, end: date,
 
 @_tabular
 def new_customers_frame(payload: Any, page_id: str, start: date, end: date) -> pa.Table:
-    """``statistics/customers`` / ``statistics/page_customers`` -> one row per day or hour.
-
-    Columns: ``page_id, date, new_customer_count, new_page_inbox_count,
-    new_phone_number_count, phone_number_count`` (+ unknown fields). ``date`` is midnight for
+    """``statistics/customers`` / ``statistics/page_customers`` -> one row per day or hour
+    (``NEW_CUSTOMERS_COLUMNS`` + unknown fields). ``date`` is midnight for
     ``group_by=day`` (``"2020-08-27"``) and the hour for ``group_by=hour``
     (``"2020-08-12T16:00:00"``). With ``group_by=page_id`` ``data`` is ``{page_id: [...]}``
     and ``page_id`` comes from the keys, not the argument. Sorted by date, then page id.
