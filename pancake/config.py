@@ -96,8 +96,6 @@ REGISTRY = {v.name: v for v in VARIABLES}
 # The API configuration (what the Settings page's connection section is about)
 ENV_KEYS = ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
             "PANCAKE_TIMEZONE", "PANCAKE_DEMO")
-# Where the statistics store lives (see pancake.data.store)
-STORE_ENV_KEYS = ("PANCAKE_CACHE_DIR", "PANCAKE_STORE_URL")
 PUBLIC_URL_ENV = "PANCAKE_PUBLIC_URL"
 CHROMIUM_ENV = "PANCAKE_CHROMIUM"
 

@@ -899,23 +899,11 @@ def _distinct_rows(columns: Sequence[np.ndarray], n: int) -> bool:
     return len(set(code.tolist())) == n
 
 
-def merge_windows(frames: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.DataFrame:
-    """Windows of one page -> one frame: a row of a later window whose ``keys`` an earlier window
-    already gave (the same day returned twice) is dropped. Rows of one window are all kept, so
-    two API hours with the same local label (a clock turned back) are both counted."""
-    frames = [f for f in frames if f is not None]
-    for f in frames:
-        missing = [k for k in keys if k not in f.columns]
-        if missing:
-            raise ReshapeError(f"merge: key column(s) {missing} not in frame")
-    window = np.concatenate([np.full(len(f), i, dtype=np.int64) for i, f in enumerate(frames)]
-                            or [np.zeros(0, dtype=np.int64)])
-    return drop_repeated(concat(frames), window, keys)
-
-
 def drop_repeated(frame: pd.DataFrame, window: np.ndarray, keys: Sequence[str]) -> pd.DataFrame:
-    """:func:`merge_windows` on the windows' rows already in one frame (of one page or several:
-    ``keys`` hold ``page_id``), ``window[i]`` being row i's window within its page."""
+    """Windows' rows in one frame (of one page or several: ``keys`` hold ``page_id``), ``window[i]``
+    being row i's window within its page -> a row of a later window whose ``keys`` an earlier
+    window already gave (the same day returned twice) is dropped. Rows of one window are all
+    kept, so two API hours with the same local label (a clock turned back) are both counted."""
     keys = list(keys)
     missing = [k for k in keys if k not in frame.columns]
     if missing:
