@@ -203,17 +203,11 @@ def _normalise_page(p: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class _PoolPerPage(httpx.BaseTransport):
-    """httpx's default transport (``httpx.HTTPTransport``) with one connection pool per page.
-
-    A pool scans all of its connections on every request and every answer (keep-alive expiry,
-    idle counts): with every window of every page in flight at once, one pool of 60+
-    connections spent more CPU on that than on the requests. A page never has more than 5
-    calls in flight, so its own pool stays small. Used only when no proxy is configured in the
-    environment (httpx applies those only to its own default transport).
-
-    The CA bundle is loaded (``httpx.create_ssl_context()``, as httpx does) for the first HTTPS
-    pool; pools for plain HTTP (a test server, the simulator) get a verifying context without
-    any CA, which they never use.
+    """httpx's default transport with one connection pool per page: a pool scans all of its
+    connections on every request and answer, and one pool of 60+ connections spent more CPU on that
+    than on the requests; a page never has more than 5 calls in flight. Used only when no proxy is
+    configured (httpx applies those only to its own transport). Plain HTTP pools get a verifying
+    context without a CA bundle, which they never use.
     """
 
     def __init__(self, limits: httpx.Limits) -> None:

@@ -249,19 +249,14 @@ def _emit(fp: IO, data: str) -> None:
 
 
 class CsvWriter:
-    """Stream several frames (one page after another) as one CSV: the BOM and the header are
-    written once, before the first chunk.
+    """Stream several frames (one page after another) as one CSV: the BOM and the header once.
 
-    ``fp_or_path`` is a path (opened ``wb``, closed by ``close()``/``with``), a binary stream
-    or a text stream (``sys.stdout``: bytes go to its ``.buffer`` when it has one, so the
-    output is UTF-8 with CRLF whatever the console encoding; ``io.StringIO`` gets text with
-    a leading ``\\ufeff`` when ``bom``).
-
-    The first written frame (or ``columns=``) fixes the columns. A later chunk missing some of
-    them gets empty cells; a chunk with columns the header does not have raises ValueError
-    (concatenate first, or pass ``columns=`` listing them all). Chunks' columns are
-    reordered to the header's order. ``close()`` on a writer that wrote nothing still writes
-    the BOM and, if ``columns`` was given, the header.
+    ``fp_or_path`` is a path (closed by ``close()``/``with``), a binary stream or a text stream
+    (``sys.stdout``: bytes go to its ``.buffer`` when it has one, so the output is UTF-8 with CRLF
+    whatever the console). The first frame (or ``columns=``) fixes the columns: a later chunk
+    missing some gets empty cells, one with columns the header lacks raises ValueError, and chunks
+    are reordered to the header's order. A writer that wrote nothing still writes the BOM (and the
+    header, with ``columns``).
     """
 
     def __init__(self, fp_or_path: Any, *, bom: bool = True,
@@ -660,21 +655,13 @@ def output_target(path: str | os.PathLike) -> tuple[str, Path]:
 class AtomicFile:
     """A file that appears complete or not at all, or a stream written through.
 
-    ``AtomicFile(path)`` checks the path at once, before any work, and raises
-    :class:`OutputPathError` when it cannot be written. What ``path`` is decides how it is
-    written (:func:`output_target`):
-
-    - a regular file or a new path (through any symlinks: the link is kept and its target
-      written): ``commit(data)`` writes a hidden temporary file in the target's folder (so the
-      rename never crosses file systems), flushes it to disk and renames it over the target: an
-      existing file is replaced only by a complete new one, keeping its permissions (and owner,
-      when run as root). ``discard()`` (also on leaving a ``with`` block without a commit)
-      removes the temporary file and leaves the target as it was.
-    - a character device, a FIFO or a process's own descriptor (``/dev/stdout``): never
-      replaced; ``commit`` opens it and writes through, as a shell redirection does
-      (``stream`` is True).
-
-    A failed write raises :class:`OutputWriteError` (one line: the path and the cause).
+    ``AtomicFile(path)`` checks the path at once and raises :class:`OutputPathError` when it cannot
+    be written. What ``path`` is decides how (:func:`output_target`): a regular file or a new path
+    (through symlinks, the link kept) gets ``commit(data)`` as a hidden temporary file beside it,
+    flushed and renamed over it (keeping its permissions and owner); ``discard()`` (also on leaving
+    a ``with`` block without a commit) leaves the target as it was. A character device, a FIFO or
+    ``/dev/stdout`` is never replaced: ``commit`` writes through (``stream`` is True). A failed
+    write raises :class:`OutputWriteError` (one line: the path and the cause).
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
