@@ -129,26 +129,14 @@ def page_names() -> dict[str, str]:
     return dict(zip(frame["page_id"].astype(str), frame["name"].astype(str)))
 
 
-# --- memory --------------------------------------------------------------------------------
+# --- statistics ----------------------------------------------------------------------------
 #
-# What the process keeps is bounded; the history is in the store (a file, or PostgreSQL): one
-# in-memory cache of composed frames for every session of the process, within
-# ``config.memory_bounds`` (the least recently used go first; an evicted entry is composed again
-# from the store). The multi-page staff statistics are in the same cache. Demo data is stored in a
-# temporary file of its own. The allocators are tuned once (``configured.tune_malloc``,
-# ``configured.use_system_arrow_pool``).
+# One Loader per configuration, shared by every session of the process (st.cache_resource), made
+# by ``pancake.data.configured``: its store, a bounded in-memory cache of composed frames (an
+# evicted entry is composed again from the store) and single flight of the calls in progress.
 
 LOADERS_MAX = 4                 # configurations with a loader (each with its own cache) at once
 CALL_BUDGET = 40.0              # seconds one API call may take with its retries, in the dashboard
-
-
-# --- statistics ----------------------------------------------------------------------------
-#
-# One Loader per configuration, shared by every session of the process (st.cache_resource):
-# the store (SQLite file, PostgreSQL, or a temporary file for demo data), a bounded in-memory
-# cache of composed frames, and single-flight of the calls in progress. Nothing here goes
-# through st.cache_data any more: it copied every entry on each hit, kept no byte bound, and
-# the two wrappers of one function it had (past/today) wiped each other.
 
 
 @st.cache_resource(max_entries=LOADERS_MAX, show_spinner=False)

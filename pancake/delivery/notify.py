@@ -235,13 +235,9 @@ def targets(cli: Sequence[str] | None = None, env: Mapping[str, str] | None = No
 
 # --- the message -------------------------------------------------------------------------------------
 
-# One rule for every text in a message (names from the API included: pages, ads, tags, staff):
-# it is one line (control characters and line breaks become spaces: a name cannot start a line of
-# its own or fake a bullet), and on a channel that renders Markdown every character with a meaning
-# there is backslash-escaped, so it arrives as it was written (an HTML entity in a name, "&lt;",
-# may be shown as its character: text all the same, never a tag); a line carrying an escaped character
-# is never put inside emphasis (Telegram refuses escapes inside an entity). Only the footer's
-# links, which this module's callers build from quoted ids, are left as they are.
+# One rule for every text in a message (names from the API included): one line (a name cannot
+# start a line or fake a bullet), and on a Markdown channel every special character escaped, so it
+# arrives as written; a line with an escape is never put inside emphasis (Telegram refuses that).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 
