@@ -576,19 +576,12 @@ def load_access(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any]
 # --- slowing down repeated failures ---------------------------------------------------------------
 
 class Throttle:
-    """Failures per key make the next attempt under any of the same keys wait: 0 s for the
-    first ``free`` failures, then doubling from 1 s up to ``cap``. A key's failures are
-    forgotten ``forget_after`` seconds after its last one.
-
-    The gate counts a failed sign-in under the name tried (whatever the address: guessing one
-    name is slowed from everywhere), the address and, when a shared password is set, the
-    owner; a success clears only the name it signed in (an insider's own sign-ins do not reset
-    the count of the name they guess at). Kiosk keys count under the address and all keys
-    together.
-
-    Attempts at once do not share a wait: each one reserves its turn, one delay after the turn
-    before it, so ten browsers guessing together get ten turns in a row, not ten at a time. An
-    attempt whose turn is more than ``max_wait`` away is refused without being checked."""
+    """Failures per key make the next attempt under any of the same keys wait: nothing for the
+    first ``free`` failures, then doubling from 1 s up to ``cap``; forgotten ``forget_after``
+    seconds after the last one. The gate counts a failed sign-in under the name tried, the address
+    and (with a shared password) the owner; a success clears only its own name. Kiosk keys count
+    under the address and all keys together. Attempts at once each reserve their own turn, one
+    delay after the turn before; one whose turn is more than ``max_wait`` away is refused unchecked."""
 
     def __init__(self, free: int = 3, cap: float = 30.0, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, max_clients: int = 10_000,

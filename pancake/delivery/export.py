@@ -356,15 +356,10 @@ def _part_text(part: Any) -> str:
 
 
 def safe_filename(*parts: Any, ext: str = "", max_len: int = 100) -> str:
-    """A portable ASCII file name from parts, joined with ``_``.
-
-    ``safe_filename("engagement", ["1", "2", "3", "4"], date(2026, 11, 1), "2026-11-24", ext="csv")
-    == "engagement_4-pages_2026-11-01_2026-11-24.csv"``; ``"Thời Trang Đẹp"`` → ``"thoi-trang-dep"``.
-
-    Each part is lower-cased, stripped of diacritics (đ → d) and reduced to ``[a-z0-9-]``;
-    a list/tuple of page ids is joined with ``-`` when it has at most 3 short ids, else
-    becomes ``"N-pages"``; dates become ISO. Empty parts are skipped; nothing left gives
-    ``"export"``. The stem is cut to ``max_len`` minus the extension."""
+    """A portable ASCII file name from parts joined with ``_``: each lower-cased, without diacritics
+    (``"Thời Trang Đẹp"`` → ``"thoi-trang-dep"``), reduced to ``[a-z0-9-]``; page ids joined with
+    ``-`` when at most 3 short ones, else ``"N-pages"``; dates ISO; empty parts skipped (nothing
+    left: ``"export"``); the stem cut to ``max_len`` minus the extension."""
     texts = [t for t in (_part_text(p) for p in parts if p is not None) if t]
     stem = "_".join(texts) or "export"
     suffix = _ext(ext)

@@ -638,20 +638,12 @@ def ads_derived(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def ads_totals(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
-    """One row per currency (or per ``by`` + currency): ``ad_count`` (Int64), the sums of the
-    additive fields (``AD_SUM_FIELDS``, NaN when every value is null) and the derived ratios
-    (``AD_DERIVED_FIELDS``) from **paired sums**, with ``<ratio>_ads`` (Int64) saying how many
-    ads each ratio covers.
-
-    Paired sums: a ratio's numerator and denominator are summed over the same ads, those that
-    report both parts. An ad whose purchases are null has unknown results: its spend is not
-    divided by the other ads' purchases (that would inflate the cost per purchase). With
-    complete data this is exactly sum(numerator) / sum(denominator). Never averaged, never the
-    API's per-ad values.
-
-    ``reach`` is omitted on purpose: one person can see several ads, so reach does not add
-    up across ads; show it per ad. Currencies are never mixed; a null currency is its own
-    group (shown "—", never taken for VND).
+    """One row per currency (or per ``by`` + currency): ``ad_count``, the sums of ``AD_SUM_FIELDS``
+    (NaN when every value is null) and the ratios of ``AD_DERIVED_FIELDS`` from **paired sums**
+    (numerator and denominator over the same ads, those that report both: an ad with unknown
+    purchases never inflates the cost per purchase), with ``<ratio>_ads`` saying how many ads each
+    covers. ``reach`` is left out (one person sees several ads). Currencies are never mixed; a null
+    currency is its own group (shown "—", never taken for VND).
     """
     keys = list(by or [])
     if "currency" not in keys:
