@@ -2,26 +2,16 @@
 
 Decisions callers rely on:
 
-- CSV is UTF-8 with a BOM (``EF BB BF``) so Excel reads Vietnamese correctly, one header
-  row, comma separated, RFC 4180 quoting (``"`` only where needed), and **CRLF** (``\\r\\n``)
-  line endings (RFC 4180; Excel, pandas and the ``csv`` module all read it).
-- The frame's index is **not** written; ``reset_index()`` first if you need it.
-- Dates: a datetime column whose values are all at midnight is written ``YYYY-MM-DD``
-  (except the time columns in ``TIME_COLUMNS``, such as ``hour``: always date and time),
-  otherwise ``YYYY-MM-DDTHH:MM:SS`` (sub-seconds dropped). Timezone-aware values are
-  written as their wall-clock time in their own zone, without an offset. The choice is made
-  per column per call, so ``CsvWriter`` chunks decide separately.
-- Numbers are plain: no thousands separator, ``.`` decimal, no exponent, integers (and
-  integral floats) without ``.0``, floats to 15 significant digits (no float noise); ``Int64`` stays integer. NaN / NA / NaT / ±inf and None
-  are empty cells. Booleans are ``True`` / ``False``.
-- Formula injection: a **string** cell (and every header) that starts with ``=``, ``+``,
-  ``-``, ``@``, tab or carriage return, or with one of ``=+-@`` after leading whitespace,
-  gets a leading ``'``. Real numbers, negative ones included, are never quoted; a string
-  that merely looks like a number (``"-5"``) *is* quoted.
-- XLSX: one sheet per table, bold frozen header, an autofilter, numbers as numbers,
-  datetimes as Excel dates (``yyyy-mm-dd`` or ``yyyy-mm-dd hh:mm``), strings sanitised as
-  above, control characters Excel rejects removed. A :class:`Sheet` adds number formats
-  (₫, US$, %, durations: see ``excel_sheet``) and a bold totals row.
+- CSV is UTF-8 with a BOM (Excel reads Vietnamese), one header row, RFC 4180 quoting and CRLF
+  line endings; the frame's index is not written.
+- Dates: a datetime column all at midnight is written ``YYYY-MM-DD`` (but ``TIME_COLUMNS``),
+  otherwise ``YYYY-MM-DDTHH:MM:SS``; aware values as their wall-clock time, without an offset.
+- Numbers are plain: no separator, ``.`` decimal, no exponent, integers without ``.0``, floats to
+  15 significant digits. NaN / NA / NaT / ±inf and None are empty cells.
+- Formula injection: a **string** cell (and every header) starting with ``=+-@``, a tab or a
+  carriage return (after leading whitespace too) gets a leading ``'``; real numbers never do.
+- XLSX: one sheet per table, bold frozen header, an autofilter, numbers as numbers, dates as
+  Excel dates, strings sanitised as above; a :class:`Sheet` adds number formats and a totals row.
 """
 from __future__ import annotations
 

@@ -1,19 +1,14 @@
-"""Metric catalogue (vi/en names, combination rule, better direction, tooltip) and the
+"""Metric catalogue (vi/en names, combination rule, better direction, unit, tooltip) and the
 arithmetic that combines metrics correctly: sums for counts, weighted means for response
 time, and ratios recomputed from sums (never averaged). Pure pandas, no I/O.
 
-Units (``Metric.unit``):
-- ``count``   whole number;
-- ``ms``      milliseconds (show as a duration);
-- ``money``   an amount in the row's ``currency``, in the currency's main unit (budgets too: reshaping converts them);
-- ``ratio``    a plain fraction (0.25 -> show "25 %"); its change is shown in percentage points;
-- ``percent``  already multiplied by 100 (CTR 1.8 means 1.8 %); its change too is in points;
-- ``multiple`` a multiplier (ROAS 2.5 -> "2,50×"); its change is relative, like a count's.
+Units (``Metric.unit``): ``count``; ``ms`` (a duration); ``money`` (in the row's ``currency``,
+its main unit); ``ratio`` (0.25 is "25 %", its change in points); ``percent`` (already times
+100, its change in points); ``multiple`` (ROAS 2.5 is "2,50×", its change relative).
 
-Some API field names mean different things on different endpoints (``order_count``,
-``phone_number_count``, ``inbox_count``, ``new_customer_count``). ``METRICS`` is keyed by
-field and holds the main meaning; ``METRICS_BY_SOURCE[source][field]`` holds each endpoint's
-own, and ``label``/``help_text``/``metric`` take an optional ``source``.
+Some API field names mean different things on different endpoints (``order_count``...):
+``METRICS`` holds each field's main meaning, ``METRICS_BY_SOURCE[source][field]`` each
+endpoint's own; ``label``/``help_text``/``metric`` take an optional ``source``.
 """
 from __future__ import annotations
 
