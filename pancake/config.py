@@ -328,12 +328,8 @@ class Settings:
 
 def load_settings(env: Mapping[str, str] | None = None,
                   secrets: Mapping[str, Any] | None = None) -> Settings:
-    """Resolve settings: environment variables win over secrets, secrets over defaults.
-
-    ``secrets`` may use the same upper-case names as the environment, or a
-    ``[pancake]`` table with lower-case keys (access_token, page_tokens, base_url, timezone, demo,
-    cache_dir, store_url).
-    """
+    """Resolve settings: environment variables win over secrets, secrets over defaults (each
+    variable as :func:`read` finds it)."""
     def pick(name: str) -> Any:
         return read(name, env, secrets)
 

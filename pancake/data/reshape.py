@@ -549,12 +549,8 @@ def engagement_hourly(payload: Any, page_id: str) -> pa.Table:
 
 @_tabular
 def users_engagements(payload: Any, page_id: str) -> pa.Table:
-    """The ``users_engagements`` list of an engagement payload -> one row per staff member.
-
-    Columns: ``page_id, user_id, user_name, inbox_count, order_count, old_order_count,
-    total_engagement`` (``user_name`` is the API's ``name``). Empty when absent. Payload
-    order is kept (there is no time axis).
-    """
+    """The ``users_engagements`` list of an engagement payload -> one row per staff member
+    (``USERS_ENGAGEMENTS_COLUMNS``; ``user_name`` is the API's ``name``), in payload order."""
     cols, n, extras = _users_engagements_values(payload, page_id)
     return _table(cols, n, _USERS_ENGAGEMENTS, extras)
 
@@ -641,11 +637,7 @@ def _stack(parts: list[tuple[dict[str, list], int]]) -> tuple[dict[str, list], i
 @_tabular
 def user_totals(payload: Any, page_id: str) -> pa.Table:
     """``data.users`` (or top-level ``users``) -> one row per staff member, the API's own totals
-    for the window. Columns: ``page_id, user_id, user_name, user_fb_id, inbox_count,
-    comment_count, phone_number_count, private_reply_count, unique_inbox_count,
-    unique_comment_count, average_response_time, order_count``. The totals' ``hour`` field
-    (the user's last active hour) is dropped. Payload order is kept.
-    """
+    for the window (``USER_TOTALS_COLUMNS``; the last active ``hour`` dropped), in payload order."""
     what = "statistics/users"
     data = _users_container(payload, what)
     users = _get_obj(data, "users", what)
@@ -745,8 +737,9 @@ def _tag_series(block: Mapping, what: str) -> tuple[list, list[tuple[str, list]]
 @_tabular
 def tags_frame(payload: Any, page_id: str, start: date, end: date,
                tag_names: Mapping[Any, str] | None = None) -> pa.Table:
-    """``statistics/tags`` -> long form, one row per (date, tag) (``TAGS_COLUMNS``). Series keys ``"12"`` and ``"tag_12"`` both give ``tag_id "12"``; values may be ints,
-    numeric strings, null or ``{pin, total}`` (``total`` is used). Names come from the
+    """``statistics/tags`` -> long form, one row per (date, tag) (``TAGS_COLUMNS``). Series keys
+    ``"12"`` and ``"tag_12"`` give ``tag_id "12"``; values may be ints, numeric strings, null or
+    ``{pin, total}`` (``total`` is used). Names come from the
     payload's ``tags`` list, overridden by ``tag_names`` (e.g. from ``GET pages/{id}/tags``);
     an id with no name is shown as ``"#<id>"``.
 
