@@ -1,11 +1,9 @@
 """The dashboard's data layer (Streamlit's side of ``pancake.data``; no Streamlit in ``pancake/``).
 
-It resolves settings (environment, then ``st.secrets``), builds one client and one
-``core.Loader`` per configuration (the simulator in demo mode), and loads statistics through
-the store (``pancake.data.store``): closed days from the store, today's on a short TTL, every
-missing (page, window) call at once, with a progress bar. A bounded in-memory cache holds the
-composed frames for every session of the process. Errors are never cached, so a failing page
-is asked again on the next run.
+It resolves settings (environment, then ``st.secrets``), keeps one ``core.Loader`` per
+configuration (opened by ``pancake.data.configured``), and loads statistics through it: closed
+days from the store, today's on a short TTL, every missing call at once, with a progress bar.
+Errors are never cached, so a failing page is asked again on the next run.
 """
 from __future__ import annotations
 

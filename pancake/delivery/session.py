@@ -3,13 +3,10 @@ signed in across reloads, tabs and bookmarks, the one-use ticket that hands it t
 and the secrets of read-only links.
 
 A token is ``base64url(JSON).base64url(HMAC-SHA256)``, keyed by the signing key and a purpose
-(a ticket is never a session). It holds who (the name key), how (``password``), a keyed digest
-of what granted it (a changed password or a removed viewer no longer matches), when it was
-issued and when it expires; never a password, a hash or the key.
-
-The signing key comes from ``PANCAKE_SESSION_KEY`` (environment or secrets: every replica the
-same) or is generated once into ``session.key`` in the cache folder, readable by its owner only.
-Nothing here logs a token or the key.
+(a ticket is never a session). It holds who, how, a keyed digest of what granted it (a changed
+password or a removed viewer no longer matches) and its times; never a password, a hash or the
+key. The key is ``PANCAKE_SESSION_KEY`` (the same on every replica) or one made once into an
+owner-only ``session.key`` in the cache folder. Nothing here logs a token or the key.
 """
 from __future__ import annotations
 
