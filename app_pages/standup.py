@@ -2,16 +2,12 @@
 every URL path, with no sidebar; the path's page is the section it opens on.
 
 No sidebar, toolbar or menu; ``theme=dark``; refreshes itself every ``refresh`` minutes inside
-``st.fragment(run_every=...)`` (no page flash); optionally rotates through sections
-(``rotate=overview,staff,ads&every=60``). One 1920×1080 screen with no scrolling, for 1 to 30
-pages, scaled whole to any other screen (``sv.fit_css``): the section's KPI cards (with their sparklines, on either theme) across the top, its
-chart under them on the left, and on the right "yesterday in five lines" and the flags worth
-raising (one page) or the pages needing attention, worst first (several pages), and a response-times
-card (yesterday's % within target, its longest wait, customers at or past their reply target now:
-under the chart for one page, in the right column for several). Text is at
-least 24 px, chart text 18 px. The cards are the pages' own KPIs (``pancake.numbers.views.*.kpis``); the
-rest comes from ``pancake.numbers.views.standup`` (layout, charts) and ``pancake.numbers.views.briefing`` (what the
-team is told: the five lines, the flags, the waits, the data's age; the digest's and alerts' too).
+``st.fragment(run_every=...)``; optionally rotates through sections (``rotate=...&every=60``).
+One 1920×1080 screen with no scrolling, for 1 to 30 pages, scaled whole to any other screen
+(``sv.fit_css``): the section's KPI cards across the top, its chart under them, and beside it
+"yesterday in five lines", the flags (one page) or the pages needing attention (several), and a
+response-times card. The cards are the pages' own KPIs; the rest comes from
+``pancake.numbers.views.standup`` (layout, charts) and ``pancake.numbers.views.briefing``.
 """
 from __future__ import annotations
 

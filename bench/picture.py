@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pancake import config
     from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
-    from pancake.delivery import cli, picture
+    from pancake.delivery import cli_common, picture
     chromium, why = config.chromium()
     if chromium is None:
         print(f"no picture: {why}", file=sys.stderr)
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                        PANCAKE_PAGE_TOKENS=",".join(f"{k}:{v}" for k, v in DEMO_PAGE_TOKENS.items()))
             os.environ.clear()
             os.environ.update(env)
-            loader = cli.make_loader(config.load_settings())
+            loader = cli_common.make_loader(config.load_settings())
             page_ids = list(DEMO_PAGE_TOKENS)[: max(1, min(args.pages, len(DEMO_PAGE_TOKENS)))]
             day = sim.today() - timedelta(days=1)
             t = time.monotonic()

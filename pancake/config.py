@@ -4,6 +4,7 @@ Settings never show a token in ``repr``/``str``; use ``redact.mask_token`` to di
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pancake.redact import register_secret
+
+log = logging.getLogger("pancake.config")
 
 DEFAULT_BASE_URL = "https://pages.fm/api"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -93,8 +96,6 @@ REGISTRY = {v.name: v for v in VARIABLES}
 # The API configuration (what the Settings page's connection section is about)
 ENV_KEYS = ("PANCAKE_ACCESS_TOKEN", "PANCAKE_PAGE_TOKENS", "PANCAKE_BASE_URL",
             "PANCAKE_TIMEZONE", "PANCAKE_DEMO")
-# Where the statistics store lives (see pancake.data.store)
-STORE_ENV_KEYS = ("PANCAKE_CACHE_DIR", "PANCAKE_STORE_URL")
 PUBLIC_URL_ENV = "PANCAKE_PUBLIC_URL"
 CHROMIUM_ENV = "PANCAKE_CHROMIUM"
 
@@ -247,6 +248,30 @@ def session_hours(value: Any) -> float:
     return hours
 
 
+def memory_bounds(env: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """(entries, bytes) of the in-memory cache of composed frames, every session together:
+    ``PANCAKE_MEMORY_CACHE_ENTRIES`` and ``PANCAKE_MEMORY_CACHE_MB`` (a fraction is fine). 0 keeps
+    nothing in memory (every view composes its frames from the store). A value that is not a
+    number >= 0 is ignored with a warning."""
+    entries = _bound(env, "PANCAKE_MEMORY_CACHE_ENTRIES", DEFAULT_MEMORY_CACHE_ENTRIES, int)
+    mb = _bound(env, "PANCAKE_MEMORY_CACHE_MB", DEFAULT_MEMORY_CACHE_MB, float)
+    return int(entries), int(mb * 2**20)
+
+
+def _bound(env: Mapping[str, str] | None, key: str, default: float, kind: type) -> float:
+    raw = str(read(key, env) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = -1
+    if not value >= 0:      # also NaN
+        log.warning("%s=%r is not a number >= 0: using %s", key, raw, default)
+        return default
+    return value
+
+
 def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -303,12 +328,8 @@ class Settings:
 
 def load_settings(env: Mapping[str, str] | None = None,
                   secrets: Mapping[str, Any] | None = None) -> Settings:
-    """Resolve settings: environment variables win over secrets, secrets over defaults.
-
-    ``secrets`` may use the same upper-case names as the environment, or a
-    ``[pancake]`` table with lower-case keys (access_token, page_tokens, base_url, timezone, demo,
-    cache_dir, store_url).
-    """
+    """Resolve settings: environment variables win over secrets, secrets over defaults (each
+    variable as :func:`read` finds it)."""
     def pick(name: str) -> Any:
         return read(name, env, secrets)
 

@@ -1,32 +1,22 @@
 """Number, money, duration and date formatting for the two UI languages ("vi", "en").
 
-Pure functions: no Streamlit, no ``locale`` (system locales differ between machines). The
-locale data (grouping, month and weekday names, compact number words) comes from babel's
-CLDR tables, so no hand-written table of names or separators. Every function returns a
-display string; missing input (None, NaN, ``pd.NA``, ``pd.NaT``, infinity, an unparsable
-string) gives ``MISSING`` ("—").
+Pure functions: no Streamlit, no ``locale`` (system locales differ between machines); the locale
+data (grouping, month and weekday names, compact number words) is babel's CLDR. Every function
+returns a display string; missing input (None, NaN, ``pd.NA``, ``pd.NaT``, infinity, an
+unparsable string) gives ``MISSING`` ("—").
 
-Conventions (decided here, callers rely on them):
+Conventions callers rely on:
 
-- vi: "." groups thousands, "," is the decimal mark: ``1.234.567``, ``12,5``.
-  en: ``1,234,567``, ``12.5``.
-- Plain negative numbers and money use the ASCII hyphen-minus ("-1.234") so that a copied
-  value still parses; only ``signed_percent`` (deltas) uses the real minus sign "−" (U+2212).
-- Separators between a number and a unit are ordinary spaces (U+0020), never NBSP.
-- Money: vi puts the symbol after the amount ("1.250.000 ₫", "1.234,50 US$"), en before
-  it ("₫1,250,000", "$1,234.50"). Zero-decimal currencies (VND, JPY, KRW, ...) show no
-  decimals, the others two. An unknown currency shows the number and its code
-  ("1,234.50 THB" / "1.234,50 THB"); no currency shows just the number.
-- Compact numbers (chart axes): vi "15 nghìn", "1,5 tr", "2 tỷ"; en "15K", "1.5M", "2B";
-  below 1,000 the plain number. Compact money: "1,5 tr ₫" / "₫1.5M".
-- Budgets are in the currency's smallest unit (Facebook's offset): cents for 2-decimal
-  currencies, whole units for the zero-decimal ones.
-- Durations round half up to whole seconds (below one hour) or whole minutes (from one
-  hour); a positive value under one second is "< 1 giây" / "< 1 s"; a negative one is "—".
-- Dates: vi "24/11/2026", en "24 Nov 2026" (day without leading zero: "1 Nov 2026").
-  Hours are 24-hour "14:00" in both languages. Weekdays: vi "Thứ 2" … "Thứ 7", "Chủ nhật";
-  en "Mon" … "Sun".
-- Rounding is half up everywhere (12.25 → "12.3"), on the value's shortest decimal form.
+- vi ``1.234.567`` and ``12,5``; en ``1,234,567`` and ``12.5``. Rounding is half up everywhere,
+  on the value's shortest decimal form.
+- Negative numbers and money use the ASCII hyphen-minus (a copied value still parses); only
+  ``signed_percent`` (deltas) uses "−". A number and its unit are separated by a plain space.
+- Money: vi puts the symbol after the amount ("1.250.000 ₫"), en before ("₫1,250,000");
+  zero-decimal currencies show no decimals, the others two; an unknown currency shows its code.
+  Budgets arrive in the currency's smallest unit.
+- Compact numbers (chart axes): vi "15 nghìn", "1,5 tr", "2 tỷ"; en "15K", "1.5M", "2B".
+- Durations: whole seconds below an hour, whole minutes from one; under a second "< 1 s".
+- Dates: vi "24/11/2026", en "24 Nov 2026"; hours "14:00" in both.
 """
 from __future__ import annotations
 

@@ -1,30 +1,20 @@
 """The dashboard's data layer (Streamlit's side of ``pancake.data``; no Streamlit in ``pancake/``).
 
-It resolves settings (environment, then ``st.secrets``), builds one client and one
-``core.Loader`` per configuration (the simulator in demo mode), and loads statistics through
-the store (``pancake.data.store``): closed days from the store, today's on a short TTL, every
-missing (page, window) call at once, with a progress bar. A bounded in-memory cache holds the
-composed frames for every session of the process. Errors are never cached, so a failing page
-is asked again on the next run.
+It resolves settings (environment, then ``st.secrets``), keeps one ``core.Loader`` per
+configuration (opened by ``pancake.data.configured``), and loads statistics through it: closed
+days from the store, today's on a short TTL, every missing call at once, with a progress bar.
+Errors are never cached, so a failing page is asked again on the next run.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import hashlib
 import logging
-import os
-import shutil
-import sys
-import tempfile
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
@@ -32,7 +22,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from pancake import config, timeutil
 from pancake.api.client import PancakeClient
 from pancake.config import ConfigError, Settings, load_settings
-from pancake.data import core, reshape
+from pancake.data import configured, core, reshape
 from pancake.data import store as store_mod
 from pancake.data.core import PageError, Result
 from pancake.redact import install_log_redaction, redact
@@ -137,156 +127,26 @@ def page_names() -> dict[str, str]:
     return dict(zip(frame["page_id"].astype(str), frame["name"].astype(str)))
 
 
-# --- memory --------------------------------------------------------------------------------
-#
-# What the process keeps is bounded; the history is in the store (a file, or PostgreSQL):
-# - one in-memory cache of composed frames (``core.FrameMemo``) for every session of the
-#   process, at most ``PANCAKE_MEMORY_CACHE_ENTRIES`` entries and ``PANCAKE_MEMORY_CACHE_MB``
-#   MB (pandas' deep memory usage of the frames); the least recently used go first, and an
-#   evicted entry is composed again from the store (no API call for a closed day). The
-#   multi-page staff statistics are in the same cache, under the same bounds.
-# - demo data is stored in a temporary file of its own (never next to real statistics), not
-#   in an in-memory database;
-# - Arrow (pandas' string columns) allocates from the C library's heap, not from its mimalloc
-#   pool, which keeps the freed memory of each of the loader's threads;
-# - glibc's heap: big blocks (payloads, columns) are mapped and unmapped on their own, and the
-#   loader's many threads share two heaps instead of one each (``tune_malloc``).
-
-ENV_MEMO_ENTRIES = "PANCAKE_MEMORY_CACHE_ENTRIES"
-ENV_MEMO_MB = "PANCAKE_MEMORY_CACHE_MB"
-MEMO_MAX_ENTRIES = config.DEFAULT_MEMORY_CACHE_ENTRIES
-MEMO_MAX_BYTES = config.DEFAULT_MEMORY_CACHE_MB * 2**20     # composed frames kept in memory, all sessions together
-LOADERS_MAX = 4                 # configurations with a loader (each with its own cache) at once
-CALL_BUDGET = 40.0              # seconds one API call may take with its retries, in the dashboard
-
-
-def memo_bounds(env: Mapping[str, str] | None = None) -> tuple[int, int]:
-    """(entries, bytes) of the in-memory cache: ``PANCAKE_MEMORY_CACHE_ENTRIES`` (default
-    2,000) and ``PANCAKE_MEMORY_CACHE_MB`` (default 64; a fraction is fine). 0 keeps nothing
-    in memory (every view composes its frames from the store). A value that is not a number
-    >= 0 is ignored with a warning."""
-    entries = _bound(env, ENV_MEMO_ENTRIES, MEMO_MAX_ENTRIES, int)
-    mb = _bound(env, ENV_MEMO_MB, MEMO_MAX_BYTES / 2**20, float)
-    return int(entries), int(mb * 2**20)
-
-
-def _bound(env: Mapping[str, str] | None, key: str, default: float, kind: type) -> float:
-    raw = str(config.read(key, env) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = -1
-    if not value >= 0:      # also NaN
-        log.warning("%s=%r is not a number >= 0: using %s", key, raw, default)
-        return default
-    return value
-
-
-def use_system_arrow_pool() -> bool:
-    """Arrow's allocations from the C library's heap (``pyarrow.system_memory_pool``) unless
-    ``ARROW_DEFAULT_MEMORY_POOL`` chooses. Arrow's default mimalloc pool keeps what each
-    thread freed: with the loader's threads reshaping strings that was 200 MB of a 24-page
-    view. True when this call set it."""
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return False
-    try:
-        pa.set_memory_pool(pa.system_memory_pool())
-    except Exception:  # noqa: BLE001 - an old pyarrow: nothing to choose
-        return False
-    return True
-
-
-# glibc's mallopt parameters, each skipped when its environment variable is set (the operator's
-# choice): name -> (mallopt number, value, variable)
-MALLOC_TUNING = {
-    "trim_threshold": (-1, 128 * 1024, "MALLOC_TRIM_THRESHOLD_"),
-    "mmap_threshold": (-3, 128 * 1024, "MALLOC_MMAP_THRESHOLD_"),
-    "arena_max": (-8, 2, "MALLOC_ARENA_MAX"),
-}
-
-
-def tune_malloc(env: Mapping[str, str] | None = None) -> dict[str, int]:
-    """Make glibc's heap give memory back (Linux; elsewhere nothing happens). By default glibc
-    raises its mmap threshold up to 32 MB as big blocks are freed, after which a view's
-    payloads and columns come from the heap and fragment it, and it gives each thread its own
-    heap (up to 8 per core). Fixed thresholds of 128 KiB and two heaps took 110 MB off a
-    24-page view's peak (``bench.pages``). Returns what was set. A variable the C library reads
-    itself (``MALLOC_ARENA_MAX``, ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``) wins."""
-    env = os.environ if env is None else env
-    if not sys.platform.startswith("linux"):
-        return {}
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-    except (OSError, AttributeError):   # no C library to tune (or not glibc's interface)
-        return {}
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    done = {}
-    for name, (param, value, variable) in MALLOC_TUNING.items():
-        if variable not in env and mallopt(param, value) == 1:
-            done[name] = value
-    return done
-
-
-def _open_store(s: Settings) -> tuple[Any, str | None]:
-    """(the configuration's store, a temporary folder to remove with it or None). Demo data
-    goes to a temporary file of its own, so its history is on disk, not in this process's
-    memory; if that cannot be made, in memory. Real statistics: the configured store, watched
-    (``store.watched_store``: in memory while it cannot be reached, tried again once a minute)."""
-    if s.use_demo:
-        folder = None
-        try:
-            folder = tempfile.mkdtemp(prefix="pancake-demo-store-")
-            return store_mod.SQLiteStore(Path(folder) / store_mod.FILE_NAME), folder
-        except Exception as exc:  # noqa: BLE001 - memory will do
-            log.warning("demo store file unavailable (%s): keeping demo data in memory", redact(str(exc)))
-            if folder:
-                shutil.rmtree(folder, ignore_errors=True)
-            return store_mod.memory_store(), None
-    return store_mod.watched_store(s), None
-
-
-def _remove_store(st_: Any, folder: str) -> None:
-    try:
-        st_.close()
-    except Exception:  # noqa: BLE001 - removing it anyway
-        pass
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 # --- statistics ----------------------------------------------------------------------------
 #
-# One Loader per configuration, shared by every session of the process (st.cache_resource):
-# the store (SQLite file, PostgreSQL, or a temporary file for demo data), a bounded in-memory
-# cache of composed frames, and single-flight of the calls in progress. Nothing here goes
-# through st.cache_data any more: it copied every entry on each hit, kept no byte bound, and
-# the two wrappers of one function it had (past/today) wiped each other.
+# One Loader per configuration, shared by every session of the process (st.cache_resource), made
+# by ``pancake.data.configured``: its store, a bounded in-memory cache of composed frames (an
+# evicted entry is composed again from the store) and single flight of the calls in progress.
+
+LOADERS_MAX = 4                 # configurations with a loader (each with its own cache) at once
+CALL_BUDGET = 40.0              # seconds one API call may take with its retries, in the dashboard
 
 
 @st.cache_resource(max_entries=LOADERS_MAX, show_spinner=False)
 def _loader_for(fingerprint: str, _settings: Settings) -> core.Loader:
     s = _settings
-    use_system_arrow_pool()
-    tune_malloc()
-    st_, folder = _open_store(s)
-    shared = _shared_limiter(st_, s)
-    cl = core.make_client(s, call_budget=CALL_BUDGET, shared_limiter=shared,
-                          token_vault=store_mod.token_vault(st_, s))   # page tokens shared across processes
-    entries, max_bytes = memo_bounds()
-    ld = core.Loader(cl, st_, source=store_mod.source_key(s), today=lambda: timeutil.local_today(s.tz),
-                     memo=core.FrameMemo(entries, max_bytes))
+    configured.use_system_arrow_pool()
+    configured.tune_malloc()
+    st_, folder = configured.dashboard_store(s)
+    ld = configured.loader(s, st_, memo=configured.frame_memo(), call_budget=CALL_BUDGET)
     if folder is not None:
-        weakref.finalize(ld, _remove_store, st_, folder)
+        weakref.finalize(ld, configured.remove_store, st_, folder)
     return ld
-
-
-def _shared_limiter(st_: Any, s: Settings):
-    try:
-        return store_mod.shared_limiter(st_, s)
-    except Exception as exc:  # noqa: BLE001 - pacing in this process still holds
-        log.warning("shared rate limiter unavailable (%s)", redact(str(exc)))
-        return None
 
 
 def loader() -> core.Loader:

@@ -1,16 +1,13 @@
 """The /conversations page's data in the session: loads through ``pancake.data.conversations``
-with a progress bar, kept in a bounded memory shared by the process (one per configuration;
-a range with today in it for 5 minutes, a closed range for 30; who is waiting and the tag and staff
-names in ``pancake.data.conversations``' own process-wide memory), the message reader's batches,
-the URL parameters of the page (``wait``, ``drill``) and the write actions, sent once.
+with a progress bar, kept in a bounded memory shared by the process (a range with today for 5
+minutes, a closed one for 30), the message reader's batches, the page's URL parameters (``wait``,
+``drill``) and the write actions, sent once.
 
-Write actions are drawn only when ``PANCAKE_ALLOW_WRITES=1`` (environment or secrets) and
-for an admin (checked when drawn and again when sent). Each one is prepared (a pending action
-with its own id), confirmed, then sent by the confirm button's callback, which records the id
-before sending: a rerun, a second click or a stale callback finds the id already sent and
-sends nothing (never retried blindly). A write with no answer (a timeout after sending, a
-gateway's 502/504) has an unknown outcome: it is said so, with a button that reads the
-conversation again to see whether it took effect.
+Write actions are drawn only with ``PANCAKE_ALLOW_WRITES=1`` and for an admin (checked when drawn
+and when sent). Each is prepared with its own id, confirmed, then sent by the confirm button's
+callback, which records the id first: a rerun, a second click or a stale callback sends nothing.
+A write with no answer has an unknown outcome: it is said so, with a button that reads the
+conversation again.
 """
 from __future__ import annotations
 

@@ -1,14 +1,10 @@
 """The shared controls in the sidebar. Widgets are bound to the session's View.
 
-Widget state is dropped by Streamlit when a widget is not drawn (another page, kiosk
-mode), so the View in session state is the source of truth and each widget is seeded
-from it when its own state is missing.
-
-A select widget (selectbox, segmented control) keeps its value as the label of the chosen
-option. After a language switch that label ("90 ngày qua") matches none of the new labels
-("Last 90 days"), so on the next run Streamlit fell back to the first option and the range
-became "today". Widgets with translated options therefore have one key per language
-(``_lang_key``): a switch draws a new widget, seeded from the View.
+Streamlit drops a widget's state when it is not drawn (another page, kiosk mode), so the View is
+the source of truth and each widget is seeded from it when its own state is missing. A select
+widget keeps the label of its option, which matches nothing after a language switch (Streamlit
+then fell back to the first option): widgets with translated options have one key per language
+(``_lang_key``).
 """
 from __future__ import annotations
 

@@ -1,14 +1,10 @@
 """The view every page shares: pages, date range, comparison, grain, language, kiosk.
 
-It lives in the URL (``pages=ID,ID&from=YYYY-MM-DD&to=YYYY-MM-DD&lang=vi|en``, plus
-``range=last_7``, ``cmp=0``, ``grain=hour``, ``kiosk=1`` and any other parameter, kept as
-is for the page that reads it) so any view can be shared or bookmarked, and in session state
-so it survives sidebar navigation (which drops the query string). ``parse_query`` and
-``to_query`` are pure and unit-tested.
-
-Input the view cannot use (an unknown page id, a bad date, an unknown value) is never
-fatal: the view falls back to the default and the ignored input is named in a notice, in
-the user's language (``Problem``, ``notice_lines``).
+It lives in the URL (``pages=``, ``from=``, ``to=``, ``lang=``, ``range=``, ``cmp=``, ``grain=``,
+``kiosk=`` and any other parameter, kept for the page that reads it) so any view can be shared
+or bookmarked, and in session state so it survives sidebar navigation. ``parse_query`` and
+``to_query`` are pure. Input the view cannot use is never fatal: the default is used and the
+ignored input is named in a notice in the user's language (``Problem``, ``notice_lines``).
 """
 from __future__ import annotations
 

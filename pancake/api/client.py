@@ -1,23 +1,20 @@
 """PancakeClient: the only code in the product that talks HTTP.
 
-- User API ``{base_url}/v1/...`` with ``access_token``; page API ``{base_url}/public_api/v1/...``
-  and ``/public_api/v2/...`` with ``page_access_token``. Tokens always travel as query params.
-- Paces calls (5/s per page, :mod:`pancake.api.ratelimit`), retries what is safe to retry,
-  generates and regenerates page tokens from the user token, and turns every failure into
-  a :mod:`pancake.api.errors` exception whose text names the endpoint and page and never a token.
-- Statistics methods take local dates (inclusive) and return one raw payload per window
-  of at most 31 days: ``list[Chunk]``.
+- User API ``{base_url}/v1/...`` with ``access_token``; page API ``{base_url}/public_api/v1|v2/...``
+  with ``page_access_token``. Tokens always travel as query params.
+- Paces calls (:mod:`pancake.api.ratelimit`), retries what is safe to retry, generates page
+  tokens from the user token, and turns every failure into a :mod:`pancake.api.errors` exception
+  naming the endpoint and page, never a token, raised without ``__cause__``/``__context__`` (httpx
+  exceptions carry URLs).
+- Statistics methods take local dates (inclusive) and return one raw payload per window of at
+  most 31 days: ``list[Chunk]``.
 
-Retries: GETs on 429 / 5xx / transport errors, up to `max_retries`, delay = Retry-After (≤ 60 s) or
-full-jitter backoff `jitter() * min(0.5 * 2**n, 8)`; writes only on 429 or connect-phase errors.
-Once a call has given up connecting (`ConnectError`/`ConnectTimeout`: nothing listening, no route, no
-DNS; never a full pool of ours, a read timeout or a 5xx), the client's calls of the next 60 s
-(`UNREACHABLE_MEMORY`) try once, and calls still retrying stop at their next failure; any answer ends
-that at once. A report of 24 pages with the network down says so in seconds, not after each page's retries.
-A generated page token refused with 102/105 is regenerated once from the user token (if any) and the
-call retried once; a pasted one (`PANCAKE_PAGE_TOKENS`) is never replaced by a generated one: another
-process's working token from the vault is taken if there is one, else the refusal is the page's error.
-`config.check_page_id` refuses an id that cannot be one (empty, spaces, `/?#%\\`) before any call. Errors are raised without `__cause__`/`__context__` (httpx exceptions carry URLs).
+Retries: GETs on 429, 5xx and transport errors (Retry-After, else full-jitter backoff); writes
+only on 429 or connect-phase errors. After a call gave up connecting, the next
+``UNREACHABLE_MEMORY`` seconds' calls try once, so a report with the network down says so in
+seconds. A generated page token refused with 102/105 is made again once and the call retried; a
+pasted one is never replaced: another process's working token from the vault is taken if there
+is one, else the refusal is the page's error. ``config.check_page_id`` refuses a bad id before any call.
 """
 from __future__ import annotations
 
@@ -29,7 +26,7 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as dt_time
@@ -206,17 +203,11 @@ def _normalise_page(p: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class _PoolPerPage(httpx.BaseTransport):
-    """httpx's default transport (``httpx.HTTPTransport``) with one connection pool per page.
-
-    A pool scans all of its connections on every request and every answer (keep-alive expiry,
-    idle counts): with every window of every page in flight at once, one pool of 60+
-    connections spent more CPU on that than on the requests. A page never has more than 5
-    calls in flight, so its own pool stays small. Used only when no proxy is configured in the
-    environment (httpx applies those only to its own default transport).
-
-    The CA bundle is loaded (``httpx.create_ssl_context()``, as httpx does) for the first HTTPS
-    pool; pools for plain HTTP (a test server, the simulator) get a verifying context without
-    any CA, which they never use.
+    """httpx's default transport with one connection pool per page: a pool scans all of its
+    connections on every request and answer, and one pool of 60+ connections spent more CPU on that
+    than on the requests; a page never has more than 5 calls in flight. Used only when no proxy is
+    configured (httpx applies those only to its own transport). Plain HTTP pools get a verifying
+    context without a CA bundle, which they never use.
     """
 
     def __init__(self, limits: httpx.Limits) -> None:
@@ -923,21 +914,6 @@ class PancakeClient:
         return self._expect_dict(self._page_call("GET", page_id, "conversations", params,
                                                  endpoint="v2/conversations", version=2),
                                  "v2/conversations", page_id)
-
-    def iter_conversations_v2(self, page_id: str, *, max_pages: int = 10_000,
-                              **filters: Any) -> Iterator[dict[str, Any]]:
-        last: str | None = filters.pop("last_conversation_id", None)
-        seen: set[str] = set()
-        for _ in range(max_pages):
-            body = self.conversations_v2(page_id, last_conversation_id=last, **filters)
-            batch = body.get("conversations") or []
-            new = [c for c in batch if isinstance(c, dict) and str(c.get("id")) not in seen]
-            if not new:
-                return
-            for conv in new:
-                seen.add(str(conv.get("id")))
-                yield conv
-            last = str(new[-1].get("id"))
 
     def messages(self, page_id: str, conversation_id: str, customer_id: str,
                  current_count: int | None = None) -> dict[str, Any]:

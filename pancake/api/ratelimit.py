@@ -1,22 +1,11 @@
 """Per-page pacing (user-API calls use the key ``"user"``): at most 5 calls per second per
-``page_id`` **as the server counts them**, with calls for different pages never waiting on
-one another.
+``page_id`` **as the server counts them**; calls for different pages never wait on one another.
 
-Two layers:
-
-:class:`RateLimiter` (in process, exact). ``slot(key)`` holds one of the key's ``max_calls``
-slots from before the request is sent until ``period + margin`` seconds after its answer came
-back. The server's arrival time of a request lies between its send and its answer, so any 6
-arrivals inside one server second would need 6 slots held at once: impossible. Network jitter
-and server queueing cannot push two calls closer together than the limiter spaced them,
-whatever the latency. ``acquire(key)`` is the old form: a call that takes no time.
-
-:class:`SharedLimiter` (across processes, exact too). The dashboard, a CLI sync and replicas on
-other machines share one budget per page: the same slots, kept in a table every process sees (a
-SQLite file next to the store under a file lock, or the store's PostgreSQL database stamped with
-its clock). It is used on top of the in-process limiter, never instead of it.
-
-Both take injectable ``clock``/``sleep`` (tests use ``tests.clock.FakeClock``). Thread-safe.
+:class:`RateLimiter` (in process): ``slot(key)`` holds one of the key's slots from before the
+request is sent until ``period + margin`` after its answer, so no 6 server arrivals can fall in
+one server second whatever the latency. :class:`SharedLimiter` (across processes, on top of the
+in-process one): the same slots in a table every process sees. Both take injectable
+``clock``/``sleep``. Thread-safe.
 """
 from __future__ import annotations
 
@@ -142,21 +131,14 @@ class RateLimiter:
                 slot.cond.notify_all()
 
 class SharedLimiter:
-    """A per-page budget shared by every process using the same store, exact as the server counts:
-    the same rule as :class:`RateLimiter`, with the slots kept in a table all processes see.
-
-    ``slot(key)`` holds one of the key's ``limit`` slots from before the request is sent (a row
-    stamped *start*) until ``period + margin`` after its answer (the row's *end*, stamped when the
-    answer came back). Any 6 server arrivals inside one second would need 6 rows live at once,
-    across all processes together: impossible, whatever the latency, jitter or scheduling delay
-    of any process. (Counting the send time only, as a sliding-window log does, let a process
-    that stalled between its stamp and its send land a sixth call inside a server second.)
+    """The :class:`RateLimiter`'s slots kept in a table every process sees, so every process of a
+    store shares one budget per page, exact as the server counts (counting only send times, as a
+    sliding-window log does, let a process that stalled before its send land a sixth call).
 
     ``SharedLimiter.sqlite(path)``: a SQLite file next to the store, each check-and-take under a
-    file lock (processes on one machine; their clock). ``SharedLimiter.postgres(url)``: a table in
-    the store's database, under a per-page advisory lock, stamped with the database's clock
-    (replicas on several machines, whatever their clocks). A row still open after ``stale_after``
-    seconds (a process killed mid-call) stops counting.
+    file lock (one machine, its clock). ``SharedLimiter.postgres(url)``: a table in the store's
+    database under a per-page advisory lock, stamped with the database's clock (several machines).
+    A row still open after ``stale_after`` seconds (a process killed mid-call) stops counting.
     """
 
     def __init__(self, backend: _SlotTable, *, limit: int = 5, period: float = 1.0,

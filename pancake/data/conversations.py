@@ -1,27 +1,17 @@
 """Loading conversations, messages, page customers and the conversations from ads, and the
 four write actions. No Streamlit (``ui.conversations_data`` wraps these in the session's
 caches); every HTTP call goes through ``PancakeClient``, every payload through the pure
-reshapers of ``pancake.numbers.conversations``.
+reshapers of ``pancake.numbers.conversations``; every fan-out runs on the process's one pool
+(``pancake.data.gather``). A failing page adds a ``PageError`` and never blanks the others.
 
-A range is paged through the client's window paging (v1: windows of at most one month,
-newest window first, 60 conversations a call, newest first) up to ``MAX_PER_PAGE``
-conversations per page, and for the dashboard up to ``MAX_TOTAL`` over every page together
-(``per_page_cap``): a larger range keeps each page's newest conversations, and the result
-says which pages were cut and at how many (the page says so rather than hanging); the
-dashboard's figures then cover only the part of the range every page gave in full
-(``complete_from``), so a cap never draws a trend. The
-dashboard's load has a deadline (``LOAD_DEADLINE``): the pages that answered are drawn, the
-late ones are named, and their loads go on in the background for the next run to collect
-(``_LOADS``, a ``gather.Flights``). Every fan-out here runs on the process's one pool
-(``pancake.data.gather``).
-"Waiting now" reads the v2 cursor (60 a call, most recently updated first): a waiting
-conversation's ``updated_at`` is its customer's unanswered message, so a walk that reached
-back to time T has seen everyone waiting since T. Each page's first look walks back until the
-API's list ends or ``MAX_WAIT_CALLS`` calls (then ``Loaded.looked_back`` says how far back it
-looked, and the screens say so); later looks ask only what changed since the newest
-conversation known (``WaitWatch``: usually one call a page), at most every ``WAIT_FRESH``
-seconds, one look at a time per page however many sessions ask. Tag and staff names are kept
-``META_TTL`` (an hour). A failing page adds a ``PageError`` and never blanks the others.
+- A range is paged newest first up to ``MAX_PER_PAGE`` conversations per page (the dashboard:
+  ``MAX_TOTAL`` over every page, ``per_page_cap``). A cut page is said, and the figures cover only
+  the part every page gave in full (``complete_from``), so a cap never draws a trend.
+- The dashboard's load has a deadline (``LOAD_DEADLINE``): late pages are named and their loads
+  go on for the next run to collect (``_LOADS``).
+- "Waiting now" walks the v2 cursor (most recently updated first) back until the list ends or
+  ``MAX_WAIT_CALLS`` (``Loaded.looked_back`` says how far); later looks ask only what changed
+  (``WaitWatch``), at most every ``WAIT_FRESH`` seconds, one look at a time per page.
 """
 from __future__ import annotations
 

@@ -1,14 +1,10 @@
 """The registry of statistics kinds: everything the code knows about one statistics endpoint
-lives in its class here, registered once (one class per kind).
+lives in its class here, registered once (``@register``; ARCHITECTURE.md's recipe adds one).
 
-A kind says which client call fetches it, which reshaper turns a window's payload into
-frames, how windows merge, the frames it yields, the metrics source of its fields, its name
-in both languages, its CSV (the CLI's columns) and whether it has an hourly variant. The data
-layer, the CLI (``KIND`` choices, help and CSV shape), the spinners and the standup screen all
-read it; none of them branches on a kind's name.
-
-Adding an endpoint: write its reshaper in ``pancake.data.reshape``, its metrics in
-``pancake.numbers.metrics`` (a source named like the kind), then a class here with ``@register``.
+A kind says which client call fetches it, which reshaper turns a window's payload into frames,
+how windows merge, the frames it yields, the metrics source of its fields, its name in both
+languages, its CSV and whether it has an hourly variant. The data layer, the CLI, the spinners
+and the standup screen all read it; none of them branches on a kind's name.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ No I/O, no HTTP, no Streamlit. Every function takes the parsed JSON exactly as t
 returns it (including ``success``), plus ``page_id`` and, where a year has to be inferred
 from ``"26/8"`` categories, the asked local ``start``/``end`` dates.
 
-Frame conventions:
+Frame conventions (each frame's columns are its ``*_COLUMNS`` constant):
 
 - the first column is ``page_id`` (``str``); ids and names are ``str`` (missing -> NaN);
 - ``date``/``hour`` are ``datetime64[ns]``, naive local time (``date`` at midnight);
@@ -15,21 +15,6 @@ Frame conventions:
 
 A payload of the wrong shape raises :class:`ReshapeError` (a ``ValueError``) with a short
 message naming what was wrong; the data layer turns it into a per-page error.
-
-The frames and their columns:
-
-| function | columns |
-| --- | --- |
-| `pages_frame(pages)` | `page_id, name, platform, avatar_url` |
-| `engagement_daily(payload, page_id, start, end)` | `page_id, date, inbox, comment, total, new_customer_replied, customer_engagement_new_inbox, order_count, old_order_count` (+ unknown series) |
-| `engagement_hourly(payload, page_id)` | `page_id, hour, inbox, comment, total, new_customer, new_customer_from_inbox` |
-| `users_engagements(payload, page_id)` | `page_id, user_id, user_name, inbox_count, order_count, old_order_count, total_engagement` |
-| `user_hourly(payload, page_id)` | `page_id, user_id, user_name, hour, inbox_count, comment_count, phone_number_count, private_reply_count, unique_inbox_count, unique_comment_count, average_response_time, order_count` |
-| `user_totals(payload, page_id)` | `page_id, user_id, user_name, user_fb_id, inbox_count, comment_count, phone_number_count, private_reply_count, unique_inbox_count, unique_comment_count, average_response_time, order_count` |
-| `ads_frame(payload, page_id)` | `page_id, ad_id, adset_id, account_id, name, status, currency, spend, impressions, reach, link_click, purchases, purchases_conversion_value, messaging_conversation_started_7d, messaging_first_reply, post_comments, cpc, cpm, ctr, purchase_roas, daily_budget, lifetime_budget, budget_remaining` |
-| `tags_frame(payload, page_id, start, end, tag_names=None)` | `page_id, date, tag_id, tag_name, count` |
-| `new_customers_frame(payload, page_id, start, end)` | `page_id, date, new_customer_count, new_page_inbox_count, new_phone_number_count, phone_number_count` (`date` is a day or an hour) |
-| `page_activity_frame(payload, page_id)` | `page_id, hour, new_customer_count, customer_inbox_count, customer_comment_count, page_inbox_count, page_comment_count, inbox_interactive_count, new_inbox_count, phone_number_count, uniq_phone_number_count, today_uniq_website_referral, today_website_guest_referral` |
 """
 from __future__ import annotations
 
@@ -496,11 +481,8 @@ def _series_items(series: Any, what: str) -> list[tuple[str, list]]:
 
 @_tabular
 def engagement_daily(payload: Any, page_id: str, start: date, end: date) -> pa.Table:
-    """``statistics/customer_engagements`` (daily) -> one row per day.
-
-    Columns: ``page_id, date, inbox, comment, total, new_customer_replied,
-    customer_engagement_new_inbox, order_count, old_order_count`` + unknown series (in payload
-    order). Categories ``"26/8"`` get their year from [start, end] (also across New Year);
+    """``statistics/customer_engagements`` (daily) -> one row per day (``ENGAGEMENT_DAILY_COLUMNS``
+    + unknown series in payload order). Categories ``"26/8"`` get their year from [start, end] (also across New Year);
     ``"6/7/2026"`` and ISO dates are taken as is. A missing series is a column of ``<NA>``.
     A series whose ``data`` length differs from ``categories`` raises :class:`ReshapeError`.
     """
@@ -567,12 +549,8 @@ def engagement_hourly(payload: Any, page_id: str) -> pa.Table:
 
 @_tabular
 def users_engagements(payload: Any, page_id: str) -> pa.Table:
-    """The ``users_engagements`` list of an engagement payload -> one row per staff member.
-
-    Columns: ``page_id, user_id, user_name, inbox_count, order_count, old_order_count,
-    total_engagement`` (``user_name`` is the API's ``name``). Empty when absent. Payload
-    order is kept (there is no time axis).
-    """
+    """The ``users_engagements`` list of an engagement payload -> one row per staff member
+    (``USERS_ENGAGEMENTS_COLUMNS``; ``user_name`` is the API's ``name``), in payload order."""
     cols, n, extras = _users_engagements_values(payload, page_id)
     return _table(cols, n, _USERS_ENGAGEMENTS, extras)
 
@@ -614,11 +592,8 @@ def _users_container(payload: Any, what: str) -> Mapping:
 
 @_tabular
 def user_hourly(payload: Any, page_id: str) -> pa.Table:
-    """``statistics/users`` or the user API's ``statistics/user`` -> one row per (user, hour).
-
-    Columns: ``page_id, user_id, user_name, hour, inbox_count, comment_count,
-    phone_number_count, private_reply_count, unique_inbox_count, unique_comment_count,
-    average_response_time, order_count``. ``user_name`` is joined from ``users`` (the hourly
+    """``statistics/users`` or the user API's ``statistics/user`` -> one row per (user, hour)
+    (``USER_HOURLY_COLUMNS``). ``user_name`` is joined from ``users`` (the hourly
     rows do not carry it). ``average_response_time`` is milliseconds (float). ``order_count``
     is ``<NA>`` where the endpoint does not send it. Sorted by hour, then user id.
     """
@@ -662,11 +637,7 @@ def _stack(parts: list[tuple[dict[str, list], int]]) -> tuple[dict[str, list], i
 @_tabular
 def user_totals(payload: Any, page_id: str) -> pa.Table:
     """``data.users`` (or top-level ``users``) -> one row per staff member, the API's own totals
-    for the window. Columns: ``page_id, user_id, user_name, user_fb_id, inbox_count,
-    comment_count, phone_number_count, private_reply_count, unique_inbox_count,
-    unique_comment_count, average_response_time, order_count``. The totals' ``hour`` field
-    (the user's last active hour) is dropped. Payload order is kept.
-    """
+    for the window (``USER_TOTALS_COLUMNS``; the last active ``hour`` dropped), in payload order."""
     what = "statistics/users"
     data = _users_container(payload, what)
     users = _get_obj(data, "users", what)
@@ -766,11 +737,9 @@ def _tag_series(block: Mapping, what: str) -> tuple[list, list[tuple[str, list]]
 @_tabular
 def tags_frame(payload: Any, page_id: str, start: date, end: date,
                tag_names: Mapping[Any, str] | None = None) -> pa.Table:
-    """``statistics/tags`` -> long form, one row per (date, tag): ``page_id, date, tag_id,
-    tag_name, count``.
-
-    Series keys ``"12"`` and ``"tag_12"`` both give ``tag_id "12"``; values may be ints,
-    numeric strings, null or ``{pin, total}`` (``total`` is used). Names come from the
+    """``statistics/tags`` -> long form, one row per (date, tag) (``TAGS_COLUMNS``). Series keys
+    ``"12"`` and ``"tag_12"`` give ``tag_id "12"``; values may be ints, numeric strings, null or
+    ``{pin, total}`` (``total`` is used). Names come from the
     payload's ``tags`` list, overridden by ``tag_names`` (e.g. from ``GET pages/{id}/tags``);
     an id with no name is shown as ``"#<id>"``.
 
@@ -799,10 +768,8 @@ def tags_frame(payload: Any, page_id: str, start: date, end: date,
 
 @_tabular
 def new_customers_frame(payload: Any, page_id: str, start: date, end: date) -> pa.Table:
-    """``statistics/customers`` / ``statistics/page_customers`` -> one row per day or hour.
-
-    Columns: ``page_id, date, new_customer_count, new_page_inbox_count,
-    new_phone_number_count, phone_number_count`` (+ unknown fields). ``date`` is midnight for
+    """``statistics/customers`` / ``statistics/page_customers`` -> one row per day or hour
+    (``NEW_CUSTOMERS_COLUMNS`` + unknown fields). ``date`` is midnight for
     ``group_by=day`` (``"2020-08-27"``) and the hour for ``group_by=hour``
     (``"2020-08-12T16:00:00"``). With ``group_by=page_id`` ``data`` is ``{page_id: [...]}``
     and ``page_id`` comes from the keys, not the argument. Sorted by date, then page id.
@@ -925,23 +892,11 @@ def _distinct_rows(columns: Sequence[np.ndarray], n: int) -> bool:
     return len(set(code.tolist())) == n
 
 
-def merge_windows(frames: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.DataFrame:
-    """Windows of one page -> one frame: a row of a later window whose ``keys`` an earlier window
-    already gave (the same day returned twice) is dropped. Rows of one window are all kept, so
-    two API hours with the same local label (a clock turned back) are both counted."""
-    frames = [f for f in frames if f is not None]
-    for f in frames:
-        missing = [k for k in keys if k not in f.columns]
-        if missing:
-            raise ReshapeError(f"merge: key column(s) {missing} not in frame")
-    window = np.concatenate([np.full(len(f), i, dtype=np.int64) for i, f in enumerate(frames)]
-                            or [np.zeros(0, dtype=np.int64)])
-    return drop_repeated(concat(frames), window, keys)
-
-
 def drop_repeated(frame: pd.DataFrame, window: np.ndarray, keys: Sequence[str]) -> pd.DataFrame:
-    """:func:`merge_windows` on the windows' rows already in one frame (of one page or several:
-    ``keys`` hold ``page_id``), ``window[i]`` being row i's window within its page."""
+    """Windows' rows in one frame (of one page or several: ``keys`` hold ``page_id``), ``window[i]``
+    being row i's window within its page -> a row of a later window whose ``keys`` an earlier
+    window already gave (the same day returned twice) is dropped. Rows of one window are all
+    kept, so two API hours with the same local label (a clock turned back) are both counted."""
     keys = list(keys)
     missing = [k for k in keys if k not in frame.columns]
     if missing:

@@ -1,37 +1,19 @@
 """Who may see what (no Streamlit here): the gate's configuration, password and kiosk-key
 hashes, viewers' page scopes, and a throttle on repeated failures.
 
-Three ways in, all optional (with none configured the dashboard stays open, as on demo data):
+Three ways in, all optional (with none configured the dashboard stays open): OIDC viewers with an
+``email`` when secrets have an ``[auth]`` section (``st.login``); passwords
+(``PANCAKE_DASHBOARD_PASSWORD``, the owner's, and viewers' ``password_hash``); kiosk keys
+(``[[kiosk]]`` ``key_hash``) that open the read-only standup screen for their pages. Viewers and
+kiosks come from ``PANCAKE_ACCESS_FILE`` (TOML) or the same tables in secrets; the README shows one.
+Passwords and keys are kept only as salted scrypt hashes, compared in constant time, and never
+logged or raised.
 
-- **OIDC** when ``.streamlit/secrets.toml`` has an ``[auth]`` section (Streamlit's ``st.login``);
-  viewers with an ``email`` are let in, with their pages and role.
-- **Passwords**: ``PANCAKE_DASHBOARD_PASSWORD`` (one shared password: the owner, admin, every
-  page) and/or viewers with a ``password_hash``.
-- **Kiosk keys** for TVs: ``[[kiosk]]`` entries with a ``key_hash`` open the read-only standup
-  screen for their pages with ``?kiosk=1&key=…``.
-
-Viewers and kiosks come from ``PANCAKE_ACCESS_FILE`` (TOML) or the same tables in secrets::
-
-    [[viewer]]
-    name = "Shop A"
-    password_hash = "scrypt$16384$8$1$<salt>$<hash>"   # or: email = "owner@shop-a.vn"
-    pages = ["1001", "1002"]                            # or ["*"]
-    role = "viewer"                                     # viewer | admin
-
-    [[kiosk]]
-    name = "TV sales floor"
-    key_hash = "scrypt$..."
-    pages = ["1001"]
-
-Passwords and keys are stored only as salted scrypt hashes (``python -m pancake access hash``)
-and compared in constant time. Nothing here logs or raises with a password, key or hash in it.
-
-Failing closed: an access file that grants nobody (empty, only kiosks, a misspelt table) closes
-the dashboard; an unknown table or key is an error naming its line; a hash whose scrypt cost is
-above :data:`MAX_SCRYPT_WORK` is refused when the file is read (a hand-edited cost would burn
-seconds of CPU per check). A session's identity carries a fingerprint of what granted it and the
-sign-out generation of its name: :meth:`AccessConfig.current` re-checks it on every run, so a
-removed viewer, a changed password or a sign-out in another tab ends the session.
+Failing closed: an access file that grants nobody closes the dashboard; an unknown table or key
+names its line; a hash costlier than :data:`MAX_SCRYPT_WORK` is refused when read. A session's
+identity carries a fingerprint of what granted it and its name's sign-out generation, re-checked
+on every run (:meth:`AccessConfig.current`): a removed viewer, a changed password or a sign-out
+elsewhere ends it.
 """
 from __future__ import annotations
 
@@ -68,11 +50,12 @@ ENV_FILE = "PANCAKE_ACCESS_FILE"
 
 # --- hashes ---------------------------------------------------------------------------------
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """URL-safe base64 without padding (hashes here, session tokens in ``pancake.delivery.session``)."""
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def _unb64(text: str) -> bytes:
+def unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
@@ -83,7 +66,7 @@ def hash_secret(secret: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = S
         raise ValueError("an empty password or key cannot be hashed")
     salt = salt or _secrets.token_bytes(16)
     digest = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=256 * n * r + 2**20)
-    return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
+    return f"scrypt${n}${r}${p}${b64(salt)}${b64(digest)}"
 
 
 class CostTooHigh(ValueError):
@@ -99,7 +82,7 @@ def _parse_hash(stored: str) -> tuple[int, int, int, bytes, bytes]:
         raise ValueError("scrypt parameters out of range")
     if n * r * p > MAX_SCRYPT_WORK:
         raise CostTooHigh("scrypt cost above the cap")
-    return n, r, p, _unb64(parts[4]), _unb64(parts[5])
+    return n, r, p, unb64(parts[4]), unb64(parts[5])
 
 
 def verify_secret(secret: str, stored: str) -> bool:
@@ -593,19 +576,12 @@ def load_access(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any]
 # --- slowing down repeated failures ---------------------------------------------------------------
 
 class Throttle:
-    """Failures per key make the next attempt under any of the same keys wait: 0 s for the
-    first ``free`` failures, then doubling from 1 s up to ``cap``. A key's failures are
-    forgotten ``forget_after`` seconds after its last one.
-
-    The gate counts a failed sign-in under the name tried (whatever the address: guessing one
-    name is slowed from everywhere), the address and, when a shared password is set, the
-    owner; a success clears only the name it signed in (an insider's own sign-ins do not reset
-    the count of the name they guess at). Kiosk keys count under the address and all keys
-    together.
-
-    Attempts at once do not share a wait: each one reserves its turn, one delay after the turn
-    before it, so ten browsers guessing together get ten turns in a row, not ten at a time. An
-    attempt whose turn is more than ``max_wait`` away is refused without being checked."""
+    """Failures per key make the next attempt under any of the same keys wait: nothing for the
+    first ``free`` failures, then doubling from 1 s up to ``cap``; forgotten ``forget_after``
+    seconds after the last one. The gate counts a failed sign-in under the name tried, the address
+    and (with a shared password) the owner; a success clears only its own name. Kiosk keys count
+    under the address and all keys together. Attempts at once each reserve their own turn, one
+    delay after the turn before; one whose turn is more than ``max_wait`` away is refused unchecked."""
 
     def __init__(self, free: int = 3, cap: float = 30.0, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, max_clients: int = 10_000,

@@ -1,20 +1,14 @@
 """Alerts (``python -m pancake alert``): the standup flags of the current moment, each sent once.
 
-``evaluate`` looks at now (the shop's wall clock): a staff member's response time today
-against their median of the 7 days before, ads spending today with no purchase, a page with
-customer messages and no reply for ``silent_hours`` hours, a dead token, and (with
-``waiting_minutes``) customers waiting longer than that for an answer in their conversation, and
-(with ``reply_targets``: ``--before-target M``) each customer at or within M minutes of their
-reply target in opening hours (``briefing.reply_target_flags``).
-The flags are the standup screen's (``pancake.numbers.views.briefing.flags``), worded for "today".
+``evaluate`` looks at now (the shop's wall clock) and returns the standup screen's flags
+(``pancake.numbers.views.briefing``), worded for "today", with ``waiting`` and ``reply_target``
+flags when asked (``--waiting-minutes``, ``--before-target``).
 
-Each flag has a key (:func:`flag_key`): what it is about, and for a daily fact (a response-time
-jump, an ad's spend) the day; a customer turn at or past its reply target (``reply_target``, with ``before_minutes``)
-is keyed by the turn, so it is sent once whether it was about to pass its target or past it. The store remembers, per *scope* (the API, the pages asked and one
-notification channel), the keys active at the last successful run; only the others are sent.
-A flag that goes away is forgotten, so it is sent again if it comes back. A page that failed to
-load keeps its remembered flags (it could not be looked at, so nothing about it is resolved);
-a channel that failed keeps its old state, so its flags are sent on the next run.
+Each flag has a key (:func:`flag_key`): what it is about, and for a daily fact the day; a
+customer turn is keyed by the turn, so it is sent once whether about to pass its target or past
+it. The store remembers, per scope (the API, the pages asked, one channel), the keys active at
+the last successful run; only the others are sent. A flag that goes away is forgotten. A page
+that failed to load keeps its remembered flags; a channel that failed keeps its old state.
 """
 from __future__ import annotations
 

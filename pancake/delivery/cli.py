@@ -1,39 +1,16 @@
-"""``python -m pancake export KIND --page ID ... --since YYYY-MM-DD --until YYYY-MM-DD``
+"""``python -m pancake export KIND --page ID ... --since YYYY-MM-DD --until YYYY-MM-DD``, and the
+store's commands ``cache info``, ``cache clear [--page ID ...]`` and ``sync --page all|ID ... --days N``.
 
-CSV exports for schedulers (cron, Task Scheduler) and Excel users. UTF-8 with BOM, one
-header row, cells safe from formula injection, the API's own field names as columns.
-A failing page is reported on stderr (page and cause) while the others are still
-written; the exit status is then 1. Configuration comes from the environment, then
-``.streamlit/secrets.toml``; with no token at all the command refuses unless
-``PANCAKE_DEMO=1`` (demo data from the built-in simulator).
+CSV exports for schedulers and Excel users (UTF-8 with BOM, formula-safe cells, the API's field
+names as columns), read through the statistics store: closed days already stored cost no call.
+Configuration: the environment, then ``.streamlit/secrets.toml``; no token refuses unless
+``PANCAKE_DEMO=1``. ``sync`` skips what is stored (an interrupted one resumes; two at once share
+the work) and fails before any call when the store cannot be reached.
 
-The export reads through the statistics store (``pancake.data.store``): closed days already stored
-cost no API call, from any process. The store's own commands:
-
-- ``python -m pancake cache info``: where the store is, its size, and per page and kind the
-  oldest and newest stored day and when the newest data was fetched;
-- ``python -m pancake cache clear [--page ID ...]``: delete everything, or some pages;
-- ``python -m pancake sync --page all|ID ... --days N [--kinds KIND ...]``: fill the store with
-  the last N closed days (for cron or a Kubernetes CronJob). Progress on stderr; what is
-  already stored is skipped, so an interrupted sync resumes; exit 1 when a page failed (the
-  other pages are still stored), when the store cannot be reached (before any call) or at its
-  first failed write (no call after it), saying how many days were not stored. Two syncs of
-  the same pages share the work through the store (the second waits for the first's pages).
-
-Faults (what the exit status and the files tell):
-
-- ``--output FILE`` is checked before any call (the folder exists, FILE is not a folder, a file
-  can be made there); the CSV is written to a hidden temporary file beside it and renamed over
-  FILE when complete, so FILE is either the previous export or a complete new one. An export
-  with failed pages or days leaves FILE alone and writes what was fetched to
-  ``FILE-stem.incomplete.csv`` beside it, naming on stderr which pages and days are missing.
-  Through a symlink its target is written (the link kept); a character device, a FIFO or
-  ``/dev/stdout`` is written through like stdout, never replaced. A failed write (a full disk)
-  is one line naming FILE and the cause, FILE kept.
-- Dates are ``YYYY-MM-DD`` from 2015-01-01 to tomorrow; a range reaching past today is cut at
-  today (days to come have no data, never rows of 0), and stderr says so.
-- Ctrl-C stops at once: no traceback, no partial file, exit status 130.
-- Each failing page is named once on stderr; exit 0 only when every page and day came back.
+Faults (the README's "Exit status" lists them): a failing page is named once on stderr and the
+others are still written (exit 1); ``--output`` is checked before any call and replaced only by a
+complete file (else ``FILE-stem.incomplete.csv`` beside it); a range past today is cut at today;
+Ctrl-C exits 130 with no traceback and no partial file.
 """
 from __future__ import annotations
 
@@ -54,7 +31,7 @@ import pandas as pd
 from pancake import timeutil
 from pancake.api import errors
 from pancake.config import ConfigError, Settings, load_settings
-from pancake.data import core, kinds, store
+from pancake.data import configured, core, kinds
 from pancake.delivery import cli_access, cli_notify, export, export_conversations, export_replies
 from pancake.delivery.cli_common import (
     EXIT_INTERRUPTED,
@@ -308,7 +285,7 @@ def _age(seconds: float) -> str:
 
 def run_cache(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     settings = load_settings(secrets=read_secrets())
-    st = store.open_store(settings, persistent=True, warn=False)
+    st = configured.open_store(settings, persistent=True, warn=False)
     if st.unavailable:
         print(f"error: the statistics store is unavailable ({st.unavailable}): nothing to "
               f"{'clear' if args.cache_command == 'clear' else 'show'}", file=stderr)

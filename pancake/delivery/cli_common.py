@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from pancake import timeutil
 from pancake.api import errors
 from pancake.config import ConfigError, Settings, check_page_id, load_settings
-from pancake.data import core, store
+from pancake.data import configured, core
 from pancake.redact import redact
 
 EXIT_OK, EXIT_PAGE_FAILED, EXIT_USAGE = 0, 1, 2
@@ -84,18 +84,9 @@ class _NoUserToken:
 
 
 def make_loader(settings: Settings, *, use_store: bool = True, warn: bool = True) -> core.Loader:
-    """The CLI's loader: the same store (and shared rate limit) as the dashboard."""
-    # the store is opened even with --no-store: it shares page tokens with the dashboard and other jobs
-    st = store.open_store(settings, warn=warn)
-    try:   # the shared rate limit holds whatever the store setting (--no-store included)
-        shared = store.shared_limiter(st, settings)
-    except Exception:  # noqa: BLE001 - pacing in this process still holds
-        shared = None
-    vault = store.token_vault(st, settings)   # page tokens shared with the dashboard and other jobs
-    options = {k: v for k, v in (("shared_limiter", shared), ("token_vault", vault)) if v is not None}
-    client = core.make_client(settings, **options)
-    return core.Loader(client, st if use_store else None, source=store.source_key(settings),
-                       today=lambda: timeutil.local_today(settings.tz))
+    """The CLI's loader: the same store, shared rate limit and page tokens as the dashboard (the
+    store is opened even with --no-store: it shares page tokens with the dashboard and other jobs)."""
+    return configured.loader(settings, configured.open_store(settings, warn=warn), use_store=use_store, warn=False)
 
 
 OPEN_LOADERS: list[core.Loader] = []   # closed on Ctrl-C (their clients refuse further calls)

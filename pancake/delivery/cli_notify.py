@@ -1,30 +1,20 @@
-"""``python -m pancake digest`` and ``python -m pancake alert``: messages for scheduled jobs.
+"""``python -m pancake digest`` and ``python -m pancake alert``: messages for scheduled jobs (their
+options in ``add_parsers`` and the README).
 
-- ``digest --page all|ID… [--date YYYY-MM-DD] [--lang vi|en] --notify URL [--notify URL …] [--dry-run]``:
-  one day's key totals against the same weekday a week before, "yesterday in five lines", the
-  flags and, for several pages, the pages needing attention (``pancake.delivery.digest``).
-  Its response-times section (issue 21) reads the day's conversations and the messages the store
-  keeps (``sync`` fills them for cron); ``--fill-replies`` fetches the missing ones first,
-  ``--no-replies`` leaves the section out.
-- ``alert --page all|ID… [--lang vi|en] --notify URL … [--dry-run] [--silent-hours N] [--waiting-minutes M]
-  [--before-target M]``: the standup flags now, only those not already sent to that channel (``pancake.delivery.alerts``; the
-  state is kept in the statistics store). Each channel's turn (read the state, send, remember) runs
-  under the store's ``alert_lock``, so runs at once send each flag once; a message the channel
-  took and never answered is remembered as sent with an unknown outcome and not sent again.
-- ``digest --date`` today is refused: a part of a day is not compared with a whole one.
-- ``digest --picture`` attaches the standup screen of the pages and the day as a phone-sized PNG
-  (``pancake.delivery.picture``) on the channels that take files; ``--picture-out FILE`` writes it and sends
-  nothing; ``--theme light|dark``. Without Chromium (``config.chromium``) or when the picture
-  fails, one line says why and the digest goes without it (``--picture-out`` then exits 1).
+- ``digest``: one day's key totals against the same weekday a week before, "yesterday in five
+  lines", the flags, the pages needing attention and the response times from the messages the
+  store keeps (``--fill-replies`` fetches the missing ones first) (``pancake.delivery.digest``).
+  Today is refused (a part of a day is not compared with a whole one). ``--picture`` attaches
+  the standup screen as a PNG (``pancake.delivery.picture``); without Chromium one line says why
+  and the digest goes without it.
+- ``alert``: the standup flags now, only those not already sent to that channel
+  (``pancake.delivery.alerts``; the state in the store). Each channel's turn runs under the
+  store's ``alert_lock``, so runs at once send each flag once; a message a channel took and never
+  answered is not sent again.
 
-Channels: apprise URLs from ``--notify``, else ``PANCAKE_NOTIFY``, else the secrets
-(``pancake.delivery.notify``). ``--dry-run`` prints the message and sends nothing (nor remembers
-anything). A failing page is named in the message and the others are reported; a failing channel
-does not stop the others; the exit status is 1 when any page or channel failed, 2 for a usage
-error. No secret (token, bot key, password in a URL) is ever printed.
-
-``pancake.delivery.cli`` wires these in: ``cli_notify.add_parsers(sub)`` in ``build_parser`` and
-``if args.command in cli_notify.COMMANDS: return cli_notify.run(args, stdout, stderr)`` in ``main``.
+``--dry-run`` prints the message and sends or remembers nothing. A failing page is named and the
+others reported; a failing channel does not stop the others; exit 1 when any page or channel
+failed, 2 for a usage error. No secret is ever printed.
 """
 from __future__ import annotations
 
@@ -35,8 +25,8 @@ from typing import TextIO
 
 from pancake import config, i18n
 from pancake.config import load_settings
+from pancake.data import configured
 from pancake.data import replies as dr
-from pancake.data import store
 from pancake.data.store import StoreError, memory_store
 from pancake.delivery import notify, picture
 from pancake.delivery.cli_common import open_pages, parse_day, read_secrets
@@ -295,7 +285,7 @@ def _picture(args, loader, page_ids, names, day, say, stderr: TextIO) -> bytes |
 def _state_store(settings, loader, stderr: TextIO):
     st = loader.store
     if st is None or st.backend == "memory":
-        st = store.open_store(settings, persistent=True)
+        st = configured.open_store(settings, persistent=True)
     if st.backend == "memory":
         print("warning: the statistics store is unavailable: alert state kept in memory only, alerts may "
               "repeat on the next run", file=stderr)

@@ -1,24 +1,14 @@
 """The morning digest (``python -m pancake digest``): one day's numbers as a chat message.
 
-In the chosen language, a :class:`pancake.delivery.notify.Message` made of:
+In the chosen language, a :class:`pancake.delivery.notify.Message` made of: the title; the pages
+whose data did not load; the day's key totals against the same weekday a week before (spend per
+currency, never added across); "yesterday in five lines" and the flags, the standup screen's own
+(``pancake.numbers.views.briefing``) over the same loads; for several pages, the pages needing
+attention; the day's response times (``briefing.reply_day_text``, the longest waits; "computed
+over N of M conversations" when the store lacks some); a link when ``PANCAKE_PUBLIC_URL`` is set.
 
-1. a title with the day and the pages;
-2. the pages whose data did not load (named, so the totals are read as leaving them out);
-3. the day's key totals, each with its change against the same weekday a week before: total
-   engagements, new customers, phone numbers, average response time (weighted by reply
-   sessions), spend per currency (never added across currencies);
-4. "yesterday in five lines" and 5. the flags: the standup screen's own
-   (``pancake.numbers.views.briefing``: ``day_values``, ``five_lines``, ``flags``, ``flag_text``), over
-   the same loads as the screen;
-6. for several pages, the pages needing attention, worst first (``briefing.attention``);
-7. the day's response times (issue 21; ``briefing.reply_day_text``, the standup screen's line):
-   "82 % of customers answered within 15 min of opening hours (target 90 %)", the count and the
-   median, and the day's longest waits (``briefing.longest_turn_waits``); calendar time and no %
-   without an hours file; "computed over N of M conversations" when the store lacks some;
-8. a link to the same view of the dashboard when ``PANCAKE_PUBLIC_URL`` is set.
-
-Every number comes from ``pancake.numbers.metrics`` (through the briefing and card functions); nothing
-here adds, averages or divides, and nothing is worded twice. Changes and their text are the KPI cards' (``views.cards``).
+Every number comes from ``pancake.numbers.metrics`` through the briefing and card functions:
+nothing here adds, averages or divides, and nothing is worded twice.
 """
 from __future__ import annotations
 

@@ -2,26 +2,16 @@
 
 Decisions callers rely on:
 
-- CSV is UTF-8 with a BOM (``EF BB BF``) so Excel reads Vietnamese correctly, one header
-  row, comma separated, RFC 4180 quoting (``"`` only where needed), and **CRLF** (``\\r\\n``)
-  line endings (RFC 4180; Excel, pandas and the ``csv`` module all read it).
-- The frame's index is **not** written; ``reset_index()`` first if you need it.
-- Dates: a datetime column whose values are all at midnight is written ``YYYY-MM-DD``
-  (except the time columns in ``TIME_COLUMNS``, such as ``hour``: always date and time),
-  otherwise ``YYYY-MM-DDTHH:MM:SS`` (sub-seconds dropped). Timezone-aware values are
-  written as their wall-clock time in their own zone, without an offset. The choice is made
-  per column per call, so ``CsvWriter`` chunks decide separately.
-- Numbers are plain: no thousands separator, ``.`` decimal, no exponent, integers (and
-  integral floats) without ``.0``, floats to 15 significant digits (no float noise); ``Int64`` stays integer. NaN / NA / NaT / ±inf and None
-  are empty cells. Booleans are ``True`` / ``False``.
-- Formula injection: a **string** cell (and every header) that starts with ``=``, ``+``,
-  ``-``, ``@``, tab or carriage return, or with one of ``=+-@`` after leading whitespace,
-  gets a leading ``'``. Real numbers, negative ones included, are never quoted; a string
-  that merely looks like a number (``"-5"``) *is* quoted.
-- XLSX: one sheet per table, bold frozen header, an autofilter, numbers as numbers,
-  datetimes as Excel dates (``yyyy-mm-dd`` or ``yyyy-mm-dd hh:mm``), strings sanitised as
-  above, control characters Excel rejects removed. A :class:`Sheet` adds number formats
-  (₫, US$, %, durations: see ``excel_sheet``) and a bold totals row.
+- CSV is UTF-8 with a BOM (Excel reads Vietnamese), one header row, RFC 4180 quoting and CRLF
+  line endings; the frame's index is not written.
+- Dates: a datetime column all at midnight is written ``YYYY-MM-DD`` (but ``TIME_COLUMNS``),
+  otherwise ``YYYY-MM-DDTHH:MM:SS``; aware values as their wall-clock time, without an offset.
+- Numbers are plain: no separator, ``.`` decimal, no exponent, integers without ``.0``, floats to
+  15 significant digits. NaN / NA / NaT / ±inf and None are empty cells.
+- Formula injection: a **string** cell (and every header) starting with ``=+-@``, a tab or a
+  carriage return (after leading whitespace too) gets a leading ``'``; real numbers never do.
+- XLSX: one sheet per table, bold frozen header, an autofilter, numbers as numbers, dates as
+  Excel dates, strings sanitised as above; a :class:`Sheet` adds number formats and a totals row.
 """
 from __future__ import annotations
 
@@ -249,19 +239,14 @@ def _emit(fp: IO, data: str) -> None:
 
 
 class CsvWriter:
-    """Stream several frames (one page after another) as one CSV: the BOM and the header are
-    written once, before the first chunk.
+    """Stream several frames (one page after another) as one CSV: the BOM and the header once.
 
-    ``fp_or_path`` is a path (opened ``wb``, closed by ``close()``/``with``), a binary stream
-    or a text stream (``sys.stdout``: bytes go to its ``.buffer`` when it has one, so the
-    output is UTF-8 with CRLF whatever the console encoding; ``io.StringIO`` gets text with
-    a leading ``\\ufeff`` when ``bom``).
-
-    The first written frame (or ``columns=``) fixes the columns. A later chunk missing some of
-    them gets empty cells; a chunk with columns the header does not have raises ValueError
-    (concatenate first, or pass ``columns=`` listing them all). Chunks' columns are
-    reordered to the header's order. ``close()`` on a writer that wrote nothing still writes
-    the BOM and, if ``columns`` was given, the header.
+    ``fp_or_path`` is a path (closed by ``close()``/``with``), a binary stream or a text stream
+    (``sys.stdout``: bytes go to its ``.buffer`` when it has one, so the output is UTF-8 with CRLF
+    whatever the console). The first frame (or ``columns=``) fixes the columns: a later chunk
+    missing some gets empty cells, one with columns the header lacks raises ValueError, and chunks
+    are reordered to the header's order. A writer that wrote nothing still writes the BOM (and the
+    header, with ``columns``).
     """
 
     def __init__(self, fp_or_path: Any, *, bom: bool = True,
@@ -361,15 +346,10 @@ def _part_text(part: Any) -> str:
 
 
 def safe_filename(*parts: Any, ext: str = "", max_len: int = 100) -> str:
-    """A portable ASCII file name from parts, joined with ``_``.
-
-    ``safe_filename("engagement", ["1", "2", "3", "4"], date(2026, 11, 1), "2026-11-24", ext="csv")
-    == "engagement_4-pages_2026-11-01_2026-11-24.csv"``; ``"Thời Trang Đẹp"`` → ``"thoi-trang-dep"``.
-
-    Each part is lower-cased, stripped of diacritics (đ → d) and reduced to ``[a-z0-9-]``;
-    a list/tuple of page ids is joined with ``-`` when it has at most 3 short ids, else
-    becomes ``"N-pages"``; dates become ISO. Empty parts are skipped; nothing left gives
-    ``"export"``. The stem is cut to ``max_len`` minus the extension."""
+    """A portable ASCII file name from parts joined with ``_``: each lower-cased, without diacritics
+    (``"Thời Trang Đẹp"`` → ``"thoi-trang-dep"``), reduced to ``[a-z0-9-]``; page ids joined with
+    ``-`` when at most 3 short ones, else ``"N-pages"``; dates ISO; empty parts skipped (nothing
+    left: ``"export"``); the stem cut to ``max_len`` minus the extension."""
     texts = [t for t in (_part_text(p) for p in parts if p is not None) if t]
     stem = "_".join(texts) or "export"
     suffix = _ext(ext)
@@ -660,21 +640,13 @@ def output_target(path: str | os.PathLike) -> tuple[str, Path]:
 class AtomicFile:
     """A file that appears complete or not at all, or a stream written through.
 
-    ``AtomicFile(path)`` checks the path at once, before any work, and raises
-    :class:`OutputPathError` when it cannot be written. What ``path`` is decides how it is
-    written (:func:`output_target`):
-
-    - a regular file or a new path (through any symlinks: the link is kept and its target
-      written): ``commit(data)`` writes a hidden temporary file in the target's folder (so the
-      rename never crosses file systems), flushes it to disk and renames it over the target: an
-      existing file is replaced only by a complete new one, keeping its permissions (and owner,
-      when run as root). ``discard()`` (also on leaving a ``with`` block without a commit)
-      removes the temporary file and leaves the target as it was.
-    - a character device, a FIFO or a process's own descriptor (``/dev/stdout``): never
-      replaced; ``commit`` opens it and writes through, as a shell redirection does
-      (``stream`` is True).
-
-    A failed write raises :class:`OutputWriteError` (one line: the path and the cause).
+    ``AtomicFile(path)`` checks the path at once and raises :class:`OutputPathError` when it cannot
+    be written. What ``path`` is decides how (:func:`output_target`): a regular file or a new path
+    (through symlinks, the link kept) gets ``commit(data)`` as a hidden temporary file beside it,
+    flushed and renamed over it (keeping its permissions and owner); ``discard()`` (also on leaving
+    a ``with`` block without a commit) leaves the target as it was. A character device, a FIFO or
+    ``/dev/stdout`` is never replaced: ``commit`` writes through (``stream`` is True). A failed
+    write raises :class:`OutputWriteError` (one line: the path and the cause).
     """
 
     def __init__(self, path: str | os.PathLike) -> None:

@@ -1,30 +1,20 @@
 """``python -m pancake export conversations --page ID ... --since D --until D``: one row per
-conversation created in the range, the columns of the dashboard's download
-(``pancake.numbers.views.conversations.export_frame``): ``conversation_id, page_id, page_name, type,
-created_at, updated_at`` (local time of the configured zone, ISO), ``tags`` and ``assignees``
-(names, "; "-separated), ``has_phone``, ``message_count``, ``from_ads`` (empty when the API
-did not say), ``customer_id, customer_name``, then ``first_response_seconds`` and
-``first_response_business_seconds`` (the first customer turn's wait, calendar and in opening
-hours: ``pancake.delivery.export_replies.first_responses``; empty while the customer waits). UTF-8 with BOM, formula-injection safe
-(``pancake.delivery.export``). A failing page is named on stderr while the others are written (exit 1).
+conversation created in the range, the dashboard download's columns
+(``pancake.numbers.views.conversations.export_frame``) and the first response's waits
+(``pancake.delivery.export_replies.first_responses``). A failing page is named on stderr while
+the others are written (exit 1).
 
-Conversations are not statistics: they are not kept in the statistics store, every run asks
-the API (v1 conversations in windows of at most one month, ``export_data`` for from-ads). Their
-messages are kept (``pancake.data.replies``): a conversation is asked again only when it moved.
-
-Wiring (in ``pancake/delivery/cli.py``; see the helper's report): ``conversations`` joins the export
-``KIND`` choices and ``run_export`` hands that kind to :func:`run`.
+Conversations are not statistics: every run asks the API; only their messages are kept
+(``pancake.data.replies``), asked again when the conversation moved.
 """
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import pandas as pd
 
-from pancake.api.client import PancakeClient
 from pancake.data import conversations as dc
 from pancake.data.core import PageError
 from pancake.delivery import export, export_replies
@@ -33,16 +23,6 @@ from pancake.numbers.views import conversations as v
 KIND = "conversations"
 HELP = "one row per conversation created in the range (id, page, type, times, tags, assignees, phone, ads)"
 CLI_MAX_PER_PAGE = 100_000   # a scheduled job may take its time; the dashboard caps lower
-
-
-def conversations_csv_frame(client: PancakeClient, page_ids: Sequence[str], start: date, end: date, tz: str, *,
-                            page_names: Mapping[str, str] | None = None, cap: int = CLI_MAX_PER_PAGE,
-                            on_progress: Callable[[int, int, str], None] | None = None,
-                            ) -> tuple[pd.DataFrame, list[PageError], list[str]]:
-    """``(frame, page errors, capped pages)``: the export frame of every page that answered."""
-    loaded = dc.load_conversations(client, page_ids, start, end, tz, page_names=page_names, cap=cap,
-                                   on_progress=on_progress)
-    return v.export_frame(loaded.frame, page_names), loaded.errors, loaded.capped
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:

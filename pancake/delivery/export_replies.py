@@ -1,16 +1,12 @@
 """``python -m pancake export replies --page ID ... --since D --until D``: one row per customer
-turn that started in the range (``pancake.numbers.replies.EXPORT_COLUMNS``: ``page_id, conversation_id,
-customer_id, type, turn_start, replied_at`` (local time of the page's zone), ``replied_by,
-automated, wait_seconds, business_wait_seconds, first, within_target`` (true/false, empty
-without a target)). The response-times page's download is this same frame.
+turn that started in the range (``pancake.numbers.replies.EXPORT_COLUMNS``), the same frame as
+the response-times page's download.
 
 The range's conversations are read through ``pancake.data.conversations``; their messages are
 kept in the store and asked again only when a conversation moved (``pancake.data.replies``).
-Opening hours and targets come from ``PANCAKE_HOURS_FILE``; a bad file is named on stderr
-(its line) and the export falls back to calendar time.
-
-``first_responses`` adds ``first_response_seconds`` and ``first_response_business_seconds`` to
-``export conversations``.
+Opening hours and targets come from ``PANCAKE_HOURS_FILE``; a bad file is named on stderr and
+the export falls back to calendar time. ``first_responses`` gives ``export conversations`` its
+first response's waits.
 """
 from __future__ import annotations
 

@@ -1,29 +1,20 @@
 """Notifications: a message sent to chat apps, email or webhooks through apprise.
 
-One notification URL per channel, in apprise's form (``tgram://…``, ``zalo://…``,
-``slack://…``, ``discord://…``, ``mailto://…``, ``json://host:port/path`` ...): apprise speaks
-each service, this module never writes a sender of its own. The URLs come from ``--notify``
-(repeatable), else ``PANCAKE_NOTIFY`` (several URLs, comma-separated), else the secrets
-(``PANCAKE_NOTIFY``, or ``notify`` in the ``[pancake]`` table: a string or a list).
+One apprise URL per channel (``tgram://…``, ``slack://…``, ``mailto://…``, ``json://…`` ...):
+apprise speaks each service, this module never writes a sender of its own. The URLs come from
+``--notify``, else ``PANCAKE_NOTIFY``, else the secrets (:func:`targets`).
 
 What this module adds to apprise:
 
-- **Secrets stay hidden.** Before apprise sees a URL, its secret parts (user and password, bot
-  tokens, webhook keys: the parts apprise itself declares private, the whole path and query, and
-  each key-like segment or value) are registered with ``pancake.redact``; apprise's log records (and urllib3's, which
-  print request paths such as ``/bot<token>/sendMessage``) are redacted. A channel is shown by a
-  safe label (``#2 tgram``, ``#1 json://127.0.0.1:8080``), never by its URL.
-- **Per-channel results.** Each channel is sent on its own (:func:`send` returns one
-  :class:`Delivery` each): a failing channel never stops the others. A channel has a short time
-  to connect and a longer one to answer; a channel that had the message and never answered is an
-  *unknown* outcome (it may have arrived), never a failure to resend blindly.
-- **Names arrive as written.** One escaping rule (:func:`escape`, :func:`strong`) for every text
-  of a message: one line, and Markdown specials escaped on a Markdown channel.
-- **Each channel's length limit and format.** A :class:`Message` is made of sections; it is
-  rendered per channel in Markdown where the channel renders it (Telegram, Zalo, Slack, email)
-  and plain text elsewhere, and shortened to the channel's limit by dropping the least
-  important items first (with "… and N more"), never cut in the middle of a line unless a
-  single line is longer than the whole limit.
+- **Secrets stay hidden.** A URL's secret parts (what apprise declares private, the path and
+  query, each key-like segment) are registered with ``pancake.redact`` before apprise sees it, and
+  apprise's and urllib3's log records are redacted. A channel is shown by a safe label
+  (``#2 tgram``), never by its URL.
+- **Per-channel results** (:func:`send`, one :class:`Delivery` each): a failing channel never
+  stops the others; one that had the message and never answered is an *unknown* outcome.
+- **Names arrive as written**: one escaping rule (:func:`escape`, :func:`strong`) for every text.
+- **Each channel's format and length limit**: Markdown where the channel renders it, plain text
+  elsewhere, shortened by dropping the least important items first ("… and N more").
 """
 from __future__ import annotations
 
@@ -244,13 +235,9 @@ def targets(cli: Sequence[str] | None = None, env: Mapping[str, str] | None = No
 
 # --- the message -------------------------------------------------------------------------------------
 
-# One rule for every text in a message (names from the API included: pages, ads, tags, staff):
-# it is one line (control characters and line breaks become spaces: a name cannot start a line of
-# its own or fake a bullet), and on a channel that renders Markdown every character with a meaning
-# there is backslash-escaped, so it arrives as it was written (an HTML entity in a name, "&lt;",
-# may be shown as its character: text all the same, never a tag); a line carrying an escaped character
-# is never put inside emphasis (Telegram refuses escapes inside an entity). Only the footer's
-# links, which this module's callers build from quoted ids, are left as they are.
+# One rule for every text in a message (names from the API included): one line (a name cannot
+# start a line or fake a bullet), and on a Markdown channel every special character escaped, so it
+# arrives as written; a line with an escape is never put inside emphasis (Telegram refuses that).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 

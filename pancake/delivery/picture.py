@@ -1,26 +1,17 @@
 """The standup screen as a picture (no Streamlit here): ``digest --picture``, ``--picture-out`` and
-the sidebar's "Download the standup as a picture".
+the sidebar's "Download the standup as a picture". The real screen, never a copy:
 
-How a picture is made:
-
-1. **Its data is in the store first.** The digest warms the store with the screen's own loads
-   (:func:`warm`, through the CLI's loader: its rate limiter, its token vault); the screen then
-   reads closed days from the store and sends no statistics call of its own.
-2. **A dashboard of its own** (:class:`pancake.delivery.appserver.AppServer`) on a free loopback port, with
-   the caller's configuration (the same store, the same time zone) and one change: its access
-   file is a temporary one holding a single kiosk key, made for this picture, whose scope is the
-   picture's pages. The key opens the standup screen of those pages and nothing else (the
-   data layer's scope: ``cache.pages()`` lists no other page, so no name, no legend, no flag
-   of another page can be drawn); no password, viewer or OIDC sign-in of the configured gate
-   exists on it. The URL names the same pages (``pages=``), the range (``from``/``to``), the
-   language, the theme, the day of the five lines (``day=``) and ``waits=0`` (the customers
-   waiting *now* are not part of a closed day, and would cost calls).
-3. **Headless Chromium** (``config.chromium``: ``PANCAKE_CHROMIUM`` or ``/usr/bin/chromium``)
-   driven by Playwright with that executable (never ``playwright install``) opens the screen
-   at a phone's width (:data:`VIEWPORT`, portrait: Streamlit stacks the columns), waits until it
-   has drawn, keeps its text and takes a full-page PNG.
-4. **Both processes are stopped whatever happens** (``finally``): the browser by Playwright and
-   then by its own pid if it is still there, the dashboard by its pid (``AppServer.stop``).
+1. **The data is in the store first**: :func:`warm` runs the screen's own loads through the CLI's
+   loader, so the screen reads closed days from the store and sends no statistics call.
+2. **A dashboard of its own** (:class:`pancake.delivery.appserver.AppServer`) on a loopback port,
+   with the caller's configuration and one change: its access file holds a single kiosk key made
+   for this picture, scoped to its pages, so nothing of another page can be drawn and no other
+   sign-in exists on it. The URL names the pages, range, language, theme, day and ``waits=0``.
+3. **Headless Chromium** (``config.chromium``) through Playwright (never ``playwright install``)
+   opens the screen at a phone's width (:data:`VIEWPORT`), waits until it has drawn, and takes a
+   full-page PNG.
+4. **Both processes are stopped whatever happens**: the browser, then by its pid if still there,
+   and the dashboard (``AppServer.stop``).
 """
 from __future__ import annotations
 

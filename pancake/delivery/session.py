@@ -3,17 +3,13 @@ signed in across reloads, tabs and bookmarks, the one-use ticket that hands it t
 and the secrets of read-only links.
 
 A token is ``base64url(JSON).base64url(HMAC-SHA256)``, keyed by the signing key and a purpose
-(a ticket is never a session). It holds who (the name key), how (``password``), a keyed digest
-of what granted it (a changed password or a removed viewer no longer matches), when it was
-issued and when it expires; never a password, a hash or the key.
-
-The signing key comes from ``PANCAKE_SESSION_KEY`` (environment or secrets: every replica the
-same) or is generated once into ``session.key`` in the cache folder, readable by its owner only.
-Nothing here logs a token or the key.
+(a ticket is never a session). It holds who, how, a keyed digest of what granted it (a changed
+password or a removed viewer no longer matches) and its times; never a password, a hash or the
+key. The key is ``PANCAKE_SESSION_KEY`` (the same on every replica) or one made once into an
+owner-only ``session.key`` in the cache folder. Nothing here logs a token or the key.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -27,6 +23,7 @@ from typing import Any
 
 from pancake import config
 from pancake.config import ConfigError
+from pancake.delivery.access import b64, unb64
 from pancake.redact import register_secret
 
 COOKIE = "pancake_session"
@@ -34,14 +31,6 @@ ENV_KEY = "PANCAKE_SESSION_KEY"
 KEY_FILE = "session.key"
 TICKET_SECONDS = 60.0
 LINK_PARAM = "link"
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def signing_key(folder: Path | str, env: Mapping[str, str] | None = None,
@@ -71,13 +60,13 @@ def signing_key(folder: Path | str, env: Mapping[str, str] | None = None,
 
 def digest(key: bytes, text: str) -> str:
     """A keyed digest of what grants a session (a stored hash, the shared password)."""
-    return _b64(hmac.new(key, b"grant\0" + str(text).encode(), hashlib.sha256).digest()[:18])
+    return b64(hmac.new(key, b"grant\0" + str(text).encode(), hashlib.sha256).digest()[:18])
 
 
 def sign(key: bytes, purpose: str, payload: Mapping[str, Any]) -> str:
-    body = _b64(json.dumps(dict(payload), separators=(",", ":"), sort_keys=True).encode())
+    body = b64(json.dumps(dict(payload), separators=(",", ":"), sort_keys=True).encode())
     mac = hmac.new(key, purpose.encode() + b"\0" + body.encode(), hashlib.sha256).digest()
-    return f"{body}.{_b64(mac)}"
+    return f"{body}.{b64(mac)}"
 
 
 def unsign(key: bytes, purpose: str, token: str | None, now: float) -> dict[str, Any] | None:
@@ -86,9 +75,9 @@ def unsign(key: bytes, purpose: str, token: str | None, now: float) -> dict[str,
     try:
         body, mac = str(token or "").split(".")
         want = hmac.new(key, purpose.encode() + b"\0" + body.encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(_unb64(mac), want):
+        if not hmac.compare_digest(unb64(mac), want):
             return None
-        payload = json.loads(_unb64(body))
+        payload = json.loads(unb64(body))
         if not isinstance(payload, dict) or float(payload["exp"]) <= now:
             return None
     except (ValueError, TypeError, KeyError):

@@ -1,25 +1,15 @@
 """Plotly figure builders: frame in, figure out. Pure, so unit tests can read the traces.
 
-Every builder takes the UI language and speaks it to the last label:
+Every builder speaks the UI language to the last label (separators, date and hour axes, compact
+money, hover texts written with :mod:`pancake.fmt`; plotly's own number format is English).
+Colours keep one meaning across pages (:data:`COLORS`); the previous period is always grey
+(:data:`PREVIOUS`). A bucket that is not over (today, the current hour) is drawn lighter and
+says so; hours after now are unknown, never 0, and not drawn. An hourly series over more than
+:data:`HOURLY_MAX_DAYS` days is summed per day (:func:`by_day`).
 
-- ``layout.separators``: vi "." groups thousands and "," marks decimals, en the reverse;
-- date axes read dd/mm in vi (never a month name), "24 Nov" in en, hours "14:00";
-- money axes in compact words ("1,5 tr ₫", "₫1.5M"), percent axes from 0 to 100 %;
-- hover texts are written here with :mod:`pancake.fmt` (plotly's own number format is English);
-- a colour bar carries the metric's name.
-
-Colours keep one meaning across pages (:data:`COLORS`, by metric); the previous period is
-always grey (:data:`PREVIOUS`). A bucket that is not over (today, the current hour) is drawn
-lighter and hatched (bars), dashed (lines) or shaded (areas), and says so in the legend and the
-hover. Hours after now are unknown (None), never 0, and not drawn. An hourly series over more
-than :data:`HOURLY_MAX_DAYS` days is summed per day (:func:`by_day`) rather than drawn as a
-solid block of points.
-
-Pages pass already-labelled data (names in the chosen language); builders only lay out.
-Every text that enters a figure through a builder (labels, axis categories, legend names, hover
-and bar texts, titles) goes through :func:`plain` here, once: Plotly draws a subset of HTML in
-text (``<a href>`` becomes a link, ``<b>``, ``<br>``), so a page, tag, ad or staff name is shown
-as it reads, never as markup.
+Pages pass already-labelled data; builders only lay out. Every text that enters a figure goes
+through :func:`plain` once: Plotly draws a subset of HTML in text, so a name is shown as it
+reads, never as markup.
 """
 from __future__ import annotations
 

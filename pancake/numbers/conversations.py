@@ -4,22 +4,11 @@ and who is waiting now. Pure (no HTTP, no Streamlit); the data layer is
 
 Conversation and message timestamps arrive in UTC without a suffix (API-NOTES); every frame
 holds them as naive **local** times in the configured zone. An answer the API leaves out stays
-unknown (``<NA>``), never False or 0.
+unknown (``<NA>``), never False or 0. Each frame's columns are its ``*_COLUMNS`` constant.
 
-Both reference shapes are read: ``tags`` as tag ids (``[1, 26]``, the Vietnamese reference) or
-as objects (``[{"id": 1, "text": "..."}]``, the OpenAPI file; ``null`` entries skipped);
-assignees from ``current_assign_users`` or, failing that, ``assignee_ids`` (or, when neither is
-sent, ``assignee_histories`` replayed) named through
-``GET users``.
-
-The frames and their columns:
-
-| function | columns |
-| --- | --- |
-| `conversations_frame(convs, page_id, tz, tag_names=, user_names=, ads_ids=)` | `page_id, conversation_id, type` (string), `customer_id, customer_name, created_at, updated_at, tag_ids, tag_names, assignee_ids, assignee_names` ("; "-joined), `has_phone` (boolean), `message_count` (Int64), `ad_ids, from_ads` (boolean), `last_from_customer` (boolean), `waiting_since`, `seen` (boolean), `snippet, post_id` — newest first |
-| `messages_frame(messages, page_id, tz, customer_ids)` | `page_id, conversation_id, message_id, sent_at, from_customer, sender, text, has_phone, attachments, staff_name` (`from.admin_name`), `bot` (boolean: `is_automated`/`ai_generated`) — oldest first |
-| `page_customers_frame(customers, page_id, tz)` | `page_id, customer_id, name, created_at, updated_at, phone_numbers, has_phone, can_inbox, gender` |
-| `waiting(frame, now, threshold_minutes)` | the frame's waiting rows + `wait_ms` (float), `breach` (bool), longest first |
+Both reference shapes are read: ``tags`` as ids or as objects (``null`` entries skipped);
+assignees from ``current_assign_users``, else ``assignee_ids``, else ``assignee_histories``
+replayed, named through ``GET users``.
 """
 from __future__ import annotations
 

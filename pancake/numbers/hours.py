@@ -1,22 +1,6 @@
-"""The opening hours file (``PANCAKE_HOURS_FILE``): read, checked line by line, and asked how
-many seconds of an interval fall inside a page's opening hours. Pure (stdlib only).
-
-The format is fixed (issue 21; README "Opening hours")::
-
-    timezone = "Asia/Ho_Chi_Minh"          # optional: defaults to PANCAKE_TIMEZONE
-    bots = ["BotcakeAI"]                   # admin names whose replies are automated
-    bots_count = false                     # does an automated reply end a customer turn?
-    [hours]                                # every page unless overridden
-    mon = ["08:00-12:00", "13:30-22:00"]   # several periods a day; "22:00-02:00" runs past midnight
-    sun = []                               # closed (a day not listed is closed too)
-    holidays = ["2027-02-05"]              # whole local days closed
-    [targets]
-    first_reply_minutes = 15
-    next_reply_minutes = 30
-    within_target_percent = 90             # optional: the share of turns within target aimed at
-    [pages."1234567890"]                   # one page's own days, holidays (added) or targets
-    sat = ["22:00-02:00"]
-    first_reply_minutes = 5
+"""The opening hours file (``PANCAKE_HOURS_FILE``; its format in the README, "The opening hours file"):
+read, checked line by line, and asked how many seconds of an interval fall inside a page's
+opening hours. Pure (stdlib only).
 
 Decisions:
 - No file: every hour counts and no target is set (``Hours.configured`` is False).
@@ -24,8 +8,7 @@ Decisions:
 - A period belongs to the day it starts on; one past midnight ends the next day. A holiday closes
   its whole local day, also the part of the evening before's period that runs into it.
 - Periods are local wall times converted with the zone's rules of that day, so an opening hour on
-  a daylight-saving day lasts what the clock says (a 00:00-06:00 period on a spring-forward day
-  is 5 real hours).
+  a daylight-saving day lasts what the clock says.
 - A bad file closes nothing: ``load`` returns calendar time (always open, no targets) with
   ``error`` naming the line (``error_line``) and what is wrong.
 """
@@ -108,13 +91,6 @@ class Schedule:
         for a, b in self.open_intervals(start, end):
             total += (min(b, end) - max(a, start)).total_seconds()
         return total
-
-    def next_opening(self, at: datetime, horizon_days: int = 400) -> datetime | None:
-        """The first open instant at or after ``at`` (None when closed for ``horizon_days``)."""
-        for a, b in self.open_intervals(at, at + timedelta(days=horizon_days)):
-            if b > at:
-                return max(a, at)
-        return None
 
     def deadline(self, start: datetime, seconds: float, horizon_days: int = 400) -> datetime | None:
         """The instant at which ``seconds`` of opening hours have passed since ``start``."""

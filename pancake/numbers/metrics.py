@@ -1,19 +1,14 @@
-"""Metric catalogue (vi/en names, combination rule, better direction, tooltip) and the
+"""Metric catalogue (vi/en names, combination rule, better direction, unit, tooltip) and the
 arithmetic that combines metrics correctly: sums for counts, weighted means for response
 time, and ratios recomputed from sums (never averaged). Pure pandas, no I/O.
 
-Units (``Metric.unit``):
-- ``count``   whole number;
-- ``ms``      milliseconds (show as a duration);
-- ``money``   an amount in the row's ``currency``, in the currency's main unit (budgets too: reshaping converts them);
-- ``ratio``    a plain fraction (0.25 -> show "25 %"); its change is shown in percentage points;
-- ``percent``  already multiplied by 100 (CTR 1.8 means 1.8 %); its change too is in points;
-- ``multiple`` a multiplier (ROAS 2.5 -> "2,50×"); its change is relative, like a count's.
+Units (``Metric.unit``): ``count``; ``ms`` (a duration); ``money`` (in the row's ``currency``,
+its main unit); ``ratio`` (0.25 is "25 %", its change in points); ``percent`` (already times
+100, its change in points); ``multiple`` (ROAS 2.5 is "2,50×", its change relative).
 
-Some API field names mean different things on different endpoints (``order_count``,
-``phone_number_count``, ``inbox_count``, ``new_customer_count``). ``METRICS`` is keyed by
-field and holds the main meaning; ``METRICS_BY_SOURCE[source][field]`` holds each endpoint's
-own, and ``label``/``help_text``/``metric`` take an optional ``source``.
+Some API field names mean different things on different endpoints (``order_count``...):
+``METRICS`` holds each field's main meaning, ``METRICS_BY_SOURCE[source][field]`` each
+endpoint's own; ``label``/``help_text``/``metric`` take an optional ``source``.
 """
 from __future__ import annotations
 
@@ -638,20 +633,12 @@ def ads_derived(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def ads_totals(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
-    """One row per currency (or per ``by`` + currency): ``ad_count`` (Int64), the sums of the
-    additive fields (``AD_SUM_FIELDS``, NaN when every value is null) and the derived ratios
-    (``AD_DERIVED_FIELDS``) from **paired sums**, with ``<ratio>_ads`` (Int64) saying how many
-    ads each ratio covers.
-
-    Paired sums: a ratio's numerator and denominator are summed over the same ads, those that
-    report both parts. An ad whose purchases are null has unknown results: its spend is not
-    divided by the other ads' purchases (that would inflate the cost per purchase). With
-    complete data this is exactly sum(numerator) / sum(denominator). Never averaged, never the
-    API's per-ad values.
-
-    ``reach`` is omitted on purpose: one person can see several ads, so reach does not add
-    up across ads; show it per ad. Currencies are never mixed; a null currency is its own
-    group (shown "—", never taken for VND).
+    """One row per currency (or per ``by`` + currency): ``ad_count``, the sums of ``AD_SUM_FIELDS``
+    (NaN when every value is null) and the ratios of ``AD_DERIVED_FIELDS`` from **paired sums**
+    (numerator and denominator over the same ads, those that report both: an ad with unknown
+    purchases never inflates the cost per purchase), with ``<ratio>_ads`` saying how many ads each
+    covers. ``reach`` is left out (one person sees several ads). Currencies are never mixed; a null
+    currency is its own group (shown "—", never taken for VND).
     """
     keys = list(by or [])
     if "currency" not in keys:

@@ -1,25 +1,15 @@
 """Response times from messages: customer turns, their waits (calendar and in opening hours),
 first vs next responses, targets, and the figures over turns. Pure (pandas, no HTTP, no
-Streamlit). **The home of every response-time figure** (ARCHITECTURE "One home"): the
-response-times page, the Staff page, the export and (later) the standup screen, the digest and
-the alert call ``summary``/``breakdown``/``breaching`` here and never re-derive a number.
+Streamlit). **The home of every response-time figure**: every surface calls
+``summary``/``breakdown``/``breaching`` here and never re-derives a number.
 
-Definitions (docs/METRICS.md "Response times"):
-- A message is the page's when ``from.id`` is the page id (or a staff member, ``admin_id``,
-  sent it). It is automated when ``is_automated``/``ai_generated`` say so or its
-  ``admin_name`` is in the hours file's ``bots``.
-- A customer turn starts at the first customer message after the page's previous reply (or the
-  conversation's start) and ends at the page's next reply; an automated reply ends it only when
-  ``bots_count`` is true (otherwise the turn goes on until a person answers).
-- wait = reply - start (calendar seconds); business wait = the seconds of that interval inside
-  the page's opening hours (``pancake.numbers.hours.Schedule.business_seconds``).
-- A turn with no reply yet is waiting: its waits run to ``now``.
-- The first turn of a conversation is its first response, the others next responses; each is
-  judged on the business wait against its own target. A waiting turn past its target is a miss;
-  a waiting turn not yet past it is not judged yet.
-- Figures over answered turns: count, median, P90 (both interpolated between neighbours, as
-  ``pandas.Series.quantile``), mean, groups; % within target over the judged turns. Always over
-  the turns themselves: a median of several pages is the median of all their turns.
+Definitions (docs/METRICS.md "Response times"): a message is the page's when the page or a staff
+member sent it, automated when flagged so or sent by a ``bots`` name. A customer turn runs from
+the first customer message after the page's previous reply to the page's next reply (an automated
+reply ends it only with ``bots_count``); unanswered, it waits until ``now``. The business wait is
+the part inside opening hours. First and next responses are judged against their own targets; a
+waiting turn past its target is a miss. Figures are always over the turns themselves (a median of
+several pages is the median of all their turns).
 """
 from __future__ import annotations
 
@@ -228,10 +218,6 @@ class Figures:
     within: int                      # of them, within target
     within_share: float | None
     groups: tuple[int, ...]          # answered turns per GROUPS entry
-
-    @property
-    def group_shares(self) -> tuple[float | None, ...]:
-        return tuple((g / self.count) if self.count else None for g in self.groups)
 
 
 def wait_column(basis: Basis) -> str:

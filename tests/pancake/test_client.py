@@ -669,24 +669,6 @@ def test_every_page_endpoint_route():
         client.conversations(PID, date(2024, 1, 1), date(2024, 3, 1))
 
 
-def test_iter_conversations_v2():
-    def handler(req):
-        if req.url.path.endswith("/messages"):
-            cc = int(req.url.params.get("current_count", 0))
-            if cc >= 60:
-                return ok({"messages": []})
-            return ok({"messages": [{"id": f"m{cc + i}"} for i in range(30)]})
-        last = req.url.params.get("last_conversation_id")
-        if last is None:
-            return ok({"conversations": [{"id": "c1"}, {"id": "c2"}]})
-        if last == "c2":
-            return ok({"conversations": [{"id": "c3"}]})
-        return ok({"conversations": []})
-
-    client, rec, _ = make(handler)
-    assert [c["id"] for c in client.iter_conversations_v2(PID)] == ["c1", "c2", "c3"]
-
-
 # --------------------------------------------------------------------------- pace
 
 def test_client_paces_calls_per_page():

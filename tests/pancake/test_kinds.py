@@ -7,6 +7,7 @@ import io
 import math
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -132,7 +133,7 @@ def test_two_api_hours_with_the_same_local_label_are_both_counted():
 def test_merge_windows_drops_only_a_later_windows_repeat():
     a = pd.DataFrame({"page_id": ["P", "P"], "date": pd.to_datetime(["2026-01-30", "2026-01-31"]), "n": [1, 2]})
     b = pd.DataFrame({"page_id": ["P", "P"], "date": pd.to_datetime(["2026-01-31", "2026-02-01"]), "n": [9, 3]})
-    out = reshape.merge_windows([a, b], ["page_id", "date"])
+    out = reshape.drop_repeated(pd.concat([a, b], ignore_index=True), np.array([0, 0, 1, 1]), ["page_id", "date"])
     assert list(out["n"]) == [1, 2, 3]
 
 

@@ -605,7 +605,7 @@ def test_concat_and_merge_windows():
     f2 = reshape.engagement_daily(w2, "P", date(2021, 8, 2), date(2021, 8, 3))
     both = reshape.concat([f1, f2])
     assert len(both) == 4 and both.dtypes.equals(f1.dtypes)
-    d = reshape.merge_windows([f1, f2], ["page_id", "date"])
+    d = reshape.drop_repeated(both, np.array([0, 0, 1, 1]), ["page_id", "date"])   # two windows of two rows
     assert list(d["date"]) == [ts("2021-08-01"), ts("2021-08-02"), ts("2021-08-03")]
     assert d["inbox"].tolist() == [1, 2, 3]  # the first 2/8 kept
     assert list(d.index) == [0, 1, 2]
@@ -629,7 +629,7 @@ def test_concat_all_empty_keeps_schema_and_mixed_extras():
 
 def test_merge_unknown_key():
     with pytest.raises(ReshapeError, match="nope"):
-        reshape.merge_windows([reshape.empty_frame("tags")], ["nope"])
+        reshape.drop_repeated(reshape.empty_frame("tags"), np.zeros(0, dtype=np.int64), ["nope"])
 
 
 def test_drop_repeated_merges_each_page_in_one_frame():

@@ -17,7 +17,8 @@ import pytest
 from pancake.api.client import PancakeClient
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_USER_TOKEN, Simulator, serve
 from pancake.config import Settings
-from pancake.data.store import SQLiteStore, TokenVault, memory_store, token_vault
+from pancake.data.configured import token_vault
+from pancake.data.store import SQLiteStore, TokenVault, memory_store
 from tests.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]

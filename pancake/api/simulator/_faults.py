@@ -34,25 +34,14 @@ HTML_MAINTENANCE = ("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-
 class FaultRule:
     """One fault. It *matches* a call when ``page_id`` (``"user"`` for the user API) and
     ``path_contains`` (substring of the URL path) match (None = any). Among matching calls
-    (counted 1, 2, 3, ... per rule) it *fires* on: the first ``first_n``; every ``every``-th;
-    with ``probability`` (deterministic: seeded by rule index and call number).
+    (counted per rule) it *fires* on the first ``first_n``, every ``every``-th, with
+    ``probability`` (seeded by rule index and call number), or once after ``after`` calls.
 
-    kinds: ``"429"`` (observed JSON body; ``Retry-After: retry_after`` header when set, as for
-    ``"500"``, ``"502"`` and ``"504"``),
-    ``"403"`` (JSON refusal: the token may not read this, e.g. ads statistics without the
-    permission to view ad reports), ``"500"`` (JSON error), ``"502"``/``"504"`` (nginx HTML pages), ``"non_json"`` (HTTP 200 HTML
-    page), ``"bad_json"`` (HTTP 200 truncated JSON), ``"slow"`` (sleep ``latency`` seconds via
-    the injectable ``Faults.sleep``, then answer normally).
-
-    More kinds: ``"no_data"`` (200 ``{"success": true}``), ``"null_data"`` (200 ``{"success": true,
-    "data": null}``), ``"empty_object"`` (200 ``{}``), ``"not_object"`` (200, JSON that is a string),
-    ``"error_code"`` (200 ``{"success": false, "error_code": code}``), ``"timeout"`` (the transport
-    raises ``httpx.ReadTimeout``; over HTTP the server answers 500: use ``slow`` with a latency over
-    the client's read timeout there), ``"renew"`` (the page's token is renewed as Pancake would
-    when someone generates a new one: this call and later ones with the old token answer 105),
-    ``"extra_fields"`` (every record of the real answer gets ``field`` or ``"zz_extra"`` = "7"),
-    ``"missing_fields"`` (``field`` is removed from every record of the real answer).
-    ``after=N`` fires once, on the (N+1)-th matching call (a fault in the middle of a run).
+    ``kind`` is one of ``FAULT_KINDS``: HTTP errors (``"429"``, ``"403"``, ``"500"``, ``"502"``, ``"504"``;
+    ``retry_after`` sets Retry-After; 502 and 504 are nginx HTML pages), answers of the wrong shape (HTML, cut
+    JSON, success without data), ``"error_code"`` (``code``), ``"timeout"`` (the transport raises;
+    over HTTP use ``"slow"`` with ``latency``), ``"renew"`` (the page's token renewed: 105 from now
+    on) and ``"extra_fields"``/``"missing_fields"`` (``field`` added to or removed from every record).
     """
     kind: str
     first_n: int | None = None

@@ -1,48 +1,24 @@
 """What every store backend shares: the schema, the queries and the entry model.
 
-One table holds every stored statistic::
+The tables (their columns in the ``CREATE TABLE`` statements below):
 
-    pancake_stats(source, kind, variant, grain, page_id, start_day, end_day,
-                  closed, fetched_at, bytes, body)
+- ``TABLE``: every stored statistic, keyed by source (the API and zone, never a token, so demo,
+  test and real numbers never mix), kind and variant, grain (``"day"``: one entry per local day;
+  ``"range"``: one exact window, see ``pancake.data.core``) and page. A ``closed`` entry's last day
+  had ended when it was asked: it never changes and is never fetched again; open ones live a short
+  TTL. ``body`` is Arrow IPC (:mod:`pancake.data.store.codec`, never pickle).
+- ``META``: ``schema_version``. Another version is upgraded in place when ``MIGRATIONS`` has its
+  step, else rebuilt with a warning: a cache of the API loses nothing that cannot be fetched again.
+- ``ALERTS``: what ``alert`` already sent, per scope, so a 10-minute cron does not repeat itself
+  (``unknown``: the channel took it and never answered, not sent again). Runs on one scope take
+  turns (``alert_lock``).
+- ``TOKENS``: the page tokens known to work, shared by every process, a new one made at most once
+  per page (``token_lock``). Owner-only, never logged, never shown.
+- ``MESSAGES``: each conversation's messages for the response times (only what the turns need),
+  asked again only when the conversation moved.
+- ``LINKS`` and ``SESSION_ENDS``: read-only links (only a hash of each secret) and sign-outs.
 
-- ``source``: which API and time zone the numbers come from (a hash of the base URL and the
-  zone; never a token), so demo data, a test server and the real API never mix.
-- ``kind``/``variant``: the statistics kind (``pancake.data.kinds``) and its options (``"hourly"``...).
-- ``grain``: ``"day"`` (one entry per local day, composed into any range) or ``"range"`` (one
-  entry for an exact window; see ``pancake.data.core`` for which kind is stored how).
-- ``closed``: the entry's last day had ended in the configured zone when it was asked, so it
-  never changes and is never fetched again. Open entries (today) are used for a short TTL.
-- ``body``: Arrow IPC made by :mod:`pancake.data.store.codec` (typed columns, never pickle): ``BLOB`` on
-  SQLite, ``BYTEA`` on PostgreSQL (version 6; before, JSON text: the step to 6 empties the table).
-
-``pancake_store_meta(key, value)`` holds ``schema_version``. A store whose version differs is
-rebuilt (with a warning): it is a cache of the API, so rebuilding loses nothing that cannot be
-fetched again. A version with a step in ``MIGRATIONS`` is upgraded in place instead (its
-statistics are kept).
-
-``pancake_alert_state(scope, flag_key, page_id, first_seen, last_seen, outcome)`` (version 2;
-``outcome`` since version 4) is what ``python -m pancake alert`` remembers between runs: the flags
-already sent, per scope (one scope per configuration, pages and notification target), so a 10-minute
-cron does not repeat itself. ``outcome`` is ``sent``, or ``unknown`` when the channel took the
-message but never answered (it may have arrived: it is not sent again). Runs sending to one scope
-take turns (``alert_lock``: a file lock beside the SQLite file, an advisory lock on PostgreSQL), so
-two runs at once send each flag once. ``cache clear`` leaves it alone: it is not a copy of the API.
-
-``pancake_page_tokens(source, page_id, token, updated_at)`` (version 3) holds the page tokens
-known to work, shared by every process on the store: a process with no configured token for a
-page uses the one another process has (pasted or generated) instead of generating a new one,
-which would kill it; a token is generated at most once per page under a cross-process lock
-(``token_lock``). The SQLite file is readable by its owner only; never logged, never shown.
-``cache clear`` leaves it alone.
-
-``pancake_messages(source, page_id, conversation_id, updated_at, count, fetched_at, body)``
-(version 5) keeps each conversation's messages for the response times (``pancake.data.replies``):
-``updated_at`` is the conversation's own when they were read (asked again only when it moved,
-and then only back to a message already kept), ``body`` the messages' JSON (the fields the turns
-need: id, time, sender). ``cache clear`` clears it with the statistics.
-
-``pancake_links`` and ``pancake_session_ends`` (version 7): the read-only links (only a hash of
-each secret) and each name's last sign-out (``pancake.delivery.session``, ``ui.links``, ``ui.auth``).
+``cache clear`` clears the statistics and the messages, never the alert state or the tokens.
 """
 from __future__ import annotations
 

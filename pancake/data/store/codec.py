@@ -1,13 +1,9 @@
 """Frames as Arrow IPC (never pickle): typed columns in a binary columnar format.
 
 A stored body is ``MAGIC`` then, per frame, its name and one Arrow IPC stream of its table (the
-reshapers' types: ``large_string`` text, ``int64`` counts, ``float64``, ``timestamp[ns]``;
-nulls as Arrow nulls). Decoding gives the tables back without copying; a load makes one frame of
-all its windows and pages at once (``pancake.data.kinds.Kind.assemble``), so the frames equal a direct
-fetch's exactly (tests/pancake/store/test_store.py). A body of another layout (an older version)
-raises :class:`CodecError`: the store treats it as missing.
-
-:func:`split_by_day` cuts a window's frames into per-day bodies.
+reshapers' types, nulls as Arrow nulls). Decoding gives the tables back without copying, so the
+frames equal a direct fetch's exactly. A body of another layout raises :class:`CodecError`: the
+store treats it as missing. :func:`split_by_day` cuts a window's frames into per-day bodies.
 """
 from __future__ import annotations
 

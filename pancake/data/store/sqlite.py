@@ -1,14 +1,10 @@
 """The embedded store: one SQLite file in WAL mode, shared by every process on the machine.
 
-- WAL: readers never wait for the writer; writes are short transactions (``BEGIN IMMEDIATE``)
-  and wait up to ``busy_timeout`` for another process's write.
-- A few pooled connections per process (not one per thread: the data layer runs many threads).
-- Opening, migrating and rebuilding happen under a file lock (``<file>.lock``), so two processes
-  starting at once do not both rebuild.
-- A file that is not a database or is corrupt, or whose schema version differs, is moved aside
-  (``<file>.corrupt-<time>``) or dropped, and rebuilt with a warning: never a crash. A process
-  whose file was rebuilt by another one notices (the file's inode changed) and reconnects.
-- ``path=None`` keeps the store in memory (demo data; tests).
+Readers never wait for the writer; writes are short ``BEGIN IMMEDIATE`` transactions that wait up
+to ``busy_timeout``. A few pooled connections per process. Opening, migrating and rebuilding
+happen under a file lock (``<file>.lock``). A corrupt file, or one of another schema version, is
+moved aside or dropped and rebuilt with a warning, never a crash; a process whose file another
+rebuilt reconnects. ``path=None`` keeps the store in memory (demo data; tests).
 """
 from __future__ import annotations
 

@@ -1,20 +1,12 @@
 """The dashboard's store, watched: whether the configured store can be reached, why not, and
 when it last could (issue 20).
 
-``WatchedStore`` stands in for the configured store (``pancake.data.store.watched_store``) and
-answers the same calls:
-
-- it opens the configured store; when that fails, calls go to an in-memory store, and the
-  configured one is tried again at most once every ``RETRY_S`` seconds, on a call or a
-  ``status()`` (in a thread of its own: a page never waits for the attempt);
-- PostgreSQL going down while the dashboard runs (a call raises ``StoreError``) switches to a
-  fresh in-memory store the same way, and the failed call is answered from it. SQLite's errors
-  are passed on as before (a full disk does not make the stored history unreadable);
-- "last reachable" is this process's last successful call, and across restarts a marker file
-  in the cache directory (owner-only, the time only, written at most once every
-  ``MARKER_EVERY_S`` seconds on success) that the next process reads when it starts;
-- ``status()`` says all that as a :class:`Reachability` (the cause is redacted: never a
-  password). It is the only thing the pages read.
+``WatchedStore`` stands in for the configured store and answers the same calls. When opening it
+fails, or PostgreSQL goes down while the dashboard runs (``StoreError``), calls go to an in-memory
+store and the configured one is tried again at most every ``RETRY_S`` seconds, in a thread of its
+own; SQLite's errors are passed on. "Last reachable" is this process's last success, and across
+restarts an owner-only marker file (written at most every ``MARKER_EVERY_S``). ``status()`` says
+all that as a :class:`Reachability` (cause redacted); it is the only thing the pages read.
 """
 from __future__ import annotations
 

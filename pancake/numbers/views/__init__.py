@@ -6,7 +6,6 @@ in ``pancake.numbers.metrics``; this package only formats and arranges it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -54,11 +53,3 @@ def pages_label(page_ids: Sequence[str]) -> str:
     if 1 < len(ids) <= 3:
         return "+".join(ids)
     return f"{len(ids)}-pages"
-
-
-def days_in(start: date, end: date) -> int:
-    return (end - start).days + 1
-
-
-def shift_days(d: date, n: int) -> date:
-    return d + timedelta(days=n)

@@ -1,12 +1,8 @@
-"""Page activity computations (``statistics/pages``, one row per page and local hour):
-customer demand (messages, comments) against the page's answers, the reply ratio
-recomputed from sums, the hour-of-day profile, the weekday × hour map of unanswered
-demand and the list of silent hours, and their tables (numbers, ``tables.Table``). Pure
-pandas/plotly, no Streamlit; every sum and ratio is ``pancake.numbers.metrics``'.
-
-"Silent hour": an hour of one page in which customers sent messages
+"""Page activity computations (``statistics/pages``, one row per page and local hour): customer
+demand against the page's answers, the reply ratio from sums, the hour-of-day profile, the
+weekday × hour map of unanswered demand, the silent hours and their tables. Pure; every sum and
+ratio is ``pancake.numbers.metrics``'. A silent hour: customers sent messages
 (``customer_inbox_count > 0``) and the page sent none (``page_inbox_count == 0``).
-Its customer messages are the "unanswered demand" the heatmap shows.
 """
 from __future__ import annotations
 

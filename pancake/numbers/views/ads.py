@@ -1,13 +1,9 @@
-"""Ads page: one row per ad with its ratios, totals per currency and per page × currency, the
-KPI cards per currency (the standup screen shows them too), the "spending without purchases"
-flag, the tables as shown and the page's figures.
+"""Ads page: one row per ad with its ratios, totals per currency and per page × currency, the KPI
+cards per currency, the "spending without purchases" flag, the tables and the figures.
 
-Pure: frames in, frames/cards/tables/figures out. No Streamlit, no arithmetic of its own: a
-per-ad ratio is ``metrics.ads_derived``'s, a total ``metrics.ads_totals``' (paired sums, with
-the number of ads each ratio covers; reach never added). Amounts in different currencies are
-never added: every total is keyed by ``currency``, and a missing currency is its own group,
-keyed "" and shown "—", never taken for VND. Budgets arrive from reshaping already in the
-currency's main unit (USD 30.0, not 3000 cents), as the CLI writes them.
+Pure, with no arithmetic of its own: a per-ad ratio is ``metrics.ads_derived``'s, a total
+``metrics.ads_totals``'. Amounts in different currencies are never added; a missing currency is
+its own group, keyed "" and shown "—", never taken for VND. Budgets arrive in the main unit.
 """
 from __future__ import annotations
 

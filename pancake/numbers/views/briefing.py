@@ -2,34 +2,24 @@
 five lines", one day's value of a metric, the customers waiting longest, the pages needing
 attention and how fresh the data is. Pure: no Streamlit, no loading.
 
-The standup screen (``app_pages/standup.py``), the morning digest (``pancake.delivery.digest``) and the
-alerts (``pancake.delivery.alerts``) call :func:`flags` (or its parts) and :func:`five_lines` and only
-render what they get: a :class:`Flag` is data (kind, page, subject, figures, the day it is
-about; its severity is its kind's place in :data:`SEVERITY`), worded by :func:`flag_text` in
-the reader's language where it is shown. Nothing here is worded twice, and no text is re-worded.
+The standup screen, the digest and the alerts call :func:`flags` (or its parts) and
+:func:`five_lines` and only render what they get: a :class:`Flag` is data (kind, page, subject,
+figures, day; its severity is its kind's place in :data:`SEVERITY`), worded once per language by
+:func:`flag_text`.
 
-Flags and their rules (thresholds overridable through the functions' arguments):
+The kinds (thresholds are the functions' arguments and constants):
 
-* ``token`` - a page whose load failed with an auth error (dead, renewed or revoked token).
-* ``failed`` - a page whose load failed for another reason (a timeout, a server error).
-* ``no_reply`` - a page whose customers' first unanswered message (the first hour with customer
-  messages and no page message after the last hour the page sent one: ``views.activity``'s
-  silent hour) came ``silent_hours`` (3) hours or more before now. The wait is counted from the
-  start of that hour, so it is the longest the customer can have waited, never the time since
-  the page's last reply.
-* ``waiting`` - a page with conversations waiting ``minutes`` or more for an answer (alerts).
-* ``response_time`` - a staff member's weighted response time on the day is at least
-  ``RT_RATIO`` (1.5) times their median over the 7 days before and ``RT_MIN_INCREASE_MS`` (2 min)
-  more, with ``RT_MIN_SESSIONS`` (5) reply sessions on the day and ``RT_MIN_BASELINE_DAYS`` (3)
-  active days before.
-* ``reply_target`` - one customer turn waiting now past its reply target, or within
-  ``before_minutes`` of it (in opening hours; ``pancake.numbers.replies.breaching``): one flag per turn,
-  so an alert raises it once (its key is the turn's first message).
-* ``ads_no_purchase`` - an ad the Ads page flags "spent with no purchase" (``views.ads``' one
-  rule: spend > 0, purchases exactly 0, not paused; unknown purchases never qualify).
+* ``token`` / ``failed``: a page whose load failed with an auth error / another error.
+* ``no_reply``: a page whose customers' first unanswered message (``views.activity``'s silent
+  hour) came ``silent_hours`` or more ago, counted from that hour's start (the longest possible wait).
+* ``waiting``: conversations waiting ``minutes`` or more (alerts).
+* ``response_time``: a staff member's weighted response time on the day well above their median
+  of the week before (``RT_*``: ratio, increase, sessions, baseline days).
+* ``reply_target``: one customer turn past (or within ``before_minutes`` of) its target in opening
+  hours (``pancake.numbers.replies.breaching``), keyed by the turn's first message.
+* ``ads_no_purchase``: ``views.ads``' one rule (spend, no purchase, not paused).
 
-A flag never names "nan", "None" or an empty subject: a missing staff or ad name falls back to
-its id, then to "—".
+A flag never names "nan", "None" or an empty subject: a missing name falls back to its id, then "—".
 """
 from __future__ import annotations
 

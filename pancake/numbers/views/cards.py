@@ -8,7 +8,7 @@ its colour and arrow, the tooltip). The arithmetic of the change is ``metrics.ch
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
@@ -30,9 +30,6 @@ class Kpi:
     label: str | None = None
     source: str | None = None
     note: str | None = None
-
-    def without_previous(self) -> Kpi:
-        return replace(self, previous=None)
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,10 @@
 """The standup screen (``?kiosk=1``): options from the URL, the section playlist, which of the
 pages' KPI cards each section shows, its charts and its status corner. Pure: no Streamlit.
-"Yesterday in five lines", the flags, the pages needing attention, the longest waits and the
-data's age are ``pancake.numbers.views.briefing``'s (shared with the digest and the alerts).
 
-The cards are the pages' own (``engagement.kpis``, ``staff.kpis``, ``ads.kpis``,
-``customers.kpis``, ``activity.kpis``): the screen picks some of them and never recomputes a
-number, so it always agrees with the pages.
-
-On one page the screen lists the flags themselves (``MAX_FLAGS_SHOWN``); for several pages it
-lists the pages needing attention (``briefing.attention``), worst first, one short line each.
-
-Everything is sized for a 1920×1080 screen read across the room: ``CHART_HEIGHT`` is what is left
-for the chart under the header and the cards.
+The cards are the pages' own (``<page>.kpis``): the screen picks some and never recomputes a
+number. What the team is told (five lines, flags, pages needing attention, waits, the data's
+age) is ``pancake.numbers.views.briefing``'s. Sized for a 1920×1080 screen read across the
+room (``CHART_HEIGHT``: what is left for the chart under the header and the cards).
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """What the pages say about the statistics store's reachability (issue 20). Pure: a
-``pancake.data.store.Reachability`` and a time in, sentences in the viewer's language out.
+:class:`StoreState` (the data layer's ``Reachability`` is one) and a time in, sentences in the
+viewer's language out.
 
 - ``notice``: the one line every page shows while statistics are kept in memory only (with
   when the store was last reachable), or for a while after it came back; None otherwise;
@@ -8,13 +9,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from pancake import fmt, i18n
 
-if TYPE_CHECKING:   # the state is passed in; views do not import the store
-    from pancake.data.store.watch import Reachability
+
+class StoreState(Protocol):
+    """What these sentences read of a store's state (the numbers never import the data layer)."""
+    backend: str
+    reachable: bool
+    cause: str | None
+    last_reachable: float | None
+    back_since: float | None
+    next_try: float | None
+
+    def back(self, now: float) -> bool: ...
 
 
 def _local(at: float, tz: str) -> datetime:
@@ -35,11 +45,11 @@ def last_reachable_text(at: float | None, now: float, tz: str, lang: str) -> str
     return i18n.t("store.last.day", lang, time=time, day=fmt.date(then, lang))
 
 
-def _name(status: Reachability, lang: str) -> str:
+def _name(status: StoreState, lang: str) -> str:
     return i18n.t(f"store.name.{status.backend}", lang)
 
 
-def notice(status: Reachability | None, now: float, tz: str, lang: str) -> tuple[str, str] | None:
+def notice(status: StoreState | None, now: float, tz: str, lang: str) -> tuple[str, str] | None:
     """("down" | "back", the sentence), or None when there is nothing to say."""
     if status is None:
         return None
@@ -52,7 +62,7 @@ def notice(status: Reachability | None, now: float, tz: str, lang: str) -> tuple
     return None
 
 
-def details(status: Reachability | None, now: float, tz: str, lang: str) -> list[str]:
+def details(status: StoreState | None, now: float, tz: str, lang: str) -> list[str]:
     """Settings' lines under the notice while the store cannot be reached: the cause, the next
     attempt. Empty when it can."""
     if status is None or status.reachable:

@@ -1,23 +1,14 @@
-"""The one table model: a frame of numbers (sortable as numbers) plus, per column, how to show
-it: a label and a tooltip in the viewer's language and a unit from the metric catalogue. Pure
-(no Streamlit); ``ui.components.table`` draws it with a per-column display format, so clicking
-a header sorts 316 before 1.178.
+"""The one table model: a frame of numbers (sortable as numbers) plus, per column, a label, a
+tooltip and a unit (the metric units, plus the display units of ``Column.unit``). Pure (no
+Streamlit); ``ui.components.table`` draws it with a per-column display format, so clicking a
+header sorts 316 before 1.178. A money column takes its currency from the row's ``currency``
+column, or from ``Column.currency``.
 
-Column units are the metric units (``metrics.Unit``: count, ms, money, ratio, percent,
-multiple) plus ``text``, ``code`` (a currency: empty reads "—"), ``warning`` (a text shown
-after ⚠️), ``date``, ``hour``, ``hour_of_day`` and the two change units ``delta_pct`` (a
-relative change in %) and ``delta_pp`` (a ratio's change in percentage points). A money column
-takes its currency from the row's ``currency`` column, or from ``Column.currency``.
+A totals row (``Table.total``) is computed by its view with ``pancake.numbers.metrics`` (never a
+column sum of a ratio); the screen and the workbook show it last, a CSV leaves it out.
 
-A table may carry a totals row (``Table.total``), computed by its view with
-``pancake.numbers.metrics`` (weighted response time, ratios from paired sums: never a column sum of a
-ratio). The screen shows it last; the workbook shows it last, in bold, outside the filter; a
-CSV leaves it out (the rows add up in any spreadsheet).
-
-Downloads are built here too (``for_download``; the workbook's sheet: ``pancake.delivery.export.excel_sheet``): every column of the frame,
-ids included (hidden on screen), headed in the viewer's language with the unit, values rounded
-for people (response time in whole seconds, ratios to 4 decimals, money to the currency's
-precision). The CLI keeps the API's field names; it does not use this module.
+Downloads are built here too (``for_download``): every column, ids included, headed in the
+viewer's language with the unit, values rounded for people. The CLI keeps the API's field names.
 """
 from __future__ import annotations
 
@@ -36,7 +27,6 @@ ID_LABELS = {"page_name": "col.page_name", "page_id": "col.page_id", "user_name"
              "user_id": "col.user_id", "date": "col.date", "hour": "col.hour",
              "hour_of_day": "col.hour_of_day", "currency": "ads.currency", "tag_id": "col.tag_id",
              "tag_ids": "col.tag_ids", "tag_name": "tags.tag", "ad_id": "ads.ad_id"}
-TEXT_UNITS = ("text", "code", "warning", "date", "hour", "hour_of_day", "datetime", "yesno")
 # Columns a download writes that no table shows: (label key, unit). Any other column is read by
 # its type: true/false as words, a moment as a date and time, text as text.
 DOWNLOAD_ONLY = {"conversation_id": ("col.conversation_id", "text"), "customer_id": ("col.customer_id", "text"),

@@ -82,11 +82,11 @@ def test_a_standup_screen_refreshing_asks_only_for_what_includes_today():
 
 def test_the_memory_cache_is_bounded_and_shared_by_sessions():
     ld = cache.loader()
-    assert ld.memo.max_entries == cache.MEMO_MAX_ENTRIES and ld.memo.max_bytes == cache.MEMO_MAX_BYTES
+    assert ld.memo.max_entries == 2000 and ld.memo.max_bytes == 64 * 2**20
     today = cache.today()
     for days in range(1, 8):
         cache.load("activity", DEMO_PAGE_IDS, today - timedelta(days=days), today - timedelta(days=1), progress=False)
-    assert len(ld.memo) == 7 * len(DEMO_PAGE_IDS) and 0 < ld.memo.bytes <= cache.MEMO_MAX_BYTES
+    assert len(ld.memo) == 7 * len(DEMO_PAGE_IDS) and 0 < ld.memo.bytes <= 64 * 2**20
     assert cache.loader() is ld                                  # one loader for every session
 
 

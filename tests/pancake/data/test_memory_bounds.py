@@ -1,4 +1,4 @@
-"""What the dashboard's process keeps in memory is bounded (ui.cache): the in-memory
+"""What the dashboard's process keeps in memory is bounded (ui.cache, with pancake.config and pancake.data.configured): the in-memory
 cache of frames honours its entries and bytes bounds (set by PANCAKE_MEMORY_CACHE_ENTRIES and
 PANCAKE_MEMORY_CACHE_MB), an evicted entry is read again from the store and never asked of the
 API, the multi-page staff statistics live under the same bounds, demo data is stored in a
@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pancake import config
 from pancake.api.simulator import DEMO_PAGE_IDS, Simulator
-from pancake.data import core
+from pancake.data import configured, core
 from ui import cache
 
 
@@ -48,33 +49,33 @@ def assert_same(a: core.Result, b: core.Result) -> None:
 # --- the bounds and where they come from -----------------------------------------------------
 
 def test_defaults_when_nothing_is_set():
-    assert cache.memo_bounds({}) == (cache.MEMO_MAX_ENTRIES, cache.MEMO_MAX_BYTES)
+    assert config.memory_bounds({}) == (2000, 64 * 2**20)
     memo = cache.loader().memo
-    assert (memo.max_entries, memo.max_bytes) == (cache.MEMO_MAX_ENTRIES, cache.MEMO_MAX_BYTES)
+    assert (memo.max_entries, memo.max_bytes) == (2000, 64 * 2**20)
     info = cache.memory_info()
-    assert (info["max_entries"], info["max_bytes"]) == (cache.MEMO_MAX_ENTRIES, cache.MEMO_MAX_BYTES)
+    assert (info["max_entries"], info["max_bytes"]) == (2000, 64 * 2**20)
 
 
 def test_the_environment_sets_the_bounds(monkeypatch):
-    monkeypatch.setenv(cache.ENV_MEMO_ENTRIES, "37")
-    monkeypatch.setenv(cache.ENV_MEMO_MB, "1.5")
-    assert cache.memo_bounds() == (37, int(1.5 * 2**20))
+    monkeypatch.setenv("PANCAKE_MEMORY_CACHE_ENTRIES", "37")
+    monkeypatch.setenv("PANCAKE_MEMORY_CACHE_MB", "1.5")
+    assert config.memory_bounds() == (37, int(1.5 * 2**20))
     memo = cache.loader().memo
     assert (memo.max_entries, memo.max_bytes) == (37, int(1.5 * 2**20))
 
 
 @pytest.mark.parametrize("raw", ["lots", "-3", "nan", "1e"])
 def test_a_bad_value_is_ignored_with_a_warning(raw, caplog):
-    with caplog.at_level(logging.WARNING, logger="pancake.data"):
-        got = cache.memo_bounds({cache.ENV_MEMO_ENTRIES: raw, cache.ENV_MEMO_MB: raw})
-    assert got == (cache.MEMO_MAX_ENTRIES, cache.MEMO_MAX_BYTES)
-    assert cache.ENV_MEMO_ENTRIES in caplog.text and cache.ENV_MEMO_MB in caplog.text
+    with caplog.at_level(logging.WARNING, logger="pancake.config"):
+        got = config.memory_bounds({"PANCAKE_MEMORY_CACHE_ENTRIES": raw, "PANCAKE_MEMORY_CACHE_MB": raw})
+    assert got == (2000, 64 * 2**20)
+    assert "PANCAKE_MEMORY_CACHE_ENTRIES" in caplog.text and "PANCAKE_MEMORY_CACHE_MB" in caplog.text
 
 
 # --- the bounds are honoured; what falls out comes back from the store ---------------------------
 
 def test_the_entries_bound_is_honoured_and_an_evicted_entry_comes_from_the_store(monkeypatch):
-    monkeypatch.setenv(cache.ENV_MEMO_ENTRIES, str(2 * len(DEMO_PAGE_IDS)))   # two loads' worth
+    monkeypatch.setenv("PANCAKE_MEMORY_CACHE_ENTRIES", str(2 * len(DEMO_PAGE_IDS)))   # two loads' worth
     ld = cache.loader()
     sim = sim_of(ld)
     rs = ranges(4)
@@ -100,7 +101,7 @@ def test_the_bytes_bound_is_honoured_and_an_evicted_entry_comes_from_the_store(m
     cache.clear_cache()
     cache._loader_for.clear()
     limit = one_load * 1.5                                     # room for one such load, not two
-    monkeypatch.setenv(cache.ENV_MEMO_MB, repr(limit / 2**20))
+    monkeypatch.setenv("PANCAKE_MEMORY_CACHE_MB", repr(limit / 2**20))
     ld = cache.loader()
     sim = sim_of(ld)
     assert ld.memo.max_bytes == int(limit)
@@ -119,7 +120,7 @@ def test_the_bytes_bound_is_honoured_and_an_evicted_entry_comes_from_the_store(m
 
 
 def test_zero_keeps_nothing_in_memory_and_asks_the_api_once(monkeypatch):
-    monkeypatch.setenv(cache.ENV_MEMO_MB, "0")
+    monkeypatch.setenv("PANCAKE_MEMORY_CACHE_MB", "0")
     ld = cache.loader()
     sim = sim_of(ld)
     rs = ranges(3)
@@ -133,7 +134,7 @@ def test_zero_keeps_nothing_in_memory_and_asks_the_api_once(monkeypatch):
 
 
 def test_a_big_entry_never_pushes_the_cache_over_its_bytes(monkeypatch):
-    monkeypatch.setenv(cache.ENV_MEMO_MB, repr(1 / 2**20))      # one byte: no frame fits
+    monkeypatch.setenv("PANCAKE_MEMORY_CACHE_MB", repr(1 / 2**20))      # one byte: no frame fits
     ld = cache.loader()
     load_all("customers", ranges(2))
     assert len(ld.memo) == 0 and ld.memo.bytes == 0
@@ -163,7 +164,7 @@ def test_multi_page_staff_statistics_are_kept_under_the_same_bounds():
 
 
 def test_multi_page_staff_statistics_respect_a_zero_bound(monkeypatch):
-    monkeypatch.setenv(cache.ENV_MEMO_ENTRIES, "0")
+    monkeypatch.setenv("PANCAKE_MEMORY_CACHE_ENTRIES", "0")
     ld = cache.loader()
     a, b = ranges(2)[-1]
     assert not cache.multi_page_users(DEMO_PAGE_IDS[:2], a, b).errors
@@ -192,12 +193,12 @@ def test_demo_data_is_stored_in_a_temporary_file_of_its_own_removed_with_its_loa
 
 def test_malloc_tuning_leaves_the_operators_variables_alone():
     import sys
-    done = cache.tune_malloc({})
+    done = configured.tune_malloc({})
     if not sys.platform.startswith("linux"):
         assert done == {}
         return
-    assert done == {name: value for name, (_, value, _) in cache.MALLOC_TUNING.items()}
-    chosen = cache.tune_malloc({"MALLOC_ARENA_MAX": "4"})
+    assert done == {name: value for name, (_, value, _) in configured.MALLOC_TUNING.items()}
+    chosen = configured.tune_malloc({"MALLOC_ARENA_MAX": "4"})
     assert "arena_max" not in chosen and set(chosen) == {"trim_threshold", "mmap_threshold"}
 
 
@@ -206,9 +207,9 @@ def test_arrow_allocates_from_the_system_heap_unless_the_operator_chose(monkeypa
     before = pa.default_memory_pool()
     try:
         monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
-        assert cache.use_system_arrow_pool() is False
+        assert configured.use_system_arrow_pool() is False
         monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
-        assert cache.use_system_arrow_pool() is True
+        assert configured.use_system_arrow_pool() is True
         assert pa.default_memory_pool().backend_name == "system"
     finally:
         pa.set_memory_pool(before)

@@ -17,7 +17,8 @@ from pancake.api.client import PancakeClient
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.config import load_settings
 from pancake.data import core, kinds
-from pancake.data.store import SQLiteStore, codec, memory_store, open_store, source_key
+from pancake.data.configured import open_store
+from pancake.data.store import SQLiteStore, codec, memory_store, source_key
 from pancake.data.store.base import SCHEMA_VERSION
 from tests.clock import FakeClock
 from tests.pancake.store.backends import PgSchema, backend, pg_url  # noqa: F401 - fixture

@@ -13,7 +13,8 @@ import psycopg
 import pytest
 
 from pancake.config import Settings
-from pancake.data.store import Reachability, SQLiteStore, StoreError, WatchedStore, watched_store
+from pancake.data.configured import watched_store
+from pancake.data.store import Reachability, SQLiteStore, StoreError, WatchedStore
 from pancake.numbers.views import store as vstore
 from tests.clock import FakeClock
 from tests.pancake.store.backends import PgSchema
