@@ -159,9 +159,13 @@ def _norm_currency(currency: Any) -> str:
     if currency is None or _to_float(currency) is not None or _is_missing_dt(currency):
         return ""
     try:
-        return str(currency).strip().upper()
+        code = str(currency).strip().upper()
     except Exception:  # pragma: no cover - exotic objects
         return ""
+    return "" if code in _PLACEHOLDERS else code   # a null written out as text is no currency
+
+
+_PLACEHOLDERS = frozenset({"NAN", "NONE", "NULL", "<NA>", "NAT"})
 
 
 def _with_currency(body: str, negative: bool, code: str, lang: str) -> str:

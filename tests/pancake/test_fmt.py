@@ -224,3 +224,11 @@ def test_fmt_uses_no_streamlit_nor_system_locale():
             imported.add(node.module.split(".")[0])
     assert not imported & {"streamlit", "locale", "pandas", "numpy"}
     assert "babel" in imported   # CLDR data, not hand-written tables
+
+
+@pytest.mark.parametrize("currency", ["nan", "NaN", " nan ", "None", "null", "<NA>"])
+def test_a_null_currency_written_as_text_is_no_currency(currency):
+    # an ads row whose currency came as the text "nan" once read "1,00 NAN" in a flag
+    assert fmt.money(1, currency, "vi") == "1,00"
+    assert fmt.money(1250000, currency, "en") == "1,250,000.00"
+    assert fmt.money(1250000, "vnd", "vi") == "1.250.000 ₫"

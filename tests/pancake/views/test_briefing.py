@@ -178,7 +178,7 @@ def ads_frames(draw):
     n = draw(st.integers(0, 6))
     rows = [{"page_id": draw(pages), "ad_id": draw(maybe_text), "name": draw(maybe_text),
              "status": draw(st.one_of(st.none(), st.sampled_from(["ACTIVE", "PAUSED", "paused", "DELETED", ""]))),
-             "currency": draw(st.one_of(st.none(), st.sampled_from(["VND", "USD", "", "nan"]))),
+             "currency": draw(st.one_of(st.none(), st.sampled_from(["VND", "USD", "", "nan", "NaN", "None", "<NA>"]))),
              "spend": draw(maybe_number), "purchases": draw(maybe_number)} for _ in range(n)]
     frame = pd.DataFrame(rows, columns=["page_id", "ad_id", "name", "status", "currency", "spend", "purchases"])
     drop = draw(st.sets(st.sampled_from(["purchases", "name", "status"])))
