@@ -78,6 +78,12 @@ if v.is_empty(frame):
 else:
     components.cards(v.kpis(frame, lang), compare=False)
     components.partial_today_note()
+    settled, notice = v.settle_drill(drill, frame, lang)   # a link from before assignees were by id
+    if notice:
+        st.warning(components.escape_markdown(notice), icon=":material/filter_alt_off:")
+    if settled != drill:
+        drill = settled
+        cd.set_param("drill", drill.encode() if drill else None)
 
     def chart(fig, key: str, dimension: str, breakdown=None) -> None:
         """A chart whose bar or cell, clicked, filters the table (the filter goes to the URL)."""
@@ -95,7 +101,7 @@ else:
             st.session_state.pop(seen_key, None)
 
     breakdowns = {"type": v.by_type(frame, lang), "tag": v.by_tag(frame, lang),
-                  "assignee": v.by_assignee(frame, lang), "phone": v.by_flag(frame, "has_phone", lang),
+                  "assignee": v.by_assignee(frame, lang, page.names), "phone": v.by_flag(frame, "has_phone", lang),
                   "ads": v.by_flag(frame, "from_ads", lang)}
     label_keys = {"type": "conv.col.type", "tag": "conv.col.tags", "assignee": "conv.col.assignees",
                   "phone": "conv.col.phone", "ads": "conv.col.from_ads"}
@@ -155,7 +161,9 @@ else:
             cd.set_param("drill", None)
             st.rerun()
     if drill is not None:
-        st.info(t("conv.filtered", what=components.escape_markdown(v.drill_text(drill, lang))), icon=":material/filter_alt:")
+        st.info(t("conv.filtered", what=components.escape_markdown(v.drill_text(
+            drill, lang, dict(zip(breakdowns[drill.dimension]["key"], breakdowns[drill.dimension]["label"]))
+            if drill.dimension in breakdowns else None))), icon=":material/filter_alt:")
     shown = conv.apply_drill(frame, drill)
     query = st.text_input(t("conv.search"), key="conv_search", placeholder=t("conv.search_hint"))
     shown = conv.search(shown, query)

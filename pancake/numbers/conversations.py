@@ -348,8 +348,10 @@ NONE_VALUE = "-"   # "no tag" / "unassigned"
 
 @dataclass(frozen=True)
 class Drill:
-    """One filter from a breakdown: a bar (type, tag name, assignee name, phone yes/no, from ads
-    yes/no, a day) or a heatmap cell (``slot`` = ``<weekday 0-6>-<hour 0-23>``)."""
+    """One filter from a breakdown: a bar (type, tag name, assignee id, phone yes/no, from ads
+    yes/no, a day) or a heatmap cell (``slot`` = ``<weekday 0-6>-<hour 0-23>``). An assignee is
+    filtered by staff id: two people with one name stay apart (links older than that held the
+    name: ``assignee_named`` reads them)."""
     dimension: str
     value: str
 
@@ -394,7 +396,7 @@ def drill_mask(frame: pd.DataFrame, drill: Drill | None) -> pd.Series:
     if d == "type":
         return frame["type"].fillna("").astype(str).eq(v)
     if d in ("tag", "assignee"):
-        col = "tag_names" if d == "tag" else "assignee_names"
+        col = "tag_names" if d == "tag" else "assignee_ids"
         if v == NONE_VALUE:
             return frame[col].eq("")
         return frame[col].map(lambda cell: v in _split(cell)).astype(bool)
@@ -405,6 +407,32 @@ def drill_mask(frame: pd.DataFrame, drill: Drill | None) -> pd.Series:
         return frame["created_at"].dt.strftime("%Y-%m-%d").eq(v).fillna(False).astype(bool)
     wd, hr = (int(x) for x in v.split("-"))
     return ((frame["created_at"].dt.day_of_week == wd) & (frame["created_at"].dt.hour == hr)).fillna(False).astype(bool)
+
+
+def assignees(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """``(staff id, name, page id)`` once per conversation and assignee, ``("-", "", page id)`` for
+    an unassigned conversation. The ids and names cells are paired in order; when they do not
+    pair (a name holding the separator) the id stands for the name rather than a wrong name."""
+    out: list[tuple[str, str, str]] = []
+    for page, id_cell, name_cell in zip(frame["page_id"], frame["assignee_ids"], frame["assignee_names"]):
+        ids, names = _split(id_cell), _split(name_cell)
+        if not ids:
+            out.append((NONE_VALUE, "", str(page)))
+            continue
+        out += [(i, n, str(page)) for i, n in zip(ids, names if len(names) == len(ids) else ids)]
+    return out
+
+
+def assignee_named(frame: pd.DataFrame, drill: Drill | None) -> list[str]:
+    """The staff ids an assignee filter holding a name stands for (a link from before the filter
+    held ids): [] when the filter is not such a name (another dimension, "unassigned", an id of
+    the frame, or nobody of that name)."""
+    if drill is None or drill.dimension != "assignee" or drill.value == NONE_VALUE or frame.empty:
+        return []
+    staff = assignees(frame)
+    if any(i == drill.value for i, _, _ in staff):
+        return []
+    return sorted({i for i, n, _ in staff if i != NONE_VALUE and n == drill.value})
 
 
 def apply_drill(frame: pd.DataFrame, drill: Drill | None) -> pd.DataFrame:

@@ -1,7 +1,11 @@
 """Page-activity page in demo mode: KPIs and silent hours against the simulator's ground truth."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timedelta
+
+import pytest
 
 from pancake import fmt, timeutil
 from pancake.api.simulator import DEMO_PAGES, Simulator
@@ -87,3 +91,30 @@ def test_future_range_is_refused_and_named():
     notice = " ".join(w.value for w in at.warning)
     assert str(timeutil.EARLIEST_DATE) in notice            # the valid range is named
     assert at.metric                                         # the default range, with its numbers
+
+
+def _headings(at) -> list[str]:
+    """Every heading the page shows: title, headers, subheaders, bold markdown lines and the
+    charts' own titles (their line breaks read as spaces)."""
+    out = [e.value for kind in ("title", "header", "subheader") for e in getattr(at, kind)]
+    out += [e.value.strip("*") for e in at.markdown if e.value.startswith("**")]
+    for chart in at.get("plotly_chart"):
+        title = (json.loads(chart.proto.spec).get("layout", {}).get("title") or {}).get("text") or ""
+        title = re.sub(r"<sup>.*?</sup>", "", title).replace("<br>", " ")
+        if title.strip():
+            out.append(title)
+    return [" ".join(h.split()) for h in out]
+
+
+@pytest.mark.parametrize("lang, profile, unanswered", [
+    ("vi", "Nhu cầu và trả lời theo giờ trong ngày (cộng dồn cả khoảng)", "Tin nhắn không được trả lời theo thứ và giờ"),
+    ("en", "Demand and replies by hour of day (summed over the range)", "Unanswered customer messages by weekday and hour"),
+])
+def test_each_heading_shows_once(lang, profile, unanswered):
+    """The hour-of-day profile and the unanswered map were named twice: the section's heading,
+    then the same words as the chart's title right under it."""
+    at = app_test(PAGE, params={"pages": "all", "lang": lang})
+    assert not at.exception
+    shown = _headings(at)
+    assert shown.count(profile) == 1 and shown.count(unanswered) == 1
+    assert len(shown) == len(set(shown)), [h for h in shown if shown.count(h) > 1]

@@ -12,7 +12,8 @@ import pytest
 
 from pancake.api.client import PancakeClient
 from pancake.api.errors import ServerError
-from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_PAGES, DEMO_USER_TOKEN, Simulator, serve
+from pancake.api.simulator._data import resolved_staff
 from pancake.numbers import conversations as conv
 from tests.conftest import app_test
 
@@ -294,3 +295,53 @@ def test_the_reader_shows_a_chat_with_sides_and_staff_names():
 def components_escaped(name: str) -> str:
     from ui.components import escape_markdown
     return escape_markdown(name)
+
+
+# --- by assignee: staff by id (the demo has namesakes: two people called Lý Hoàng Long) --------------
+
+LONG_A = "79083226-2980-4251-a5cc-56b1bc6ca1e3"   # Lý Hoàng Long on Mỹ Phẩm Hana Beauty
+LONG_B = "28123161-5389-46fd-ab08-44c8360ba51a"   # Lý Hoàng Long on Thời Trang Linh Chi
+HUY = "2f737431-2bfa-4254-a70b-5f8295ad7b60"      # Bùi Quốc Huy: one person on two pages
+
+
+def assigned_to(user_id: str) -> list[str]:
+    """The day's conversations the simulator assigns to ``user_id`` (its rule, every page)."""
+    out = []
+    for p in DEMO_PAGES:
+        staff = resolved_staff(p)
+        out += [c.id for c in truth_day(p.id) if staff[int(c.psid[-2:]) % len(staff)].id == user_id]
+    return sorted(out)
+
+
+def test_namesakes_are_two_assignees_and_the_filter_picks_one():
+    at = open_directly({"pages": "all", "from": DAY.isoformat(), "to": DAY.isoformat(), "lang": "en"})
+    assert not at.exception
+    next(s for s in at.selectbox if s.label == "Filter by").set_value("assignee").run()
+    values = next(s for s in at.selectbox if s.label == "Value")
+    assert "Lý Hoàng Long · Mỹ Phẩm Hana Beauty" in values.options
+    assert "Lý Hoàng Long · Thời Trang Linh Chi" in values.options
+    assert "Lý Hoàng Long" not in values.options and "Bùi Quốc Huy" in values.options
+    values.set_value(LONG_A).run()
+    assert dict(at.query_params)["drill"] == f"assignee:{LONG_A}"
+    assert sorted(conversations_table(at)["conversation_id"]) == assigned_to(LONG_A)
+    assert len(assigned_to(LONG_A)) == 52 and len(assigned_to(LONG_B)) == 65
+    assert any("Lý Hoàng Long · Mỹ Phẩm Hana Beauty" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("lang, words", [("en", "2 people"), ("vi", "2 người")])
+def test_an_old_link_with_a_shared_name_is_dropped_with_a_notice(lang, words):
+    at = open_directly({"pages": "all", "from": DAY.isoformat(), "to": DAY.isoformat(), "lang": lang,
+                        "drill": "assignee:Lý Hoàng Long"})
+    assert not at.exception
+    assert any(words in w.value and "Lý Hoàng Long" in w.value for w in at.warning)
+    assert "drill" not in dict(at.query_params)
+    assert len(conversations_table(at)) == sum(len(truth_day(p)) for p in DEMO_PAGE_IDS)
+
+
+def test_an_old_link_with_one_persons_name_becomes_their_id():
+    at = open_directly({"pages": "all", "from": DAY.isoformat(), "to": DAY.isoformat(), "lang": "en",
+                        "drill": "assignee:Bùi Quốc Huy"})
+    assert not at.exception
+    assert dict(at.query_params)["drill"] == f"assignee:{HUY}"
+    assert sorted(conversations_table(at)["conversation_id"]) == assigned_to(HUY)
+    assert len(assigned_to(HUY)) == 11 + 85

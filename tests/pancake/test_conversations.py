@@ -192,7 +192,10 @@ def test_drill_masks():
     assert ids(conv.parse_drill("type:COMMENT")) == ["a"]
     assert ids(conv.parse_drill("tag:T1")) == ["a", "b"]
     assert ids(conv.parse_drill("tag:-")) == ["c"]
-    assert ids(conv.parse_drill("assignee:Linh")) == ["b"] and ids(conv.parse_drill("assignee:-")) == ["a", "c"]
+    assert ids(conv.parse_drill("assignee:u1")) == ["b"] and ids(conv.parse_drill("assignee:-")) == ["a", "c"]
+    assert ids(conv.parse_drill("assignee:Linh")) == []   # by id: a name-valued link is settled first
+    assert conv.assignee_named(f, conv.parse_drill("assignee:Linh")) == ["u1"]
+    assert conv.assignee_named(f, conv.parse_drill("assignee:u1")) == []
     assert ids(conv.parse_drill("phone:1")) == ["a"] and ids(conv.parse_drill("phone:0")) == ["b", "c"]
     assert ids(conv.parse_drill("slot:0-9")) == ["a"] and ids(conv.parse_drill("day:2026-07-05")) == ["b"]
     assert ids(None) == ["a", "b", "c"]

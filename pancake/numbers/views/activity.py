@@ -222,7 +222,7 @@ def hourly_figure(series_frame: pd.DataFrame, lang: str, *, partial: bool = Fals
 
 def profile_figure(profile: pd.DataFrame, lang: str) -> go.Figure:
     """Bars of demand and replies per hour of day, with the reply ratio (%) on a second axis
-    running from 0 to 100 %."""
+    running from 0 to 100 %. No title: the page's heading above it names it."""
     x = [fmt.hour(h, lang) for h in profile["hour_of_day"]]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     counts = []
@@ -242,9 +242,10 @@ def profile_figure(profile: pd.DataFrame, lang: str) -> go.Figure:
     fig.update_xaxes(type="category")
     fig.update_yaxes(secondary_y=False, **charts.value_axis("count", lang, counts))
     fig.update_yaxes(secondary_y=True, showgrid=False, **charts.value_axis("percent", lang, list(ratio * 100)))
-    return charts.layout(fig, lang, i18n.t("act.profile", lang), height=380)
+    return charts.layout(fig, lang, None, height=380)
 
 
 def unanswered_figure(grid: pd.DataFrame, lang: str) -> go.Figure:
-    return heatmap_figure(grid, lang, field="unanswered_messages", title=i18n.t("act.unanswered", lang),
+    """No title: the page's heading above it names it."""
+    return heatmap_figure(grid, lang, field="unanswered_messages",
                           value_label=i18n.t("act.unanswered_messages", lang))

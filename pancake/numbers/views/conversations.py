@@ -9,6 +9,7 @@ or from-ads answer is unknown counts in neither "yes" nor "no": it shows as "unk
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from pancake import fmt, i18n
 from pancake.numbers import charts, metrics
 from pancake.numbers import conversations as conv
 from pancake.numbers.views import is_missing, map_values, tables
+from pancake.numbers.views import staff as staff_views
 from pancake.numbers.views.cards import Kpi
 from pancake.numbers.views.tables import Column, Table
 
@@ -132,9 +134,40 @@ def by_tag(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return _breakdown(_exploded(frame, "tag_names"), {conv.NONE_VALUE: i18n.t("conv.no_tag", lang)}, None, len(frame))
 
 
-def by_assignee(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return _breakdown(_exploded(frame, "assignee_names"), {conv.NONE_VALUE: i18n.t("conv.unassigned", lang)},
-                      None, len(frame))
+def assignee_labels(frame: pd.DataFrame, page_names: Mapping[str, str] | None = None) -> dict[str, str]:
+    """{staff id: label}: the name the frame gives most often (ties: the first given), namesakes
+    told apart as on the Staff page (``staff.labels``: their page, else numbered)."""
+    names: dict[str, Counter] = {}
+    pages: dict[str, set] = {}
+    for uid, name, page in conv.assignees(frame):
+        if uid != conv.NONE_VALUE:
+            names.setdefault(uid, Counter())[name] += 1
+            pages.setdefault(uid, set()).add((page_names or {}).get(page, page))
+    ids = sorted(names)
+    shown = staff_views.labels([names[u].most_common(1)[0][0] for u in ids],
+                         [staff_views.PAGE_SEPARATOR.join(sorted(pages[u])) for u in ids])
+    return dict(zip(ids, shown))
+
+
+def by_assignee(frame: pd.DataFrame, lang: str, page_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Conversations per staff member, keyed by staff id (two people with one name are two bars,
+    a conversation with two assignees counts for each), labelled by name (``assignee_labels``)."""
+    ids = pd.Series([uid for uid, _, _ in conv.assignees(frame)], dtype="str")
+    labels = {**assignee_labels(frame, page_names), conv.NONE_VALUE: i18n.t("conv.unassigned", lang)}
+    return _breakdown(ids, labels, None, len(frame))
+
+
+def settle_drill(drill: conv.Drill | None, frame: pd.DataFrame,
+                 lang: str) -> tuple[conv.Drill | None, str | None]:
+    """The filter to apply and a notice: an assignee filter holding a name (a link from before
+    the filter held ids) becomes that person's id when one person has the name; when several do,
+    it is dropped and the notice says why (it would show them all as one)."""
+    named = conv.assignee_named(frame, drill)
+    if len(named) == 1:
+        return conv.Drill("assignee", named[0]), None
+    if len(named) > 1:
+        return None, i18n.t("conv.drill_name_shared", lang, name=drill.value, n=fmt.number(len(named), lang))
+    return drill, None
 
 
 def _flag_values(s: pd.Series) -> pd.Series:
@@ -213,8 +246,9 @@ def drill_from_point(dimension: str, point: Mapping[str, Any], breakdown: pd.Dat
     return conv.parse_drill(f"{dimension}:{match['key'].iloc[0]}") if len(match) else None
 
 
-def drill_text(drill: conv.Drill, lang: str) -> str:
-    """``"Tag: Khách mới"`` — what the table is filtered to, in words."""
+def drill_text(drill: conv.Drill, lang: str, labels: Mapping[str, str] | None = None) -> str:
+    """``"Tag: Khách mới"`` — what the table is filtered to, in words; ``labels``: the bars'
+    labels by key (an assignee's name for their id)."""
     d, v = drill.dimension, drill.value
     if d == "type":
         value = type_label(v, lang)
@@ -230,7 +264,7 @@ def drill_text(drill: conv.Drill, lang: str) -> str:
         wd, hr = (int(x) for x in v.split("-"))
         value = f"{fmt.weekday_name(wd, lang)} {fmt.hour(hr, lang)}"
     else:
-        value = v
+        value = (labels or {}).get(v, v)
     return f"{i18n.t(DIMENSION_LABEL[d], lang)}: {value}"
 
 

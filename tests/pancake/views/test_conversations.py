@@ -65,8 +65,9 @@ def test_by_type_lists_every_documented_type():
 def test_by_tag_counts_each_tag_and_no_tag():
     b = v.by_tag(FRAME, "en").set_index("key")["conversations"].to_dict()
     assert b == {"Khách mới": 2, "Đã chốt": 1, conv.NONE_VALUE: 1}
-    a = v.by_assignee(FRAME, "vi").set_index("key")["conversations"].to_dict()
-    assert a == {"Linh": 2, "Nam": 1, conv.NONE_VALUE: 1}
+    a = v.by_assignee(FRAME, "vi")
+    assert list(zip(a["key"], a["label"], a["conversations"])) == [
+        ("linh", "Linh", 2), (conv.NONE_VALUE, "(chưa phân công)", 1), ("nam", "Nam", 1)]
 
 
 def test_flags_keep_unknown_apart():
@@ -221,3 +222,106 @@ def test_a_capped_notice_names_few_pages_and_counts_many():
     assert v.pages_named(["Shop 1", "Shop 2"], 2, "vi") == "cả 2 trang"
     assert v.pages_named([], 24, "en") == ""
     assert v.pages_named(names[:6] * 200, 24_000, "vi") == "Shop 1, Shop 2, Shop 3 và 1.197 trang khác"
+
+
+# --- by assignee: staff by id, labelled by name ----------------------------------------------------
+
+def staff_row(cid, page, *staff, at="2026-07-06T09:10:00"):
+    """A conversation on ``page`` assigned to ``(id, name)`` pairs."""
+    return {"id": cid, "page_id": page, "type": "INBOX", "inserted_at": at, "updated_at": at, "tags": [],
+            "current_assign_users": [{"id": i, "name": n} for i, n in staff], "message_count": 1,
+            "customers": [{"id": f"cu-{cid}", "name": f"Khách {cid}"}], "last_sent_by": {"id": page}}
+
+
+NAMESAKES = conv.concat([
+    conv.conversations_frame([staff_row("a1", "p1", ("u1", "An")), staff_row("a2", "p1", ("u1", "An")),
+                              staff_row("a3", "p1", ("u1", "An"), ("u3", "Bình")), staff_row("a4", "p1")],
+                             "p1", TZ),
+    conv.conversations_frame([staff_row("b1", "p2", ("u2", "An")), staff_row("b2", "p2")], "p2", TZ),
+])
+SHOPS = {"p1": "Shop A", "p2": "Shop B"}
+
+
+def test_namesakes_on_two_pages_are_two_bars_told_apart_by_page():
+    """Two people called An (u1 on Shop A, u2 on Shop B) were one bar "An" with 4."""
+    b = v.by_assignee(NAMESAKES, "en", SHOPS)
+    assert list(zip(b["key"], b["label"], b["conversations"])) == [
+        ("u1", "An · Shop A", 3), (conv.NONE_VALUE, "(unassigned)", 2), ("u2", "An · Shop B", 1),
+        ("u3", "Bình", 1)]
+    assert b["share"].round(4).tolist() == [0.5, 0.3333, 0.1667, 0.1667]   # of 6 conversations
+    assert v.by_assignee(NAMESAKES, "vi", SHOPS)["label"].tolist()[1] == "(chưa phân công)"
+    # without page names the pages' ids tell them apart
+    assert v.by_assignee(NAMESAKES, "en")["label"].tolist()[0] == "An · p1"
+
+
+def test_namesakes_on_one_page_are_numbered():
+    f = conv.conversations_frame([staff_row("a", "p1", ("u1", "An")), staff_row("b", "p1", ("u2", "An")),
+                                  staff_row("c", "p1", ("u2", "An"))], "p1", TZ)
+    b = v.by_assignee(f, "en", SHOPS)
+    assert list(zip(b["key"], b["label"], b["conversations"])) == [("u2", "An (2)", 2), ("u1", "An (1)", 1)]
+
+
+def test_a_conversation_with_two_assignees_counts_once_for_each():
+    f = conv.conversations_frame([staff_row("a", "p1", ("u1", "An"), ("u2", "Bình"))], "p1", TZ)
+    b = v.by_assignee(f, "en", SHOPS)
+    assert list(zip(b["key"], b["conversations"])) == [("u1", 1), ("u2", 1)]
+    assert b["share"].tolist() == [1.0, 1.0]   # each of the one conversation
+
+
+def test_unassigned_only_and_an_empty_frame():
+    f = conv.conversations_frame([staff_row("a", "p1"), staff_row("b", "p1")], "p1", TZ)
+    b = v.by_assignee(f, "en")
+    assert list(zip(b["key"], b["label"], b["conversations"])) == [(conv.NONE_VALUE, "(unassigned)", 2)]
+    empty = v.by_assignee(conv.empty_conversations(), "en", SHOPS)
+    assert empty.empty and list(empty.columns) == ["key", "label", "conversations", "share"]
+    assert v.assignee_labels(conv.empty_conversations()) == {}
+
+
+def test_a_drill_on_one_id_selects_only_that_persons_conversations():
+    pick = lambda text: sorted(conv.apply_drill(NAMESAKES, conv.parse_drill(text))["conversation_id"])  # noqa: E731
+    assert pick("assignee:u1") == ["a1", "a2", "a3"]
+    assert pick("assignee:u2") == ["b1"]          # the other An
+    assert pick("assignee:u3") == ["a3"]
+    assert pick("assignee:-") == ["a4", "b2"]
+    assert pick("assignee:u9") == []               # nobody of that id in the range
+    empty = conv.apply_drill(conv.empty_conversations(), conv.parse_drill("assignee:u1"))
+    assert empty.empty
+    # the bar's click gives the id; the notice names the person
+    b = v.by_assignee(NAMESAKES, "en", SHOPS)
+    assert v.drill_from_point("assignee", {"y": "An · Shop B", "x": 1}, b, "en") == conv.Drill("assignee", "u2")
+    labels = dict(zip(b["key"], b["label"]))
+    assert v.drill_text(conv.Drill("assignee", "u2"), "en", labels) == "By assignee: An · Shop B"
+    assert v.drill_text(conv.Drill("assignee", "u9"), "en", labels) == "By assignee: u9"
+
+
+def test_an_old_link_holding_a_name():
+    """Before, the URL held the name: one person of that name -> their id; several -> dropped,
+    with a notice in both languages; a name nobody has, an id, another filter -> as they are."""
+    assert v.settle_drill(conv.Drill("assignee", "Bình"), NAMESAKES, "en") == (conv.Drill("assignee", "u3"), None)
+    drill, notice = v.settle_drill(conv.Drill("assignee", "An"), NAMESAKES, "en")
+    assert drill is None
+    assert notice == ("The link filters by the assignee name “An”, which 2 people in the list share: "
+                      "the filter is dropped. Pick the person in the filter below.")
+    assert v.settle_drill(conv.Drill("assignee", "An"), NAMESAKES, "vi")[1] == (
+        "Liên kết lọc theo tên người phụ trách “An”, nhưng 2 người trong danh sách có tên này: đã bỏ lọc. "
+        "Chọn đúng người ở mục lọc bên dưới.")
+    for kept in (conv.Drill("assignee", "u1"), conv.Drill("assignee", "Chi"), conv.Drill("assignee", "-"),
+                 conv.Drill("tag", "An"), None):
+        assert v.settle_drill(kept, NAMESAKES, "en") == (kept, None)
+    assert v.settle_drill(conv.Drill("assignee", "An"), conv.empty_conversations(), "en") == \
+        (conv.Drill("assignee", "An"), None)
+
+
+def test_names_that_do_not_pair_with_ids_fall_back_to_the_id():
+    """A name holding the list separator ("An; Bình" as one name) cannot be paired: the id shows."""
+    f = conv.conversations_frame([staff_row("a", "p1", ("u1", "An; Bình"))], "p1", TZ)
+    b = v.by_assignee(f, "en")
+    assert list(zip(b["key"], b["label"], b["conversations"])) == [("u1", "u1", 1)]
+
+
+def test_the_breakdown_download_keeps_names():
+    out = tables.for_download(v.breakdown_table(v.by_assignee(NAMESAKES, "en", SHOPS), "en", "conv.col.assignees"), "en")
+    assert list(out.iloc[:, 0]) == ["An · Shop A", "(unassigned)", "An · Shop B", "Bình"]
+    assert not out.isin(["u1", "u2", "u3"]).any().any()
+    export = v.export_frame(NAMESAKES, SHOPS).set_index("conversation_id")
+    assert export.loc["a3", "assignees"] == "An; Bình"
