@@ -303,7 +303,7 @@ def test_an_old_link_holding_a_name():
     assert notice == ("The link filters by the assignee name “An”, which 2 people in the list share: "
                       "the filter is dropped. Pick the person in the filter below.")
     assert v.settle_drill(conv.Drill("assignee", "An"), NAMESAKES, "vi")[1] == (
-        "Liên kết lọc theo tên người phụ trách “An”, nhưng 2 người trong danh sách có tên này: đã bỏ lọc. "
+        "Liên kết lọc theo tên nhân viên được phân công “An”, nhưng 2 nhân viên trong danh sách có tên này: đã bỏ lọc. "
         "Chọn đúng người ở mục lọc bên dưới.")
     for kept in (conv.Drill("assignee", "u1"), conv.Drill("assignee", "Chi"), conv.Drill("assignee", "-"),
                  conv.Drill("tag", "An"), None):
