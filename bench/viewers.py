@@ -28,6 +28,7 @@ import argparse
 import json
 import logging
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -46,6 +47,19 @@ RANGE = "last_30"
 P90_FACTOR = 2.0
 RSS_TARGET_MB = 400
 CALLS_FACTOR = 1.5
+
+
+def cpu_seconds() -> float:
+    """This process's CPU seconds so far (user + system)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def children() -> tuple[float, float]:
+    """The ended child processes' CPU seconds and the largest one's peak RSS (MB): the fillers
+    once stopped (the API server is a child too, but ends only with the run)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime, r.ru_maxrss / 1024
 
 
 def p90(xs: list[float]) -> float:
@@ -145,23 +159,36 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_streamlit()
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     quiet_harness()
+    from pancake.data import filler
     server = ApiServer(a.pages)
+    load_start = os.getloadavg()
     try:
         use_server(server)
+        # the messages' filler process (one per store) against the same server, on a fake clock too
+        filler.COMMAND = [sys.executable, "-m", "bench.fill_worker", server.url]
         fresh_state()
         reset_calls(server)
+        cpu0 = cpu_seconds()
         many, many_wall = phase(a.viewers, a.range, at_once=True)
         many_calls = api_calls(server)
+        many_cpu = cpu_seconds() - cpu0
         peak = rss_mb()[1]
+        stopped = filler.stop_started()       # by pid; the next phase starts from an empty store
+        fill_cpu, fill_peak = children()
         print(f"{a.viewers} viewers: {len(many)} loads in {many_wall:.1f} s, {many_calls} API calls, "
-              f"peak RSS {peak:.0f} MB", flush=True)
+              f"peak RSS {peak:.0f} MB, {many_cpu:.0f} s CPU; filler processes stopped: {len(stopped)} "
+              f"(their CPU {fill_cpu:.0f} s, peak RSS {fill_peak:.0f} MB)", flush=True)
         fresh_state()
         reset_calls(server)
+        cpu0 = cpu_seconds()
         one, one_wall = phase(a.viewers, a.range, at_once=False)
         one_calls = api_calls(server)
-        print(f"{a.viewers} viewers one at a time: {len(one)} loads in {one_wall:.1f} s, {one_calls} API calls",
-              flush=True)
+        one_cpu = cpu_seconds() - cpu0
+        filler.stop_started()
+        print(f"{a.viewers} viewers one at a time: {len(one)} loads in {one_wall:.1f} s, {one_calls} API calls, "
+              f"{one_cpu:.0f} s CPU", flush=True)
     finally:
+        filler.stop_started()
         server.stop()
     secs_many, secs_one = [s for _, s, _ in many], [s for _, s, _ in one]
     exc = sum(x for _, _, x in many) + sum(x for _, _, x in one)
@@ -169,12 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     rss_met = peak < RSS_TARGET_MB
     calls_met = many_calls <= CALLS_FACTOR * max(1, one_calls)
     lines = [
-        "| | loads | median (s) | p90 (s) | slowest (s) | API calls | wall (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| | loads | median (s) | p90 (s) | slowest (s) | API calls | wall (s) | CPU (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
         f"| {a.viewers} viewers at once | {len(many)} | {statistics.median(secs_many):.1f} | {p90(secs_many):.1f} "
-        f"| {max(secs_many):.1f} | {many_calls} | {many_wall:.0f} |",
+        f"| {max(secs_many):.1f} | {many_calls} | {many_wall:.0f} | {many_cpu:.0f} |",
         f"| the same viewers one at a time | {len(one)} | {statistics.median(secs_one):.1f} | {p90(secs_one):.1f} | {max(secs_one):.1f} "
-        f"| {one_calls} | {one_wall:.0f} |",
+        f"| {one_calls} | {one_wall:.0f} | {one_cpu:.0f} |",
     ]
     verdict = (f"p90 within {P90_FACTOR:g}× one viewer's: {'met' if p90_met else 'MISSED'} "
                f"({p90(secs_many) / p90(secs_one):.1f}×); API calls within {CALLS_FACTOR:g}× one viewer's: "
@@ -186,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join(["python -m bench.viewers", *(argv if argv is not None else sys.argv[1:])])
     Path(a.out).write_text(
         f"# {a.viewers} viewers at once: {a.pages} pages, {a.range}\n\nCommand: `{command}`. {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.1f} at the end; AppTest looks for a run's end every "
+        f"load average {load_start[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; the filler "
+        f"processes of the first phase: {fill_cpu:.0f} s CPU, peak RSS {fill_peak:.0f} MB; AppTest looks for a run's end every "
         f"{HARNESS_POLL * 1000:.0f} ms.\n\n" + "\n".join(lines) + f"\n\n{verdict}\n\n"
         "| page | median at once (s) | median one at a time (s) |\n|---|---:|---:|\n" + by_page + "\n",
         encoding="utf-8")

@@ -1,23 +1,28 @@
 """The response-times page's data in the session: the opening hours file, the basis kept in the
 URL (``basis=``), the drill-down (``rdrill=``), and the turns of a range: the conversations
 through the conversations page's memory (``ui.conversations_data``), the messages from the
-store, the missing ones fetched in the background (``pancake.data.replies.fill_in_background``)."""
+store, the missing ones queued for the store's filler process (``pancake.data.filler``; filled in
+this process, ``pancake.data.replies.fill_in_background``, when the store is only in memory)."""
 from __future__ import annotations
 
+import logging
 import time
 from concurrent.futures import Future
 from datetime import date
 
 import streamlit as st
 
-from pancake.data import gather
+from pancake.data import filler, gather
 from pancake.data import replies as dr
 from pancake.data.core import BoundedLRU
 from pancake.data.store import memory_store
 from pancake.numbers import hours as hours_mod
 from pancake.numbers.views import replies as v
+from pancake.redact import redact
 from ui import cache
 from ui import conversations_data as cd
+
+log = logging.getLogger(__name__)
 
 
 def hours() -> hours_mod.Hours:
@@ -62,10 +67,22 @@ def turns(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> tu
         return dr.range_turns(store, ld.source, loaded.frame, start, end, cache.tz_name(), h, cache.now_utc(),
                               errors=loaded.errors)
     got = _shared().get_or_compute(key, compute, keep=lambda r: r.complete)   # partial: only runs at once
-    if not got.complete:
+    if not got.complete and not _queued(store, ld.source, got.kept.missing):
         dr.fill_in_background(ld.client, store, ld.source, got.kept.missing, page_names=cache.page_names(),
                               scope=(start, end))
     return got, loaded
+
+
+def _queued(store, source: str, missing) -> bool:
+    """The missing conversations handed to the store's filler process (started once per store,
+    ``pancake.data.filler``); False when the store cannot be shared with another process (in
+    memory): the caller fills in this process. A filler that will not start is logged, then
+    filled here as well."""
+    try:
+        return filler.ensure(store, source, missing) is not None
+    except Exception as exc:  # noqa: BLE001 - the figures still come, filled in this process
+        log.warning("messages filler not started (%s): filling in the dashboard", redact(str(exc)))
+        return False
 
 
 class SharedTurns:

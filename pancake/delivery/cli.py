@@ -19,6 +19,9 @@ cost no API call, from any process. The store's own commands:
   other pages are still stored), when the store cannot be reached (before any call) or at its
   first failed write (no call after it), saying how many days were not stored. Two syncs of
   the same pages share the work through the store (the second waits for the first's pages).
+  ``--kinds replies`` fills the conversations' messages (the response times) for a cron;
+- ``python -m pancake fill FOLDER [--store PATH]``: the dashboard's messages filler (started by
+  the dashboard, one per store: ``pancake.data.filler``), not run by hand.
 
 Faults (what the exit status and the files tell):
 
@@ -54,7 +57,8 @@ import pandas as pd
 from pancake import timeutil
 from pancake.api import errors
 from pancake.config import ConfigError, Settings, load_settings
-from pancake.data import core, kinds, store
+from pancake.data import core, filler, kinds, store
+from pancake.data import replies as data_replies
 from pancake.delivery import cli_access, cli_notify, export, export_conversations, export_replies
 from pancake.delivery.cli_common import (
     EXIT_INTERRUPTED,
@@ -62,6 +66,7 @@ from pancake.delivery.cli_common import (
     EXIT_PAGE_FAILED,
     EXIT_USAGE,
     OPEN_LOADERS,
+    make_loader,
     open_pages,
     parse_day,
     read_secrets,
@@ -124,6 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help="only these kinds (" + ", ".join(kinds.names()) + ", replies: the conversations' "
                          "messages of the N days and today, for the response times); default: all")
     sy.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    fl = sub.add_parser(
+        "fill", help="the dashboard's messages filler: the conversations queued in FOLDER, then exit",
+        description="Fill the messages of the conversations a dashboard queued in FOLDER "
+                    "(pancake.data.filler), within the rate limit, until the queue has stayed empty "
+                    f"{filler.IDLE_SECONDS:g} s. The dashboard starts it (one per store); a cron uses "
+                    "'sync --kinds replies' instead.")
+    fl.add_argument("folder", metavar="FOLDER")
+    fl.add_argument("--store", metavar="PATH", help="the SQLite store file to fill (default: the configured store)")
     cli_notify.add_parsers(sub)
     cli_access.add_parsers(sub)
     return parser
@@ -477,6 +491,29 @@ def _sync(args: argparse.Namespace, loader: core.Loader, page_ids: list[str], na
     return EXIT_OK
 
 
+def run_fill(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``fill FOLDER [--store PATH]``: the dashboard's messages filler (``pancake.data.filler.run``)."""
+    settings = settings_with_token(stderr)
+    if settings is None:
+        return EXIT_USAGE
+    loader = make_loader(settings)
+    OPEN_LOADERS.append(loader)
+    target = store.SQLiteStore(Path(args.store)) if args.store else loader.store
+    if target is None or getattr(target, "unavailable", None):
+        print(f"error: the statistics store is unavailable ({getattr(target, 'unavailable', None) or 'none'}): "
+              "no message filled", file=stderr)
+        return EXIT_PAGE_FAILED
+    failed = 0
+
+    def fill(todo: pd.DataFrame) -> None:
+        nonlocal failed
+        for err in data_replies.fill(loader.client, target, loader.source, todo).errors:
+            failed += 1
+            print(f"error: page {err.page_name} ({err.page_id}) replies: {err.message}", file=stderr, flush=True)
+    filler.run(Path(args.folder), loader.source, fill)
+    return EXIT_PAGE_FAILED if failed else EXIT_OK
+
+
 def _interrupted(stderr: TextIO) -> None:
     """Ctrl-C: the clients refuse any further call (queued windows fail at once)."""
     for loader in OPEN_LOADERS:
@@ -533,6 +570,8 @@ def _main(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:
             return run_cache(args, stdout, stderr)
         if args.command == "sync":
             return run_sync(args, stdout, stderr)
+        if args.command == "fill":
+            return run_fill(args, stdout, stderr)
         if args.command in cli_notify.COMMANDS:
             return cli_notify.run(args, stdout, stderr)
         if args.command in cli_access.COMMANDS:
