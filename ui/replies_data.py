@@ -79,7 +79,10 @@ def _queued(store, source: str, missing) -> bool:
     memory): the caller fills in this process. A filler that will not start is logged, then
     filled here as well."""
     try:
-        return filler.ensure(store, source, missing) is not None
+        # the configuration the dashboard runs on: demo data when it has no token (the CLI's
+        # demo needs it said); tokens come from the same environment and .streamlit/secrets.toml
+        env = {"PANCAKE_DEMO": "1"} if cache.settings().use_demo else None
+        return filler.ensure(store, source, missing, env=env) is not None
     except Exception as exc:  # noqa: BLE001 - the figures still come, filled in this process
         log.warning("messages filler not started (%s): filling in the dashboard", redact(str(exc)))
         return False

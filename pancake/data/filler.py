@@ -14,7 +14,8 @@ Per store and source, one FOLDER (``folder_for``, under the temporary directory)
 - ``filler.pid``: the running filler's pid; ``start.lock`` is held while deciding to start one,
   so two dashboards (or two sessions) never start two; the filler itself holds ``filler.lock``
   while it runs (a second one started anyway exits at once);
-- ``filler.log``: its stderr.
+- ``filler.log``: its stderr; ``refused``: written by a filler whose configuration is not the
+  dashboard's (another source): the dashboard then fills in its own process for a while.
 
 The filler exits once its queue has stayed empty for ``IDLE_SECONDS``; ``stop`` ends it by its
 pid. A store only in memory (no file, or PostgreSQL unreachable) cannot be shared with another
@@ -33,7 +34,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 COMMAND: list[str] = [sys.executable, "-m", "pancake", "fill"]   # + FOLDER [--store PATH]
 IDLE_SECONDS = 10.0       # the filler exits after its queue has been empty this long
 POLL_SECONDS = 1.0        # how often an idle filler looks at its queue
+REFUSED_SECONDS = 600.0   # a filler that refused (another configuration): fill in the dashboard this long
 LOCK_SECONDS = 10.0       # the longest wait for the queue's or the start's lock
 QUEUE_COLUMNS = ("page_id", "conversation_id", "customer_id", "updated_at")
 _STARTED: dict[int, subprocess.Popen] = {}    # the fillers this process started (reaped, stopped by pid)
@@ -153,13 +155,17 @@ def running(folder: Path, alive: Callable[[int], bool] = _alive) -> int | None:
 
 
 def ensure(store: Any, source: str, missing: pd.DataFrame, *, root: str | os.PathLike | None = None,
-           popen: Callable[..., Any] = subprocess.Popen, alive: Callable[[int], bool] = _alive) -> int | None:
-    """Queue ``missing`` and start the store's filler unless one runs: its pid, or None when the
-    store cannot be shared with another process (the caller fills in its own)."""
+           env: Mapping[str, str] | None = None, popen: Callable[..., Any] = subprocess.Popen,
+           alive: Callable[[int], bool] = _alive) -> int | None:
+    """Queue ``missing`` and start the store's filler unless one runs (this process's
+    environment and ``env``): its pid, or None when the store cannot be shared with another
+    process or a filler refused it lately (the caller fills in its own)."""
     arg = store_argument(store)
     if arg is None:
         return None
     folder = folder_for(store, source, root)
+    if refused(folder):
+        return None
     rows = _rows(missing)
     with _QUEUED_LOCK:
         handed = _QUEUED.get(folder)
@@ -171,8 +177,9 @@ def ensure(store: Any, source: str, missing: pd.DataFrame, *, root: str | os.Pat
         pid = running(folder, alive)
         if pid is None:
             with open(folder / "filler.log", "ab") as err:
-                proc = popen([*COMMAND, str(folder), *arg], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=err, cwd=os.getcwd(), start_new_session=True)
+                proc = popen([*COMMAND, str(folder), *arg, "--idle", f"{IDLE_SECONDS:g}"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=err, cwd=os.getcwd(), start_new_session=True,
+                             env={**os.environ, **(env or {})})
             _STARTED[proc.pid] = proc
             (folder / "filler.pid").write_text(str(proc.pid), encoding="ascii")
             log.info("messages filler started for %s (pid %s)", getattr(store, "location", ""), proc.pid)
@@ -216,6 +223,32 @@ def stop_started() -> list[int]:
     return out
 
 
+def refuse(folder: Path, why: str) -> None:
+    """Say (``refused``, with the time) that a filler cannot fill ``folder``'s queue (its
+    configuration is not the dashboard's): for ``REFUSED_SECONDS`` the dashboard fills in its
+    own process instead of starting another."""
+    log.error("messages filler: %s: the dashboard fills them itself", why)
+    (folder / "refused").write_text(why, encoding="utf-8")
+
+
+def refused(folder: Path, now: Callable[[], float] = time.time) -> bool:
+    try:
+        return now() - (folder / "refused").stat().st_mtime < REFUSED_SECONDS
+    except OSError:
+        return False
+
+
+def wait_started(timeout: float | None = None) -> list[int]:
+    """Wait for every filler this process started to end by itself (its queue empty for its
+    idle seconds): their pids."""
+    out = []
+    for pid, proc in list(_STARTED.items()):
+        proc.wait(timeout=timeout)
+        _STARTED.pop(pid, None)
+        out.append(pid)
+    return out
+
+
 def run(folder: Path, source: str, fill: Callable[[pd.DataFrame], Any], *, idle: float | None = None,
         clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
     """The filler's loop (in its own process): hold ``filler.lock`` (another filler holds it:
@@ -238,11 +271,12 @@ def run(folder: Path, source: str, fill: Callable[[pd.DataFrame], Any], *, idle:
                     return done
                 sleep(POLL_SECONDS)
                 continue
-            if queued_for != source:
-                log.error("messages filler: %d conversation(s) queued for another source: not filled", len(todo))
-            else:
-                fill(todo)
-                done += len(todo)
+            if queued_for != source:     # configured otherwise than the dashboard: it fills them itself
+                refuse(folder, f"{len(todo)} conversation(s) queued for another source than this "
+                               "process's configuration")
+                return done
+            fill(todo)
+            done += len(todo)
             quiet_since = clock()
     finally:
         try:

@@ -138,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "'sync --kinds replies' instead.")
     fl.add_argument("folder", metavar="FOLDER")
     fl.add_argument("--store", metavar="PATH", help="the SQLite store file to fill (default: the configured store)")
+    fl.add_argument("--idle", type=float, metavar="SECONDS", default=None,
+                    help=f"leave once the queue has been empty this long (default {filler.IDLE_SECONDS:g})")
     cli_notify.add_parsers(sub)
     cli_access.add_parsers(sub)
     return parser
@@ -492,9 +494,11 @@ def _sync(args: argparse.Namespace, loader: core.Loader, page_ids: list[str], na
 
 
 def run_fill(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """``fill FOLDER [--store PATH]``: the dashboard's messages filler (``pancake.data.filler.run``)."""
+    """``fill FOLDER [--store PATH] [--idle SECONDS]``: the dashboard's messages filler
+    (``pancake.data.filler.run``); configured otherwise than the dashboard, it says so in FOLDER."""
     settings = settings_with_token(stderr)
     if settings is None:
+        filler.refuse(Path(args.folder), "no configuration")
         return EXIT_USAGE
     loader = make_loader(settings)
     OPEN_LOADERS.append(loader)
@@ -510,7 +514,7 @@ def run_fill(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         for err in data_replies.fill(loader.client, target, loader.source, todo).errors:
             failed += 1
             print(f"error: page {err.page_name} ({err.page_id}) replies: {err.message}", file=stderr, flush=True)
-    filler.run(Path(args.folder), loader.source, fill)
+    filler.run(Path(args.folder), loader.source, fill, idle=args.idle)
     return EXIT_PAGE_FAILED if failed else EXIT_OK
 
 

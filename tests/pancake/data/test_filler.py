@@ -70,7 +70,7 @@ def test_started_once_for_many_sessions_and_again_once_it_ended(tmp_path):
         th.join(30)
     assert len(started) == 1 and pids == [101] * 8
     folder = filler.folder_for(store, "s", tmp_path)
-    assert started[0][-3:] == [str(folder), "--store", str(tmp_path / "store.sqlite")]
+    assert started[0][-5:] == [str(folder), "--store", str(tmp_path / "store.sqlite"), "--idle", "10"]
     assert (folder / "filler.pid").read_text() == "101"
     source, queued = filler.take(folder)
     assert source == "s" and sorted(queued["conversation_id"]) == [f"c{i}" for i in range(8)]
@@ -152,7 +152,15 @@ def test_another_sources_queue_is_not_filled_and_a_second_filler_leaves_at_once(
     clock = Clock()
     filled: list = []
     assert filler.run(Path(folder), "s", filled.append, idle=2, clock=clock, sleep=clock.sleep) == 0
-    assert filled == []
+    assert filled == [] and filler.refused(folder)          # said: the dashboard fills them itself
+    store = SQLiteStore(tmp_path / "store.sqlite")
+    started = []
+    other = filler.folder_for(store, "other", tmp_path)
+    filler.refuse(other, "another configuration")
+    assert filler.ensure(store, "other", missing(("p1", "c1", "t1")), root=tmp_path,
+                         popen=lambda *a, **k: started.append(a)) is None and started == []
+    assert not filler.refused(other, now=lambda: (other / "refused").stat().st_mtime + filler.REFUSED_SECONDS)
+    (folder / "refused").unlink()
     from filelock import FileLock
     held = FileLock(str(folder / "filler.lock"))
     held.acquire()
