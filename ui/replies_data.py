@@ -50,8 +50,12 @@ def set_drill(value: v.Drill | None) -> None:
 # One computation at a time per (configuration, pages, range, opening hours): a run arriving while
 # it goes on waits for it and takes its result; a complete result (every conversation's messages
 # kept) also serves the runs of the next TURNS_TTL_SECONDS (its waiting turns' waits that much old
-# at most), a partial one never outlives its computation (the fill's progress shows at once). The key holds the viewer's pages: a viewer never gets turns computed for other pages.
+# at most), a partial one those of the next PARTIAL_TTL_SECONDS. The key holds the viewer's pages: a viewer never gets turns computed for other pages.
 TURNS_TTL_SECONDS = 30
+# A partial result (the filler still storing) serves the runs of the next PARTIAL_TTL_SECONDS too:
+# ten sessions arriving one after another each computed and held their own copy of the range's
+# turns (memory and CPU); the fill's progress shows that much later at most.
+PARTIAL_TTL_SECONDS = 5
 TURNS_MAX_ENTRIES = 4
 
 
@@ -92,12 +96,14 @@ class SharedTurns:
     """Results by key, each computed by one run at a time (single flight through
     ``gather.Flights``, the product's one): the runs asking meanwhile wait for it and take its
     result (or its error); a result ``keep`` accepts (a complete one) also serves the next ``ttl``
-    seconds (at most ``max_entries``)."""
+    seconds, another one the next ``partial_ttl`` seconds (None: ``PARTIAL_TTL_SECONDS`` when it
+    is kept) (at most ``max_entries``)."""
 
     def __init__(self, ttl: float = TURNS_TTL_SECONDS, max_entries: int = TURNS_MAX_ENTRIES,
-                 clock=time.monotonic) -> None:
+                 clock=time.monotonic, partial_ttl: float | None = None) -> None:
         self.memo = BoundedLRU(max_entries, 2**62, size_of=lambda _v: 0, clock=clock)
         self.ttl = ttl
+        self.partial_ttl = partial_ttl
         self.flights = gather.Flights(clock=clock)
 
     def get_or_compute(self, key: tuple, compute, keep=lambda _v: True):
@@ -115,6 +121,10 @@ class SharedTurns:
             raise
         if keep(got):
             self.memo.put(key, got, ttl=self.ttl)
+        else:
+            partial = PARTIAL_TTL_SECONDS if self.partial_ttl is None else self.partial_ttl
+            if partial > 0:
+                self.memo.put(key, got, ttl=partial)
         mine.set_result(got)
         return got
 

@@ -19,6 +19,7 @@ from pancake.data import replies as dr
 from tests.browser import truth
 from tests.conftest import app_test
 from tests.pancake import notify_cli
+from ui import replies_data as rd
 
 LINH_CHI, _, SNEAKER = DEMO_PAGE_IDS[:3]
 BAD = re.compile(r"\b(nan|None)\b")
@@ -128,6 +129,7 @@ WHEN = {"vi": "Hôm qua", "en": "Yesterday"}
 def _filler_leaves_when_done(monkeypatch):
     """The store's filler process leaves as soon as its queue is empty (``wait_started``)."""
     monkeypatch.setattr(filler, "IDLE_SECONDS", 0.0)
+    monkeypatch.setattr(rd, "PARTIAL_TTL_SECONDS", 0)     # the rerun after the fill sees all of it
     yield
     filler.stop_started()
 

@@ -15,6 +15,7 @@ from pancake.api.simulator import DEMO_PAGE_IDS, Simulator
 from pancake.data import filler
 from pancake.data import replies as dr
 from tests.conftest import ROOT
+from ui import replies_data as rd
 
 PAGE = "app_pages/replies.py"
 WA = DEMO_PAGE_IDS[4]          # the page with the fewest conversations
@@ -55,6 +56,7 @@ def _own_background(monkeypatch):
     in another one the same worker ran (their store closed with their loader), are waited for
     and forgotten, before and after."""
     monkeypatch.setattr(filler, "IDLE_SECONDS", 0.0)
+    monkeypatch.setattr(rd, "PARTIAL_TTL_SECONDS", 0)     # the rerun after the fill sees all of it
     _forget_background()
     yield
     _forget_background()
