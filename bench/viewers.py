@@ -55,11 +55,28 @@ def cpu_seconds() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def children() -> tuple[float, float]:
-    """The ended child processes' CPU seconds and the largest one's peak RSS (MB): the fillers
-    once stopped (the API server is a child too, but ends only with the run)."""
+def children() -> float:
+    """The ended child processes' CPU seconds: the fillers once stopped (the API server is a
+    child too, but ends only with the run). (Not their ``ru_maxrss``: a child forked from this
+    process counts this process's resident pages until its exec.)"""
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime, r.ru_maxrss / 1024
+    return r.ru_utime + r.ru_stime
+
+
+def fillers_peak_mb() -> float:
+    """The largest peak RSS (VmHWM, MB) of the filler processes still running (before they are
+    stopped); 0 when none runs."""
+    from pancake.data import filler
+    peak = 0.0
+    for pid in list(filler._STARTED):
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+    return peak
 
 
 def p90(xs: list[float]) -> float:
@@ -173,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         many_calls = api_calls(server)
         many_cpu = cpu_seconds() - cpu0
         peak = rss_mb()[1]
+        fill_peak = fillers_peak_mb()
         stopped = filler.stop_started()       # by pid; the next phase starts from an empty store
-        fill_cpu, fill_peak = children()
+        fill_cpu = children()
         print(f"{a.viewers} viewers: {len(many)} loads in {many_wall:.1f} s, {many_calls} API calls, "
               f"peak RSS {peak:.0f} MB, {many_cpu:.0f} s CPU; filler processes stopped: {len(stopped)} "
               f"(their CPU {fill_cpu:.0f} s, peak RSS {fill_peak:.0f} MB)", flush=True)
