@@ -57,6 +57,12 @@ TURNS_TTL_SECONDS = 30
 # turns (memory and CPU); the fill's progress shows that much later at most.
 PARTIAL_TTL_SECONDS = 5
 TURNS_MAX_ENTRIES = 4
+TURNS_MAX_BYTES = 160 * 2**20     # the results kept: bounded by their turns' bytes too (an agency's month: ~100 MB)
+
+
+def _result_bytes(value) -> int:
+    frame = getattr(value, "turns", None)
+    return int(frame.memory_usage(deep=True).sum()) if frame is not None else 0
 
 
 def turns(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> tuple[dr.RangeTurns, object]:
@@ -101,7 +107,7 @@ class SharedTurns:
 
     def __init__(self, ttl: float = TURNS_TTL_SECONDS, max_entries: int = TURNS_MAX_ENTRIES,
                  clock=time.monotonic, partial_ttl: float | None = None) -> None:
-        self.memo = BoundedLRU(max_entries, 2**62, size_of=lambda _v: 0, clock=clock)
+        self.memo = BoundedLRU(max_entries, TURNS_MAX_BYTES, size_of=_result_bytes, clock=clock)
         self.ttl = ttl
         self.partial_ttl = partial_ttl
         self.flights = gather.Flights(clock=clock)
