@@ -167,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", type=int, default=N_PAGES)
     ap.add_argument("--range", default=RANGE)
     ap.add_argument("--out", default="/tmp/bench-viewers.md")
+    ap.add_argument("--at-once-only", action="store_true",
+                    help="only the viewers at once (figures to set beside an earlier run's one at a time)")
     a = ap.parse_args(argv)
     for key in [k for k in os.environ if k.startswith("PANCAKE_") and not k.startswith("PANCAKE_MEMORY_")]:
         del os.environ[key]
@@ -196,6 +198,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{a.viewers} viewers: {len(many)} loads in {many_wall:.1f} s, {many_calls} API calls, "
               f"peak RSS {peak:.0f} MB, {many_cpu:.0f} s CPU; filler processes stopped: {len(stopped)} "
               f"(their CPU {fill_cpu:.0f} s, peak RSS {fill_peak:.0f} MB)", flush=True)
+        if a.at_once_only:
+            print(f"10 viewers at once only: median {statistics.median([s for _, s, _ in many]):.1f} s, "
+                  f"p90 {p90([s for _, s, _ in many]):.1f} s, slowest {max(s for _, s, _ in many):.1f} s; "
+                  f"filler peak RSS {fill_peak:.0f} MB; load {load_start[0]:.1f} -> {os.getloadavg()[0]:.1f}; "
+                  f"exceptions {sum(x for _, _, x in many)}; staff median "
+                  f"{statistics.median([s for q, s, _ in many if q == 'staff']):.1f} s", flush=True)
+            return 0
         fresh_state()
         reset_calls(server)
         cpu0 = cpu_seconds()

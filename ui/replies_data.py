@@ -6,6 +6,7 @@ this process, ``pancake.data.replies.fill_in_background``, when the store is onl
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import Future
 from datetime import date
@@ -96,6 +97,21 @@ def _queued(store, source: str, missing) -> bool:
     except Exception as exc:  # noqa: BLE001 - the figures still come, filled in this process
         log.warning("messages filler not started (%s): filling in the dashboard", redact(str(exc)))
         return False
+
+
+_FIGURES_LOCK = threading.Lock()
+
+
+def staff_figures(got: dr.RangeTurns, basis: str) -> tuple:
+    """The Staff table's reply columns and totals row (``views.replies.staff_columns`` and
+    ``staff_total``) over ``got``'s turns, computed once per shared result and basis: ten
+    sessions drawing the Staff page each filtered and grouped the range's hundreds of thousands
+    of turns (a copy of them each, at once)."""
+    with _FIGURES_LOCK:
+        memo = got.__dict__.setdefault("_staff_figures", {})
+        if basis not in memo:
+            memo[basis] = (v.staff_columns(got.turns, basis), v.staff_total(got.turns, basis))
+        return memo[basis]
 
 
 class SharedTurns:

@@ -358,11 +358,11 @@ def kept_turns(store: Any, source: str, conversations: pd.DataFrame, hours: Hour
             if current:
                 frames.append(_page_turns(store, source, str(pid), part, current, hours, now, memo, window))
     frames = [f for f in frames if len(f)]
-    if frames:     # each page's frame is typed already: one concatenation, sorted in place (no more copies)
+    if frames:     # each page's frame is typed already: one concatenation, then sorted
         all_turns = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
         del frames
-        all_turns.sort_values(["start", "page_id", "conversation_id", "turn"], kind="stable", inplace=True,
-                              ignore_index=True)
+        all_turns = all_turns.sort_values(["start", "page_id", "conversation_id", "turn"], kind="stable",
+                                          ignore_index=True)
     else:
         all_turns = replies.empty_turns()
     if missing:

@@ -102,3 +102,20 @@ def test_a_partial_result_serves_the_next_seconds_then_the_fills_progress_shows(
     assert shared.get_or_compute(("k",), compute, keep)["n"] == 3   # complete: kept 30 s
     clock.t += 29.9
     assert shared.get_or_compute(("k",), compute, keep)["n"] == 3
+
+
+def test_the_staff_figures_are_computed_once_per_shared_result_and_basis(monkeypatch):
+    from pancake.numbers.views import replies as vr
+    calls: list[str] = []
+    monkeypatch.setattr(vr, "staff_columns", lambda turns, basis: calls.append(f"cols {basis}") or f"cols {basis}")
+    monkeypatch.setattr(vr, "staff_total", lambda turns, basis: calls.append(f"total {basis}") or f"total {basis}")
+
+    class Got:
+        turns = None
+    got, other = Got(), Got()
+    assert rd.staff_figures(got, "business") == ("cols business", "total business")
+    assert rd.staff_figures(got, "business") == ("cols business", "total business")    # another session
+    assert rd.staff_figures(got, "calendar") == ("cols calendar", "total calendar")
+    assert rd.staff_figures(other, "business") == ("cols business", "total business")  # another result
+    assert calls == ["cols business", "total business", "cols calendar", "total calendar",
+                     "cols business", "total business"]
