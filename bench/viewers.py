@@ -15,12 +15,14 @@ Printed and written to ``--out`` (default /tmp/bench-viewers.md): every page loa
 process's peak RSS (while they are at once). Targets: p90 with the viewers within 2× one viewer's, peak RSS < 400 MB,
 API calls < 1.5× one viewer's. Exits 1 when one is missed or a run raised.
 
-Last figures (load average 0.6 to 2.2, 2 cores; README "10 viewers at once"): at once median 3.7 s,
-p90 71.4 s, slowest 120.1 s, 34,984 API calls, peak RSS 1,219 MB; one at a time median 0.2 s, p90
-1.1 s, slowest 63.8 s, 37,221 API calls. Single flight met (0.94×); p90 (64×) and peak RSS (target
-400 MB) missed: since issue 21 the staff page fetches every conversation's messages in the
-background (~35,000 calls a phase, in this process), and its first computation of the turns and the
-conversations page's first load are what ten viewers at once wait for.
+Last figures (README "10 viewers at once"): since the messages are filled by a process of its
+own (``pancake.data.filler``; here ``bench.fill_worker``) and each page's turns are kept in a memo
+bounded in bytes, measured only at a load average of 13 to 56 (other agents on the 2 cores): at
+once median 1.7 s, p90 85.5 s, 46,393 API calls, peak RSS 691 MB (the filler's own: 308 MB); one at
+a time median 1.1 s, p90 7.7 s. Single flight met (0.70×); p90 (11×) and peak RSS missed: ten at
+once still wait for the staff page (the conversations' load of 24 pages × 30 days, then the range's
+~330,000 turns). The figures of the filler come from its own /proc VmHWM (a forked child's
+``ru_maxrss`` counts its parent's pages).
 """
 from __future__ import annotations
 
