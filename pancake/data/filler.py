@@ -17,13 +17,14 @@ Per store and source, one FOLDER (``folder_for``, under the temporary directory)
 - ``filler.log``: its stderr; ``refused``: written by a filler whose configuration is not the
   dashboard's (another source): the dashboard then fills in its own process for a while.
 
-The filler exits once its queue has stayed empty for ``IDLE_SECONDS``; ``stop`` ends it by its
-pid. A store only in memory (no file, or PostgreSQL unreachable) cannot be shared with another
+The filler exits once its queue has stayed empty for ``IDLE_SECONDS`` or its store file is gone;
+``stop`` ends it by its pid, and a dashboard process ends those it started when it exits. A store only in memory (no file, or PostgreSQL unreachable) cannot be shared with another
 process: the dashboard then fills in its own process as before (``replies.fill_in_background``).
 A cron fills the same messages with ``python -m pancake sync --kinds replies``.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
@@ -176,6 +177,8 @@ def ensure(store: Any, source: str, missing: pd.DataFrame, *, root: str | os.Pat
     with FileLock(str(folder / "start.lock"), timeout=LOCK_SECONDS):
         pid = running(folder, alive)
         if pid is None:
+            if not _STARTED:      # the fillers this process started end with it (what they stored stays)
+                atexit.register(stop_started)
             with open(folder / "filler.log", "ab") as err:
                 proc = popen([*COMMAND, str(folder), *arg, "--idle", f"{IDLE_SECONDS:g}"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=err, cwd=os.getcwd(), start_new_session=True,
@@ -250,9 +253,11 @@ def wait_started(timeout: float | None = None) -> list[int]:
 
 
 def run(folder: Path, source: str, fill: Callable[[pd.DataFrame], Any], *, idle: float | None = None,
-        clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
+        clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+        gone: Callable[[], bool] = lambda: False) -> int:
     """The filler's loop (in its own process): hold ``filler.lock`` (another filler holds it:
-    return 0 at once), take the queue and ``fill`` it, until it has been empty ``idle`` seconds.
+    return 0 at once), take the queue and ``fill`` it, until it has been empty ``idle`` seconds
+    or ``gone()`` says its store is no more.
     Conversations queued for another source are dropped (said on the log). How many were filled."""
     lock = FileLock(str(folder / "filler.lock"))
     try:
@@ -264,7 +269,7 @@ def run(folder: Path, source: str, fill: Callable[[pd.DataFrame], Any], *, idle:
     try:
         (folder / "filler.pid").write_text(str(os.getpid()), encoding="ascii")
         quiet_since = clock()
-        while True:
+        while not gone():         # its store removed (a demo dashboard's, gone with it): nothing to fill
             queued_for, todo = take(folder)
             if todo.empty:
                 if clock() - quiet_since >= idle:
@@ -278,6 +283,7 @@ def run(folder: Path, source: str, fill: Callable[[pd.DataFrame], Any], *, idle:
             fill(todo)
             done += len(todo)
             quiet_since = clock()
+        return done
     finally:
         try:
             if (folder / "filler.pid").read_text(encoding="ascii").strip() == str(os.getpid()):

@@ -514,7 +514,8 @@ def run_fill(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         for err in data_replies.fill(loader.client, target, loader.source, todo).errors:
             failed += 1
             print(f"error: page {err.page_name} ({err.page_id}) replies: {err.message}", file=stderr, flush=True)
-    filler.run(Path(args.folder), loader.source, fill, idle=args.idle)
+    gone = (lambda: not Path(args.store).exists()) if args.store else (lambda: False)
+    filler.run(Path(args.folder), loader.source, fill, idle=args.idle, gone=gone)
     return EXIT_PAGE_FAILED if failed else EXIT_OK
 
 

@@ -197,3 +197,12 @@ def test_the_cli_fill_fills_the_queue_into_the_store_it_is_given(tmp_path, monke
     assert cli.main(["fill", str(folder), "--store", str(tmp_path / "dash.sqlite")], stderr=err) == 0, err.getvalue()
     assert calls == [(str(tmp_path / "dash.sqlite"), source, ["c1", "c2"])]
     assert filler.take(folder)[1].empty and not (folder / "filler.pid").exists()
+
+
+def test_the_filler_leaves_once_its_store_is_gone(tmp_path):
+    filler.add(tmp_path, "s", missing(("p1", "c1", "t1")))
+    clock = Clock()
+    filled: list = []
+    assert filler.run(Path(tmp_path), "s", filled.append, idle=60, clock=clock, sleep=clock.sleep,
+                      gone=lambda: True) == 0
+    assert filled == [] and clock.t == 0.0 and not (tmp_path / "filler.pid").exists()
