@@ -57,8 +57,7 @@ else:
     basis = rd.basis(hours)
     reply = rd.turns(page.page_ids, page.start, page.end, hours)[0]
     st.caption(vr.staff_caption(reply, basis, lang))
-    reply_table = v.reply_times_table(board, lang, vr.staff_columns(reply.turns, basis),
-                                      vr.staff_total(reply.turns, basis))
+    reply_table = v.reply_times_table(board, lang, *rd.staff_figures(reply, basis))
     components.table(reply_table, "staff-reply-times", page.page_ids, key="dl_staff_reply_times")
     tables["reply_times"] = reply_table
 

@@ -1,23 +1,29 @@
 """The response-times page's data in the session: the opening hours file, the basis kept in the
 URL (``basis=``), the drill-down (``rdrill=``), and the turns of a range: the conversations
 through the conversations page's memory (``ui.conversations_data``), the messages from the
-store, the missing ones fetched in the background (``pancake.data.replies.fill_in_background``)."""
+store, the missing ones queued for the store's filler process (``pancake.data.filler``; filled in
+this process, ``pancake.data.replies.fill_in_background``, when the store is only in memory)."""
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from concurrent.futures import Future
 from datetime import date
 
 import streamlit as st
 
-from pancake.data import gather
+from pancake.data import filler, gather
 from pancake.data import replies as dr
 from pancake.data.core import BoundedLRU
 from pancake.data.store import memory_store
 from pancake.numbers import hours as hours_mod
 from pancake.numbers.views import replies as v
+from pancake.redact import redact
 from ui import cache
 from ui import conversations_data as cd
+
+log = logging.getLogger(__name__)
 
 
 def hours() -> hours_mod.Hours:
@@ -45,9 +51,19 @@ def set_drill(value: v.Drill | None) -> None:
 # One computation at a time per (configuration, pages, range, opening hours): a run arriving while
 # it goes on waits for it and takes its result; a complete result (every conversation's messages
 # kept) also serves the runs of the next TURNS_TTL_SECONDS (its waiting turns' waits that much old
-# at most), a partial one never outlives its computation (the fill's progress shows at once). The key holds the viewer's pages: a viewer never gets turns computed for other pages.
+# at most), a partial one those of the next PARTIAL_TTL_SECONDS. The key holds the viewer's pages: a viewer never gets turns computed for other pages.
 TURNS_TTL_SECONDS = 30
+# A partial result (the filler still storing) serves the runs of the next PARTIAL_TTL_SECONDS too:
+# ten sessions arriving one after another each computed and held their own copy of the range's
+# turns (memory and CPU); the fill's progress shows that much later at most.
+PARTIAL_TTL_SECONDS = 5
 TURNS_MAX_ENTRIES = 4
+TURNS_MAX_BYTES = 160 * 2**20     # the results kept: bounded by their turns' bytes too (an agency's month: ~100 MB)
+
+
+def _result_bytes(value) -> int:
+    frame = getattr(value, "turns", None)
+    return int(frame.memory_usage(deep=True).sum()) if frame is not None else 0
 
 
 def turns(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> tuple[dr.RangeTurns, object]:
@@ -62,22 +78,54 @@ def turns(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> tu
         return dr.range_turns(store, ld.source, loaded.frame, start, end, cache.tz_name(), h, cache.now_utc(),
                               errors=loaded.errors)
     got = _shared().get_or_compute(key, compute, keep=lambda r: r.complete)   # partial: only runs at once
-    if not got.complete:
+    if not got.complete and not _queued(store, ld.source, got.kept.missing):
         dr.fill_in_background(ld.client, store, ld.source, got.kept.missing, page_names=cache.page_names(),
                               scope=(start, end))
     return got, loaded
+
+
+def _queued(store, source: str, missing) -> bool:
+    """The missing conversations handed to the store's filler process (started once per store,
+    ``pancake.data.filler``); False when the store cannot be shared with another process (in
+    memory): the caller fills in this process. A filler that will not start is logged, then
+    filled here as well."""
+    try:
+        # the configuration the dashboard runs on: demo data when it has no token (the CLI's
+        # demo needs it said); tokens come from the same environment and .streamlit/secrets.toml
+        env = {"PANCAKE_DEMO": "1"} if cache.settings().use_demo else None
+        return filler.ensure(store, source, missing, env=env) is not None
+    except Exception as exc:  # noqa: BLE001 - the figures still come, filled in this process
+        log.warning("messages filler not started (%s): filling in the dashboard", redact(str(exc)))
+        return False
+
+
+_FIGURES_LOCK = threading.Lock()
+
+
+def staff_figures(got: dr.RangeTurns, basis: str) -> tuple:
+    """The Staff table's reply columns and totals row (``views.replies.staff_columns`` and
+    ``staff_total``) over ``got``'s turns, computed once per shared result and basis: ten
+    sessions drawing the Staff page each filtered and grouped the range's hundreds of thousands
+    of turns (a copy of them each, at once)."""
+    with _FIGURES_LOCK:
+        memo = got.__dict__.setdefault("_staff_figures", {})
+        if basis not in memo:
+            memo[basis] = (v.staff_columns(got.turns, basis), v.staff_total(got.turns, basis))
+        return memo[basis]
 
 
 class SharedTurns:
     """Results by key, each computed by one run at a time (single flight through
     ``gather.Flights``, the product's one): the runs asking meanwhile wait for it and take its
     result (or its error); a result ``keep`` accepts (a complete one) also serves the next ``ttl``
-    seconds (at most ``max_entries``)."""
+    seconds, another one the next ``partial_ttl`` seconds (None: ``PARTIAL_TTL_SECONDS`` when it
+    is kept) (at most ``max_entries``)."""
 
     def __init__(self, ttl: float = TURNS_TTL_SECONDS, max_entries: int = TURNS_MAX_ENTRIES,
-                 clock=time.monotonic) -> None:
-        self.memo = BoundedLRU(max_entries, 2**62, size_of=lambda _v: 0, clock=clock)
+                 clock=time.monotonic, partial_ttl: float | None = None) -> None:
+        self.memo = BoundedLRU(max_entries, TURNS_MAX_BYTES, size_of=_result_bytes, clock=clock)
         self.ttl = ttl
+        self.partial_ttl = partial_ttl
         self.flights = gather.Flights(clock=clock)
 
     def get_or_compute(self, key: tuple, compute, keep=lambda _v: True):
@@ -95,6 +143,10 @@ class SharedTurns:
             raise
         if keep(got):
             self.memo.put(key, got, ttl=self.ttl)
+        else:
+            partial = PARTIAL_TTL_SECONDS if self.partial_ttl is None else self.partial_ttl
+            if partial > 0:
+                self.memo.put(key, got, ttl=partial)
         mine.set_result(got)
         return got
 

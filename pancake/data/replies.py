@@ -196,8 +196,8 @@ def fill(client: PancakeClient, store: Any, source: str, conversations: pd.DataF
 @dataclass
 class Kept:
     """What the store has for a set of conversations: the messages frame of those kept current
-    (``replies.message_frame``), how many of how many."""
-    messages: pd.DataFrame
+    (``replies.message_frame``; None from ``kept_turns``, which keeps only their turns), how many of how many."""
+    messages: pd.DataFrame | None
     complete: int
     total: int
     missing: pd.DataFrame      # the conversations still to fetch
@@ -273,10 +273,109 @@ def kept(store: Any, source: str, conversations: pd.DataFrame, bots: Iterable[st
     return Kept(frame, complete, 0 if conversations is None else len(conversations), miss)
 
 
+# Each page's turns over what the store has, shared by every run and session of the process
+# (issue 20: the Staff page of ten viewers computed every turn of 24 pages' messages again on
+# each run while the fill went on, and kept the messages: 1.2 GB). One entry per (source, page,
+# opening hours): the turns of every conversation computed so far and the ``updated_at`` each was
+# computed at. A run reads and parses only the bodies of the conversations new or moved since,
+# computes their turns and lets their messages go; the waiting turns are brought to the run's
+# ``now`` (``replies.at_now``). Bounded in bytes (the frames' own size), not in counts of rows.
+TURNS_MEMO_ENTRIES = 256
+TURNS_MEMO_BYTES = 96 * 2**20
+_STAMP_BYTES = 200        # a conversation's id and stamp in an entry's dict, roughly
+
+
+# the turns' repeated texts kept as categories in the memo (a page's 300,000 turns: 101 MB as
+# texts, under half of it so); back to texts (``replies.typed_turns``) when a run takes them
+_REPEATED = ("page_id", "conversation_id", "customer_id", "type", "tags", "replied_by_id", "replied_by")
+
+
+def _compact(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({c: "category" for c in _REPEATED})
+
+
+def _turns_bytes(entry: tuple[dict[str, str], pd.DataFrame]) -> int:
+    stamps, frame = entry
+    return int(frame.memory_usage(deep=True).sum()) + _STAMP_BYTES * len(stamps)
+
+
+TURNS_MEMO = BoundedLRU(TURNS_MEMO_ENTRIES, TURNS_MEMO_BYTES, size_of=_turns_bytes, clock=time.monotonic)
+
+
+def _page_turns(store: Any, source: str, page_id: str, part: pd.DataFrame, current: Mapping[str, str],
+                hours: Hours, now: datetime, memo: BoundedLRU | None,
+                window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> pd.DataFrame:
+    """The turns (at any earlier ``now``) of a page's ``current`` conversations ({id: updated_at}
+    kept) that started in ``window`` ([start, end) UTC; None: all), computed only for those not
+    in ``memo`` at that stamp; ``part`` gives their customer, type and tags."""
+    key = ("turns", source, page_id, repr(hours))
+    stamps, frame = (memo.get(key) if memo is not None else None) or ({}, None)
+    new = [c for c, upd in current.items() if stamps.get(c) != upd]
+    if new:
+        stored = store.messages_get(source, page_id, new)
+        got = [c for c in new if c in stored and stored[c][0] == current[c]]   # moved meanwhile: next run
+        if got:
+            fresh_ids = set(got)
+            msgs = replies.messages_frame([(page_id, c, json.loads(stored[c][1])) for c in got], bots=hours.bots)
+            del stored
+            meta = part[part["conversation_id"].astype("str").isin(fresh_ids)]
+            fresh = replies.turns(msgs, hours, now, conversations=meta)
+            del msgs
+            if frame is not None and len(frame):
+                kept_rows = frame[~frame["conversation_id"].isin(fresh_ids)].astype({c: "str" for c in _REPEATED})
+                frame = _compact(pd.concat([kept_rows, fresh], ignore_index=True))
+            else:
+                frame = _compact(fresh)
+            stamps = {**stamps, **{c: current[c] for c in got}}
+            if memo is not None:
+                memo.put(key, (stamps, frame))
+    if frame is None:
+        return replies.empty_turns()
+    ok = {c for c, upd in current.items() if stamps.get(c) == upd}
+    mask = frame["conversation_id"].isin(ok)
+    if window is not None:
+        mask &= (frame["start"] >= window[0]) & (frame["start"] < window[1])
+    return frame[mask].astype({c: "str" for c in _REPEATED})
+
+
+def kept_turns(store: Any, source: str, conversations: pd.DataFrame, hours: Hours, now: datetime, *,
+               memo: BoundedLRU | None = TURNS_MEMO,
+               window: tuple[datetime, datetime] | None = None) -> tuple[pd.DataFrame, Kept]:
+    """The customer turns (``replies.turns`` at ``now``) of the ``conversations`` the store has
+    current (those that started in ``window``, [start, end) UTC, when given), and how many of how
+    many conversations those are (``Kept``, its ``messages`` not kept: None); each page's turns
+    kept in ``memo``: only the conversations new or moved since are read."""
+    if window is not None:
+        window = (pd.Timestamp(window[0]), pd.Timestamp(window[1]))
+    frames, complete, missing = [], 0, []
+    if conversations is not None and not conversations.empty:
+        for pid, part in conversations.groupby("page_id", sort=True):
+            items = _targets(part)
+            stamps = store.messages_stamps(source, str(pid), [c for c, _, _ in items])
+            current = {c: upd for c, _, upd in items if upd and stamps.get(c, "") == upd}
+            complete += len(current)
+            missing.append(part[~part["conversation_id"].astype("str").isin(set(current))])
+            if current:
+                frames.append(_page_turns(store, source, str(pid), part, current, hours, now, memo, window))
+    frames = [f for f in frames if len(f)]
+    if frames:     # each page's frame is typed already: one concatenation, then sorted
+        all_turns = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+        del frames
+        all_turns = all_turns.sort_values(["start", "page_id", "conversation_id", "turn"], kind="stable",
+                                          ignore_index=True)
+    else:
+        all_turns = replies.empty_turns()
+    if missing:
+        miss = pd.concat(missing, ignore_index=True)
+    else:
+        miss = conversations.iloc[0:0] if conversations is not None else pd.DataFrame()
+    have = Kept(None, complete, 0 if conversations is None else len(conversations), miss)
+    return replies.at_now(all_turns, hours, now, copy=False), have
+
+
 def turns(store: Any, source: str, conversations: pd.DataFrame, hours: Hours, now: datetime) -> tuple[pd.DataFrame, Kept]:
     """The customer turns of the conversations the store has current, and what it has."""
-    have = kept(store, source, conversations, hours.bots)
-    return replies.turns(have.messages, hours, now, conversations=conversations), have
+    return kept_turns(store, source, conversations, hours, now)
 
 
 BACKGROUND_WORKERS = 4          # background fills going on at once (the others queue)
@@ -329,9 +428,9 @@ def utc_bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetim
 def range_turns(store: Any, source: str, conversations: pd.DataFrame, start: date, end: date, timezone: str,
                 hours: Hours, now: datetime, *, errors: list[PageError] | None = None,
                 filled: Fill | None = None) -> RangeTurns:
-    all_turns, have = turns(store, source, conversations, hours, now)
     a, b = utc_bounds(start, end, timezone)
-    return RangeTurns(replies.in_range(all_turns, a, b), conversations, have, list(errors or []), filled)
+    in_range, have = kept_turns(store, source, conversations, hours, now, window=(a, b))
+    return RangeTurns(in_range, conversations, have, list(errors or []), filled)
 
 
 def load_range(client: PancakeClient, store: Any, source: str, page_ids: Iterable[str], start: date, end: date,

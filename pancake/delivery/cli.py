@@ -31,7 +31,8 @@ import pandas as pd
 from pancake import timeutil
 from pancake.api import errors
 from pancake.config import ConfigError, Settings, load_settings
-from pancake.data import configured, core, kinds
+from pancake.data import configured, core, filler, kinds, store
+from pancake.data import replies as data_replies
 from pancake.delivery import cli_access, cli_notify, export, export_conversations, export_replies
 from pancake.delivery.cli_common import (
     EXIT_INTERRUPTED,
@@ -39,6 +40,7 @@ from pancake.delivery.cli_common import (
     EXIT_PAGE_FAILED,
     EXIT_USAGE,
     OPEN_LOADERS,
+    make_loader,
     open_pages,
     parse_day,
     read_secrets,
@@ -101,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="only these kinds (" + ", ".join(kinds.names()) + ", replies: the conversations' "
                          "messages of the N days and today, for the response times); default: all")
     sy.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    fl = sub.add_parser(
+        "fill", help="the dashboard's messages filler: the conversations queued in FOLDER, then exit",
+        description="Fill the messages of the conversations a dashboard queued in FOLDER "
+                    "(pancake.data.filler), within the rate limit, until the queue has stayed empty "
+                    f"{filler.IDLE_SECONDS:g} s. The dashboard starts it (one per store); a cron uses "
+                    "'sync --kinds replies' instead.")
+    fl.add_argument("folder", metavar="FOLDER")
+    fl.add_argument("--store", metavar="PATH", help="the SQLite store file to fill (default: the configured store)")
+    fl.add_argument("--idle", type=float, metavar="SECONDS", default=None,
+                    help=f"leave once the queue has been empty this long (default {filler.IDLE_SECONDS:g})")
     cli_notify.add_parsers(sub)
     cli_access.add_parsers(sub)
     return parser
@@ -454,6 +467,32 @@ def _sync(args: argparse.Namespace, loader: core.Loader, page_ids: list[str], na
     return EXIT_OK
 
 
+def run_fill(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``fill FOLDER [--store PATH] [--idle SECONDS]``: the dashboard's messages filler
+    (``pancake.data.filler.run``); configured otherwise than the dashboard, it says so in FOLDER."""
+    settings = settings_with_token(stderr)
+    if settings is None:
+        filler.refuse(Path(args.folder), "no configuration")
+        return EXIT_USAGE
+    loader = make_loader(settings)
+    OPEN_LOADERS.append(loader)
+    target = store.SQLiteStore(Path(args.store)) if args.store else loader.store
+    if target is None or getattr(target, "unavailable", None):
+        print(f"error: the statistics store is unavailable ({getattr(target, 'unavailable', None) or 'none'}): "
+              "no message filled", file=stderr)
+        return EXIT_PAGE_FAILED
+    failed = 0
+
+    def fill(todo: pd.DataFrame) -> None:
+        nonlocal failed
+        for err in data_replies.fill(loader.client, target, loader.source, todo).errors:
+            failed += 1
+            print(f"error: page {err.page_name} ({err.page_id}) replies: {err.message}", file=stderr, flush=True)
+    gone = (lambda: not Path(args.store).exists()) if args.store else (lambda: False)
+    filler.run(Path(args.folder), loader.source, fill, idle=args.idle, gone=gone)
+    return EXIT_PAGE_FAILED if failed else EXIT_OK
+
+
 def _interrupted(stderr: TextIO) -> None:
     """Ctrl-C: the clients refuse any further call (queued windows fail at once)."""
     for loader in OPEN_LOADERS:
@@ -510,6 +549,8 @@ def _main(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:
             return run_cache(args, stdout, stderr)
         if args.command == "sync":
             return run_sync(args, stdout, stderr)
+        if args.command == "fill":
+            return run_fill(args, stdout, stderr)
         if args.command in cli_notify.COMMANDS:
             return cli_notify.run(args, stdout, stderr)
         if args.command in cli_access.COMMANDS:

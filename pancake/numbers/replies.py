@@ -178,6 +178,33 @@ def _turn(page_id, conv_id, customer, typ, tags, n, start, start_id, reply, sche
             "start_message_id": start_id or "", "reply_message_id": reply.message_id if reply is not None else ""}
 
 
+def at_now(turns: pd.DataFrame, hours: Hours, now: datetime, *, copy: bool = True) -> pd.DataFrame:
+    """``turns`` (a ``turns`` frame computed at any earlier time) as ``turns`` would give them at
+    ``now``: only a waiting turn depends on the time (its waits run to ``now``; it is a miss once
+    its business wait passes its target), so only those rows are computed again (in ``turns``
+    itself when not ``copy``)."""
+    if turns is None or turns.empty or not bool(turns["waiting"].any()):
+        return turns
+    now = _aware(now)
+    out = turns.copy() if copy else turns
+    idx = out.index[out["waiting"].astype("bool")]
+    waits, business, within = [], [], []
+    for page_id, first, start in zip(out.loc[idx, "page_id"].tolist(), out.loc[idx, "first"].tolist(),
+                                     out.loc[idx, "start"].tolist()):
+        schedule = hours.for_page(page_id)
+        start = start.to_pydatetime()
+        end = max(now, start)
+        b = schedule.business_seconds(start, end)
+        target = schedule.target_seconds(bool(first))
+        waits.append((end - start).total_seconds())
+        business.append(b)
+        within.append(False if target is not None and b > target else pd.NA)
+    out.loc[idx, "wait_seconds"] = waits
+    out.loc[idx, "business_wait_seconds"] = business
+    out.loc[idx, "within_target"] = pd.array(within, dtype="boolean")
+    return out
+
+
 def typed_turns(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in ("page_id", "conversation_id", "customer_id", "type", "tags", "replied_by_id", "replied_by",

@@ -14,10 +14,12 @@ import pytest
 
 from pancake import fmt
 from pancake.api.simulator import DEMO_PAGE_IDS, Simulator, serve
+from pancake.data import filler
 from pancake.data import replies as dr
 from tests.browser import truth
 from tests.conftest import app_test
 from tests.pancake import notify_cli
+from ui import replies_data as rd
 
 LINH_CHI, _, SNEAKER = DEMO_PAGE_IDS[:3]
 BAD = re.compile(r"\b(nan|None)\b")
@@ -123,6 +125,15 @@ REPLY_TITLES = {"vi": "Thời gian trả lời hôm qua", "en": "Response times 
 WHEN = {"vi": "Hôm qua", "en": "Yesterday"}
 
 
+@pytest.fixture(autouse=True)
+def _filler_leaves_when_done(monkeypatch):
+    """The store's filler process leaves as soon as its queue is empty (``wait_started``)."""
+    monkeypatch.setattr(filler, "IDLE_SECONDS", 0.0)
+    monkeypatch.setattr(rd, "PARTIAL_TTL_SECONDS", 0)     # the rerun after the fill sees all of it
+    yield
+    filler.stop_started()
+
+
 def forget_background() -> None:
     for _, fut in list(dr.BACKGROUND.items.values()):
         try:
@@ -130,6 +141,7 @@ def forget_background() -> None:
         except Exception:  # noqa: BLE001 - a fill whose store was closed with its test
             pass
     dr.BACKGROUND.items.clear()
+    filler.stop_started()
 
 
 def tv_replies(lang: str) -> list[str]:
@@ -140,6 +152,7 @@ def tv_replies(lang: str) -> list[str]:
     assert not at.exception
     for _, fut in list(dr.BACKGROUND.items.values()):
         fut.result(timeout=300)
+    filler.wait_started(timeout=300)     # the store's filler process leaves once its queue is empty
     at.run()
     assert not at.exception
     shown = [unescape(m.value) for m in at.markdown]

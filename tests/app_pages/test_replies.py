@@ -12,8 +12,10 @@ import pytest
 
 from pancake import fmt
 from pancake.api.simulator import DEMO_PAGE_IDS, Simulator
+from pancake.data import filler
 from pancake.data import replies as dr
 from tests.conftest import ROOT
+from ui import replies_data as rd
 
 PAGE = "app_pages/replies.py"
 WA = DEMO_PAGE_IDS[4]          # the page with the fewest conversations
@@ -31,8 +33,11 @@ def open_directly(params, env=None):
 
 
 def wait_background():
+    """The fill is done: in this process (a store in memory) or by the store's filler process
+    (which leaves as soon as its queue is empty: ``IDLE_SECONDS`` 0 below)."""
     for _, fut in list(dr.BACKGROUND.items.values()):
         fut.result(timeout=300)
+    filler.wait_started(timeout=300)
 
 
 def _forget_background() -> None:
@@ -42,13 +47,16 @@ def _forget_background() -> None:
         except Exception:  # noqa: BLE001 - a fill whose store went with its test
             pass
     dr.BACKGROUND.items.clear()
+    filler.stop_started()
 
 
 @pytest.fixture(autouse=True)
-def _own_background():
+def _own_background(monkeypatch):
     """Each test sees only its own background fills: those of a test before, in this module or
     in another one the same worker ran (their store closed with their loader), are waited for
     and forgotten, before and after."""
+    monkeypatch.setattr(filler, "IDLE_SECONDS", 0.0)
+    monkeypatch.setattr(rd, "PARTIAL_TTL_SECONDS", 0)     # the rerun after the fill sees all of it
     _forget_background()
     yield
     _forget_background()

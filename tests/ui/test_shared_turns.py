@@ -73,7 +73,7 @@ def test_a_computation_that_raises_is_not_kept():
 
 
 def test_a_result_not_kept_is_shared_only_by_the_runs_at_once():
-    shared = rd.SharedTurns(ttl=30, clock=Clock())
+    shared = rd.SharedTurns(ttl=30, clock=Clock(), partial_ttl=0)
     n = [0]
 
     def compute():
@@ -82,3 +82,40 @@ def test_a_result_not_kept_is_shared_only_by_the_runs_at_once():
     keep = lambda r: r["complete"]   # noqa: E731 - the page keeps only complete turns
     assert shared.get_or_compute(("k",), compute, keep)["n"] == 1
     assert shared.get_or_compute(("k",), compute, keep)["n"] == 2   # the fill's progress shows at once
+
+
+def test_a_partial_result_serves_the_next_seconds_then_the_fills_progress_shows():
+    clock = Clock()
+    shared = rd.SharedTurns(ttl=30, clock=clock, partial_ttl=5)
+    n = [0]
+
+    def compute():
+        n[0] += 1
+        return {"complete": n[0] >= 3, "n": n[0]}
+    keep = lambda r: r["complete"]   # noqa: E731 - the page keeps complete turns 30 s
+    assert shared.get_or_compute(("k",), compute, keep)["n"] == 1
+    clock.t += 4.9
+    assert shared.get_or_compute(("k",), compute, keep)["n"] == 1   # another session: the same result
+    clock.t += 0.2
+    assert shared.get_or_compute(("k",), compute, keep)["n"] == 2   # 5.1 s later: computed again
+    clock.t += 5.1
+    assert shared.get_or_compute(("k",), compute, keep)["n"] == 3   # complete: kept 30 s
+    clock.t += 29.9
+    assert shared.get_or_compute(("k",), compute, keep)["n"] == 3
+
+
+def test_the_staff_figures_are_computed_once_per_shared_result_and_basis(monkeypatch):
+    from pancake.numbers.views import replies as vr
+    calls: list[str] = []
+    monkeypatch.setattr(vr, "staff_columns", lambda turns, basis: calls.append(f"cols {basis}") or f"cols {basis}")
+    monkeypatch.setattr(vr, "staff_total", lambda turns, basis: calls.append(f"total {basis}") or f"total {basis}")
+
+    class Got:
+        turns = None
+    got, other = Got(), Got()
+    assert rd.staff_figures(got, "business") == ("cols business", "total business")
+    assert rd.staff_figures(got, "business") == ("cols business", "total business")    # another session
+    assert rd.staff_figures(got, "calendar") == ("cols calendar", "total calendar")
+    assert rd.staff_figures(other, "business") == ("cols business", "total business")  # another result
+    assert calls == ["cols business", "total business", "cols calendar", "total calendar",
+                     "cols business", "total business"]
