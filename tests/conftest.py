@@ -24,6 +24,37 @@ def _isolated_config(monkeypatch, tmp_path_factory):
     yield
 
 
+# Pacing is tested where it is the point (tests/pancake/test_ratelimit.py, test_shared_limiter.py,
+# the procs tests, each with its own clock); elsewhere the demo's 5 calls a second per page only
+# made every AppTest run wait in real time (~2 s of a 2.5 s run) for the rate limit.
+UNPACED = 1e6
+
+
+@pytest.fixture(autouse=True)
+def _unpaced_demo(monkeypatch):
+    """The demo's simulator counts no rate limit and its client paces at UNPACED calls a second.
+    Through the seam the tests already use for the demo (``pancake.api.simulator.Simulator``,
+    subclassed or wrapped by a test to add faults or a frozen "now")."""
+    from pancake.api import simulator
+    from pancake.api.ratelimit import RateLimiter
+    from pancake.data import core
+
+    class UnpacedSimulator(simulator.Simulator):
+        def __init__(self, **kw):
+            kw.setdefault("rate_limit_per_second", 0)
+            super().__init__(**kw)
+    monkeypatch.setattr(simulator, "Simulator", UnpacedSimulator)
+    made = core.make_client
+
+    def make_client(settings, **options):
+        client = made(settings, **options)
+        if settings.use_demo:
+            client.limiter = RateLimiter(UNPACED)
+        return client
+    monkeypatch.setattr(core, "make_client", make_client)
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_cache():
     """st.cache_data/cache_resource survive between tests in one process: clear them."""
