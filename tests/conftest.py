@@ -32,24 +32,38 @@ UNPACED = 1e6
 
 @pytest.fixture(autouse=True)
 def _unpaced_demo(monkeypatch):
-    """The demo's simulator counts no rate limit and its client paces at UNPACED calls a second.
-    Through the seam the tests already use for the demo (``pancake.api.simulator.Simulator``,
-    subclassed or wrapped by a test to add faults or a frozen "now")."""
-    from pancake.api import simulator
+    """The demo's client (``core.make_client`` with demo settings: what AppTest runs on) paces at
+    UNPACED calls a second and its simulator counts no rate limit. Any other client or simulator,
+    the tests' own, keeps its pacing (``Simulator()`` answers 429 over 5 calls a second)."""
     from pancake.api.ratelimit import RateLimiter
     from pancake.data import core
-
-    class UnpacedSimulator(simulator.Simulator):
-        def __init__(self, **kw):
-            kw.setdefault("rate_limit_per_second", 0)
-            super().__init__(**kw)
-    monkeypatch.setattr(simulator, "Simulator", UnpacedSimulator)
     made = core.make_client
 
     def make_client(settings, **options):
         client = made(settings, **options)
         if settings.use_demo:
             client.limiter = RateLimiter(UNPACED)
+            sim = getattr(getattr(client._http._transport, "handler", None), "__self__", None)
+            if hasattr(sim, "rate_limit_per_second"):                          # the demo's simulator
+                sim.rate_limit_per_second = 0
+        return client
+    monkeypatch.setattr(core, "make_client", make_client)
+    yield
+
+
+@pytest.fixture
+def unpaced_clients(monkeypatch):
+    """Every client ``core.make_client`` makes in this process (the commands run in process:
+    ``cli.main``) unpaced, with no shared limiter: for a module whose simulator counts no rate
+    limit (``Simulator(rate_limit_per_second=0)``) and whose point is not pacing."""
+    from pancake.api.ratelimit import RateLimiter
+    from pancake.data import core
+    made = core.make_client
+
+    def make_client(settings, **options):
+        options.pop("shared_limiter", None)
+        client = made(settings, **options)
+        client.limiter = RateLimiter(UNPACED)
         return client
     monkeypatch.setattr(core, "make_client", make_client)
     yield
