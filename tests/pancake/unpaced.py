@@ -5,7 +5,8 @@ a simulator that counts no rate limit (``Simulator(rate_limit_per_second=0)``, t
 fixture): the real client would otherwise wait ~0.2 s a call, the whole of a command's run.
 
 ``PRELUDE`` runs before ``pancake``'s entry point in the child: the loader's client
-(``core.make_client``) gets an unpaced in-process limiter and no shared limiter."""
+(``core.make_client``) gets an unpaced in-process limiter and no shared limiter (and in demo mode
+its simulator counts no rate limit)."""
 from __future__ import annotations
 
 import sys
@@ -18,6 +19,8 @@ def _unpaced(settings, **options):
     options.pop("shared_limiter", None)
     client = _made(settings, **options)
     client.limiter = RateLimiter(1e6)
+    if settings.use_demo:   # the demo's own simulator (in the child) counts no rate limit either
+        client._http._transport.handler.__self__.rate_limit_per_second = 0
     return client
 core.make_client = _unpaced
 """
