@@ -24,6 +24,51 @@ def _isolated_config(monkeypatch, tmp_path_factory):
     yield
 
 
+# Pacing is tested where it is the point (tests/pancake/test_ratelimit.py, test_shared_limiter.py,
+# the procs tests, each with its own clock); elsewhere the demo's 5 calls a second per page only
+# made every AppTest run wait in real time (~2 s of a 2.5 s run) for the rate limit.
+UNPACED = 1e6
+
+
+@pytest.fixture(autouse=True)
+def _unpaced_demo(monkeypatch):
+    """The demo's client (``core.make_client`` with demo settings: what AppTest runs on) paces at
+    UNPACED calls a second and its simulator counts no rate limit. Any other client or simulator,
+    the tests' own, keeps its pacing (``Simulator()`` answers 429 over 5 calls a second)."""
+    from pancake.api.ratelimit import RateLimiter
+    from pancake.data import core
+    made = core.make_client
+
+    def make_client(settings, **options):
+        client = made(settings, **options)
+        if settings.use_demo:
+            client.limiter = RateLimiter(UNPACED)
+            sim = getattr(getattr(client._http._transport, "handler", None), "__self__", None)
+            if hasattr(sim, "rate_limit_per_second"):                          # the demo's simulator
+                sim.rate_limit_per_second = 0
+        return client
+    monkeypatch.setattr(core, "make_client", make_client)
+    yield
+
+
+@pytest.fixture
+def unpaced_clients(monkeypatch):
+    """Every client ``core.make_client`` makes in this process (the commands run in process:
+    ``cli.main``) unpaced, with no shared limiter: for a module whose simulator counts no rate
+    limit (``Simulator(rate_limit_per_second=0)``) and whose point is not pacing."""
+    from pancake.api.ratelimit import RateLimiter
+    from pancake.data import core
+    made = core.make_client
+
+    def make_client(settings, **options):
+        options.pop("shared_limiter", None)
+        client = made(settings, **options)
+        client.limiter = RateLimiter(UNPACED)
+        return client
+    monkeypatch.setattr(core, "make_client", make_client)
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_cache():
     """st.cache_data/cache_resource survive between tests in one process: clear them."""

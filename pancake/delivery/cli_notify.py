@@ -182,8 +182,13 @@ def _deliver(msg, channels, say, stderr: TextIO, *, notify_type: str, unknown_no
     return out
 
 
-def _now_local(loader) -> datetime:
-    return datetime.now(loader.client.tz).replace(tzinfo=None)
+def now_utc() -> datetime:
+    """The commands' one "now" (a test pins it here, as the dashboard's ``ui.cache.now_utc``)."""
+    return datetime.now(UTC)
+
+
+def _now_local(loader, utc: datetime | None = None) -> datetime:
+    return (utc or now_utc()).astimezone(loader.client.tz).replace(tzinfo=None)
 
 
 # --- digest ---------------------------------------------------------------------------------------
@@ -256,7 +261,7 @@ def _replies(loader, page_ids, names, start, end, stderr: TextIO, *, fill: bool,
     tz = loader.client.tz.key
     hours = hours_for(tz, stderr)
     got = dr.load_range(loader.client, loader.store if loader.store is not None else memory_store(), loader.source,
-                        page_ids, start, end, tz, hours, datetime.now(UTC), page_names=names, fill_messages=fill)
+                        page_ids, start, end, tz, hours, now_utc(), page_names=names, fill_messages=fill)
     say(f"replies: {got.kept.complete} of {got.kept.total} conversation(s) with their messages")
     return got, hours
 
@@ -299,13 +304,14 @@ def run_alert(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return setup
     settings, secrets, channels, loader, page_ids, names, asked = setup
     say = _say(args, stderr)
-    now = _now_local(loader)
+    utc = now_utc()
+    now = _now_local(loader, utc)
     targets = None
     if args.before_target is not None:
         tz = loader.client.tz.key
         hours = hours_for(tz, stderr)
         got = dr.load_waiting_turns(loader.client, loader.store if loader.store is not None else memory_store(),
-                                    loader.source, page_ids, tz, hours, datetime.now(UTC), now, page_names=names)
+                                    loader.source, page_ids, tz, hours, utc, now, page_names=names)
         say(f"replies: {got.kept.complete} of {got.kept.total} waiting conversation(s) with their messages")
         targets = alerts.ReplyTargets(got, hours, args.before_target)
     check = alerts.evaluate(loader, page_ids, names, now_local=now, lang=args.lang,

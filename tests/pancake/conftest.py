@@ -11,7 +11,8 @@ from tests.pancake.receiver import Receiver, guard_network
 
 @pytest.fixture(scope="module")
 def sim_server():
-    sim = Simulator()
+    """Counting no rate limit: the commands run against it are unpaced (``tests.pancake.unpaced``)."""
+    sim = Simulator(rate_limit_per_second=0)
     server, _ = serve(sim, "127.0.0.1", 0)
     host, port = server.server_address[:2]
     yield sim, f"http://{host}:{port}/api"

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+from tests.pancake.unpaced import PRELUDE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,11 +44,34 @@ runpy.run_module("pancake", run_name="__main__", alter_sys=True)
 """
 
 
+MAIN = """
+import runpy
+runpy.run_module("pancake", run_name="__main__", alter_sys=True)
+"""
+
+
+# a test's one "now" (``TEST_NOW_UTC``, ISO with its offset) for the command, as the dashboard's is
+# pinned with ``ui.cache.now_utc``: ``cli_notify.now_utc`` and the loader's today
+PIN_NOW = """
+import os as _os
+if _os.environ.get("TEST_NOW_UTC"):
+    from datetime import datetime as _dt
+    from pancake import timeutil as _tu
+    from pancake.delivery import cli_notify as _cn
+    _pinned = _dt.fromisoformat(_os.environ["TEST_NOW_UTC"])
+    _cn.now_utc = lambda: _pinned
+    _local_today = _tu.local_today
+    _tu.local_today = lambda tz, now=None: _local_today(tz, now or _pinned)
+"""
+
+
 def command(debug: bool = False) -> list[str]:
+    """Unpaced (``tests.pancake.unpaced``): the simulator these commands talk to counts no rate
+    limit (``sim_server``)."""
     if debug:
-        return [sys.executable, "-c", DEBUG if wired() else "import logging, sys\n"
-                "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n" + STAND_IN]
-    return [sys.executable, "-m", "pancake"] if wired() else [sys.executable, "-c", STAND_IN]
+        return [sys.executable, "-c", PRELUDE + PIN_NOW + (DEBUG if wired() else "import logging, sys\n"
+                "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n" + STAND_IN)]
+    return [sys.executable, "-c", PRELUDE + PIN_NOW + (MAIN if wired() else STAND_IN)]
 
 
 def environment(base_url: str, cache_dir, *, access_token: str | None = DEMO_USER_TOKEN, page_tokens=None,

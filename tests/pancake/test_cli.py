@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+from tests.pancake.unpaced import PANCAKE
 
 ROOT = Path(__file__).resolve().parents[2]
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
@@ -30,7 +31,7 @@ def run_cli(args, base_url, *, access_token=DEMO_USER_TOKEN, page_tokens=None, c
     if tokens:
         env["PANCAKE_PAGE_TOKENS"] = ",".join(f"{k}:{v}" for k, v in tokens.items())
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.run([sys.executable, "-m", "pancake", *args], capture_output=True, env=env,
+    proc = subprocess.run([*PANCAKE, *args], capture_output=True, env=env,
                           cwd=cwd or ROOT, timeout=120)
     return proc
 

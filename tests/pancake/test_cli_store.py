@@ -14,6 +14,9 @@ import pytest
 
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
 from tests.pancake.store.backends import PgSchema
+from tests.pancake.unpaced import PANCAKE
+
+pytestmark = pytest.mark.usefixtures("unpaced_clients")   # the commands in process, unpaced
 
 ROOT = Path(__file__).resolve().parents[2]
 LINH_CHI, HANA, SNEAKER, MINH_ANH, CO_BA = DEMO_PAGE_IDS
@@ -27,7 +30,7 @@ def cli(args, url, store_env, *, page_tokens=None, access_token=DEMO_USER_TOKEN)
         env["PANCAKE_ACCESS_TOKEN"] = access_token
     tokens = DEMO_PAGE_TOKENS if page_tokens is None else page_tokens
     env["PANCAKE_PAGE_TOKENS"] = ",".join(f"{k}:{v}" for k, v in tokens.items())
-    return subprocess.run([sys.executable, "-m", "pancake", *args], capture_output=True, env=env, cwd=ROOT,
+    return subprocess.run([*PANCAKE, *args], capture_output=True, env=env, cwd=ROOT,
                           timeout=180)
 
 

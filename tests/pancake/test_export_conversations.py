@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import sys
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +18,9 @@ import pytest
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
 from pancake.delivery import cli
 from pancake.numbers.views.conversations import EXPORT_COLUMNS as VIEW_COLUMNS
+from tests.pancake.unpaced import PANCAKE
+
+pytestmark = pytest.mark.usefixtures("unpaced_clients")   # the commands in process, unpaced
 
 EXPORT_COLUMNS = [*VIEW_COLUMNS, "first_response_seconds", "first_response_business_seconds"]
 
@@ -30,7 +32,7 @@ DAY = date(2026, 7, 4)
 
 @pytest.fixture(scope="module")
 def sim_server():
-    sim = Simulator(now=NOW)
+    sim = Simulator(now=NOW, rate_limit_per_second=0)   # unpaced (``unpaced_clients``)
     server, thread = serve(sim, "127.0.0.1", 0)
     host, port = server.server_address[:2]
     yield sim, f"http://{host}:{port}/api"
@@ -136,7 +138,7 @@ def test_cli_subprocess_end_to_end(sim_server, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(env_for(url), PYTHONPATH=str(ROOT))
     out_file = tmp_path / "conv.csv"
-    proc = subprocess.run([sys.executable, "-m", "pancake", "export", "conversations", "--page", ONE,
+    proc = subprocess.run([*PANCAKE, "export", "conversations", "--page", ONE,
                            "--page", TWO, "--since", DAY.isoformat(), "--until", DAY.isoformat(),
                            "-o", str(out_file), "--no-messages"], capture_output=True, env=env, cwd=ROOT, timeout=180)
     assert proc.returncode == 0, proc.stderr.decode()

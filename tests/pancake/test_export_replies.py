@@ -13,6 +13,8 @@ import pytest
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
 from pancake.delivery import cli
 
+pytestmark = pytest.mark.usefixtures("unpaced_clients")   # the commands in process, unpaced
+
 SMALL = DEMO_PAGE_IDS[4]
 COLUMNS = ["page_id", "conversation_id", "customer_id", "type", "turn_start", "replied_at", "replied_by",
            "automated", "wait_seconds", "business_wait_seconds", "first", "within_target"]
@@ -20,7 +22,7 @@ COLUMNS = ["page_id", "conversation_id", "customer_id", "type", "turn_start", "r
 
 @pytest.fixture(scope="module")
 def sim_server():
-    sim = Simulator()       # now: the sync counts its days back from today
+    sim = Simulator(rate_limit_per_second=0)   # now: the sync counts its days back from today; unpaced
     server, thread = serve(sim, "127.0.0.1", 0)
     host, port = server.server_address[:2]
     yield sim, f"http://{host}:{port}/api"
