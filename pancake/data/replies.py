@@ -33,6 +33,7 @@ from pancake.api.client import PancakeClient
 from pancake.data import conversations as dc
 from pancake.data import gather
 from pancake.data.core import BoundedLRU, PageError, page_error
+from pancake.numbers import conversations as conv
 from pancake.numbers import replies
 from pancake.numbers.hours import Hours
 
@@ -453,11 +454,22 @@ def load_range(client: PancakeClient, store: Any, source: str, page_ids: Iterabl
 def load_waiting_turns(client: PancakeClient, store: Any, source: str, page_ids: Iterable[str], timezone: str,
                        hours: Hours, now: datetime, now_local: datetime, *,
                        page_names: Mapping[str, str] | None = None) -> RangeTurns:
-    """The turns of every conversation waiting now, however long ago it began (the waiting list,
-    newest update first: a customer writing again in an old conversation too), their messages
-    filled within the limit: what the reply-target alert reads (only a turn still waiting can
-    pass its target)."""
-    loaded = dc.load_waiting(client, list(page_ids), now_local, timezone, page_names=page_names)
-    done = fill(client, store, source, loaded.frame, page_names=page_names)
-    all_turns, have = turns(store, source, loaded.frame, hours, now)
-    return RangeTurns(all_turns, loaded.frame, have, [*loaded.errors, *done.errors], done)
+    """The turns of every conversation that may be waiting now, their messages filled within the
+    limit: what the reply-target alert reads (only a turn still waiting can pass its target).
+    Two lists: the API's waiting list (the latest message is the customer's), however long ago the
+    conversation began (a customer writing again in an old conversation), and the conversations
+    of yesterday and today, as the standup screen reads them: a customer answered only by a bot
+    (which ends no turn unless the hours file says bots count) is still waiting, though the API's
+    list leaves the conversation out."""
+    ids = list(page_ids)
+    loaded = dc.load_waiting(client, ids, now_local, timezone, page_names=page_names)
+    today = now_local.date()
+    recent = dc.load_conversations(client, ids, today - timedelta(days=1), today, timezone, page_names=page_names)
+    frame = conv.concat([loaded.frame, recent.frame])
+    if not frame.empty:
+        frame = frame.drop_duplicates(["page_id", "conversation_id"], keep="first").reset_index(drop=True)
+    failed = {e.page_id for e in loaded.errors}
+    errors = [*loaded.errors, *(e for e in recent.errors if e.page_id not in failed)]
+    done = fill(client, store, source, frame, page_names=page_names)
+    all_turns, have = turns(store, source, frame, hours, now)
+    return RangeTurns(all_turns, frame, have, [*errors, *done.errors], done)

@@ -139,16 +139,21 @@ def test_summary_over_the_truth_is_one_function(sim):
 
 
 def test_the_reply_target_alert_reads_every_waiting_conversation(sim):
-    """``load_waiting_turns``: the waiting list (however long ago a conversation began), their
-    messages filled, one waiting turn per waiting conversation: the simulator's own list."""
+    """``load_waiting_turns``: the waiting list (however long ago a conversation began) and the
+    conversations of yesterday and today, their messages filled, one waiting turn per waiting
+    conversation: the simulator's own list, and its customers answered only by the bot (a bot's
+    reply ends no turn; the API's list leaves them out, the standup screen does not)."""
     store = memory_store()
     now_utc = NOW - timedelta(hours=7)                                  # 14:30 in Hồ Chí Minh City
     got = dr.load_waiting_turns(client_for(sim), store, "s", [P1], TZ, hmod.calendar(TZ),
                                 now_utc.replace(tzinfo=UTC), NOW)
-    want = {cid for cid, _since in sim.truth.waiting(P1, datetime(2015, 1, 1))}
-    assert want, "the simulator has customers waiting at 14:30"
+    listed = {cid for cid, _since in sim.truth.waiting(P1, datetime(2015, 1, 1))}
+    assert listed, "the simulator has customers waiting at 14:30"
+    only_bot = {c.id for t, c in sim.truth.conversations(P1, datetime(2026, 7, 5), NOW)
+                if sim.truth.turns(P1, t, c)[-1]["end"] is None and c.id not in listed}
+    assert only_bot, "yesterday and today, some customers were answered only by the bot"
     waiting = got.turns[got.turns["waiting"].astype(bool)]
-    assert set(waiting["conversation_id"]) == want
+    assert set(waiting["conversation_id"]) == listed | only_bot
     assert got.kept.is_complete and got.errors == []
     # a second look asks for no message of a conversation that has not moved
     sim.reset_calls()
