@@ -103,20 +103,18 @@ MEASURE = """() => {
 }"""
 
 
-# The screen laid out for its viewport: every chart as wide as its box (Streamlit redraws a chart
-# when its box changes size), and the parts' boxes unchanged between two looks 200 ms apart.
+# The screen laid out for its viewport: the parts' boxes (cards, lines, flags, charts and their
+# ticks, sparklines) unchanged over four looks 150 ms apart (a chart is redrawn when its box
+# changes size, a frame or two after the viewport does).
 LAID_OUT = """() => {
-  const charts = [...document.querySelectorAll(".js-plotly-plot")];
-  const drawn = charts.every(c => { const svg = c.querySelector(".main-svg");
-    return svg && Math.abs(svg.getBoundingClientRect().width - c.getBoundingClientRect().width) <= 2; });
   const now = [...document.querySelectorAll("[data-testid='stMetric'], .st-key-kiosk-lines, .st-key-kiosk-flags, "
                  + ".st-key-kiosk-waits, .st-key-kiosk-status, .js-plotly-plot .main-svg, [data-testid='stMetricChart'] svg, "
                  + ".js-plotly-plot .xtick text")]
     .map(e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height].map(Math.round).join(","); })
     .join(";") + innerWidth + "x" + innerHeight;
-  const same = now === window.__laidOut;
+  window.__laidOutSame = now === window.__laidOut ? (window.__laidOutSame || 0) + 1 : 0;
   window.__laidOut = now;
-  return drawn && same;
+  return window.__laidOutSame >= 3;
 }"""
 
 
@@ -125,7 +123,7 @@ def laid_out(page, *, chart: bool = True, timeout_ms: float = 60_000) -> None:
     if chart:
         page.wait_for_selector(".js-plotly-plot .xtick text, .js-plotly-plot .ytick text", timeout=timeout_ms)
     page.evaluate("window.__laidOut = null")
-    page.wait_for_function(LAID_OUT, timeout=timeout_ms, polling=200)
+    page.wait_for_function(LAID_OUT, timeout=timeout_ms, polling=150)
 
 
 def resize(page, width: int, height: int) -> None:
