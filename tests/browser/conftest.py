@@ -110,22 +110,32 @@ def page(browser, app_url):
     context.close()
 
 
-def settle(page, *, quiet_ms: int = 800, timeout_s: float = 90) -> None:
-    """Wait until the app has drawn and Streamlit has stopped running the script."""
-    page.wait_for_selector("[data-testid='stAppViewContainer'] h1", timeout=timeout_s * 1000)
-    deadline = time.time() + timeout_s
-    quiet_since = None
-    while time.time() < deadline:
-        running = page.locator("[data-testid='stStatusWidget'], [data-testid='stSpinner'], "
-                               "[data-testid='stSkeleton']").count()
-        if running == 0:
-            quiet_since = quiet_since or time.time()
-            if (time.time() - quiet_since) * 1000 >= quiet_ms:
-                return
-        else:
-            quiet_since = None
-        page.wait_for_timeout(100)
-    raise AssertionError(f"{page.url} still running after {timeout_s}s")
+# The app is drawn and idle: Streamlit's own markers on its root (``data-test-script-state``,
+# ``data-test-connection-state``, what Streamlit's end-to-end tests wait on), a title drawn, and
+# no spinner, skeleton or "Running…" widget left on screen.
+IDLE = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  return !!app && app.dataset.testScriptState === "notRunning" && app.dataset.testConnectionState === "CONNECTED"
+    && !!document.querySelector("[data-testid='stAppViewContainer'] h1")
+    && !document.querySelector("[data-testid='stStatusWidget'], [data-testid='stSpinner'], [data-testid='stSkeleton']");
+}"""
+
+
+def settle(page, *, timeout_s: float = 90) -> None:
+    """Wait until the app has drawn and Streamlit has stopped running the script: idle (``IDLE``)
+    at two looks 150 ms apart (a rerun asked right after a run ends flips the marker back)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left_ms = max(1.0, (deadline - time.monotonic()) * 1000)
+        try:
+            page.wait_for_function(IDLE, timeout=left_ms, polling=100)
+        except Exception as exc:   # playwright's TimeoutError: say which screen
+            raise AssertionError(f"{page.url} still running after {timeout_s}s") from exc
+        page.wait_for_timeout(150)
+        if page.evaluate(IDLE):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{page.url} still running after {timeout_s}s")
 
 
 def metrics_on(page) -> list[tuple[str, str]]:

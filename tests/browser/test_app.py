@@ -1,10 +1,12 @@
 """Every page in a real browser against the simulator over HTTP: no exception box, KPI values
-equal to the simulator's ground truth, URL state through sidebar navigation, a CSV download."""
+equal to the simulator's ground truth, no English on a Vietnamese screen, no request leaving the
+dashboard's address (one walk checks all of these), URL state through sidebar navigation, a CSV
+download."""
 from __future__ import annotations
 
 import csv
 import io
-import time
+import re
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -63,20 +65,70 @@ def check_metrics(page, path: str, expected: dict[str, dict[str, set[str]]]) -> 
     return checked
 
 
-def test_every_page_renders_with_true_numbers(page):
+# Nothing is fetched from outside the server (issue 11): no font server, no favicon from Google,
+# no tracking image from an echoed parameter (the kiosk's theme=).
+KIOSKS = ["?kiosk=1&theme=dark", "?kiosk=1&theme=%21%5Bx%5D%28http%3A%2F%2Fevil.test%2Ftrack.png%29"]
+# No English on the Vietnamese screens: UI words only (the shops' own names and ads, which may be
+# in English, are data), Streamlit's own included
+ENGLISH = ["Press Enter", "submit form", "Running", "Stop", "Download", "Total", "Loading", "Wrong",
+           "password", "Settings", "Conversations", "Engagements?", "Overview", "Customers", "Share", "Average",
+           "Search", "Choose", "Select", "Previous", "minutes?", "seconds?", "hours?", "days?", "API field",
+           "Trường API", "Waiting", "Tags?", "Staff", "Pages?", "Orders?", "Spend", "Purchases?", "No data",
+           "nan", "None", "NaN", "undefined", "True", "False"]
+WORDS = re.compile(r"\b(?:" + "|".join(ENGLISH) + r")\b")
+VISIBLE = """() => document.querySelector("[data-testid='stApp']").innerText"""
+INSTRUCTIONS_HIDDEN = """() => [...document.querySelectorAll('style')]
+                         .some(s => s.textContent.includes('[data-testid="InputInstructions"] { display: none'))"""
+
+
+def english_on(page) -> list[str]:
+    """What is wrong with a Vietnamese screen: English UI words, Streamlit's own English shown."""
+    text = page.evaluate(VISIBLE)
+    problems = []
+    if not (len(text) > 200 and "Tiếng Việt" in text):       # the screen was read, in Vietnamese
+        problems.append(f"not read in Vietnamese: {text[:200]!r}")
+    found = sorted({m.group(0) for m in WORDS.finditer(text)})
+    if found:
+        problems.append(f"English {found}: {[line for line in text.splitlines() if WORDS.search(line)][:10]}")
+    # Streamlit's own English hidden: the form hint and the toolbar's "Running… Stop"
+    if page.locator("[data-testid='stStatusWidget']:visible").count():
+        problems.append("the status widget is visible")
+    if not page.evaluate(INSTRUCTIONS_HIDDEN):
+        problems.append("the input instructions are not hidden")
+    return problems
+
+
+def test_every_page_in_vietnamese_with_true_numbers_and_no_outside_request(page, app_url):
+    """One walk through every page (conversations too) and the standup screen, each checked for:
+    no exception box; KPI cards equal to the truth; no English word; every request the browser
+    makes stays on the dashboard's own address (the favicon too)."""
+    own = urlparse(app_url).netloc
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url)
+            if urlparse(r.url).scheme in ("http", "https", "ws", "wss") and urlparse(r.url).netloc != own
+            else None)
     s = truth.sim()
     start, end = timeutil.preset_range("last_7", s.today())
     expected = expected_by_label(list(truth.DEMO_PAGE_IDS), start, end, "vi")
     checked = 0
-    for path in PAGES:
-        t0 = time.time()
+    english: dict[str, list[str]] = {}
+    for path in [*PAGES, "conversations"]:
         page.goto(f"/{path}?lang=vi&pages=all&range=last_7")
         settle(page)
-        print(f"/{path}: {time.time() - t0:.1f}s")
         shot(page, path or "overview")
         assert page.locator("[data-testid='stException']").count() == 0, f"/{path} shows an exception"
-        checked += check_metrics(page, path, expected)
+        if path in SOURCES:
+            checked += check_metrics(page, path, expected)
+        if problems := english_on(page):
+            english[f"/{path}"] = problems
     assert checked > 0, "no KPI card matched a known metric label on any page"
+    assert english == {}
+    for path in KIOSKS:
+        page.goto(path)
+        settle(page)
+    assert outside == []
+    icon = page.locator("link[rel~='icon']").first.get_attribute("href") or ""
+    assert not urlparse(icon).netloc or urlparse(icon).netloc == own
 
 
 def test_sidebar_navigation_keeps_the_url_state(page):

@@ -18,6 +18,8 @@ def test_the_totals_row_stays_last_after_a_header_click(page, path, total):
     page.goto(path)
     settle(page)
     grids = page.locator("[data-testid='stDataFrame']")
+    # the grids draw their rows (header and body) a moment after the run ends
+    page.wait_for_function(f"() => {{ const t = ({ROWS})(); return t.length >= 2 && t[0].length > 1 && t[1].length > 1; }}")
     before = page.evaluate(ROWS)
     # the first table: its rows, then a one-row grid holding the totals, right under it
     assert not any(r.startswith(total) for r in before[0]), before[0]
