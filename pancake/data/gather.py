@@ -159,6 +159,19 @@ class Pool:
         self._limits: dict[Hashable, int] = {}
         self._pending: dict[Hashable, deque[_Task]] = {}
         self._unbegun: dict[Future, _Task] = {}     # queued or handed, not begun: ``map`` may take them
+        self._closed = False
+
+    def close(self) -> None:
+        """Run nothing more: the queued tasks are cancelled, the running ones finish. At the
+        process's exit (a server stopped, a deploy) the queue is not worked through first."""
+        with self._lock:
+            self._closed = True
+            queued = [t for q in self._pending.values() for t in q]
+            self._pending.clear()
+            for task in queued:
+                self._unbegun.pop(task.fut, None)
+        for task in queued:
+            task.fut.cancel()
 
     def submit(self, lane: Hashable, fn: Callable[[], Any], live: Callable[[], bool] | None = None, *,
                limit: int | None = None) -> Future:
@@ -166,6 +179,9 @@ class Pool:
         ``live`` (None: always) tells whether someone still waits for it."""
         task = _Task(lane, fn, Future(), live)
         with self._lock:
+            if self._closed:
+                task.fut.cancel()
+                return task.fut
             if limit is not None:
                 self._limits[lane] = max(1, limit)
             self._unbegun[task.fut] = task
@@ -232,7 +248,7 @@ class Pool:
     def _next(self, lane: Hashable) -> None:
         with self._lock:
             queue = self._pending.get(lane)
-            if queue:
+            if queue and not self._closed:
                 # the first task someone still waits for; when none, the oldest (nobody's)
                 pick = next((i for i, t in enumerate(queue) if t.live is None or t.live()), 0)
                 task = queue[pick]
@@ -259,6 +275,9 @@ def pool() -> Pool:
     with _POOL_LOCK:
         if _POOL is None:
             _POOL = Pool()
+            # before the interpreter joins the pool's threads at exit, which would otherwise
+            # work through the whole queue first (a stopped dashboard kept filling messages)
+            threading._register_atexit(_POOL.close)  # noqa: SLF001 - the stdlib's own hook for this
         return _POOL
 
 

@@ -344,3 +344,18 @@ def test_the_turn_is_reentrant():
         pass
     with turn:                                          # free again
         pass
+
+
+def test_a_closed_pool_cancels_its_queue_and_lets_the_running_task_finish():
+    """At the process's exit the pool is closed: its queued tasks never run (a stopped dashboard
+    does not work through its queue of calls first), the running one ends normally."""
+    p = gather.Pool(max_workers=2, per_lane=1)
+    release, ran = threading.Event(), []
+    first = p.submit("page", lambda: release.wait(5) and ran.append("first"))
+    queued = [p.submit("page", lambda i=i: ran.append(i)) for i in range(3)]
+    p.close()
+    release.set()
+    first.result(timeout=5)
+    assert ran == ["first"]
+    assert all(f.cancelled() for f in queued)
+    assert p.submit("page", lambda: ran.append("late")).cancelled() and ran == ["first"]
