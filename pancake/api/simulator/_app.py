@@ -353,7 +353,7 @@ class Simulator:
         simple = {("GET", "conversations"): self._r_conversations_v1,
                   ("GET", "page_customers"): self._r_page_customers,
                   ("GET", "tags"): self._r_tags, ("GET", "users"): self._r_users,
-                  ("GET", "export_data"): self._r_export}
+                  ("GET", "posts"): self._r_posts, ("GET", "export_data"): self._r_export}
         if (method, rest) in simple:
             return simple[(method, rest)], (page_id,)
         mm = re.match(r"^conversations/([^/]+)/(tags|assign|read|unread|messages)$", rest)
@@ -850,6 +850,40 @@ class Simulator:
                         "updated_at": (ins + timedelta(minutes=c.update_minutes)).isoformat(),
                         "recent_orders": [], "notes": []})
         return _json(200, {"total": len(convs), "customers": out, "success": True})
+
+    def _r_posts(self, params, body, page_id):
+        s, e = self._since_until(params)
+        page_number = self._int(params, "page_number", minimum=1)
+        page_size = self._int(params, "page_size", minimum=1, maximum=30)
+        typ = params.get("type")
+        spec = self._specs[page_id]
+        posts = []
+        if spec.platform in ("facebook", "instagram"):
+            now = self.now()
+            for d in self._days_newest_first(s, e):
+                rng = rng_for(self.seed, "posts", page_id, d.isoformat())
+                for i in range(rng.randint(1, 3)):
+                    t = datetime(d.year, d.month, d.day, rng.choice([9, 11, 12, 19, 20, 21]), rng.randrange(60))
+                    if not (s <= t <= e and t <= now):
+                        continue
+                    ptype = rng.choice(["photo", "photo", "video", "text", "livestream"])
+                    if typ and ptype != typ:
+                        continue
+                    ins = t.replace(tzinfo=self.tz).astimezone(UTC).replace(tzinfo=None)
+                    posts.append((t, {
+                        "id": f"{page_id}_{stable_digits(15, 'post', page_id, d, i)}", "page_id": page_id,
+                        "from": {"id": page_id, "name": spec.name},
+                        "message": rng.choice(["Hàng mới về, inbox ngay để được tư vấn ạ!",
+                                               "Flash sale cuối tuần - giảm 30% toàn bộ sản phẩm",
+                                               "Feedback khách yêu 💕", "Livestream 20h tối nay nhé cả nhà"]),
+                        "type": ptype, "inserted_at": ins.isoformat(), "comment_count": rng.randint(0, 80),
+                        "reactions": {"angry_count": 0, "care_count": rng.randint(0, 5), "haha_count": rng.randint(0, 9),
+                                      "like_count": rng.randint(5, 400), "love_count": rng.randint(0, 60),
+                                      "sad_count": 0, "wow_count": rng.randint(0, 7)},
+                        "phone_number_count": rng.randint(0, 6)}))
+        posts.sort(key=lambda x: x[0], reverse=True)
+        chunk = [p for _, p in posts[(page_number - 1) * page_size: page_number * page_size]]
+        return _json(200, {"success": True, "total": len(posts), "posts": chunk})
 
     def _r_export(self, params, body, page_id):
         if params.get("action") != "conversations_from_ads":
