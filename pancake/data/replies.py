@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -250,21 +250,30 @@ def _page_messages(store: Any, source: str, page_id: str, current: Mapping[str, 
     return frame
 
 
+def _current(store: Any, source: str, conversations: pd.DataFrame | None,
+             missing: list[pd.DataFrame]) -> Iterator[tuple[str, pd.DataFrame, dict[str, str]]]:
+    """Per page: ``(page id, its conversations, {conversation id: updated_at})`` of those whose
+    stored messages are current (their ``updated_at`` has not moved); the others go to ``missing``."""
+    if conversations is None or conversations.empty:
+        return
+    for pid, part in conversations.groupby("page_id", sort=True):
+        items = _targets(part)
+        stamps = store.messages_stamps(source, str(pid), [c for c, _, _ in items])
+        current = {c: upd for c, _, upd in items if upd and stamps.get(c, "") == upd}
+        missing.append(part[~part["conversation_id"].astype("str").isin(set(current))])
+        if current:
+            yield str(pid), part, current
+
+
 def kept(store: Any, source: str, conversations: pd.DataFrame, bots: Iterable[str] = (), *,
          memo: BoundedLRU | None = MESSAGES_MEMO) -> Kept:
     """The messages the store has for ``conversations`` whose ``updated_at`` has not moved
     (each page's frame kept in ``memo``: only what changed since is read and parsed)."""
     bots = tuple(bots)
     frames, complete, missing = [], 0, []
-    if conversations is not None and not conversations.empty:
-        for pid, part in conversations.groupby("page_id", sort=True):
-            items = _targets(part)
-            stamps = store.messages_stamps(source, str(pid), [c for c, _, _ in items])
-            current = {c: upd for c, _, upd in items if upd and stamps.get(c, "") == upd}
-            complete += len(current)
-            missing.append(part[~part["conversation_id"].astype("str").isin(set(current))])
-            if current:
-                frames.append(_page_messages(store, source, str(pid), current, bots, memo))
+    for pid, _part, current in _current(store, source, conversations, missing):
+        complete += len(current)
+        frames.append(_page_messages(store, source, pid, current, bots, memo))
     frame = (pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0] if frames
              else replies.messages_frame([], bots=bots))
     if missing:
@@ -349,15 +358,9 @@ def kept_turns(store: Any, source: str, conversations: pd.DataFrame, hours: Hour
     if window is not None:
         window = (pd.Timestamp(window[0]), pd.Timestamp(window[1]))
     frames, complete, missing = [], 0, []
-    if conversations is not None and not conversations.empty:
-        for pid, part in conversations.groupby("page_id", sort=True):
-            items = _targets(part)
-            stamps = store.messages_stamps(source, str(pid), [c for c, _, _ in items])
-            current = {c: upd for c, _, upd in items if upd and stamps.get(c, "") == upd}
-            complete += len(current)
-            missing.append(part[~part["conversation_id"].astype("str").isin(set(current))])
-            if current:
-                frames.append(_page_turns(store, source, str(pid), part, current, hours, now, memo, window))
+    for pid, part, current in _current(store, source, conversations, missing):
+        complete += len(current)
+        frames.append(_page_turns(store, source, pid, part, current, hours, now, memo, window))
     frames = [f for f in frames if len(f)]
     if frames:     # each page's frame is typed already: one concatenation, then sorted
         all_turns = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
