@@ -49,6 +49,7 @@ IDLE_SECONDS = 10.0       # the filler exits after its queue has been empty this
 POLL_SECONDS = 1.0        # how often an idle filler looks at its queue
 REFUSED_SECONDS = 600.0   # a filler that refused (another configuration): fill in the dashboard this long
 LOCK_SECONDS = 10.0       # the longest wait for the queue's or the start's lock
+BATCH = 200               # conversations the filler takes at a time, the latest asked first
 QUEUE_COLUMNS = ("page_id", "conversation_id", "customer_id", "updated_at")
 _STARTED: dict[int, subprocess.Popen] = {}    # the fillers this process started (reaped, stopped by pid)
 # per folder: the running filler's pid and the rows this process queued for it (not queued again
@@ -101,26 +102,34 @@ def _rows(missing: pd.DataFrame | None) -> list[tuple[str, ...]]:
 
 
 def add(folder: Path, source: str, missing: pd.DataFrame | list[tuple[str, ...]]) -> int:
-    """Queue the conversations of ``missing`` (rows of the conversations frame) for ``source``;
-    those already queued at the same ``updated_at`` once. How many are queued now."""
-    rows = [list(r) for r in (missing if isinstance(missing, list) else _rows(missing))]
+    """Queue the conversations of ``missing`` (rows of the conversations frame) for ``source``,
+    at the end (the latest asked, filled first: ``take``); one already queued at the same
+    ``updated_at`` moves there. How many are queued now."""
+    rows: list[list[str]] = []
+    new: set[tuple[str, ...]] = set()
+    for r in (missing if isinstance(missing, list) else _rows(missing)):
+        if tuple(r) not in new:
+            new.add(tuple(r))
+            rows.append(list(r))
     with FileLock(str(folder / "queue.lock"), timeout=LOCK_SECONDS):
         queue = _read(folder)
         items = queue.get("items") if queue.get("source") == source else None
-        items = list(items or [])
-        seen = {tuple(r) for r in items}
-        items += [r for r in rows if tuple(r) not in seen and not seen.add(tuple(r))]
+        items = [r for r in items or [] if tuple(r) not in new] + rows
         _write(folder, {"source": source, "items": items})
         return len(items)
 
 
-def take(folder: Path) -> tuple[str, pd.DataFrame]:
-    """Everything queued (its source and the conversations, as ``QUEUE_COLUMNS``), emptying the queue."""
+def take(folder: Path, limit: int | None = None) -> tuple[str, pd.DataFrame]:
+    """The last ``limit`` queued (None: all; the latest asked: a view opened now does not wait
+    behind a month queued before it), their source and the conversations as ``QUEUE_COLUMNS``,
+    taken off the queue."""
     with FileLock(str(folder / "queue.lock"), timeout=LOCK_SECONDS):
         queue = _read(folder)
         source, items = str(queue.get("source") or ""), list(queue.get("items") or [])
+        cut = 0 if limit is None else max(0, len(items) - limit)
+        left, items = items[:cut], items[cut:]
         if items:
-            _write(folder, {"source": source, "items": []})
+            _write(folder, {"source": source, "items": left})
     frame = pd.DataFrame(items, columns=list(QUEUE_COLUMNS), dtype="str")
     frame["updated_at"] = frame["updated_at"].where(frame["updated_at"] != "")   # unknown: always asked
     return source, frame
@@ -270,7 +279,7 @@ def run(folder: Path, source: str, fill: Callable[[pd.DataFrame], Any], *, idle:
         (folder / "filler.pid").write_text(str(os.getpid()), encoding="ascii")
         quiet_since = clock()
         while not gone():         # its store removed (a demo dashboard's, gone with it): nothing to fill
-            queued_for, todo = take(folder)
+            queued_for, todo = take(folder, BATCH)
             if todo.empty:
                 if clock() - quiet_since >= idle:
                     return done

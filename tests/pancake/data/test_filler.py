@@ -90,8 +90,9 @@ def test_the_queue_keeps_each_conversation_once_and_an_unknown_stamp_empty(tmp_p
     frame.loc[1, "updated_at"] = None
     assert filler.add(folder, "s", frame) == 3
     source, got = filler.take(folder)
-    assert source == "s" and got["conversation_id"].tolist() == ["c1", "c2", "c3"]
-    assert got["updated_at"].isna().tolist() == [False, True, True]
+    # c1 asked again: it moves to the end with the latest asked
+    assert source == "s" and got["conversation_id"].tolist() == ["c2", "c1", "c3"]
+    assert got["updated_at"].isna().tolist() == [True, False, True]
     assert filler.take(folder)[1].empty                         # taken: empty now
     assert filler.add(folder, "other", missing(("p1", "c1", "t1"))) == 1   # another source replaces it
     assert filler.add(folder, "other", missing()) == 1                      # nothing missing: unchanged
@@ -206,3 +207,16 @@ def test_the_filler_leaves_once_its_store_is_gone(tmp_path):
     assert filler.run(Path(tmp_path), "s", filled.append, idle=60, clock=clock, sleep=clock.sleep,
                       gone=lambda: True) == 0
     assert filled == [] and clock.t == 0.0 and not (tmp_path / "filler.pid").exists()
+
+
+def test_the_filler_takes_the_latest_asked_first_in_batches(tmp_path):
+    """A view opened now does not wait behind a month queued before it: the filler takes the
+    last queued first, a batch at a time, and the rest stays queued in its order."""
+    folder = tmp_path
+    filler.add(folder, "s", missing(*[("p1", f"old{i}", "t") for i in range(5)]))
+    filler.add(folder, "s", missing(("p2", "now1", "t"), ("p2", "now2", "t")))
+    assert filler.take(folder, 3)[1]["conversation_id"].tolist() == ["old4", "now1", "now2"]
+    filler.add(folder, "s", missing(("p1", "old0", "t")))           # asked again: the latest now
+    assert filler.take(folder, 2)[1]["conversation_id"].tolist() == ["old3", "old0"]
+    assert filler.take(folder, 2)[1]["conversation_id"].tolist() == ["old1", "old2"]
+    assert filler.take(folder, 2)[1].empty
