@@ -152,7 +152,6 @@ def fetch_page(client: PancakeClient, kind: str, page_id: str, start: date, end:
     if hourly and not k.hourly:
         raise ValueError(f"{k.name} has no hourly variant")
     chunks = k.chunks(client, page_id, start, end, hourly=hourly, **options)
-    gather.leave_lane()     # the answers are in: the page's next call need not wait for the reshaping
     with kinds.CPU_TURN:
         return [k.reshape(c, page_id, hourly=hourly) for c in chunks]
 

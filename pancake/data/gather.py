@@ -6,8 +6,6 @@
   pool, so one slow lane never takes more than its share of threads. A queued task whose ``live()``
   says nobody waits for it any more goes behind those someone still waits for. ``map`` (a fan-out
   inside a task) runs the tasks still queued itself: nested fan-outs never wait on a full pool.
-  A task whose lane bounds its I/O (a page's calls) calls :func:`leave_lane` once its answer is in:
-  the lane's next task starts while this one goes on with its CPU work (reshaping, storing).
 - :class:`Flights` gives one future per key to concurrent callers (single flight), kept after it
   finished while ``keep`` says so.
 - :func:`gather` waits for futures by key until a deadline and names the late keys; a failing key
@@ -62,16 +60,6 @@ _ASKED = itertools.count(1)            # tasks in the order they were asked, pro
 _HERE = threading.local()               # the order of the task this thread runs (absent: a waiter's thread)
 
 
-def leave_lane() -> None:
-    """The pool task this thread runs gives its lane's place to the lane's next task now (its
-    I/O is done; what is left is CPU work, paced by :class:`Turn`, not by the lane). Once per
-    task; a no-op outside a pool thread's own task (a task run by ``map``'s caller holds no place)."""
-    release = getattr(_HERE, "leave", None)
-    if release is not None:
-        _HERE.leave = None
-        release()
-
-
 def asked_order() -> int:
     """The order in which the work this thread does was asked: 0 for a thread that is not
     running a pool task (a view's or a command's own thread, first), else its task's number."""
@@ -88,19 +76,15 @@ class _Task:
         self.order = next(_ASKED)
 
 
-def _run(task: _Task, leave: Callable[[], None] | None = None) -> None:
-    """Run ``task`` in this thread; ``leave`` (once): what frees its lane's place early."""
+def _run(task: _Task) -> None:
     if task.fut.set_running_or_notify_cancel():
         before = getattr(_HERE, "order", None)
-        outer_leave = getattr(_HERE, "leave", None)
         _HERE.order = task.order if before is None else min(before, task.order)
-        _HERE.leave = leave
         try:
             task.fut.set_result(task.fn())
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
             task.fut.set_exception(exc)
         finally:
-            _HERE.leave = outer_leave
             if before is None:
                 del _HERE.order
             else:
@@ -225,14 +209,6 @@ class Pool:
             return task
 
     def _start(self, task: _Task) -> None:
-        left = False    # only the task's own thread frees its place: no lock needed
-
-        def leave() -> None:
-            nonlocal left
-            if not left:
-                left = True
-                self._next(task.lane)
-
         def run() -> None:
             try:
                 with self._lock:
@@ -240,9 +216,9 @@ class Pool:
                     mine = not task.claimed
                     task.claimed = True
                 if mine:
-                    _run(task, leave)
+                    _run(task)
             finally:
-                leave()
+                self._next(task.lane)
         self._pool.submit(run)
 
     def _next(self, lane: Hashable) -> None:

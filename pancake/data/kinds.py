@@ -78,7 +78,6 @@ class Kind:
             raise ValueError(f"{self.name} has no hourly variant")
         self.check_cut(options.get("until"))
         chunks = self.chunks(client, page_id, start, end, hourly=hourly, **options)
-        gather.leave_lane()     # the answers are in: the page's next call need not wait for the reshaping
         with CPU_TURN:
             return self.assemble([[self.reshape(c, page_id, hourly=hourly) for c in chunks]], hourly=hourly)
 

@@ -212,64 +212,6 @@ def test_a_fan_out_inside_a_task_finishes_on_a_full_pool():
     assert fut.result(HANG) == [10, 20, 30]
 
 
-def test_a_task_that_leaves_its_lane_lets_the_next_one_start_once():
-    pool = gather.Pool(max_workers=8, per_lane=5)
-    left, finish_a, finish_b = threading.Event(), threading.Event(), threading.Event()
-    b_started, c_started = threading.Event(), threading.Event()
-
-    def a():
-        gather.leave_lane()     # its answer is in: the rest is CPU work
-        gather.leave_lane()     # a second call frees nothing more
-        left.set()
-        finish_a.wait(HANG)
-        return "a"
-
-    def b():
-        b_started.set()
-        finish_b.wait(HANG)
-        return "b"
-
-    def c():
-        c_started.set()
-        return "c"
-
-    fa = pool.submit("page", a, limit=1)
-    fb = pool.submit("page", b, limit=1)
-    fc = pool.submit("page", c, limit=1)
-    assert left.wait(HANG)
-    assert b_started.wait(HANG)                  # a is still running: before, b waited for it
-    with pool._lock:
-        assert pool._running == {"page": 1}      # b holds the lane's one place; a none
-        assert [t.fut for t in pool._pending["page"]] == [fc]
-    assert not c_started.is_set()
-    finish_b.set()
-    assert fb.result(HANG) == "b" and fc.result(HANG) == "c"
-    finish_a.set()
-    assert fa.result(HANG) == "a"
-
-
-def test_leaving_the_lane_inside_a_task_run_by_map_frees_nothing_of_the_caller():
-    pool = gather.Pool(max_workers=1, per_lane=5)    # the outer task takes the only thread
-    seen = []
-
-    def inner(n):
-        gather.leave_lane()
-        return n
-
-    def outer():
-        got = list(pool.map("inner", inner, [1, 2]))
-        with pool._lock:
-            seen.append(pool._running.get("outer"))
-        return got
-
-    assert pool.submit("outer", outer, limit=1).result(HANG) == [1, 2]
-    assert seen == [1]
-
-
-def test_leaving_the_lane_outside_a_pool_task_does_nothing():
-    gather.leave_lane()
-
-
 def test_map_raises_the_first_failure():
     pool = gather.Pool(max_workers=2)
 
