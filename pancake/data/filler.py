@@ -33,7 +33,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -52,10 +51,6 @@ LOCK_SECONDS = 10.0       # the longest wait for the queue's or the start's lock
 BATCH = 200               # conversations the filler takes at a time, the latest asked first
 QUEUE_COLUMNS = ("page_id", "conversation_id", "customer_id", "updated_at")
 _STARTED: dict[int, subprocess.Popen] = {}    # the fillers this process started (reaped, stopped by pid)
-# per folder: the running filler's pid and the rows this process queued for it (not queued again
-# while it runs; a filler that ended, or another one, gets them all again)
-_QUEUED: dict[Path, tuple[int, set[tuple[str, ...]]]] = {}
-_QUEUED_LOCK = threading.Lock()
 
 
 def store_argument(store: Any) -> list[str] | None:
@@ -177,11 +172,8 @@ def ensure(store: Any, source: str, missing: pd.DataFrame, *, root: str | os.Pat
     if refused(folder):
         return None
     rows = _rows(missing)
-    with _QUEUED_LOCK:
-        handed = _QUEUED.get(folder)
-    pid = running(folder, alive)
-    if pid is not None and handed is not None and handed[0] == pid and handed[1].issuperset(rows):
-        return pid              # every one of them already handed to this running filler
+    # queued again even when handed before: they move to the end, the latest asked, which the
+    # filler takes first (the view looked at now never waits behind a month asked earlier)
     add(folder, source, rows)
     with FileLock(str(folder / "start.lock"), timeout=LOCK_SECONDS):
         pid = running(folder, alive)
@@ -196,9 +188,6 @@ def ensure(store: Any, source: str, missing: pd.DataFrame, *, root: str | os.Pat
             (folder / "filler.pid").write_text(str(proc.pid), encoding="ascii")
             log.info("messages filler started for %s (pid %s)", getattr(store, "location", ""), proc.pid)
             pid = proc.pid
-    with _QUEUED_LOCK:
-        before = _QUEUED.get(folder)
-        _QUEUED[folder] = (pid, (before[1] if before is not None and before[0] == pid else set()) | set(rows))
     return pid
 
 

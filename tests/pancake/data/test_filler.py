@@ -33,12 +33,10 @@ class FakeProc:
 @pytest.fixture(autouse=True)
 def _clean():
     filler._STARTED.clear()
-    filler._QUEUED.clear()
     yield
     for pid in [p for p, proc in filler._STARTED.items() if isinstance(proc, FakeProc)]:
         del filler._STARTED[pid]
     filler.stop_started()
-    filler._QUEUED.clear()
 
 
 def test_a_store_in_memory_gets_no_filler(tmp_path):
@@ -74,9 +72,9 @@ def test_started_once_for_many_sessions_and_again_once_it_ended(tmp_path):
     assert (folder / "filler.pid").read_text() == "101"
     source, queued = filler.take(folder)
     assert source == "s" and sorted(queued["conversation_id"]) == [f"c{i}" for i in range(8)]
-    # the same conversations again while it runs: not queued again
+    # asked again while it runs (still missing): queued again as the latest asked, no second filler
     filler.ensure(store, "s", missing(("p1", "c0", "2026-12-07T10:00:00")), root=tmp_path, popen=popen, alive=alive)
-    assert filler.take(folder)[1].empty and len(started) == 1
+    assert list(filler.take(folder)[1]["conversation_id"]) == ["c0"] and len(started) == 1
     live.clear()                                    # it ended (its queue empty): the next run starts one
     assert filler.ensure(store, "s", missing(("p1", "c0", "2026-12-07T10:00:00")), root=tmp_path,
                          popen=popen, alive=alive) == 102
