@@ -24,6 +24,16 @@ def _isolated_config(monkeypatch, tmp_path_factory):
     yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_filler_left():
+    """The messages fillers the dashboards of this process started (``pancake fill``, their own
+    session) are stopped by their pid when the tests end: a pytest-xdist worker leaves without
+    the interpreter's exit handlers, which left them filling demo stores after the run."""
+    yield
+    from pancake.data import filler
+    filler.stop_started()
+
+
 # Pacing is tested where it is the point (tests/pancake/test_ratelimit.py, test_shared_limiter.py,
 # the procs tests, each with its own clock); elsewhere the demo's 5 calls a second per page only
 # made every AppTest run wait in real time (~2 s of a 2.5 s run) for the rate limit.
