@@ -661,43 +661,36 @@ class Loader:
         # before the store is read as well as after: a fetch that lands between the store read and
         # the second look has already left the flights, and is found in the store instead.
         waiting_of: dict[str, dict[int, tuple[Future, list]]] = {pid: {} for pid in todo}
-        joined: dict[str, set] = {pid: set() for pid in todo}
+
+        def join(pid: str, keys: Iterable[Any]) -> list:
+            """Wait for the keys in flight (under the flights' lock); the others, in order."""
+            rest = []
+            for key in keys:
+                fut = self._flights.get(self._flight_key(plan, pid, key))
+                if fut is None:
+                    rest.append(key)
+                    continue
+                if id(fut) not in waiting_of[pid]:
+                    fut.waiters.append(waiter)
+                waiting_of[pid].setdefault(id(fut), (fut, []))[1].append(key)
+            return rest
         with self._flights.lock:
-            for pid in todo:
-                for key in plan.keys:
-                    fut = self._flights.get(self._flight_key(plan, pid, key))
-                    if fut is not None:
-                        if id(fut) not in waiting_of[pid]:
-                            fut.waiters.append(waiter)
-                        waiting_of[pid].setdefault(id(fut), (fut, []))[1].append(key)
-                        joined[pid].add(key)
+            unjoined = {pid: join(pid, plan.keys) for pid in todo}
         stored = self._stored(plan, todo, plan.keys, now)
         tasks: list[tuple[str, list, Future]] = []
         for pid in todo:
             need = needs[pid]
-            have = {key: e for key, e in stored.get(pid, {}).items() if key not in joined[pid]}
-            for key, entry in have.items():
-                need.blobs[key] = entry.body
-                need.fetched.append((entry.fetched_at, entry.closed))
-            missing = [key for key in plan.keys if key not in have and key not in joined[pid]]
-            waiting = waiting_of[pid]
-            if not missing:
-                need.futures.extend(waiting.values())
-                if tally is not None:
-                    for fut, _ in need.futures:
-                        tally.add(pid, fut)
-                continue
-            fresh: list = []
+            have = stored.get(pid, {})
+            missing = []
+            for key in unjoined[pid]:
+                if key in have:
+                    need.blobs[key] = have[key].body
+                    need.fetched.append((have[key].fetched_at, have[key].closed))
+                else:
+                    missing.append(key)
             with self._flights.lock:
-                for key in missing:
-                    fut = self._flights.get(self._flight_key(plan, pid, key))
-                    if fut is not None:
-                        if id(fut) not in waiting:
-                            fut.waiters.append(waiter)
-                        waiting.setdefault(id(fut), (fut, []))[1].append(key)
-                    else:
-                        fresh.append(key)
-                need.futures.extend(waiting.values())
+                fresh = join(pid, missing)
+                need.futures.extend(waiting_of[pid].values())
                 for group in self._groups(plan.mode, fresh):
                     fut = gather.Shared()
                     fut.waiters.append(waiter)
