@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pancake.numbers.views import overview as ov
-from ui import components, state
+from ui import cache, components, state
 from ui.page import open_page
 
 page = open_page("nav.overview")
@@ -34,9 +34,10 @@ for kind in ov.SECTIONS:
     current = ov.frames({k: now for k, (now, _) in loaded.items()})
     previous = ov.frames({k: then for k, (_, then) in loaded.items()})
     staff = loaded.get("staff")
-    sections = ov.kpis(current, previous, page.start, page.end, page.lang, compare=page.compare,
-                       staff_hourly=None if staff is None else staff[0].get("hourly"),
-                       only=("staff", "customers") if kind == "customers" else (kind,))
+    sections = cache.remembered(ov.kpis, [r for pair in loaded.values() for r in pair], current, previous,
+                                page.start, page.end, page.lang, compare=page.compare,
+                                staff_hourly=None if staff is None else staff[0].get("hourly"),
+                                only=("staff", "customers") if kind == "customers" else (kind,))
     with boxes[kind].container():
         if kind == "customers":
             components.cards(sections["staff"] + sections["customers"])
@@ -55,9 +56,9 @@ if ov.is_empty(current):
 components.partial_today_note()
 
 if len(page.page_ids) > 1:   # one page: its cards say it all, no one-row comparison
-    table = ov.per_page_view(ov.per_page_table(page.page_ids, page.names, current,
-                                               answered={kind: now.pages_ok for kind, (now, _) in loaded.items()}),
-                             page.lang, current, previous)
+    table = cache.remembered(ov.per_page, [r for pair in loaded.values() for r in pair], page.page_ids,
+                             page.names, current, previous, page.lang,
+                             answered={kind: now.pages_ok for kind, (now, _) in loaded.items()})
     st.subheader(state.t("ov.per_page"))
     st.caption(state.t("ov.per_page_caption"))
     components.table(table, "overview-pages", page.page_ids, key="dl_ov_pages")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -203,6 +203,43 @@ def prefetch(kind: str, page_ids: Iterable[str], start: date, end: date, **optio
     """Start the calls a later ``load`` of the same arguments needs, without waiting: a view
     calls it for each of its kinds first, so that its kinds load concurrently."""
     loader().prefetch(kind, [str(p) for p in page_ids], start, end, waiter=waiter(), **options)
+
+
+# --- what is computed from loaded results: once for every session ------------------------------
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _remembered(name: str, key: tuple, _fn: Callable[..., Any], _args: tuple, _kwargs: dict) -> Any:
+    return _fn(*_args, **_kwargs)
+
+
+def _key(value: Any) -> Any:
+    """An argument as a cache key: data (frames, results) stands for itself only through the
+    results' stamps; containers key by their contents."""
+    if isinstance(value, (pd.DataFrame, pd.Series, Result)):
+        return "data"
+    if isinstance(value, Mapping):
+        return tuple((k, _key(v)) for k, v in value.items())
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(map(_key, value), key=repr))
+    if isinstance(value, (list, tuple)):
+        return tuple(_key(v) for v in value)
+    return value
+
+
+def remembered(fn: Callable[..., Any], results: Iterable[Result | None], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` (a module-level function: its name is part of the key), where the
+    frames among the arguments come from ``results``:
+    computed once per process for the same results (their stamps: the same kept entries) and the
+    same other arguments, and handed to every session (a copy each). A second viewer of a view
+    (another session, a rerun) gets its cards and tables without computing them again. When a
+    result has no stamp (a page failed, a partial page), ``fn`` runs as usual."""
+    stamps = []
+    for r in results:
+        if r is not None and r.stamp is None:
+            return fn(*args, **kwargs)
+        stamps.append(None if r is None else r.stamp)
+    key = (tuple(stamps), _key(args), _key(kwargs))
+    return _remembered(f"{fn.__module__}.{fn.__qualname__}", key, fn, args, kwargs)
 
 
 def _progress_text(done: int, total: int) -> str:

@@ -6,6 +6,7 @@ The CLI uses this module directly; the dashboard goes through ``ui.cache``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -78,6 +79,11 @@ class Result:
     errors: list[PageError] = field(default_factory=list)
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     pages_ok: list[str] = field(default_factory=list)
+    # What the frames were made of: every page's in-memory entry (its key and when it was
+    # fetched), digested. Two results with the same stamp hold the same figures, so what is
+    # computed from one serves the other (``ui.cache.remembered``). None: not made only of
+    # kept entries (a page failed or is partial, or there is no in-memory cache).
+    stamp: str | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.frames[name]
@@ -185,6 +191,11 @@ def fan_out(fn: Callable[[str], dict[str, pd.DataFrame]], page_ids: Iterable[str
 
     got = gather.gather(futures, on_ready=ready)
     return _assemble(ids, got.done, errs)
+
+
+def _stamp(entries: Iterable[tuple[tuple, float]]) -> str:
+    """A digest of in-memory entries (key, fetched at): equal stamps, equal frames."""
+    return hashlib.blake2b(repr(tuple(entries)).encode(), digest_size=16).hexdigest()
 
 
 def _assemble(ids: list[str], results: Mapping[str, Mapping[str, pd.DataFrame]],
@@ -586,6 +597,7 @@ class Loader:
         errs: dict[str, PageError] = {e.page_id: e for e in (whole.errors if whole else [])}
         futures: dict[str, Future] = {}
         fetched: list[tuple[float, bool]] = []
+        cut_at: dict[str, float] = {}     # when each page's cut day was fetched (its memo entry's)
         for pid in ids:
             if pid in errs:
                 continue
@@ -594,6 +606,7 @@ class Loader:
             if hit is not None:
                 results[pid] = hit[0]
                 fetched.append((hit[1], False))
+                cut_at[pid] = hit[1]
                 continue
 
             def task(pid: str = pid, key: tuple = key) -> tuple[dict[str, pd.DataFrame], float]:
@@ -616,6 +629,7 @@ class Loader:
         for pid, (frames, at) in got.done.items():
             results[pid] = frames
             fetched.append((at, False))
+            cut_at[pid] = at
         for done, pid in enumerate(ids, start=1):
             if on_progress:
                 on_progress(done, len(ids), pid)
@@ -635,6 +649,9 @@ class Loader:
         if whole is not None:
             fetched.append((whole.fetched_at.timestamp(), True))
         result.fetched_at = _fetched_at_of(fetched, self._clock())
+        if self.memo is not None and not errs and (whole is None or whole.stamp is not None):
+            result.stamp = _stamp([(("whole", whole.stamp if whole else None), 0.0),
+                                   *((self._memo_key(k, pid, end, end, variant), cut_at[pid]) for pid in ids)])
         return result
 
     # -- planning -------------------------------------------------------------------------------
@@ -921,6 +938,9 @@ class Loader:
                                   self._fetched_at(needs[pid]), None if plan.end < today else self.open_ttl)
         result = _assemble(ids, per_page, errs)
         result.pages_ok = ok
+        if self.memo is not None and not errs and not partial:
+            result.stamp = _stamp((self._memo_key(plan.kind, pid, plan.start, plan.end, plan.variant),
+                                   self._fetched_at(needs[pid])) for pid in ids)
         return result
 
     def _settle_partial(self, plan: _Plan, need: _Need, failed: list[tuple[list, BaseException]],

@@ -209,3 +209,10 @@ def per_page_view(table: pd.DataFrame, lang: str, current: Mapping[str, pd.DataF
     total = per_page_total(table, (current or {}).get("staff")) if current is not None else None
     return tables.table(frame, keys, lang, sources=PER_PAGE_SOURCES, total=total, **spend,
                         **{tables.change_key("total"): tables.change_column("total", lang, "engagement")})
+
+
+def per_page(page_ids: Iterable[str], names: Mapping[str, str], current: Mapping[str, pd.DataFrame | None],
+             previous: Mapping[str, pd.DataFrame | None] | None, lang: str, *,
+             answered: Mapping[str, Iterable[str]] | None = None) -> tables.Table:
+    """The view's per-page comparison: :func:`per_page_table` drawn by :func:`per_page_view`."""
+    return per_page_view(per_page_table(page_ids, names, current, answered=answered), lang, current, previous)
