@@ -197,6 +197,8 @@ def per_page_view(by_page: pd.DataFrame, lang: str, previous: pd.DataFrame | Non
     fields = [c for c in by_page.columns if c not in ("page_name", "page_id")]
     total = {f: metrics.total(by_page, f) for f in fields if f != "reply_ratio"}
     total["reply_ratio"] = metrics.reply_ratio(by_page) if not by_page.empty else math.nan
+    if before is not None:     # the ratio of every page's summed messages then, as now
+        total = tables.total_change(total, "reply_ratio", metrics.reply_ratio(previous), SRC)
     first = ["customer_inbox_count", "page_inbox_count", "reply_ratio"]
     keys = ["page_name", *first, tables.change_key("reply_ratio"), *(f for f in fields if f not in first)]
     return table(frame, lang, total=total, keys=keys,

@@ -119,6 +119,8 @@ def per_page_table(pp: pd.DataFrame, lang: str, previous: pd.DataFrame | None = 
     frame = tables.with_change(pp, "page_id", "new_customer_count", before, SOURCE)
     total = {f: metrics.total(pp, f) for f in FIELDS}
     total[RATE] = metrics.phone_capture_rate(pp) if not pp.empty else None
+    if previous is not None:
+        total = tables.total_change(total, "new_customer_count", metrics.total(previous, "new_customer_count"), SOURCE)
     keys = ["page_name", FIELDS[0], tables.change_key(FIELDS[0]), *FIELDS[1:], RATE]
     return tables.table(frame, keys, lang, SOURCE, total=total,
                         **{tables.change_key(FIELDS[0]): tables.change_column(FIELDS[0], lang, SOURCE)})

@@ -167,7 +167,10 @@ def per_page_view(by_page: pd.DataFrame, lang: str, previous: pd.DataFrame | Non
     before = metrics.per_page_sums(previous, ["total"])["total"] if previous is not None else None
     frame = tables.with_change(by_page, "page_id", "total", before, SRC)
     keys = ["page_name", "total", tables.change_key("total"), *(f for f in fields if f != "total")]
-    return tables.table(frame, keys, lang, SRC, total={f: metrics.total(by_page, f) for f in fields},
+    total = {f: metrics.total(by_page, f) for f in fields}
+    if previous is not None:
+        total = tables.total_change(total, "total", metrics.total(previous, "total"), SRC)
+    return tables.table(frame, keys, lang, SRC, total=total,
                         **{tables.change_key("total"): tables.change_column("total", lang, SRC)})
 
 

@@ -207,6 +207,8 @@ def per_page_view(table: pd.DataFrame, lang: str, current: Mapping[str, pd.DataF
     rest = [c for c in table.columns if c not in KEY_COLUMNS and c != "page_id" and c not in spend]
     keys = [*KEY_COLUMNS, *spend, *rest]
     total = per_page_total(table, (current or {}).get("staff")) if current is not None else None
+    if before is not None:
+        total = tables.total_change(total, "total", metrics.total(before, "total"), "engagement")
     return tables.table(frame, keys, lang, sources=PER_PAGE_SOURCES, total=total, **spend,
                         **{tables.change_key("total"): tables.change_column("total", lang, "engagement")})
 

@@ -200,6 +200,8 @@ def leaderboard_table(board: pd.DataFrame, lang: str, previous: pd.DataFrame | N
             *(f for f in fields[1:] if f not in key_figures)]
     extra: dict[str, tables.Column] = {}
     total = _overall(board, COUNT_FIELDS)
+    if previous is not None:
+        total = tables.total_change(total, "inbox_count", metrics.total(leaderboard(previous), "inbox_count"), SOURCE)
     if reply_times is not None:
         frame = frame.merge(reply_times, on="user_id", how="left")
         added = [c for c in ("reply_median", "reply_p90", "reply_within") if c in reply_times.columns]
@@ -319,5 +321,7 @@ def per_page_table(pp: pd.DataFrame, lang: str, *, totals: pd.DataFrame | None =
     frame = tables.with_change(pp, "page_id", "inbox_count", before, SOURCE)
     keys = ["page_name", "inbox_count", tables.change_key("inbox_count"), *PER_PAGE_FIELDS[1:]]
     total = metrics.staff_overall(totals, PER_PAGE_FIELDS) if totals is not None else None
+    if previous is not None:
+        total = tables.total_change(total, "inbox_count", metrics.total(per_page(previous), "inbox_count"), SOURCE)
     return tables.table(frame, keys, lang, SOURCE, total=total,
                         **{tables.change_key("inbox_count"): tables.change_column("inbox_count", lang, SOURCE)})

@@ -113,13 +113,26 @@ def with_change(frame: pd.DataFrame, key: str, field_name: str, previous: Mappin
     if previous is None or field_name not in frame.columns:
         return frame
     before = previous if isinstance(previous, Mapping) else previous.to_dict()
-    values = []
-    for k, now in zip(frame[key], frame[field_name]):
-        ch = metrics.change(field_name, None if is_missing(now) else now, before.get(k), source)
-        values.append(ch.value if ch is not None and ch.kind in ("pct", "pp") else float("nan"))
+    values = [change_value(field_name, now, before.get(k), source) for k, now in zip(frame[key], frame[field_name])]
     out = frame.copy()
     out.insert(list(frame.columns).index(field_name) + 1, change_key(field_name), pd.array(values, dtype="float64"))
     return out
+
+
+def change_value(field_name: str, now: Any, before: Any, source: str | None = None) -> float:
+    """One value of a ``change_<field>`` column (a row's, or the totals row's): ``metrics.change``
+    in % or in points, as the cards show it; NaN when either value is unknown or the previous was 0."""
+    ch = metrics.change(field_name, None if is_missing(now) else now, before, source)
+    return ch.value if ch is not None and ch.kind in ("pct", "pp") else float("nan")
+
+
+def total_change(total: dict[str, Any] | None, field_name: str, before: Any,
+                 source: str | None = None) -> dict[str, Any] | None:
+    """A totals row with its ``change_<field>`` (``before``: the same total over the previous
+    period's rows): the change the view's card shows, where ``with_change`` gives each row's."""
+    if total is None or field_name not in total:
+        return total
+    return {**total, change_key(field_name): change_value(field_name, total[field_name], before, source)}
 
 
 def change_column(field_name: str, lang: str, source: str | None = None) -> Column:

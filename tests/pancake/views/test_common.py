@@ -266,3 +266,64 @@ def test_map_values_asks_once_per_distinct_value_and_unknowns_as_none():
     assert len(empty) == 0
     strings = map_values(pd.Series(["p1", "p2", "p1"], dtype="str"), {"p1": "Shop A"}.get)
     assert list(strings) == ["Shop A", None, "Shop A"]
+
+
+def test_the_per_page_totals_row_shows_the_change_the_card_shows():
+    """Two pages' engagements: now 100 + 50 = 150, before 80 + 20 = 100. Each page's change is
+    its own (+25 %, +150 %); the totals row's is all the pages' (+50 %), as the overview's card
+    has it; never the "—" it showed before, nor a sum or mean of the pages' changes."""
+    from pancake.numbers.views import overview
+    now = pd.DataFrame({"page_id": ["p1", "p2"], "date": pd.to_datetime(["2026-11-01"] * 2), "total": [100, 50]})
+    before = pd.DataFrame({"page_id": ["p1", "p2"], "date": pd.to_datetime(["2026-10-01"] * 2), "total": [80, 20]})
+    table = overview.per_page_table(["p1", "p2"], {"p1": "A", "p2": "B"}, {"engagement": now})
+    view = overview.per_page_view(table, "en", {"engagement": now}, {"engagement": before})
+    assert view.total["change_total"] == pytest.approx(50.0)
+    shown = tables.display_values(view, "vi", total=True)["change_total"].tolist()
+    assert shown == ["+25,0 %", "+150,0 %", "+50,0 %"]
+    card = cards.card(cards.sum_kpi("total", now, before, date(2026, 11, 1), date(2026, 11, 1),
+                                    source="engagement"), "vi")
+    assert card.delta == "+50,0 %"
+    # from nothing: no percentage of 0, on the row as on the card
+    zero = overview.per_page_view(table, "en", {"engagement": now}, {"engagement": before.assign(total=[0, 0])})
+    assert math.isnan(zero.total["change_total"])
+    # not compared: no change column, no change in the totals row
+    alone = overview.per_page_view(table, "en", {"engagement": now}, None)
+    assert "change_total" not in alone.total
+
+
+def test_every_per_page_totals_row_carries_its_change():
+    """Each page's table: the totals row's change is the change of the total (a count: summed
+    over the pages then and now; a ratio: from the summed messages), never "—" beside a card or
+    a figure that shows it, never a sum or mean of the rows' changes. Numbers by hand."""
+    from pancake.numbers.views import activity, customers, engagement, staff
+    day = pd.to_datetime(["2026-11-01", "2026-11-01"])
+    # engagement: now 100 + 50 = 150, before 80 + 20 = 100 -> +50 %
+    now = pd.DataFrame({"page_id": ["p1", "p2"], "date": day, "total": pd.array([100, 50], dtype="Int64")})
+    before = now.assign(total=pd.array([80, 20], dtype="Int64"))
+    t = engagement.per_page_view(engagement.per_page_table(now, {"p1": "A", "p2": "B"}, ["total"]), "vi", before)
+    assert tables.display_values(t, "vi", total=True)["change_total"].tolist() == ["+25,0 %", "+150,0 %", "+50,0 %"]
+    # customers: new customers now 30 + 10 = 40, before 20 + 20 = 40 -> 0 %; one page unknown before
+    cnow = pd.DataFrame({"page_id": ["p1", "p2"], "date": day, "new_customer_count": [30, 10],
+                         "new_page_inbox_count": [60, 20], "new_phone_number_count": [3, 1],
+                         "phone_number_count": [3, 1]})
+    cbefore = cnow.assign(new_customer_count=[20, 20])
+    ct = customers.per_page_table(customers.per_page(cnow), "vi", cbefore)
+    assert ct.total["change_new_customer_count"] == pytest.approx(0.0)
+    # activity: now answers 10 + 20 of 20 + 80 asked (ratio 0.3), before 30 of 50 (0.6) -> -30 points
+    hour = pd.to_datetime(["2026-11-01 09:00", "2026-11-01 09:00"])
+    anow = pd.DataFrame({"page_id": ["p1", "p2"], "hour": hour, "customer_inbox_count": [20, 80],
+                         "page_inbox_count": [10, 20]})
+    abefore = anow.assign(customer_inbox_count=[25, 25], page_inbox_count=[15, 15])
+    at = activity.per_page_view(activity.per_page_table(anow, {"p1": "A", "p2": "B"}), "vi", abefore)
+    assert at.total["change_reply_ratio"] == pytest.approx(-30.0)
+    assert tables.display_values(at, "vi", total=True)["change_reply_ratio"].iloc[-1] == "-30,0 điểm %"
+    # staff: messages sent 100 + 50 + 40 = 190 now, 120 + 40 = 160 before -> +18.75 %
+    lt = staff.leaderboard_table(staff.leaderboard(STAFF, {"p1": "Shop A", "p2": "Shop B"}), "vi", STAFF_PREV)
+    assert lt.total["change_inbox_count"] == pytest.approx(18.75)
+    assert tables.display_values(lt, "vi", total=True)["change_inbox_count"].iloc[-1] == "+18,8 %"
+    pt = staff.per_page_table(staff.per_page(STAFF), "vi", totals=STAFF, previous=STAFF_PREV)
+    assert pt.total["change_inbox_count"] == pytest.approx(18.75)
+    # not compared: no change anywhere, the totals row included
+    assert "change_total" not in engagement.per_page_view(
+        engagement.per_page_table(now, {}, ["total"]), "vi").total
+    assert "change_inbox_count" not in staff.leaderboard_table(staff.leaderboard(STAFF), "vi").total
