@@ -43,10 +43,14 @@ UNPACED = 1e6
 @pytest.fixture(autouse=True)
 def _unpaced_demo(monkeypatch):
     """The demo's client (``core.make_client`` with demo settings: what AppTest runs on) paces at
-    UNPACED calls a second and its simulator counts no rate limit. Any other client or simulator,
-    the tests' own, keeps its pacing (``Simulator()`` answers 429 over 5 calls a second)."""
+    UNPACED calls a second and its simulator counts no rate limit; so does the messages filler
+    process a dashboard starts (``pancake fill`` behind ``tests.pancake.unpaced.PRELUDE``: paced,
+    it waited ~0.2 s a call while the test waited for it). Any other client or simulator, the
+    tests' own, keeps its pacing (``Simulator()`` answers 429 over 5 calls a second)."""
     from pancake.api.ratelimit import RateLimiter
-    from pancake.data import core
+    from pancake.data import core, filler
+    from tests.pancake.unpaced import PANCAKE
+    monkeypatch.setattr(filler, "COMMAND", [*PANCAKE, "fill"])
     made = core.make_client
 
     def make_client(settings, **options):
