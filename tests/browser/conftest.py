@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pancake.delivery import appserver, picture
+from tests.pancake import unpaced
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -45,8 +46,9 @@ _stop = appserver.stop   # one home: pancake.delivery.appserver (stop a process 
 
 @pytest.fixture(scope="session")
 def sim_url():
-    """``python -m pancake.api.simulator --port 0``: read the port it prints."""
-    proc = subprocess.Popen([sys.executable, "-m", "pancake.api.simulator", "--port", "0"], cwd=ROOT,
+    """``python -m pancake.api.simulator --port 0 --no-rate-limit``: read the port it prints (the
+    dashboards on it are unpaced: ``running_app``)."""
+    proc = subprocess.Popen([sys.executable, "-m", "pancake.api.simulator", "--port", "0", "--no-rate-limit"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = proc.stdout.readline()
@@ -56,6 +58,25 @@ def sim_url():
         yield m.group(1)
     finally:
         _stop(proc)
+
+
+# Before the dashboard's own start-up (``appserver.PRELOAD``): its clients and the messages fillers
+# it starts unpaced (``tests.pancake.unpaced.SERVER``), on simulators that count no rate limit.
+# Pacing is tested where it is the point (the limiters' tests, the fault matrix, the procs tests);
+# here it only made every view and every fill wait ~0.2 s a call in real time.
+UNPACED_SERVER = unpaced.SERVER
+
+
+class UnpacedAppServer(appserver.AppServer):
+    """``appserver.AppServer`` with ``UNPACED_SERVER`` run first in the dashboard's process."""
+
+    def spawn(self) -> appserver.AppServer:
+        preload = appserver.PRELOAD
+        appserver.PRELOAD = UNPACED_SERVER + preload
+        try:
+            return super().spawn()
+        finally:
+            appserver.PRELOAD = preload
 
 
 @contextmanager
@@ -73,7 +94,7 @@ def running_app(base_url: str, log_name: str, *, demo_tokens: bool = True, scrip
     env.update(env_extra)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with open(ARTIFACTS / log_name, "w") as log:
-        server = appserver.AppServer(env, log=log, script=script)
+        server = UnpacedAppServer(env, log=log, script=script)
         try:
             server.start()
         except appserver.AppServerError as exc:

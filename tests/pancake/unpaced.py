@@ -6,12 +6,13 @@ fixture): the real client would otherwise wait ~0.2 s a call, the whole of a com
 
 ``PRELUDE`` runs before ``pancake``'s entry point in the child: the loader's client
 (``core.make_client``) gets an unpaced in-process limiter and no shared limiter (and in demo mode
-its simulator counts no rate limit)."""
+its simulator counts no rate limit); so do the messages filler and the dashboard the child starts
+(``SERVER``: what a dashboard process runs first; the browser tests start theirs with it)."""
 from __future__ import annotations
 
 import sys
 
-PRELUDE = """
+CLIENT = """
 from pancake.api.ratelimit import RateLimiter
 from pancake.data import core
 _made = core.make_client
@@ -28,6 +29,18 @@ core.make_client = _unpaced
 MAIN = """
 import runpy
 runpy.run_module("pancake", run_name="__main__", alter_sys=True)
+"""
+
+# the processes such a child starts are unpaced too: the messages filler a dashboard starts
+# (``pancake fill``) and the dashboard ``digest --picture`` starts (``appserver.PRELOAD`` runs
+# ``SERVER`` first)
+SERVER = CLIENT + f"""
+from pancake.data import filler as _filler
+_filler.COMMAND = {[sys.executable, "-c", CLIENT + MAIN, "fill"]!r}
+"""
+PRELUDE = SERVER + f"""
+from pancake.delivery import appserver as _appserver
+_appserver.PRELOAD = {SERVER!r} + _appserver.PRELOAD
 """
 
 # ``python -m pancake`` without pacing: ``[*PANCAKE, "export", ...]``
