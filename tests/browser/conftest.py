@@ -60,19 +60,28 @@ def sim_url():
         _stop(proc)
 
 
-# Before the dashboard's own start-up (``appserver.PRELOAD``): its clients and the messages fillers
-# it starts unpaced (``tests.pancake.unpaced.SERVER``), on simulators that count no rate limit.
-# Pacing is tested where it is the point (the limiters' tests, the fault matrix, the procs tests);
-# here it only made every view and every fill wait ~0.2 s a call in real time.
-UNPACED_SERVER = unpaced.SERVER
+# Before the dashboard's own start-up (``appserver.PRELOAD``): its clients unpaced
+# (``tests.pancake.unpaced.SERVER``), on simulators that count no rate limit. Pacing is tested where
+# it is the point (the limiters' tests, the fault matrix, the procs tests); here it only made every
+# view wait ~0.2 s a call in real time. The messages fillers it starts stay paced unless a test
+# waits for their fill (``unpaced_filler=True``): nobody waits for the others, which unpaced would
+# fill every conversation asked, at full speed, on the cores the other tests run on.
+UNPACED_FILLER = f"""
+from pancake.data import filler as _filler
+_filler.COMMAND = {unpaced.FILLER!r}
+"""
 
 
 class UnpacedAppServer(appserver.AppServer):
-    """``appserver.AppServer`` with ``UNPACED_SERVER`` run first in the dashboard's process."""
+    """``appserver.AppServer`` with ``preload`` run first in the dashboard's process."""
+
+    def __init__(self, *args, preload: str = unpaced.SERVER, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.preload = preload
 
     def spawn(self) -> appserver.AppServer:
         preload = appserver.PRELOAD
-        appserver.PRELOAD = UNPACED_SERVER + preload
+        appserver.PRELOAD = self.preload + preload
         try:
             return super().spawn()
         finally:
@@ -81,11 +90,12 @@ class UnpacedAppServer(appserver.AppServer):
 
 @contextmanager
 def running_app(base_url: str, log_name: str, *, demo_tokens: bool = True, script: str = "app.py",
-                **env_extra: str) -> Iterator[str]:
+                unpaced_filler: bool = False, **env_extra: str) -> Iterator[str]:
     """The dashboard (``pancake.delivery.appserver``: a free loopback port, stopped by its pid) on the
     simulator at ``base_url``, with none of this machine's ``PANCAKE_*`` settings but the
     simulator's user token (and its demo page tokens unless ``demo_tokens`` is False) and
-    ``env_extra``; its output in ``ARTIFACTS/log_name``. Yields its URL."""
+    ``env_extra``; its output in ``ARTIFACTS/log_name``; its clients unpaced, and its messages fillers
+    too with ``unpaced_filler`` (``UnpacedAppServer``). Yields its URL."""
     from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PANCAKE_BASE_URL=base_url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN)
@@ -94,7 +104,8 @@ def running_app(base_url: str, log_name: str, *, demo_tokens: bool = True, scrip
     env.update(env_extra)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with open(ARTIFACTS / log_name, "w") as log:
-        server = UnpacedAppServer(env, log=log, script=script)
+        server = UnpacedAppServer(env, log=log, script=script,
+                                  preload=unpaced.SERVER + (UNPACED_FILLER if unpaced_filler else ""))
         try:
             server.start()
         except appserver.AppServerError as exc:
