@@ -6,8 +6,8 @@ fixture): the real client would otherwise wait ~0.2 s a call, the whole of a com
 
 ``PRELUDE`` runs before ``pancake``'s entry point in the child: the loader's client
 (``core.make_client``) gets an unpaced in-process limiter and no shared limiter (and in demo mode
-its simulator counts no rate limit); so does the dashboard the child starts (``SERVER``: what a
-dashboard process runs first; the browser tests start theirs with it)."""
+its simulator counts no rate limit). ``SERVER`` does the same in a dashboard's process (the
+browser tests start theirs with it); ``FILLER`` is ``pancake fill`` unpaced."""
 from __future__ import annotations
 
 import sys
@@ -34,14 +34,10 @@ runpy.run_module("pancake", run_name="__main__", alter_sys=True)
 # ``pancake fill``, the messages filler a dashboard starts, unpaced (``filler.COMMAND``): for the
 # tests that wait for its fill (``unpaced_filler`` in tests/conftest.py)
 FILLER = [sys.executable, "-c", CLIENT + MAIN, "fill"]
-# what a dashboard process runs first (``appserver.PRELOAD``): its clients unpaced (the fillers it
-# starts stay paced: nobody waits for them)
+# what a dashboard process runs first (``appserver.PRELOAD``; the browser tests'): its clients
+# unpaced (the fillers it starts stay paced: nobody waits for them)
 SERVER = CLIENT
-# the dashboard ``digest --picture`` starts is unpaced too
-PRELUDE = CLIENT + f"""
-from pancake.delivery import appserver as _appserver
-_appserver.PRELOAD = {SERVER!r} + _appserver.PRELOAD
-"""
+PRELUDE = CLIENT
 
 # ``python -m pancake`` without pacing: ``[*PANCAKE, "export", ...]``
 PANCAKE = [sys.executable, "-c", PRELUDE + MAIN]
