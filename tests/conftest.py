@@ -44,7 +44,9 @@ UNPACED = 1e6
 def _unpaced_demo(monkeypatch):
     """The demo's client (``core.make_client`` with demo settings: what AppTest runs on) paces at
     UNPACED calls a second and its simulator counts no rate limit. Any other client or simulator,
-    the tests' own, keeps its pacing (``Simulator()`` answers 429 over 5 calls a second)."""
+    the tests' own, keeps its pacing (``Simulator()`` answers 429 over 5 calls a second), and so
+    does the messages filler process a dashboard starts, unless the test waits for its fill
+    (``unpaced_filler``)."""
     from pancake.api.ratelimit import RateLimiter
     from pancake.data import core
     made = core.make_client
@@ -58,6 +60,18 @@ def _unpaced_demo(monkeypatch):
                 sim.rate_limit_per_second = 0
         return client
     monkeypatch.setattr(core, "make_client", make_client)
+    yield
+
+
+@pytest.fixture
+def unpaced_filler(monkeypatch):
+    """The messages filler process the dashboards of this test start (``pancake fill``) unpaced
+    (``tests.pancake.unpaced``): for a test that waits for its fill (paced, it waited ~0.2 s a
+    call). Elsewhere a filler nobody waits for stays paced: unpaced, it filled every conversation
+    asked in the background at full speed, on the cores the other tests run on."""
+    from pancake.data import filler
+    from tests.pancake.unpaced import FILLER
+    monkeypatch.setattr(filler, "COMMAND", FILLER)
     yield
 
 

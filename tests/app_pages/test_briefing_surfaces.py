@@ -127,8 +127,9 @@ WHEN = {"vi": "Hôm qua", "en": "Yesterday"}
 
 
 @pytest.fixture(autouse=True)
-def _filler_leaves_when_done(monkeypatch):
-    """The store's filler process leaves as soon as its queue is empty (``wait_started``)."""
+def _filler_leaves_when_done(monkeypatch, unpaced_filler):
+    """The store's filler process leaves as soon as its queue is empty (``wait_started``), and
+    fills unpaced (``unpaced_filler``)."""
     monkeypatch.setattr(filler, "IDLE_SECONDS", 0.0)
     monkeypatch.setattr(rd, "PARTIAL_TTL_SECONDS", 0)     # the rerun after the fill sees all of it
     yield

@@ -98,9 +98,11 @@ def test_a_range_of_days_draws_its_days():
 # --- over HTTP, the simulator's request log at hand ---------------------------------------------------
 
 @pytest.fixture
-def served():
+def served(unpaced_clients):
+    """Unpaced (``unpaced_clients``, a simulator counting no rate limit): pacing is not what these
+    tests look at."""
     now = datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0)
-    sim = Simulator(now=now)
+    sim = Simulator(now=now, rate_limit_per_second=0)
     server, thread = serve(sim, "127.0.0.1", 0)
     host, port = server.server_address[:2]
     secrets = {"PANCAKE_BASE_URL": f"http://{host}:{port}/api",

@@ -51,7 +51,7 @@ def _forget_background() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _own_background(monkeypatch):
+def _own_background(monkeypatch, unpaced_filler):
     """Each test sees only its own background fills: those of a test before, in this module or
     in another one the same worker ran (their store closed with their loader), are waited for
     and forgotten, before and after."""

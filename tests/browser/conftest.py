@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pancake.delivery import appserver, picture
+from tests.pancake import unpaced
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -45,8 +46,9 @@ _stop = appserver.stop   # one home: pancake.delivery.appserver (stop a process 
 
 @pytest.fixture(scope="session")
 def sim_url():
-    """``python -m pancake.api.simulator --port 0``: read the port it prints."""
-    proc = subprocess.Popen([sys.executable, "-m", "pancake.api.simulator", "--port", "0"], cwd=ROOT,
+    """``python -m pancake.api.simulator --port 0 --no-rate-limit``: read the port it prints (the
+    dashboards on it are unpaced: ``running_app``)."""
+    proc = subprocess.Popen([sys.executable, "-m", "pancake.api.simulator", "--port", "0", "--no-rate-limit"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = proc.stdout.readline()
@@ -58,13 +60,42 @@ def sim_url():
         _stop(proc)
 
 
+# Before the dashboard's own start-up (``appserver.PRELOAD``): its clients unpaced
+# (``tests.pancake.unpaced.SERVER``), on simulators that count no rate limit. Pacing is tested where
+# it is the point (the limiters' tests, the fault matrix, the procs tests); here it only made every
+# view wait ~0.2 s a call in real time. The messages fillers it starts stay paced unless a test
+# waits for their fill (``unpaced_filler=True``): nobody waits for the others, which unpaced would
+# fill every conversation asked, at full speed, on the cores the other tests run on.
+UNPACED_FILLER = f"""
+from pancake.data import filler as _filler
+_filler.COMMAND = {unpaced.FILLER!r}
+"""
+
+
+class UnpacedAppServer(appserver.AppServer):
+    """``appserver.AppServer`` with ``preload`` run first in the dashboard's process."""
+
+    def __init__(self, *args, preload: str = unpaced.SERVER, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.preload = preload
+
+    def spawn(self) -> appserver.AppServer:
+        preload = appserver.PRELOAD
+        appserver.PRELOAD = self.preload + preload
+        try:
+            return super().spawn()
+        finally:
+            appserver.PRELOAD = preload
+
+
 @contextmanager
 def running_app(base_url: str, log_name: str, *, demo_tokens: bool = True, script: str = "app.py",
-                **env_extra: str) -> Iterator[str]:
+                unpaced_filler: bool = False, **env_extra: str) -> Iterator[str]:
     """The dashboard (``pancake.delivery.appserver``: a free loopback port, stopped by its pid) on the
     simulator at ``base_url``, with none of this machine's ``PANCAKE_*`` settings but the
     simulator's user token (and its demo page tokens unless ``demo_tokens`` is False) and
-    ``env_extra``; its output in ``ARTIFACTS/log_name``. Yields its URL."""
+    ``env_extra``; its output in ``ARTIFACTS/log_name``; its clients unpaced, and its messages fillers
+    too with ``unpaced_filler`` (``UnpacedAppServer``). Yields its URL."""
     from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PANCAKE_BASE_URL=base_url, PANCAKE_ACCESS_TOKEN=DEMO_USER_TOKEN)
@@ -73,7 +104,8 @@ def running_app(base_url: str, log_name: str, *, demo_tokens: bool = True, scrip
     env.update(env_extra)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with open(ARTIFACTS / log_name, "w") as log:
-        server = appserver.AppServer(env, log=log, script=script)
+        server = UnpacedAppServer(env, log=log, script=script,
+                                  preload=unpaced.SERVER + (UNPACED_FILLER if unpaced_filler else ""))
         try:
             server.start()
         except appserver.AppServerError as exc:

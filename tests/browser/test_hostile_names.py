@@ -29,7 +29,7 @@ def hostile_url():
     names = {1: HOSTILE, 2: LINK}
     tags = tuple((names.get(i, text), *rest) for i, (text, *rest) in enumerate(_data.TAG_DEFS))
     pages = [replace(p, name=f"{HOSTILE} {LINK} {i}", tags=tags) for i, p in enumerate(DEMO_PAGES)]
-    server, thread = serve(Simulator(pages=pages), "127.0.0.1", 0)
+    server, thread = serve(Simulator(pages=pages, rate_limit_per_second=0), "127.0.0.1", 0)   # unpaced: running_app
     host, port = server.server_address[:2]
     try:
         with running_app(f"http://{host}:{port}/api", "streamlit-hostile.log") as url:

@@ -12,10 +12,29 @@ import pytest
 from pancake import fmt
 
 from . import truth
-from .conftest import metrics_on, settle, shot
+from .conftest import metrics_on, running_app, settle, shot
 
 pytestmark = pytest.mark.browser
 WA = truth.DEMO_PAGE_IDS[4]
+
+
+@pytest.fixture(scope="module")
+def replies_url(sim_url, tmp_path_factory):
+    """A dashboard of its own whose messages filler runs unpaced (``unpaced_filler``): this test
+    waits for its fill. Its own store (``PANCAKE_CACHE_DIR``), so its own filler: not one another
+    dashboard of the session started, paced, on the same store."""
+    cache = tmp_path_factory.mktemp("replies-cache")
+    with running_app(sim_url, "streamlit-replies.log", unpaced_filler=True, PANCAKE_CACHE_DIR=str(cache)) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, replies_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=replies_url)
+    pg = context.new_page()
+    pg.set_default_timeout(45_000)
+    yield pg
+    context.close()
 
 
 def test_replies_partial_then_true_figures_and_the_basis_in_the_url(page):

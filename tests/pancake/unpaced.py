@@ -6,12 +6,13 @@ fixture): the real client would otherwise wait ~0.2 s a call, the whole of a com
 
 ``PRELUDE`` runs before ``pancake``'s entry point in the child: the loader's client
 (``core.make_client``) gets an unpaced in-process limiter and no shared limiter (and in demo mode
-its simulator counts no rate limit)."""
+its simulator counts no rate limit). ``SERVER`` does the same in a dashboard's process (the
+browser tests start theirs with it); ``FILLER`` is ``pancake fill`` unpaced."""
 from __future__ import annotations
 
 import sys
 
-PRELUDE = """
+CLIENT = """
 from pancake.api.ratelimit import RateLimiter
 from pancake.data import core
 _made = core.make_client
@@ -29,6 +30,14 @@ MAIN = """
 import runpy
 runpy.run_module("pancake", run_name="__main__", alter_sys=True)
 """
+
+# ``pancake fill``, the messages filler a dashboard starts, unpaced (``filler.COMMAND``): for the
+# tests that wait for its fill (``unpaced_filler`` in tests/conftest.py)
+FILLER = [sys.executable, "-c", CLIENT + MAIN, "fill"]
+# what a dashboard process runs first (``appserver.PRELOAD``; the browser tests'): its clients
+# unpaced (the fillers it starts stay paced: nobody waits for them)
+SERVER = CLIENT
+PRELUDE = CLIENT
 
 # ``python -m pancake`` without pacing: ``[*PANCAKE, "export", ...]``
 PANCAKE = [sys.executable, "-c", PRELUDE + MAIN]
