@@ -101,10 +101,10 @@ def evaluate(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], *, 
     (``lang`` is not needed to evaluate)."""
     today = now_local.date()
     plan = [("activity", today - timedelta(days=1), today), ("staff", today - timedelta(days=7), today),
-            ("ads", today, today)]
+            ("ads", today, today), ("ads", today - timedelta(days=7), today - timedelta(days=1))]
     for kind, a, b in plan:
         loader.prefetch(kind, page_ids, a, b)
-    act, staff, ads = (loader.load(kind, page_ids, a, b, page_names=names) for kind, a, b in plan)
+    act, staff, ads, ads_week = (loader.load(kind, page_ids, a, b, page_names=names) for kind, a, b in plan)
     errors = bf.errors_of([act, staff, ads])
     waiting = None
     if waiting_minutes is not None:
@@ -118,7 +118,8 @@ def evaluate(loader: Any, page_ids: Sequence[str], names: Mapping[str, str], *, 
         errors = errors + [e for e in reply_targets.got.errors if (e.page_id, e.message) not in seen]
     found = bf.flags(day=today, now=now_local, errors=errors, activity=act.get("hourly"),
                      staff_hourly=staff.get("hourly"), ads=ads.get("ads"), silent_hours=silent_hours,
-                     waiting=waiting, waiting_minutes=waiting_minutes, failures=False, reply_targets=targets)
+                     waiting=waiting, waiting_minutes=waiting_minutes, failures=False, reply_targets=targets,
+                     ads_before=ads_week.get("ads"))
     return Check(flags=found, errors=errors, day=today, now=now_local)
 
 

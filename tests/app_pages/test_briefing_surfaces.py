@@ -41,11 +41,19 @@ def sim_server():
     server.server_close()
 
 
-def qualifying(sim, page: str, day) -> list[tuple[str, float, str]]:
-    """(name, spend, currency) of the ads that spent with no purchase on ``day``, by hand."""
+def qualifying(sim, page: str, day, *, not_over: bool = False) -> list[tuple[str, float, str]]:
+    """(name, spend, currency) of the ads that spent with no purchase on ``day``, by hand. A day
+    ``not_over`` (today, for the alert): only the ads whose spend reached what a purchase cost
+    them over the 7 days before (their spend / their purchases), or that bought nothing then."""
+    cost = {}
+    if not_over:
+        cost = {r["ad_id"]: float(r["spend"]) / float(r["purchases"])
+                for r in sim.truth.ads(page, day - timedelta(days=7), day - timedelta(days=1))
+                if r["spend"] and r["purchases"]}
     return [(r["name"], float(r["spend"]), r["currency"]) for r in sim.truth.ads(page, day, day)
             if r["spend"] is not None and float(r["spend"]) > 0 and r["purchases"] is not None
-            and float(r["purchases"]) == 0 and r["status"] != "PAUSED"]
+            and float(r["purchases"]) == 0 and r["status"] != "PAUSED"
+            and float(r["spend"]) >= cost.get(r["ad_id"], 0.0)]
 
 
 def expected(sim, page: str, day, lang: str, when: str) -> list[str]:
@@ -66,7 +74,7 @@ def unescape(markdown: str) -> str:
 def test_the_days_chosen_are_a_day_with_none_and_a_day_with_one():
     sim = truth.sim()
     y = sim.today() - timedelta(days=1)
-    assert qualifying(sim, SNEAKER, y) == [] and qualifying(sim, SNEAKER, sim.today()) == []
+    assert qualifying(sim, SNEAKER, y) == [] and qualifying(sim, SNEAKER, sim.today(), not_over=True) == []
     assert [a for a, _, _ in qualifying(sim, LINH_CHI, y)] == ["QC Áo sơ mi công sở"]
     rows = {r["name"]: r for r in sim.truth.ads(SNEAKER, y, y)}
     assert rows["Sneaker sale 9.9"]["purchases"] > 0 and rows["Jordan mới về"]["purchases"] is None
@@ -100,7 +108,8 @@ def test_the_tv_the_digest_and_the_alert_agree(sim_server, tmp_path, page, lang)
     template = re.escape(WORDS[lang][0]).replace(r"\{ad\}", "(.+)").replace(r"\{page\}", ".+") \
         .replace(r"\{spend\}", "(.+)").replace(r"\{when\}", WORDS[lang][1]["today"])
     said = [re.fullmatch(template, ln) for ln in ad_lines(text)]
-    assert all(said) and [m.group(1) for m in said] == [a for a, _, _ in qualifying(sim, page, sim.today())]
+    assert all(said) and [m.group(1) for m in said] == [a for a, _, _ in qualifying(sim, page, sim.today(),
+                                                                                      not_over=True)]
     assert not any(re.fullmatch(r"[^\d]*0([.,]00)?[^\d]*", m.group(2)) for m in said)   # never "spent 0.00"
     assert not BAD.search(text)
 

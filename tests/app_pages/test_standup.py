@@ -136,10 +136,15 @@ def test_standup_ads_rotation_several_pages():
             wasted.setdefault(r["page_id"], []).append(r["name"])
     names = cache.page_names()
     shown = attention_lines(at)
-    assert wasted and len(shown) == len(wasted)
-    for pid, ads in wasted.items():
-        what = f"quảng cáo “{ads[0]}” chi tiền" if len(ads) == 1 else f"{len(ads)} quảng cáo chi tiền"
-        assert f"{names[pid]}: {what}, chưa có lượt mua" in shown, (pid, shown)
+    # each page's ads reason (a page may have other reasons too, " · "-separated: a staff member
+    # slower than their week on that day is its own rule, tested with the briefing's flags)
+    ads_shown = {}
+    for line in shown:
+        page, reasons = line.split(": ", 1)
+        ads_shown.update((page, r) for r in reasons.split(" · ") if "quảng cáo" in r)
+    want = {names[pid]: (f"quảng cáo “{ads[0]}” chi tiền" if len(ads) == 1 else f"{len(ads)} quảng cáo chi tiền")
+            + ", chưa có lượt mua" for pid, ads in wasted.items()}
+    assert wasted and ads_shown == want, (ads_shown, shown)
     unknown = [r["name"] for r in rows if (r["spend"] or 0) > 0 and r["purchases"] is None]
     assert unknown and not any(f"“{n}”" in t for n in unknown for t in shown)
 

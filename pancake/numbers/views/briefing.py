@@ -277,13 +277,27 @@ def response_time_flags(staff_hourly: pd.DataFrame | None, day: date, *, ratio_t
     return by_severity(out)
 
 
-def ads_no_purchase_flags(ads: pd.DataFrame | None, day: date | None = None) -> list[Flag]:
+def ads_no_purchase_flags(ads: pd.DataFrame | None, day: date | None = None, *,
+                          before: pd.DataFrame | None = None) -> list[Flag]:
     """The ads the Ads page flags "spent with no purchase" (``views.ads.ad_table``'s
     ``no_purchases``: one rule), over the frame's range (``day`` says which day it is), most
-    spend first. On a day when no ad qualifies: none (never one blank flag per ad)."""
+    spend first. On a day when no ad qualifies: none (never one blank flag per ad).
+
+    ``before``, for a day not over yet (today): the same ads over the days before it. Early in a
+    day every ad that spends has no purchase yet, so an ad is flagged only once its spend today
+    reaches what a purchase cost it then (their spend over their purchases, in its currency), or
+    when it bought nothing then either (or has no such figure)."""
     if ads is None or ads.empty:
         return []
     hit = ads_views.flagged(ads_views.ad_table(ads), ads_views.FLAG_NO_PURCHASES)
+    if before is not None and not hit.empty:
+        usual = ads_views.ad_table(before)
+        cost = {(str(p), str(a), str(c)): float(v) for p, a, c, v in
+                zip(usual["page_id"], usual["ad_id"], usual["currency"], usual["cost_per_purchase"])
+                if not is_missing(v) and float(v) > 0}
+        early = [float(s) < cost.get((str(p), str(a), str(c)), 0.0)
+                 for p, a, c, s in zip(hit["page_id"], hit["ad_id"], hit["currency"], hit["spend"])]
+        hit = hit[[not e for e in early]].reset_index(drop=True)
     out = [Flag("ads_no_purchase", str(r["page_id"]), name_of(r["name"], r["ad_id"]),
                 {"ad_id": name_of(r["ad_id"]), "spend": float(r["spend"]), "currency": str(r["currency"] or "")},
                 day)
@@ -356,16 +370,17 @@ def flags(*, day: date, now: datetime, errors: Iterable[Any] = (), activity: pd.
           staff_hourly: pd.DataFrame | None = None, ads: pd.DataFrame | None = None,
           silent_hours: float = DEFAULT_SILENT_HOURS, waiting: pd.DataFrame | None = None,
           waiting_minutes: float | None = None, failures: bool = True,
-          reply_targets: Iterable[Flag] = ()) -> list[Flag]:
+          reply_targets: Iterable[Flag] = (), ads_before: pd.DataFrame | None = None) -> list[Flag]:
     """Every flag of ``day`` (staff and ads: that day's facts) and of ``now`` (no reply, tokens,
     waiting), most serious first: what the standup screen, the digest and the alerts raise.
     ``failures``: also the pages that did not load for another reason than their token;
-    ``reply_targets``: :func:`reply_target_flags` (the alert's, when asked for)."""
+    ``reply_targets``: :func:`reply_target_flags` (the alert's, when asked for); ``ads_before``:
+    the ads of the days before ``day`` when ``day`` is not over (see :func:`ads_no_purchase_flags`)."""
     errors = list(errors)
     found = (token_flags(errors) + (failure_flags(errors) if failures else [])
              + no_reply_flags(activity, now, hours=silent_hours)
              + response_time_flags(staff_hourly, day)
-             + ads_no_purchase_flags(ads, day) + list(reply_targets))
+             + ads_no_purchase_flags(ads, day, before=ads_before) + list(reply_targets))
     if waiting_minutes is not None:
         found += waiting_flags(waiting, waiting_minutes)
     return by_severity(found)
