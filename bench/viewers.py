@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"filler peak RSS {fill_peak:.0f} MB; load {load_start[0]:.1f} -> {os.getloadavg()[0]:.1f}; "
                   f"exceptions {sum(x for _, _, x in many)}; staff median "
                   f"{statistics.median([s for q, s, _ in many if q == 'staff']):.1f} s", flush=True)
+            print("per page, median / slowest (s): " + ", ".join(
+                f"{p} {statistics.median([s for q, s, _ in many if q == p]):.1f} / "
+                f"{max(s for q, s, _ in many if q == p):.1f}" for p in PAGES), flush=True)
             return 0
         fresh_state()
         reset_calls(server)
