@@ -55,20 +55,23 @@ else:
     # last: the messages' median, P90 and % within target beside Pancake's average. Reading the
     # conversations and their messages takes a while: every figure above is drawn before it, and
     # the run does not wait for them (computed once for every session, in a thread of their own;
-    # until the first result is there, a fragment looks again and then draws the page again).
+    # while they are, a fragment looks again and draws the page again once they are there).
     st.subheader(state.t("staff.reply_times"))
     hours = rd.hours()
     basis = rd.basis(hours)
     reply = rd.turns_soon(page.page_ids, page.start, page.end, hours)
-    if reply is None:
+    if reply is None or rd.computing(page.page_ids, page.start, page.end, hours):
+        # nothing yet, or an older result while the next is computed: the page is drawn again
+        # once the new one is there (once: then it is fresh)
         @st.fragment(run_every=timedelta(seconds=rd.POLL_SECONDS))
-        def reply_times_pending() -> None:
+        def reply_times_follow() -> None:
             auth.recheck()
-            if rd.turns_soon(page.page_ids, page.start, page.end, hours) is not None:
+            if rd.turns_soon(page.page_ids, page.start, page.end, hours) is not reply:
                 st.rerun(scope="app")
-            st.caption(":material/hourglass_top: " + state.t("staff.reply_times_pending"))
-        reply_times_pending()
-    else:
+            if reply is None:
+                st.caption(":material/hourglass_top: " + state.t("staff.reply_times_pending"))
+        reply_times_follow()
+    if reply is not None:
         st.caption(vr.staff_caption(reply, basis, lang))
         reply_table = v.reply_times_table(board, lang, *rd.staff_figures(reply, basis))
         components.table(reply_table, "staff-reply-times", page.page_ids, key="dl_staff_reply_times")

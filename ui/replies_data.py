@@ -144,6 +144,12 @@ def staff_figures(got: dr.RangeTurns, basis: str) -> tuple:
         return memo[basis]
 
 
+def computing(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> bool:
+    """Whether the range's turns are being computed now (``turns_soon``'s thread, or a waiting page's
+    run): a page showing an older result draws itself again once the new one is there."""
+    return _shared().flights.get(_inputs(page_ids, start, end, h)[0]) is not None
+
+
 class _Entry:
     """A kept result and until when it is fresh (``SharedTurns``)."""
     __slots__ = ("fresh_until", "value")

@@ -134,7 +134,8 @@ def test_the_leaderboard_is_drawn_before_the_messages_are_read(monkeypatch):
 def test_the_reply_times_section_beside_pancakes_average(monkeypatch):
     from ui import replies_data as rd
     started: list = []              # the computation's thread, run by the test when it says so
-    shared = rd.SharedTurns(start=started.append)
+    clock = [1000.0]
+    shared = rd.SharedTurns(start=started.append, clock=lambda: clock[0])
     monkeypatch.setattr(rd, "_shared", lambda: shared)
     at = app_test(PAGE, params=params(ONE, "vi"), timeout=120)
     assert not at.exception
@@ -153,3 +154,13 @@ def test_the_reply_times_section_beside_pancakes_average(monkeypatch):
     assert shown and list(shown[0].columns[:0]) == [] and {"user_name", "average_response_time", "reply_median",
                                                            "reply_p90", "reply_within"} <= set(shown[0].columns)
     assert len(shown[0]) == expected([ONE], START, END, "vi")["n_users"]
+    assert not any("khi tính xong" in c.value for c in at.caption)
+    # past its 30 s (a complete result: the store has every conversation, or its 5 s, a partial
+    # one): the same table at once while the next is computed, by one thread
+    clock[0] += 31
+    at.run()
+    assert not at.exception and len(started) == 2
+    assert [d for d in at.dataframe if "reply_median" in d.value.columns]
+    started[1]()
+    at.run()
+    assert not at.exception and len(started) == 2 and [d for d in at.dataframe if "reply_median" in d.value.columns]
