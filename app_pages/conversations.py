@@ -100,9 +100,11 @@ else:
         elif not points:
             st.session_state.pop(seen_key, None)
 
-    breakdowns = {"type": v.by_type(frame, lang), "tag": v.by_tag(frame, lang),
-                  "assignee": v.by_assignee(frame, lang, page.names), "phone": v.by_flag(frame, "has_phone", lang),
-                  "ads": v.by_flag(frame, "from_ads", lang)}
+    # the same load's breakdowns, day series and heatmap made once for every session
+    breakdowns = cd.once(loaded, ("breakdowns", lang, tuple(sorted(page.names.items()))), lambda: {
+        "type": v.by_type(frame, lang), "tag": v.by_tag(frame, lang),
+        "assignee": v.by_assignee(frame, lang, page.names), "phone": v.by_flag(frame, "has_phone", lang),
+        "ads": v.by_flag(frame, "from_ads", lang)})
     label_keys = {"type": "conv.col.type", "tag": "conv.col.tags", "assignee": "conv.col.assignees",
                   "phone": "conv.col.phone", "ads": "conv.col.from_ads"}
     st.caption(t("conv.drill_hint"))
@@ -124,13 +126,13 @@ else:
         chart(v.breakdown_figure(breakdowns["ads"], lang), "conv_chart_ads", "ads", breakdowns["ads"])
         tables["by_ads"] = v.breakdown_table(breakdowns["ads"], lang, label_keys["ads"])
 
-    days = v.by_day(frame, first_day, page.end)
+    days = cd.once(loaded, ("by_day", first_day, page.end), lambda: v.by_day(frame, first_day, page.end))
     if page.start != page.end:   # one day would be one bar across the page: its hours are in the heatmap
         st.markdown(f"**{t('conv.by_day')}**")
         chart(v.day_figure(days, lang, partial=page.partial), "conv_chart_day", "day")
     tables["by_day"] = v.day_table(days, lang)
     st.markdown(f"**{t('conv.heatmap')}**")
-    grid = v.weekday_hour(frame)
+    grid = cd.once(loaded, ("weekday_hour",), lambda: v.weekday_hour(frame))
     chart(v.heatmap_figure(grid, lang), "conv_chart_slot", "slot")
     tables["weekday_hour"] = weekday_hour_table(grid, lang)
 

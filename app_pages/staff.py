@@ -2,11 +2,13 @@
 token gives them), staff × hour heatmap and per-page breakdown. Computations: pancake.numbers.views.staff."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from pancake.numbers.views import replies as vr
 from pancake.numbers.views import staff as v
-from ui import cache, components, state
+from ui import auth, cache, components, state
 from ui import replies_data as rd
 from ui.page import open_page
 
@@ -51,14 +53,28 @@ else:
         tables["by_page"] = pp_table
 
     # last: the messages' median, P90 and % within target beside Pancake's average. Reading the
-    # conversations and their messages takes a while: every figure above is drawn before it.
+    # conversations and their messages takes a while: every figure above is drawn before it, and
+    # the run does not wait for them (computed once for every session, in a thread of their own;
+    # while they are, a fragment looks again and draws the page again once they are there).
     st.subheader(state.t("staff.reply_times"))
     hours = rd.hours()
     basis = rd.basis(hours)
-    reply = rd.turns(page.page_ids, page.start, page.end, hours)[0]
-    st.caption(vr.staff_caption(reply, basis, lang))
-    reply_table = v.reply_times_table(board, lang, *rd.staff_figures(reply, basis))
-    components.table(reply_table, "staff-reply-times", page.page_ids, key="dl_staff_reply_times")
-    tables["reply_times"] = reply_table
+    reply = rd.turns_soon(page.page_ids, page.start, page.end, hours)
+    if reply is None or rd.computing(page.page_ids, page.start, page.end, hours):
+        # nothing yet, or an older result while the next is computed: the page is drawn again
+        # once the new one is there (once: then it is fresh)
+        @st.fragment(run_every=timedelta(seconds=rd.POLL_SECONDS))
+        def reply_times_follow() -> None:
+            auth.recheck()
+            if rd.turns_soon(page.page_ids, page.start, page.end, hours) is not reply:
+                st.rerun(scope="app")
+            if reply is None:
+                st.caption(":material/hourglass_top: " + state.t("staff.reply_times_pending"))
+        reply_times_follow()
+    if reply is not None:
+        st.caption(vr.staff_caption(reply, basis, lang))
+        reply_table = v.reply_times_table(board, lang, *rd.staff_figures(reply, basis))
+        components.table(reply_table, "staff-reply-times", page.page_ids, key="dl_staff_reply_times")
+        tables["reply_times"] = reply_table
 
 components.download_everything(tables, "staff", page.page_ids)

@@ -15,14 +15,17 @@ Printed and written to ``--out`` (default /tmp/bench-viewers.md): every page loa
 process's peak RSS (while they are at once). Targets: p90 with the viewers within 2× one viewer's, peak RSS < 400 MB,
 API calls < 1.5× one viewer's. Exits 1 when one is missed or a run raised.
 
-Last figures (README "10 viewers at once"): since the messages are filled by a process of its
-own (``pancake.data.filler``; here ``bench.fill_worker``) and each page's turns are kept in a memo
-bounded in bytes, measured only at a load average of 13 to 56 (other agents on the 2 cores): at
-once median 1.7 s, p90 85.5 s, 46,393 API calls, peak RSS 691 MB (the filler's own: 308 MB); one at
-a time median 1.1 s, p90 7.7 s. Single flight met (0.70×); p90 (11×) and peak RSS missed: ten at
-once still wait for the staff page (the conversations' load of 24 pages × 30 days, then the range's
-~330,000 turns). The figures of the filler come from its own /proc VmHWM (a forked child's
-``ru_maxrss`` counts its parent's pages).
+Last figures (README "Pages that do not wait"): the Staff page draws its statistics without waiting
+for the response times (computed once for every session in a thread of their own), a conversations'
+load retries only its failed pages, the /conversations page's breakdowns are made once per load; at a
+load average of 2 to 11: at once median 1.1 to 3.1 s, p90 18.9 to 38.1 s (85 to 122 s before); one at
+a time median 0.2 to 0.5 s, p90 0.7 to 4.2 s; single flight met (0.07 to 0.71×); peak RSS 587 to
+689 MB, reached ~60 to 85 s into the phase at once, before the fill had stored much (ten sessions'
+runs at once: pyarrow's buffers 104 to 141 MB, malloc 250 to 310 MB in use). p90 and peak RSS still
+missed: at once the p90 is the /conversations page, whose first viewers wait for the cold load of
+24 pages × 30 days (36 to 47 s alone). The figures of the filler come from its own /proc VmHWM (a
+forked child's ``ru_maxrss`` counts its parent's pages). ``--at-once-only`` also prints each page's
+median and slowest load.
 """
 from __future__ import annotations
 
@@ -206,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"filler peak RSS {fill_peak:.0f} MB; load {load_start[0]:.1f} -> {os.getloadavg()[0]:.1f}; "
                   f"exceptions {sum(x for _, _, x in many)}; staff median "
                   f"{statistics.median([s for q, s, _ in many if q == 'staff']):.1f} s", flush=True)
+            print("per page, median / slowest (s): " + ", ".join(
+                f"{p} {statistics.median([s for q, s, _ in many if q == p]):.1f} / "
+                f"{max(s for q, s, _ in many if q == p):.1f}" for p in PAGES), flush=True)
             return 0
         fresh_state()
         reset_calls(server)

@@ -61,38 +61,68 @@ TURNS_MAX_ENTRIES = 4
 TURNS_MAX_BYTES = 160 * 2**20     # the results kept: bounded by their turns' bytes too (an agency's month: ~100 MB)
 
 
+# A result past its time still serves the Staff page (``turns_soon``) while the next one is
+# computed, for at most STALE_SECONDS: ten sessions opening it at once drew the page's other
+# figures, then waited for the conversations' load and the range's turns (a minute and more).
+STALE_SECONDS = 300
+POLL_SECONDS = 3          # how often a page waiting for its first result looks again
+
+
 def _result_bytes(value) -> int:
-    frame = getattr(value, "turns", None)
+    frame = getattr(getattr(value, "value", value), "turns", None)
     return int(frame.memory_usage(deep=True).sum()) if frame is not None else 0
+
+
+def _inputs(page_ids: list[str], start: date, end: date, h: hours_mod.Hours):
+    """What a range's turns are computed from, taken in the script run: the key, and the
+    computation as a function of the conversations' load (a thread of its own may call it)."""
+    ld = cache.loader()
+    store = ld.store if ld.store is not None else _memory()
+    tz, now, names, source = cache.tz_name(), cache.now_utc(), cache.page_names(), ld.source
+    env = {"PANCAKE_DEMO": "1"} if cache.settings().use_demo else None
+    key = (source, tuple(sorted(map(str, page_ids))), start, end, tz, repr(h))
+
+    def compute(loaded) -> dr.RangeTurns:
+        return dr.range_turns(store, source, loaded.frame, start, end, tz, h, now, errors=loaded.errors)
+
+    def fill(got: dr.RangeTurns) -> None:
+        if not got.complete and not _queued(store, source, got.kept.missing, env):
+            dr.fill_in_background(ld.client, store, source, got.kept.missing, page_names=names, scope=(start, end))
+    return key, compute, fill
 
 
 def turns(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> tuple[dr.RangeTurns, object]:
     """The turns that started in [start, end] over what the store has, and the conversations'
     load; the conversations not kept yet are fetched in the background."""
     loaded = cd.conversations(page_ids, start, end)
-    ld = cache.loader()
-    store = ld.store if ld.store is not None else _memory()
-    key = (ld.source, tuple(sorted(map(str, page_ids))), start, end, cache.tz_name(), repr(h))
-
-    def compute() -> dr.RangeTurns:
-        return dr.range_turns(store, ld.source, loaded.frame, start, end, cache.tz_name(), h, cache.now_utc(),
-                              errors=loaded.errors)
-    got = _shared().get_or_compute(key, compute, keep=lambda r: r.complete)   # partial: only runs at once
-    if not got.complete and not _queued(store, ld.source, got.kept.missing):
-        dr.fill_in_background(ld.client, store, ld.source, got.kept.missing, page_names=cache.page_names(),
-                              scope=(start, end))
+    key, compute, fill = _inputs(page_ids, start, end, h)
+    got = _shared().get_or_compute(key, lambda: compute(loaded), keep=lambda r: r.complete)   # partial: only runs at once
+    fill(got)
     return got, loaded
 
 
-def _queued(store, source: str, missing) -> bool:
+def turns_soon(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> dr.RangeTurns | None:
+    """``turns``'s result without waiting for it: the shared one when there is one (the last
+    one, up to ``STALE_SECONDS`` old, while the next is computed), else None; the conversations'
+    load and the turns are then computed in a thread of their own, once for every session."""
+    key, compute, fill = _inputs(page_ids, start, end, h)
+    load = cd.conversations_later(page_ids, start, end)
+
+    def work() -> dr.RangeTurns:
+        got = compute(load())
+        fill(got)
+        return got
+    return _shared().soon(key, work, keep=lambda r: r.complete)
+
+
+def _queued(store, source: str, missing, env: dict[str, str] | None) -> bool:
     """The missing conversations handed to the store's filler process (started once per store,
     ``pancake.data.filler``); False when the store cannot be shared with another process (in
     memory): the caller fills in this process. A filler that will not start is logged, then
     filled here as well."""
     try:
-        # the configuration the dashboard runs on: demo data when it has no token (the CLI's
-        # demo needs it said); tokens come from the same environment and .streamlit/secrets.toml
-        env = {"PANCAKE_DEMO": "1"} if cache.settings().use_demo else None
+        # the configuration the dashboard runs on (``env``): demo data when it has no token (the
+        # CLI's demo needs it said); tokens come from the same environment and .streamlit/secrets.toml
         return filler.ensure(store, source, missing, env=env) is not None
     except Exception as exc:  # noqa: BLE001 - the figures still come, filled in this process
         log.warning("messages filler not started (%s): filling in the dashboard", redact(str(exc)))
@@ -114,41 +144,86 @@ def staff_figures(got: dr.RangeTurns, basis: str) -> tuple:
         return memo[basis]
 
 
+def computing(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> bool:
+    """Whether the range's turns are being computed now (``turns_soon``'s thread, or a waiting page's
+    run): a page showing an older result draws itself again once the new one is there."""
+    return _shared().flights.get(_inputs(page_ids, start, end, h)[0]) is not None
+
+
+class _Entry:
+    """A kept result and until when it is fresh (``SharedTurns``)."""
+    __slots__ = ("fresh_until", "value")
+
+    def __init__(self, value, fresh_until: float) -> None:
+        self.value, self.fresh_until = value, fresh_until
+
+
 class SharedTurns:
     """Results by key, each computed by one run at a time (single flight through
     ``gather.Flights``, the product's one): the runs asking meanwhile wait for it and take its
     result (or its error); a result ``keep`` accepts (a complete one) also serves the next ``ttl``
     seconds, another one the next ``partial_ttl`` seconds (None: ``PARTIAL_TTL_SECONDS`` when it
-    is kept) (at most ``max_entries``)."""
+    is kept) (at most ``max_entries``). ``soon`` does not wait: it takes the last result of the
+    key up to ``stale`` seconds old, the next one computed by ``start`` (a thread of its own)."""
 
     def __init__(self, ttl: float = TURNS_TTL_SECONDS, max_entries: int = TURNS_MAX_ENTRIES,
-                 clock=time.monotonic, partial_ttl: float | None = None) -> None:
+                 clock=time.monotonic, partial_ttl: float | None = None, stale: float = STALE_SECONDS,
+                 start=None) -> None:
         self.memo = BoundedLRU(max_entries, TURNS_MAX_BYTES, size_of=_result_bytes, clock=clock)
         self.ttl = ttl
         self.partial_ttl = partial_ttl
+        self.stale = stale
+        self.clock = clock
+        self.start = start
         self.flights = gather.Flights(clock=clock)
 
+    def _fresh(self, key: tuple):
+        """The key's result while it is fresh, else None."""
+        entry = self.memo.get(key)
+        return entry.value if entry is not None and entry.fresh_until > self.clock() else None
+
     def get_or_compute(self, key: tuple, compute, keep=lambda _v: True):
-        got = self.memo.get(key)
+        got = self._fresh(key)
         if got is not None:
             return got
         mine: Future = Future()
         flight = self.flights.join(key, lambda: mine)
         if flight is not mine:               # another run computes it: take its result
             return flight.result()
+        return self._settle(key, mine, compute, keep)
+
+    def _settle(self, key: tuple, mine: Future, compute, keep):
         try:
             got = compute()
         except BaseException as e:           # the waiters get the error; the next run computes again
             mine.set_exception(e)
             raise
-        if keep(got):
-            self.memo.put(key, got, ttl=self.ttl)
-        else:
-            partial = PARTIAL_TTL_SECONDS if self.partial_ttl is None else self.partial_ttl
-            if partial > 0:
-                self.memo.put(key, got, ttl=partial)
+        fresh = self.ttl if keep(got) else (PARTIAL_TTL_SECONDS if self.partial_ttl is None else self.partial_ttl)
+        if max(fresh, self.stale) > 0:       # past ``fresh``, only ``soon`` takes it
+            self.memo.put(key, _Entry(got, self.clock() + fresh), ttl=max(fresh, self.stale))
         mine.set_result(got)
         return got
+
+    def soon(self, key: tuple, compute, keep=lambda _v: True):
+        """The fresh result of ``key``, else its last one (None when there is none) while the
+        next one is computed: by one thread for every caller (``start``, None: a new thread)."""
+        entry = self.memo.get(key)
+        if entry is not None and entry.fresh_until > self.clock():
+            return entry.value
+        mine: Future = Future()
+        if self.flights.join(key, lambda: mine) is mine:
+
+            def run() -> None:
+                try:
+                    self._settle(key, mine, compute, keep)
+                except Exception as exc:  # noqa: BLE001 - the page asks again on its next run
+                    log.warning("response times not computed: %s", redact(str(exc)))
+            (self.start or _thread)(run)
+        return entry.value if entry is not None else None
+
+
+def _thread(fn) -> None:
+    threading.Thread(target=fn, name="shared-turns", daemon=True).start()
 
 
 @st.cache_resource(show_spinner=False)

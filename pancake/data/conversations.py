@@ -560,8 +560,11 @@ def _collect_until(client: PancakeClient, ids: list[str], start: date, end: date
     errors = [page_error(pid, got.failed[pid], page_names) if pid in got.failed else
               late_error(pid, "conversations", deadline, page_names)
               for pid in ids if pid in got.failed or pid in got.late]
-    if not got.late:   # every page collected: the next run asks the API again (or the page's memory)
+    if not got.late and not got.failed:   # every page collected: the next run asks the API again
         _LOADS.forget(keys.values())
+    # a page failed: the load is not kept (``ui.conversations_data``), so the next one comes soon;
+    # it takes the other pages' results (kept as a late page's are) and asks only the failed pages
+    # (ten viewers at once, the API timing out on one page: each load asked every page again)
     return got.done, errors, got.late
 
 

@@ -48,6 +48,7 @@ IDLE_SECONDS = 10.0       # the filler exits after its queue has been empty this
 POLL_SECONDS = 1.0        # how often an idle filler looks at its queue
 REFUSED_SECONDS = 600.0   # a filler that refused (another configuration): fill in the dashboard this long
 LOCK_SECONDS = 10.0       # the longest wait for the queue's or the start's lock
+NICE = 10                 # the filler's process yields the CPU to the dashboard's sessions (``lower_priority``)
 BATCH = 200               # conversations the filler takes at a time, the latest asked first
 QUEUE_COLUMNS = ("page_id", "conversation_id", "customer_id", "updated_at")
 _STARTED: dict[int, subprocess.Popen] = {}    # the fillers this process started (reaped, stopped by pid)
@@ -184,6 +185,8 @@ def ensure(store: Any, source: str, missing: pd.DataFrame, *, root: str | os.Pat
                 proc = popen([*COMMAND, str(folder), *arg, "--idle", f"{IDLE_SECONDS:g}"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=err, cwd=os.getcwd(), start_new_session=True,
                              env={**os.environ, **(env or {})})
+            if isinstance(proc, subprocess.Popen):     # a process of its own (not a test's stand-in)
+                lower_priority(proc.pid)
             _STARTED[proc.pid] = proc
             (folder / "filler.pid").write_text(str(proc.pid), encoding="ascii")
             log.info("messages filler started for %s (pid %s)", getattr(store, "location", ""), proc.pid)
@@ -248,6 +251,16 @@ def wait_started(timeout: float | None = None) -> list[int]:
         _STARTED.pop(pid, None)
         out.append(pid)
     return out
+
+
+def lower_priority(pid: int, setpriority: Callable[[int, int, int], Any] = os.setpriority) -> None:
+    """The filler's process ``pid`` runs ``NICE`` steps below the dashboard: its fill is background
+    work, the sessions' page loads come first (issue 20: ten viewers at once waited for the
+    conversations' load while the fill took the cores). Refused: it runs as it is."""
+    try:
+        setpriority(os.PRIO_PROCESS, pid, NICE)
+    except (OSError, AttributeError):
+        pass
 
 
 def run(folder: Path, source: str, fill: Callable[[pd.DataFrame], Any], *, idle: float | None = None,

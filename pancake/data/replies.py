@@ -304,6 +304,21 @@ def _compact(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({c: "category" for c in _REPEATED})
 
 
+PARSE_AT_ONCE = 2000      # conversations whose stored messages are parsed together (a page's first run)
+
+
+def _united(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Compact turns frames as one, still compact: each repeated column's categories united and
+    sorted (their codes then sort as the texts do), so no frame is turned back into texts."""
+    frames = [f for f in frames if len(f)] or frames[:1]
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    cats = {c: pd.Index(pd.concat([pd.Series(f[c].cat.categories, dtype="str") for f in frames]).unique(),
+                        dtype="str").sort_values() for c in _REPEATED}
+    return pd.concat([f.astype({c: pd.CategoricalDtype(cats[c]) for c in _REPEATED}) for f in frames],
+                     ignore_index=True)
+
+
 def _turns_bytes(entry: tuple[dict[str, str], pd.DataFrame]) -> int:
     stamps, frame = entry
     return int(frame.memory_usage(deep=True).sum()) + _STAMP_BYTES * len(stamps)
@@ -326,16 +341,20 @@ def _page_turns(store: Any, source: str, page_id: str, part: pd.DataFrame, curre
         got = [c for c in new if c in stored and stored[c][0] == current[c]]   # moved meanwhile: next run
         if got:
             fresh_ids = set(got)
-            msgs = replies.messages_frame([(page_id, c, json.loads(stored[c][1])) for c in got], bots=hours.bots)
+            parts = []
+            # PARSE_AT_ONCE conversations at a time: a page's first run parsed every stored body
+            # at once (tens of MB of JSON objects, then their rows), the turns kept compact
+            for i in range(0, len(got), PARSE_AT_ONCE):
+                chunk = got[i:i + PARSE_AT_ONCE]
+                msgs = replies.messages_frame([(page_id, c, json.loads(stored.pop(c)[1])) for c in chunk],
+                                              bots=hours.bots)
+                meta = part[part["conversation_id"].astype("str").isin(set(chunk))]
+                parts.append(_compact(replies.turns(msgs, hours, now, conversations=meta)))
+                del msgs
             del stored
-            meta = part[part["conversation_id"].astype("str").isin(fresh_ids)]
-            fresh = replies.turns(msgs, hours, now, conversations=meta)
-            del msgs
             if frame is not None and len(frame):
-                kept_rows = frame[~frame["conversation_id"].isin(fresh_ids)].astype({c: "str" for c in _REPEATED})
-                frame = _compact(pd.concat([kept_rows, fresh], ignore_index=True))
-            else:
-                frame = _compact(fresh)
+                parts.insert(0, frame[~frame["conversation_id"].isin(fresh_ids)])
+            frame = _united(parts)
             stamps = {**stamps, **{c: current[c] for c in got}}
             if memo is not None:
                 memo.put(key, (stamps, frame))
@@ -345,7 +364,7 @@ def _page_turns(store: Any, source: str, page_id: str, part: pd.DataFrame, curre
     mask = frame["conversation_id"].isin(ok)
     if window is not None:
         mask &= (frame["start"] >= window[0]) & (frame["start"] < window[1])
-    return frame[mask].astype({c: "str" for c in _REPEATED})
+    return frame[mask]      # compact: ``kept_turns`` makes the texts once, for every page together
 
 
 def kept_turns(store: Any, source: str, conversations: pd.DataFrame, hours: Hours, now: datetime, *,
@@ -362,11 +381,12 @@ def kept_turns(store: Any, source: str, conversations: pd.DataFrame, hours: Hour
         complete += len(current)
         frames.append(_page_turns(store, source, pid, part, current, hours, now, memo, window))
     frames = [f for f in frames if len(f)]
-    if frames:     # each page's frame is typed already: one concatenation, then sorted
-        all_turns = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    if frames:     # the pages' compact frames: one concatenation, sorted over codes, then texts once
+        all_turns = _united(frames)
         del frames
         all_turns = all_turns.sort_values(["start", "page_id", "conversation_id", "turn"], kind="stable",
                                           ignore_index=True)
+        all_turns = all_turns.astype({c: "str" for c in _REPEATED})
     else:
         all_turns = replies.empty_turns()
     if missing:

@@ -121,7 +121,7 @@ def test_the_leaderboard_is_drawn_before_the_messages_are_read(monkeypatch):
 
     def never(*_a, **_k):
         raise RuntimeError("the replies' load was not reached before the board")
-    monkeypatch.setattr(replies_data, "turns", never)
+    monkeypatch.setattr(replies_data, "turns_soon", never)
     at = app_test(PAGE, params=params(ONE, "en"))
     assert len(at.exception) == 1        # the replies' load (its message redacted on screen)
     exp = expected([ONE], START, END, "en")
@@ -131,8 +131,22 @@ def test_the_leaderboard_is_drawn_before_the_messages_are_read(monkeypatch):
     assert len(at.dataframe) >= 2          # the board's table and the by-hour download
 
 
-def test_the_reply_times_section_beside_pancakes_average():
+def test_the_reply_times_section_beside_pancakes_average(monkeypatch):
+    from ui import replies_data as rd
+    started: list = []              # the computation's thread, run by the test when it says so
+    clock = [1000.0]
+    shared = rd.SharedTurns(start=started.append, clock=lambda: clock[0])
+    monkeypatch.setattr(rd, "_shared", lambda: shared)
     at = app_test(PAGE, params=params(ONE, "vi"), timeout=120)
+    assert not at.exception
+    # the run does not wait for the conversations and their messages: the section says so
+    assert at.subheader[-1].value == "Thời gian trả lời tính từ tin nhắn"
+    assert not [d for d in at.dataframe if "reply_median" in d.value.columns]
+    assert any("khi tính xong" in c.value for c in at.caption) and len(started) == 1
+    at.run()                        # a run while it is computed starts no second computation
+    assert len(started) == 1 and not [d for d in at.dataframe if "reply_median" in d.value.columns]
+    started[0]()                    # computed (once for every session)
+    at.run()                        # the fragment's rerun of the page once the result is there
     assert not at.exception
     assert at.subheader[-1].value == "Thời gian trả lời tính từ tin nhắn"
     shown = [d.value for d in at.dataframe if "reply_median" in d.value.columns]
@@ -140,3 +154,13 @@ def test_the_reply_times_section_beside_pancakes_average():
     assert shown and list(shown[0].columns[:0]) == [] and {"user_name", "average_response_time", "reply_median",
                                                            "reply_p90", "reply_within"} <= set(shown[0].columns)
     assert len(shown[0]) == expected([ONE], START, END, "vi")["n_users"]
+    assert not any("khi tính xong" in c.value for c in at.caption)
+    # past its 30 s (a complete result: the store has every conversation, or its 5 s, a partial
+    # one): the same table at once while the next is computed, by one thread
+    clock[0] += 31
+    at.run()
+    assert not at.exception and len(started) == 2
+    assert [d for d in at.dataframe if "reply_median" in d.value.columns]
+    started[1]()
+    at.run()
+    assert not at.exception and len(started) == 2 and [d for d in at.dataframe if "reply_median" in d.value.columns]
