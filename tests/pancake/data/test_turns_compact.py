@@ -17,6 +17,7 @@ from pancake.data.core import BoundedLRU
 from pancake.data.store import memory_store
 from pancake.numbers import hours as hmod
 from pancake.numbers import replies
+from tests.pancake.data.test_messages_memo import counting
 
 TZ = "Asia/Ho_Chi_Minh"
 HOURS = hmod.parse('timezone = "Asia/Ho_Chi_Minh"\n[hours]\nmon = ["08:00-22:00"]\n', TZ)
@@ -76,14 +77,8 @@ def test_equal_to_the_turns_of_the_messages_computed_at_once(monkeypatch):
     store = filled()
     memo = BoundedLRU(8, 2**24, size_of=dr._turns_bytes)
     dr.kept_turns(store, "s", convs([ALL[0], ALL[2]]), HOURS, NOW, memo=memo)     # c9 and c5 first, then all
-    parsed: list[int] = []
     real = replies.messages_frame
-
-    def counting(items, bots=()):
-        items = list(items)
-        parsed.append(len(items))
-        return real(items, bots=bots)
-    monkeypatch.setattr(replies, "messages_frame", counting)
+    parsed = counting(monkeypatch)
     got, _ = dr.kept_turns(store, "s", convs(ALL), HOURS, NOW, memo=memo)
     assert parsed == [1, 1, 1]                                           # c10, then c6 and c7, one at a time
     every = [(p, c, json.loads(store.messages_get("s", p, [c])[c][1])) for p, c in ALL]
