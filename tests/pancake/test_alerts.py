@@ -217,13 +217,13 @@ def test_the_flags_of_now_are_said_for_today():
 
 def no_purchase_ads(sim, pids):
     """Today's ads that spent with no purchase, by hand: today is not over, so only those whose
-    spend reached what a purchase cost them over the 7 days before (spend / purchases), or that
+    spend reached three times what a purchase cost them over the 7 days before (spend / purchases), or that
     bought nothing then either (just after midnight every spending ad has no purchase yet)."""
     day = sim.today()
     out = set()
     for p in pids:
         week = sim.truth.ads(p, day - timedelta(days=7), day - timedelta(days=1))
-        cost = {a["ad_id"]: a["spend"] / a["purchases"] for a in week if a["spend"] and a["purchases"]}
+        cost = {a["ad_id"]: 3 * a["spend"] / a["purchases"] for a in week if a["spend"] and a["purchases"]}
         out |= {a["name"] for a in sim.truth.ads(p, day, day)
                 if a["spend"] and a["purchases"] == 0 and a["spend"] >= cost.get(a["ad_id"], 0)}
     return out

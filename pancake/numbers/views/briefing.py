@@ -48,6 +48,10 @@ RT_RATIO = 1.5
 RT_MIN_INCREASE_MS = 120_000.0
 RT_MIN_SESSIONS = 5
 RT_MIN_BASELINE_DAYS = 3
+# A day not over flags an ad with no purchase once it spent this many times what a purchase cost it
+# over the days before: purchases come at random, and with three purchases' worth spent the chance
+# of none yet is about 5 % (e^-3); with one purchase's worth, about 37 %.
+NOT_OVER_COST_FACTOR = 3.0
 
 MIN_BASE_FOR_LINE = 10           # a count smaller than this on both days is noise, not news
 
@@ -285,8 +289,8 @@ def ads_no_purchase_flags(ads: pd.DataFrame | None, day: date | None = None, *,
 
     ``before``, for a day not over yet (today): the same ads over the days before it. Early in a
     day every ad that spends has no purchase yet, so an ad is flagged only once its spend today
-    reaches what a purchase cost it then (their spend over their purchases, in its currency), or
-    when it bought nothing then either (or has no such figure)."""
+    reaches ``NOT_OVER_COST_FACTOR`` times what a purchase cost it then (their spend over their
+    purchases, in its currency), or when it bought nothing then either (or has no such figure)."""
     if ads is None or ads.empty:
         return []
     hit = ads_views.flagged(ads_views.ad_table(ads), ads_views.FLAG_NO_PURCHASES)
@@ -295,7 +299,7 @@ def ads_no_purchase_flags(ads: pd.DataFrame | None, day: date | None = None, *,
         cost = {(str(p), str(a), str(c)): float(v) for p, a, c, v in
                 zip(usual["page_id"], usual["ad_id"], usual["currency"], usual["cost_per_purchase"])
                 if not is_missing(v) and float(v) > 0}
-        early = [float(s) < cost.get((str(p), str(a), str(c)), 0.0)
+        early = [float(s) < NOT_OVER_COST_FACTOR * cost.get((str(p), str(a), str(c)), 0.0)
                  for p, a, c, s in zip(hit["page_id"], hit["ad_id"], hit["currency"], hit["spend"])]
         hit = hit[[not e for e in early]].reset_index(drop=True)
     out = [Flag("ads_no_purchase", str(r["page_id"]), name_of(r["name"], r["ad_id"]),

@@ -284,11 +284,11 @@ def test_ads_no_purchase_flag_only_on_a_reported_zero():
 def test_a_day_not_over_flags_an_ad_only_once_it_spent_what_a_purchase_costs_it():
     """Just after midnight every ad that spends has no purchase yet: on a day not over, "spent
     with no purchase" needs today's spend to reach what a purchase cost the ad over the days
-    before (their spend / their purchases), or no purchase then either. Numbers by hand."""
+    before (three times their spend / their purchases), or no purchase then either. Numbers by hand."""
     today = pd.DataFrame({"page_id": ["p1"] * 5, "ad_id": ["1", "2", "3", "4", "5"],
                           "name": ["Early", "Costly", "Never", "New", "Bought"],
                           "currency": ["VND"] * 5,
-                          "spend": [37_458.0, 120_000.0, 5_000.0, 8_000.0, 60_000.0],
+                          "spend": [74_917.0, 320_000.0, 5_000.0, 8_000.0, 60_000.0],
                           "purchases": [0.0, 0.0, 0.0, 0.0, 2.0]})
     week = pd.DataFrame({"page_id": ["p1"] * 4, "ad_id": ["1", "2", "3", "5"],
                          "name": ["Early", "Costly", "Never", "Bought"], "currency": ["VND"] * 4,
@@ -297,7 +297,7 @@ def test_a_day_not_over_flags_an_ad_only_once_it_spent_what_a_purchase_costs_it(
                          "spend": [1_400_000.0, 2_000_000.0, 300_000.0, 500_000.0],
                          "purchases": [19.0, 20.0, 0.0, 10.0]})
     flagged = [f.subject for f in bf.ads_no_purchase_flags(today, D, before=week)]
-    # Early: 37,458 < 73,684 (not yet); Costly: 120,000 >= 100,000; Never: nothing bought then
+    # Early: 74,917 < 3 × 73,684 = 221,053 (not yet); Costly: 320,000 >= 3 × 100,000; Never: nothing bought then
     # either; New: no days before; Bought: has purchases today
     assert flagged == ["Costly", "New", "Never"]                 # most spend first
     # a closed day (no ``before``): the plain rule, every reported zero with spend
