@@ -197,8 +197,11 @@ def test_postgres_slots_are_shared_and_stamped_by_the_database():
         t.join(30)
         assert got.is_set()
         # the sixth was stamped, by the database, no sooner than 1 s + margin after the first answer
-        (started,) = stamps(b, "started")            # the five have expired and were removed
-        assert started >= min(ended) + HOLD
+        # (the sixth needs one slot: it may go as soon as the first of the five has expired, while
+        # the others, ended a moment later, are still held; the newest start is the sixth's)
+        starts = stamps(b, "started")
+        assert 1 <= len(starts) <= 5
+        assert max(starts) >= min(ended) + HOLD
         with a.slot("q"):                            # another page: no wait
             assert a.live("q") == 1
     finally:
