@@ -98,18 +98,19 @@ def _cached(kind: str, key: tuple, ttl: float, load: Callable[[], dc.Loaded], *,
 _VIEWS_LOCK = threading.Lock()
 
 
-def once(loaded: dc.Loaded, key: tuple, compute: Callable[[], Any]) -> Any:
-    """``compute()`` once per load and ``key``, for every session drawing it (a load kept in the
-    memory is the same object for each): ten sessions each made the page's breakdowns of the same
-    frame again (the assignees' alone took ~2 s of CPU for 24 pages). What it returns is shared:
-    never changed by its callers. Two sessions at once may both compute it; the first kept wins."""
+def once(loaded: Any, key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per shared result (a load, a range's turns: the same object for every
+    session drawing it) and ``key``: ten sessions each made the page's breakdowns of the same frame
+    again (the assignees' alone took ~2 s of CPU for 24 pages). A session asking while it is
+    computed waits for it (one copy of the work in memory at a time). What it returns is shared:
+    never changed by its callers."""
     with _VIEWS_LOCK:
         memo = loaded.__dict__.setdefault("_views", {})
-        if key in memo:
-            return memo[key]
-    got = compute()
-    with _VIEWS_LOCK:
-        return memo.setdefault(key, got)
+        lock = loaded.__dict__.setdefault("_views_lock", threading.Lock())
+    with lock:
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
 
 
 def forget() -> None:

@@ -129,19 +129,13 @@ def _queued(store, source: str, missing, env: dict[str, str] | None) -> bool:
         return False
 
 
-_FIGURES_LOCK = threading.Lock()
-
-
 def staff_figures(got: dr.RangeTurns, basis: str) -> tuple:
     """The Staff table's reply columns and totals row (``views.replies.staff_columns`` and
-    ``staff_total``) over ``got``'s turns, computed once per shared result and basis: ten
-    sessions drawing the Staff page each filtered and grouped the range's hundreds of thousands
-    of turns (a copy of them each, at once)."""
-    with _FIGURES_LOCK:
-        memo = got.__dict__.setdefault("_staff_figures", {})
-        if basis not in memo:
-            memo[basis] = (v.staff_columns(got.turns, basis), v.staff_total(got.turns, basis))
-        return memo[basis]
+    ``staff_total``) over ``got``'s turns, computed once per shared result and basis
+    (``conversations_data.once``): ten sessions drawing the Staff page each filtered and grouped
+    the range's hundreds of thousands of turns (a copy of them each, at once)."""
+    return cd.once(got, ("staff_figures", basis),
+                   lambda: (v.staff_columns(got.turns, basis), v.staff_total(got.turns, basis)))
 
 
 def computing(page_ids: list[str], start: date, end: date, h: hours_mod.Hours) -> bool:
@@ -177,15 +171,13 @@ class SharedTurns:
         self.start = start
         self.flights = gather.Flights(clock=clock)
 
-    def _fresh(self, key: tuple):
-        """The key's result while it is fresh, else None."""
-        entry = self.memo.get(key)
-        return entry.value if entry is not None and entry.fresh_until > self.clock() else None
+    def _fresh(self, entry: _Entry | None) -> bool:
+        return entry is not None and entry.fresh_until > self.clock()
 
     def get_or_compute(self, key: tuple, compute, keep=lambda _v: True):
-        got = self._fresh(key)
-        if got is not None:
-            return got
+        entry = self.memo.get(key)
+        if self._fresh(entry):
+            return entry.value
         mine: Future = Future()
         flight = self.flights.join(key, lambda: mine)
         if flight is not mine:               # another run computes it: take its result
@@ -208,7 +200,7 @@ class SharedTurns:
         """The fresh result of ``key``, else its last one (None when there is none) while the
         next one is computed: by one thread for every caller (``start``, None: a new thread)."""
         entry = self.memo.get(key)
-        if entry is not None and entry.fresh_until > self.clock():
+        if self._fresh(entry):
             return entry.value
         mine: Future = Future()
         if self.flights.join(key, lambda: mine) is mine:
