@@ -41,6 +41,8 @@ from typing import Any
 import pandas as pd
 from filelock import FileLock, Timeout
 
+from pancake import procs
+
 log = logging.getLogger(__name__)
 
 COMMAND: list[str] = [sys.executable, "-m", "pancake", "fill"]   # + FOLDER [--store PATH]
@@ -216,12 +218,7 @@ def stop_started() -> list[int]:
     out = []
     for pid, proc in list(_STARTED.items()):
         if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            procs.stop(proc)
             out.append(pid)
         _STARTED.pop(pid, None)
     return out

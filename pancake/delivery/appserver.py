@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
+from pancake.procs import stop as stop  # stop a process we started, by its pid (the tests' too)
+
 ROOT = Path(__file__).resolve().parents[2]   # where app.py is
 HOST = "127.0.0.1"
 
@@ -61,17 +63,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
-
-
-def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
-    """Stop one process we started, by its own pid: SIGTERM, then SIGKILL after ``grace`` s."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 class AppServer:
