@@ -1,5 +1,5 @@
 """One progress indicator per view: every call of every kind and period the view asks, counted
-together ("312 of 720 requests · 14 of 24 pages"), never restarting per kind. The counting is
+together ("312 of 720 requests · 14 of 24 pages complete"), never restarting per kind. The counting is
 ``pancake.data.gather.Tally`` (the loader adds each call to it and refreshes it while it waits); this
 draws it."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pancake.data import gather
 
 
 def text(counts: gather.Counts, lang: str) -> str:
-    """"312 of 720 requests · 14 of 24 pages" / "312/720 yêu cầu · 14/24 trang"."""
+    """"312 of 720 requests · 14 of 24 pages complete" / "312/720 yêu cầu · 14/24 trang đã tải đủ"."""
     return i18n.t("common.progress", lang, calls_done=fmt.number(counts.calls_done, lang),
                   calls=fmt.number(counts.calls, lang), pages_done=fmt.number(counts.pages_done, lang),
                   pages=fmt.number(counts.pages, lang))

@@ -10,14 +10,14 @@ from ui.progress import text
 
 def test_the_indicator_says_requests_and_pages_in_both_languages():
     counts = gather.Counts(calls_done=312, calls=720, pages_done=14, pages=24)
-    assert text(counts, "en") == "312 of 720 requests · 14 of 24 pages"
-    assert text(counts, "vi") == "312/720 yêu cầu · 14/24 trang"
+    assert text(counts, "en") == "312 of 720 requests · 14 of 24 pages complete"
+    assert text(counts, "vi") == "312/720 yêu cầu · 14/24 trang đã tải đủ"
 
 
 def test_thousands_are_grouped_the_languages_way():
     counts = gather.Counts(calls_done=1200, calls=2160, pages_done=0, pages=72)
-    assert text(counts, "en") == "1,200 of 2,160 requests · 0 of 72 pages"
-    assert text(counts, "vi") == "1.200/2.160 yêu cầu · 0/72 trang"
+    assert text(counts, "en") == "1,200 of 2,160 requests · 0 of 72 pages complete"
+    assert text(counts, "vi") == "1.200/2.160 yêu cầu · 0/72 trang đã tải đủ"
 
 
 def test_a_second_kind_adds_to_the_count_instead_of_restarting_it():
@@ -35,8 +35,8 @@ def test_a_second_kind_adds_to_the_count_instead_of_restarting_it():
     tally.refresh()
     staff[0].set_result(None)
     tally.refresh()
-    assert drawn == ["3 of 3 requests · 2 of 2 pages", "3 of 5 requests · 0 of 2 pages",
-                     "4 of 5 requests · 1 of 2 pages"]
+    assert drawn == ["3 of 3 requests · 2 of 2 pages complete", "3 of 5 requests · 0 of 2 pages complete",
+                     "4 of 5 requests · 1 of 2 pages complete"]
 
 
 def test_the_kinds_after_the_first_wait_until_its_cards_are_drawn_not_just_answered(monkeypatch):
