@@ -233,12 +233,19 @@ def grid_columns(n: int, fit: int) -> int:
     return min(ok, key=lambda k: (-(-n // k), k))
 
 
+# A table's totals row is a grid of its own under the rows' (``_grids``), in a container keyed
+# ``TOTALS_KEY``-something: its header (blank) is clipped off, so the row sits right under the rows.
+TOTALS_KEY = "pinned-totals-"
+GRID_HEADER_PX = 35          # the height of a grid's header row (Streamlit's default row height)
+
 # Streamlit's own English on every screen: the "Press Enter to submit form" hint under a form's
 # inputs (Enter still submits) and the "Running… Stop" status in the toolbar (each page's spinner
-# says what is loading, in the viewer's language).
-CHROME_CSS = """<style>
-[data-testid="InputInstructions"] { display: none !important; }
-[data-testid="stStatusWidget"] { visibility: hidden !important; }
+# says what is loading, in the viewer's language); the totals grids' blank headers.
+CHROME_CSS = f"""<style>
+[data-testid="InputInstructions"] {{ display: none !important; }}
+[data-testid="stStatusWidget"] {{ visibility: hidden !important; }}
+[class*="st-key-{TOTALS_KEY}"] {{ overflow: hidden; margin-top: -0.5rem; }}
+[class*="st-key-{TOTALS_KEY}"] [data-testid="stDataFrame"] {{ margin-top: -{GRID_HEADER_PX}px; }}
 </style>"""
 
 
@@ -462,10 +469,11 @@ def _grids(key: str, _tbl: Table, lang: str) -> None:
     total = vtables.total_only(tbl, lang)
     if not total.empty:
         # the totals row pinned under the rows: its own grid, so sorting the rows never moves it;
-        # the same column widths keep it aligned, and its header is left blank
-        st.dataframe(styled_total(tbl, total, lang), hide_index=True, column_order=tbl.shown,
-                     placeholder=fmt.MISSING,
-                     column_config={c.key: st.column_config.Column(" ", width=widths[c.key]) for c in shown})
+        # the same column widths keep it aligned, and its header, blank, is clipped off (CHROME_CSS)
+        with st.container(key=f"{TOTALS_KEY}{key[:16]}"):
+            st.dataframe(styled_total(tbl, total, lang), hide_index=True, column_order=tbl.shown,
+                         placeholder=fmt.MISSING,
+                         column_config={c.key: st.column_config.Column(" ", width=widths[c.key]) for c in shown})
 
 
 TOTAL_STYLE = "background-color: rgba(128, 128, 128, 0.14); font-weight: 600"
