@@ -41,6 +41,7 @@ import hashlib
 import math
 import random
 import threading
+from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -322,6 +323,11 @@ class DayData:
     day: date
     hours: list[HourData]
     convs: list[Conv] | None = None  # generated on first use
+    # derived from ``convs`` on first use: (local inserted time, Conv) by time (ties in generation
+    # order), those times alone (for bisect), and the conversations by id
+    timed: list[tuple[datetime, Conv]] | None = None
+    times: list[datetime] | None = None
+    by_id: dict[str, Conv] | None = None
 
 
 def resolved_staff(spec: PageSpec) -> tuple[StaffSpec, ...]:
@@ -486,6 +492,23 @@ class Truth:
             dd.convs = gen_convs(self._sim.seed, self.spec(page_id), d, dd.hours)
         return dd.convs
 
+    def _timed(self, page_id: str, d: date) -> DayData:
+        """The day with ``timed``, ``times`` and ``by_id`` filled (see :class:`DayData`)."""
+        dd = self.day_data(page_id, d)
+        if dd.by_id is None:
+            convs = self.convs_of(page_id, d)
+            timed = sorted(((datetime(d.year, d.month, d.day, c.hour, c.minute, c.second), c) for c in convs),
+                           key=lambda x: x[0])
+            dd.timed, dd.times = timed, [t for t, _ in timed]
+            dd.by_id = {}
+            for c in convs:
+                dd.by_id.setdefault(c.id, c)
+        return dd
+
+    def conv_by_id(self, page_id: str, d: date, conv_id: str) -> Conv | None:
+        """The conversation of local day ``d`` with this id (the first generated), or None."""
+        return self._timed(page_id, d).by_id.get(conv_id)
+
     def visible(self, hour_dt: datetime) -> bool:
         return hour_dt <= self._sim.now()
 
@@ -597,18 +620,40 @@ class Truth:
 
     # -- conversations --
     def conversations(self, page_id: str, start: datetime, end: datetime) -> list[tuple[datetime, Conv]]:
-        """(local inserted time, Conv) for conversations inserted in [start, end] and <= now, oldest first."""
+        """(local inserted time, Conv) for conversations inserted in [start, end] and <= now, oldest first
+        (the same time: in the order they were generated)."""
         out = []
-        now = self._sim.now()
+        last = min(end, self._sim.now())
         d = start.date()
         while d <= end.date():
-            for c in self.convs_of(page_id, d):
-                t = datetime(d.year, d.month, d.day, c.hour, c.minute, c.second)
-                if start <= t <= end and t <= now:
-                    out.append((t, c))
+            dd = self._timed(page_id, d)
+            out.extend(dd.timed[bisect_left(dd.times, start):bisect_right(dd.times, last)])
             d += timedelta(days=1)
-        out.sort(key=lambda x: x[0])
         return out
+
+    def _schedule(self, t_local: datetime, c: Conv) -> tuple[timedelta, datetime, int, int]:
+        """``(step, base, first, length)``: message ``i`` (``first <= i < length``) is sent at
+        ``base + step * (i - first)``; on a closed day message 0 is sent at ``t_local`` and
+        ``first`` is 1 (the rest wait for the reopening)."""
+        step = timedelta(minutes=c.update_minutes) / max(1, c.message_count)
+        if self.closed(t_local.date()):
+            reopen = self.reopening(t_local.date()) + timedelta(minutes=c.minute % 30)
+            return step, reopen, 1, max(1, c.message_count)
+        return step, t_local, 0, max(0, c.message_count)
+
+    def _visible(self, t_local: datetime, c: Conv, now: datetime) -> tuple[timedelta, datetime, int, int]:
+        """``(step, base, first, n)``: as :meth:`_schedule`, ``n`` the messages sent by ``now``
+        (at least the first one, as ``thread`` says)."""
+        step, base, first, length = self._schedule(t_local, c)
+        n = 1 if first and t_local <= now else 0
+        if now >= base and length > first:
+            n += length - first if not step else min(length - first, (now - base) // step + 1)
+        return step, base, first, max(n, min(1, length))
+
+    def last_sent(self, page_id: str, t_local: datetime, c: Conv) -> datetime:
+        """``thread(...).times[-1]`` without building the thread: the latest message sent so far."""
+        step, base, first, n = self._visible(t_local, c, self._sim.now())
+        return t_local if n - 1 < first else base + step * (n - 1 - first)
 
     def thread(self, page_id: str, t_local: datetime, c: Conv) -> Thread:
         """A conversation's messages as they stand at "now" (local times, oldest first).
@@ -619,18 +664,11 @@ class Truth:
         going on: when the last message sent so far is the customer's. A conversation begun on a
         holiday waits for the shop to reopen: from its second message on, it starts again at 08:00
         (plus up to half an hour) of the next open day."""
-        step = timedelta(minutes=c.update_minutes) / max(1, c.message_count)
-        now = self._sim.now()
-        if self.closed(t_local.date()):
-            reopen = self.reopening(t_local.date()) + timedelta(minutes=c.minute % 30)
-            times = [t_local] + [reopen + step * (i - 1) for i in range(1, c.message_count)]
-        else:
-            times = [t_local + step * i for i in range(c.message_count)]
-        visible = [t for t in times if t <= now] or times[:1]
-        n = len(visible)
+        step, base, first, n = self._visible(t_local, c, self._sim.now())
+        times = tuple(t_local if i < first else base + step * (i - first) for i in range(n))
         senders = tuple(i % 2 == 0 and not (n == c.message_count and i == n - 1) for i in range(n))
-        last_customer = max((t for t, cust in zip(visible, senders) if cust), default=None)
-        return Thread(times=tuple(visible), from_customer=senders, last_customer_at=last_customer)
+        last_customer = max((t for t, cust in zip(times, senders) if cust), default=None)
+        return Thread(times=times, from_customer=senders, last_customer_at=last_customer)
 
     # -- who sent each message, and the customer turns (issue 21) --
     BOT_NAME = "BotcakeAI"
@@ -641,7 +679,10 @@ class Truth:
         sent by the bot). In a share of inbox conversations BotcakeAI answers the customer's first
         message at once (``is_automated``), a person the next time. The staff draws are the same
         with or without the bot (the page's texts and names stay as they were)."""
-        th = self.thread(page_id, t_local, c)
+        return self.senders_of(page_id, c, self.thread(page_id, t_local, c))
+
+    def senders_of(self, page_id: str, c: Conv, th: Thread) -> list[tuple[bool, StaffSpec | None, bool]]:
+        """``senders`` for the conversation's ``thread`` as already read."""
         staff = self.staff(page_id) or ()
         who = rng_for(self._sim.seed, "msg-staff", page_id, c.id)
         botted = c.type == "INBOX" and rng_for(self._sim.seed, "msg-bot", page_id, c.id).random() < self.BOT_SHARE
@@ -661,7 +702,7 @@ class Truth:
         th = self.thread(page_id, t_local, c)
         out: list[dict] = []
         start = None
-        for sent, (from_customer, member, is_bot) in zip(th.times, self.senders(page_id, t_local, c)):
+        for sent, (from_customer, member, is_bot) in zip(th.times, self.senders_of(page_id, c, th)):
             if from_customer:
                 start = start or sent
             elif start is not None and (bots_count or not is_bot):
