@@ -136,7 +136,13 @@ class Simulator:
         self._windows: dict[str, deque] = {}
         self._conv_state: dict[tuple[str, str], dict] = {}
         self._state_version = 0   # bumped by every write to _conv_state (memo keys carry it)
-        self._memos: dict[str, OrderedDict] = {"windows": OrderedDict(), "messages": OrderedDict()}  # _memoised
+        self._memos: dict[str, OrderedDict] = {k: OrderedDict() for k in self.MEMO_SIZE}  # _memoised
+        # the read routes whose answer depends only on the parameters, "now" and the state (_answer)
+        self._readers = frozenset(f.__func__ for f in (
+            self._r_conversations_v1, self._r_conversations_v2, self._r_messages, self._r_page_customers,
+            self._r_export, self._r_posts, self._r_engagements, self._r_user_stats, self._r_page_stats,
+            self._r_tag_stats, self._r_new_customers, self._r_ads, self._r_ads_campaigns,
+            self._r_user_stats_multi))
         self._memo_lock = threading.Lock()
         self.truth = Truth(self)
 
@@ -270,7 +276,7 @@ class Simulator:
                 err = self._auth_page(key, params)
             if err is not None:
                 return err
-            return mutate(fn(params, body, *args), mutations)
+            return mutate(self._answer(fn, args, params, body), mutations)
         except BadRequest as e:
             return _json(e.status, {"success": False, "message": str(e)})
 
@@ -639,13 +645,28 @@ class Simulator:
                                                  "inbox": [s.id for s in staff[1:3]]}})
 
     # --- memo ------------------------------------------------------------------------
-    # Paging a window asks for the same sorted list once per page number, and a conversation's
-    # messages are read 30 at a time: both are kept for the next request. A key carries what the
-    # answer depends on: the route's parameters, the exact "now" and the version of the
-    # conversations' state (bumped by every write: tags, assignees, seen). Nothing is kept while
-    # "now" is the wall clock (it never repeats); a value computed while "now" or the state moved
-    # is not kept. At most MEMO_SIZE[store] values per store, the least recently used dropped first.
-    MEMO_SIZE = {"windows": 64, "messages": 1024}
+    # Dashboards ask the same questions at once, paging a window asks for the same sorted list
+    # once per page number, and a conversation's messages are read 30 at a time: an answer of a
+    # read route ("responses"), a window's sorted list ("windows") and a conversation's messages
+    # ("messages") are kept for the next request. A key carries what the value depends on: the
+    # route's parameters, the exact "now" and the version of the conversations' state (bumped by
+    # every write: tags, assignees, seen). Nothing is kept while "now" is the wall clock (it never
+    # repeats); a value computed while "now" or the state moved is not kept. At most
+    # MEMO_SIZE[store] values per store (an answer is at most ~100 kB), the least recently used
+    # dropped first.
+    MEMO_SIZE = {"responses": 256, "windows": 64, "messages": 1024}
+
+    def _answer(self, fn, args, params, body) -> httpx.Response:
+        if getattr(fn, "__func__", None) not in self._readers:
+            return fn(params, body, *args)
+        key = (fn.__name__, args, tuple(sorted((k, v) for k, v in params.items()
+                                               if k not in ("access_token", "page_access_token"))))
+
+        def compute():
+            resp = fn(params, body, *args)
+            return resp.status_code, resp.content, resp.headers.raw
+        status, content, headers = self._memoised("responses", key, compute)
+        return httpx.Response(status, content=content, headers=headers)
 
     def _memoised(self, store: str, key: tuple, compute: Callable[[], object]):
         if self._now is None:

@@ -117,7 +117,7 @@ def stable_uuid(*parts) -> str:
 
 
 def stable_digits(n: int, *parts) -> str:
-    h = int(hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest(), 16)
+    h = int.from_bytes(hashlib.sha256("|".join(str(p) for p in parts).encode()).digest(), "big")
     s = str(h)
     return ("1" + s)[:n]
 
@@ -416,19 +416,22 @@ def gen_convs(seed, spec: PageSpec, d: date, hours: list[HourData]) -> list[Conv
     """Conversations: one per engagement of the hour (the first ``new_customer`` are new customers)."""
     rng = rng_for(seed, "convs", spec.id, d.isoformat())
     convs = []
-    ntags = len(spec.tags)
+    weights = [t[3] for t in spec.tags]
+    day = f"{d:%Y%m%d}"
+    post = None   # the day's post (its comments' conversations), drawn once
     for h, hd in enumerate(hours):
         n = hd.eng["total"]
         for i in range(n):
             typ = "INBOX" if i < hd.eng["inbox"] else "COMMENT"
-            psid = f"{d:%Y%m%d}{h:02d}{i:05d}{stable_digits(2, spec.id, d, h, i)}"
+            psid = f"{day}{h:02d}{i:05d}{stable_digits(2, spec.id, d, h, i)}"
             if spec.platform == "whatsapp":
                 cid = f"wa_{spec.id.rsplit('@', 1)[-1]}@c.us_{psid}@c.us"
             elif typ == "COMMENT":
-                cid = f"{spec.id}_{stable_digits(15, 'post', spec.id, d)}_{psid}"
+                post = post or stable_digits(15, 'post', spec.id, d)
+                cid = f"{spec.id}_{post}_{psid}"
             else:
                 cid = f"{spec.id}_{psid}"
-            tags = tuple(sorted({t for t in range(ntags) if rng.random() < spec.tags[t][3]}))
+            tags = tuple([t for t, w in enumerate(weights) if rng.random() < w])   # ascending, as drawn
             convs.append(Conv(
                 id=cid, psid=psid, hour=h, minute=rng.randrange(60), second=rng.randrange(60),
                 type=typ, is_new=i < hd.eng["new_customer"], from_ad=(typ == "INBOX" and bool(spec.ads)
