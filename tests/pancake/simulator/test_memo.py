@@ -1,5 +1,5 @@
-"""The simulator keeps a window's sorted conversations and a conversation's messages between
-requests (``Simulator._memoised``) and counts a thread's messages by arithmetic
+"""The simulator keeps a read route's answer, a window's sorted conversations and a conversation's
+messages between requests (``Simulator._memoised``) and counts a thread's messages by arithmetic
 (``Truth._visible``): the answers must follow "now" and the write actions as before."""
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def test_a_kept_window_follows_the_writes_and_the_clock():
 
 def test_kept_messages_follow_the_clock_and_the_memory_stays_bounded():
     sim = Simulator(now=NOW, rate_limit_per_second=0)
-    sim.MEMO_SIZE = {"windows": 2, "messages": 3}
+    sim.MEMO_SIZE = {"responses": 4, "windows": 2, "messages": 3}
     t, c = sim.truth.conversations(P1, datetime(2026, 7, 5, 9), datetime(2026, 7, 5, 12))[0]
     path = f"conversations/{c.id}/messages"
     assert len(_get(sim, path).json()["messages"]) == min(30, c.message_count)   # the day before: all sent
@@ -114,7 +114,7 @@ def test_kept_messages_follow_the_clock_and_the_memory_stays_bounded():
         _get(sim, "conversations", since=since + d, until=until, page_number=1)
     for _, other in sim.truth.conversations(P1, datetime(2026, 7, 4), datetime(2026, 7, 4, 12))[:10]:
         _get(sim, f"conversations/{other.id}/messages")
-    assert len(sim._memos["windows"]) == 2 and len(sim._memos["messages"]) == 3
+    assert [len(sim._memos[k]) for k in ("responses", "windows", "messages")] == [4, 2, 3]
 
 
 def test_nothing_is_kept_while_now_is_the_wall_clock():
@@ -122,4 +122,4 @@ def test_nothing_is_kept_while_now_is_the_wall_clock():
     today = sim.today()
     since, until = day_bounds_unix(today, today, sim.tz)
     assert _get(sim, "conversations", since=since, until=until, page_number=1).status_code == 200
-    assert sim._memos == {"windows": {}, "messages": {}}
+    assert sim._memos == {"responses": {}, "windows": {}, "messages": {}}
