@@ -342,6 +342,7 @@ VN_HOLIDAYS = frozenset(
 HOLIDAY_DAYS_AGO = 10   # the shop's own day off, this many days before the simulator's first today
 HOLIDAY_SHARE = 0.3     # the customers who still write on a closed day
 REOPEN_HOUR = 8
+MAX_UPDATE_MINUTES = 600   # a thread's messages span at most this long (after the reopening: its second on)
 
 
 def default_holidays(today: date) -> frozenset[date]:
@@ -437,7 +438,7 @@ def gen_convs(seed, spec: PageSpec, d: date, hours: list[HourData]) -> list[Conv
                 type=typ, is_new=i < hd.eng["new_customer"], from_ad=(typ == "INBOX" and bool(spec.ads)
                                                                       and rng.random() < 0.2),
                 name=rng.choice(CUSTOMER_NAMES), tags=tags, message_count=rng.randint(2, 75),
-                has_phone=rng.random() < 0.25, update_minutes=rng.randint(1, 600)))
+                has_phone=rng.random() < 0.25, update_minutes=rng.randint(1, MAX_UPDATE_MINUTES)))
     return convs
 
 
@@ -722,13 +723,25 @@ class Truth:
         """``(conversation id, local time of the customer's unanswered message)`` for the
         conversations inserted from ``since`` to now whose last message is the customer's,
         longest wait first."""
+        now = self._sim.now()
+        # a finished thread ends with the page's answer: the days whose every thread was over by
+        # now are skipped (however long ago ``since`` is, only the last days are generated)
+        d = since.date()
+        while d < now.date() and self._all_over(d) <= now:
+            d += timedelta(days=1)
         out = []
-        for t, c in self.conversations(page_id, since, self._sim.now()):
-            th = self.thread(page_id, t, c)
-            if th.from_customer[-1]:
-                out.append((c.id, th.times[-1]))
+        for t, c in self.conversations(page_id, max(since, datetime(d.year, d.month, d.day)), now):
+            step, base, first, n = self._visible(t, c, now)
+            if (n - 1) % 2 == 0 and n != c.message_count:   # thread(...).from_customer[-1]
+                out.append((c.id, t if n - 1 < first else base + step * (n - 1 - first)))
         out.sort(key=lambda x: (x[1], x[0]))
         return out
+
+    def _all_over(self, d: date) -> datetime:
+        """A time by which every thread begun on local day ``d`` has sent its last message (with
+        an hour to spare): the end of the day, or of a closed day's reopening, plus the longest thread."""
+        start = self.reopening(d) + timedelta(minutes=30) if self.closed(d) else datetime(d.year, d.month, d.day) + timedelta(days=1)
+        return start + timedelta(minutes=MAX_UPDATE_MINUTES + 60)
 
     # -- ads --
     def ad_day(self, page_id: str, ad: AdSpec, d: date) -> dict | None:

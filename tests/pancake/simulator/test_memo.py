@@ -123,3 +123,17 @@ def test_nothing_is_kept_while_now_is_the_wall_clock():
     since, until = day_bounds_unix(today, today, sim.tz)
     assert _get(sim, "conversations", since=since, until=until, page_number=1).status_code == 200
     assert sim._memos == {"responses": {}, "windows": {}, "messages": {}}
+
+
+def test_the_waiting_list_reads_only_the_days_whose_threads_may_go_on():
+    # a thread lasts at most 10 hours: at 14:30 every thread of yesterday is over (by 11:00 with
+    # an hour to spare), so a list since 2015 generates today alone
+    sim = Simulator(now=NOW, rate_limit_per_second=0, holidays=())
+    since_2015 = sim.truth.waiting(P1, datetime(2015, 1, 1))
+    assert sorted(d for _, d in sim.truth._cache) == [date(2026, 7, 6)]
+    assert since_2015 and since_2015 == sim.truth.waiting(P1, datetime(2026, 7, 4))
+    assert all(at <= NOW for _, at in since_2015)
+    # yesterday closed: its threads go on from 08:00 today, until 19:30 at the latest
+    shut = Simulator(now=NOW, rate_limit_per_second=0, holidays=[date(2026, 7, 5)])
+    shut.truth.waiting(P1, datetime(2015, 1, 1))
+    assert sorted(d for _, d in shut.truth._cache) == [date(2026, 7, 5), date(2026, 7, 6)]
