@@ -5,8 +5,6 @@ missing, empty, impossible or unreadable time, an offset honoured, a time withou
 UTC, and a column mixing the two kinds."""
 from __future__ import annotations
 
-import pandas as pd
-
 from pancake.numbers import conversations as conv
 
 TZ = "Asia/Ho_Chi_Minh"   # UTC+7

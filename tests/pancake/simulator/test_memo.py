@@ -3,11 +3,13 @@ messages between requests (``Simulator._memoised``) and counts a thread's messag
 (``Truth._visible``): the answers must follow "now" and the write actions as before."""
 from __future__ import annotations
 
+import socket
+import threading
 from datetime import date, datetime
 
 import httpx
 
-from pancake.api.simulator import DEMO_PAGE_IDS, Simulator
+from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_USER_TOKEN, Simulator, make_server
 from pancake.api.simulator._data import Conv
 from pancake.timeutil import day_bounds_unix
 
@@ -137,3 +139,27 @@ def test_the_waiting_list_reads_only_the_days_whose_threads_may_go_on():
     shut = Simulator(now=NOW, rate_limit_per_second=0, holidays=[date(2026, 7, 5)])
     shut.truth.waiting(P1, datetime(2015, 1, 1))
     assert sorted(d for _, d in shut.truth._cache) == [date(2026, 7, 5), date(2026, 7, 6)]
+
+
+def test_the_http_server_sends_without_nagles_delay():
+    """The headers and the body are two writes: with Nagle's algorithm on, the body waited for the
+    client's delayed ACK (40 ms an answer on a kept-alive connection)."""
+    sim = Simulator(now=NOW, rate_limit_per_second=0)
+    server = make_server(sim)
+    seen = []
+
+    class Spy(server.RequestHandlerClass):
+        def handle(self):
+            seen.append(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            super().handle()
+    server.RequestHandlerClass = Spy
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        r = httpx.get(f"http://{host}:{port}/api/v1/pages", params={"access_token": DEMO_USER_TOKEN})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert r.status_code == 200 and r.json()["success"] is True
+    assert len(seen) == 1 and seen[0] != 0
