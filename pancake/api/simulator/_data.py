@@ -503,10 +503,12 @@ class Truth:
             convs = self.convs_of(page_id, d)
             timed = sorted(((datetime(d.year, d.month, d.day, c.hour, c.minute, c.second), c) for c in convs),
                            key=lambda x: x[0])
-            dd.timed, dd.times = timed, [t for t, _ in timed]
-            dd.by_id = {}
+            by_id: dict[str, Conv] = {}
             for c in convs:
-                dd.by_id.setdefault(c.id, c)
+                by_id.setdefault(c.id, c)
+            # by_id last and whole: a reader in another thread sees it only once the rest is there
+            dd.timed, dd.times = timed, [t for t, _ in timed]
+            dd.by_id = by_id
         return dd
 
     def conv_by_id(self, page_id: str, d: date, conv_id: str) -> Conv | None:
