@@ -4,7 +4,8 @@
 - Pages ``9000…0`` .. ``9000…N-1`` (the demo shops' shapes, repeated), page token ``tok-<id>``.
 - The 5 calls/s/page limit is enforced as the simulator does (``--no-rate-limit`` to lift it).
 - ``--memo`` answers a repeated request from memory (same route and parameters; tokens are
-  still checked): the simulator's own CPU time would otherwise be what is measured.
+  still checked): the simulator's own CPU time would otherwise be what is measured (the simulator
+  itself keeps only its last few hundred answers).
 - ``GET /__bench/calls`` -> ``[[t, path, page_id, status], ...]`` (``t`` on this process's
   monotonic clock, taken when the request arrived); ``POST /__bench/reset`` empties it.
 - A listen backlog of 512: the stdlib's 5 makes simultaneous connections wait for SYN retries.

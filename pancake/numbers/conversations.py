@@ -12,6 +12,7 @@ replayed, named through ``GET users``.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +59,25 @@ def local_time(value: Any, tz: ZoneInfo | str) -> pd.Timestamp | None:
         return None
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     return ts.tz_convert(zone).tz_localize(None)
+
+
+# what the API sends: UTC without a suffix, seconds or a fraction (a year of 1900-2099: far from
+# the bounds of a nanosecond time)
+_PLAIN_UTC = re.compile(r"(?:19|20)\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?")
+
+
+def local_times(values: Sequence[Any], tz: ZoneInfo | str) -> pd.Series:
+    """:func:`local_time` of each value, as a column (positions 0..n-1). When every value is
+    missing (None or "") or such a plain UTC string they are converted at once (datetime64, NaT
+    for a missing or impossible one); else each value one by one (objects, None when unreadable)."""
+    values = list(values)
+    plain = [isinstance(v, str) and _PLAIN_UTC.fullmatch(v) is not None for v in values]
+    if not all(ok or v is None or v == "" for ok, v in zip(plain, values)):
+        return pd.Series([local_time(v, tz) for v in values], dtype="object")
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    text = pd.Series([v if ok else None for ok, v in zip(plain, values)], dtype="object")
+    at = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    return at.dt.tz_convert(zone).dt.tz_localize(None).astype("datetime64[ns]")
 
 
 def _bool(value: Any) -> Any:
@@ -189,6 +209,7 @@ def conversations_frame(convs: Iterable[Mapping[str, Any]], page_id: str, tz: Zo
     """One row per conversation (the first answer of an id wins), newest first."""
     rows = []
     seen: set[str] = set()
+    inserted, updated, interactive = [], [], []   # the raw times, converted column by column below
     for c in convs:
         if not isinstance(c, Mapping) or c.get("id") is None:
             continue
@@ -201,26 +222,32 @@ def conversations_frame(convs: Iterable[Mapping[str, Any]], page_id: str, tz: Zo
         customers = [x for x in c.get("customers") or [] if isinstance(x, Mapping)]
         frm = c.get("from") if isinstance(c.get("from"), Mapping) else {}
         waiting = last_from_customer(c, page_id)
-        updated = local_time(c.get("updated_at"), tz)
-        since = None
-        if waiting is True:
-            since = local_time(c.get("last_customer_interactive_at"), tz) or updated
+        inserted.append(c.get("inserted_at"))
+        updated.append(c.get("updated_at"))
+        interactive.append(c.get("last_customer_interactive_at"))
         rows.append({
             "page_id": _str(c.get("page_id") or page_id), "conversation_id": cid,
             "type": _str(c.get("type")).upper() or pd.NA,
             "customer_id": _str(c.get("customer_id") or (customers[0].get("id") if customers else "")),
             "customer_name": _str((customers[0].get("name") if customers else None) or frm.get("name")),
-            "created_at": local_time(c.get("inserted_at"), tz), "updated_at": updated,
             "tag_ids": LIST_SEP.join(t for t, _ in tags), "tag_names": LIST_SEP.join(n for _, n in tags),
             "assignee_ids": LIST_SEP.join(u for u, _ in staff),
             "assignee_names": LIST_SEP.join(n for _, n in staff),
             "has_phone": has_phone(c), "message_count": _int(c.get("message_count")),
             "ad_ids": LIST_SEP.join(_str(a) for a in c.get("ad_ids") or [] if a is not None),
-            "from_ads": from_ads(c, ads_ids), "last_from_customer": waiting, "waiting_since": since,
+            "from_ads": from_ads(c, ads_ids), "last_from_customer": waiting,
             "seen": _bool(c.get("seen")), "snippet": _str(c.get("snippet")),
             "post_id": _str(c.get("post_id")),
         })
     frame = pd.DataFrame(rows, columns=CONVERSATION_COLUMNS)
+    if rows:
+        upd = local_times(updated, tz)
+        frame["created_at"] = local_times(inserted, tz).to_numpy()
+        frame["updated_at"] = upd.to_numpy()
+        # waiting: since the customer's last message, else (unknown) since the last update
+        last = local_times(interactive, tz)
+        waits = pd.Series([r["last_from_customer"] is True for r in rows])
+        frame["waiting_since"] = last.where(last.notna(), upd).where(waits, None).to_numpy()
     return typed(frame)
 
 
@@ -256,6 +283,7 @@ def messages_frame(payload_messages: Iterable[Mapping[str, Any]], page_id: str, 
     the message; ``<NA>`` when the API does not say)."""
     known = {_str(x) for x in customer_ids} - {""}
     rows = []
+    sent = []   # the raw times, converted at once below
     for m in payload_messages:
         if not isinstance(m, Mapping):
             continue
@@ -263,8 +291,9 @@ def messages_frame(payload_messages: Iterable[Mapping[str, Any]], page_id: str, 
         sender_id = _str(frm.get("id"))
         staff = bool(frm.get("admin_id") or frm.get("uid")) or sender_id == _str(page_id)
         customer = (sender_id in known) if known and not staff else (not staff if sender_id else pd.NA)
+        sent.append(m.get("inserted_at"))
         rows.append({"page_id": _str(m.get("page_id") or page_id), "conversation_id": _str(m.get("conversation_id")),
-                     "message_id": _str(m.get("id")), "sent_at": local_time(m.get("inserted_at"), tz),
+                     "message_id": _str(m.get("id")),
                      "from_customer": customer,
                      "sender": _str(frm.get("admin_name") or frm.get("name")),
                      "text": _str(m.get("original_message") or m.get("message")),
@@ -272,6 +301,8 @@ def messages_frame(payload_messages: Iterable[Mapping[str, Any]], page_id: str, 
                      "staff_name": _str(frm.get("admin_name")).strip(),
                      "bot": _automated(frm, m)})
     frame = pd.DataFrame(rows, columns=MESSAGE_COLUMNS)
+    if rows:
+        frame["sent_at"] = local_times(sent, tz).to_numpy()
     frame["sent_at"] = pd.to_datetime(frame["sent_at"]).astype("datetime64[ns]").dt.floor("s")
     frame["from_customer"] = frame["from_customer"].astype("boolean")
     frame["bot"] = frame["bot"].astype("boolean")
@@ -292,18 +323,22 @@ def _automated(*where: Mapping[str, Any]) -> Any:
 def page_customers_frame(customers: Iterable[Mapping[str, Any]], page_id: str, tz: ZoneInfo | str) -> pd.DataFrame:
     """``page_customers`` -> one row per customer, newest first."""
     rows = []
+    created, updated = [], []   # the raw times, converted at once below
     for c in customers:
         if not isinstance(c, Mapping):
             continue
         phones = [_str(p.get("phone_number") if isinstance(p, Mapping) else p) for p in c.get("phone_numbers") or []]
         phones = [p for p in phones if p]
+        created.append(c.get("inserted_at"))
+        updated.append(c.get("updated_at"))
         rows.append({"page_id": _str(page_id), "customer_id": _str(c.get("id")), "name": _str(c.get("name")),
-                     "created_at": local_time(c.get("inserted_at"), tz),
-                     "updated_at": local_time(c.get("updated_at"), tz),
                      "phone_numbers": LIST_SEP.join(phones),
                      "has_phone": bool(phones) if isinstance(c.get("phone_numbers"), list) else pd.NA,
                      "can_inbox": _bool(c.get("can_inbox")), "gender": _str(c.get("gender"))})
     frame = pd.DataFrame(rows, columns=CUSTOMER_COLUMNS)
+    if rows:
+        frame["created_at"] = local_times(created, tz).to_numpy()
+        frame["updated_at"] = local_times(updated, tz).to_numpy()
     for col in ("created_at", "updated_at"):
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]").dt.floor("s")
     for col in ("has_phone", "can_inbox"):

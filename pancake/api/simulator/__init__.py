@@ -22,6 +22,9 @@ renewed page token 105, an expired user token 103 or HTTP 401; bad parameters HT
 ``rate_limit_per_second`` accepted calls in a sliding second for one page (user API: ``"user"``)
 HTTP 429 (rejected calls do not count). Order of checks: faults, latency, route, rate limit, auth,
 parameters. Hour strings are local without a suffix, conversation and message times UTC.
+While "now" is fixed (``now=``, ``set_now``) the answers of read routes, a window's sorted
+conversations and a conversation's messages are kept for the next request (bounded, keyed by the
+parameters, the exact "now" and the conversations' state; ``Simulator._memoised``).
 The simulator never logs or prints a token.
 """
 from pancake.api.simulator._app import (

@@ -6,7 +6,7 @@ import json
 import re
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
@@ -135,6 +135,15 @@ class Simulator:
         self._calls: list[CallRecord] = []
         self._windows: dict[str, deque] = {}
         self._conv_state: dict[tuple[str, str], dict] = {}
+        self._state_version = 0   # bumped by every write to _conv_state (memo keys carry it)
+        self._memos: dict[str, OrderedDict] = {k: OrderedDict() for k in self.MEMO_SIZE}  # _memoised
+        # the read routes whose answer depends only on the parameters, "now" and the state (_answer)
+        self._readers = frozenset(f.__func__ for f in (
+            self._r_conversations_v1, self._r_conversations_v2, self._r_messages, self._r_page_customers,
+            self._r_export, self._r_posts, self._r_engagements, self._r_user_stats, self._r_page_stats,
+            self._r_tag_stats, self._r_new_customers, self._r_ads, self._r_ads_campaigns,
+            self._r_user_stats_multi))
+        self._memo_lock = threading.Lock()
         self.truth = Truth(self)
 
     # --- time ------------------------------------------------------------------------
@@ -267,7 +276,7 @@ class Simulator:
                 err = self._auth_page(key, params)
             if err is not None:
                 return err
-            return mutate(fn(params, body, *args), mutations)
+            return mutate(self._answer(fn, args, params, body), mutations)
         except BadRequest as e:
             return _json(e.status, {"success": False, "message": str(e)})
 
@@ -635,6 +644,48 @@ class Simulator:
                            "round_robin_users": {"comment": [staff[-1].id] if staff else [],
                                                  "inbox": [s.id for s in staff[1:3]]}})
 
+    # --- memo ------------------------------------------------------------------------
+    # Dashboards ask the same questions at once, paging a window asks for the same sorted list
+    # once per page number, and a conversation's messages are read 30 at a time: an answer of a
+    # read route ("responses"), a window's sorted list ("windows") and a conversation's messages
+    # ("messages") are kept for the next request. A key carries what the value depends on: the
+    # route's parameters, the exact "now" and the version of the conversations' state (bumped by
+    # every write: tags, assignees, seen). Nothing is kept while "now" is the wall clock (it never
+    # repeats); a value computed while "now" or the state moved is not kept. At most
+    # MEMO_SIZE[store] values per store (an answer is at most ~100 kB), the least recently used
+    # dropped first.
+    MEMO_SIZE = {"responses": 256, "windows": 64, "messages": 1024}
+
+    def _answer(self, fn, args, params, body) -> httpx.Response:
+        if getattr(fn, "__func__", None) not in self._readers:
+            return fn(params, body, *args)
+        key = (fn.__name__, args, tuple(sorted((k, v) for k, v in params.items()
+                                               if k not in ("access_token", "page_access_token"))))
+
+        def compute():
+            resp = fn(params, body, *args)
+            return resp.status_code, resp.content, resp.headers.raw
+        status, content, headers = self._memoised("responses", key, compute)
+        return httpx.Response(status, content=content, headers=headers)
+
+    def _memoised(self, store: str, key: tuple, compute: Callable[[], object]):
+        if self._now is None:
+            return compute()
+        key = (*key, self.now(), self._state_version)
+        memo = self._memos[store]
+        with self._memo_lock:
+            got = memo.get(key)
+            if got is not None:
+                memo.move_to_end(key)
+                return got
+        value = compute()
+        if key[-2:] == (self.now(), self._state_version):
+            with self._memo_lock:
+                memo[key] = value
+                while len(memo) > self.MEMO_SIZE[store]:
+                    memo.popitem(last=False)
+        return value
+
     # --- conversations ---------------------------------------------------------------
     def _conv_obj(self, page_id, t_local: datetime, c) -> dict:
         spec = self._specs[page_id]
@@ -672,11 +723,12 @@ class Simulator:
         }
 
     def _utc(self, t_local: datetime) -> datetime:
-        return t_local.replace(tzinfo=self.tz).astimezone(UTC).replace(tzinfo=None)
+        # = t_local.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None), which subtracts this offset
+        return t_local - self.tz.utcoffset(t_local)
 
     def _updated(self, page_id, t_local: datetime, c) -> datetime:
         """Local time of the conversation's latest message so far."""
-        return self.truth.thread(page_id, t_local, c).times[-1]
+        return self.truth.last_sent(page_id, t_local, c)
 
     def _r_conversations_v1(self, params, body, page_id):
         s, e = self._since_until(params)
@@ -686,11 +738,15 @@ class Simulator:
         order_by = params.get("order_by") or "inserted_at"
         if order_by not in ("inserted_at", "updated_at"):
             raise BadRequest("order_by must be inserted_at or updated_at")
-        convs = self.truth.conversations(page_id, s, e)
-        convs = self._filter_tags(page_id, convs, params.get("tags"))
-        key = (lambda x: x[0]) if order_by == "inserted_at" else \
-            (lambda x: self._updated(page_id, *x))
-        convs.sort(key=key, reverse=True)
+        tags = params.get("tags")
+
+        def compute():
+            convs = self._filter_tags(page_id, self.truth.conversations(page_id, s, e), tags)
+            key = (lambda x: x[0]) if order_by == "inserted_at" else \
+                (lambda x: self._updated(page_id, *x))
+            convs.sort(key=key, reverse=True)
+            return convs
+        convs = self._memoised("windows", ("v1", page_id, s, e, order_by, tags), compute)
         chunk = convs[(page_number - 1) * CONV_PAGE_SIZE_V1: page_number * CONV_PAGE_SIZE_V1]
         return _json(200, {"conversations": [self._conv_obj(page_id, t, c) for t, c in chunk],
                            "success": True, "total": len(convs)})
@@ -715,15 +771,22 @@ class Simulator:
         else:
             e = self.now()
             s = datetime.combine(e.date() - timedelta(days=13), datetime.min.time())
-        convs = self._filter_tags(page_id, self.truth.conversations(page_id, s, e), params.get("tags"))
-        types = params.get("type")
-        if types:
-            convs = [x for x in convs if x[1].type in types.split(",")]
-        convs.sort(key=lambda x: (self._updated(page_id, *x), x[1].id), reverse=True)
+        tags, types = params.get("tags"), params.get("type")
+
+        def compute():
+            convs = self._filter_tags(page_id, self.truth.conversations(page_id, s, e), tags)
+            if types:
+                convs = [x for x in convs if x[1].type in types.split(",")]
+            convs.sort(key=lambda x: (self._updated(page_id, *x), x[1].id), reverse=True)
+            first_at: dict[str, int] = {}
+            for i, (_, c) in enumerate(convs):
+                first_at.setdefault(c.id, i)
+            return convs, first_at
+        convs, first_at = self._memoised("windows", ("v2", page_id, s, e, tags, types), compute)
         last = params.get("last_conversation_id")
         start = 0
         if last:
-            idx = next((i for i, (_, c) in enumerate(convs) if c.id == last), None)
+            idx = first_at.get(last)
             start = len(convs) if idx is None else idx + 1
         chunk = convs[start:start + CONV_PAGE_SIZE_V2]
         return _json(200, {"conversations": [self._conv_obj(page_id, t, c) for t, c in chunk], "success": True})
@@ -736,10 +799,10 @@ class Simulator:
             d = datetime.strptime(m.group(1), "%Y%m%d").date()
         except ValueError:
             raise BadRequest("conversation not found") from None
-        for c in self.truth.convs_of(page_id, d):
-            if c.id == conv_id:
-                return datetime(d.year, d.month, d.day, c.hour, c.minute, c.second), c
-        raise BadRequest("conversation not found")
+        c = self.truth.conv_by_id(page_id, d, conv_id)
+        if c is None:
+            raise BadRequest("conversation not found")
+        return datetime(d.year, d.month, d.day, c.hour, c.minute, c.second), c
 
     def _r_tag_conv(self, params, body, page_id, conv_id):
         data = {**params, **self._body(body)}
@@ -756,6 +819,7 @@ class Simulator:
             tags = set(st.get("tags", set(c.tags)))
             (tags.add if action == "add" else tags.discard)(tid)
             st["tags"] = tags
+            self._state_version += 1
         return _json(200, {"data": sorted(tags), "success": True,
                            "timestamp": int(datetime.now(UTC).timestamp() * 1_000_000)})
 
@@ -769,6 +833,7 @@ class Simulator:
         t, c = self._find_conv(page_id, conv_id)
         with self._lock:
             self._conv_state.setdefault((page_id, conv_id), {})["assignee_ids"] = list(ids)
+            self._state_version += 1
         obj = self._conv_obj(page_id, t, c)
         return _json(200, {"success": True, "assignee_group_id": None, "assignee_ids": list(ids),
                            "customers": obj["customers"], "from": obj["from"], "id": c.id,
@@ -779,6 +844,7 @@ class Simulator:
         self._find_conv(page_id, conv_id)
         with self._lock:
             self._conv_state.setdefault((page_id, conv_id), {})["seen"] = read
+            self._state_version += 1
         return _json(200, {"success": True})
 
     def _messages_of(self, page_id, t_local, c) -> list[dict]:
@@ -790,7 +856,7 @@ class Simulator:
         fb_id = f"wa_c.us@{c.psid}" if spec.platform == "whatsapp" else c.psid
         out = []
         for i, (sent, (from_customer, member, is_bot)) in enumerate(
-                zip(th.times, self.truth.senders(page_id, t_local, c))):
+                zip(th.times, self.truth.senders_of(page_id, c, th))):
             text = rng.choice(MESSAGES_CUSTOMER if from_customer else MESSAGES_PAGE)
             if from_customer:
                 frm = {"id": fb_id, "name": c.name, "email": f"{c.psid}@facebook.com"}
@@ -814,7 +880,7 @@ class Simulator:
     def _r_messages(self, params, body, page_id, conv_id):
         cc = self._int(params, "current_count", required=False, default=0, minimum=0)
         t, c = self._find_conv(page_id, conv_id)
-        msgs = self._messages_of(page_id, t, c)
+        msgs = self._memoised("messages", ("messages", page_id, conv_id), lambda: self._messages_of(page_id, t, c))
         fb_id = msgs[-1]["from"]["id"] if msgs else None
         return _json(200, {"success": True, "conversation_id": c.id,
                            "conv_from": {"id": fb_id, "name": c.name},
@@ -834,8 +900,11 @@ class Simulator:
         s, e = self._since_until(params)
         page_number = self._int(params, "page_number", minimum=1)
         page_size = self._int(params, "page_size", required=False, default=60, minimum=1, maximum=100)
-        convs = [(t, c) for t, c in self.truth.conversations(page_id, s, e) if c.is_new]
-        convs.reverse()
+        def compute():
+            convs = [(t, c) for t, c in self.truth.conversations(page_id, s, e) if c.is_new]
+            convs.reverse()
+            return convs
+        convs = self._memoised("windows", ("page_customers", page_id, s, e), compute)
         chunk = convs[(page_number - 1) * page_size: page_number * page_size]
         out = []
         for t, c in chunk:

@@ -41,6 +41,7 @@ import hashlib
 import math
 import random
 import threading
+from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -116,7 +117,7 @@ def stable_uuid(*parts) -> str:
 
 
 def stable_digits(n: int, *parts) -> str:
-    h = int(hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest(), 16)
+    h = int.from_bytes(hashlib.sha256("|".join(str(p) for p in parts).encode()).digest(), "big")
     s = str(h)
     return ("1" + s)[:n]
 
@@ -322,6 +323,11 @@ class DayData:
     day: date
     hours: list[HourData]
     convs: list[Conv] | None = None  # generated on first use
+    # derived from ``convs`` on first use: (local inserted time, Conv) by time (ties in generation
+    # order), those times alone (for bisect), and the conversations by id
+    timed: list[tuple[datetime, Conv]] | None = None
+    times: list[datetime] | None = None
+    by_id: dict[str, Conv] | None = None
 
 
 def resolved_staff(spec: PageSpec) -> tuple[StaffSpec, ...]:
@@ -336,6 +342,7 @@ VN_HOLIDAYS = frozenset(
 HOLIDAY_DAYS_AGO = 10   # the shop's own day off, this many days before the simulator's first today
 HOLIDAY_SHARE = 0.3     # the customers who still write on a closed day
 REOPEN_HOUR = 8
+MAX_UPDATE_MINUTES = 600   # a thread's messages span at most this long (after the reopening: its second on)
 
 
 def default_holidays(today: date) -> frozenset[date]:
@@ -410,25 +417,28 @@ def gen_convs(seed, spec: PageSpec, d: date, hours: list[HourData]) -> list[Conv
     """Conversations: one per engagement of the hour (the first ``new_customer`` are new customers)."""
     rng = rng_for(seed, "convs", spec.id, d.isoformat())
     convs = []
-    ntags = len(spec.tags)
+    weights = [t[3] for t in spec.tags]
+    day = f"{d:%Y%m%d}"
+    post = None   # the day's post (its comments' conversations), drawn once
     for h, hd in enumerate(hours):
         n = hd.eng["total"]
         for i in range(n):
             typ = "INBOX" if i < hd.eng["inbox"] else "COMMENT"
-            psid = f"{d:%Y%m%d}{h:02d}{i:05d}{stable_digits(2, spec.id, d, h, i)}"
+            psid = f"{day}{h:02d}{i:05d}{stable_digits(2, spec.id, d, h, i)}"
             if spec.platform == "whatsapp":
                 cid = f"wa_{spec.id.rsplit('@', 1)[-1]}@c.us_{psid}@c.us"
             elif typ == "COMMENT":
-                cid = f"{spec.id}_{stable_digits(15, 'post', spec.id, d)}_{psid}"
+                post = post or stable_digits(15, 'post', spec.id, d)
+                cid = f"{spec.id}_{post}_{psid}"
             else:
                 cid = f"{spec.id}_{psid}"
-            tags = tuple(sorted({t for t in range(ntags) if rng.random() < spec.tags[t][3]}))
+            tags = tuple([t for t, w in enumerate(weights) if rng.random() < w])   # ascending, as drawn
             convs.append(Conv(
                 id=cid, psid=psid, hour=h, minute=rng.randrange(60), second=rng.randrange(60),
                 type=typ, is_new=i < hd.eng["new_customer"], from_ad=(typ == "INBOX" and bool(spec.ads)
                                                                       and rng.random() < 0.2),
                 name=rng.choice(CUSTOMER_NAMES), tags=tags, message_count=rng.randint(2, 75),
-                has_phone=rng.random() < 0.25, update_minutes=rng.randint(1, 600)))
+                has_phone=rng.random() < 0.25, update_minutes=rng.randint(1, MAX_UPDATE_MINUTES)))
     return convs
 
 
@@ -485,6 +495,25 @@ class Truth:
         if dd.convs is None:
             dd.convs = gen_convs(self._sim.seed, self.spec(page_id), d, dd.hours)
         return dd.convs
+
+    def _timed(self, page_id: str, d: date) -> DayData:
+        """The day with ``timed``, ``times`` and ``by_id`` filled (see :class:`DayData`)."""
+        dd = self.day_data(page_id, d)
+        if dd.by_id is None:
+            convs = self.convs_of(page_id, d)
+            timed = sorted(((datetime(d.year, d.month, d.day, c.hour, c.minute, c.second), c) for c in convs),
+                           key=lambda x: x[0])
+            by_id: dict[str, Conv] = {}
+            for c in convs:
+                by_id.setdefault(c.id, c)
+            # by_id last and whole: a reader in another thread sees it only once the rest is there
+            dd.timed, dd.times = timed, [t for t, _ in timed]
+            dd.by_id = by_id
+        return dd
+
+    def conv_by_id(self, page_id: str, d: date, conv_id: str) -> Conv | None:
+        """The conversation of local day ``d`` with this id (the first generated), or None."""
+        return self._timed(page_id, d).by_id.get(conv_id)
 
     def visible(self, hour_dt: datetime) -> bool:
         return hour_dt <= self._sim.now()
@@ -597,18 +626,40 @@ class Truth:
 
     # -- conversations --
     def conversations(self, page_id: str, start: datetime, end: datetime) -> list[tuple[datetime, Conv]]:
-        """(local inserted time, Conv) for conversations inserted in [start, end] and <= now, oldest first."""
+        """(local inserted time, Conv) for conversations inserted in [start, end] and <= now, oldest first
+        (the same time: in the order they were generated)."""
         out = []
-        now = self._sim.now()
+        last = min(end, self._sim.now())
         d = start.date()
         while d <= end.date():
-            for c in self.convs_of(page_id, d):
-                t = datetime(d.year, d.month, d.day, c.hour, c.minute, c.second)
-                if start <= t <= end and t <= now:
-                    out.append((t, c))
+            dd = self._timed(page_id, d)
+            out.extend(dd.timed[bisect_left(dd.times, start):bisect_right(dd.times, last)])
             d += timedelta(days=1)
-        out.sort(key=lambda x: x[0])
         return out
+
+    def _schedule(self, t_local: datetime, c: Conv) -> tuple[timedelta, datetime, int, int]:
+        """``(step, base, first, length)``: message ``i`` (``first <= i < length``) is sent at
+        ``base + step * (i - first)``; on a closed day message 0 is sent at ``t_local`` and
+        ``first`` is 1 (the rest wait for the reopening)."""
+        step = timedelta(minutes=c.update_minutes) / max(1, c.message_count)
+        if self.closed(t_local.date()):
+            reopen = self.reopening(t_local.date()) + timedelta(minutes=c.minute % 30)
+            return step, reopen, 1, max(1, c.message_count)
+        return step, t_local, 0, max(0, c.message_count)
+
+    def _visible(self, t_local: datetime, c: Conv, now: datetime) -> tuple[timedelta, datetime, int, int]:
+        """``(step, base, first, n)``: as :meth:`_schedule`, ``n`` the messages sent by ``now``
+        (at least the first one, as ``thread`` says)."""
+        step, base, first, length = self._schedule(t_local, c)
+        n = 1 if first and t_local <= now else 0
+        if now >= base and length > first:
+            n += length - first if not step else min(length - first, (now - base) // step + 1)
+        return step, base, first, max(n, min(1, length))
+
+    def last_sent(self, page_id: str, t_local: datetime, c: Conv) -> datetime:
+        """``thread(...).times[-1]`` without building the thread: the latest message sent so far."""
+        step, base, first, n = self._visible(t_local, c, self._sim.now())
+        return t_local if n - 1 < first else base + step * (n - 1 - first)
 
     def thread(self, page_id: str, t_local: datetime, c: Conv) -> Thread:
         """A conversation's messages as they stand at "now" (local times, oldest first).
@@ -619,18 +670,11 @@ class Truth:
         going on: when the last message sent so far is the customer's. A conversation begun on a
         holiday waits for the shop to reopen: from its second message on, it starts again at 08:00
         (plus up to half an hour) of the next open day."""
-        step = timedelta(minutes=c.update_minutes) / max(1, c.message_count)
-        now = self._sim.now()
-        if self.closed(t_local.date()):
-            reopen = self.reopening(t_local.date()) + timedelta(minutes=c.minute % 30)
-            times = [t_local] + [reopen + step * (i - 1) for i in range(1, c.message_count)]
-        else:
-            times = [t_local + step * i for i in range(c.message_count)]
-        visible = [t for t in times if t <= now] or times[:1]
-        n = len(visible)
+        step, base, first, n = self._visible(t_local, c, self._sim.now())
+        times = tuple(t_local if i < first else base + step * (i - first) for i in range(n))
         senders = tuple(i % 2 == 0 and not (n == c.message_count and i == n - 1) for i in range(n))
-        last_customer = max((t for t, cust in zip(visible, senders) if cust), default=None)
-        return Thread(times=tuple(visible), from_customer=senders, last_customer_at=last_customer)
+        last_customer = max((t for t, cust in zip(times, senders) if cust), default=None)
+        return Thread(times=times, from_customer=senders, last_customer_at=last_customer)
 
     # -- who sent each message, and the customer turns (issue 21) --
     BOT_NAME = "BotcakeAI"
@@ -641,7 +685,10 @@ class Truth:
         sent by the bot). In a share of inbox conversations BotcakeAI answers the customer's first
         message at once (``is_automated``), a person the next time. The staff draws are the same
         with or without the bot (the page's texts and names stay as they were)."""
-        th = self.thread(page_id, t_local, c)
+        return self.senders_of(page_id, c, self.thread(page_id, t_local, c))
+
+    def senders_of(self, page_id: str, c: Conv, th: Thread) -> list[tuple[bool, StaffSpec | None, bool]]:
+        """``senders`` for the conversation's ``thread`` as already read."""
         staff = self.staff(page_id) or ()
         who = rng_for(self._sim.seed, "msg-staff", page_id, c.id)
         botted = c.type == "INBOX" and rng_for(self._sim.seed, "msg-bot", page_id, c.id).random() < self.BOT_SHARE
@@ -661,7 +708,7 @@ class Truth:
         th = self.thread(page_id, t_local, c)
         out: list[dict] = []
         start = None
-        for sent, (from_customer, member, is_bot) in zip(th.times, self.senders(page_id, t_local, c)):
+        for sent, (from_customer, member, is_bot) in zip(th.times, self.senders_of(page_id, c, th)):
             if from_customer:
                 start = start or sent
             elif start is not None and (bots_count or not is_bot):
@@ -678,13 +725,25 @@ class Truth:
         """``(conversation id, local time of the customer's unanswered message)`` for the
         conversations inserted from ``since`` to now whose last message is the customer's,
         longest wait first."""
+        now = self._sim.now()
+        # a finished thread ends with the page's answer: the days whose every thread was over by
+        # now are skipped (however long ago ``since`` is, only the last days are generated)
+        d = since.date()
+        while d < now.date() and self._all_over(d) <= now:
+            d += timedelta(days=1)
         out = []
-        for t, c in self.conversations(page_id, since, self._sim.now()):
-            th = self.thread(page_id, t, c)
-            if th.from_customer[-1]:
-                out.append((c.id, th.times[-1]))
+        for t, c in self.conversations(page_id, max(since, datetime(d.year, d.month, d.day)), now):
+            step, base, first, n = self._visible(t, c, now)
+            if (n - 1) % 2 == 0 and n != c.message_count:   # thread(...).from_customer[-1]
+                out.append((c.id, t if n - 1 < first else base + step * (n - 1 - first)))
         out.sort(key=lambda x: (x[1], x[0]))
         return out
+
+    def _all_over(self, d: date) -> datetime:
+        """A time by which every thread begun on local day ``d`` has sent its last message (with
+        an hour to spare): the end of the day, or of a closed day's reopening, plus the longest thread."""
+        start = self.reopening(d) + timedelta(minutes=30) if self.closed(d) else datetime(d.year, d.month, d.day) + timedelta(days=1)
+        return start + timedelta(minutes=MAX_UPDATE_MINUTES + 60)
 
     # -- ads --
     def ad_day(self, page_id: str, ad: AdSpec, d: date) -> dict | None:
