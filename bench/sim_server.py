@@ -23,13 +23,12 @@ import sys
 import threading
 import urllib.request
 from datetime import datetime
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 
 from pancake.api.simulator import DEMO_PAGES, PageSpec, Simulator
-from pancake.api.simulator.server import _Handler, serve_until_signalled
+from pancake.api.simulator.server import QuietServer, _Handler, serve_until_signalled
 
 NOW = datetime(2026, 11, 24, 15, 30)
 
@@ -97,8 +96,7 @@ class _BenchHandler(_Handler):
     do_GET = do_POST = _bridge
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(QuietServer):
     request_queue_size = 512
 
 

@@ -33,6 +33,7 @@ import argparse
 import json
 import logging
 import os
+import random
 import resource
 import statistics
 import sys
@@ -49,6 +50,7 @@ PAGES = ("overview", "engagement", "staff", "conversations", "tags", "ads", "cus
 VIEWERS = 10
 N_PAGES = 24
 RANGE = "last_30"
+DWELL = 5.0
 P90_FACTOR = 2.0
 RSS_TARGET_MB = 400
 CALLS_FACTOR = 1.5
@@ -66,6 +68,13 @@ def children() -> float:
     process counts this process's resident pages until its exec.)"""
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """A running process's CPU seconds (user + system, all its threads), from /proc."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fillers_peak_mb() -> float:
@@ -129,12 +138,18 @@ def quiet_harness() -> None:
     lsr.require_widgets_deltas = require_widgets_deltas
 
 
-def viewer(order: list[str], range_: str, out: list[tuple[str, float, int]]) -> None:
-    """One session moving through ``order``: (page, seconds, exceptions) per page load."""
+def viewer(order: list[str], range_: str, out: list[tuple[str, float, int]], *, dwell: float = 0.0,
+           seed: int = 0) -> None:
+    """One session moving through ``order``: (page, seconds, exceptions) per page load. Between two
+    loads the viewer reads the page for ``dwell`` seconds on average (uniformly 0.5× to 1.5×, from
+    ``seed``), as a person does; 0: the next page at once."""
     from streamlit.testing.v1 import AppTest
+    rng = random.Random(seed)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900)
     at.query_params.update({"pages": "all", "range": range_, "lang": "vi"})
-    for page in order:
+    for k, page in enumerate(order):
+        if k and dwell > 0:
+            time.sleep(dwell * rng.uniform(0.5, 1.5))
         at.switch_page(f"app_pages/{page}.py")
         t0 = time.perf_counter()
         try:
@@ -147,17 +162,18 @@ def viewer(order: list[str], range_: str, out: list[tuple[str, float, int]]) -> 
             print(f"run of {page} raised: {exc!r}"[:300], file=sys.stderr, flush=True)
 
 
-def phase(n: int, range_: str, *, at_once: bool) -> tuple[list[tuple[str, float, int]], float]:
+def phase(n: int, range_: str, *, at_once: bool, dwell: float = 0.0) -> tuple[list[tuple[str, float, int]], float]:
     """``n`` viewers, viewer i starting at page i, all at once or one after another (the same
     loads without each other's company): (every load, wall seconds)."""
     loads: list[tuple[str, float, int]] = []
     orders = [[PAGES[(i + k) % len(PAGES)] for k in range(len(PAGES))] for i in range(n)]
     t0 = time.perf_counter()
     if not at_once:
-        for o in orders:
-            viewer(o, range_, loads)
+        for i, o in enumerate(orders):
+            viewer(o, range_, loads, dwell=dwell, seed=i)
         return loads, time.perf_counter() - t0
-    threads = [threading.Thread(target=viewer, args=(o, range_, loads), name=f"viewer-{i}")
+    threads = [threading.Thread(target=viewer, args=(o, range_, loads), kwargs={"dwell": dwell, "seed": i},
+                                name=f"viewer-{i}")
                for i, o in enumerate(orders)]
     for th in threads:
         th.start()
@@ -171,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--viewers", type=int, default=VIEWERS)
     ap.add_argument("--pages", type=int, default=N_PAGES)
     ap.add_argument("--range", default=RANGE)
+    ap.add_argument("--dwell", type=float, default=DWELL,
+                    help="seconds a viewer reads a page before the next, on average (0: none)")
     ap.add_argument("--out", default="/tmp/bench-viewers.md")
     ap.add_argument("--at-once-only", action="store_true",
                     help="only the viewers at once (figures to set beside an earlier run's one at a time)")
@@ -192,20 +210,20 @@ def main(argv: list[str] | None = None) -> int:
         filler.COMMAND = [sys.executable, "-m", "bench.fill_worker", server.url]
         fresh_state()
         reset_calls(server)
-        cpu0 = cpu_seconds()
-        many, many_wall = phase(a.viewers, a.range, at_once=True)
+        cpu0, api0 = cpu_seconds(), process_cpu(server.proc.pid)
+        many, many_wall = phase(a.viewers, a.range, at_once=True, dwell=a.dwell)
         many_calls = api_calls(server)
-        many_cpu = cpu_seconds() - cpu0
+        many_cpu, many_api = cpu_seconds() - cpu0, process_cpu(server.proc.pid) - api0
         peak = rss_mb()[1]
         fill_peak = fillers_peak_mb()
         stopped = filler.stop_started()       # by pid; the next phase starts from an empty store
         fill_cpu = children()
         print(f"{a.viewers} viewers: {len(many)} loads in {many_wall:.1f} s, {many_calls} API calls, "
-              f"peak RSS {peak:.0f} MB, {many_cpu:.0f} s CPU; filler processes stopped: {len(stopped)} "
+              f"peak RSS {peak:.0f} MB, {many_cpu:.0f} s CPU (the API's: {many_api:.0f} s); filler processes stopped: {len(stopped)} "
               f"(their CPU {fill_cpu:.0f} s, peak RSS {fill_peak:.0f} MB)", flush=True)
         if a.at_once_only:
             print(f"10 viewers at once only: median {statistics.median([s for _, s, _ in many]):.1f} s, "
-                  f"p90 {p90([s for _, s, _ in many]):.1f} s, slowest {max(s for _, s, _ in many):.1f} s; "
+                  f"p90 {p90([s for _, s, _ in many]):.1f} s (dwell {a.dwell:g} s), slowest {max(s for _, s, _ in many):.1f} s; "
                   f"filler peak RSS {fill_peak:.0f} MB; load {load_start[0]:.1f} -> {os.getloadavg()[0]:.1f}; "
                   f"exceptions {sum(x for _, _, x in many)}; staff median "
                   f"{statistics.median([s for q, s, _ in many if q == 'staff']):.1f} s", flush=True)
@@ -215,10 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         fresh_state()
         reset_calls(server)
-        cpu0 = cpu_seconds()
-        one, one_wall = phase(a.viewers, a.range, at_once=False)
+        cpu0, api0 = cpu_seconds(), process_cpu(server.proc.pid)
+        one, one_wall = phase(a.viewers, a.range, at_once=False, dwell=a.dwell)
         one_calls = api_calls(server)
-        one_cpu = cpu_seconds() - cpu0
+        one_cpu, one_api = cpu_seconds() - cpu0, process_cpu(server.proc.pid) - api0
         filler.stop_started()
         print(f"{a.viewers} viewers one at a time: {len(one)} loads in {one_wall:.1f} s, {one_calls} API calls, "
               f"{one_cpu:.0f} s CPU", flush=True)
@@ -231,12 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     rss_met = peak < RSS_TARGET_MB
     calls_met = many_calls <= CALLS_FACTOR * max(1, one_calls)
     lines = [
-        "| | loads | median (s) | p90 (s) | slowest (s) | API calls | wall (s) | CPU (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| | loads | median (s) | p90 (s) | slowest (s) | API calls | wall (s) | CPU (s) | the API's CPU (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {a.viewers} viewers at once | {len(many)} | {statistics.median(secs_many):.1f} | {p90(secs_many):.1f} "
-        f"| {max(secs_many):.1f} | {many_calls} | {many_wall:.0f} | {many_cpu:.0f} |",
+        f"| {max(secs_many):.1f} | {many_calls} | {many_wall:.0f} | {many_cpu:.0f} | {many_api:.0f} |",
         f"| the same viewers one at a time | {len(one)} | {statistics.median(secs_one):.1f} | {p90(secs_one):.1f} | {max(secs_one):.1f} "
-        f"| {one_calls} | {one_wall:.0f} | {one_cpu:.0f} |",
+        f"| {one_calls} | {one_wall:.0f} | {one_cpu:.0f} | {one_api:.0f} |",
     ]
     verdict = (f"p90 within {P90_FACTOR:g}× one viewer's: {'met' if p90_met else 'MISSED'} "
                f"({p90(secs_many) / p90(secs_one):.1f}×); API calls within {CALLS_FACTOR:g}× one viewer's: "
@@ -249,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     Path(a.out).write_text(
         f"# {a.viewers} viewers at once: {a.pages} pages, {a.range}\n\nCommand: `{command}`. {os.cpu_count()} CPUs, "
         f"load average {load_start[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; the filler "
-        f"processes of the first phase: {fill_cpu:.0f} s CPU, peak RSS {fill_peak:.0f} MB; AppTest looks for a run's end every "
+        f"processes of the first phase: {fill_cpu:.0f} s CPU, peak RSS {fill_peak:.0f} MB; a viewer reads each page "
+        f"{a.dwell:g} s on average before the next; AppTest looks for a run's end every "
         f"{HARNESS_POLL * 1000:.0f} ms.\n\n" + "\n".join(lines) + f"\n\n{verdict}\n\n"
         "| page | median at once (s) | median one at a time (s) |\n|---|---:|---:|\n" + by_page + "\n",
         encoding="utf-8")

@@ -55,11 +55,21 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _bridge
 
 
+class QuietServer(ThreadingHTTPServer):
+    """The stdlib's threading server, minus the traceback it prints when a client hangs up
+    mid-answer (a stopped dashboard or filler, a test's timeout): that is the client's choice,
+    not the simulator's error. Other errors are printed as before."""
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     handler = type("SimHandler", (_Handler,), {"sim": sim})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    return QuietServer((host, port), handler)
 
 
 def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadingHTTPServer, threading.Thread]:

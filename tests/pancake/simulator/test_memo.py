@@ -163,3 +163,27 @@ def test_the_http_server_sends_without_nagles_delay():
         server.server_close()
     assert r.status_code == 200 and r.json()["success"] is True
     assert len(seen) == 1 and seen[0] != 0
+
+
+def test_a_client_hanging_up_is_not_printed_as_an_error_but_a_real_error_is(capsys):
+    """A stopped dashboard or filler hangs up mid-answer: the stdlib server printed a traceback
+    for each (dozens at the end of every benchmark). Only that is quiet now."""
+    from pancake.api.simulator.server import QuietServer
+
+    class Probe(QuietServer):
+        def __init__(self) -> None:   # no socket: only handle_error is tried
+            pass
+
+    probe = Probe()
+    for quiet in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "Connection reset by peer")):
+        try:
+            raise quiet
+        except OSError:
+            probe.handle_error(None, ("127.0.0.1", 5))
+    assert capsys.readouterr().err == ""
+    try:
+        raise ValueError("a bug in the simulator")
+    except ValueError:
+        probe.handle_error(None, ("127.0.0.1", 5))
+    err = capsys.readouterr().err
+    assert "ValueError: a bug in the simulator" in err and "127.0.0.1" in err
