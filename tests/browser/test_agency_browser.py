@@ -11,7 +11,7 @@ import pytest
 
 from pancake.numbers.views import standup as sv
 
-from .conftest import ROOT, _stop, running_app, settle, shot
+from .conftest import ROOT, _stop, close_page, open_page, running_app, settle, shot
 from .test_kiosk_browser import TV, assert_dark_marks_readable, assert_fits, assert_fits_the_tv, on_each_tv
 
 pytestmark = pytest.mark.browser
@@ -48,10 +48,8 @@ def agency_url():
 
 
 def open_agency(browser, agency_url, viewport: dict, path: str):
-    """A new context at ``viewport`` on the agency's dashboard, ``path`` drawn. Close its context."""
-    context = browser.new_context(viewport=viewport, base_url=agency_url)
-    page = context.new_page()
-    page.set_default_timeout(120_000)
+    """A new page at ``viewport`` on the agency's dashboard, ``path`` drawn (``close_page`` it)."""
+    page = open_page(browser, agency_url, viewport, timeout_ms=120_000)
     page.goto(path)
     settle(page, timeout_s=240)
     assert page.locator("[data-testid='stException']").count() == 0
@@ -71,7 +69,7 @@ def test_standup_of_an_agency_fits_a_1080p_tv(browser, agency_url, query, name):
         items = page.locator(".st-key-kiosk-flags p").all_inner_texts()   # the title is a heading
         assert 1 <= len(items) <= sv.MAX_PAGES_SHOWN + 1, items
     finally:
-        page.context.close()
+        close_page(page)
 
 
 @pytest.mark.parametrize("query,name,sizes", [
@@ -95,7 +93,7 @@ def test_standup_of_an_agency_fits_any_tv(browser, agency_url, query, name, size
                 assert_dark_marks_readable(page)
         on_each_tv(page, sizes, check)
     finally:
-        page.context.close()
+        close_page(page)
 
 
 # --- the Staff page on a phone ------------------------------------------------------------------
@@ -125,4 +123,4 @@ def test_staff_charts_keep_their_labels_whole_on_a_phone(browser, agency_url, la
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
         shot(page, f"phone_staff_24pages_{lang}")
     finally:
-        page.context.close()
+        close_page(page)

@@ -12,7 +12,7 @@ import pytest
 from pancake import fmt
 
 from . import truth
-from .conftest import metrics_on, running_app, settle, shot
+from .conftest import close_page, metrics_on, open_page, running_app, settle, shot
 
 pytestmark = pytest.mark.browser
 WA = truth.DEMO_PAGE_IDS[4]
@@ -30,11 +30,9 @@ def replies_url(sim_url, tmp_path_factory):
 
 @pytest.fixture
 def page(browser, replies_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=replies_url)
-    pg = context.new_page()
-    pg.set_default_timeout(45_000)
+    pg = open_page(browser, replies_url)
     yield pg
-    context.close()
+    close_page(pg)
 
 
 def test_replies_partial_then_true_figures_and_the_basis_in_the_url(page):
