@@ -184,7 +184,8 @@ def ensure(store: Any, source: str, missing: pd.DataFrame, *, root: str | os.Pat
             if not _STARTED:      # the fillers this process started end with it (what they stored stays)
                 atexit.register(stop_started)
             with open(folder / "filler.log", "ab") as err:
-                proc = popen([*COMMAND, str(folder), *arg, "--idle", f"{IDLE_SECONDS:g}"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                proc = popen([*COMMAND, str(folder), *arg, "--idle", f"{IDLE_SECONDS:g}", "--parent", str(os.getpid())],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=err, cwd=os.getcwd(), start_new_session=True,
                              env={**os.environ, **(env or {})})
             if isinstance(proc, subprocess.Popen):     # a process of its own (not a test's stand-in)
@@ -258,6 +259,14 @@ def lower_priority(pid: int, setpriority: Callable[[int, int, int], Any] = os.se
         setpriority(os.PRIO_PROCESS, pid, NICE)
     except (OSError, AttributeError):
         pass
+
+
+def parent_gone(parent: int | None, getppid: Callable[[], int] = os.getppid) -> bool:
+    """Whether the dashboard that started this filler (``parent``, its pid; None: a filler started
+    by hand) is gone: this process then has another parent (init or a subreaper). A dashboard
+    killed outright left its filler running, filling a store nobody reads; another dashboard on
+    the same store starts its own filler when it queues work."""
+    return parent is not None and getppid() != parent
 
 
 def run(folder: Path, source: str, fill: Callable[[pd.DataFrame], Any], *, idle: float | None = None,

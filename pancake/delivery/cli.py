@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("--store", metavar="PATH", help="the SQLite store file to fill (default: the configured store)")
     fl.add_argument("--idle", type=float, metavar="SECONDS", default=None,
                     help=f"leave once the queue has been empty this long (default {filler.IDLE_SECONDS:g})")
+    fl.add_argument("--parent", type=int, metavar="PID", default=None,
+                    help="leave once process PID (the dashboard that started it) is gone")
     cli_notify.add_parsers(sub)
     cli_access.add_parsers(sub)
     return parser
@@ -468,7 +470,7 @@ def _sync(args: argparse.Namespace, loader: core.Loader, page_ids: list[str], na
 
 
 def run_fill(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """``fill FOLDER [--store PATH] [--idle SECONDS]``: the dashboard's messages filler
+    """``fill FOLDER [--store PATH] [--idle SECONDS] [--parent PID]``: the dashboard's messages filler
     (``pancake.data.filler.run``); configured otherwise than the dashboard, it says so in FOLDER."""
     settings = settings_with_token(stderr)
     if settings is None:
@@ -488,7 +490,8 @@ def run_fill(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         for err in data_replies.fill(loader.client, target, loader.source, todo).errors:
             failed += 1
             print(f"error: page {err.page_name} ({err.page_id}) replies: {err.message}", file=stderr, flush=True)
-    gone = (lambda: not Path(args.store).exists()) if args.store else (lambda: False)
+    def gone() -> bool:   # its store removed, or the dashboard that started it gone
+        return bool(args.store and not Path(args.store).exists()) or filler.parent_gone(args.parent)
     filler.run(Path(args.folder), loader.source, fill, idle=args.idle, gone=gone)
     return EXIT_PAGE_FAILED if failed else EXIT_OK
 

@@ -3,6 +3,7 @@ store however many sessions and dashboards ask, stopped by its pid; the queue it
 store only in memory fills in the dashboard instead."""
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -68,7 +69,8 @@ def test_started_once_for_many_sessions_and_again_once_it_ended(tmp_path):
         th.join(30)
     assert len(started) == 1 and pids == [101] * 8
     folder = filler.folder_for(store, "s", tmp_path)
-    assert started[0][-5:] == [str(folder), "--store", str(tmp_path / "store.sqlite"), "--idle", "10"]
+    assert started[0][-7:] == [str(folder), "--store", str(tmp_path / "store.sqlite"), "--idle", "10",
+                               "--parent", str(os.getpid())]
     assert (folder / "filler.pid").read_text() == "101"
     source, queued = filler.take(folder)
     assert source == "s" and sorted(queued["conversation_id"]) == [f"c{i}" for i in range(8)]
@@ -205,6 +207,28 @@ def test_the_filler_leaves_once_its_store_is_gone(tmp_path):
     assert filler.run(Path(tmp_path), "s", filled.append, idle=60, clock=clock, sleep=clock.sleep,
                       gone=lambda: True) == 0
     assert filled == [] and clock.t == 0.0 and not (tmp_path / "filler.pid").exists()
+
+
+def test_the_filler_leaves_once_the_dashboard_that_started_it_is_gone(tmp_path):
+    """A dashboard killed outright (no exit hook ran) left its filler filling a store nobody read
+    (CI found six still running 13 minutes on). The filler knows its starter's pid and leaves, after
+    the batch in hand, once it has another parent; started by hand (no pid), it never does so."""
+    assert filler.parent_gone(4321, getppid=lambda: 4321) is False
+    assert filler.parent_gone(4321, getppid=lambda: 1) is True          # reparented to init
+    assert filler.parent_gone(None, getppid=lambda: 1) is False          # `python -m pancake fill` by hand
+    filler.add(tmp_path, "s", missing(("p1", "c1", "t1"), ("p1", "c2", "t2")))
+    parent = [4321]
+    clock = Clock()
+    filled: list = []
+
+    def fill(todo):
+        filled.append(sorted(todo["conversation_id"]))
+        filler.add(tmp_path, "s", missing(("p1", "c3", "t3")))           # queued meanwhile...
+        parent[0] = 1                                                     # ...and the dashboard died
+    assert filler.run(Path(tmp_path), "s", fill, idle=60, clock=clock, sleep=clock.sleep,
+                      gone=lambda: filler.parent_gone(4321, getppid=lambda: parent[0])) == 2
+    assert filled == [["c1", "c2"]] and not (tmp_path / "filler.pid").exists()
+    assert list(filler.take(tmp_path)[1]["conversation_id"]) == ["c3"]    # left for the next filler
 
 
 def test_the_filler_takes_the_latest_asked_first_in_batches(tmp_path):
