@@ -29,12 +29,12 @@ else:
 
     st.subheader(state.t("tags.top"))
     st.caption(state.t("tags.top_caption"))
-    c1, c2 = st.columns([3, 2])
-    with c1:
+    # the table under its chart, across the page: beside it, in two fifths of the page, its
+    # previous-period and change columns were cut off at 1400 px
+    with st.container(key="tags_top"):
         st.plotly_chart(v.top_figure(top.head(n), lang, compare=compared), key="tags_top_chart")
-    with c2:
-        top_table = v.top_table(top, lang, compare=compared)
-        components.table(top_table, "tags-top", page.page_ids, key="dl_tags_top")
+    top_table = v.top_table(top, lang, compare=compared)
+    components.table(top_table, "tags-top", page.page_ids, key="dl_tags_top")
     tables["top_tags"] = top_table
 
     st.subheader(state.t("tags.trend", n=len(top_names)))

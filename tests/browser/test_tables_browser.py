@@ -57,3 +57,21 @@ def test_the_engagement_staff_table_spans_the_page_at_1440(page):
     box, chart = table.bounding_box(), page.locator(".st-key-eng_staff").bounding_box()
     assert box["width"] >= 0.95 * full["width"], (box, full)
     assert box["y"] >= chart["y"] + chart["height"] - 1, (box, chart)      # under its chart, not beside it
+
+
+def test_the_tags_table_spans_the_page_under_its_chart_at_1400(page):
+    """Regression: the most-used tags' table sat beside its chart in two fifths of the page, and at
+    1400 px its previous-period and change columns were cut off. It now spans the page under the
+    chart, every column in view."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto("/tags?lang=vi&range=last_7")
+    settle(page)
+    table = page.locator("[data-testid='stDataFrame']").first     # the most-used tags, the page's first table
+    table.scroll_into_view_if_needed()
+    box, chart = table.bounding_box(), page.locator(".st-key-tags_top").bounding_box()
+    assert box["width"] >= 0.95 * chart["width"], (box, chart)
+    assert box["y"] >= chart["y"] + chart["height"] - 1, (box, chart)      # under its chart, not beside it
+    widths = page.evaluate("""() => { const g = document.querySelector("[data-testid='stDataFrame'] .dvn-scroller");
+        return g ? [g.scrollWidth, g.clientWidth] : null; }""")
+    assert widths is None or widths[0] <= widths[1] + 2, widths                # nothing to scroll sideways to
+    shot(page, "tags_top_table")
