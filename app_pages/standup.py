@@ -62,6 +62,15 @@ BASE_CSS = """
 .st-key-kiosk-chart h3 { font-size: 28px !important; padding: 0 !important; }
 .st-key-kiosk-side [data-testid="stMarkdownContainer"] p, .st-key-kiosk-waits [data-testid="stMarkdownContainer"] p,
 .st-key-kiosk-replies [data-testid="stMarkdownContainer"] p { margin-bottom: 0 !important; }
+/* the side column's boxes hold a varying number of lines (the flags, the response times with their
+   "not complete" note, the waits): less padding above and below their lines, so that the longest
+   of them still fit */
+.st-key-kiosk-lines, .st-key-kiosk-flags, .st-key-kiosk-replies, .st-key-kiosk-side .st-key-kiosk-waits {
+  padding-top: 0.5rem !important; padding-bottom: 0.5rem !important; }
+/* the longest wait under the chart is one line: its end (how far back the list was read) gives way
+   when the names are long, never the screen's fit */
+.st-key-kiosk-waits-slot [data-testid="stMarkdownContainer"] p { white-space: nowrap !important;
+  overflow: hidden !important; text-overflow: ellipsis !important; }
 /* a phone held upright (the digest's picture): the columns stack, the TV's sizes would not fit */
 @media (max-width: 640px) {
   .block-container { padding: 0.6rem 0.8rem 0.4rem 0.8rem !important; }
