@@ -656,10 +656,21 @@ class Truth:
             n += length - first if not step else min(length - first, (now - base) // step + 1)
         return step, base, first, max(n, min(1, length))
 
+    @staticmethod
+    def _sent_at(i: int, t_local: datetime, step: timedelta, base: datetime, first: int) -> datetime:
+        """When message ``i`` is sent (``_schedule``'s ``step``, ``base`` and ``first``)."""
+        return t_local if i < first else base + step * (i - first)
+
+    @staticmethod
+    def _from_customer(i: int, n: int, c: Conv) -> bool:
+        """Whether message ``i`` of the ``n`` sent so far is the customer's: senders alternate, the
+        customer first, and a finished thread ends with the page's answer."""
+        return i % 2 == 0 and not (n == c.message_count and i == n - 1)
+
     def last_sent(self, page_id: str, t_local: datetime, c: Conv) -> datetime:
         """``thread(...).times[-1]`` without building the thread: the latest message sent so far."""
         step, base, first, n = self._visible(t_local, c, self._sim.now())
-        return t_local if n - 1 < first else base + step * (n - 1 - first)
+        return self._sent_at(n - 1, t_local, step, base, first)
 
     def thread(self, page_id: str, t_local: datetime, c: Conv) -> Thread:
         """A conversation's messages as they stand at "now" (local times, oldest first).
@@ -671,8 +682,8 @@ class Truth:
         holiday waits for the shop to reopen: from its second message on, it starts again at 08:00
         (plus up to half an hour) of the next open day."""
         step, base, first, n = self._visible(t_local, c, self._sim.now())
-        times = tuple(t_local if i < first else base + step * (i - first) for i in range(n))
-        senders = tuple(i % 2 == 0 and not (n == c.message_count and i == n - 1) for i in range(n))
+        times = tuple(self._sent_at(i, t_local, step, base, first) for i in range(n))
+        senders = tuple(self._from_customer(i, n, c) for i in range(n))
         last_customer = max((t for t, cust in zip(times, senders) if cust), default=None)
         return Thread(times=times, from_customer=senders, last_customer_at=last_customer)
 
@@ -734,8 +745,8 @@ class Truth:
         out = []
         for t, c in self.conversations(page_id, max(since, datetime(d.year, d.month, d.day)), now):
             step, base, first, n = self._visible(t, c, now)
-            if (n - 1) % 2 == 0 and n != c.message_count:   # thread(...).from_customer[-1]
-                out.append((c.id, t if n - 1 < first else base + step * (n - 1 - first)))
+            if self._from_customer(n - 1, n, c):          # thread(...).from_customer[-1]
+                out.append((c.id, self._sent_at(n - 1, t, step, base, first)))
         out.sort(key=lambda x: (x[1], x[0]))
         return out
 
