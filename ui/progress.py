@@ -47,3 +47,4 @@ class ViewProgress:
     def close(self) -> None:
         self.first_drawn()
         self.slot.empty()
+        self.tally.listener = None   # no cycle left between the bar and its tally

@@ -23,6 +23,7 @@ import heapq
 import itertools
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future
@@ -430,12 +431,17 @@ class Tally:
     """A view's calls and pages, counted once each across every kind and period it loads: a call
     is one future (the same future joined twice counts once), done when the future is; a page is
     done when none of its calls is left. Calls are added from any thread; ``refresh()`` (the
-    drawing thread) hands the counts to ``listener`` when they changed."""
+    drawing thread) hands the counts to ``listener`` when they changed.
+
+    A finished call is kept as a count only: holding its future would hold its answer (every
+    window's bodies) for as long as the view's progress bar lives."""
 
     def __init__(self, pages: Iterable[str] = (), listener: Callable[[Counts], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._pages = list(dict.fromkeys(str(p) for p in pages))
-        self._calls: dict[int, tuple[str, Future]] = {}
+        self._open: dict[int, tuple[str, Future]] = {}     # the calls not done yet, by id
+        self._seen: weakref.WeakSet[Future] = weakref.WeakSet()   # every call counted (no strong hold)
+        self._done = 0
         self.listener = listener
         self._drawn: Counts | None = None
 
@@ -443,22 +449,25 @@ class Tally:
         """Count ``fut`` as one of ``page_id``'s calls (once, however often it is added)."""
         page_id = str(page_id)
         with self._lock:
-            self._calls.setdefault(id(fut), (page_id, fut))
             if page_id not in self._pages:
                 self._pages.append(page_id)
-
-    def pending(self) -> list[Future]:
-        """The calls counted and not done yet."""
-        with self._lock:
-            return [fut for _, fut in self._calls.values() if not fut.done()]
+            if fut in self._seen:
+                return
+            self._seen.add(fut)
+            if fut.done():
+                self._done += 1
+            else:
+                self._open[id(fut)] = (page_id, fut)
 
     def counts(self) -> Counts:
         with self._lock:
-            calls = list(self._calls.values())
-            pages = list(self._pages)
-        left = {pid for pid, fut in calls if not fut.done()}
-        return Counts(sum(1 for _, fut in calls if fut.done()), len(calls),
-                      sum(1 for p in pages if p not in left), len(pages))
+            for key, (_, fut) in list(self._open.items()):
+                if fut.done():
+                    del self._open[key]
+                    self._done += 1
+            left = {pid for pid, _ in self._open.values()}
+            return Counts(self._done, self._done + len(self._open),
+                          sum(1 for p in self._pages if p not in left), len(self._pages))
 
     def refresh(self) -> None:
         now = self.counts()

@@ -301,3 +301,19 @@ def test_a_closed_pool_cancels_its_queue_and_lets_the_running_task_finish():
     assert ran == ["first"]
     assert all(f.cancelled() for f in queued)
     assert p.submit("page", lambda: ran.append("late")).cancelled() and ran == ["first"]
+
+
+def test_a_tally_lets_go_of_a_finished_call_and_its_answer():
+    """A view's bar lives as long as the view: holding its finished calls would hold every
+    window's answer until a garbage collection (60 MB for an agency's overview)."""
+    import weakref
+    tally = gather.Tally(["p1"])
+    fut = Future()
+    tally.add("p1", fut)
+    fut.set_result(b"x" * 1000)
+    tally.add("p1", fut)                   # joined again once done: still one call
+    assert tally.counts() == gather.Counts(1, 1, 1, 1)
+    gone = weakref.ref(fut)
+    del fut
+    assert gone() is None                  # freed at once, by reference counting alone
+    assert tally.counts() == gather.Counts(1, 1, 1, 1)
