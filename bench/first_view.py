@@ -133,12 +133,22 @@ class Dashboard:
         self.log.close()
 
 
-def open_view(browser, base: str, want: int, *, shots: Path | None = None) -> dict:
-    """A new browser context on ``VIEW``: seconds to the true total, to the first card, to done."""
+def new_context(browser, base: str, want: int, *, tall: bool = False):
+    """A browser context with nothing cached (a new browser profile) that records the view's
+    moments (``WATCH``)."""
     import json
     # screenshots: a window tall enough for every section (Streamlit scrolls inside the page)
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900 if shots is None else 2600}, base_url=base)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 2600 if tall else 900}, base_url=base)
     ctx.add_init_script(WATCH % {"want": json.dumps(want), "label": json.dumps(TOTAL_LABEL)})
+    return ctx
+
+
+def open_view(browser, base: str, want: int, *, shots: Path | None = None, ctx=None) -> dict:
+    """``VIEW`` in a new tab of ``ctx`` (default: a new browser context, closed after): seconds to
+    the true total, to the first card, to done."""
+    own = ctx is None
+    if own:
+        ctx = new_context(browser, base, want, tall=shots is not None)
     page = ctx.new_page()
     try:
         page.goto(VIEW, wait_until="commit")
@@ -163,7 +173,9 @@ def open_view(browser, base: str, want: int, *, shots: Path | None = None) -> di
             page.screenshot(path=str(shots / "overview-timeout.png"), full_page=True)
         raise TimeoutError(f"the overview was not done within {TIMEOUT:.0f} s: {fv}")
     finally:
-        ctx.close()
+        page.close()
+        if own:
+            ctx.close()
 
 
 def quiet(sim: SimProcess, seconds: float = 1.5) -> None:
@@ -191,14 +203,20 @@ def one_run(browser, sim: SimProcess, page_ids: list[str], want: int, log: Path,
         sim.reset()
         load0 = os.getloadavg()[0]
         cpu0 = cpu_seconds(dash.server.pid)
-        first = open_view(browser, dash.url, want, shots=shots)
-        cpu = cpu_seconds(dash.server.pid) - cpu0
-        calls = sim.raw_calls()
-        stats = [c for c in calls if "/statistics/" in c[1]]
-        sim.reset()
+        ctx = new_context(browser, dash.url, want, tall=shots is not None)
+        try:
+            first = open_view(browser, dash.url, want, shots=shots, ctx=ctx)
+            cpu = cpu_seconds(dash.server.pid) - cpu0
+            calls = sim.raw_calls()
+            stats = [c for c in calls if "/statistics/" in c[1]]
+            sim.reset()
+            tab = open_view(browser, dash.url, want, ctx=ctx)
+        finally:
+            ctx.close()
         second = open_view(browser, dash.url, want)
         again = [c for c in sim.raw_calls() if "/statistics/" in c[1]]
         return {"total": first["total"], "card": first["card"], "done": first["done"], "second": second["done"],
+                "tab": tab["done"],
                 "calls": len(stats), "over": over_limit(calls), "again": len(again), "cpu": cpu,
                 "last": last_calls(stats),
                 "load": (load0 + os.getloadavg()[0]) / 2, "progress_seen": first["progress_seen"]}
@@ -261,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append(r)
                     failed |= r["over"] > 0
                     print(f"run {i + 1}: true total {r['total']:.2f} s (first card {r['card']:.2f} s), "
-                          f"done {r['done']:.2f} s, second session {r['second']:.2f} s; {r['calls']} statistics "
+                          f"done {r['done']:.2f} s, second session {r['second']:.2f} s (a new tab "
+                          f"{r['tab']:.2f} s); {r['calls']} statistics "
                           f"calls, {r['over']} over the limit, {r['again']} on the second session; "
                           f"dashboard CPU {r['cpu']:.1f} s; load average {r['load']:.1f}; last call of each "
                           f"kind after the first: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["last"].items()),
@@ -282,7 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         xs = [r[key] for r in rows]
         table.append(f"| {name} | {spread(xs)} | {TARGETS[key]:g} | "
                      f"{'yes' if max(xs) <= TARGETS[key] else 'median' if statistics.median(xs) <= TARGETS[key] else 'no'} |")
-    table += [f"| first card (s) | {spread([r['card'] for r in rows])} | | |",
+    table += [f"| second session in a new tab of the first one's browser (s) | "
+              f"{spread([r['tab'] for r in rows])} | | |",
+              f"| first card (s) | {spread([r['card'] for r in rows])} | | |",
               f"| statistics calls | {spread([r['calls'] for r in rows], '{:.0f}')} | | |",
               f"| over the limit | {spread([r['over'] for r in rows], '{:.0f}')} | 0 | "
               f"{'yes' if all(r['over'] == 0 for r in rows) else 'no'} |",

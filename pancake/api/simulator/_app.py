@@ -109,7 +109,7 @@ class Simulator:
             raise ValueError("pages_shape must be 'categorized' or 'documented'")
         self.seed = seed
         self.tz = ZoneInfo(timezone)
-        self._now = now
+        self.set_now(now)
         # closed days: given, else Vietnam's public holidays and a day off ten days before today
         self.holidays: frozenset[date] = frozenset(holidays) if holidays is not None \
             else default_holidays(self.now().date())
@@ -149,15 +149,16 @@ class Simulator:
     # --- time ------------------------------------------------------------------------
     def now(self) -> datetime:
         """Naive local 'now' in the simulator zone."""
-        n = self._now
-        if n is None:
+        if self._now is None:
             return datetime.now(self.tz).replace(tzinfo=None)
-        if n.tzinfo is not None:
-            return n.astimezone(self.tz).replace(tzinfo=None)
-        return n
+        return self._now_local
 
     def set_now(self, now: datetime | None) -> None:
+        """Fix "now" (None: the real clock). An aware time is taken to the simulator's zone once,
+        here: ``now()`` is asked for every conversation of every answer."""
         self._now = now
+        self._now_local = now.astimezone(self.tz).replace(tzinfo=None) \
+            if now is not None and now.tzinfo is not None else now
 
     def today(self) -> date:
         return self.now().date()
@@ -726,9 +727,9 @@ class Simulator:
         # = t_local.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None), which subtracts this offset
         return t_local - self.tz.utcoffset(t_local)
 
-    def _updated(self, page_id, t_local: datetime, c) -> datetime:
-        """Local time of the conversation's latest message so far."""
-        return self.truth.last_sent(page_id, t_local, c)
+    def _updated(self, page_id, t_local: datetime, c, now: datetime) -> datetime:
+        """Local time of the conversation's latest message sent by ``now``."""
+        return self.truth.last_sent(page_id, t_local, c, now)
 
     def _r_conversations_v1(self, params, body, page_id):
         s, e = self._since_until(params)
@@ -742,8 +743,9 @@ class Simulator:
 
         def compute():
             convs = self._filter_tags(page_id, self.truth.conversations(page_id, s, e), tags)
+            now = self.now()       # one "now" for the whole order
             key = (lambda x: x[0]) if order_by == "inserted_at" else \
-                (lambda x: self._updated(page_id, *x))
+                (lambda x: self._updated(page_id, *x, now))
             convs.sort(key=key, reverse=True)
             return convs
         convs = self._memoised("windows", ("v1", page_id, s, e, order_by, tags), compute)
@@ -777,7 +779,8 @@ class Simulator:
             convs = self._filter_tags(page_id, self.truth.conversations(page_id, s, e), tags)
             if types:
                 convs = [x for x in convs if x[1].type in types.split(",")]
-            convs.sort(key=lambda x: (self._updated(page_id, *x), x[1].id), reverse=True)
+            now = self.now()       # one "now" for the whole order
+            convs.sort(key=lambda x: (self._updated(page_id, *x, now), x[1].id), reverse=True)
             first_at: dict[str, int] = {}
             for i, (_, c) in enumerate(convs):
                 first_at.setdefault(c.id, i)

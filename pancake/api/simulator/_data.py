@@ -667,9 +667,10 @@ class Truth:
         customer first, and a finished thread ends with the page's answer."""
         return i % 2 == 0 and not (n == c.message_count and i == n - 1)
 
-    def last_sent(self, page_id: str, t_local: datetime, c: Conv) -> datetime:
-        """``thread(...).times[-1]`` without building the thread: the latest message sent so far."""
-        step, base, first, n = self._visible(t_local, c, self._sim.now())
+    def last_sent(self, page_id: str, t_local: datetime, c: Conv, now: datetime | None = None) -> datetime:
+        """``thread(...).times[-1]`` without building the thread: the latest message sent by ``now``
+        (default: the simulator's now)."""
+        step, base, first, n = self._visible(t_local, c, self._sim.now() if now is None else now)
         return self._sent_at(n - 1, t_local, step, base, first)
 
     def thread(self, page_id: str, t_local: datetime, c: Conv) -> Thread:
