@@ -4,6 +4,8 @@ spend and purchases per ad, spend by page, totals per currency and per page × c
 ad with its ratios and budgets, a status filter and a warning for ads spending without purchases."""
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from pancake.numbers.views import ads as va
@@ -25,23 +27,15 @@ if all_ads is None or all_ads.empty:
 
 
 # --- status filter (kept in the URL as ad_status=ACTIVE,PAUSED) -------------------------------
-def _remember_status() -> None:
-    chosen = st.session_state.get(WIDGET) or []
-    extra = {k: v for k, v in state.current().extra if k != URL_PARAM}
-    if chosen:
-        extra[URL_PARAM] = ",".join(chosen)
-        st.query_params[URL_PARAM] = extra[URL_PARAM]
-    elif URL_PARAM in st.query_params:
-        del st.query_params[URL_PARAM]
-    state.update(extra=tuple(sorted(extra.items())))
-
-
+# (the labels and the callback are functions of modules: one made in this script would keep its
+# frames alive with the session's widgets)
 available = va.statuses(all_ads)
 if WIDGET not in st.session_state or any(s not in available for s in st.session_state[WIDGET] or []):
     st.session_state[WIDGET] = va.parse_status_param(page.view.param(URL_PARAM), available)
 chosen = st.pills(state.t("ads.status_filter"), available, selection_mode="multi", key=WIDGET,
-                  format_func=lambda s: va.status_label(s, lang), help=state.t("ads.status_filter_help"),
-                  on_change=_remember_status)
+                  format_func=functools.partial(va.status_label, lang=lang),
+                  help=state.t("ads.status_filter_help"),
+                  on_change=state.remember_choice, args=(WIDGET, URL_PARAM))
 
 ads = va.filter_status(all_ads, chosen)
 prev_ads = va.filter_status(prev_ads, chosen)

@@ -143,7 +143,8 @@ else:
     with d1:
         dim = st.selectbox(t("conv.filter_by"), dims, index=dims.index(drill.dimension) if drill and
                            drill.dimension in dims else 0, key=f"conv_dim_{drill.encode() if drill else ''}_{lang}",
-                           format_func=lambda d: t(v.DIMENSION_LABEL[d]) if d else t("conv.filter_none"))
+                           format_func=components.labels_of(
+                               {d: t(v.DIMENSION_LABEL[d]) if d else t("conv.filter_none") for d in dims}))
     with d2:
         if dim:
             b = breakdowns[dim]
@@ -200,7 +201,8 @@ else:
                 st.caption(t("conv.actions_note"))
                 tag_names, user_names = cd.names(row.page_id)
                 action = st.selectbox(t("conv.action"), dc.WRITE_ACTIONS, key="conv_w_action",
-                                      format_func=lambda a: t(f"conv.action.{a}"))
+                                      format_func=components.labels_of(
+                                          {a: t(f"conv.action.{a}") for a in dc.WRITE_ACTIONS}))
                 value, value_label = None, ""
                 if action in ("tag_add", "tag_remove"):
                     value = st.selectbox(t("conv.action_tag"), list(tag_names), key="conv_w_tag",

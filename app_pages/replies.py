@@ -34,7 +34,7 @@ elif not hours.configured:
 
 basis = rd.basis(hours)
 picked = st.segmented_control(t("replies.basis"), list(v.BASES), default=basis, key=f"replies_basis_{basis}",
-                              format_func=lambda b: t(f"replies.basis.{b}"))
+                              format_func=components.labels_of({b: t(f"replies.basis.{b}") for b in v.BASES}))
 if picked and picked != basis:
     rd.set_basis(picked, hours)
     st.rerun()

@@ -3,12 +3,14 @@ empty states and downloads. Pure computations live in ``pancake.numbers.views``;
 only draws."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from datetime import time as dt_time
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -324,6 +326,17 @@ def cards(kpis: Iterable[Kpi], *, compare: bool | None = None, width: int | str 
 CHAT_ICON = {"customer": ":material/person:", "page": ":material/storefront:", "unknown": ":material/help:"}
 
 
+def _label_of(labels: Mapping[Any, str], value: Any) -> str:
+    return labels.get(value, str(value))
+
+
+def labels_of(labels: Mapping[Any, str]) -> Callable[[Any], str]:
+    """A widget's ``format_func`` from its options' labels (an unknown value shows as itself).
+    Pages pass this, not a lambda: a widget keeps its ``format_func`` for as long as the session,
+    and a function made in a page script would keep that script's every frame alive with it."""
+    return functools.partial(_label_of, dict(labels))
+
+
 MAX_PICKABLE = 500   # conversations offered in a reader's picker (the newest first, as the frame is sorted)
 
 
@@ -334,12 +347,13 @@ def pick_conversation(frame: pd.DataFrame, label: str, key: str, page_name, *, w
     options = list(zip(frame["page_id"], frame["conversation_id"]))[:MAX_PICKABLE]
     rows = {f"{p}|{c}": r for (p, c), r in zip(options, frame.itertuples())}
 
-    def shown(k: str) -> str:
-        r = rows[k]
+    def shown(r) -> str:
         text = f"{r.customer_name or r.conversation_id} · {page_name(r.page_id)}"
         return f"{text} · {r.created_at:%d/%m %H:%M}" if with_time else text
 
-    pick = st.selectbox(label, list(rows), index=None, key=key, placeholder=t("conv.pick"), format_func=shown)
+    # the labels only (the widget keeps its format_func as long as the session: not the rows)
+    labels = {k: shown(r) for k, r in rows.items()}
+    pick = st.selectbox(label, list(rows), index=None, key=key, placeholder=t("conv.pick"), format_func=labels_of(labels))
     return rows[pick] if pick else None
 
 

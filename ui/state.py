@@ -293,6 +293,20 @@ def update(**changes) -> View:
     return view
 
 
+def remember_choice(widget: str, param: str) -> None:
+    """A multi-choice widget's ``on_change``: its choice kept in the URL and the view as ``param``
+    (comma-separated; removed when nothing is chosen). Here, not in the page: a callback defined in
+    a page script would keep that script's every frame alive as long as its session."""
+    chosen = st.session_state.get(widget) or []
+    extra = {k: v for k, v in current().extra if k != param}
+    if chosen:
+        extra[param] = ",".join(chosen)
+        st.query_params[param] = extra[param]
+    elif param in st.query_params:
+        del st.query_params[param]
+    update(extra=tuple(sorted(extra.items())))
+
+
 def sync_url() -> None:
     """Write the view back to the URL (navigation drops the query string)."""
     wanted = to_query(current(), cache.today())

@@ -135,3 +135,11 @@ def test_no_api_field_or_path_in_visible_strings():
             if hits:
                 found.append((key, lang, sorted(hits)))
     assert not found
+
+def test_labels_of_shows_each_option_by_its_label_and_an_unknown_one_as_itself():
+    """A widget's format_func made from a mapping: no function of the page script (which would
+    keep the script's frames alive with the session's widgets)."""
+    from ui.components import labels_of
+    shown = labels_of({"": "Không lọc", "tag": "Thẻ"})
+    assert [shown(x) for x in ("", "tag", "Thẻ", 3)] == ["Không lọc", "Thẻ", "Thẻ", "3"]
+    assert getattr(shown, "__globals__", None) is None     # a partial of a module function, no closure
