@@ -136,6 +136,7 @@ def test_no_api_field_or_path_in_visible_strings():
                 found.append((key, lang, sorted(hits)))
     assert not found
 
+
 def test_labels_of_shows_each_option_by_its_label_and_an_unknown_one_as_itself():
     """A widget's format_func made from a mapping: no function of the page script (which would
     keep the script's frames alive with the session's widgets)."""
