@@ -439,7 +439,7 @@ class Tally:
     def __init__(self, pages: Iterable[str] = (), listener: Callable[[Counts], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._pages = list(dict.fromkeys(str(p) for p in pages))
-        self._open: dict[int, tuple[str, Future]] = {}     # the calls not done yet, by id
+        self._open: dict[Future, str] = {}                 # the calls not done yet -> their page
         self._seen: weakref.WeakSet[Future] = weakref.WeakSet()   # every call counted (no strong hold)
         self._done = 0
         self.listener = listener
@@ -457,15 +457,14 @@ class Tally:
             if fut.done():
                 self._done += 1
             else:
-                self._open[id(fut)] = (page_id, fut)
+                self._open[fut] = page_id
 
     def counts(self) -> Counts:
         with self._lock:
-            for key, (_, fut) in list(self._open.items()):
-                if fut.done():
-                    del self._open[key]
-                    self._done += 1
-            left = {pid for pid, _ in self._open.values()}
+            for fut in [f for f in self._open if f.done()]:
+                del self._open[fut]
+                self._done += 1
+            left = set(self._open.values())
             return Counts(self._done, self._done + len(self._open),
                           sum(1 for p in self._pages if p not in left), len(self._pages))
 
