@@ -63,7 +63,7 @@ def render(*, grain: bool = False) -> state.View:
             # no built-in "Select all" (English only): the "All pages" toggle above does that
             picked = st.multiselect(tr("sb.pages_pick"), ids, key="w_pages", select_all=False,
                                     placeholder=tr("sb.pages_placeholder"),
-                                    format_func=lambda p: names.get(p, p))
+                                    format_func=components.labels_of(names))
             pages = tuple(picked)
             if not picked:
                 st.caption(tr("sb.pages_none"))
