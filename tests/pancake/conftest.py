@@ -3,6 +3,8 @@
 test, built by the test), and a webhook receiver with the network closed to anything else."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from pancake.api.simulator import Simulator, serve
@@ -18,6 +20,18 @@ def sim_server():
     yield sim, f"http://{host}:{port}/api"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def pinned_now(sim_server):
+    """One "now" for ``sim_server`` and every command run with the yielded environment
+    (``notify_cli``'s ``TEST_NOW_UTC``): two runs a minute apart say the same wait, as runs compared
+    with each other must (a customer waiting 6 h 33 min is waiting 6 h 34 min a minute later)."""
+    sim, _ = sim_server
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    sim.set_now(now)
+    yield {"TEST_NOW_UTC": now.isoformat()}
+    sim.set_now(None)
 
 
 @pytest.fixture

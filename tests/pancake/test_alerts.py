@@ -253,16 +253,16 @@ def test_alerts_are_sent_once_and_not_repeated(sim_server, receiver, tmp_path):
 
 
 def test_a_failing_channel_gets_its_alerts_on_the_next_run_the_others_are_not_repeated(sim_server, receiver,
-                                                                                       tmp_path):
+                                                                                       tmp_path, pinned_now):
     sim, url = sim_server
     ok, failing = receiver.url("/ok"), receiver.url(f"/fail/{KEY_CANARY}")
     args = ["alert", "--page", HANA, "--notify", failing, "--notify", ok, "--lang", "en"]
-    proc = notify_cli.run(args, url, tmp_path)
+    proc = notify_cli.run(args, url, tmp_path, env_extra=pinned_now)
     assert proc.returncode == 1
     assert f"channel #1 json://127.0.0.1:{receiver.port} failed" in proc.stderr.decode()
     assert len(receiver.posts("/ok")) == 1 and len(receiver.posts("/fail/")) == 1
     receiver.failing = False                               # the channel is back
-    proc = notify_cli.run(args, url, tmp_path)
+    proc = notify_cli.run(args, url, tmp_path, env_extra=pinned_now)
     assert proc.returncode == 0, proc.stderr.decode()
     assert len(receiver.posts("/fail/")) == 2 and len(receiver.posts("/ok")) == 1
     assert receiver.posts("/fail/")[1].json["message"] == receiver.posts("/ok")[0].json["message"]
@@ -288,17 +288,17 @@ def test_a_dead_token_is_alerted_once_and_the_run_says_the_page_failed(sim_serve
     assert TOKEN_CANARY not in req.body.decode()
 
 
-def test_dry_run_prints_and_remembers_nothing(sim_server, receiver, tmp_path):
+def test_dry_run_prints_and_remembers_nothing(sim_server, receiver, tmp_path, pinned_now):
     sim, url = sim_server
     args = ["alert", "--page", HANA, "--notify", receiver.url("/d")]
-    proc = notify_cli.run([*args, "--dry-run"], url, tmp_path)
+    proc = notify_cli.run([*args, "--dry-run"], url, tmp_path, env_extra=pinned_now)
     assert proc.returncode == 0 and receiver.requests == []
     out = proc.stdout.decode()
     assert out.startswith(f"== #1 json://127.0.0.1:{receiver.port} ==\nPancake · ")
-    proc = notify_cli.run(args, url, tmp_path)              # the real run still sends
+    proc = notify_cli.run(args, url, tmp_path, env_extra=pinned_now)   # the real run still sends
     assert proc.returncode == 0 and len(receiver.posts("/d")) == 1
     assert receiver.posts("/d")[0].json["message"] in out
-    proc = notify_cli.run([*args, "--dry-run"], url, tmp_path)
+    proc = notify_cli.run([*args, "--dry-run"], url, tmp_path, env_extra=pinned_now)
     assert b"nothing new" in proc.stderr and proc.stdout == b""
 
 
