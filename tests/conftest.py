@@ -38,11 +38,13 @@ def _components_scanned_once():
     manifest_scanner.scan_component_manifests = real
 
 
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True)
 def _no_filler_left():
-    """The messages fillers the dashboards of this process started (``pancake fill``, their own
-    session) are stopped by their pid when the tests end: a pytest-xdist worker leaves without
-    the interpreter's exit handlers, which left them filling demo stores after the run."""
+    """The messages fillers the dashboards of a test started (``pancake fill``, their own session)
+    are stopped by their pid when the test ends. Kept to the end of the run, they went on filling
+    demo stores nobody looked at any more, paced, beside every later test: 100 s of CPU in a run
+    of the suite, on its two cores. (And a pytest-xdist worker leaves without the interpreter's
+    exit handlers, which once left them filling after the run.)"""
     yield
     from pancake.data import filler
     filler.stop_started()
