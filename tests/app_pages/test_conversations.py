@@ -4,7 +4,7 @@ URL, and the write actions: none shown and none sent when off, exactly one reque
 confirmed action when on, whatever the reruns."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -98,11 +98,19 @@ def test_a_range_of_days_draws_its_days():
 # --- over HTTP, the simulator's request log at hand ---------------------------------------------------
 
 @pytest.fixture
-def served(unpaced_clients):
+def served(unpaced_clients, monkeypatch):
     """Unpaced (``unpaced_clients``, a simulator counting no rate limit): pacing is not what these
-    tests look at."""
-    now = datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0)
-    sim = Simulator(now=now, rate_limit_per_second=0)
+    tests look at. One "now" for the simulator and the dashboard (``ui.cache.now_utc`` and the
+    loaders' today): 15:00 yesterday, a working hour. At the real clock the waiting list was empty
+    from 08:00 to 09:00 (the demo's staff had answered everyone) and a test of it failed then."""
+    from pancake import timeutil
+    from ui import cache
+    local = (datetime.now(TZ) - timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0)
+    pinned = local.astimezone(UTC)
+    monkeypatch.setattr(cache, "now_utc", lambda: pinned)
+    local_today = timeutil.local_today
+    monkeypatch.setattr(timeutil, "local_today", lambda tz, at=None: local_today(tz, at or pinned))
+    sim = Simulator(now=local.replace(tzinfo=None), rate_limit_per_second=0)
     server, thread = serve(sim, "127.0.0.1", 0)
     host, port = server.server_address[:2]
     secrets = {"PANCAKE_BASE_URL": f"http://{host}:{port}/api",
