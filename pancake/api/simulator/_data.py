@@ -673,8 +673,9 @@ class Truth:
         step, base, first, n = self._visible(t_local, c, self._sim.now() if now is None else now)
         return self._sent_at(n - 1, t_local, step, base, first)
 
-    def thread(self, page_id: str, t_local: datetime, c: Conv) -> Thread:
-        """A conversation's messages as they stand at "now" (local times, oldest first).
+    def thread(self, page_id: str, t_local: datetime, c: Conv, now: datetime | None = None) -> Thread:
+        """A conversation's messages as they stand at ``now`` (default: the simulator's now; an
+        answer listing many conversations reads its "now" once) (local times, oldest first).
 
         Message ``i`` is sent at ``t_local + i * update_minutes / message_count``; only those sent
         by now exist yet. Senders alternate, the customer first; a finished thread (every message
@@ -682,7 +683,7 @@ class Truth:
         going on: when the last message sent so far is the customer's. A conversation begun on a
         holiday waits for the shop to reopen: from its second message on, it starts again at 08:00
         (plus up to half an hour) of the next open day."""
-        step, base, first, n = self._visible(t_local, c, self._sim.now())
+        step, base, first, n = self._visible(t_local, c, self._sim.now() if now is None else now)
         times = tuple(self._sent_at(i, t_local, step, base, first) for i in range(n))
         senders = tuple(self._from_customer(i, n, c) for i in range(n))
         last_customer = max((t for t, cust in zip(times, senders) if cust), default=None)

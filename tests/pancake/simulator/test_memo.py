@@ -119,12 +119,22 @@ def test_kept_messages_follow_the_clock_and_the_memory_stays_bounded():
     assert [len(sim._memos[k]) for k in ("responses", "windows", "messages")] == [4, 2, 3]
 
 
-def test_nothing_is_kept_while_now_is_the_wall_clock():
+def test_on_the_wall_clock_an_answer_is_not_kept_and_a_list_only_within_its_second(monkeypatch):
     sim = Simulator(rate_limit_per_second=0)
-    today = sim.today()
-    since, until = day_bounds_unix(today, today, sim.tz)
-    assert _get(sim, "conversations", since=since, until=until, page_number=1).status_code == 200
-    assert sim._memos == {"responses": {}, "windows": {}, "messages": {}}
+    assert sim._now is None
+    clock = [datetime(2026, 7, 6, 14, 30, 0, 100_000)]
+    monkeypatch.setattr(sim, "now", lambda: clock[0])            # the wall clock, stepped by the test
+    since, until = day_bounds_unix(date(2026, 7, 6), date(2026, 7, 6), sim.tz)
+    first = _get(sim, "conversations", since=since, until=until, page_number=1)
+    assert first.status_code == 200 and first.json()["total"] > 60
+    assert sim._memos["responses"] == {} and len(sim._memos["windows"]) == 1
+    clock[0] = datetime(2026, 7, 6, 14, 30, 0, 900_000)         # the same second: the list sorted once
+    assert _get(sim, "conversations", since=since, until=until, page_number=2).status_code == 200
+    assert len(sim._memos["windows"]) == 1
+    clock[0] = datetime(2026, 7, 6, 14, 30, 1)                   # the next second: sorted again
+    again = _get(sim, "conversations", since=since, until=until, page_number=1)
+    assert len(sim._memos["windows"]) == 2 and sim._memos["responses"] == {}
+    assert again.json()["total"] == first.json()["total"]
 
 
 def test_the_waiting_list_reads_only_the_days_whose_threads_may_go_on():
