@@ -57,12 +57,12 @@ def pick_first(at):
     return cid
 
 
-def test_a_viewer_gets_no_write_controls_and_sends_nothing(tmp_path, monkeypatch):
+def test_a_viewer_gets_no_write_controls_and_sends_nothing(tmp_path, monkeypatch, unpaced_clients):
     path = tmp_path / "access.toml"
     path.write_text(f'[[viewer]]\nname = "Shop A"\npassword_hash = "{access.hash_secret(VIEWER_PW)}"\n'
                     f'pages = ["*"]\nrole = "viewer"\n', encoding="utf-8")
     monkeypatch.setenv("PANCAKE_ACCESS_FILE", str(path))
-    sim = Simulator(now=datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0))
+    sim = Simulator(now=datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0), rate_limit_per_second=0)
     server, thread, secrets = serve_sim(sim)
     try:
         yesterday = (sim.now() - timedelta(days=1)).date().isoformat()
@@ -106,13 +106,16 @@ def test_the_send_is_refused_for_a_viewer_even_with_a_pending_action(monkeypatch
             st.session_state.pop(k, None)
 
 
-def test_a_write_answered_too_late_has_an_unknown_outcome_and_can_be_checked(monkeypatch):
+def test_a_write_answered_too_late_has_an_unknown_outcome_and_can_be_checked(monkeypatch, unpaced_clients):
+    """Unpaced (``unpaced_clients``, a simulator counting no rate limit): the page's reads did not
+    need to wait 5 s in real time for a write's test; the write still waits out its read timeout."""
     release = threading.Event()
     faults = Faults(rules=[FaultRule("slow", first_n=1, path_contains="/read", latency=45.0)],
                     sleep=lambda _s: release.wait(30))       # the server holds the write until released
-    sim = Simulator(now=datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0), faults=faults)
+    sim = Simulator(now=datetime.now(TZ).replace(tzinfo=None, second=0, microsecond=0), faults=faults,
+                    rate_limit_per_second=0)
     monkeypatch.setitem(PancakeClient.__init__.__kwdefaults__, "timeout",
-                        httpx.Timeout(connect=5.0, read=3.0, write=5.0, pool=5.0))
+                        httpx.Timeout(connect=5.0, read=1.5, write=5.0, pool=5.0))
     server, thread, secrets = serve_sim(sim)
     try:
         yesterday = (sim.now() - timedelta(days=1)).date().isoformat()

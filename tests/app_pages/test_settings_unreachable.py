@@ -7,6 +7,14 @@ import pytest
 from tests.conftest import app_test
 
 
+@pytest.fixture(autouse=True)
+def _no_backoff(monkeypatch):
+    """The client's retries without their backoff's wait (its jitter 0): the refused connections
+    are what these tests look at, not the seconds between them."""
+    from pancake.api.client import PancakeClient
+    monkeypatch.setitem(PancakeClient.__init__.__kwdefaults__, "jitter", lambda: 0.0)
+
+
 def test_an_unreachable_api_is_not_blamed_on_the_tokens(monkeypatch):
     monkeypatch.setenv("PANCAKE_BASE_URL", "http://127.0.0.1:9/api")     # nothing listens there
     monkeypatch.setenv("PANCAKE_PAGE_TOKENS", "111:tok-a,222:tok-b")

@@ -13,6 +13,7 @@ from pancake.api.client import PancakeClient
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.data import conversations as dc
 from pancake.numbers import conversations as conv
+from tests.conftest import UNPACED
 
 TZ = "Asia/Ho_Chi_Minh"
 PID = "111"
@@ -206,12 +207,15 @@ def test_drill_masks():
 
 @pytest.fixture
 def sim():
-    return Simulator(now=NOW)
+    """Counting no rate limit, and its clients unpaced (``client_for``, ``UNPACED``): what these
+    tests look at is what is loaded, not the pace (each waited up to 4 s in real time for it)."""
+    return Simulator(now=NOW, rate_limit_per_second=0)
 
 
 def client_for(sim, **kw):
     return PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
-                         base_url="https://pages.fm/api", transport=sim.transport(), timezone=TZ, **kw)
+                         base_url="https://pages.fm/api", transport=sim.transport(), timezone=TZ,
+                         **{"rate_per_second": UNPACED, **kw})
 
 
 def test_range_counts_equal_the_truth(sim):
@@ -273,7 +277,8 @@ def test_page_customers_total_and_phone(sim):
 def test_a_failing_page_does_not_blank_the_others(sim):
     tokens = dict(DEMO_PAGE_TOKENS)
     tokens[P2] = "WRONG-TOKEN"
-    cl = PancakeClient(page_tokens=tokens, base_url="https://pages.fm/api", transport=sim.transport(), timezone=TZ)
+    cl = PancakeClient(page_tokens=tokens, base_url="https://pages.fm/api", transport=sim.transport(), timezone=TZ,
+                       rate_per_second=UNPACED)
     loaded = dc.load_conversations(cl, [P1, P2], date(2026, 7, 5), date(2026, 7, 5), TZ)
     assert [e.page_id for e in loaded.errors] == [P2] and loaded.pages_ok == [P1]
     assert set(loaded.frame["page_id"]) == {P1} and "WRONG-TOKEN" not in loaded.errors[0].message
@@ -366,11 +371,26 @@ class _Gate(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-def test_a_late_page_is_named_and_collected_by_the_next_load(sim):
+def _deadline_once_the_others_are_in(monkeypatch, held: str) -> None:
+    """The next ``gather.gather`` on a clock that stands still until every key but ``held`` is
+    in, then jumps past any deadline: a late page without waiting out the deadline in real time."""
+    from pancake.data import gather
+    real = gather.gather
+
+    def gather_once(futures, deadline=None, **kw):
+        monkeypatch.setattr(gather, "gather", real)
+        others = [f for k, fs in futures.items() if k != held for f in ([fs] if hasattr(fs, "done") else fs)]
+        return real(futures, deadline, started=0.0, clock=lambda: 1e9 if all(f.done() for f in others) else 0.0,
+                    **kw)
+    monkeypatch.setattr(gather, "gather", gather_once)
+
+
+def test_a_late_page_is_named_and_collected_by_the_next_load(sim, monkeypatch):
     day = date(2026, 7, 5)
     gate = _Gate(sim.transport(), P2)
     cl = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
-                       base_url="https://pages.fm/api", transport=gate, timezone=TZ)
+                       base_url="https://pages.fm/api", transport=gate, timezone=TZ, rate_per_second=UNPACED)
+    _deadline_once_the_others_are_in(monkeypatch, P2)
     first = dc.load_conversations(cl, [P1, P2], day, day, TZ, deadline=8)
     assert first.late == [P2] and first.pages_ok == [P1] and set(first.frame["page_id"]) == {P1}
     assert [(e.page_id, e.kind) for e in first.errors] == [(P2, "timeout")]

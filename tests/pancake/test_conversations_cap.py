@@ -12,6 +12,7 @@ from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOK
 from pancake.data import conversations as dc
 from pancake.numbers import conversations as conv
 from pancake.numbers.views import conversations as v
+from tests.conftest import UNPACED
 
 TZ = "Asia/Ho_Chi_Minh"
 NOW = datetime(2026, 7, 6, 14, 30)
@@ -58,12 +59,14 @@ def test_covers_label_in_both_languages():
 
 
 def client_for(sim):
+    """Unpaced, against a simulator counting no rate limit: the cap is the point, not the pace."""
     return PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
-                         base_url="https://pages.fm/api", transport=sim.transport(), timezone=TZ)
+                         base_url="https://pages.fm/api", transport=sim.transport(), timezone=TZ,
+                         rate_per_second=UNPACED)
 
 
 def test_a_capped_range_keeps_only_complete_days_that_match_the_truth_and_the_tags_page():
-    sim = Simulator(now=NOW)
+    sim = Simulator(now=NOW, rate_limit_per_second=0)
     start, end = date(2026, 7, 1), date(2026, 7, 5)
     truth = {p: sim.truth.conversations(p, datetime(2026, 7, 1), datetime(2026, 7, 5, 23, 59, 59)) for p in (P1, P2)}
     per_day = {p: Counter(t.date() for t, _ in truth[p]) for p in (P1, P2)}
@@ -91,6 +94,6 @@ def test_a_capped_range_keeps_only_complete_days_that_match_the_truth_and_the_ta
 
 
 def test_the_cli_keeps_every_conversation_it_fetched():
-    sim = Simulator(now=NOW)
+    sim = Simulator(now=NOW, rate_limit_per_second=0)
     loaded = dc.load_conversations(client_for(sim), [P1], date(2026, 7, 4), date(2026, 7, 5), TZ, cap=100)
     assert loaded.capped == [P1] and len(loaded.frame) == 100 and loaded.covers_from is None

@@ -10,6 +10,7 @@ import httpx
 from pancake.api.client import PancakeClient
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.data import conversations as dc
+from tests.conftest import UNPACED
 
 TZ = "Asia/Ho_Chi_Minh"
 P1, P2 = DEMO_PAGE_IDS[0], DEMO_PAGE_IDS[1]
@@ -35,10 +36,10 @@ class FailsOnce:
 
 
 def test_the_next_load_asks_only_the_page_that_failed():
-    sim = Simulator(now=datetime(2026, 7, 6, 14, 30))
+    sim = Simulator(now=datetime(2026, 7, 6, 14, 30), rate_limit_per_second=0)
     t = FailsOnce(sim.transport())
     cl = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
-                       base_url="https://pages.fm/api", transport=t, timezone=TZ)
+                       base_url="https://pages.fm/api", transport=t, timezone=TZ, rate_per_second=UNPACED)
     first = dc.load_conversations(cl, [P1, P2], DAY, DAY, TZ, deadline=60)
     assert [e.page_id for e in first.errors] == [P2] and first.pages_ok == [P1] and not first.late
     p1_calls = t.calls[P1]
@@ -56,10 +57,10 @@ def test_the_next_load_asks_only_the_page_that_failed():
 
 
 def test_without_a_deadline_nothing_is_kept_between_loads():
-    sim = Simulator(now=datetime(2026, 7, 6, 14, 30))
+    sim = Simulator(now=datetime(2026, 7, 6, 14, 30), rate_limit_per_second=0)
     t = FailsOnce(sim.transport())
     cl = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
-                       base_url="https://pages.fm/api", transport=t, timezone=TZ)
+                       base_url="https://pages.fm/api", transport=t, timezone=TZ, rate_per_second=UNPACED)
     first = dc.load_conversations(cl, [P1, P2], DAY, DAY, TZ)          # the CLI: every page waited for
     assert [e.page_id for e in first.errors] == [P2]
     p1_calls = t.calls[P1]
