@@ -10,7 +10,7 @@ from pancake import fmt, timeutil
 from pancake.api.client import PancakeClient
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator
 from pancake.data import core
-from tests.conftest import app_test
+from tests.conftest import UNPACED, app_test
 
 PAGE = "app_pages/staff.py"
 ONE = DEMO_PAGE_IDS[0]
@@ -23,9 +23,10 @@ def simulated(kind, frame, page_ids, start, end, **options) -> pd.DataFrame:
     its own route) and concatenated: the truth a page's numbers are checked against."""
     frames = []
     for pid in page_ids:
-        sim = Simulator()
+        sim = Simulator(rate_limit_per_second=0)          # unpaced: the truth, not the pace
         client = PancakeClient(access_token=DEMO_USER_TOKEN, page_tokens=dict(DEMO_PAGE_TOKENS),
-                               base_url="https://pages.fm/api", transport=sim.transport())
+                               base_url="https://pages.fm/api", transport=sim.transport(),
+                               rate_per_second=UNPACED)
         r = core.fetch(client, kind, [pid], start, end, **options)
         assert not r.errors, r.errors
         frames.append(r[frame])

@@ -32,7 +32,7 @@ CAUSE = {"en": "Cause: ", "vi": "Nguyên nhân: "}
 
 @pytest.fixture(scope="module")
 def sim_url():
-    server, _ = serve(Simulator(), "127.0.0.1", 0)
+    server, _ = serve(Simulator(rate_limit_per_second=0), "127.0.0.1", 0)   # unpaced (``store_down``)
     host, port = server.server_address[:2]
     yield f"http://{host}:{port}/api"
     server.shutdown()
@@ -47,7 +47,7 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def store_down(monkeypatch, sim_url):
+def store_down(monkeypatch, sim_url, unpaced_clients):
     url = f"postgresql://pancake:{PASSWORD}@127.0.0.1:{closed_port()}/stats"
     monkeypatch.setenv("PANCAKE_BASE_URL", sim_url)
     monkeypatch.setenv("PANCAKE_PAGE_TOKENS", f"{PAGE}:{DEMO_PAGE_TOKENS[PAGE]}")
