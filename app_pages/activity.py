@@ -3,9 +3,6 @@ profile with the reply ratio, the weekday × hour map of unanswered messages, th
 and the per-page comparison."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
 from pancake import fmt
@@ -30,7 +27,7 @@ components.partial_today_note()
 
 tables: dict = {}
 
-now = datetime.now(ZoneInfo(tz)).replace(tzinfo=None)   # hours after now are blank, not 0
+now = cache.now_local()   # hours after now are blank, not 0
 series = av.hourly_series(hourly, start, end, tz, now=now)
 st.plotly_chart(av.hourly_figure(series, lang, partial=end >= now.date()), key="act_hourly")
 

@@ -2,8 +2,6 @@
 sums, per-page breakdown. Computations: pancake.numbers.views.customers."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
 from pancake.numbers.views import customers as v
@@ -24,7 +22,7 @@ else:
                             compare=page.compare, fields=v.FIELDS))
     components.partial_today_note()
 
-    now = datetime.now(cache.settings().tz).replace(tzinfo=None) if grain == "hour" else None
+    now = cache.now_local() if grain == "hour" else None
     s = v.series(data, page.start, page.end, grain, last=now, tz=cache.tz_name())
     grain_word = state.t(f"customers.grain.{grain}")
     drawn = v.chart_grain(s, grain)   # hours over a long range are drawn per day

@@ -2,9 +2,6 @@
 weekday × hour heatmap, the staff share and the per-page comparison."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
 from pancake.numbers.views import engagement as ev
@@ -14,7 +11,7 @@ from ui.page import open_page
 page = open_page("nav.engagement")
 lang, start, end, tz = page.lang, page.start, page.end, cache.tz_name()
 hourly_grain = page.view.grain == "hour"
-now = datetime.now(ZoneInfo(tz)).replace(tzinfo=None)   # charts: the future is blank, today partial
+now = cache.now_local()   # charts: the future is blank, today partial
 partial = end >= now.date()
 grain = "hour" if hourly_grain else "day"
 

@@ -147,6 +147,11 @@ def parse_local_hour(value: str) -> datetime:
                     int(m.group(4) or 0), int(m.group(5) or 0), int(m.group(6) or 0))
 
 
+def wall_clock(at: datetime, tz: ZoneInfo | str) -> datetime:
+    """An aware moment as the shop's wall clock reads it: naive, in zone ``tz``."""
+    return at.astimezone(_tz(tz)).replace(tzinfo=None)
+
+
 def local_today(tz: ZoneInfo | str, now: datetime | None = None) -> date:
     z = _tz(tz)
     if now is None:

@@ -364,4 +364,10 @@ def memory_info() -> dict[str, Any]:
 
 
 def now_utc() -> datetime:
+    """The one "now" of every page (tests pin it here)."""
     return datetime.now(UTC)
+
+
+def now_local() -> datetime:
+    """``now_utc`` on the shop's wall clock: naive, in the configured zone (what the frames use)."""
+    return timeutil.wall_clock(now_utc(), tz_name())

@@ -121,7 +121,7 @@ def forget() -> None:
 # --- loads -------------------------------------------------------------------------------------------
 
 def now_local() -> datetime:
-    return v.now_local(cache.now_utc(), cache.tz_name())
+    return cache.now_local()
 
 
 def conversations(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as time_of_day
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pancake import fmt, i18n
+from pancake import fmt, i18n, timeutil
 from pancake.numbers import charts, metrics
 from pancake.numbers import conversations as conv
 from pancake.numbers.views import is_missing, map_values, tables
@@ -502,8 +501,8 @@ def export_table(frame: pd.DataFrame, lang: str, page_names: Mapping[str, str] |
 
 
 def now_local(now_utc: datetime, tz: str) -> datetime:
-    """A UTC instant as the naive local time the frames use."""
-    return now_utc.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    """A UTC instant as the naive local time the frames use (``timeutil.wall_clock``)."""
+    return timeutil.wall_clock(now_utc, tz)
 
 
 def covers_label(covers_from: datetime, end: date, lang: str) -> str:

@@ -13,12 +13,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from pancake import fmt, i18n
+from pancake import fmt, i18n, timeutil
 from pancake.numbers import charts, metrics
 from pancake.numbers.views import ads as ads_views
 from pancake.numbers.views import staff as staff_views
@@ -277,8 +276,8 @@ def interval_text(seconds: float, lang: str) -> str:
 
 
 def local(at: datetime, tz: str) -> datetime:
-    """An aware moment as the shop's wall clock reads it (naive, zone ``tz``)."""
-    return at.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    """An aware moment as the shop's wall clock reads it (naive, zone ``tz``: ``timeutil.wall_clock``)."""
+    return timeutil.wall_clock(at, tz)
 
 
 def clock(at: datetime, tz: str) -> str:
