@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from pancake import fmt, i18n
+from pancake import fmt, i18n, timeutil
 from pancake.data.core import OPEN_TTL
 from pancake.delivery import digest
 from pancake.numbers import conversations, metrics
@@ -182,7 +182,7 @@ def overview(page: Page, loads: Loads, slots: Slots) -> None:
           + staff.kpis(totals, previous_totals, compare=page.compare), slots)
     if page.start == page.end:   # one day: its hours (one point a day would say nothing)
         hourly = loads.one("engagement", hourly=True).get("hourly")
-        now = sv.local(cache.now_utc(), cache.tz_name())
+        now = cache.now_local()
         chart(sv.hourly_figure(sv.hours_of_day(hourly, ("inbox", "comment"), page.end, cache.tz_name(), now=now),
                                sv.trend_labels(hourly, ("inbox", "comment"), lang, "engagement_hourly"),
                                opts.theme, lang=lang, partial=page.end == cache.today()), slots)
@@ -234,7 +234,7 @@ def activity_section(page: Page, loads: Loads, slots: Slots) -> None:
     cards("activity", activity.kpis(hourly, previous, page.start, page.end, compare=page.compare), slots)
     today = cache.today()
     day = min(page.end, today)
-    now = sv.local(cache.now_utc(), cache.tz_name())
+    now = cache.now_local()
     chart(sv.hourly_figure(sv.hourly_today(hourly, day, cache.tz_name(), now=now), sv.trend_labels(
         hourly, ("customer_inbox_count", "page_inbox_count"), lang, "activity"), opts.theme,
         lang=lang, partial=day == today), slots,
@@ -439,7 +439,7 @@ def screen() -> None:
         SECTIONS[section](page, loads, slots)
         side_box = side.container(key="kiosk-side")
         replies_slot = main.container(key="kiosk-replies-slot") if one else None
-        standup(page, loads, side_box, sv.local(now_utc, cache.tz_name()))
+        standup(page, loads, side_box, timeutil.wall_clock(now_utc, cache.tz_name()))
         waits(page, side_box, main.container(key="kiosk-waits-slot"))
         replies_card(page, replies_slot if one else side_box)
     with corner, st.container(key="kiosk-status"):

@@ -333,7 +333,7 @@ def store_info() -> dict[str, Any]:
         row["entries"] += r.entries
         row["bytes"] += r.bytes
         row["newest_fetch"] = max(row["newest_fetch"], r.newest_fetch)
-    now = datetime.now(UTC).timestamp()
+    now = now_utc().timestamp()
     pages_frame = pd.DataFrame(
         [{**r, "kinds": ", ".join(r["kinds"]),
           "newest_fetch": datetime.fromtimestamp(r["newest_fetch"], UTC), "age_s": max(0.0, now - r["newest_fetch"])}

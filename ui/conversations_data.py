@@ -22,12 +22,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pancake import fmt, i18n
+from pancake import fmt, i18n, timeutil
 from pancake.api.errors import PancakeError, ServerError, TransportError
 from pancake.data import conversations as dc
 from pancake.data.core import OPEN_TTL, BoundedLRU
 from pancake.numbers import conversations as conv
-from pancake.numbers.views import conversations as v
 from pancake.redact import redact
 from ui import auth, cache, components, state
 
@@ -374,7 +373,7 @@ def show_answer(row: Any, lang: str) -> None:
         if checked and checked["id"] == last and same:
             done = took_effect(answer["action"]["action"], answer["action"]["value"], row)
             key = {True: "conv.check_done", False: "conv.check_not_done", None: "conv.check_cannot_tell"}[done]
-            when = fmt.clock(v.now_local(checked["at"], cache.tz_name()), lang)
+            when = fmt.clock(timeutil.wall_clock(checked["at"], cache.tz_name()), lang)
             st.info(i18n.t(key, lang, what=label, time=when), icon=":material/fact_check:")
     else:
         (st.success if answer["ok"] else st.error)(

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pancake import fmt, i18n, timeutil
+from pancake import fmt, i18n
 from pancake.numbers import charts, metrics
 from pancake.numbers import conversations as conv
 from pancake.numbers.views import is_missing, map_values, tables
@@ -498,11 +498,6 @@ def export_table(frame: pd.DataFrame, lang: str, page_names: Mapping[str, str] |
              "from_ads": "yesno"}
     cols = [Column(c, i18n.t(f"conv.export.{c}", lang), unit=units.get(c, "text")) for c in EXPORT_COLUMNS]
     return Table(frame=data, columns=cols)
-
-
-def now_local(now_utc: datetime, tz: str) -> datetime:
-    """A UTC instant as the naive local time the frames use (``timeutil.wall_clock``)."""
-    return timeutil.wall_clock(now_utc, tz)
 
 
 def covers_label(covers_from: datetime, end: date, lang: str) -> str:

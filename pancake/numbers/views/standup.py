@@ -275,14 +275,9 @@ def interval_text(seconds: float, lang: str) -> str:
     return i18n.t("kiosk.seconds", lang, n=fmt.number(seconds, lang, decimals=0))
 
 
-def local(at: datetime, tz: str) -> datetime:
-    """An aware moment as the shop's wall clock reads it (naive, zone ``tz``: ``timeutil.wall_clock``)."""
-    return timeutil.wall_clock(at, tz)
-
-
 def clock(at: datetime, tz: str) -> str:
     """A moment on the shop's wall clock: HH:MM:SS in zone ``tz``."""
-    return local(at, tz).strftime("%H:%M:%S")
+    return timeutil.wall_clock(at, tz).strftime("%H:%M:%S")
 
 
 def schedule_text(opts: Options, section: str, lang: str) -> str:
