@@ -144,6 +144,17 @@ def app_test(page: str | None = None, *, params: dict[str, str] | None = None,
     return at
 
 
+def pin_dashboard_now(monkeypatch, now) -> None:
+    """The dashboard's one "now" (``ui.cache.now_utc``, an aware time) and the loaders' today
+    pinned to ``now``: surfaces compared with each other, or with a simulator at a fixed "now",
+    read the same moment."""
+    from pancake import timeutil
+    from ui import cache
+    monkeypatch.setattr(cache, "now_utc", lambda: now)
+    local_today = timeutil.local_today
+    monkeypatch.setattr(timeutil, "local_today", lambda tz, at=None: local_today(tz, at or now))
+
+
 def drawn_text(at) -> str:
     """Every element an AppTest run drew, as its protobuf text (labels, bodies, values, options):
     what a canary or an escaping check searches."""

@@ -17,7 +17,7 @@ from pancake.api.simulator import DEMO_PAGE_IDS, Simulator, serve
 from pancake.data import filler
 from pancake.data import replies as dr
 from tests.browser import truth
-from tests.conftest import app_test
+from tests.conftest import app_test, pin_dashboard_now
 from tests.pancake import notify_cli
 from ui import replies_data as rd
 
@@ -224,18 +224,14 @@ def one_now(sim_server, monkeypatch):
     the commands (``cli_notify.now_utc``, through ``notify_cli``'s ``TEST_NOW_UTC``) and the
     commands' simulator; the loaders' today from it too. Without it a wait grew by a minute or two
     between the TV and the alert on a busy machine. Yields the commands' environment."""
-    from pancake import timeutil
     from pancake.api import simulator
-    from ui import cache
     now = datetime.now(UTC).replace(second=0, microsecond=0)
 
     class PinnedSimulator(simulator.Simulator):
         def __init__(self, **kw):
             super().__init__(**{**kw, "now": now})
     monkeypatch.setattr(simulator, "Simulator", PinnedSimulator)
-    monkeypatch.setattr(cache, "now_utc", lambda: now)
-    local_today = timeutil.local_today
-    monkeypatch.setattr(timeutil, "local_today", lambda tz, at=None: local_today(tz, at or now))
+    pin_dashboard_now(monkeypatch, now)
     sim, _ = sim_server
     sim.set_now(now)
     yield {"TEST_NOW_UTC": now.isoformat()}

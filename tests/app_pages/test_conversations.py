@@ -15,7 +15,7 @@ from pancake.api.errors import ServerError
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_PAGES, DEMO_USER_TOKEN, Simulator, serve
 from pancake.api.simulator._data import resolved_staff
 from pancake.numbers import conversations as conv
-from tests.conftest import app_test
+from tests.conftest import app_test, pin_dashboard_now
 
 PAGE = "app_pages/conversations.py"
 ONE, WA = DEMO_PAGE_IDS[0], DEMO_PAGE_IDS[4]
@@ -103,13 +103,8 @@ def served(unpaced_clients, monkeypatch):
     tests look at. One "now" for the simulator and the dashboard (``ui.cache.now_utc`` and the
     loaders' today): 15:00 yesterday, a working hour. At the real clock the waiting list was empty
     from 08:00 to 09:00 (the demo's staff had answered everyone) and a test of it failed then."""
-    from pancake import timeutil
-    from ui import cache
     local = (datetime.now(TZ) - timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0)
-    pinned = local.astimezone(UTC)
-    monkeypatch.setattr(cache, "now_utc", lambda: pinned)
-    local_today = timeutil.local_today
-    monkeypatch.setattr(timeutil, "local_today", lambda tz, at=None: local_today(tz, at or pinned))
+    pin_dashboard_now(monkeypatch, local.astimezone(UTC))
     sim = Simulator(now=local.replace(tzinfo=None), rate_limit_per_second=0)
     server, thread = serve(sim, "127.0.0.1", 0)
     host, port = server.server_address[:2]
