@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from pancake.api.simulator import DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+from tests import forkrun
 from tests.pancake.unpaced import PRELUDE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +94,7 @@ def run(args, base_url: str, cache_dir, *, access_token: str | None = DEMO_USER_
         env_extra: dict | None = None, timeout: float = 120, debug: bool = False) -> subprocess.CompletedProcess:
     """``debug``: every log record at DEBUG goes to stderr too."""
     env = environment(base_url, cache_dir, access_token=access_token, page_tokens=page_tokens, env_extra=env_extra)
-    return subprocess.run([*command(debug), *args], capture_output=True, env=env, cwd=cache_dir, timeout=timeout)
+    return forkrun.run([*command(debug), *args], capture_output=True, env=env, cwd=cache_dir, timeout=timeout)
 
 
 def start(args, base_url: str, cache_dir, **kw) -> subprocess.Popen:

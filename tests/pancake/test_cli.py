@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import sys
 import tempfile
 from datetime import date, datetime, timedelta
@@ -14,6 +13,7 @@ import pandas as pd
 import pytest
 
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+from tests import forkrun
 from tests.pancake.unpaced import PANCAKE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ def run_cli(args, base_url, *, access_token=DEMO_USER_TOKEN, page_tokens=None, c
     if tokens:
         env["PANCAKE_PAGE_TOKENS"] = ",".join(f"{k}:{v}" for k, v in tokens.items())
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.run([*PANCAKE, *args], capture_output=True, env=env,
+    proc = forkrun.run([*PANCAKE, *args], capture_output=True, env=env,
                           cwd=cwd or ROOT, timeout=120)
     return proc
 
@@ -47,9 +47,9 @@ def days(start: date, end: date):
 
 
 def test_help_works():
-    proc = subprocess.run([sys.executable, "-m", "pancake", "--help"], capture_output=True, cwd=ROOT, timeout=60)
+    proc = forkrun.run([sys.executable, "-m", "pancake", "--help"], capture_output=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0 and b"export" in proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "pancake", "export", "--help"], capture_output=True,
+    proc = forkrun.run([sys.executable, "-m", "pancake", "export", "--help"], capture_output=True,
                           cwd=ROOT, timeout=60)
     assert proc.returncode == 0
     for kind in (b"engagement", b"staff", b"activity", b"tags", b"customers", b"ads"):
@@ -197,7 +197,7 @@ def test_usage_errors(sim_server, tmp_path):
 def test_demo_mode_needs_no_server(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PANCAKE_DEMO="1", PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-m", "pancake", "export", "tags", "--page", LINH_CHI,
+    proc = forkrun.run([sys.executable, "-m", "pancake", "export", "tags", "--page", LINH_CHI,
                            "--since", "2026-11-01", "--until", "2026-11-02", "-q"],
                           capture_output=True, env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()

@@ -18,6 +18,7 @@ import pytest
 
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, FaultRule, Faults, Simulator
 from pancake.delivery import cli
+from tests import forkrun
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -170,7 +171,7 @@ def test_each_page_failure_is_printed_once(server, tmp_path):
     sim = Simulator(faults=Faults(rules=[FaultRule("no_data", every=1, page_id=A, path_contains="statistics")]))
     url = server(sim)
     d = sim.today() - timedelta(days=1)
-    proc = subprocess.run([sys.executable, "-m", "pancake", "export", "activity", "--page", A, "--page", B,
+    proc = forkrun.run([sys.executable, "-m", "pancake", "export", "activity", "--page", A, "--page", B,
                            "--since", str(d), "--until", str(d), "-q"], capture_output=True,
                           env=_env(url, tmp_path / "cache"), cwd=tmp_path, timeout=120)
     err = proc.stderr.decode()
@@ -339,7 +340,7 @@ def test_stdout_through_a_link_works_for_a_normal_user(server, tmp_path):
     link = tmp_path / "stdout"
     link.symlink_to("/proc/self/fd/1")
     d = sim.today() - timedelta(days=1)
-    proc = subprocess.run([sys.executable, "-m", "pancake", "export", "activity", "--page", A,
+    proc = forkrun.run([sys.executable, "-m", "pancake", "export", "activity", "--page", A,
                            "--since", str(d), "--until", str(d), "-q", "-o", str(link)], capture_output=True,
                           env=_env(url, tmp_path / "cache"), cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()

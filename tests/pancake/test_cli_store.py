@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN
+from tests import forkrun
 from tests.pancake.store.backends import PgSchema
 from tests.pancake.unpaced import PANCAKE
 
@@ -30,7 +31,7 @@ def cli(args, url, store_env, *, page_tokens=None, access_token=DEMO_USER_TOKEN)
         env["PANCAKE_ACCESS_TOKEN"] = access_token
     tokens = DEMO_PAGE_TOKENS if page_tokens is None else page_tokens
     env["PANCAKE_PAGE_TOKENS"] = ",".join(f"{k}:{v}" for k, v in tokens.items())
-    return subprocess.run([*PANCAKE, *args], capture_output=True, env=env, cwd=ROOT,
+    return forkrun.run([*PANCAKE, *args], capture_output=True, env=env, cwd=ROOT,
                           timeout=180)
 
 

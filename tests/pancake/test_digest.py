@@ -16,6 +16,7 @@ from pancake.data.store import memory_store
 from pancake.delivery import digest
 from pancake.numbers import metrics
 from pancake.numbers.views import briefing as bf
+from tests import forkrun
 from tests.clock import FakeClock
 from tests.pancake import notify_cli
 
@@ -245,10 +246,9 @@ def test_channels_from_the_environment_and_the_secrets_and_none_is_a_usage_error
 
 @pytest.mark.skipif(not notify_cli.wired(), reason="needs the lead's cli.py wiring of pancake.delivery.cli_notify")
 def test_python_m_pancake_has_digest_and_alert(tmp_path):
-    import subprocess
     import sys
     for cmd in ("digest", "alert"):
-        proc = subprocess.run([sys.executable, "-m", "pancake", cmd, "--help"], capture_output=True,
+        proc = forkrun.run([sys.executable, "-m", "pancake", cmd, "--help"], capture_output=True,
                               cwd=notify_cli.ROOT, timeout=60)
         assert proc.returncode == 0 and b"--notify" in proc.stdout and b"--dry-run" in proc.stdout
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from pancake.api.simulator import DEMO_PAGE_IDS, DEMO_PAGE_TOKENS, DEMO_USER_TOKEN, Simulator, serve
 from pancake.delivery import cli
 from pancake.numbers.views.conversations import EXPORT_COLUMNS as VIEW_COLUMNS
+from tests import forkrun
 from tests.pancake.unpaced import PANCAKE
 
 pytestmark = pytest.mark.usefixtures("unpaced_clients")   # the commands in process, unpaced
@@ -138,7 +138,7 @@ def test_cli_subprocess_end_to_end(sim_server, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(env_for(url), PYTHONPATH=str(ROOT))
     out_file = tmp_path / "conv.csv"
-    proc = subprocess.run([*PANCAKE, "export", "conversations", "--page", ONE,
+    proc = forkrun.run([*PANCAKE, "export", "conversations", "--page", ONE,
                            "--page", TWO, "--since", DAY.isoformat(), "--until", DAY.isoformat(),
                            "-o", str(out_file), "--no-messages"], capture_output=True, env=env, cwd=ROOT, timeout=180)
     assert proc.returncode == 0, proc.stderr.decode()

@@ -20,6 +20,7 @@ from pancake.data import core, kinds
 from pancake.data.configured import open_store
 from pancake.data.store import SQLiteStore, codec, memory_store, source_key
 from pancake.data.store.base import SCHEMA_VERSION
+from tests import forkrun
 from tests.clock import FakeClock
 from tests.pancake.store.backends import PgSchema, backend, pg_url  # noqa: F401 - fixture
 
@@ -402,7 +403,7 @@ def test_several_processes_read_and_write_one_file_at_once(tmp_path):
                 p.wait(10)
     assert all(n >= 0 for n in outs)
     # a later process reads everything back without a call
-    again = subprocess.run([sys.executable, "-c", WRITER, str(path), "tags"], env=env, capture_output=True,
+    again = forkrun.run([sys.executable, "-c", WRITER, str(path), "tags"], env=env, capture_output=True,
                            timeout=240)
     assert again.returncode == 0 and int(again.stdout) == 0, again.stderr.decode()
     store = SQLiteStore(path)
