@@ -184,14 +184,29 @@ def run(cmd, *, env=None, cwd=None, timeout=None, input=None, capture_output=Fal
                    "cwd": str(cwd or os.getcwd())}
         with _SERVER.lock:
             proc = _SERVER.start()
-            proc.stdin.write(json.dumps(request).encode() + b"\n")
-            proc.stdin.flush()
-            pid = int(_SERVER.line(proc, 60))
-            status = _SERVER.line(proc, timeout)
-            if status is None:
-                os.kill(pid, signal.SIGKILL)
-                _SERVER.line(proc, None)
-                raise subprocess.TimeoutExpired(cmd, timeout, Path(paths["stdout"]).read_bytes(),
-                                                Path(paths["stderr"]).read_bytes())
+            pid = None
+            try:
+                proc.stdin.write(json.dumps(request).encode() + b"\n")
+                proc.stdin.flush()
+                pid = int(_SERVER.line(proc, 60) or "")
+                status = _SERVER.line(proc, timeout)
+                if status is None:
+                    os.kill(pid, signal.SIGKILL)
+                    _SERVER.line(proc, 30)
+                    pid = None
+                    raise subprocess.TimeoutExpired(cmd, timeout, Path(paths["stdout"]).read_bytes(),
+                                                    Path(paths["stderr"]).read_bytes())
+            except subprocess.TimeoutExpired:
+                raise
+            except BaseException:
+                # interrupted (pytest-timeout, ^C) or a server that stopped answering: the command
+                # killed, the server stopped (the next run starts another), never left waiting
+                if pid is not None:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                _SERVER.stop()
+                raise
         return subprocess.CompletedProcess(list(cmd), int(status), Path(paths["stdout"]).read_bytes(),
                                            Path(paths["stderr"]).read_bytes())

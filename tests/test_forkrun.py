@@ -59,3 +59,23 @@ def test_a_timeout_kills_the_command_and_the_server_goes_on():
 
 def test_anything_else_goes_to_subprocess():
     assert forkrun.run(["echo", "hi"], capture_output=True).stdout == b"hi\n"
+
+
+def test_an_interrupted_wait_kills_the_command_and_the_next_run_starts_a_new_server(monkeypatch):
+    real = forkrun._SERVER.line
+    looks = []
+
+    def interrupted(proc, timeout):
+        looks.append(timeout)
+        if len(looks) == 2:           # waiting for the command's end: pytest-timeout, ^C
+            raise KeyboardInterrupt
+        return real(proc, timeout)
+
+    forkrun.run([PY, "-c", "pass"], capture_output=True)
+    before = forkrun._SERVER.proc
+    monkeypatch.setattr(forkrun._SERVER, "line", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        forkrun.run([PY, "-c", "import time; time.sleep(60)"], capture_output=True)
+    assert forkrun._SERVER.proc is None and before.wait(timeout=30) == 0
+    monkeypatch.setattr(forkrun._SERVER, "line", real)
+    assert forkrun.run([PY, "-c", "print(2)"], capture_output=True).stdout == b"2\n"
