@@ -10,8 +10,9 @@ program, a command the test waits for while it runs, ``Popen``) the tests start 
 ``subprocess`` as before: the shared limiter's and the store's real-process tests, commands
 stopped by a signal, several runs at once.
 
-The server never starts a thread, so forking it is safe; it is stopped by its pid when the worker
-ends. A child ends as an interpreter does: the script's ``SystemExit`` (or an uncaught exception's
+The server starts no thread (Python's or the libraries' pools; pyarrow's allocator keeps one
+background thread, which its own fork handlers take care of), so forking it is safe; it leaves when
+the worker ends and closes its input, or is killed by its pid if it does not. A child ends as an interpreter does: the script's ``SystemExit`` (or an uncaught exception's
 traceback and 1), then the non-daemon threads joined, the ``atexit`` functions run, the streams
 flushed."""
 from __future__ import annotations
