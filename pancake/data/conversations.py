@@ -188,8 +188,7 @@ def ads_ids(client: PancakeClient, page_id: str, start: date, end: date, *,
 
 
 def page_conversations(client: PancakeClient, page_id: str, start: date, end: date, tz: ZoneInfo | str, *,
-                       cap: int = MAX_PER_PAGE, with_ads: bool = True,
-                       on_batch: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, bool, bool]:
+                       cap: int = MAX_PER_PAGE, with_ads: bool = True) -> tuple[pd.DataFrame, bool, bool]:
     """One page's conversations created in [start, end] (local dates): ``(frame, capped,
     ads_known)``, the newest ``cap`` when there are more. Named tags and staff; from-ads from
     ``export_data`` when it answers (else the conversations' own ``ad_ids``), asked only over

@@ -31,9 +31,6 @@ from pancake.numbers.views.tables import Column, Table
 SOURCE = "conversations"
 ONE = "conversations"   # the column of ones that counts conversations
 
-# The catalogue entries of this page (to move into metrics.METRICS_BY_SOURCE: see the report).
-CONV_METRICS: dict[str, metrics.Metric] = metrics.METRICS_BY_SOURCE[SOURCE]
-
 TYPE_KEYS = {"INBOX": "conv.type.inbox", "COMMENT": "conv.type.comment", "LIVESTREAM": "conv.type.livestream"}
 DIMENSION_LABEL = {"type": "conv.by_type", "tag": "conv.by_tag", "assignee": "conv.by_assignee",
                    "phone": "conv.by_phone", "ads": "conv.by_ads", "day": "conv.by_day", "slot": "conv.heatmap"}
