@@ -13,7 +13,7 @@ from pancake.numbers import conversations as conv
 from pancake.numbers.views import conversations as v
 from pancake.numbers.views.cards import Kpi
 from pancake.numbers.views.tables import weekday_hour_table
-from ui import components
+from ui import cache, components
 from ui import conversations_data as cd
 from ui.page import open_page
 
@@ -39,7 +39,7 @@ if int(picked) != wait_min:
 with st.spinner(t("conv.loading_waiting")):
     waiting_loaded = cd.waiting(page.page_ids)
 components.show_errors(waiting_loaded.errors, of=len(page.page_ids))
-waiting = conv.waiting(waiting_loaded.frame, cd.now_local(), wait_min)
+waiting = conv.waiting(waiting_loaded.frame, cache.now_local(), wait_min)
 components.cards([Kpi("waiting", len(waiting), source=v.SOURCE),
                   Kpi("waiting", int(waiting["breach"].sum()), source=v.SOURCE,
                       label=t("conv.breaches", n=wait_min))], compare=False)

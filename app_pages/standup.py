@@ -333,7 +333,7 @@ def waits(page: Page, side, under_chart) -> None:
     if not opts.waits:
         return
     loaded = conv_data.waiting(page.page_ids)
-    w = conversations.waiting(loaded.frame, conv_data.now_local())
+    w = conversations.waiting(loaded.frame, cache.now_local())
     if w.empty:
         return
     lines = bf.longest_waits(w, MAX_WAITS_SHOWN, lang, page.names)

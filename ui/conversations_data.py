@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, MutableMapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -119,10 +119,6 @@ def forget() -> None:
 
 # --- loads -------------------------------------------------------------------------------------------
 
-def now_local() -> datetime:
-    return cache.now_local()
-
-
 def conversations(page_ids: Iterable[str], start: date, end: date) -> dc.Loaded:
     ids = tuple(str(p) for p in page_ids)
     ttl = OPEN_TTL if end >= cache.today() else CLOSED_TTL
@@ -161,7 +157,7 @@ def waiting(page_ids: Iterable[str]) -> dc.Loaded:
     at most every ``dc.wait_fresh(pages)`` seconds, and then only for what changed; a page's
     first walk back waits for its first calls, the rest goes on in the background)."""
     ids = tuple(str(p) for p in page_ids)
-    return dc.load_waiting(cache.client(), ids, now_local(), cache.tz_name(), page_names=cache.page_names(),
+    return dc.load_waiting(cache.client(), ids, cache.now_local(), cache.tz_name(), page_names=cache.page_names(),
                            fresh=dc.wait_fresh(len(ids)), background=dc.start_in_background)
 
 

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from pancake import config, i18n
+from pancake import config, i18n, timeutil
 from pancake.config import load_settings
 from pancake.data import configured
 from pancake.data import replies as dr
@@ -188,7 +188,7 @@ def now_utc() -> datetime:
 
 
 def _now_local(loader, utc: datetime | None = None) -> datetime:
-    return (utc or now_utc()).astimezone(loader.client.tz).replace(tzinfo=None)
+    return timeutil.wall_clock(utc or now_utc(), loader.client.tz)
 
 
 # --- digest ---------------------------------------------------------------------------------------
