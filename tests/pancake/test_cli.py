@@ -32,7 +32,7 @@ def run_cli(args, base_url, *, access_token=DEMO_USER_TOKEN, page_tokens=None, c
         env["PANCAKE_PAGE_TOKENS"] = ",".join(f"{k}:{v}" for k, v in tokens.items())
     env["PYTHONPATH"] = str(ROOT)
     proc = forkrun.run([*PANCAKE, *args], capture_output=True, env=env,
-                          cwd=cwd or ROOT, timeout=120)
+                       cwd=cwd or ROOT, timeout=120)
     return proc
 
 
@@ -50,7 +50,7 @@ def test_help_works():
     proc = forkrun.run([sys.executable, "-m", "pancake", "--help"], capture_output=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0 and b"export" in proc.stdout
     proc = forkrun.run([sys.executable, "-m", "pancake", "export", "--help"], capture_output=True,
-                          cwd=ROOT, timeout=60)
+                       cwd=ROOT, timeout=60)
     assert proc.returncode == 0
     for kind in (b"engagement", b"staff", b"activity", b"tags", b"customers", b"ads"):
         assert kind in proc.stdout
@@ -198,7 +198,7 @@ def test_demo_mode_needs_no_server(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANCAKE_")}
     env.update(PANCAKE_DEMO="1", PYTHONPATH=str(ROOT))
     proc = forkrun.run([sys.executable, "-m", "pancake", "export", "tags", "--page", LINH_CHI,
-                           "--since", "2026-11-01", "--until", "2026-11-02", "-q"],
-                          capture_output=True, env=env, cwd=tmp_path, timeout=120)
+                        "--since", "2026-11-01", "--until", "2026-11-02", "-q"],
+                       capture_output=True, env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     assert len(read_csv(proc.stdout)) > 0

@@ -172,8 +172,8 @@ def test_each_page_failure_is_printed_once(server, tmp_path):
     url = server(sim)
     d = sim.today() - timedelta(days=1)
     proc = forkrun.run([sys.executable, "-m", "pancake", "export", "activity", "--page", A, "--page", B,
-                           "--since", str(d), "--until", str(d), "-q"], capture_output=True,
-                          env=_env(url, tmp_path / "cache"), cwd=tmp_path, timeout=120)
+                        "--since", str(d), "--until", str(d), "-q"], capture_output=True,
+                       env=_env(url, tmp_path / "cache"), cwd=tmp_path, timeout=120)
     err = proc.stderr.decode()
     assert proc.returncode == 1
     assert len([line for line in err.splitlines() if A in line]) == 1, err
@@ -341,8 +341,8 @@ def test_stdout_through_a_link_works_for_a_normal_user(server, tmp_path):
     link.symlink_to("/proc/self/fd/1")
     d = sim.today() - timedelta(days=1)
     proc = forkrun.run([sys.executable, "-m", "pancake", "export", "activity", "--page", A,
-                           "--since", str(d), "--until", str(d), "-q", "-o", str(link)], capture_output=True,
-                          env=_env(url, tmp_path / "cache"), cwd=tmp_path, timeout=120)
+                        "--since", str(d), "--until", str(d), "-q", "-o", str(link)], capture_output=True,
+                       env=_env(url, tmp_path / "cache"), cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.startswith(b"\xef\xbb\xbfpage_id,hour,") and proc.stdout.count(b"\r\n") == 25
     assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"

@@ -32,7 +32,7 @@ def cli(args, url, store_env, *, page_tokens=None, access_token=DEMO_USER_TOKEN)
     tokens = DEMO_PAGE_TOKENS if page_tokens is None else page_tokens
     env["PANCAKE_PAGE_TOKENS"] = ",".join(f"{k}:{v}" for k, v in tokens.items())
     return forkrun.run([*PANCAKE, *args], capture_output=True, env=env, cwd=ROOT,
-                          timeout=180)
+                       timeout=180)
 
 
 def cli_here(args, url, store_env, monkeypatch) -> tuple[int, str]:

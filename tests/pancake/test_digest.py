@@ -249,7 +249,7 @@ def test_python_m_pancake_has_digest_and_alert(tmp_path):
     import sys
     for cmd in ("digest", "alert"):
         proc = forkrun.run([sys.executable, "-m", "pancake", cmd, "--help"], capture_output=True,
-                              cwd=notify_cli.ROOT, timeout=60)
+                           cwd=notify_cli.ROOT, timeout=60)
         assert proc.returncode == 0 and b"--notify" in proc.stdout and b"--dry-run" in proc.stdout
 
 

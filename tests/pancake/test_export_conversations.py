@@ -139,8 +139,8 @@ def test_cli_subprocess_end_to_end(sim_server, tmp_path):
     env.update(env_for(url), PYTHONPATH=str(ROOT))
     out_file = tmp_path / "conv.csv"
     proc = forkrun.run([*PANCAKE, "export", "conversations", "--page", ONE,
-                           "--page", TWO, "--since", DAY.isoformat(), "--until", DAY.isoformat(),
-                           "-o", str(out_file), "--no-messages"], capture_output=True, env=env, cwd=ROOT, timeout=180)
+                        "--page", TWO, "--since", DAY.isoformat(), "--until", DAY.isoformat(),
+                        "-o", str(out_file), "--no-messages"], capture_output=True, env=env, cwd=ROOT, timeout=180)
     assert proc.returncode == 0, proc.stderr.decode()
     check_against_truth(read_csv(out_file.read_bytes()), sim, [ONE, TWO], DAY, DAY)
     assert DEMO_PAGE_TOKENS[ONE].encode() not in proc.stderr

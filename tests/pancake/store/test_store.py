@@ -404,7 +404,7 @@ def test_several_processes_read_and_write_one_file_at_once(tmp_path):
     assert all(n >= 0 for n in outs)
     # a later process reads everything back without a call
     again = forkrun.run([sys.executable, "-c", WRITER, str(path), "tags"], env=env, capture_output=True,
-                           timeout=240)
+                        timeout=240)
     assert again.returncode == 0 and int(again.stdout) == 0, again.stderr.decode()
     store = SQLiteStore(path)
     kinds_stored = {r.kind for r in store.info().rows}
