@@ -128,13 +128,13 @@ class _Server:
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
         self.lock = threading.Lock()
+        atexit.register(self.stop)
 
     def start(self) -> subprocess.Popen:
         if self.proc is None or self.proc.poll() is not None:
             env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
             self.proc = subprocess.Popen([sys.executable, "-c", SERVER, ",".join(WARM)], cwd=ROOT, env=env,
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
-            atexit.register(self.stop)
         return self.proc
 
     def stop(self) -> None:
